@@ -1,0 +1,1 @@
+"""Amparo's three services (registry, alerts, transfers) and the ``amparo`` command."""

@@ -1,0 +1,1 @@
+"""The alerts service: CAP alerts and hazard footprints matched to where households live."""

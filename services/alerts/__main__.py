@@ -1,0 +1,3 @@
+from services.alerts.entrypoints.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Alerts rules and models, free of Flask, SQL, marshmallow and Kafka."""

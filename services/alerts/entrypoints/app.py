@@ -1,0 +1,45 @@
+"""The alerts service's app factory and wiring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from services.alerts.adapters.orm import inbox, outbox
+from services.alerts.entrypoints.api import blp
+from services.alerts.service_layer.handlers import apply_household_event
+from shared.config import ServiceSettings
+from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
+from shared.kafka import HOUSEHOLDS
+from shared.service import Runtime, build_runtime
+from shared.web import build_app
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+CONSUMER_GROUP = "alerts.household-locations"
+
+
+def bootstrap(settings: ServiceSettings) -> Runtime:
+    """Connect and migrate the database, wire the relay and the household consumer."""
+    runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
+    runtime.add_relay()
+    runtime.add_consumer(
+        CONSUMER_GROUP, [HOUSEHOLDS.name], {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
+    )
+    return runtime
+
+
+def create_app(runtime: Runtime) -> Flask:
+    """Build the alerts service's Flask app around a bootstrapped runtime."""
+    app, api = build_app(
+        service="alerts",
+        title="Amparo alerts",
+        version="v1",
+        description="CAP alerts and hazard footprints matched to where households live.",
+        metrics=runtime.metrics,
+        readiness_checks=runtime.readiness_checks,
+        verifier=runtime.verifier,
+    )
+    app.extensions["amparo.runtime"] = runtime
+    api.register_blueprint(blp)
+    return app

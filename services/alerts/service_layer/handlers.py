@@ -1,0 +1,41 @@
+"""Alerts service handlers: keeping the location index, reading it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.alerts.adapters.repository import LocationRepository
+from services.alerts.domain.locations import HouseholdLocation, location_from_snapshot
+from shared.contracts.households import load_snapshot
+from shared.errors import NotFound
+from shared.events import CloudEvent
+
+
+def apply_household_event(session: Session, event: CloudEvent) -> bool:
+    """Update the location index from a registry household event (inside the inbox transaction).
+
+    :return: ``False`` if the event is older than the stored version.
+    :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
+    """
+    location = location_from_snapshot(load_snapshot(event.data))
+    return LocationRepository(session).save_if_newer(location)
+
+
+def get_location(
+    household_id: str, session_factory: sessionmaker[Session], covers: Callable[[str], bool]
+) -> HouseholdLocation:
+    """:raise NotFound: if the household is not indexed or lies outside the caller's jurisdiction."""
+    with session_factory() as session:
+        location = LocationRepository(session).get(household_id)
+    if location is None or not covers(location.admin_code):
+        raise NotFound(f"household {household_id} is not in the location index (in your jurisdiction)")
+    return location
+
+
+def households_per_area(session_factory: sessionmaker[Session], covers: Callable[[str], bool]) -> dict[str, int]:
+    """Active households per admin code, limited to the caller's jurisdiction."""
+    with session_factory() as session:
+        counts = LocationRepository(session).count_by_admin_code()
+    return {code: n for code, n in sorted(counts.items()) if covers(code)}

@@ -1,0 +1,162 @@
+"""The ``amparo`` command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from shared.auth import ROLES, DevIssuer
+from shared.config import SERVICES, ConfigError, ServiceSettings
+
+DATA_DIR = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: os.environ.get("AMPARO_DATA_DIR", "var"), show_default="var",
+    help="Folder for databases, keys and logs (AMPARO_DATA_DIR).",
+)
+
+
+@click.group()
+def main() -> None:
+    """Amparo: early warnings linked to emergency cash transfers."""
+
+
+@main.command()
+@DATA_DIR
+@click.option("--broker-port", type=int, default=None, help="Port of the embedded broker (a free one if unset).")
+@click.option("--demo/--no-demo", default=False, help="Register a demo household and follow it through.")
+@click.option("--exit-after-demo", is_flag=True, help="Stop the stack once the demo has run.")
+def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: bool) -> None:
+    """Start the embedded broker and the three services; Ctrl-C stops them all."""
+    from services.stack import Stack, StackError
+
+    stack = Stack(data_dir=data_dir, broker_port=broker_port)
+    started = time.monotonic()
+
+    def say(message: str) -> None:
+        click.echo(f"[{time.monotonic() - started:5.1f}s] {message}")
+
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack.start(progress=say)
+        say("stack ready")
+        for name in SERVICES:
+            click.echo(f"  {name:<10} {stack.url(name)}   (API docs: {stack.url(name)}/docs)")
+        click.echo(f"  broker     {stack.broker.bootstrap_server if stack.broker else '?'}")
+        click.echo(f"  logs       {stack.logs}")
+        click.echo("  tokens     amparo token --role field_staff --jurisdiction HN-CH")
+        if demo:
+            from services.demo import follow_one_household
+
+            say("demo: following one household through the three services")
+            follow_one_household(stack, say)
+            say("demo: done")
+        if exit_after_demo:
+            return
+        click.echo("Press Ctrl-C to stop.")
+        while not stopping:
+            dead = [name for name, alive in stack.alive().items() if not alive]
+            if dead:
+                raise StackError(f"stopped unexpectedly: {', '.join(dead)}; see {stack.logs}")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    except StackError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        say("stopping")
+        stack.stop()
+        say("stopped")
+
+
+@main.command()
+@DATA_DIR
+@click.option("--sub", "subject", default="dev-user", show_default=True, help="Subject (user id).")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Role; repeatable.")
+@click.option("--jurisdiction", multiple=True, default=["*"], show_default=True,
+              help="Admin code the user may act in; repeatable; * for everywhere.")
+@click.option("--ttl", type=int, default=3600, show_default=True, help="Lifetime in seconds.")
+def token(data_dir: Path, subject: str, roles: tuple[str, ...], jurisdiction: tuple[str, ...], ttl: int) -> None:
+    """Mint a token from the local dev issuer (embedded stack only)."""
+    issuer = DevIssuer(data_dir / "dev-issuer").ensure_keys()
+    click.echo(issuer.mint(subject, roles, jurisdiction, ttl_seconds=ttl))
+
+
+def _settings(service: str) -> ServiceSettings:
+    try:
+        return ServiceSettings.from_environ(service)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def outbox() -> None:
+    """Inspect and replay a service's outbox."""
+
+
+@outbox.command()
+@click.option("--service", type=click.Choice(SERVICES), required=True)
+@click.option("--since", required=True, help="ISO 8601 time with offset, e.g. 2026-11-22T00:00:00+00:00.")
+@click.option("--topic", default=None, help="Only events of this topic.")
+def replay(service: str, since: str, topic: str | None) -> None:
+    """Publish again every event written since a point in time (consumers apply each once)."""
+    from shared import db
+    from shared.outbox import replay as replay_outbox
+
+    try:
+        moment = datetime.fromisoformat(since)
+    except ValueError as exc:
+        raise click.BadParameter(f"{since!r} is not an ISO 8601 time", param_hint="--since") from exc
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a time zone offset, e.g. +00:00", param_hint="--since")
+    settings = _settings(service)
+    tables = _service_tables(service)
+    engine = db.make_engine(settings.database_url)
+    count = replay_outbox(db.make_session_factory(engine), tables, moment, topic)
+    click.echo(f"{count} events of {service} queued for publishing again (the running relay sends them)")
+
+
+def _service_tables(service: str):  # type: ignore[no-untyped-def]
+    import importlib
+
+    return importlib.import_module(f"services.{service}.adapters.orm").outbox
+
+
+@main.command()
+@click.option("--service", type=click.Choice(SERVICES), multiple=True, help="Default: all three.")
+def migrate(service: tuple[str, ...]) -> None:
+    """Apply pending schema migrations (forwards only)."""
+    import importlib
+
+    from shared import db
+
+    for name in service or SERVICES:
+        settings = _settings(name)
+        migrations = Path(importlib.import_module(f"services.{name}").__file__).parent / "migrations"  # type: ignore[arg-type]
+        engine = db.make_engine(settings.database_url)
+        db.upgrade(migrations, engine)
+        click.echo(f"{name}: schema at revision {db.current_revision(engine)}")
+
+
+@main.command()
+def config() -> None:
+    """List every setting, its variable and its default."""
+    seen = set()
+    for service in SERVICES:
+        for variable in ServiceSettings.variables(service):
+            if variable.name in seen:
+                continue
+            seen.add(variable.name)
+            click.echo(f"{variable.name}={variable.default}\n    {variable.doc}")

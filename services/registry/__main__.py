@@ -1,0 +1,3 @@
+from services.registry.entrypoints.main import main
+
+main()

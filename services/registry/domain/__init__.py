@@ -1,0 +1,1 @@
+"""Registry rules and models, free of Flask, SQL, marshmallow and Kafka."""

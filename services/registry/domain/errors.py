@@ -1,0 +1,32 @@
+"""The registry's errors, each also one of the shared kinds so the web layer maps it once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+
+
+class RegistryError(Exception):
+    """Root of every error the registry raises on purpose."""
+
+
+class InvalidHousehold(RegistryError, InvalidInput):
+    """A household's data breaks a rule; ``errors`` names each field (``location.lat`` …)."""
+
+    def __init__(self, detail: str, problems: Mapping[str, str]):
+        errors = [FieldProblem("/" + name.replace(".", "/"), text) for name, text in problems.items()]
+        super().__init__(f"{detail}: {', '.join(problems)}", errors=errors)
+        self.problems = dict(problems)
+
+
+class OutsideJurisdiction(RegistryError, Forbidden):
+    """The household lies outside the admin areas the person may act in."""
+
+
+class HouseholdNotFound(RegistryError, NotFound):
+    """No household with that id."""
+
+
+class HouseholdIdTaken(RegistryError, Conflict):
+    """A different household was already registered under that id."""

@@ -1,0 +1,6 @@
+from alembic import context
+
+from services.registry.adapters.orm import metadata
+from shared.alembic_env import run_migrations
+
+run_migrations(context, metadata)

@@ -1,0 +1,15 @@
+"""The registry's unit of work: households and the outbox in one transaction."""
+
+from __future__ import annotations
+
+from services.registry.adapters.repository import HouseholdRepository
+from shared.uow import UnitOfWork
+
+
+class RegistryUnitOfWork(UnitOfWork):
+    households: HouseholdRepository
+
+    def __enter__(self) -> RegistryUnitOfWork:
+        super().__enter__()
+        self.households = HouseholdRepository(self.session)
+        return self

@@ -1,0 +1,1 @@
+"""The transfers service: emergency cash-transfer eligibility, approval and payment instructions."""

@@ -1,0 +1,3 @@
+from services.transfers.entrypoints.main import main
+
+main()

@@ -1,0 +1,39 @@
+"""The household attribute projection in the transfers service's database."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.transfers.adapters.orm import household_attributes
+from services.transfers.domain.households import HouseholdAttributes
+from shared.projection import apply_if_newer
+
+
+class AttributeRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def save_if_newer(self, attributes: HouseholdAttributes) -> bool:
+        values = asdict(attributes)
+        values.pop("household_id")
+        values.pop("version")
+        values["updated_at"] = datetime.now(UTC)
+        return apply_if_newer(
+            self.session, household_attributes, "household_id", attributes.household_id,
+            attributes.version, values,
+        )
+
+    def get(self, household_id: str) -> HouseholdAttributes | None:
+        row = self.session.execute(
+            select(household_attributes).where(household_attributes.c.household_id == household_id)
+        ).first()
+        if row is None:
+            return None
+        return HouseholdAttributes(
+            household_id=row.household_id, version=row.version, status=row.status,
+            admin_code=row.admin_code, size=row.size,
+        )

@@ -1,0 +1,1 @@
+"""Transfers rules and models, free of Flask, SQL, marshmallow and Kafka."""

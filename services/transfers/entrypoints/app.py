@@ -1,0 +1,45 @@
+"""The transfers service's app factory and wiring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from services.transfers.adapters.orm import inbox, outbox
+from services.transfers.entrypoints.api import blp
+from services.transfers.service_layer.handlers import apply_household_event
+from shared.config import ServiceSettings
+from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
+from shared.kafka import HOUSEHOLDS
+from shared.service import Runtime, build_runtime
+from shared.web import build_app
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+CONSUMER_GROUP = "transfers.household-attributes"
+
+
+def bootstrap(settings: ServiceSettings) -> Runtime:
+    """Connect and migrate the database, wire the relay and the household consumer."""
+    runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
+    runtime.add_relay()
+    runtime.add_consumer(
+        CONSUMER_GROUP, [HOUSEHOLDS.name], {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
+    )
+    return runtime
+
+
+def create_app(runtime: Runtime) -> Flask:
+    """Build the transfers service's Flask app around a bootstrapped runtime."""
+    app, api = build_app(
+        service="transfers",
+        title="Amparo transfers",
+        version="v1",
+        description="Emergency cash-transfer eligibility, approval and payment instructions.",
+        metrics=runtime.metrics,
+        readiness_checks=runtime.readiness_checks,
+        verifier=runtime.verifier,
+    )
+    app.extensions["amparo.runtime"] = runtime
+    api.register_blueprint(blp)
+    return app

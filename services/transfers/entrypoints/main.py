@@ -1,0 +1,8 @@
+"""``python -m services.transfers``: run the transfers service process."""
+
+from services.transfers.entrypoints.app import bootstrap, create_app
+from shared.runner import run_service
+
+
+def main() -> None:
+    run_service("transfers", bootstrap, create_app)

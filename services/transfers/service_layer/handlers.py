@@ -1,0 +1,34 @@
+"""Transfers service handlers: keeping the household attributes, reading them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.transfers.adapters.repository import AttributeRepository
+from services.transfers.domain.households import HouseholdAttributes, attributes_from_snapshot
+from shared.contracts.households import load_snapshot
+from shared.errors import NotFound
+from shared.events import CloudEvent
+
+
+def apply_household_event(session: Session, event: CloudEvent) -> bool:
+    """Update the attribute projection from a registry household event (inside the inbox transaction).
+
+    :return: ``False`` if the event is older than the stored version.
+    :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
+    """
+    attributes = attributes_from_snapshot(load_snapshot(event.data))
+    return AttributeRepository(session).save_if_newer(attributes)
+
+
+def get_attributes(
+    household_id: str, session_factory: sessionmaker[Session], covers: Callable[[str], bool]
+) -> HouseholdAttributes:
+    """:raise NotFound: if the household is unknown or lies outside the caller's jurisdiction."""
+    with session_factory() as session:
+        attributes = AttributeRepository(session).get(household_id)
+    if attributes is None or not covers(attributes.admin_code):
+        raise NotFound(f"household {household_id} is not known to transfers (in your jurisdiction)")
+    return attributes

@@ -1,0 +1,186 @@
+"""Settings read once from environment variables into a typed, validated object.
+
+Every variable has a documented default; a bad value stops start-up with a message that names
+the variable and what is wrong with it. Secrets are masked wherever settings are shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+SERVICES = ("registry", "alerts", "transfers")
+DEFAULT_PORTS = {"registry": 8101, "alerts": 8102, "transfers": 8103}
+
+
+class ConfigError(ValueError):
+    """Raised when one or more settings are invalid; ``problems`` lists each variable's fault."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***``.
+
+    Examples
+    --------
+    >>> mask_url("postgresql://amparo:s3cret@db:5432/registry")
+    'postgresql://amparo:***@db:5432/registry'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One documented environment variable: its name, default and meaning."""
+
+    name: str
+    default: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Everything one service process needs, read from ``AMPARO_*`` variables.
+
+    Build it with :meth:`from_environ`; never construct it from scattered ``os.environ`` reads.
+    """
+
+    service: str
+    data_dir: Path
+    database_url: str = field(repr=False)
+    host: str
+    port: int
+    kafka_bootstrap_servers: tuple[str, ...]
+    jwks_url: str
+    jwt_issuer: str
+    jwt_audience: str
+    log_level: str
+    max_poll_interval_ms: int
+    relay_batch_size: int
+    migrate_on_start: bool
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "database_url"
+        )
+        return f"ServiceSettings({shown}, database_url={mask_url(self.database_url)!r})"
+
+    @classmethod
+    def variables(cls, service: str) -> list[Variable]:
+        """Return the documented variables of ``service`` with their defaults."""
+        svc = service.upper()
+        return [
+            Variable("AMPARO_DATA_DIR", "./var", "Folder for the embedded stack's databases, keys and logs."),
+            Variable(
+                f"AMPARO_{svc}_DATABASE_URL",
+                f"sqlite:///$AMPARO_DATA_DIR/{service}.db",
+                "SQLAlchemy URL of the service's own database (SQLite in WAL mode, or postgresql+psycopg://…).",
+            ),
+            Variable("AMPARO_HOST", "127.0.0.1", "Address the HTTP API listens on."),
+            Variable(f"AMPARO_{svc}_PORT", str(DEFAULT_PORTS[service]), "Port of the service's HTTP API."),
+            Variable(
+                "AMPARO_KAFKA_BOOTSTRAP_SERVERS",
+                "127.0.0.1:9092",
+                "Comma-separated host:port list of the Kafka-protocol brokers.",
+            ),
+            Variable(
+                "AMPARO_JWKS_URL",
+                "file://$AMPARO_DATA_DIR/dev-issuer/jwks.json",
+                "Where the token signing keys are published (https://… of the OIDC provider, or file://…).",
+            ),
+            Variable("AMPARO_JWT_ISSUER", "amparo-dev", "Expected `iss` of every token."),
+            Variable("AMPARO_JWT_AUDIENCE", "amparo", "Expected `aud` of every token."),
+            Variable("AMPARO_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
+            Variable(
+                "AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS",
+                "10000",
+                "Kafka consumers' max_poll_interval_ms (1000–60000; larger values stall group joins).",
+            ),
+            Variable("AMPARO_RELAY_BATCH_SIZE", "500", "Outbox rows published per relay round (1–10000)."),
+            Variable(
+                "AMPARO_MIGRATE_ON_START", "true", "Apply pending schema migrations when the service starts."
+            ),
+        ]
+
+    @classmethod
+    def from_environ(cls, service: str, environ: Mapping[str, str] | None = None) -> ServiceSettings:
+        """Read and validate the settings of ``service``.
+
+        :raise ConfigError: naming every invalid variable at once.
+        """
+        if service not in SERVICES:
+            raise ConfigError([f"unknown service {service!r}; expected one of {', '.join(SERVICES)}"])
+        env = os.environ if environ is None else environ
+        svc = service.upper()
+        problems: list[str] = []
+
+        def get(name: str, default: str) -> str:
+            return env.get(name, default).strip() or default
+
+        def integer(name: str, default: int, low: int, high: int) -> int:
+            raw = get(name, str(default))
+            try:
+                value = int(raw)
+            except ValueError:
+                problems.append(f"{name}={raw!r} is not a whole number")
+                return default
+            if not low <= value <= high:
+                problems.append(f"{name}={value} is outside {low}–{high}")
+            return value
+
+        data_dir = Path(get("AMPARO_DATA_DIR", "./var")).resolve()
+        database_url = get(f"AMPARO_{svc}_DATABASE_URL", f"sqlite:///{data_dir / (service + '.db')}")
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+            problems.append(
+                f"AMPARO_{svc}_DATABASE_URL={mask_url(database_url)!r} must start with sqlite:// or postgresql://"
+            )
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+        servers = tuple(s.strip() for s in get("AMPARO_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092").split(",") if s.strip())
+        for server in servers:
+            host, _, port = server.rpartition(":")
+            if not host or not port.isdigit():
+                problems.append(f"AMPARO_KAFKA_BOOTSTRAP_SERVERS entry {server!r} is not host:port")
+
+        jwks_url = get("AMPARO_JWKS_URL", (data_dir / "dev-issuer" / "jwks.json").as_uri())
+        if urlsplit(jwks_url).scheme not in ("file", "http", "https"):
+            problems.append(f"AMPARO_JWKS_URL={jwks_url!r} must be a file://, http:// or https:// URL")
+
+        log_level = get("AMPARO_LOG_LEVEL", "INFO").upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            problems.append(f"AMPARO_LOG_LEVEL={log_level!r} is not DEBUG, INFO, WARNING or ERROR")
+
+        migrate = get("AMPARO_MIGRATE_ON_START", "true").lower()
+        if migrate not in ("true", "false", "1", "0", "yes", "no"):
+            problems.append(f"AMPARO_MIGRATE_ON_START={migrate!r} is not true or false")
+
+        settings = cls(
+            service=service,
+            data_dir=data_dir,
+            database_url=database_url,
+            host=get("AMPARO_HOST", "127.0.0.1"),
+            port=integer(f"AMPARO_{svc}_PORT", DEFAULT_PORTS[service], 0, 65535),
+            kafka_bootstrap_servers=servers,
+            jwks_url=jwks_url,
+            jwt_issuer=get("AMPARO_JWT_ISSUER", "amparo-dev"),
+            jwt_audience=get("AMPARO_JWT_AUDIENCE", "amparo"),
+            log_level=log_level,
+            max_poll_interval_ms=integer("AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS", 10000, 1000, 60000),
+            relay_batch_size=integer("AMPARO_RELAY_BATCH_SIZE", 500, 1, 10000),
+            migrate_on_start=migrate in ("true", "1", "yes"),
+        )
+        if problems:
+            raise ConfigError(problems)
+        return settings

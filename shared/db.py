@@ -1,0 +1,82 @@
+"""Database engines, sessions and migrations shared by the services.
+
+SQLite runs in WAL mode with a busy timeout and ``BEGIN IMMEDIATE`` transactions, so the HTTP
+threads, the outbox relay and the consumers of one process never trip over each other's write
+locks. PostgreSQL is used as-is through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with Amparo's connection rules.
+
+    For SQLite the parent folder is created, WAL mode and a 30 s busy timeout are set on every
+    connection, and every transaction begins ``IMMEDIATE`` (takes the write lock up front, so a
+    read-then-write transaction cannot fail half-way on a lock upgrade).
+    """
+    if url.startswith("sqlite"):
+        database = url.split("///", 1)[-1]
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return the session factory the unit of work and the inbox use."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def ping(engine: Engine) -> None:
+    """Run ``SELECT 1``; raise if the database cannot be reached."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def alembic_config(migrations_dir: Path, engine: Engine) -> Config:
+    """Build an Alembic configuration for one service's migrations folder and engine."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("version_table", "alembic_version")
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(migrations_dir: Path, engine: Engine, revision: str = "head") -> None:
+    """Apply a service's migrations up to ``revision`` (forwards only)."""
+    command.upgrade(alembic_config(migrations_dir, engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the schema revision the database is at, or ``None`` if it has none yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,293 @@
+"""The consumer loop: each event applied exactly once, offsets committed only after the database.
+
+For every record the loop opens one database transaction that (1) looks the event id up in the
+``inbox`` table, (2) applies the event through the service's handler, and (3) records the event
+id — then commits. Only when every record of a poll is committed are the Kafka offsets committed.
+A crash anywhere means the records come again, and the inbox turns the repeat into a no-op.
+
+Events that can never be applied (not a CloudEvent, an unknown type, data that fails its schema)
+are parked on the topic's dead-letter topic with the reason, recorded in the inbox as
+``dead_lettered``, and the loop moves on. Anything else (database down, broker down) is
+transient: the loop rewinds to the first unapplied record and retries with backoff.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.errors import InvalidInput
+from shared.events import CloudEvent
+from shared.kafka import dead_letter_topic
+from shared.logs import correlation
+from shared.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+APPLIED = "applied"
+STALE = "stale"
+DUPLICATE = "duplicate"
+DEAD_LETTERED = "dead_lettered"
+
+
+class UnknownEventType(InvalidInput):
+    """A consumer received an event type it has no handler for."""
+
+    slug = "unknown-event-type"
+    title = "Unknown event type"
+
+
+class _InboxKeyTaken(Exception):
+    """Another delivery of the same event recorded it first."""
+
+
+#: A handler applies one event in the open session and says whether it changed anything
+#: (``True``) or was older than what is stored (``False``, recorded as stale).
+EventHandler = Callable[[Session, CloudEvent], bool]
+
+
+@dataclass(frozen=True)
+class ConsumedRecord:
+    """What the loop needs of a Kafka record (so tests can feed records without a broker)."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes
+
+
+def apply_once(
+    session_factory: sessionmaker[Session],
+    inbox: Table,
+    handlers: Mapping[str, EventHandler],
+    record: ConsumedRecord,
+    dead_letter: Callable[[ConsumedRecord, str], None],
+) -> str:
+    """Apply one consumed record at most once; return the outcome.
+
+    :return: ``applied``, ``stale`` (older than the stored version), ``duplicate`` (already in
+        the inbox) or ``dead_lettered`` (could never be applied; parked with its reason).
+    :raise Exception: any transient failure (database, broker); nothing is recorded then.
+    """
+    try:
+        event = CloudEvent.from_json(record.value)
+        handler = handlers.get(event.type)
+        if handler is None:
+            raise UnknownEventType(f"no handler for event type {event.type!r}")
+    except InvalidInput as exc:
+        reason = _reason(exc)
+        dead_letter(record, reason)
+        event_id = _event_id_or_position(record)
+        _record_in_inbox(session_factory, inbox, event_id, "unknown", record, DEAD_LETTERED)
+        log.warning("event dead-lettered: %s", reason, extra={"topic": record.topic, "offset": record.offset})
+        return DEAD_LETTERED
+
+    with correlation(event.correlationid):
+        try:
+            with session_factory.begin() as session:
+                seen = session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == event.id))
+                if seen is not None:
+                    return DUPLICATE
+                # The inbox row goes in first: a concurrent delivery then fails on its key here,
+                # before touching the projection.
+                try:
+                    session.execute(
+                        insert(inbox).values(**_inbox_row(event.id, event.type, record, APPLIED))
+                    )
+                except IntegrityError as exc:
+                    raise _InboxKeyTaken from exc
+                changed = handler(session, event)
+                if not changed:
+                    session.execute(
+                        update(inbox).where(inbox.c.event_id == event.id).values(outcome=STALE)
+                    )
+        except _InboxKeyTaken:
+            return DUPLICATE
+        except InvalidInput as exc:
+            # The data of a well-formed event is unusable: park it, never retry.
+            dead_letter(record, _reason(exc))
+            _record_in_inbox(session_factory, inbox, event.id, event.type, record, DEAD_LETTERED)
+            log.warning("event %s dead-lettered: %s", event.id, _reason(exc))
+            return DEAD_LETTERED
+        outcome = APPLIED if changed else STALE
+        log.debug("event %s %s", event.id, outcome, extra={"event_type": event.type})
+        return outcome
+
+
+def _reason(exc: InvalidInput) -> str:
+    if exc.errors:
+        return exc.detail + ": " + "; ".join(f"{e.pointer} {e.detail}" for e in exc.errors)
+    return exc.detail
+
+
+def _event_id_or_position(record: ConsumedRecord) -> str:
+    try:
+        candidate = json.loads(record.value).get("id")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        candidate = None
+    if isinstance(candidate, str) and 0 < len(candidate) <= 100:
+        return candidate
+    return f"{record.topic}/{record.partition}/{record.offset}"
+
+
+def _inbox_row(event_id: str, event_type: str, record: ConsumedRecord, outcome: str) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "event_type": event_type[:255],
+        "topic": record.topic,
+        "kafka_partition": record.partition,
+        "kafka_offset": record.offset,
+        "outcome": outcome,
+        "processed_at": datetime.now(UTC),
+    }
+
+
+def _record_in_inbox(
+    session_factory: sessionmaker[Session], inbox: Table, event_id: str, event_type: str,
+    record: ConsumedRecord, outcome: str,
+) -> None:
+    try:
+        with session_factory.begin() as session:
+            session.execute(insert(inbox).values(**_inbox_row(event_id, event_type, record, outcome)))
+    except IntegrityError:
+        pass  # already recorded by an earlier delivery
+
+
+class EventConsumer:
+    """Consumes topics as one member of a consumer group and applies each event exactly once.
+
+    Parameters
+    ----------
+    consumer_factory
+        Builds the group consumer (see :func:`shared.kafka.make_consumer`); called again after
+        a failure of the Kafka client itself.
+    producer_factory
+        Builds the producer used for dead letters.
+    handlers
+        Event type → handler.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        inbox: Table,
+        handlers: Mapping[str, EventHandler],
+        consumer_factory: Callable[[], KafkaConsumer],
+        producer_factory: Callable[[], KafkaProducer],
+        metrics: Metrics,
+        *,
+        max_backoff: float = 10.0,
+    ):
+        self.session_factory = session_factory
+        self.inbox = inbox
+        self.handlers = handlers
+        self.consumer_factory = consumer_factory
+        self.producer_factory = producer_factory
+        self.metrics = metrics
+        self.max_backoff = max_backoff
+        self._consumer: KafkaConsumer | None = None
+        self._producer: KafkaProducer | None = None
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until ``stop`` is set."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                self.consume_once(timeout_ms=500)
+                backoff = 0.5
+            except Exception as exc:  # noqa: BLE001 - transient: records come again after backoff
+                log.warning("consumer round failed, retrying in %.1fs: %s", backoff, exc)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+        self._close()
+
+    def consume_once(self, timeout_ms: int = 500) -> int:
+        """Poll once, apply what came, commit offsets; return the number of records handled."""
+        consumer = self._get_consumer()
+        batches = consumer.poll(timeout_ms=timeout_ms)
+        handled = 0
+        for tp, records in batches.items():
+            for index, message in enumerate(records):
+                record = ConsumedRecord(tp.topic, tp.partition, message.offset, message.value or b"")
+                try:
+                    outcome = apply_once(
+                        self.session_factory, self.inbox, self.handlers, record, self._dead_letter
+                    )
+                except Exception:
+                    self.metrics.consumer_retries.labels(tp.topic).inc()
+                    self._rewind(consumer, batches, tp, index)
+                    raise
+                self.metrics.inbox_events.labels(tp.topic, outcome).inc()
+                handled += 1
+        if handled:
+            consumer.commit()
+        return handled
+
+    def _rewind(
+        self, consumer: KafkaConsumer, batches: Mapping[TopicPartition, list[Any]],
+        failed_tp: TopicPartition, failed_index: int,
+    ) -> None:
+        """Seek every partition of this poll back to its first record not yet applied.
+
+        Partitions already processed completely are committed, so their work is not redone.
+        """
+        done = {}
+        seen_failed = False
+        for tp, records in batches.items():
+            if tp == failed_tp:
+                consumer.seek(tp, records[failed_index].offset)
+                seen_failed = True
+            elif seen_failed:
+                consumer.seek(tp, records[0].offset)
+            else:
+                done[tp] = records[-1].offset + 1
+        if done:
+            from kafka.structs import OffsetAndMetadata
+
+            try:
+                consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in done.items()})
+            except Exception:  # noqa: BLE001 - the inbox absorbs a redelivery if this fails
+                log.debug("partial commit failed", exc_info=True)
+
+    def _dead_letter(self, record: ConsumedRecord, reason: str) -> None:
+        if self._producer is None:
+            self._producer = self.producer_factory()
+        self._producer.send(
+            dead_letter_topic(record.topic),
+            value=record.value,
+            headers=[
+                ("reason", reason.encode()[:2000]),
+                ("source-topic", record.topic.encode()),
+                ("source-partition", str(record.partition).encode()),
+                ("source-offset", str(record.offset).encode()),
+            ],
+        ).get(timeout=15)
+
+    def _get_consumer(self) -> KafkaConsumer:
+        if self._consumer is None:
+            self._consumer = self.consumer_factory()
+        return self._consumer
+
+    def _close(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close(autocommit=False)
+            except Exception:  # noqa: BLE001
+                log.debug("closing consumer failed", exc_info=True)
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=1)
+            except Exception:  # noqa: BLE001
+                log.debug("closing producer failed", exc_info=True)
+        self._consumer = None
+        self._producer = None

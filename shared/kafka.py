@@ -1,0 +1,86 @@
+"""Kafka client settings and the topics Amparo uses, declared in one place.
+
+Producers are idempotent with ``acks="all"``: ``enable_idempotence=True`` is passed explicitly,
+so kafka-python refuses (instead of silently disabling idempotence) if anything conflicts.
+Consumers never auto-commit and keep ``max_poll_interval_ms`` at or below 60 000.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer, KafkaProducer
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic: its name, what its record key is, and how many partitions it has."""
+
+    name: str
+    key: str
+    partitions: int
+    compacted: bool = False
+
+
+HOUSEHOLDS = Topic("registry.households", key="household id", partitions=6, compacted=True)
+ALERTS = Topic("alerts.alerts", key="alert (incident) id", partitions=3)
+EXPOSURES = Topic("alerts.exposures", key="alert id", partitions=6)
+BATCHES = Topic("transfers.batches", key="batch id", partitions=3)
+TOPICS: tuple[Topic, ...] = (HOUSEHOLDS, ALERTS, EXPOSURES, BATCHES)
+
+
+def dead_letter_topic(topic: str) -> str:
+    """Name of the topic where a consumer of ``topic`` parks events it cannot apply."""
+    return f"{topic}.dlq"
+
+
+def all_topic_names() -> list[str]:
+    """Every topic including dead-letter topics, for brokers that must have them created."""
+    names = [t.name for t in TOPICS]
+    return names + [dead_letter_topic(n) for n in names]
+
+
+def make_producer(bootstrap_servers: Sequence[str], client_id: str) -> KafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas on every send."""
+    return KafkaProducer(
+        bootstrap_servers=list(bootstrap_servers),
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        request_timeout_ms=10_000,
+        max_block_ms=10_000,
+        reconnect_backoff_max_ms=2_000,
+    )
+
+
+def make_consumer(
+    bootstrap_servers: Sequence[str],
+    group_id: str,
+    topics: Sequence[str],
+    *,
+    max_poll_interval_ms: int,
+    client_id: str,
+    max_poll_records: int = 500,
+) -> KafkaConsumer:
+    """A consumer group member that commits offsets only when told to.
+
+    :raise ValueError: if ``max_poll_interval_ms`` exceeds 60 000 (group joins then stall on
+        the embedded broker).
+    """
+    if not 1_000 <= max_poll_interval_ms <= 60_000:
+        raise ValueError(f"max_poll_interval_ms={max_poll_interval_ms} must be within 1000–60000")
+    return KafkaConsumer(
+        *topics,
+        bootstrap_servers=list(bootstrap_servers),
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_interval_ms=max_poll_interval_ms,
+        session_timeout_ms=min(10_000, max_poll_interval_ms),
+        heartbeat_interval_ms=1_000,
+        max_poll_records=max_poll_records,
+        reconnect_backoff_max_ms=2_000,
+    )

@@ -1,0 +1,293 @@
+"""The transactional outbox and the relay that publishes it to Kafka.
+
+A handler that changes state calls :func:`add_event` on the same session, so the event row is
+committed with the change or not at all. The :class:`OutboxRelay` then publishes pending rows in
+order with an idempotent, ``acks="all"`` producer, marks only the unbroken run of rows the broker
+acknowledged, and keeps retrying with backoff while the broker is down.
+
+The embedded broker keeps its log in memory. When it restarts it has forgotten what was
+published; the relay notices (the broker hands out offsets it had already given, or its end
+offsets fall below what the relay recorded) and republishes the topic from the outbox.
+Consumers' inboxes make the repeat harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.events import CloudEvent
+from shared.logs import current_correlation_id
+from shared.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+def add_event(session: Session, outbox: Table, topic: str, event: CloudEvent) -> None:
+    """Write ``event`` to the outbox inside the caller's open transaction.
+
+    The record key is the event's ``subject`` (the entity id), which keeps every event of one
+    household, alert or batch on one partition and therefore in order. The work's correlation id
+    is stamped on the envelope if it has none.
+    """
+    if event.correlationid is None and current_correlation_id():
+        event = CloudEvent(**{**event.__dict__, "correlationid": current_correlation_id()})
+    session.execute(
+        insert(outbox).values(
+            event_id=event.id,
+            event_type=event.type,
+            topic=topic,
+            key=event.subject,
+            payload=event.to_json(),
+            correlation_id=event.correlationid,
+            created_at=event.time,
+        )
+    )
+
+
+def replay(session_factory: sessionmaker[Session], outbox: Table, since: datetime, topic: str | None = None) -> int:
+    """Mark every event written at or after ``since`` as unpublished, so the relay sends it again.
+
+    Consumers apply each event once (their inbox), so a replay only changes projections that
+    had been wiped or never saw the events. Returns the number of events queued again.
+    """
+    if since.tzinfo is None:
+        raise ValueError("since must carry a time zone (e.g. 2026-11-22T10:00:00+00:00)")
+    condition = outbox.c.created_at >= since
+    if topic is not None:
+        condition = condition & (outbox.c.topic == topic)
+    with session_factory.begin() as session:
+        result = session.execute(
+            update(outbox)
+            .where(condition)
+            .values(published_at=None, kafka_partition=None, kafka_offset=None)
+        )
+        return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    position: int
+    topic: str
+    key: str
+    payload: bytes
+    event_id: str
+    event_type: str
+    correlation_id: str | None
+
+
+class OutboxRelay:
+    """Publishes a service's outbox to Kafka, in order, until told to stop.
+
+    Parameters
+    ----------
+    session_factory, outbox
+        The service's database sessions and its ``outbox`` table.
+    producer_factory
+        Builds a fresh idempotent producer; called again after any failure, because an
+        idempotent producer whose broker restarted can be left with a producer id the broker
+        no longer knows.
+    offsets_reader
+        Builds a group-less consumer used only to read end offsets (broker continuity checks).
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        outbox: Table,
+        producer_factory: Callable[[], KafkaProducer],
+        offsets_reader: Callable[[], KafkaConsumer],
+        metrics: Metrics,
+        *,
+        batch_size: int = 500,
+        idle_interval: float = 0.2,
+        continuity_interval: float = 3.0,
+        max_backoff: float = 10.0,
+    ):
+        self.session_factory = session_factory
+        self.outbox = outbox
+        self.producer_factory = producer_factory
+        self.offsets_reader = offsets_reader
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.idle_interval = idle_interval
+        self.continuity_interval = continuity_interval
+        self.max_backoff = max_backoff
+        self._producer: KafkaProducer | None = None
+        self._reader: KafkaConsumer | None = None
+        self._last_continuity_check = 0.0
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Publish until ``stop`` is set, backing off (0.5 s doubling to ``max_backoff``) on failure."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                published = self.publish_pending()
+                if time.monotonic() - self._last_continuity_check > self.continuity_interval:
+                    self.check_continuity()
+                backoff = 0.5
+                if published == 0:
+                    stop.wait(self.idle_interval)
+            except Exception as exc:  # noqa: BLE001 - every failure here means "retry later"
+                self.metrics.outbox_publish_failures.inc()
+                log.warning("outbox relay round failed, retrying in %.1fs: %s", backoff, exc)
+                self._close_clients()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+        self._close_clients()
+
+    def publish_pending(self) -> int:
+        """Publish one batch of pending events; return how many were acknowledged."""
+        with self.session_factory() as session:
+            rows = [
+                _Pending(*row)
+                for row in session.execute(
+                    select(
+                        self.outbox.c.position, self.outbox.c.topic, self.outbox.c.key,
+                        self.outbox.c.payload, self.outbox.c.event_id, self.outbox.c.event_type,
+                        self.outbox.c.correlation_id,
+                    )
+                    .where(self.outbox.c.published_at.is_(None))
+                    .order_by(self.outbox.c.position)
+                    .limit(self.batch_size)
+                )
+            ]
+            pending_total = session.scalar(
+                select(func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
+            )
+        self.metrics.outbox_pending.set(pending_total or 0)
+        if not rows:
+            return 0
+        producer = self._get_producer()
+        futures = [
+            producer.send(
+                row.topic,
+                key=row.key.encode(),
+                value=bytes(row.payload),
+                headers=_headers(row),
+            )
+            for row in rows
+        ]
+        producer.flush(timeout=15)
+        acknowledged: list[tuple[_Pending, int, int]] = []
+        failure: Exception | None = None
+        for row, future in zip(rows, futures, strict=True):
+            try:
+                metadata = future.get(timeout=0)
+            except Exception as exc:  # noqa: BLE001 - stop at the first unacknowledged row
+                failure = exc
+                break
+            acknowledged.append((row, metadata.partition, metadata.offset))
+        if acknowledged:
+            self._record(acknowledged)
+        if failure is not None:
+            raise RuntimeError(
+                f"broker acknowledged {len(acknowledged)} of {len(rows)} events: {failure}"
+            ) from failure
+        return len(acknowledged)
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def _record(self, acknowledged: Sequence[tuple[_Pending, int, int]]) -> None:
+        """Mark acknowledged rows published; republish a topic whose broker lost its history."""
+        now = datetime.now(UTC)
+        lowest: dict[tuple[str, int], int] = {}
+        for row, partition, offset in acknowledged:
+            key = (row.topic, partition)
+            lowest[key] = min(offset, lowest.get(key, offset))
+        with self.session_factory.begin() as session:
+            recorded = self._recorded_offsets(session, {t for t, _ in lowest})
+            lost_topics = {
+                topic for (topic, partition), offset in lowest.items()
+                if recorded.get((topic, partition), -1) >= offset
+            }
+            for topic in lost_topics:
+                self._requeue_topic(session, topic)
+            for row, partition, offset in acknowledged:
+                session.execute(
+                    update(self.outbox)
+                    .where(self.outbox.c.position == row.position)
+                    .values(published_at=now, kafka_partition=partition, kafka_offset=offset)
+                )
+        for row, _, _ in acknowledged:
+            self.metrics.outbox_published.labels(row.topic).inc()
+
+    def check_continuity(self) -> None:
+        """Requeue every topic whose broker log ends before offsets the relay recorded."""
+        self._last_continuity_check = time.monotonic()
+        with self.session_factory.begin() as session:
+            recorded = self._recorded_offsets(session, None)
+            if not recorded:
+                return
+            reader = self._get_reader()
+            partitions = [TopicPartition(t, p) for t, p in recorded]
+            ends = reader.end_offsets(partitions)
+            lost = {tp.topic for tp in partitions if ends.get(tp, 0) <= recorded[(tp.topic, tp.partition)]}
+            for topic in lost:
+                self._requeue_topic(session, topic)
+
+    def _recorded_offsets(self, session: Session, topics: set[str] | None) -> dict[tuple[str, int], int]:
+        query = (
+            select(self.outbox.c.topic, self.outbox.c.kafka_partition, func.max(self.outbox.c.kafka_offset))
+            .where(self.outbox.c.kafka_offset.is_not(None))
+            .group_by(self.outbox.c.topic, self.outbox.c.kafka_partition)
+        )
+        if topics is not None:
+            query = query.where(self.outbox.c.topic.in_(topics))
+        return {(t, p): o for t, p, o in session.execute(query)}
+
+    def _requeue_topic(self, session: Session, topic: str) -> None:
+        result = session.execute(
+            update(self.outbox)
+            .where(self.outbox.c.topic == topic, self.outbox.c.published_at.is_not(None))
+            .values(published_at=None, kafka_partition=None, kafka_offset=None)
+        )
+        self.metrics.broker_resets.labels(topic).inc()
+        log.warning(
+            "broker lost the history of %s; republishing %d events from the outbox",
+            topic, result.rowcount, extra={"topic": topic},
+        )
+
+    # -- clients ------------------------------------------------------------------------------
+
+    def _get_producer(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = self.producer_factory()
+        return self._producer
+
+    def _get_reader(self) -> KafkaConsumer:
+        if self._reader is None:
+            self._reader = self.offsets_reader()
+        return self._reader
+
+    def _close_clients(self) -> None:
+        for client in (self._producer, self._reader):
+            if client is not None:
+                try:
+                    client.close(timeout=1) if isinstance(client, KafkaProducer) else client.close()
+                except Exception:  # noqa: BLE001 - closing a broken client may fail too
+                    log.debug("closing a Kafka client failed", exc_info=True)
+        self._producer = None
+        self._reader = None
+
+
+def _headers(row: _Pending) -> list[tuple[str, bytes]]:
+    headers: list[tuple[str, Any]] = [
+        ("content-type", b"application/cloudevents+json"),
+        ("ce_id", row.event_id.encode()),
+        ("ce_type", row.event_type.encode()),
+    ]
+    if row.correlation_id:
+        headers.append(("correlationid", row.correlation_id.encode()))
+    return headers

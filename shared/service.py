@@ -1,0 +1,117 @@
+"""What every service process wires the same way: database, metrics, token verifier, readiness
+checks and the outbox relay. Each service's ``bootstrap()`` builds on :func:`build_runtime`."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import db
+from shared.auth import JwksSource, TokenVerifier
+from shared.config import ServiceSettings
+from shared.inbox import EventConsumer, EventHandler
+from shared.kafka import make_consumer, make_producer
+from shared.metrics import Metrics
+from shared.outbox import OutboxRelay
+from shared.runner import Worker
+from shared.web import ReadinessCheck
+
+
+def broker_reachable(servers: Sequence[str], timeout: float = 1.0) -> None:
+    """Raise ``ConnectionError`` unless at least one bootstrap server accepts a TCP connection."""
+    errors = []
+    for server in servers:
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                return
+        except OSError as exc:
+            errors.append(f"{server}: {exc.strerror or exc}")
+    raise ConnectionError("no broker reachable (" + "; ".join(errors) + ")")
+
+
+@dataclass
+class Runtime:
+    """The wired parts of one service process."""
+
+    settings: ServiceSettings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    metrics: Metrics
+    verifier: TokenVerifier
+    outbox: Table
+    inbox: Table
+    readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    workers: list[Worker] = field(default_factory=list)
+
+    def add_relay(self) -> None:
+        """Run the outbox relay in this process."""
+        servers = self.settings.kafka_bootstrap_servers
+        name = self.settings.service
+        relay = OutboxRelay(
+            self.session_factory,
+            self.outbox,
+            producer_factory=lambda: make_producer(servers, f"{name}-relay"),
+            offsets_reader=lambda: _offsets_reader(servers, f"{name}-relay-offsets"),
+            metrics=self.metrics,
+            batch_size=self.settings.relay_batch_size,
+        )
+        self.workers.append(Worker("outbox-relay", relay.run))
+
+    def add_consumer(self, group_id: str, topics: Sequence[str], handlers: Mapping[str, EventHandler]) -> None:
+        """Consume ``topics`` as a member of ``group_id``, applying events through ``handlers``."""
+        servers = self.settings.kafka_bootstrap_servers
+        name = self.settings.service
+        consumer = EventConsumer(
+            self.session_factory,
+            self.inbox,
+            handlers,
+            consumer_factory=lambda: make_consumer(
+                servers, group_id, topics,
+                max_poll_interval_ms=self.settings.max_poll_interval_ms, client_id=f"{name}-consumer",
+            ),
+            producer_factory=lambda: make_producer(servers, f"{name}-dead-letters"),
+            metrics=self.metrics,
+        )
+        self.workers.append(Worker(f"consumer-{group_id}", consumer.run))
+
+
+def _offsets_reader(servers: Sequence[str], client_id: str):  # type: ignore[no-untyped-def]
+    from kafka import KafkaConsumer
+
+    return KafkaConsumer(bootstrap_servers=list(servers), client_id=client_id, group_id=None,
+                         enable_auto_commit=False, request_timeout_ms=10_000)
+
+
+def build_runtime(
+    settings: ServiceSettings,
+    migrations_dir: Path,
+    outbox: Table,
+    inbox: Table,
+    *,
+    engine_factory: Callable[[str], Engine] = db.make_engine,
+) -> Runtime:
+    """Connect the database (migrating it first if configured), and build metrics and auth."""
+    engine = engine_factory(settings.database_url)
+    if settings.migrate_on_start:
+        db.upgrade(migrations_dir, engine)
+    verifier = TokenVerifier(
+        JwksSource(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=db.make_session_factory(engine),
+        metrics=Metrics(settings.service),
+        verifier=verifier,
+        outbox=outbox,
+        inbox=inbox,
+    )
+    runtime.readiness_checks["database"] = lambda: db.ping(engine)
+    runtime.readiness_checks["broker"] = lambda: broker_reachable(settings.kafka_bootstrap_servers)
+    return runtime

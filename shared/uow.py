@@ -1,0 +1,46 @@
+"""The unit of work: one database transaction that holds a state change and its events."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.events import CloudEvent
+from shared.outbox import add_event
+
+
+class UnitOfWork:
+    """Open a transaction on enter; commit on a clean exit, roll back on an error.
+
+    Services subclass it to hang their repositories on ``self.session``. Events added with
+    :meth:`publish` are written to the outbox in the same transaction, so they exist if and
+    only if the change does.
+    """
+
+    session: Session
+
+    def __init__(self, session_factory: sessionmaker[Session], outbox: Table):
+        self.session_factory = session_factory
+        self.outbox = outbox
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self.session_factory()
+        self.session.begin()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def publish(self, topic: str, event: CloudEvent) -> None:
+        """Queue ``event`` on ``topic`` in this transaction's outbox."""
+        add_event(self.session, self.outbox, topic, event)

@@ -1,0 +1,240 @@
+"""The Flask pieces every service shares: the API object, problem details, health, metrics,
+correlation ids and bearer authentication.
+
+A service's app factory calls :func:`build_app`, registers its blueprints on the returned
+``Api`` and is done; everything below is the same in all three services.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Flask, Response, g, jsonify, request, send_from_directory
+from flask_smorest import Api
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.exceptions import HTTPException
+
+from shared.auth import Principal, TokenVerifier, require_role
+from shared.errors import (
+    PROBLEM_CONTENT_TYPE,
+    PROBLEM_TYPE_BASE,
+    AmparoError,
+    NotAuthenticated,
+    Problem,
+    Unavailable,
+    field_problems,
+)
+from shared.logs import accept_correlation_id, bind_correlation_id, unbind_correlation_id
+from shared.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+#: ``@blp.doc(security=BEARER)`` marks an operation as needing a bearer token in the OpenAPI.
+BEARER = [{"bearerAuth": []}]
+#: A readiness check returns nothing when healthy and raises when not.
+ReadinessCheck = Callable[[], None]
+
+
+def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response:
+    """Serialise a problem document with the ``application/problem+json`` content type."""
+    response = jsonify(problem.to_dict())
+    response.status_code = problem.status
+    response.mimetype = PROBLEM_CONTENT_TYPE
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def build_app(
+    *,
+    service: str,
+    title: str,
+    version: str,
+    description: str,
+    metrics: Metrics,
+    readiness_checks: Mapping[str, ReadinessCheck],
+    verifier: TokenVerifier,
+    extra_config: Mapping[str, Any] | None = None,
+) -> tuple[Flask, Api]:
+    """Create a service's Flask app and its flask-smorest ``Api``.
+
+    The app serves ``/openapi.json``, a docs page at ``/docs`` (Swagger UI, bundled, no CDN),
+    ``/healthz``, ``/readyz`` and ``/metrics``; renders every error as problem+json; reads or
+    creates the correlation id of each request; and counts requests for Prometheus.
+    """
+    app = Flask(service)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            },
+        },
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(extra_config or {})
+    app.extensions["amparo.metrics"] = metrics
+    app.extensions["amparo.verifier"] = verifier
+
+    api = Api(app)
+    _register_error_handlers(app, api)
+    _register_operations(app, metrics, readiness_checks)
+    _register_request_hooks(app, metrics)
+    return app, api
+
+
+def _register_error_handlers(app: Flask, api: Api) -> None:
+    @app.errorhandler(AmparoError)
+    def _amparo_error(error: AmparoError) -> Response:
+        headers = {}
+        if isinstance(error, NotAuthenticated):
+            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        if isinstance(error, Unavailable):
+            headers["Retry-After"] = str(error.extra.get("retry_after", 5))
+        return problem_response(Problem.from_error(error, request.path), headers)
+
+    def _http_error(error: HTTPException) -> Response:
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") or {}
+        errors: list[Any] = []
+        for location, fields in messages.items():
+            # webargs groups messages by location ("json", "query"); the pointer names the field.
+            errors.extend(field_problems(fields, "" if location == "json" else f"/{location}"))
+        status = error.code or 500
+        detail = error.description or ""
+        if errors:
+            detail = "invalid fields: " + ", ".join(e.pointer for e in errors)
+        problem = Problem(
+            status=status,
+            title=error.name,
+            detail=detail,
+            type=PROBLEM_TYPE_BASE + error.name.lower().replace(" ", "-") if errors else "about:blank",
+            instance=request.path,
+            errors=tuple(errors),
+        )
+        headers = {k: v for k, v in (data.get("headers") or {}).items()}
+        return problem_response(problem, headers)
+
+    app.register_error_handler(HTTPException, _http_error)
+    api.handle_http_exception = _http_error  # flask-smorest's own handler, replaced
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(error, OperationalError):
+            log.warning("database unavailable: %s", error)
+            return problem_response(
+                Problem.from_error(Unavailable("the database cannot be reached; retry shortly"), request.path),
+                {"Retry-After": "5"},
+            )
+        log.exception("unhandled error")
+        return problem_response(
+            Problem(status=500, title="Internal error", detail="an unexpected error occurred; it was logged",
+                    instance=request.path)
+        )
+
+
+def _register_operations(app: Flask, metrics: Metrics, checks: Mapping[str, ReadinessCheck]) -> None:
+    assets = swagger_ui_bundle.swagger_ui_path
+
+    @app.get("/docs/assets/<path:filename>")
+    def _swagger_assets(filename: str) -> Response:
+        return send_from_directory(assets, filename)
+
+    @app.get("/healthz")
+    def _healthz() -> Response:
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def _readyz() -> Response:
+        results: dict[str, str] = {}
+        ready = True
+        for name, check in checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+                results[name] = f"unavailable: {exc}"
+                ready = False
+        response = jsonify(status="ready" if ready else "not ready", checks=results)
+        response.status_code = 200 if ready else 503
+        if not ready:
+            response.headers["Retry-After"] = "5"
+        return response
+
+    @app.get("/metrics")
+    def _metrics() -> Response:
+        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        g.correlation_id = accept_correlation_id(request.headers.get(CORRELATION_HEADER))
+        g.correlation_token = bind_correlation_id(g.correlation_id)
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.http_requests.labels(request.method, endpoint, str(response.status_code)).inc()
+        if "started" in g:
+            metrics.http_latency.labels(request.method, endpoint).observe(time.perf_counter() - g.started)
+        return response
+
+    @app.teardown_request
+    def _teardown(_exc: BaseException | None) -> None:
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            unbind_correlation_id(token)
+
+
+def current_principal() -> Principal:
+    """The verified caller of the current request (set by :func:`authenticated`)."""
+    principal: Principal = g.principal
+    return principal
+
+
+def authenticated(roles: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a view: verify the bearer token and require one of ``roles``.
+
+    :raise 401: no token, or a token that does not verify.
+    :raise 403: a valid token without any of ``roles``.
+    """
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from flask import current_app
+
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise NotAuthenticated("a bearer token is required (Authorization: Bearer …)")
+            verifier: TokenVerifier = current_app.extensions["amparo.verifier"]
+            principal = verifier.verify(token.strip())
+            require_role(principal, roles)
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
