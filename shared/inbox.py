@@ -120,7 +120,10 @@ def apply_once(
             log.warning("event %s dead-lettered: %s", event.id, _reason(exc))
             return DEAD_LETTERED
         outcome = APPLIED if changed else STALE
-        log.debug("event %s %s", event.id, outcome, extra={"event_type": event.type})
+        log.info(
+            "%s %s %s", outcome, event.type, event.subject,
+            extra={"event_id": event.id, "topic": record.topic, "offset": record.offset},
+        )
         return outcome
 
 

@@ -24,10 +24,13 @@ class Worker:
 
 
 def serve(app: Any, host: str, port: int, workers: Sequence[Worker], *, threads: int = 8) -> None:
-    """Serve ``app`` and run ``workers`` until the process is asked to stop.
+    """Serve ``app`` and run ``workers`` until SIGTERM or SIGINT.
 
-    A worker that dies of an unexpected error stops the whole process (non-zero exit through
-    the re-raised error), so a supervisor restarts it rather than leaving a half-working service.
+    The HTTP server and each worker run in their own threads; the main thread only waits. On a
+    signal, the server stops accepting, requests in flight get up to 10 s to finish, and workers
+    get up to 15 s to leave their loops. A worker that dies of an unexpected error stops the
+    whole process with that error, so a supervisor restarts it rather than leaving a service
+    half-working.
     """
     stop = threading.Event()
     server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
@@ -40,33 +43,31 @@ def serve(app: Any, host: str, port: int, workers: Sequence[Worker], *, threads:
             log.exception("worker %s died", worker.name)
             failures.append(exc)
             stop.set()
-            server.close()
 
     def request_stop(signum: int, _frame: Any) -> None:
         log.info("stopping on signal %s", signal.Signals(signum).name)
         stop.set()
-        server.close()
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    threads_started = [
-        threading.Thread(target=run_worker, args=(w,), name=w.name, daemon=True) for w in workers
-    ]
-    for thread in threads_started:
+    http = threading.Thread(target=server.run, name="http", daemon=True)
+    background = [threading.Thread(target=run_worker, args=(w,), name=w.name, daemon=True) for w in workers]
+    for thread in [http, *background]:
         thread.start()
     log.info("listening on http://%s:%s", host, server.effective_port, extra={"port": server.effective_port})
-    try:
-        server.run()
-    except OSError:
-        if not stop.is_set():
-            raise
-    finally:
-        stop.set()
-        for thread in threads_started:
-            thread.join(timeout=15)
+    while not stop.wait(0.5):
+        if not http.is_alive():
+            failures.append(RuntimeError("the HTTP server stopped"))
+            break
+    stop.set()
+    server.close()
+    server.task_dispatcher.shutdown(timeout=10)
+    for thread in background:
+        thread.join(timeout=15)
     if failures:
         raise failures[0]
+    log.info("stopped")
 
 
 def run_service(service: str, bootstrap: Callable[[Any], Any], create_app: Callable[[Any], Any]) -> None:

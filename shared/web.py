@@ -197,7 +197,13 @@ def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.http_requests.labels(request.method, endpoint, str(response.status_code)).inc()
         if "started" in g:
-            metrics.http_latency.labels(request.method, endpoint).observe(time.perf_counter() - g.started)
+            elapsed = time.perf_counter() - g.started
+            metrics.http_latency.labels(request.method, endpoint).observe(elapsed)
+            if endpoint not in ("/healthz", "/readyz", "/metrics"):
+                log.info(
+                    "%s %s %s", request.method, request.path, response.status_code,
+                    extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1)},
+                )
         return response
 
     @app.teardown_request

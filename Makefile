@@ -1,0 +1,48 @@
+# Amparo — a newcomer's targets: `make demo`, `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PG_BIN ?= /usr/lib/postgresql/15/bin
+
+.PHONY: install demo up test test-fast lint format postgres clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+## demo: start the embedded stack and follow a demo household through the three services
+demo: install
+	$(BIN)/amparo up --demo
+
+## up: start the embedded stack without demo data
+up: install
+	$(BIN)/amparo up
+
+## postgres: make sure the PostgreSQL 15 server binaries the tests start are present
+postgres:
+	@test -x $(PG_BIN)/initdb || { \
+	  echo "installing PostgreSQL 15 server (Debian package postgresql-15)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
+
+## test: the whole suite (unit, storage on SQLite and PostgreSQL, broker and process fault tests)
+test: install postgres
+	$(BIN)/python -m pytest
+
+## test-fast: unit tests only
+test-fast: install
+	$(BIN)/python -m pytest tests/unit
+
+lint: install
+	$(BIN)/ruff check shared services tests bench
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format shared services tests bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -1,0 +1,51 @@
+import pytest
+
+from shared.config import ConfigError, ServiceSettings, mask_url
+
+
+def test_defaults_are_usable(tmp_path):
+    settings = ServiceSettings.from_environ("registry", {"AMPARO_DATA_DIR": str(tmp_path)})
+    assert settings.port == 8101
+    assert settings.database_url == f"sqlite:///{tmp_path / 'registry.db'}"
+    assert settings.kafka_bootstrap_servers == ("127.0.0.1:9092",)
+    assert settings.max_poll_interval_ms <= 60000
+    assert settings.jwks_url.startswith("file://")
+
+
+def test_every_bad_variable_is_named_at_once():
+    with pytest.raises(ConfigError) as caught:
+        ServiceSettings.from_environ(
+            "alerts",
+            {
+                "AMPARO_ALERTS_PORT": "eighty",
+                "AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS": "300000",
+                "AMPARO_ALERTS_DATABASE_URL": "mysql://x",
+                "AMPARO_KAFKA_BOOTSTRAP_SERVERS": "nohostport",
+                "AMPARO_LOG_LEVEL": "LOUD",
+                "AMPARO_JWKS_URL": "ftp://keys",
+            },
+        )
+    text = str(caught.value)
+    for name in ("AMPARO_ALERTS_PORT", "AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS", "AMPARO_ALERTS_DATABASE_URL",
+                 "AMPARO_KAFKA_BOOTSTRAP_SERVERS", "AMPARO_LOG_LEVEL", "AMPARO_JWKS_URL"):
+        assert name in text
+    assert len(caught.value.problems) == 6
+
+
+def test_passwords_never_shown():
+    settings = ServiceSettings.from_environ(
+        "transfers", {"AMPARO_TRANSFERS_DATABASE_URL": "postgresql://amparo:s3cret@db/transfers"}
+    )
+    assert settings.database_url == "postgresql+psycopg://amparo:s3cret@db/transfers"
+    assert "s3cret" not in repr(settings)
+    assert mask_url("postgresql://u:p@h/d") == "postgresql://u:***@h/d"
+
+
+def test_unknown_service_refused():
+    with pytest.raises(ConfigError, match="unknown service"):
+        ServiceSettings.from_environ("payments", {})
+
+
+def test_every_variable_is_documented():
+    names = {v.name for v in ServiceSettings.variables("registry")}
+    assert {"AMPARO_REGISTRY_DATABASE_URL", "AMPARO_KAFKA_BOOTSTRAP_SERVERS", "AMPARO_JWKS_URL"} <= names

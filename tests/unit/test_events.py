@@ -1,0 +1,68 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.events import CloudEvent, EnvelopeError
+
+
+def make_event(**overrides):
+    values = dict(
+        type="amparo.registry.household.registered.v1",
+        source="/amparo/registry",
+        subject="2f1c1b1e-0000-4000-8000-000000000001",
+        data={"household_id": "2f1c1b1e-0000-4000-8000-000000000001", "version": 1},
+        correlationid="corr-1",
+    )
+    values.update(overrides)
+    return CloudEvent(**values)
+
+
+def test_round_trip_keeps_every_attribute():
+    event = make_event()
+    again = CloudEvent.from_json(event.to_json())
+    assert again == event
+    assert again.specversion == "1.0"
+    assert again.time.tzinfo is not None
+
+
+def test_serialised_form_is_cloudevents_json():
+    import json
+
+    document = json.loads(make_event().to_json())
+    assert set(document) >= {"specversion", "id", "source", "type", "subject", "time", "data", "correlationid"}
+    assert document["datacontenttype"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "pointer"),
+    [
+        (lambda d: d.pop("id"), "/id"),
+        (lambda d: d.update(specversion="0.3"), "/specversion"),
+        (lambda d: d.update(type="HouseholdRegistered"), "/type"),
+        (lambda d: d.update(time="2026-11-22T10:00:00"), "/time"),
+        (lambda d: d.update(data=[1, 2]), "/data"),
+        (lambda d: d.update(surprise=1), "/surprise"),
+    ],
+)
+def test_invalid_envelopes_name_the_attribute(mutate, pointer):
+    import json
+
+    document = json.loads(make_event().to_json())
+    mutate(document)
+    with pytest.raises(EnvelopeError) as caught:
+        CloudEvent.from_json(json.dumps(document))
+    assert pointer in [e.pointer for e in caught.value.errors]
+    assert pointer in str(caught.value)
+
+
+def test_non_json_is_refused_clearly():
+    with pytest.raises(EnvelopeError, match="not JSON"):
+        CloudEvent.from_json(b"\xff\xfe not json")
+    with pytest.raises(EnvelopeError, match="not a JSON object"):
+        CloudEvent.from_json(b"[1]")
+
+
+def test_each_event_gets_a_unique_id_and_an_aware_time():
+    a, b = make_event(), make_event()
+    assert a.id != b.id
+    assert a.time <= datetime.now(UTC)
