@@ -147,7 +147,7 @@ def migrate(service: tuple[str, ...]) -> None:
         migrations = Path(importlib.import_module(f"services.{name}").__file__).parent / "migrations"  # type: ignore[arg-type]
         engine = db.make_engine(settings.database_url)
         db.upgrade(migrations, engine)
-        click.echo(f"{name}: schema at revision {db.current_revision(engine)}")
+        click.echo(f"{name}: schema at revision {db.current_revision(migrations, engine)}")
 
 
 @main.command()

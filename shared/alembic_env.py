@@ -18,6 +18,7 @@ def run_migrations(context: Any, target_metadata: MetaData) -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             transaction_per_migration=True,
+            version_table=context.config.attributes["version_table"],
         )
         with context.begin_transaction():
             context.run_migrations()

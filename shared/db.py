@@ -61,12 +61,21 @@ def ping(engine: Engine) -> None:
 
 
 def alembic_config(migrations_dir: Path, engine: Engine) -> Config:
-    """Build an Alembic configuration for one service's migrations folder and engine."""
+    """Build an Alembic configuration for one service's migrations folder and engine.
+
+    The version table is named after the service (``alembic_version_registry``), so even a
+    database shared by mistake keeps each service's schema history apart.
+    """
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
-    config.set_main_option("version_table", "alembic_version")
+    config.attributes["version_table"] = version_table(migrations_dir)
     config.attributes["engine"] = engine
     return config
+
+
+def version_table(migrations_dir: Path) -> str:
+    """Name of the table holding a service's schema revision."""
+    return f"alembic_version_{Path(migrations_dir).parent.name}"
 
 
 def upgrade(migrations_dir: Path, engine: Engine, revision: str = "head") -> None:
@@ -74,9 +83,10 @@ def upgrade(migrations_dir: Path, engine: Engine, revision: str = "head") -> Non
     command.upgrade(alembic_config(migrations_dir, engine), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
-    """Return the schema revision the database is at, or ``None`` if it has none yet."""
+def current_revision(migrations_dir: Path, engine: Engine) -> str | None:
+    """Return the service's schema revision in the database, or ``None`` if it has none yet."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        context = MigrationContext.configure(connection, opts={"version_table": version_table(migrations_dir)})
+        return context.get_current_revision()

@@ -87,12 +87,18 @@ def postgres() -> Iterator[PostgresCluster]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database, once on SQLite and once on PostgreSQL."""
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """Makes empty databases, once on SQLite and once on PostgreSQL; returns their URLs."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
+        return lambda: f"sqlite:///{tmp_path / (uuid.uuid4().hex[:8] + '.db')}"
     cluster: PostgresCluster = request.getfixturevalue("postgres")
-    return cluster.new_database()
+    return cluster.new_database
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str]) -> str:
+    """An empty database, once on SQLite and once on PostgreSQL."""
+    return new_database()
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 60.0, interval: float = 0.1, what: str = "") -> object:

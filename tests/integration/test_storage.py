@@ -1,0 +1,187 @@
+"""Outbox, inbox, migrations and projections on real databases: SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from services.alerts.adapters.orm import household_locations
+from services.alerts.adapters.orm import inbox as alerts_inbox
+from services.alerts.entrypoints.app import MIGRATIONS as ALERTS_MIGRATIONS
+from services.alerts.service_layer.handlers import apply_household_event
+from services.registry.adapters.orm import households, outbox
+from services.registry.domain.model import Location
+from services.registry.entrypoints.app import MIGRATIONS as REGISTRY_MIGRATIONS
+from services.registry.service_layer import handlers
+from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
+from services.transfers.entrypoints.app import MIGRATIONS as TRANSFERS_MIGRATIONS
+from shared import db
+from shared.contracts.households import HOUSEHOLD_UPDATED
+from shared.events import CloudEvent
+from shared.inbox import APPLIED, DEAD_LETTERED, DUPLICATE, STALE, ConsumedRecord, apply_once
+from shared.outbox import replay
+
+pytestmark = pytest.mark.integration
+
+
+def registration(**overrides):
+    values = dict(admin_code="HN-CH", size=3, location=Location(13.3, -87.2), registered_by="ana",
+                  jurisdiction_covers=lambda code: True)
+    values.update(overrides)
+    return handlers.RegisterHousehold(**values)
+
+
+@pytest.fixture
+def registry(database_url):
+    engine = db.make_engine(database_url)
+    db.upgrade(REGISTRY_MIGRATIONS, engine)
+    yield db.make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def alerts(database_url):
+    engine = db.make_engine(database_url)
+    db.upgrade(ALERTS_MIGRATIONS, engine)
+    yield db.make_session_factory(engine)
+    engine.dispose()
+
+
+def test_every_service_migrates_from_an_empty_database(new_database):
+    from sqlalchemy import inspect
+
+    expected = {REGISTRY_MIGRATIONS: "households", ALERTS_MIGRATIONS: "household_locations",
+                TRANSFERS_MIGRATIONS: "household_attributes"}
+    for migrations, table in expected.items():
+        engine = db.make_engine(new_database())
+        assert db.current_revision(migrations, engine) is None
+        db.upgrade(migrations, engine)
+        assert db.current_revision(migrations, engine) == "0001"
+        assert {table, "outbox", "inbox", db.version_table(migrations)} <= set(inspect(engine).get_table_names())
+        db.upgrade(migrations, engine)  # a second run changes nothing
+        engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_state_change_and_event_commit_together(registry):
+    household, created = handlers.register_household(registration(), RegistryUnitOfWork(registry, outbox))
+    assert created
+    with registry() as session:
+        rows = session.execute(select(outbox)).all()
+    assert len(rows) == 1
+    event = CloudEvent.from_json(rows[0].payload)
+    assert event.subject == household.id and rows[0].key == household.id
+    assert rows[0].topic == "registry.households" and rows[0].published_at is None
+
+
+def test_a_failed_transaction_leaves_neither_change_nor_event(registry):
+    uow = RegistryUnitOfWork(registry, outbox)
+    with pytest.raises(RuntimeError), uow:
+        uow.households.add(handlers.register_household.__globals__["model"].register_household(
+            admin_code="HN-CH", size=2, location=Location(13, -87), registered_by="ana",
+            registered_at=datetime.now(UTC), jurisdiction_covers=lambda c: True))
+        uow.publish("registry.households", CloudEvent(type="amparo.registry.household.registered.v1",
+                                                      source="/t", subject="x", data={}))
+        raise RuntimeError("crash before commit")
+    with registry() as session:
+        assert session.scalar(select(func.count()).select_from(households)) == 0
+        assert session.scalar(select(func.count()).select_from(outbox)) == 0
+
+
+def test_retried_registration_with_the_same_id_is_not_doubled(registry):
+    household_id = str(uuid.uuid4())
+    first, created = handlers.register_household(registration(household_id=household_id), RegistryUnitOfWork(registry, outbox))
+    again, created_again = handlers.register_household(registration(household_id=household_id), RegistryUnitOfWork(registry, outbox))
+    assert created and not created_again and again.id == first.id
+    with registry() as session:
+        assert session.scalar(select(func.count()).select_from(outbox)) == 1
+    from services.registry.domain.errors import HouseholdIdTaken
+
+    with pytest.raises(HouseholdIdTaken):
+        handlers.register_household(registration(household_id=household_id, size=9), RegistryUnitOfWork(registry, outbox))
+
+
+def _snapshot_event(household_id: str, version: int, admin_code: str = "HN-CH", event_type=HOUSEHOLD_UPDATED):
+    return CloudEvent(
+        type=event_type, source="/amparo/registry", subject=household_id,
+        data={"household_id": household_id, "version": version, "status": "active", "admin_code": admin_code,
+              "size": 4, "location": {"lat": 13.3, "lon": -87.2, "accuracy_m": None, "source": "gps"}},
+    )
+
+
+def _deliver(sessions, event: CloudEvent, offset: int = 0, dead: list | None = None) -> str:
+    record = ConsumedRecord("registry.households", 0, offset, event.to_json())
+    return apply_once(
+        sessions, alerts_inbox, {HOUSEHOLD_UPDATED: apply_household_event}, record,
+        lambda r, reason: (dead if dead is not None else []).append((r, reason)),
+    )
+
+
+def test_the_same_event_twice_is_applied_once(alerts):
+    event = _snapshot_event(str(uuid.uuid4()), 1)
+    assert _deliver(alerts, event) == APPLIED
+    assert _deliver(alerts, event, offset=1) == DUPLICATE
+    with alerts() as session:
+        assert session.scalar(select(func.count()).select_from(alerts_inbox)) == 1
+        assert session.scalar(select(func.count()).select_from(household_locations)) == 1
+
+
+def test_an_older_version_never_overwrites_a_newer_one(alerts):
+    household_id = str(uuid.uuid4())
+    assert _deliver(alerts, _snapshot_event(household_id, 2, "HN-CR")) == APPLIED
+    assert _deliver(alerts, _snapshot_event(household_id, 1, "HN-CH")) == STALE
+    with alerts() as session:
+        row = session.execute(select(household_locations)).one()
+    assert (row.version, row.admin_code) == (2, "HN-CR")
+
+
+def test_malformed_events_are_dead_lettered_with_the_reason_and_recorded(alerts):
+    dead: list = []
+    bad_data = _snapshot_event(str(uuid.uuid4()), 1)
+    bad_data.data["location"]["lat"] = 123
+    assert _deliver(alerts, bad_data, dead=dead) == DEAD_LETTERED
+    assert "/location/lat" in dead[0][1]
+    garbage = ConsumedRecord("registry.households", 0, 7, b"{not json")
+    assert apply_once(alerts, alerts_inbox, {}, garbage, lambda r, reason: dead.append((r, reason))) == DEAD_LETTERED
+    assert "not JSON" in dead[1][1]
+    with alerts() as session:
+        assert session.scalar(select(func.count()).select_from(household_locations)) == 0
+        outcomes = session.scalars(select(alerts_inbox.c.outcome)).all()
+    assert outcomes == [DEAD_LETTERED, DEAD_LETTERED]
+    # Redelivery of a dead-lettered event is recognised and not parked twice.
+    assert _deliver(alerts, bad_data, dead=dead) == DUPLICATE
+
+
+def test_a_database_failure_records_nothing(alerts):
+    event = _snapshot_event(str(uuid.uuid4()), 1)
+
+    def broken(session, _event):
+        raise ConnectionError("database went away")
+
+    record = ConsumedRecord("registry.households", 0, 0, event.to_json())
+    with pytest.raises(ConnectionError):
+        apply_once(alerts, alerts_inbox, {HOUSEHOLD_UPDATED: broken}, record, lambda *a: None)
+    with alerts() as session:
+        assert session.scalar(select(func.count()).select_from(alerts_inbox)) == 0
+    assert _deliver(alerts, event) == APPLIED  # the retry then applies it
+
+
+def test_replay_requeues_events_since_a_time(registry):
+    for _ in range(3):
+        handlers.register_household(registration(), RegistryUnitOfWork(registry, outbox))
+    with registry.begin() as session:
+        session.execute(outbox.update().values(published_at=datetime.now(UTC), kafka_partition=0, kafka_offset=1))
+    assert replay(registry, outbox, datetime.now(UTC) - timedelta(hours=1)) == 3
+    assert replay(registry, outbox, datetime.now(UTC) + timedelta(hours=1)) == 0
+    with registry() as session:
+        assert session.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))) == 3
+    with pytest.raises(ValueError, match="time zone"):
+        replay(registry, outbox, datetime(2026, 1, 1))
