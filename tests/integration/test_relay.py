@@ -143,9 +143,9 @@ def test_relay_keeps_events_while_the_broker_is_down_and_sends_them_after(regist
         broker.stop()
 
 
-def test_consumer_applies_each_event_once_and_parks_poison(registry_db, database_url, broker, tmp_path):
+def test_consumer_applies_each_event_once_and_parks_poison(database_url, broker):
     topic = "registry.households"
-    alerts_engine = db.make_engine(f"sqlite:///{tmp_path / 'alerts.db'}")
+    alerts_engine = db.make_engine(database_url)
     db.upgrade(ALERTS_MIGRATIONS, alerts_engine)
     alerts = db.make_session_factory(alerts_engine)
     group = f"test-{uuid.uuid4().hex[:8]}"

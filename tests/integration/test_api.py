@@ -1,0 +1,155 @@
+"""The services' HTTP contracts: OpenAPI, problem documents, auth, health and metrics."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.alerts.entrypoints import app as alerts_app
+from services.registry.entrypoints import app as registry_app
+from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, DevIssuer
+from shared.config import ServiceSettings
+from shared.service import build_runtime
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def issuer(tmp_path):
+    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
+
+
+def make_client(module, service, tmp_path, broker_address, database_url=None):
+    env = {"AMPARO_DATA_DIR": str(tmp_path), "AMPARO_KAFKA_BOOTSTRAP_SERVERS": broker_address}
+    if database_url:
+        env[f"AMPARO_{service.upper()}_DATABASE_URL"] = database_url
+    settings = ServiceSettings.from_environ(service, env)
+    runtime = build_runtime(settings, module.MIGRATIONS, *_tables(service))
+    return module.create_app(runtime).test_client(), runtime
+
+
+def _tables(service):
+    import importlib
+
+    orm = importlib.import_module(f"services.{service}.adapters.orm")
+    return orm.outbox, orm.inbox
+
+
+@pytest.fixture
+def registry(tmp_path, broker, issuer, database_url):
+    client, _ = make_client(registry_app, "registry", tmp_path, broker.bootstrap_server, database_url)
+    return client
+
+
+def bearer(issuer, roles, jurisdiction=("*",)):
+    return {"Authorization": f"Bearer {issuer.mint('tester', roles, jurisdiction)}"}
+
+
+def household(**overrides):
+    body = {"admin_code": "HN-CH", "size": 4, "location": {"lat": 13.3, "lon": -87.19, "accuracy_m": 6}}
+    body.update(overrides)
+    return body
+
+
+def test_openapi_document_and_docs_page(registry):
+    spec = registry.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert "/v1/households" in spec["paths"]
+    assert spec["paths"]["/v1/households"]["post"]["security"] == [{"bearerAuth": []}]
+    page = registry.get("/docs")
+    assert page.status_code == 200 and b"swagger" in page.data.lower()
+    assert b"cdn" not in page.data.lower()
+    assert registry.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_register_and_read_back(registry, issuer):
+    response = registry.post("/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF], ["HN-CH"]))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["version"] == 1 and body["status"] == "active" and body["registered_by"] == "tester"
+    assert response.headers["ETag"] == '"1"'
+    again = registry.get(response.headers["Location"], headers=bearer(issuer, [AUDITOR]))
+    assert again.get_json()["id"] == body["id"]
+
+
+def test_correlation_id_is_echoed_or_created(registry):
+    assert registry.get("/healthz", headers={"X-Correlation-ID": "abc-1"}).headers["X-Correlation-ID"] == "abc-1"
+    assert len(registry.get("/healthz").headers["X-Correlation-ID"]) == 36
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        (household(location={"lat": 123, "lon": -87.19}), "/location/lat"),
+        (household(location={"lat": 13.3}), "/location/lon"),
+        (household(size="five"), "/size"),
+        (household(size=0), "/size"),
+        (household(admin_code="Choluteca"), "/admin_code"),
+        ({k: v for k, v in household().items() if k != "admin_code"}, "/admin_code"),
+        (household(colour="blue"), "/colour"),
+    ],
+)
+def test_bad_input_is_a_problem_document_naming_the_field(registry, issuer, body, pointer):
+    response = registry.post("/v1/households", json=body, headers=bearer(issuer, [FIELD_STAFF]))
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["status"] == 422 and problem["title"]
+    assert pointer.split("/")[-1] in problem["detail"]
+    assert pointer in [e["pointer"] for e in problem["errors"]]
+
+
+def test_bad_input_stores_nothing(registry, issuer, tmp_path):
+    registry.post("/v1/households", json=household(size=0), headers=bearer(issuer, [FIELD_STAFF]))
+    registry.post("/v1/households", data="{broken", headers={**bearer(issuer, [FIELD_STAFF]),
+                                                              "Content-Type": "application/json"})
+    listing = registry.get("/metrics").data.decode()
+    assert 'amparo_http_requests_total{endpoint="/v1/households",method="POST",status="422"}' in listing
+
+
+def test_missing_or_bad_token_is_401_problem(registry, issuer):
+    response = registry.post("/v1/households", json=household())
+    assert response.status_code == 401 and response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    expired = issuer.mint("x", [FIELD_STAFF], ttl_seconds=-100)
+    response = registry.post("/v1/households", json=household(), headers={"Authorization": f"Bearer {expired}"})
+    assert response.status_code == 401 and "expired" in response.get_json()["detail"]
+
+
+def test_wrong_role_or_place_is_403(registry, issuer):
+    response = registry.post("/v1/households", json=household(), headers=bearer(issuer, [CIVIL_PROTECTION]))
+    assert response.status_code == 403 and "field_staff" in response.get_json()["detail"]
+    response = registry.post("/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF], ["HN-CR"]))
+    assert response.status_code == 403 and "HN-CH" in response.get_json()["detail"]
+
+
+def test_reading_outside_jurisdiction_looks_like_not_found(registry, issuer):
+    created = registry.post("/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF])).get_json()
+    elsewhere = registry.get(f"/v1/households/{created['id']}", headers=bearer(issuer, [FIELD_STAFF], ["HN-CR"]))
+    assert elsewhere.status_code == 404
+    missing = registry.get(f"/v1/households/{uuid.uuid4()}", headers=bearer(issuer, [AUDITOR]))
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+
+
+def test_health_readiness_and_metrics(registry):
+    assert registry.get("/healthz").get_json() == {"status": "ok"}
+    ready = registry.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["checks"] == {"database": "ok", "broker": "ok"}
+    metrics = registry.get("/metrics")
+    assert metrics.status_code == 200 and b"amparo_http_requests_total" in metrics.data
+
+
+def test_not_ready_when_the_broker_is_unreachable(tmp_path):
+    from shared.broker import free_port
+
+    client, _ = make_client(alerts_app, "alerts", tmp_path, f"127.0.0.1:{free_port()}")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["broker"].startswith("unavailable")
+    assert response.headers["Retry-After"]
+
+
+def test_unknown_route_is_a_problem_document(registry):
+    response = registry.get("/v1/nothing-here")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"

@@ -1,0 +1,222 @@
+"""The embedded stack as real processes: the flow, redelivery, a SIGKILL and a broker outage."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from kafka import KafkaProducer
+from sqlalchemy import create_engine, func, select
+
+from services.alerts.adapters.orm import household_locations
+from services.alerts.adapters.orm import inbox as alerts_inbox
+from services.registry.adapters.orm import outbox as registry_outbox
+from services.stack import Stack
+from services.transfers.adapters.orm import household_attributes
+from services.transfers.adapters.orm import inbox as transfers_inbox
+from shared.auth import AUDITOR, FIELD_STAFF, PROGRAMME_OFFICER
+from shared.events import CloudEvent
+from tests.conftest import wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+FREE_PORTS = {"registry": 0, "alerts": 0, "transfers": 0}
+
+
+class RunningStack:
+    """A started :class:`Stack` plus what the tests ask of it."""
+
+    def __init__(self, stack: Stack, database_urls: dict[str, str]):
+        self.stack = stack
+        self.urls = database_urls
+        self.engines = {name: create_engine(url) for name, url in database_urls.items()}
+        self.field_staff = stack.issuer.mint("field-1", [FIELD_STAFF], ["HN"], ttl_seconds=7200)
+        self.session = requests.Session()
+
+    def register(self, correlation_id: str | None = None) -> str:
+        household_id = str(uuid.uuid4())
+        body = {"id": household_id, "admin_code": "HN-CH", "size": 3,
+                "location": {"lat": 13.3 + (hash(household_id) % 1000) / 1e5, "lon": -87.19}}
+        headers = {"Authorization": f"Bearer {self.field_staff}"}
+        if correlation_id:
+            headers["X-Correlation-ID"] = correlation_id
+        response = requests.post(f"{self.stack.url('registry')}/v1/households", json=body, headers=headers, timeout=30)
+        assert response.status_code == 201, response.text
+        return household_id
+
+    def register_many(self, count: int, threads: int = 8) -> list[str]:
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(lambda _: self.register(), range(count)))
+
+    def ids_in(self, service: str) -> set[str]:
+        table = household_locations if service == "alerts" else household_attributes
+        with self.engines[service].connect() as connection:
+            return set(connection.execute(select(table.c.household_id)).scalars())
+
+    def metric(self, service: str, name: str, **labels: str) -> float:
+        text = requests.get(f"{self.stack.url(service)}/metrics", timeout=5).text
+        total = 0.0
+        for line in text.splitlines():
+            if not line.startswith(name + "{") and not line.startswith(name + " "):
+                continue
+            if all(f'{k}="{v}"' in line for k, v in labels.items()):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+
+def start_stack(tmp_path, database_urls: dict[str, str]) -> RunningStack:
+    stack = Stack(data_dir=tmp_path, ports=FREE_PORTS, database_urls=database_urls).start()
+    return RunningStack(stack, database_urls)
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stack")
+    urls = {name: f"sqlite:///{folder / (name + '.db')}" for name in ("registry", "alerts", "transfers")}
+    running = start_stack(folder, urls)
+    yield running
+    running.stack.stop()
+
+
+def follow_one_household(running: RunningStack) -> None:
+    correlation_id = f"test-{uuid.uuid4().hex[:8]}"
+    household_id = running.register(correlation_id)
+    stack = running.stack
+    auditor = stack.issuer.mint("aud", [AUDITOR], ["HN"])
+    officer = stack.issuer.mint("po", [PROGRAMME_OFFICER], ["HN"])
+
+    def seen(service: str, path: str, token: str):
+        response = requests.get(f"{stack.url(service)}{path}/{household_id}",
+                                headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        return response.json() if response.status_code == 200 else None
+
+    location = wait_until(lambda: seen("alerts", "/v1/household-locations", auditor), 60, what="location")
+    attributes = wait_until(lambda: seen("transfers", "/v1/household-attributes", officer), 60, what="attributes")
+    assert (location["lat"], location["lon"], location["admin_code"], location["version"]) == (
+        pytest.approx(13.3, abs=0.02), -87.19, "HN-CH", 1)
+    assert (attributes["size"], attributes["status"], attributes["version"]) == (3, "active", 1)
+    # The correlation id travelled with the event into both consumers' logs.
+    for service in ("alerts", "transfers"):
+        log = (stack.logs / f"{service}.log").read_text()
+        assert re.search(rf'"applied [^"]*{household_id}".*"correlation_id": "{correlation_id}"', log), service
+
+
+def test_household_flows_through_all_three_services(running):
+    follow_one_household(running)
+
+
+def test_household_flows_through_all_three_services_on_postgresql(tmp_path, postgres):
+    urls = {name: postgres.new_database() for name in ("registry", "alerts", "transfers")}
+    running = start_stack(tmp_path, urls)
+    try:
+        follow_one_household(running)
+    finally:
+        running.stack.stop()
+
+
+def test_the_same_event_delivered_twice_is_applied_once(running):
+    household_id = running.register()
+    wait_until(lambda: household_id in running.ids_in("alerts") and household_id in running.ids_in("transfers"), 60)
+    with running.engines["registry"].connect() as connection:
+        payload = connection.execute(
+            select(registry_outbox.c.payload).where(registry_outbox.c.key == household_id)
+        ).scalar_one()
+    event = CloudEvent.from_json(payload)
+    before = {s: running.metric(s, "amparo_inbox_events_total", outcome="duplicate") for s in ("alerts", "transfers")}
+
+    producer = KafkaProducer(bootstrap_servers=[running.stack.broker.bootstrap_server])
+    producer.send("registry.households", key=household_id.encode(), value=bytes(payload)).get(10)
+    producer.close()
+
+    for service, inbox in (("alerts", alerts_inbox), ("transfers", transfers_inbox)):
+        # The redelivery really arrived and was recognised ...
+        wait_until(lambda s=service: running.metric(s, "amparo_inbox_events_total", outcome="duplicate") > before[s],
+                   60, what=f"{service} to see the duplicate")
+        # ... and changed nothing.
+        with running.engines[service].connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(inbox).where(inbox.c.event_id == event.id)) == 1
+    assert household_id in running.ids_in("alerts")
+
+
+def test_transfers_killed_mid_stream_catches_up_without_loss_or_doubling(running):
+    transfers = running.stack.services["transfers"]
+    applied_before = running.metric("transfers", "amparo_inbox_events_total", outcome="applied")
+    total = 2000
+    registered: list[str] = []
+    registering = threading.Thread(target=lambda: registered.extend(running.register_many(total)))
+    registering.start()
+
+    wait_until(lambda: running.metric("transfers", "amparo_inbox_events_total", outcome="applied") >= applied_before + 100,
+               120, interval=0.02, what="transfers to be mid-stream")
+    applied_at_kill = running.metric("transfers", "amparo_inbox_events_total", outcome="applied") - applied_before
+    assert transfers.kill() == -9  # SIGKILL: no clean-up, no offset commit
+    assert 0 < applied_at_kill < total, "the kill must land mid-stream"
+
+    registering.join()
+    assert len(registered) == total
+    transfers.start().wait_ready()
+    wait_until(lambda: set(registered) <= running.ids_in("transfers"), 180, interval=0.5, what="transfers to catch up")
+
+    with running.engines["transfers"].connect() as connection:
+        rows = connection.execute(
+            select(household_attributes.c.household_id, household_attributes.c.version)
+            .where(household_attributes.c.household_id.in_(registered))
+        ).all()
+        applied = connection.scalar(
+            select(func.count()).select_from(transfers_inbox).where(transfers_inbox.c.outcome == "applied")
+        )
+        events = connection.scalar(select(func.count()).select_from(transfers_inbox))
+    assert len(rows) == total and {v for _, v in rows} == {1}
+    with running.engines["registry"].connect() as connection:
+        published = connection.scalar(select(func.count()).select_from(registry_outbox))
+    assert applied == events == published  # one inbox row per registry event: nothing lost, nothing doubled
+    assert set(registered) <= running.ids_in("alerts")
+
+
+def test_broker_stopped_for_30_seconds_while_households_keep_coming(running):
+    broker = running.stack.broker
+    failures_before = running.metric("registry", "amparo_outbox_publish_failures_total")
+    registered: list[str] = []
+    during_outage: list[str] = []
+    outage = threading.Event()
+    done = threading.Event()
+
+    def keep_registering():
+        while not done.is_set():
+            household_id = running.register()
+            registered.append(household_id)
+            if outage.is_set():
+                during_outage.append(household_id)
+            time.sleep(0.05)
+
+    worker = threading.Thread(target=keep_registering)
+    worker.start()
+    time.sleep(2)
+    broker.stop()
+    outage.set()
+    stopped_at = time.monotonic()
+    wait_until(lambda: running.metric("registry", "amparo_outbox_publish_failures_total") > failures_before,
+               30, what="the relay to notice the broker is gone")
+    time.sleep(max(0.0, 30 - (time.monotonic() - stopped_at)))
+    outage.clear()
+    broker.start()
+    time.sleep(3)
+    done.set()
+    worker.join()
+
+    assert len(during_outage) >= 100, "registration must go on while the broker is away"
+    wait_until(lambda: set(registered) <= running.ids_in("alerts") and set(registered) <= running.ids_in("transfers"),
+               180, interval=0.5, what="both projections to receive every household")
+    for service in ("alerts", "transfers"):
+        assert running.stack.services[service].running
+        with running.engines[service].connect() as connection:
+            inbox = alerts_inbox if service == "alerts" else transfers_inbox
+            doubled = connection.execute(
+                select(inbox.c.event_id).group_by(inbox.c.event_id).having(func.count() > 1)
+            ).all()
+        assert doubled == []
