@@ -96,8 +96,8 @@ class OutboxRelay:
         Builds a fresh idempotent producer; called again after any failure, because an
         idempotent producer whose broker restarted can be left with a producer id the broker
         no longer knows.
-    offsets_reader
-        Builds a group-less consumer used only to read end offsets (broker continuity checks).
+    history_reader
+        Builds a group-less consumer used only to read back published events (broker continuity checks).
     """
 
     def __init__(
@@ -105,7 +105,7 @@ class OutboxRelay:
         session_factory: sessionmaker[Session],
         outbox: Table,
         producer_factory: Callable[[], KafkaProducer],
-        offsets_reader: Callable[[], KafkaConsumer],
+        history_reader: Callable[[], KafkaConsumer],
         metrics: Metrics,
         *,
         batch_size: int = 500,
@@ -116,7 +116,7 @@ class OutboxRelay:
         self.session_factory = session_factory
         self.outbox = outbox
         self.producer_factory = producer_factory
-        self.offsets_reader = offsets_reader
+        self.history_reader = history_reader
         self.metrics = metrics
         self.batch_size = batch_size
         self.idle_interval = idle_interval
@@ -223,19 +223,58 @@ class OutboxRelay:
         for row, _, _ in acknowledged:
             self.metrics.outbox_published.labels(row.topic).inc()
 
-    def check_continuity(self) -> None:
-        """Requeue every topic whose broker log ends before offsets the relay recorded."""
+    def check_continuity(self, timeout: float = 2.0) -> None:
+        """Requeue every topic whose broker no longer holds the last event the relay published.
+
+        For each partition, the record at the highest recorded offset is read back and its
+        ``ce_id`` header compared with the event recorded there. A restarted in-memory broker
+        answers with another record, an out-of-range offset (the reader then lands on offset 0)
+        or an empty log. End offsets alone are not trusted: the embedded broker under-reports
+        them after multi-record batches.
+        """
         self._last_continuity_check = time.monotonic()
-        with self.session_factory.begin() as session:
-            recorded = self._recorded_offsets(session, None)
-            if not recorded:
-                return
-            reader = self._get_reader()
-            partitions = [TopicPartition(t, p) for t, p in recorded]
-            ends = reader.end_offsets(partitions)
-            lost = {tp.topic for tp in partitions if ends.get(tp, 0) <= recorded[(tp.topic, tp.partition)]}
-            for topic in lost:
-                self._requeue_topic(session, topic)
+        with self.session_factory() as session:
+            last = self._last_published(session)
+        if not last:
+            return
+        reader = self._get_reader()
+        partitions = list(last)
+        reader.assign(partitions)
+        for tp in partitions:
+            reader.seek(tp, last[tp][0])
+        found: dict[TopicPartition, tuple[int, str | None]] = {}
+        deadline = time.monotonic() + timeout
+        while len(found) < len(partitions) and time.monotonic() < deadline:
+            for tp, records in reader.poll(timeout_ms=200, max_records=len(partitions) * 5).items():
+                if tp not in found and records:
+                    headers = dict(records[0].headers or [])
+                    event_id = headers.get("ce_id")
+                    found[tp] = (records[0].offset, event_id.decode() if event_id else None)
+                    reader.pause(tp)
+        reader.resume(*partitions)
+        missing = [tp for tp in partitions if tp not in found]
+        empty = {tp for tp, end in reader.end_offsets(missing).items() if end == 0} if missing else set()
+        lost = {tp.topic for tp in partitions if (tp in found and found[tp] != last[tp]) or tp in empty}
+        if lost:
+            with self.session_factory.begin() as session:
+                for topic in lost:
+                    self._requeue_topic(session, topic)
+
+    def _last_published(self, session: Session) -> dict[TopicPartition, tuple[int, str]]:
+        """(offset, event id) of the newest published event on each partition."""
+        newest = (
+            select(self.outbox.c.topic, self.outbox.c.kafka_partition, func.max(self.outbox.c.kafka_offset).label("o"))
+            .where(self.outbox.c.kafka_offset.is_not(None))
+            .group_by(self.outbox.c.topic, self.outbox.c.kafka_partition)
+            .subquery()
+        )
+        rows = session.execute(
+            select(self.outbox.c.topic, self.outbox.c.kafka_partition, self.outbox.c.kafka_offset, self.outbox.c.event_id)
+            .join(newest, (self.outbox.c.topic == newest.c.topic)
+                  & (self.outbox.c.kafka_partition == newest.c.kafka_partition)
+                  & (self.outbox.c.kafka_offset == newest.c.o))
+        )
+        return {TopicPartition(t, p): (o, e) for t, p, o, e in rows}
 
     def _recorded_offsets(self, session: Session, topics: set[str] | None) -> dict[tuple[str, int], int]:
         query = (
@@ -268,7 +307,7 @@ class OutboxRelay:
 
     def _get_reader(self) -> KafkaConsumer:
         if self._reader is None:
-            self._reader = self.offsets_reader()
+            self._reader = self.history_reader()
         return self._reader
 
     def _close_clients(self) -> None:

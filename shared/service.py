@@ -57,7 +57,7 @@ class Runtime:
             self.session_factory,
             self.outbox,
             producer_factory=lambda: make_producer(servers, f"{name}-relay"),
-            offsets_reader=lambda: _offsets_reader(servers, f"{name}-relay-offsets"),
+            history_reader=lambda: _history_reader(servers, f"{name}-relay-history"),
             metrics=self.metrics,
             batch_size=self.settings.relay_batch_size,
         )
@@ -81,11 +81,11 @@ class Runtime:
         self.workers.append(Worker(f"consumer-{group_id}", consumer.run))
 
 
-def _offsets_reader(servers: Sequence[str], client_id: str):  # type: ignore[no-untyped-def]
+def _history_reader(servers: Sequence[str], client_id: str):  # type: ignore[no-untyped-def]
     from kafka import KafkaConsumer
 
     return KafkaConsumer(bootstrap_servers=list(servers), client_id=client_id, group_id=None,
-                         enable_auto_commit=False, request_timeout_ms=10_000)
+                         enable_auto_commit=False, auto_offset_reset="earliest", request_timeout_ms=10_000)
 
 
 def build_runtime(

@@ -56,7 +56,7 @@ def make_relay(sessions, broker: EmbeddedBroker, metrics: Metrics | None = None)
     return OutboxRelay(
         sessions, outbox,
         producer_factory=lambda: make_producer(servers, "test-relay"),
-        offsets_reader=lambda: KafkaConsumer(bootstrap_servers=servers, group_id=None),
+        history_reader=lambda: KafkaConsumer(bootstrap_servers=servers, group_id=None, auto_offset_reset="earliest"),
         metrics=metrics or Metrics("test"),
         batch_size=50,
     )
@@ -100,8 +100,12 @@ def test_relay_publishes_in_order_keyed_by_subject(registry_db, broker):
     events += [household_event() for _ in range(20)]
     write_events(registry_db, topic, events)
 
-    relay = make_relay(registry_db, broker)
+    metrics = Metrics("test")
+    relay = make_relay(registry_db, broker, metrics)
     assert relay.publish_pending() == 23
+    assert relay.publish_pending() == 0
+    relay.check_continuity()  # a healthy broker is never taken for a restarted one
+    assert metrics.broker_resets.labels(topic)._value.get() == 0
     assert relay.publish_pending() == 0
     records = read_topic(broker, topic, 23)
     same_household = [r for r in records if r.key == household_id.encode()]

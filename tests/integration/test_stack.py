@@ -145,6 +145,7 @@ def test_the_same_event_delivered_twice_is_applied_once(running):
 
 def test_transfers_killed_mid_stream_catches_up_without_loss_or_doubling(running):
     transfers = running.stack.services["transfers"]
+    resets_before = running.metric("registry", "amparo_outbox_broker_resets_total")
     applied_before = running.metric("transfers", "amparo_inbox_events_total", outcome="applied")
     total = 2000
     registered: list[str] = []
@@ -176,6 +177,8 @@ def test_transfers_killed_mid_stream_catches_up_without_loss_or_doubling(running
         published = connection.scalar(select(func.count()).select_from(registry_outbox))
     assert applied == events == published  # one inbox row per registry event: nothing lost, nothing doubled
     assert set(registered) <= running.ids_in("alerts")
+    # A healthy broker is never mistaken for a restarted one (no needless republishing).
+    assert running.metric("registry", "amparo_outbox_broker_resets_total") == resets_before
 
 
 def test_broker_stopped_for_30_seconds_while_households_keep_coming(running):
@@ -210,6 +213,9 @@ def test_broker_stopped_for_30_seconds_while_households_keep_coming(running):
     worker.join()
 
     assert len(during_outage) >= 100, "registration must go on while the broker is away"
+    # The restarted broker came back empty and the relay noticed and republished from the outbox.
+    wait_until(lambda: running.metric("registry", "amparo_outbox_broker_resets_total") >= 1, 30,
+               what="the relay to notice the broker lost its log")
     wait_until(lambda: set(registered) <= running.ids_in("alerts") and set(registered) <= running.ids_in("transfers"),
                180, interval=0.5, what="both projections to receive every household")
     for service in ("alerts", "transfers"):
