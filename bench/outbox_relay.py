@@ -32,11 +32,21 @@ def events(count: int) -> list[CloudEvent]:
     out = []
     for _ in range(count):
         household_id = str(uuid.uuid4())
-        out.append(CloudEvent(
-            type="amparo.registry.household.registered.v1", source="/amparo/registry", subject=household_id,
-            data={"household_id": household_id, "version": 1, "status": "active", "admin_code": "HN-CH",
-                  "size": 4, "location": {"lat": 13.3, "lon": -87.19, "accuracy_m": 8.0, "source": "gps"}},
-        ))
+        out.append(
+            CloudEvent(
+                type="amparo.registry.household.registered.v1",
+                source="/amparo/registry",
+                subject=household_id,
+                data={
+                    "household_id": household_id,
+                    "version": 1,
+                    "status": "active",
+                    "admin_code": "HN-CH",
+                    "size": 4,
+                    "location": {"lat": 13.3, "lon": -87.19, "accuracy_m": 8.0, "source": "gps"},
+                },
+            )
+        )
     return out
 
 
@@ -48,8 +58,12 @@ def run_relay(url: str, broker: EmbeddedBroker, topic: str, batch: list[CloudEve
         for event in batch:
             add_event(session, outbox, topic, event)
     relay = OutboxRelay(
-        sessions, outbox, producer_factory=lambda: make_producer([broker.bootstrap_server], "bench"),
-        history_reader=lambda: None, metrics=Metrics("bench"), batch_size=500,  # type: ignore[arg-type,return-value]
+        sessions,
+        outbox,
+        producer_factory=lambda: make_producer([broker.bootstrap_server], "bench"),
+        history_reader=lambda: None,
+        metrics=Metrics("bench"),
+        batch_size=500,  # type: ignore[arg-type,return-value]
     )
     started = time.perf_counter()
     sent = 0
@@ -86,12 +100,18 @@ def main() -> None:
             topic = f"bench.{round_}"
             broker.create_topics({topic: 6})
             batch = events(args.events)
-            url = f"sqlite:///{Path(folder) / f'bench-{round_}.db'}" if args.database == "sqlite" else args.database
+            url = (
+                f"sqlite:///{Path(folder) / f'bench-{round_}.db'}"
+                if args.database == "sqlite"
+                else args.database
+            )
             relay_rates.append(args.events / run_relay(url, broker, topic, batch))
             plain_rates.append(args.events / run_plain(broker, topic, batch))
     for name, rates in (("outbox relay", relay_rates), ("plain producer (baseline)", plain_rates)):
-        print(f"{name:<28} median {statistics.median(rates):>9,.0f} events/s   "
-              f"min {min(rates):>9,.0f}   max {max(rates):>9,.0f}   ({args.repeat} runs of {args.events:,})")
+        print(
+            f"{name:<28} median {statistics.median(rates):>9,.0f} events/s   "
+            f"min {min(rates):>9,.0f}   max {max(rates):>9,.0f}   ({args.repeat} runs of {args.events:,})"
+        )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ from shared.auth import ROLES, DevIssuer
 from shared.config import SERVICES, ConfigError, ServiceSettings
 
 DATA_DIR = click.option(
-    "--data-dir", type=click.Path(file_okay=False, path_type=Path),
-    default=lambda: os.environ.get("AMPARO_DATA_DIR", "var"), show_default="var",
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: os.environ.get("AMPARO_DATA_DIR", "var"),
+    show_default="var",
     help="Folder for databases, keys and logs (AMPARO_DATA_DIR).",
 )
 
@@ -28,7 +30,9 @@ def main() -> None:
 
 @main.command()
 @DATA_DIR
-@click.option("--broker-port", type=int, default=None, help="Port of the embedded broker (a free one if unset).")
+@click.option(
+    "--broker-port", type=int, default=None, help="Port of the embedded broker (a free one if unset)."
+)
 @click.option("--demo/--no-demo", default=False, help="Register a demo household and follow it through.")
 @click.option("--exit-after-demo", is_flag=True, help="Stop the stack once the demo has run.")
 def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: bool) -> None:
@@ -84,11 +88,20 @@ def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: boo
 @main.command()
 @DATA_DIR
 @click.option("--sub", "subject", default="dev-user", show_default=True, help="Subject (user id).")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Role; repeatable.")
-@click.option("--jurisdiction", multiple=True, default=["*"], show_default=True,
-              help="Admin code the user may act in; repeatable; * for everywhere.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Role; repeatable."
+)
+@click.option(
+    "--jurisdiction",
+    multiple=True,
+    default=["*"],
+    show_default=True,
+    help="Admin code the user may act in; repeatable; * for everywhere.",
+)
 @click.option("--ttl", type=int, default=3600, show_default=True, help="Lifetime in seconds.")
-def token(data_dir: Path, subject: str, roles: tuple[str, ...], jurisdiction: tuple[str, ...], ttl: int) -> None:
+def token(
+    data_dir: Path, subject: str, roles: tuple[str, ...], jurisdiction: tuple[str, ...], ttl: int
+) -> None:
     """Mint a token from the local dev issuer (embedded stack only)."""
     issuer = DevIssuer(data_dir / "dev-issuer").ensure_keys()
     click.echo(issuer.mint(subject, roles, jurisdiction, ttl_seconds=ttl))

@@ -45,20 +45,28 @@ def follow_one_household(stack: Stack, say: Callable[[str], None], timeout: floa
     correlation_id = f"demo-{household['id'][:8]}"
     started = time.monotonic()
     response = requests.post(
-        f"{stack.url('registry')}/v1/households", json=household, timeout=10,
+        f"{stack.url('registry')}/v1/households",
+        json=household,
+        timeout=10,
         headers={"Authorization": f"Bearer {field_staff}", "X-Correlation-ID": correlation_id},
     )
     if response.status_code != 201:
         raise DemoError(f"registry refused the demo household: {response.status_code} {response.text}")
-    say(f"registry   registered household {household['id']} in HN-CH (5 people), version "
-        f"{response.json()['version']}, correlation id {correlation_id}")
+    say(
+        f"registry   registered household {household['id']} in HN-CH (5 people), version "
+        f"{response.json()['version']}, correlation id {correlation_id}"
+    )
 
     location = _wait_for(f"{stack.url('alerts')}/v1/household-locations/{household['id']}", auditor, timeout)
-    say(f"alerts     location index has it at ({location['lat']}, {location['lon']}) "
-        f"after {time.monotonic() - started:.2f}s")
+    say(
+        f"alerts     location index has it at ({location['lat']}, {location['lon']}) "
+        f"after {time.monotonic() - started:.2f}s"
+    )
     attributes = _wait_for(
         f"{stack.url('transfers')}/v1/household-attributes/{household['id']}", programme_officer, timeout
     )
-    say(f"transfers  attribute projection has it: size {attributes['size']}, status "
-        f"{attributes['status']}, after {time.monotonic() - started:.2f}s")
+    say(
+        f"transfers  attribute projection has it: size {attributes['size']}, status "
+        f"{attributes['status']}, after {time.monotonic() - started:.2f}s"
+    )
     return {"household": household, "location": location, "attributes": attributes}

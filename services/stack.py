@@ -50,7 +50,10 @@ class ServiceProcess:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", f"services.{self.name}"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         return self
 
@@ -146,7 +149,9 @@ class Stack:
         progress(f"broker ready on {self.broker.bootstrap_server} with {len(topics)} topics")
         for name in SERVICES:
             port = self.ports.get(name, DEFAULT_PORTS[name]) or free_port()
-            self.services[name] = ServiceProcess(name, port, self.service_env(name, port), self.logs / f"{name}.log")
+            self.services[name] = ServiceProcess(
+                name, port, self.service_env(name, port), self.logs / f"{name}.log"
+            )
             progress(f"starting {name} on http://127.0.0.1:{port}")
             self.services[name].start()
         for name, service in self.services.items():

@@ -42,8 +42,15 @@ PROGRAMME_OFFICER = "programme_officer"
 APPROVER = "approver"
 PAYMENTS_OFFICER = "payments_officer"
 AUDITOR = "auditor"
-ROLES = (FIELD_STAFF, REGISTRY_OFFICER, CIVIL_PROTECTION, PROGRAMME_OFFICER, APPROVER,
-         PAYMENTS_OFFICER, AUDITOR)
+ROLES = (
+    FIELD_STAFF,
+    REGISTRY_OFFICER,
+    CIVIL_PROTECTION,
+    PROGRAMME_OFFICER,
+    APPROVER,
+    PAYMENTS_OFFICER,
+    AUDITOR,
+)
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384")
 EVERYWHERE = "*"
@@ -282,6 +289,8 @@ def _thumbprint(jwk: Mapping[str, Any]) -> str:
     import base64
     import hashlib
 
-    canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"), sort_keys=True)
+    canonical = json.dumps(
+        {"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"), sort_keys=True
+    )
     digest = hashlib.sha256(canonical.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

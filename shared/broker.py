@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -96,12 +98,22 @@ class EmbeddedBroker:
         if self.running:
             return self
         url = f"tcp://{self.host}:{self.port}"
-        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        output: Any = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             self._process = subprocess.Popen(
-                [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                 "--storage-engine", "memory://tansu/"],
-                stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    broker_binary(),
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                    "--storage-engine",
+                    "memory://tansu/",
+                ],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         finally:
             if output is not subprocess.DEVNULL:
@@ -127,7 +139,9 @@ class EmbeddedBroker:
                 last_error = exc
                 time.sleep(0.1)
         self.stop()
-        raise BrokerError(f"the broker did not answer on {self.bootstrap_server} within {timeout}s: {last_error}")
+        raise BrokerError(
+            f"the broker did not answer on {self.bootstrap_server} within {timeout}s: {last_error}"
+        )
 
     def create_topics(self, topics: Mapping[str, int]) -> None:
         """Create topics (name → partition count); existing ones are left as they are.
@@ -138,16 +152,16 @@ class EmbeddedBroker:
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap_server, request_timeout_ms=10_000)
         try:
             for name, partitions in topics.items():
-                try:
+                with contextlib.suppress(TopicAlreadyExistsError):
                     admin.create_topics([NewTopic(name, partitions, 1)])
-                except TopicAlreadyExistsError:
-                    pass
             described = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(list(topics))}
         finally:
             admin.close()
         wrong = {n: (described.get(n), p) for n, p in topics.items() if described.get(n) != p}
         if wrong:
-            details = ", ".join(f"{n} has {have} partitions, wanted {want}" for n, (have, want) in wrong.items())
+            details = ", ".join(
+                f"{n} has {have} partitions, wanted {want}" for n, (have, want) in wrong.items()
+            )
             raise BrokerError(f"topics exist with the wrong shape: {details}")
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -148,7 +148,9 @@ class ServiceSettings:
         if database_url.startswith("postgresql://"):
             database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
-        servers = tuple(s.strip() for s in get("AMPARO_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092").split(",") if s.strip())
+        servers = tuple(
+            s.strip() for s in get("AMPARO_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092").split(",") if s.strip()
+        )
         for server in servers:
             host, _, port = server.rpartition(":")
             if not host or not port.isdigit():

@@ -88,5 +88,7 @@ def current_revision(migrations_dir: Path, engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": version_table(migrations_dir)})
+        context = MigrationContext.configure(
+            connection, opts={"version_table": version_table(migrations_dir)}
+        )
         return context.get_current_revision()

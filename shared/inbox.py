@@ -101,16 +101,12 @@ def apply_once(
                 # The inbox row goes in first: a concurrent delivery then fails on its key here,
                 # before touching the projection.
                 try:
-                    session.execute(
-                        insert(inbox).values(**_inbox_row(event.id, event.type, record, APPLIED))
-                    )
+                    session.execute(insert(inbox).values(**_inbox_row(event.id, event.type, record, APPLIED)))
                 except IntegrityError as exc:
                     raise _InboxKeyTaken from exc
                 changed = handler(session, event)
                 if not changed:
-                    session.execute(
-                        update(inbox).where(inbox.c.event_id == event.id).values(outcome=STALE)
-                    )
+                    session.execute(update(inbox).where(inbox.c.event_id == event.id).values(outcome=STALE))
         except _InboxKeyTaken:
             return DUPLICATE
         except InvalidInput as exc:
@@ -121,7 +117,10 @@ def apply_once(
             return DEAD_LETTERED
         outcome = APPLIED if changed else STALE
         log.info(
-            "%s %s %s", outcome, event.type, event.subject,
+            "%s %s %s",
+            outcome,
+            event.type,
+            event.subject,
             extra={"event_id": event.id, "topic": record.topic, "offset": record.offset},
         )
         return outcome
@@ -156,8 +155,12 @@ def _inbox_row(event_id: str, event_type: str, record: ConsumedRecord, outcome: 
 
 
 def _record_in_inbox(
-    session_factory: sessionmaker[Session], inbox: Table, event_id: str, event_type: str,
-    record: ConsumedRecord, outcome: str,
+    session_factory: sessionmaker[Session],
+    inbox: Table,
+    event_id: str,
+    event_type: str,
+    record: ConsumedRecord,
+    outcome: str,
 ) -> None:
     try:
         with session_factory.begin() as session:
@@ -237,8 +240,11 @@ class EventConsumer:
         return handled
 
     def _rewind(
-        self, consumer: KafkaConsumer, batches: Mapping[TopicPartition, list[Any]],
-        failed_tp: TopicPartition, failed_index: int,
+        self,
+        consumer: KafkaConsumer,
+        batches: Mapping[TopicPartition, list[Any]],
+        failed_tp: TopicPartition,
+        failed_index: int,
     ) -> None:
         """Seek every partition of this poll back to its first record not yet applied.
 

@@ -54,7 +54,9 @@ def add_event(session: Session, outbox: Table, topic: str, event: CloudEvent) ->
     )
 
 
-def replay(session_factory: sessionmaker[Session], outbox: Table, since: datetime, topic: str | None = None) -> int:
+def replay(
+    session_factory: sessionmaker[Session], outbox: Table, since: datetime, topic: str | None = None
+) -> int:
     """Mark every event written at or after ``since`` as unpublished, so the relay sends it again.
 
     Consumers apply each event once (their inbox), so a replay only changes projections that
@@ -67,11 +69,9 @@ def replay(session_factory: sessionmaker[Session], outbox: Table, since: datetim
         condition = condition & (outbox.c.topic == topic)
     with session_factory.begin() as session:
         result = session.execute(
-            update(outbox)
-            .where(condition)
-            .values(published_at=None, kafka_partition=None, kafka_offset=None)
+            update(outbox).where(condition).values(published_at=None, kafka_partition=None, kafka_offset=None)
         )
-        return int(result.rowcount or 0)
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)
@@ -154,8 +154,12 @@ class OutboxRelay:
                 _Pending(*row)
                 for row in session.execute(
                     select(
-                        self.outbox.c.position, self.outbox.c.topic, self.outbox.c.key,
-                        self.outbox.c.payload, self.outbox.c.event_id, self.outbox.c.event_type,
+                        self.outbox.c.position,
+                        self.outbox.c.topic,
+                        self.outbox.c.key,
+                        self.outbox.c.payload,
+                        self.outbox.c.event_id,
+                        self.outbox.c.event_type,
                         self.outbox.c.correlation_id,
                     )
                     .where(self.outbox.c.published_at.is_(None))
@@ -209,7 +213,8 @@ class OutboxRelay:
         with self.session_factory.begin() as session:
             recorded = self._recorded_offsets(session, {t for t, _ in lowest})
             lost_topics = {
-                topic for (topic, partition), offset in lowest.items()
+                topic
+                for (topic, partition), offset in lowest.items()
                 if recorded.get((topic, partition), -1) >= offset
             }
             for topic in lost_topics:
@@ -263,16 +268,27 @@ class OutboxRelay:
     def _last_published(self, session: Session) -> dict[TopicPartition, tuple[int, str]]:
         """(offset, event id) of the newest published event on each partition."""
         newest = (
-            select(self.outbox.c.topic, self.outbox.c.kafka_partition, func.max(self.outbox.c.kafka_offset).label("o"))
+            select(
+                self.outbox.c.topic,
+                self.outbox.c.kafka_partition,
+                func.max(self.outbox.c.kafka_offset).label("o"),
+            )
             .where(self.outbox.c.kafka_offset.is_not(None))
             .group_by(self.outbox.c.topic, self.outbox.c.kafka_partition)
             .subquery()
         )
         rows = session.execute(
-            select(self.outbox.c.topic, self.outbox.c.kafka_partition, self.outbox.c.kafka_offset, self.outbox.c.event_id)
-            .join(newest, (self.outbox.c.topic == newest.c.topic)
-                  & (self.outbox.c.kafka_partition == newest.c.kafka_partition)
-                  & (self.outbox.c.kafka_offset == newest.c.o))
+            select(
+                self.outbox.c.topic,
+                self.outbox.c.kafka_partition,
+                self.outbox.c.kafka_offset,
+                self.outbox.c.event_id,
+            ).join(
+                newest,
+                (self.outbox.c.topic == newest.c.topic)
+                & (self.outbox.c.kafka_partition == newest.c.kafka_partition)
+                & (self.outbox.c.kafka_offset == newest.c.o),
+            )
         )
         return {TopicPartition(t, p): (o, e) for t, p, o, e in rows}
 
@@ -295,7 +311,9 @@ class OutboxRelay:
         self.metrics.broker_resets.labels(topic).inc()
         log.warning(
             "broker lost the history of %s; republishing %d events from the outbox",
-            topic, result.rowcount, extra={"topic": topic},
+            topic,
+            getattr(result, "rowcount", -1),
+            extra={"topic": topic},
         )
 
     # -- clients ------------------------------------------------------------------------------

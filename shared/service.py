@@ -63,7 +63,9 @@ class Runtime:
         )
         self.workers.append(Worker("outbox-relay", relay.run))
 
-    def add_consumer(self, group_id: str, topics: Sequence[str], handlers: Mapping[str, EventHandler]) -> None:
+    def add_consumer(
+        self, group_id: str, topics: Sequence[str], handlers: Mapping[str, EventHandler]
+    ) -> None:
         """Consume ``topics`` as a member of ``group_id``, applying events through ``handlers``."""
         servers = self.settings.kafka_bootstrap_servers
         name = self.settings.service
@@ -72,8 +74,11 @@ class Runtime:
             self.inbox,
             handlers,
             consumer_factory=lambda: make_consumer(
-                servers, group_id, topics,
-                max_poll_interval_ms=self.settings.max_poll_interval_ms, client_id=f"{name}-consumer",
+                servers,
+                group_id,
+                topics,
+                max_poll_interval_ms=self.settings.max_poll_interval_ms,
+                client_id=f"{name}-consumer",
             ),
             producer_factory=lambda: make_producer(servers, f"{name}-dead-letters"),
             metrics=self.metrics,
@@ -84,8 +89,14 @@ class Runtime:
 def _history_reader(servers: Sequence[str], client_id: str):  # type: ignore[no-untyped-def]
     from kafka import KafkaConsumer
 
-    return KafkaConsumer(bootstrap_servers=list(servers), client_id=client_id, group_id=None,
-                         enable_auto_commit=False, auto_offset_reset="earliest", request_timeout_ms=10_000)
+    return KafkaConsumer(
+        bootstrap_servers=list(servers),
+        client_id=client_id,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        request_timeout_ms=10_000,
+    )
 
 
 def build_runtime(

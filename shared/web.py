@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
 #: ``@blp.doc(security=BEARER)`` marks an operation as needing a bearer token in the OpenAPI.
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 #: A readiness check returns nothing when healthy and raises when not.
 ReadinessCheck = Callable[[], None]
 
@@ -141,13 +141,19 @@ def _register_error_handlers(app: Flask, api: Api) -> None:
         if isinstance(error, OperationalError):
             log.warning("database unavailable: %s", error)
             return problem_response(
-                Problem.from_error(Unavailable("the database cannot be reached; retry shortly"), request.path),
+                Problem.from_error(
+                    Unavailable("the database cannot be reached; retry shortly"), request.path
+                ),
                 {"Retry-After": "5"},
             )
         log.exception("unhandled error")
         return problem_response(
-            Problem(status=500, title="Internal error", detail="an unexpected error occurred; it was logged",
-                    instance=request.path)
+            Problem(
+                status=500,
+                title="Internal error",
+                detail="an unexpected error occurred; it was logged",
+                instance=request.path,
+            )
         )
 
 
@@ -201,7 +207,10 @@ def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
             metrics.http_latency.labels(request.method, endpoint).observe(elapsed)
             if endpoint not in ("/healthz", "/readyz", "/metrics"):
                 log.info(
-                    "%s %s %s", request.method, request.path, response.status_code,
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    response.status_code,
                     extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1)},
                 )
         return response

@@ -47,12 +47,28 @@ class PostgresCluster:
     def start(self) -> PostgresCluster:
         if self._as_postgres:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "amparo", "-A", "trust",
-                  "--no-sync", "-E", "UTF8")
         self._run(
-            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
-            "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c max_connections=200",
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "amparo",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=200",
             "start",
         )
         return self
@@ -68,7 +84,9 @@ class PostgresCluster:
         import psycopg
 
         name = "t_" + uuid.uuid4().hex[:12]
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=amparo dbname=postgres", autocommit=True) as c:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=amparo dbname=postgres", autocommit=True
+        ) as c:
             c.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -101,7 +119,9 @@ def database_url(new_database: Callable[[], str]) -> str:
     return new_database()
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 60.0, interval: float = 0.1, what: str = "") -> object:
+def wait_until(
+    condition: Callable[[], object], timeout: float = 60.0, interval: float = 0.1, what: str = ""
+) -> object:
     """Poll ``condition`` until it returns something truthy; fail the test after ``timeout``."""
     deadline = time.monotonic() + timeout
     last: object = None

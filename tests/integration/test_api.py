@@ -64,7 +64,9 @@ def test_openapi_document_and_docs_page(registry):
 
 
 def test_register_and_read_back(registry, issuer):
-    response = registry.post("/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF], ["HN-CH"]))
+    response = registry.post(
+        "/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF], ["HN-CH"])
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["version"] == 1 and body["status"] == "active" and body["registered_by"] == "tester"
@@ -74,7 +76,9 @@ def test_register_and_read_back(registry, issuer):
 
 
 def test_correlation_id_is_echoed_or_created(registry):
-    assert registry.get("/healthz", headers={"X-Correlation-ID": "abc-1"}).headers["X-Correlation-ID"] == "abc-1"
+    assert (
+        registry.get("/healthz", headers={"X-Correlation-ID": "abc-1"}).headers["X-Correlation-ID"] == "abc-1"
+    )
     assert len(registry.get("/healthz").headers["X-Correlation-ID"]) == 36
 
 
@@ -102,8 +106,11 @@ def test_bad_input_is_a_problem_document_naming_the_field(registry, issuer, body
 
 def test_bad_input_stores_nothing(registry, issuer, tmp_path):
     registry.post("/v1/households", json=household(size=0), headers=bearer(issuer, [FIELD_STAFF]))
-    registry.post("/v1/households", data="{broken", headers={**bearer(issuer, [FIELD_STAFF]),
-                                                              "Content-Type": "application/json"})
+    registry.post(
+        "/v1/households",
+        data="{broken",
+        headers={**bearer(issuer, [FIELD_STAFF]), "Content-Type": "application/json"},
+    )
     listing = registry.get("/metrics").data.decode()
     assert 'amparo_http_requests_total{endpoint="/v1/households",method="POST",status="422"}' in listing
 
@@ -113,20 +120,28 @@ def test_missing_or_bad_token_is_401_problem(registry, issuer):
     assert response.status_code == 401 and response.mimetype == "application/problem+json"
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     expired = issuer.mint("x", [FIELD_STAFF], ttl_seconds=-100)
-    response = registry.post("/v1/households", json=household(), headers={"Authorization": f"Bearer {expired}"})
+    response = registry.post(
+        "/v1/households", json=household(), headers={"Authorization": f"Bearer {expired}"}
+    )
     assert response.status_code == 401 and "expired" in response.get_json()["detail"]
 
 
 def test_wrong_role_or_place_is_403(registry, issuer):
     response = registry.post("/v1/households", json=household(), headers=bearer(issuer, [CIVIL_PROTECTION]))
     assert response.status_code == 403 and "field_staff" in response.get_json()["detail"]
-    response = registry.post("/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF], ["HN-CR"]))
+    response = registry.post(
+        "/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF], ["HN-CR"])
+    )
     assert response.status_code == 403 and "HN-CH" in response.get_json()["detail"]
 
 
 def test_reading_outside_jurisdiction_looks_like_not_found(registry, issuer):
-    created = registry.post("/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF])).get_json()
-    elsewhere = registry.get(f"/v1/households/{created['id']}", headers=bearer(issuer, [FIELD_STAFF], ["HN-CR"]))
+    created = registry.post(
+        "/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF])
+    ).get_json()
+    elsewhere = registry.get(
+        f"/v1/households/{created['id']}", headers=bearer(issuer, [FIELD_STAFF], ["HN-CR"])
+    )
     assert elsewhere.status_code == 404
     missing = registry.get(f"/v1/households/{uuid.uuid4()}", headers=bearer(issuer, [AUDITOR]))
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"

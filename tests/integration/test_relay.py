@@ -28,12 +28,23 @@ from tests.conftest import wait_until
 pytestmark = pytest.mark.integration
 
 
-def household_event(household_id: str | None = None, version: int = 1, correlationid: str | None = None) -> CloudEvent:
+def household_event(
+    household_id: str | None = None, version: int = 1, correlationid: str | None = None
+) -> CloudEvent:
     household_id = household_id or str(uuid.uuid4())
     return CloudEvent(
-        type=HOUSEHOLD_REGISTERED, source="/amparo/registry", subject=household_id, correlationid=correlationid,
-        data={"household_id": household_id, "version": version, "status": "active", "admin_code": "HN-CH",
-              "size": 2, "location": {"lat": 13.3, "lon": -87.2, "accuracy_m": 5.0, "source": "gps"}},
+        type=HOUSEHOLD_REGISTERED,
+        source="/amparo/registry",
+        subject=household_id,
+        correlationid=correlationid,
+        data={
+            "household_id": household_id,
+            "version": version,
+            "status": "active",
+            "admin_code": "HN-CH",
+            "size": 2,
+            "location": {"lat": 13.3, "lon": -87.2, "accuracy_m": 5.0, "source": "gps"},
+        },
     )
 
 
@@ -54,17 +65,24 @@ def write_events(sessions, topic: str, events: list[CloudEvent]) -> None:
 def make_relay(sessions, broker: EmbeddedBroker, metrics: Metrics | None = None) -> OutboxRelay:
     servers = [broker.bootstrap_server]
     return OutboxRelay(
-        sessions, outbox,
+        sessions,
+        outbox,
         producer_factory=lambda: make_producer(servers, "test-relay"),
-        history_reader=lambda: KafkaConsumer(bootstrap_servers=servers, group_id=None, auto_offset_reset="earliest"),
+        history_reader=lambda: KafkaConsumer(
+            bootstrap_servers=servers, group_id=None, auto_offset_reset="earliest"
+        ),
         metrics=metrics or Metrics("test"),
         batch_size=50,
     )
 
 
 def read_topic(broker: EmbeddedBroker, topic: str, expected: int, timeout: float = 30.0) -> list:
-    consumer = KafkaConsumer(bootstrap_servers=[broker.bootstrap_server], group_id=None,
-                             auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=[broker.bootstrap_server],
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
@@ -113,7 +131,10 @@ def test_relay_publishes_in_order_keyed_by_subject(registry_db, broker):
     assert len({r.partition for r in same_household}) == 1
     assert dict(same_household[0].headers)["correlationid"] == b"corr-42"
     with registry_db() as session:
-        assert session.scalar(select(func.count()).select_from(outbox).where(outbox.c.kafka_offset.is_(None))) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(outbox).where(outbox.c.kafka_offset.is_(None)))
+            == 0
+        )
 
 
 def test_relay_keeps_events_while_the_broker_is_down_and_sends_them_after(registry_db):
@@ -133,7 +154,9 @@ def test_relay_keeps_events_while_the_broker_is_down_and_sends_them_after(regist
         worker.start()
         wait_until(lambda: metrics.outbox_publish_failures._value.get() >= 1, 60, what="a failed relay round")
         with registry_db() as session:
-            pending = session.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+            pending = session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            )
         assert pending == 4  # nothing marked published while the broker was away
 
         broker.start()  # memory-only: it comes back empty
@@ -156,8 +179,12 @@ def test_consumer_applies_each_event_once_and_parks_poison(database_url, broker)
     metrics = Metrics("test")
     servers = [broker.bootstrap_server]
     consumer = EventConsumer(
-        alerts, alerts_inbox, {HOUSEHOLD_REGISTERED: apply_household_event},
-        consumer_factory=lambda: make_consumer(servers, group, [topic], max_poll_interval_ms=10_000, client_id="t"),
+        alerts,
+        alerts_inbox,
+        {HOUSEHOLD_REGISTERED: apply_household_event},
+        consumer_factory=lambda: make_consumer(
+            servers, group, [topic], max_poll_interval_ms=10_000, client_id="t"
+        ),
         producer_factory=lambda: make_producer(servers, "t-dlq"),
         metrics=metrics,
     )

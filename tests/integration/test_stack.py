@@ -40,12 +40,18 @@ class RunningStack:
 
     def register(self, correlation_id: str | None = None) -> str:
         household_id = str(uuid.uuid4())
-        body = {"id": household_id, "admin_code": "HN-CH", "size": 3,
-                "location": {"lat": 13.3 + (hash(household_id) % 1000) / 1e5, "lon": -87.19}}
+        body = {
+            "id": household_id,
+            "admin_code": "HN-CH",
+            "size": 3,
+            "location": {"lat": 13.3 + (hash(household_id) % 1000) / 1e5, "lon": -87.19},
+        }
         headers = {"Authorization": f"Bearer {self.field_staff}"}
         if correlation_id:
             headers["X-Correlation-ID"] = correlation_id
-        response = requests.post(f"{self.stack.url('registry')}/v1/households", json=body, headers=headers, timeout=30)
+        response = requests.post(
+            f"{self.stack.url('registry')}/v1/households", json=body, headers=headers, timeout=30
+        )
         assert response.status_code == 201, response.text
         return household_id
 
@@ -91,19 +97,30 @@ def follow_one_household(running: RunningStack) -> None:
     officer = stack.issuer.mint("po", [PROGRAMME_OFFICER], ["HN"])
 
     def seen(service: str, path: str, token: str):
-        response = requests.get(f"{stack.url(service)}{path}/{household_id}",
-                                headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        response = requests.get(
+            f"{stack.url(service)}{path}/{household_id}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        )
         return response.json() if response.status_code == 200 else None
 
     location = wait_until(lambda: seen("alerts", "/v1/household-locations", auditor), 60, what="location")
-    attributes = wait_until(lambda: seen("transfers", "/v1/household-attributes", officer), 60, what="attributes")
+    attributes = wait_until(
+        lambda: seen("transfers", "/v1/household-attributes", officer), 60, what="attributes"
+    )
     assert (location["lat"], location["lon"], location["admin_code"], location["version"]) == (
-        pytest.approx(13.3, abs=0.02), -87.19, "HN-CH", 1)
+        pytest.approx(13.3, abs=0.02),
+        -87.19,
+        "HN-CH",
+        1,
+    )
     assert (attributes["size"], attributes["status"], attributes["version"]) == (3, "active", 1)
     # The correlation id travelled with the event into both consumers' logs.
     for service in ("alerts", "transfers"):
         log = (stack.logs / f"{service}.log").read_text()
-        assert re.search(rf'"applied [^"]*{household_id}".*"correlation_id": "{correlation_id}"', log), service
+        assert re.search(rf'"applied [^"]*{household_id}".*"correlation_id": "{correlation_id}"', log), (
+            service
+        )
 
 
 def test_household_flows_through_all_three_services(running):
@@ -121,13 +138,18 @@ def test_household_flows_through_all_three_services_on_postgresql(tmp_path, post
 
 def test_the_same_event_delivered_twice_is_applied_once(running):
     household_id = running.register()
-    wait_until(lambda: household_id in running.ids_in("alerts") and household_id in running.ids_in("transfers"), 60)
+    wait_until(
+        lambda: household_id in running.ids_in("alerts") and household_id in running.ids_in("transfers"), 60
+    )
     with running.engines["registry"].connect() as connection:
         payload = connection.execute(
             select(registry_outbox.c.payload).where(registry_outbox.c.key == household_id)
         ).scalar_one()
     event = CloudEvent.from_json(payload)
-    before = {s: running.metric(s, "amparo_inbox_events_total", outcome="duplicate") for s in ("alerts", "transfers")}
+    before = {
+        s: running.metric(s, "amparo_inbox_events_total", outcome="duplicate")
+        for s in ("alerts", "transfers")
+    }
 
     producer = KafkaProducer(bootstrap_servers=[running.stack.broker.bootstrap_server])
     producer.send("registry.households", key=household_id.encode(), value=bytes(payload)).get(10)
@@ -135,11 +157,17 @@ def test_the_same_event_delivered_twice_is_applied_once(running):
 
     for service, inbox in (("alerts", alerts_inbox), ("transfers", transfers_inbox)):
         # The redelivery really arrived and was recognised ...
-        wait_until(lambda s=service: running.metric(s, "amparo_inbox_events_total", outcome="duplicate") > before[s],
-                   60, what=f"{service} to see the duplicate")
+        wait_until(
+            lambda s=service: running.metric(s, "amparo_inbox_events_total", outcome="duplicate") > before[s],
+            60,
+            what=f"{service} to see the duplicate",
+        )
         # ... and changed nothing.
         with running.engines[service].connect() as connection:
-            assert connection.scalar(select(func.count()).select_from(inbox).where(inbox.c.event_id == event.id)) == 1
+            assert (
+                connection.scalar(select(func.count()).select_from(inbox).where(inbox.c.event_id == event.id))
+                == 1
+            )
     assert household_id in running.ids_in("alerts")
 
 
@@ -152,21 +180,36 @@ def test_transfers_killed_mid_stream_catches_up_without_loss_or_doubling(running
     registering = threading.Thread(target=lambda: registered.extend(running.register_many(total)))
     registering.start()
 
-    wait_until(lambda: running.metric("transfers", "amparo_inbox_events_total", outcome="applied") >= applied_before + 100,
-               120, interval=0.02, what="transfers to be mid-stream")
-    applied_at_kill = running.metric("transfers", "amparo_inbox_events_total", outcome="applied") - applied_before
+    wait_until(
+        lambda: (
+            running.metric("transfers", "amparo_inbox_events_total", outcome="applied")
+            >= applied_before + 100
+        ),
+        120,
+        interval=0.02,
+        what="transfers to be mid-stream",
+    )
+    applied_at_kill = (
+        running.metric("transfers", "amparo_inbox_events_total", outcome="applied") - applied_before
+    )
     assert transfers.kill() == -9  # SIGKILL: no clean-up, no offset commit
     assert 0 < applied_at_kill < total, "the kill must land mid-stream"
 
     registering.join()
     assert len(registered) == total
     transfers.start().wait_ready()
-    wait_until(lambda: set(registered) <= running.ids_in("transfers"), 180, interval=0.5, what="transfers to catch up")
+    wait_until(
+        lambda: set(registered) <= running.ids_in("transfers"),
+        180,
+        interval=0.5,
+        what="transfers to catch up",
+    )
 
     with running.engines["transfers"].connect() as connection:
         rows = connection.execute(
-            select(household_attributes.c.household_id, household_attributes.c.version)
-            .where(household_attributes.c.household_id.in_(registered))
+            select(household_attributes.c.household_id, household_attributes.c.version).where(
+                household_attributes.c.household_id.in_(registered)
+            )
         ).all()
         applied = connection.scalar(
             select(func.count()).select_from(transfers_inbox).where(transfers_inbox.c.outcome == "applied")
@@ -203,8 +246,11 @@ def test_broker_stopped_for_30_seconds_while_households_keep_coming(running):
     broker.stop()
     outage.set()
     stopped_at = time.monotonic()
-    wait_until(lambda: running.metric("registry", "amparo_outbox_publish_failures_total") > failures_before,
-               30, what="the relay to notice the broker is gone")
+    wait_until(
+        lambda: running.metric("registry", "amparo_outbox_publish_failures_total") > failures_before,
+        30,
+        what="the relay to notice the broker is gone",
+    )
     time.sleep(max(0.0, 30 - (time.monotonic() - stopped_at)))
     outage.clear()
     broker.start()
@@ -214,10 +260,19 @@ def test_broker_stopped_for_30_seconds_while_households_keep_coming(running):
 
     assert len(during_outage) >= 100, "registration must go on while the broker is away"
     # The restarted broker came back empty and the relay noticed and republished from the outbox.
-    wait_until(lambda: running.metric("registry", "amparo_outbox_broker_resets_total") >= 1, 30,
-               what="the relay to notice the broker lost its log")
-    wait_until(lambda: set(registered) <= running.ids_in("alerts") and set(registered) <= running.ids_in("transfers"),
-               180, interval=0.5, what="both projections to receive every household")
+    wait_until(
+        lambda: running.metric("registry", "amparo_outbox_broker_resets_total") >= 1,
+        30,
+        what="the relay to notice the broker lost its log",
+    )
+    wait_until(
+        lambda: (
+            set(registered) <= running.ids_in("alerts") and set(registered) <= running.ids_in("transfers")
+        ),
+        180,
+        interval=0.5,
+        what="both projections to receive every household",
+    )
     for service in ("alerts", "transfers"):
         assert running.stack.services[service].running
         with running.engines[service].connect() as connection:

@@ -28,8 +28,13 @@ pytestmark = pytest.mark.integration
 
 
 def registration(**overrides):
-    values = dict(admin_code="HN-CH", size=3, location=Location(13.3, -87.2), registered_by="ana",
-                  jurisdiction_covers=lambda code: True)
+    values = dict(
+        admin_code="HN-CH",
+        size=3,
+        location=Location(13.3, -87.2),
+        registered_by="ana",
+        jurisdiction_covers=lambda code: True,
+    )
     values.update(overrides)
     return handlers.RegisterHousehold(**values)
 
@@ -53,14 +58,19 @@ def alerts(database_url):
 def test_every_service_migrates_from_an_empty_database(new_database):
     from sqlalchemy import inspect
 
-    expected = {REGISTRY_MIGRATIONS: "households", ALERTS_MIGRATIONS: "household_locations",
-                TRANSFERS_MIGRATIONS: "household_attributes"}
+    expected = {
+        REGISTRY_MIGRATIONS: "households",
+        ALERTS_MIGRATIONS: "household_locations",
+        TRANSFERS_MIGRATIONS: "household_attributes",
+    }
     for migrations, table in expected.items():
         engine = db.make_engine(new_database())
         assert db.current_revision(migrations, engine) is None
         db.upgrade(migrations, engine)
         assert db.current_revision(migrations, engine) == "0001"
-        assert {table, "outbox", "inbox", db.version_table(migrations)} <= set(inspect(engine).get_table_names())
+        assert {table, "outbox", "inbox", db.version_table(migrations)} <= set(
+            inspect(engine).get_table_names()
+        )
         db.upgrade(migrations, engine)  # a second run changes nothing
         engine.dispose()
 
@@ -85,11 +95,20 @@ def test_state_change_and_event_commit_together(registry):
 def test_a_failed_transaction_leaves_neither_change_nor_event(registry):
     uow = RegistryUnitOfWork(registry, outbox)
     with pytest.raises(RuntimeError), uow:
-        uow.households.add(handlers.register_household.__globals__["model"].register_household(
-            admin_code="HN-CH", size=2, location=Location(13, -87), registered_by="ana",
-            registered_at=datetime.now(UTC), jurisdiction_covers=lambda c: True))
-        uow.publish("registry.households", CloudEvent(type="amparo.registry.household.registered.v1",
-                                                      source="/t", subject="x", data={}))
+        uow.households.add(
+            handlers.register_household.__globals__["model"].register_household(
+                admin_code="HN-CH",
+                size=2,
+                location=Location(13, -87),
+                registered_by="ana",
+                registered_at=datetime.now(UTC),
+                jurisdiction_covers=lambda c: True,
+            )
+        )
+        uow.publish(
+            "registry.households",
+            CloudEvent(type="amparo.registry.household.registered.v1", source="/t", subject="x", data={}),
+        )
         raise RuntimeError("crash before commit")
     with registry() as session:
         assert session.scalar(select(func.count()).select_from(households)) == 0
@@ -98,29 +117,46 @@ def test_a_failed_transaction_leaves_neither_change_nor_event(registry):
 
 def test_retried_registration_with_the_same_id_is_not_doubled(registry):
     household_id = str(uuid.uuid4())
-    first, created = handlers.register_household(registration(household_id=household_id), RegistryUnitOfWork(registry, outbox))
-    again, created_again = handlers.register_household(registration(household_id=household_id), RegistryUnitOfWork(registry, outbox))
+    first, created = handlers.register_household(
+        registration(household_id=household_id), RegistryUnitOfWork(registry, outbox)
+    )
+    again, created_again = handlers.register_household(
+        registration(household_id=household_id), RegistryUnitOfWork(registry, outbox)
+    )
     assert created and not created_again and again.id == first.id
     with registry() as session:
         assert session.scalar(select(func.count()).select_from(outbox)) == 1
     from services.registry.domain.errors import HouseholdIdTaken
 
     with pytest.raises(HouseholdIdTaken):
-        handlers.register_household(registration(household_id=household_id, size=9), RegistryUnitOfWork(registry, outbox))
+        handlers.register_household(
+            registration(household_id=household_id, size=9), RegistryUnitOfWork(registry, outbox)
+        )
 
 
 def _snapshot_event(household_id: str, version: int, admin_code: str = "HN-CH", event_type=HOUSEHOLD_UPDATED):
     return CloudEvent(
-        type=event_type, source="/amparo/registry", subject=household_id,
-        data={"household_id": household_id, "version": version, "status": "active", "admin_code": admin_code,
-              "size": 4, "location": {"lat": 13.3, "lon": -87.2, "accuracy_m": None, "source": "gps"}},
+        type=event_type,
+        source="/amparo/registry",
+        subject=household_id,
+        data={
+            "household_id": household_id,
+            "version": version,
+            "status": "active",
+            "admin_code": admin_code,
+            "size": 4,
+            "location": {"lat": 13.3, "lon": -87.2, "accuracy_m": None, "source": "gps"},
+        },
     )
 
 
 def _deliver(sessions, event: CloudEvent, offset: int = 0, dead: list | None = None) -> str:
     record = ConsumedRecord("registry.households", 0, offset, event.to_json())
     return apply_once(
-        sessions, alerts_inbox, {HOUSEHOLD_UPDATED: apply_household_event}, record,
+        sessions,
+        alerts_inbox,
+        {HOUSEHOLD_UPDATED: apply_household_event},
+        record,
         lambda r, reason: (dead if dead is not None else []).append((r, reason)),
     )
 
@@ -150,7 +186,10 @@ def test_malformed_events_are_dead_lettered_with_the_reason_and_recorded(alerts)
     assert _deliver(alerts, bad_data, dead=dead) == DEAD_LETTERED
     assert "/location/lat" in dead[0][1]
     garbage = ConsumedRecord("registry.households", 0, 7, b"{not json")
-    assert apply_once(alerts, alerts_inbox, {}, garbage, lambda r, reason: dead.append((r, reason))) == DEAD_LETTERED
+    assert (
+        apply_once(alerts, alerts_inbox, {}, garbage, lambda r, reason: dead.append((r, reason)))
+        == DEAD_LETTERED
+    )
     assert "not JSON" in dead[1][1]
     with alerts() as session:
         assert session.scalar(select(func.count()).select_from(household_locations)) == 0
@@ -178,10 +217,15 @@ def test_replay_requeues_events_since_a_time(registry):
     for _ in range(3):
         handlers.register_household(registration(), RegistryUnitOfWork(registry, outbox))
     with registry.begin() as session:
-        session.execute(outbox.update().values(published_at=datetime.now(UTC), kafka_partition=0, kafka_offset=1))
+        session.execute(
+            outbox.update().values(published_at=datetime.now(UTC), kafka_partition=0, kafka_offset=1)
+        )
     assert replay(registry, outbox, datetime.now(UTC) - timedelta(hours=1)) == 3
     assert replay(registry, outbox, datetime.now(UTC) + timedelta(hours=1)) == 0
     with registry() as session:
-        assert session.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))) == 3
+        assert (
+            session.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+            == 3
+        )
     with pytest.raises(ValueError, match="time zone"):
         replay(registry, outbox, datetime(2026, 1, 1))

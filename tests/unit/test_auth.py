@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from shared.auth import (
-    FIELD_STAFF,
     AUDITOR,
+    FIELD_STAFF,
     DevIssuer,
     JwksSource,
     Principal,
@@ -91,9 +91,11 @@ def test_hs256_signed_with_the_public_key_refused(issuer, verifier):
     import hashlib
     import hmac
 
-    signature = base64.urlsafe_b64encode(
-        hmac.new(public_pem, f"{header}.{body}".encode(), hashlib.sha256).digest()
-    ).rstrip(b"=").decode()
+    signature = (
+        base64.urlsafe_b64encode(hmac.new(public_pem, f"{header}.{body}".encode(), hashlib.sha256).digest())
+        .rstrip(b"=")
+        .decode()
+    )
     with pytest.raises(NotAuthenticated, match="HS256"):
         verifier.verify(f"{header}.{body}.{signature}")
 

@@ -26,8 +26,14 @@ def test_every_bad_variable_is_named_at_once():
             },
         )
     text = str(caught.value)
-    for name in ("AMPARO_ALERTS_PORT", "AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS", "AMPARO_ALERTS_DATABASE_URL",
-                 "AMPARO_KAFKA_BOOTSTRAP_SERVERS", "AMPARO_LOG_LEVEL", "AMPARO_JWKS_URL"):
+    for name in (
+        "AMPARO_ALERTS_PORT",
+        "AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS",
+        "AMPARO_ALERTS_DATABASE_URL",
+        "AMPARO_KAFKA_BOOTSTRAP_SERVERS",
+        "AMPARO_LOG_LEVEL",
+        "AMPARO_JWKS_URL",
+    ):
         assert name in text
     assert len(caught.value.problems) == 6
 

@@ -6,8 +6,13 @@ from shared.logs import JsonFormatter, accept_correlation_id, correlation
 
 
 def test_nested_messages_become_json_pointers():
-    problems = field_problems({"location": {"lat": ["Not a valid number."]}, "size": ["Missing data."],
-                               "members": {"0": {"name": ["Too long."]}}})
+    problems = field_problems(
+        {
+            "location": {"lat": ["Not a valid number."]},
+            "size": ["Missing data."],
+            "members": {"0": {"name": ["Too long."]}},
+        }
+    )
     assert FieldProblem("/location/lat", "Not a valid number.") in problems
     assert FieldProblem("/size", "Missing data.") in problems
     assert FieldProblem("/members/0/name", "Too long.") in problems

@@ -29,7 +29,16 @@ def test_serialised_form_is_cloudevents_json():
     import json
 
     document = json.loads(make_event().to_json())
-    assert set(document) >= {"specversion", "id", "source", "type", "subject", "time", "data", "correlationid"}
+    assert set(document) >= {
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "subject",
+        "time",
+        "data",
+        "correlationid",
+    }
     assert document["datacontenttype"] == "application/json"
 
 

@@ -10,8 +10,12 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 def register(**overrides):
     values = dict(
-        admin_code="HN-CH", size=4, location=Location(13.3, -87.19, 5.0), registered_by="ana",
-        registered_at=NOW, jurisdiction_covers=lambda code: code.startswith("HN"),
+        admin_code="HN-CH",
+        size=4,
+        location=Location(13.3, -87.19, 5.0),
+        registered_by="ana",
+        registered_at=NOW,
+        jurisdiction_covers=lambda code: code.startswith("HN"),
     )
     values.update(overrides)
     return register_household(**values)
@@ -43,8 +47,10 @@ def test_bad_fields_are_named(overrides, field):
     assert field in caught.value.problems
 
 
-@pytest.mark.parametrize(("lat", "lon", "field"), [(91, 0, "location.lat"), (0, -181, "location.lon"),
-                                                    (float("nan"), 0, "location.lat")])
+@pytest.mark.parametrize(
+    ("lat", "lon", "field"),
+    [(91, 0, "location.lat"), (0, -181, "location.lon"), (float("nan"), 0, "location.lat")],
+)
 def test_impossible_coordinates_are_named(lat, lon, field):
     with pytest.raises(InvalidHousehold) as caught:
         Location(lat, lon)

@@ -33,8 +33,13 @@ class LocationRepository:
         if row is None:
             return None
         return HouseholdLocation(
-            household_id=row.household_id, version=row.version, status=row.status,
-            admin_code=row.admin_code, lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m,
+            household_id=row.household_id,
+            version=row.version,
+            status=row.status,
+            admin_code=row.admin_code,
+            lat=row.lat,
+            lon=row.lon,
+            accuracy_m=row.accuracy_m,
         )
 
     def count_by_admin_code(self) -> dict[str, int]:

@@ -14,7 +14,9 @@ from shared.auth import AUDITOR, CIVIL_PROTECTION
 from shared.web import BEARER, authenticated, current_principal
 
 blp = Blueprint(
-    "household_locations", __name__, url_prefix="/v1/household-locations",
+    "household_locations",
+    __name__,
+    url_prefix="/v1/household-locations",
     description="The location index fed by registry.households",
 )
 

@@ -34,7 +34,9 @@ def get_location(
     return location
 
 
-def households_per_area(session_factory: sessionmaker[Session], covers: Callable[[str], bool]) -> dict[str, int]:
+def households_per_area(
+    session_factory: sessionmaker[Session], covers: Callable[[str], bool]
+) -> dict[str, int]:
     """Active households per admin code, limited to the caller's jurisdiction."""
     with session_factory() as session:
         counts = LocationRepository(session).count_by_admin_code()

@@ -46,7 +46,9 @@ class Location:
         if not (isinstance(self.lon, int | float) and math.isfinite(self.lon) and -180 <= self.lon <= 180):
             problems["location.lon"] = f"longitude {self.lon!r} is not between -180 and 180"
         if self.accuracy_m is not None and not (math.isfinite(self.accuracy_m) and self.accuracy_m >= 0):
-            problems["location.accuracy_m"] = f"accuracy {self.accuracy_m!r} must be a non-negative number of metres"
+            problems["location.accuracy_m"] = (
+                f"accuracy {self.accuracy_m!r} must be a non-negative number of metres"
+            )
         if problems:
             raise InvalidHousehold("the location is not usable", problems)
 

@@ -41,7 +41,10 @@ class Households(MethodView):
             household_id=body["id"],
         )
         household, created = handlers.register_household(command, _uow())
-        headers = {"Location": url_for("households.Household", household_id=household.id), "ETag": f'"{household.version}"'}
+        headers = {
+            "Location": url_for("households.Household", household_id=household.id),
+            "ETag": f'"{household.version}"',
+        }
         return household, 201 if created else 200, headers
 
 

@@ -27,7 +27,9 @@ class RegisterHousehold:
 
 
 def register_household(
-    command: RegisterHousehold, uow: RegistryUnitOfWork, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    command: RegisterHousehold,
+    uow: RegistryUnitOfWork,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> tuple[model.Household, bool]:
     """Register a household and queue its ``registered`` event in the same transaction.
 

@@ -23,8 +23,12 @@ class AttributeRepository:
         values.pop("version")
         values["updated_at"] = datetime.now(UTC)
         return apply_if_newer(
-            self.session, household_attributes, "household_id", attributes.household_id,
-            attributes.version, values,
+            self.session,
+            household_attributes,
+            "household_id",
+            attributes.household_id,
+            attributes.version,
+            values,
         )
 
     def get(self, household_id: str) -> HouseholdAttributes | None:
@@ -34,6 +38,9 @@ class AttributeRepository:
         if row is None:
             return None
         return HouseholdAttributes(
-            household_id=row.household_id, version=row.version, status=row.status,
-            admin_code=row.admin_code, size=row.size,
+            household_id=row.household_id,
+            version=row.version,
+            status=row.status,
+            admin_code=row.admin_code,
+            size=row.size,
         )

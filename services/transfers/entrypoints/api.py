@@ -14,7 +14,9 @@ from shared.auth import AUDITOR, PROGRAMME_OFFICER
 from shared.web import BEARER, authenticated, current_principal
 
 blp = Blueprint(
-    "household_attributes", __name__, url_prefix="/v1/household-attributes",
+    "household_attributes",
+    __name__,
+    url_prefix="/v1/household-attributes",
     description="Household attributes fed by registry.households, read by eligibility rules",
 )
 
