@@ -35,11 +35,14 @@ def main() -> None:
 )
 @click.option("--demo/--no-demo", default=False, help="Register a demo household and follow it through.")
 @click.option("--exit-after-demo", is_flag=True, help="Stop the stack once the demo has run.")
-def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: bool) -> None:
+@click.option("--free-ports", is_flag=True, help="Pick free HTTP ports instead of 8101–8103.")
+def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: bool, free_ports: bool) -> None:
     """Start the embedded broker and the three services; Ctrl-C stops them all."""
     from services.stack import Stack, StackError
 
     stack = Stack(data_dir=data_dir, broker_port=broker_port)
+    if free_ports:
+        stack.ports = dict.fromkeys(SERVICES, 0)
     started = time.monotonic()
 
     def say(message: str) -> None:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -261,8 +262,6 @@ class EventConsumer:
             else:
                 done[tp] = records[-1].offset + 1
         if done:
-            from kafka.structs import OffsetAndMetadata
-
             try:
                 consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in done.items()})
             except Exception:  # noqa: BLE001 - the inbox absorbs a redelivery if this fails

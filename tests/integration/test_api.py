@@ -168,3 +168,43 @@ def test_not_ready_when_the_broker_is_unreachable(tmp_path):
 def test_unknown_route_is_a_problem_document(registry):
     response = registry.get("/v1/nothing-here")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_civil_protection_sees_counts_per_area_never_homes(tmp_path, broker, issuer, database_url):
+    from services.alerts.service_layer.handlers import apply_household_event
+    from shared.contracts.households import HOUSEHOLD_REGISTERED
+    from shared.events import CloudEvent
+
+    client, runtime = make_client(alerts_app, "alerts", tmp_path, broker.bootstrap_server, database_url)
+    ids = []
+    for code in ("HN-CH", "HN-CH", "HN-CR"):
+        household_id = str(uuid.uuid4())
+        ids.append(household_id)
+        event = CloudEvent(
+            type=HOUSEHOLD_REGISTERED,
+            source="/t",
+            subject=household_id,
+            data={
+                "household_id": household_id,
+                "version": 1,
+                "status": "active",
+                "admin_code": code,
+                "size": 2,
+                "location": {"lat": 13.3, "lon": -87.2, "accuracy_m": None, "source": "gps"},
+            },
+        )
+        with runtime.session_factory.begin() as session:
+            assert apply_household_event(session, event)
+    summary = client.get(
+        "/v1/household-locations/summary", headers=bearer(issuer, [CIVIL_PROTECTION], ["HN-CH"])
+    )
+    assert summary.get_json() == {"total": 2, "areas": [{"admin_code": "HN-CH", "households": 2}]}
+    national = client.get(
+        "/v1/household-locations/summary", headers=bearer(issuer, [CIVIL_PROTECTION], ["HN"])
+    )
+    assert national.get_json()["total"] == 3
+    home = client.get(f"/v1/household-locations/{ids[0]}", headers=bearer(issuer, [CIVIL_PROTECTION]))
+    assert home.status_code == 403
+    assert (
+        client.get(f"/v1/household-locations/{ids[0]}", headers=bearer(issuer, [AUDITOR])).status_code == 200
+    )

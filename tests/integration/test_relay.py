@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 
@@ -178,10 +179,19 @@ def test_consumer_applies_each_event_once_and_parks_poison(database_url, broker)
     group = f"test-{uuid.uuid4().hex[:8]}"
     metrics = Metrics("test")
     servers = [broker.bootstrap_server]
+    failures_left = [3]
+
+    def flaky(session, event):
+        # The database "goes away" three times mid-stream: the loop must rewind and retry.
+        if failures_left[0] > 0:
+            failures_left[0] -= 1
+            raise ConnectionError("database unavailable")
+        return apply_household_event(session, event)
+
     consumer = EventConsumer(
         alerts,
         alerts_inbox,
-        {HOUSEHOLD_REGISTERED: apply_household_event},
+        {HOUSEHOLD_REGISTERED: flaky},
         consumer_factory=lambda: make_consumer(
             servers, group, [topic], max_poll_interval_ms=10_000, client_id="t"
         ),
@@ -202,7 +212,9 @@ def test_consumer_applies_each_event_once_and_parks_poison(database_url, broker)
     ids = {e.subject for e in events}
 
     def applied() -> bool:
-        consumer.consume_once(timeout_ms=500)
+        # EventConsumer.run backs off after a ConnectionError; the test retries at once.
+        with contextlib.suppress(ConnectionError):
+            consumer.consume_once(timeout_ms=500)
         with alerts() as session:
             stored = set(session.scalars(select(household_locations.c.household_id)))
             inbox_ids = set(session.scalars(select(alerts_inbox.c.event_id)))
@@ -214,6 +226,7 @@ def test_consumer_applies_each_event_once_and_parks_poison(database_url, broker)
     assert all(outcomes[e.id] == "applied" for e in events)
     assert outcomes[poison.id] == "dead_lettered"
     assert metrics.inbox_events.labels(topic, "duplicate")._value.get() >= 1  # the redelivery was seen
+    assert metrics.consumer_retries.labels(topic)._value.get() == 3  # every failure was retried
     dead = read_topic(broker, "registry.households.dlq", 1)
     parked = [r for r in dead if CloudEvent.from_json(r.value).id == poison.id]
     assert parked and b"/size" in dict(parked[0].headers)["reason"]

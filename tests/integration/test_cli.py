@@ -1,0 +1,130 @@
+"""The ``amparo`` command as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from services.cli import main
+from services.registry.adapters.orm import outbox
+from services.registry.entrypoints.app import MIGRATIONS
+from shared import db
+from shared.auth import JwksSource, TokenVerifier
+from shared.events import CloudEvent
+from shared.outbox import add_event
+
+pytestmark = pytest.mark.integration
+
+
+def test_token_command_mints_a_verifiable_token(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        [
+            "token",
+            "--data-dir",
+            str(tmp_path),
+            "--sub",
+            "ana",
+            "--role",
+            "field_staff",
+            "--jurisdiction",
+            "HN-CH",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    verifier = TokenVerifier(
+        JwksSource((tmp_path / "dev-issuer" / "jwks.json").as_uri()), issuer="amparo-dev", audience="amparo"
+    )
+    principal = verifier.verify(result.output.strip())
+    assert principal.subject == "ana" and principal.jurisdiction == ("HN-CH",)
+
+
+def test_token_command_refuses_unknown_roles(tmp_path):
+    result = CliRunner().invoke(main, ["token", "--data-dir", str(tmp_path), "--role", "superuser"])
+    assert result.exit_code == 2 and "superuser" in result.output
+
+
+def test_outbox_replay_command(tmp_path):
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = db.make_engine(url)
+    db.upgrade(MIGRATIONS, engine)
+    sessions = db.make_session_factory(engine)
+    with sessions.begin() as session:
+        for _ in range(4):
+            add_event(
+                session,
+                outbox,
+                "registry.households",
+                CloudEvent(type="amparo.registry.household.registered.v1", source="/t", subject="h", data={}),
+            )
+        session.execute(
+            outbox.update().values(published_at=datetime.now(UTC), kafka_partition=0, kafka_offset=1)
+        )
+    env = {"AMPARO_REGISTRY_DATABASE_URL": url}
+    result = CliRunner().invoke(
+        main, ["outbox", "replay", "--service", "registry", "--since", "2020-01-01T00:00:00+00:00"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 events of registry queued" in result.output
+    with sessions() as session:
+        pending = session.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        )
+    assert pending == 4
+    naive = CliRunner().invoke(
+        main, ["outbox", "replay", "--service", "registry", "--since", "2020-01-01T00:00:00"], env=env
+    )
+    assert naive.exit_code == 2 and "time zone" in naive.output
+
+
+def test_a_service_with_bad_settings_stops_with_a_clear_message(tmp_path):
+    env = {
+        **os.environ,
+        "AMPARO_DATA_DIR": str(tmp_path),
+        "AMPARO_ALERTS_PORT": "eighty",
+        "AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS": "300000",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "services.alerts"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "AMPARO_ALERTS_PORT='eighty' is not a whole number" in result.stderr
+    assert "AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS=300000 is outside 1000–60000" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_amparo_up_demo_follows_a_household_and_stops_cleanly(tmp_path):
+    amparo = os.path.join(os.path.dirname(sys.executable), "amparo")
+    result = subprocess.run(
+        [amparo, "up", "--demo", "--exit-after-demo", "--free-ports", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for line in (
+        "broker ready",
+        "registry ready",
+        "alerts ready",
+        "transfers ready",
+        "stack ready",
+        "registry   registered household",
+        "alerts     location index has it",
+        "transfers  attribute projection has it",
+        "stopped",
+    ):
+        assert line in result.stdout
+    assert {p.name for p in (tmp_path / "logs").iterdir()} == {
+        "broker.log",
+        "registry.log",
+        "alerts.log",
+        "transfers.log",
+    }
+    assert {"registry.db", "alerts.db", "transfers.db"} <= {p.name for p in tmp_path.iterdir()}
