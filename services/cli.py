@@ -167,6 +167,15 @@ def migrate(service: tuple[str, ...]) -> None:
 
 
 @main.command()
+def keys() -> None:
+    """Print a fresh pair of registry data keys (keep them safe: losing them loses the data)."""
+    from services.registry.adapters.protection import new_key
+
+    click.echo(f"AMPARO_REGISTRY_ENCRYPTION_KEY={new_key()}")
+    click.echo(f"AMPARO_REGISTRY_HASHING_KEY={new_key()}")
+
+
+@main.command()
 def config() -> None:
     """List every setting, its variable and its default."""
     seen = set()

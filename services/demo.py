@@ -15,8 +15,62 @@ from shared.auth import AUDITOR, FIELD_STAFF, PROGRAMME_OFFICER
 #: A household in Choluteca (HN-CH), on Honduras' Pacific coast, often hit by tropical storms.
 DEMO_HOUSEHOLD = {
     "admin_code": "HN-CH",
-    "size": 5,
     "location": {"lat": 13.3007, "lon": -87.1908, "accuracy_m": 8.0, "source": "gps"},
+    "address": "Barrio El Centro, Choluteca",
+    "members": [
+        {
+            "given_names": "María José",
+            "family_names": "Ordóñez Pérez",
+            "sex": "female",
+            "relationship": "head",
+            "birth_date": "1986-03-14",
+            "document": {"type": "national_id", "number": "0601-1986-01234"},
+            "phone": "+504 9988-7766",
+        },
+        {
+            "given_names": "Luis",
+            "family_names": "Ordóñez",
+            "sex": "male",
+            "relationship": "child",
+            "birth_date": "2022-08-02",
+        },
+        {
+            "given_names": "Ana",
+            "family_names": "Ordóñez",
+            "sex": "female",
+            "relationship": "child",
+            "age_estimate": 9,
+            "attends_school": True,
+        },
+        {
+            "given_names": "Rosa",
+            "family_names": "Pérez",
+            "sex": "female",
+            "relationship": "parent",
+            "age_estimate": 71,
+            "disability": {"walking": 3},
+        },
+        {
+            "given_names": "Jorge",
+            "family_names": "Ordóñez",
+            "sex": "male",
+            "relationship": "child",
+            "age_estimate": 15,
+        },
+    ],
+    "dwelling": {"wall": "bahareque", "roof": "sheet_metal", "floor": "earth", "tenure": "owned", "rooms": 2},
+    "services": {"water_source": "well", "sanitation": "latrine"},
+    "livelihood": {"main": "agriculture", "income_source": "informal"},
+    "consent": {
+        "given_at": "2026-11-20T10:00:00-06:00",
+        "given_by": "María José Ordóñez Pérez",
+        "purposes": ["registry", "emergency_transfers"],
+    },
+    "payment": {
+        "type": "mobile_money",
+        "provider": "Tigo Money",
+        "identifiers": {"wallet_number": "99887766"},
+    },
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 
+from services.registry.adapters.protection import new_key
 from shared.auth import DevIssuer
 from shared.broker import EmbeddedBroker, free_port
 from shared.config import DEFAULT_PORTS, SERVICES
@@ -139,8 +140,9 @@ class Stack:
     def start(self, progress: Progress = lambda _: None) -> Stack:
         """Start everything and wait until each service is ready."""
         self.logs.mkdir(parents=True, exist_ok=True)
-        progress("creating the local token issuer's keys")
+        progress("creating the local token issuer's keys and the registry's data keys")
         self.issuer.ensure_keys()
+        self.ensure_registry_keys()
         progress("starting the embedded Kafka-protocol broker")
         self.broker = EmbeddedBroker(port=self.broker_port, log_path=self.logs / "broker.log").start()
         topics = {t.name: t.partitions for t in TOPICS}
@@ -159,6 +161,25 @@ class Stack:
             progress(f"{name} ready")
         return self
 
+    @property
+    def key_files(self) -> dict[str, Path]:
+        """The registry's encryption and hashing keys, one file each (mode 600)."""
+        folder = self.data_dir / "keys"
+        return {
+            "AMPARO_REGISTRY_ENCRYPTION_KEY": folder / "registry-encryption.key",
+            "AMPARO_REGISTRY_HASHING_KEY": folder / "registry-hashing.key",
+        }
+
+    def ensure_registry_keys(self) -> None:
+        """Create the registry's keys once; later starts reuse them (losing them loses the data)."""
+        for path in self.key_files.values():
+            if path.exists():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(new_key())
+
     def service_env(self, name: str, port: int) -> dict[str, str]:
         """The environment a service process runs with."""
         assert self.broker is not None
@@ -172,6 +193,8 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if name == "registry":
+            env.update({f"{variable}_FILE": str(path) for variable, path in self.key_files.items()})
         if name in self.database_urls:
             env[f"AMPARO_{name.upper()}_DATABASE_URL"] = self.database_urls[name]
         env.update(self.extra_env)

@@ -14,6 +14,13 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 SERVICES = ("registry", "alerts", "transfers")
+#: Secrets each service requires, with no default: set them, or ``<NAME>_FILE`` naming a file.
+SECRETS = {
+    "registry": {
+        "AMPARO_REGISTRY_ENCRYPTION_KEY": "Base64 of 32 random bytes: encrypts documents, phones, accounts.",
+        "AMPARO_REGISTRY_HASHING_KEY": "Base64 of 32 random bytes (not the encryption key): document hashes.",
+    }
+}
 DEFAULT_PORTS = {"registry": 8101, "alerts": 8102, "transfers": 8103}
 
 
@@ -69,10 +76,14 @@ class ServiceSettings:
     max_poll_interval_ms: int
     relay_batch_size: int
     migrate_on_start: bool
+    #: Service-specific secrets (the registry's encryption and hashing keys), never shown.
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         shown = ", ".join(
-            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "database_url"
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+            if f.name not in ("database_url", "secrets")
         )
         return f"ServiceSettings({shown}, database_url={mask_url(self.database_url)!r})"
 
@@ -111,7 +122,7 @@ class ServiceSettings:
             Variable(
                 "AMPARO_MIGRATE_ON_START", "true", "Apply pending schema migrations when the service starts."
             ),
-        ]
+        ] + [Variable(name, "(required)", doc) for name, doc in SECRETS.get(service, {}).items()]
 
     @classmethod
     def from_environ(cls, service: str, environ: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -168,6 +179,19 @@ class ServiceSettings:
         if migrate not in ("true", "false", "1", "0", "yes", "no"):
             problems.append(f"AMPARO_MIGRATE_ON_START={migrate!r} is not true or false")
 
+        secrets: dict[str, str] = {}
+        for name in SECRETS.get(service, {}):
+            value = env.get(name, "").strip()
+            path = env.get(name + "_FILE", "").strip()
+            if not value and path:
+                try:
+                    value = Path(path).read_text().strip()
+                except OSError as exc:
+                    problems.append(f"{name}_FILE={path!r} cannot be read: {exc.strerror}")
+            if not value:
+                problems.append(f"{name} is required (or {name}_FILE); `amparo keys` prints fresh ones")
+            secrets[name] = value
+
         settings = cls(
             service=service,
             data_dir=data_dir,
@@ -182,6 +206,7 @@ class ServiceSettings:
             max_poll_interval_ms=integer("AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS", 10000, 1000, 60000),
             relay_batch_size=integer("AMPARO_RELAY_BATCH_SIZE", 500, 1, 10000),
             migrate_on_start=migrate in ("true", "1", "yes"),
+            secrets=secrets,
         )
         if problems:
             raise ConfigError(problems)

@@ -82,11 +82,11 @@ def run_service(service: str, bootstrap: Callable[[Any], Any], create_app: Calla
 
     try:
         settings = ServiceSettings.from_environ(service)
+        configure_logging(service, settings.log_level)
+        log.info("starting with %r", settings)
+        runtime = bootstrap(settings)
     except ConfigError as exc:
         print(f"amparo {service}: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
-    configure_logging(service, settings.log_level)
-    log.info("starting with %r", settings)
-    runtime = bootstrap(settings)
     app = create_app(runtime)
     serve(app, settings.host, settings.port, runtime.workers)

@@ -7,6 +7,7 @@ import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, Table
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,6 +49,8 @@ class Runtime:
     inbox: Table
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     workers: list[Worker] = field(default_factory=list)
+    #: Service-specific dependencies (the registry's protector and index, say), by name.
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     def add_relay(self) -> None:
         """Run the outbox relay in this process."""

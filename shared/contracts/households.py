@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from shared.errors import InvalidInput, field_problems
 
@@ -17,14 +17,30 @@ STATUSES = ("active", "inactive", "moved", "dissolved")
 
 
 class SnapshotLocationSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
     accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
     source = fields.String(required=True, validate=validate.OneOf(("gps", "address", "admin_centroid")))
 
 
+class VulnerabilitySchema(Schema):
+    score = fields.Float(required=True, validate=validate.Range(0, 100))
+    index_version = fields.String(required=True)
+    components = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)
+
+
 class HouseholdSnapshotSchema(Schema):
-    """The public snapshot: no names, document, phone or account numbers, ever."""
+    """The public snapshot: no names, document, phone or account numbers, ever.
+
+    Consumers ignore attributes they do not know, so the registry can add attributes to a
+    version without breaking them; removing or changing one needs a new event version.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
 
     household_id = fields.UUID(required=True)
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
@@ -32,6 +48,14 @@ class HouseholdSnapshotSchema(Schema):
     admin_code = fields.String(required=True, validate=validate.Length(min=2, max=64))
     size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     location = fields.Nested(SnapshotLocationSchema, allow_none=True, load_default=None)
+    admin_levels = fields.List(fields.String(), load_default=list)
+    members_by_sex = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
+    members_by_age_band = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
+    persons_with_disabilities = fields.Integer(load_default=0)
+    pregnant_members = fields.Integer(load_default=0)
+    female_headed = fields.Boolean(load_default=False)
+    vulnerability = fields.Nested(VulnerabilitySchema, load_default=None, allow_none=True)
+    payment_channel_type = fields.String(load_default=None, allow_none=True)
 
 
 def load_snapshot(data: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from services.alerts.entrypoints import app as alerts_app
 from services.registry.entrypoints import app as registry_app
 from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, DevIssuer
 from shared.config import ServiceSettings
-from shared.service import build_runtime
+from tests.samples import household_body, registry_keys
 
 pytestmark = pytest.mark.integration
 
@@ -21,19 +21,16 @@ def issuer(tmp_path):
 
 
 def make_client(module, service, tmp_path, broker_address, database_url=None):
-    env = {"AMPARO_DATA_DIR": str(tmp_path), "AMPARO_KAFKA_BOOTSTRAP_SERVERS": broker_address}
+    env = {
+        "AMPARO_DATA_DIR": str(tmp_path),
+        "AMPARO_KAFKA_BOOTSTRAP_SERVERS": broker_address,
+        **registry_keys(),
+    }
     if database_url:
         env[f"AMPARO_{service.upper()}_DATABASE_URL"] = database_url
     settings = ServiceSettings.from_environ(service, env)
-    runtime = build_runtime(settings, module.MIGRATIONS, *_tables(service))
+    runtime = module.bootstrap(settings)  # wires workers too; the tests never start them
     return module.create_app(runtime).test_client(), runtime
-
-
-def _tables(service):
-    import importlib
-
-    orm = importlib.import_module(f"services.{service}.adapters.orm")
-    return orm.outbox, orm.inbox
 
 
 @pytest.fixture
@@ -47,9 +44,7 @@ def bearer(issuer, roles, jurisdiction=("*",)):
 
 
 def household(**overrides):
-    body = {"admin_code": "HN-CH", "size": 4, "location": {"lat": 13.3, "lon": -87.19, "accuracy_m": 6}}
-    body.update(overrides)
-    return body
+    return household_body(**overrides)
 
 
 def test_openapi_document_and_docs_page(registry):
@@ -87,8 +82,14 @@ def test_correlation_id_is_echoed_or_created(registry):
     [
         (household(location={"lat": 123, "lon": -87.19}), "/location/lat"),
         (household(location={"lat": 13.3}), "/location/lon"),
-        (household(size="five"), "/size"),
-        (household(size=0), "/size"),
+        (household(members=[]), "/members"),
+        (household(members=[{"given_names": "Ana"}]), "/members/0/family_names"),
+        (
+            household(members=[{**household_body()["members"][0], "birth_date": "2030-01-01"}]),
+            "/members/0/birth_date",
+        ),
+        (household(members=[{**household_body()["members"][0], "sex": "x"}]), "/members/0/sex"),
+        (household(dwelling={"wall": "marble"}), "/dwelling/wall"),
         (household(admin_code="Choluteca"), "/admin_code"),
         ({k: v for k, v in household().items() if k != "admin_code"}, "/admin_code"),
         (household(colour="blue"), "/colour"),
@@ -105,7 +106,7 @@ def test_bad_input_is_a_problem_document_naming_the_field(registry, issuer, body
 
 
 def test_bad_input_stores_nothing(registry, issuer, tmp_path):
-    registry.post("/v1/households", json=household(size=0), headers=bearer(issuer, [FIELD_STAFF]))
+    registry.post("/v1/households", json=household(members=[]), headers=bearer(issuer, [FIELD_STAFF]))
     registry.post(
         "/v1/households",
         data="{broken",

@@ -12,8 +12,7 @@ from services.alerts.adapters.orm import household_locations
 from services.alerts.adapters.orm import inbox as alerts_inbox
 from services.alerts.entrypoints.app import MIGRATIONS as ALERTS_MIGRATIONS
 from services.alerts.service_layer.handlers import apply_household_event
-from services.registry.adapters.orm import households, outbox
-from services.registry.domain.model import Location
+from services.registry.adapters.orm import household_history, households, members, outbox
 from services.registry.entrypoints.app import MIGRATIONS as REGISTRY_MIGRATIONS
 from services.registry.service_layer import handlers
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
@@ -23,20 +22,27 @@ from shared.contracts.households import HOUSEHOLD_UPDATED
 from shared.events import CloudEvent
 from shared.inbox import APPLIED, DEAD_LETTERED, DUPLICATE, STALE, ConsumedRecord, apply_once
 from shared.outbox import replay
+from tests.samples import household_body, registry_dependencies
 
 pytestmark = pytest.mark.integration
 
 
-def registration(**overrides):
-    values = dict(
-        admin_code="HN-CH",
-        size=3,
-        location=Location(13.3, -87.2),
-        registered_by="ana",
-        jurisdiction_covers=lambda code: True,
-    )
-    values.update(overrides)
-    return handlers.RegisterHousehold(**values)
+DEPS = registry_dependencies()
+
+
+def registration(household_id=None, **overrides):
+    from marshmallow import EXCLUDE
+
+    from services.registry.entrypoints.api import household_input
+    from services.registry.entrypoints.schemas import HouseholdInputSchema
+
+    loaded = HouseholdInputSchema(unknown=EXCLUDE).load(household_body(**overrides))
+    actor = handlers.Actor("ana", lambda code: True)
+    return handlers.RegisterHousehold(household_input(loaded), actor, household_id)
+
+
+def register(sessions, command=None):
+    return handlers.register_household(command or registration(), RegistryUnitOfWork(sessions, outbox), DEPS)
 
 
 @pytest.fixture
@@ -58,6 +64,7 @@ def alerts(database_url):
 def test_every_service_migrates_from_an_empty_database(new_database):
     from sqlalchemy import inspect
 
+    heads = {REGISTRY_MIGRATIONS: "0002", ALERTS_MIGRATIONS: "0001", TRANSFERS_MIGRATIONS: "0001"}
     expected = {
         REGISTRY_MIGRATIONS: "households",
         ALERTS_MIGRATIONS: "household_locations",
@@ -67,12 +74,36 @@ def test_every_service_migrates_from_an_empty_database(new_database):
         engine = db.make_engine(new_database())
         assert db.current_revision(migrations, engine) is None
         db.upgrade(migrations, engine)
-        assert db.current_revision(migrations, engine) == "0001"
+        assert db.current_revision(migrations, engine) == heads[migrations]
         assert {table, "outbox", "inbox", db.version_table(migrations)} <= set(
             inspect(engine).get_table_names()
         )
         db.upgrade(migrations, engine)  # a second run changes nothing
         engine.dispose()
+
+
+def test_registry_migrates_forward_keeping_households_of_the_first_schema(database_url):
+    from sqlalchemy import text
+
+    engine = db.make_engine(database_url)
+    db.upgrade(REGISTRY_MIGRATIONS, engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO households (id, admin_code, size, lat, lon, location_source, status, version, "
+                "registered_at, registered_by) VALUES ('h1', 'HN-CH', 2, 13.3, -87.2, 'gps', 'active', 1, "
+                ":at, 'ana')"
+            ),
+            {"at": datetime.now(UTC)},
+        )
+    db.upgrade(REGISTRY_MIGRATIONS, engine)
+    with db.make_session_factory(engine)() as session:
+        from services.registry.adapters.repository import HouseholdRepository
+
+        old = HouseholdRepository(session).get("h1")
+    assert old is not None and old.admin_code == "HN-CH" and old.version == 1
+    assert old.registration.source == "field" and old.facts.dwelling == {}
+    engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):
@@ -82,7 +113,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 
 
 def test_state_change_and_event_commit_together(registry):
-    household, created = handlers.register_household(registration(), RegistryUnitOfWork(registry, outbox))
+    household, created = register(registry)
     assert created
     with registry() as session:
         rows = session.execute(select(outbox)).all()
@@ -93,45 +124,34 @@ def test_state_change_and_event_commit_together(registry):
 
 
 def test_a_failed_transaction_leaves_neither_change_nor_event(registry):
-    uow = RegistryUnitOfWork(registry, outbox)
-    with pytest.raises(RuntimeError), uow:
-        uow.households.add(
-            handlers.register_household.__globals__["model"].register_household(
-                admin_code="HN-CH",
-                size=2,
-                location=Location(13, -87),
-                registered_by="ana",
-                registered_at=datetime.now(UTC),
-                jurisdiction_covers=lambda c: True,
-            )
-        )
-        uow.publish(
-            "registry.households",
-            CloudEvent(type="amparo.registry.household.registered.v1", source="/t", subject="x", data={}),
-        )
+    def crash_after_writing(event):
         raise RuntimeError("crash before commit")
+
+    from services.registry.service_layer import handlers as module
+
+    original = module.household_event
+    module.household_event = lambda household, previous: crash_after_writing(original(household, previous))
+    try:
+        with pytest.raises(RuntimeError):
+            register(registry)
+    finally:
+        module.household_event = original
     with registry() as session:
-        assert session.scalar(select(func.count()).select_from(households)) == 0
-        assert session.scalar(select(func.count()).select_from(outbox)) == 0
+        for table in (households, members, household_history, outbox):
+            assert session.scalar(select(func.count()).select_from(table)) == 0
 
 
 def test_retried_registration_with_the_same_id_is_not_doubled(registry):
     household_id = str(uuid.uuid4())
-    first, created = handlers.register_household(
-        registration(household_id=household_id), RegistryUnitOfWork(registry, outbox)
-    )
-    again, created_again = handlers.register_household(
-        registration(household_id=household_id), RegistryUnitOfWork(registry, outbox)
-    )
+    first, created = register(registry, registration(household_id))
+    again, created_again = register(registry, registration(household_id))
     assert created and not created_again and again.id == first.id
     with registry() as session:
         assert session.scalar(select(func.count()).select_from(outbox)) == 1
     from services.registry.domain.errors import HouseholdIdTaken
 
     with pytest.raises(HouseholdIdTaken):
-        handlers.register_household(
-            registration(household_id=household_id, size=9), RegistryUnitOfWork(registry, outbox)
-        )
+        register(registry, registration(household_id, address="Otra dirección"))
 
 
 def _snapshot_event(household_id: str, version: int, admin_code: str = "HN-CH", event_type=HOUSEHOLD_UPDATED):
@@ -215,7 +235,7 @@ def test_a_database_failure_records_nothing(alerts):
 
 def test_replay_requeues_events_since_a_time(registry):
     for _ in range(3):
-        handlers.register_household(registration(), RegistryUnitOfWork(registry, outbox))
+        register(registry)
     with registry.begin() as session:
         session.execute(
             outbox.update().values(published_at=datetime.now(UTC), kafka_partition=0, kafka_offset=1)

@@ -1,10 +1,11 @@
 import pytest
 
 from shared.config import ConfigError, ServiceSettings, mask_url
+from tests.samples import registry_keys
 
 
 def test_defaults_are_usable(tmp_path):
-    settings = ServiceSettings.from_environ("registry", {"AMPARO_DATA_DIR": str(tmp_path)})
+    settings = ServiceSettings.from_environ("registry", {"AMPARO_DATA_DIR": str(tmp_path), **registry_keys()})
     assert settings.port == 8101
     assert settings.database_url == f"sqlite:///{tmp_path / 'registry.db'}"
     assert settings.kafka_bootstrap_servers == ("127.0.0.1:9092",)
@@ -55,3 +56,24 @@ def test_unknown_service_refused():
 def test_every_variable_is_documented():
     names = {v.name for v in ServiceSettings.variables("registry")}
     assert {"AMPARO_REGISTRY_DATABASE_URL", "AMPARO_KAFKA_BOOTSTRAP_SERVERS", "AMPARO_JWKS_URL"} <= names
+
+
+def test_registry_secrets_are_required_and_may_come_from_files(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        ServiceSettings.from_environ("registry", {})
+    assert "AMPARO_REGISTRY_ENCRYPTION_KEY is required" in str(caught.value)
+    keys = registry_keys()
+    (tmp_path / "enc").write_text(keys["AMPARO_REGISTRY_ENCRYPTION_KEY"] + "\n")
+    settings = ServiceSettings.from_environ(
+        "registry",
+        {
+            "AMPARO_REGISTRY_ENCRYPTION_KEY_FILE": str(tmp_path / "enc"),
+            "AMPARO_REGISTRY_HASHING_KEY": keys["AMPARO_REGISTRY_HASHING_KEY"],
+        },
+    )
+    assert settings.secrets["AMPARO_REGISTRY_ENCRYPTION_KEY"] == keys["AMPARO_REGISTRY_ENCRYPTION_KEY"]
+    assert keys["AMPARO_REGISTRY_HASHING_KEY"] not in repr(settings)
+    with pytest.raises(ConfigError, match="cannot be read"):
+        ServiceSettings.from_environ(
+            "registry", {"AMPARO_REGISTRY_ENCRYPTION_KEY_FILE": str(tmp_path / "nope")}
+        )

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
-from shared.messaging_schema import messaging_tables
+from shared.messaging_schema import Position, messaging_tables
 
 metadata = MetaData()
 
@@ -22,6 +36,68 @@ households = Table(
     Column("version", Integer, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     Column("registered_by", String(255), nullable=False),
+    # 0002
+    Column("registration_number", String(32), unique=True),
+    Column("registration_source", String(16), nullable=False, server_default="field"),
+    Column("registration_device", String(128)),
+    Column("address", Text),
+    Column("dwelling", JSON, nullable=False, server_default="{}"),
+    Column("services", JSON, nullable=False, server_default="{}"),
+    Column("livelihood", JSON, nullable=False, server_default="{}"),
+    Column("consent", JSON),
+    Column("payment_channel_type", String(16)),
+    Column("payment_provider", String(128)),
+    Column("payment_identifiers_encrypted", Text),
+    Column("vulnerability_score", Float, index=True),
+    Column("vulnerability_components", JSON),
+    Column("vulnerability_index_version", String(32)),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("updated_by", String(255)),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("household_id", String(36), ForeignKey("households.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("given_names", String(200), nullable=False),
+    Column("family_names", String(200), nullable=False),
+    Column("sex", String(8), nullable=False),
+    Column("relationship", String(32), nullable=False),
+    Column("birth_date", Date),
+    Column("age_estimate", Integer),
+    Column("document_type", String(32)),
+    Column("document_hash", String(64), index=True),
+    Column("document_encrypted", Text),
+    Column("phone_encrypted", Text),
+    Column("disability", JSON, nullable=False),
+    Column("pregnant", Boolean, nullable=False),
+    Column("chronic_illness", Boolean, nullable=False),
+    Column("attends_school", Boolean),
+)
+
+household_history = Table(
+    "household_history",
+    metadata,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("household_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(255), nullable=False),
+    Column("changes", JSON, nullable=False),
+)
+Index("ix_household_history_household", household_history.c.household_id, household_history.c.version)
+
+#: Offline devices' batches already applied (the same batch sent twice changes nothing).
+sync_records = Table(
+    "sync_records",
+    metadata,
+    Column("client_id", String(36), primary_key=True),
+    Column("household_id", String(36), nullable=False),
+    Column("device", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("synced_at", DateTime(timezone=True), nullable=False),
 )
 
 outbox, inbox = messaging_tables(metadata)

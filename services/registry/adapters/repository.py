@@ -1,53 +1,259 @@
-"""Households in and out of the registry's database."""
+"""Households, members and their history in and out of the registry's database."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.registry.adapters.orm import households
-from services.registry.domain.model import Household, HouseholdStatus, Location, LocationSource
+from services.registry.adapters.orm import household_history, households, members, sync_records
+from services.registry.domain.history import FieldChange
+from services.registry.domain.members import Difficulty, Document, DocumentType, Member, Relationship, Sex
+from services.registry.domain.model import (
+    Consent,
+    Household,
+    HouseholdFacts,
+    HouseholdStatus,
+    Location,
+    LocationSource,
+    PaymentChannel,
+    PaymentChannelType,
+    Registration,
+    RegistrationSource,
+)
+from services.registry.domain.vulnerability import Vulnerability
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _household_row(household: Household) -> dict[str, Any]:
+    facts = household.facts
+    return {
+        "id": household.id,
+        "admin_code": facts.admin_code,
+        "size": household.size,
+        "lat": facts.location.lat,
+        "lon": facts.location.lon,
+        "accuracy_m": facts.location.accuracy_m,
+        "location_source": facts.location.source.value,
+        "status": facts.status.value,
+        "version": household.version,
+        "registered_at": household.registration.at,
+        "registered_by": household.registration.by,
+        "registration_number": household.registration_number,
+        "registration_source": household.registration.source.value,
+        "registration_device": household.registration.device,
+        "address": facts.address,
+        "dwelling": dict(facts.dwelling),
+        "services": dict(facts.services),
+        "livelihood": dict(facts.livelihood),
+        "consent": (
+            {
+                "given_at": facts.consent.given_at.isoformat(),
+                "given_by": facts.consent.given_by,
+                "purposes": list(facts.consent.purposes),
+            }
+            if facts.consent
+            else None
+        ),
+        "payment_channel_type": facts.payment.type.value if facts.payment else None,
+        "payment_provider": facts.payment.provider if facts.payment else None,
+        "payment_identifiers_encrypted": facts.payment.identifiers_encrypted if facts.payment else None,
+        "vulnerability_score": household.vulnerability.score,
+        "vulnerability_components": dict(household.vulnerability.components),
+        "vulnerability_index_version": household.vulnerability.index_version,
+        "updated_at": household.updated_at,
+        "updated_by": household.updated_by,
+    }
+
+
+def _member_rows(household: Household) -> list[dict[str, Any]]:
+    rows = []
+    for position, member in enumerate(household.facts.members):
+        rows.append(
+            {
+                "id": member.id,
+                "household_id": household.id,
+                "position": position,
+                "given_names": member.given_names,
+                "family_names": member.family_names,
+                "sex": member.sex.value,
+                "relationship": member.relationship.value,
+                "birth_date": member.birth_date,
+                "age_estimate": member.age_estimate,
+                "document_type": member.document.type.value if member.document else None,
+                "document_hash": member.document.number_hash if member.document else None,
+                "document_encrypted": member.document.number_encrypted if member.document else None,
+                "phone_encrypted": member.phone_encrypted,
+                "disability": {k: int(v) for k, v in member.disability.items()},
+                "pregnant": member.pregnant,
+                "chronic_illness": member.chronic_illness,
+                "attends_school": member.attends_school,
+            }
+        )
+    return rows
+
+
+def _member(row: Any) -> Member:
+    document = None
+    if row.document_type:
+        document = Document(DocumentType(row.document_type), row.document_hash, row.document_encrypted)
+    birth_date = row.birth_date
+    if isinstance(birth_date, str):
+        birth_date = date.fromisoformat(birth_date)
+    return Member(
+        id=row.id,
+        given_names=row.given_names,
+        family_names=row.family_names,
+        sex=Sex(row.sex),
+        relationship=Relationship(row.relationship),
+        birth_date=birth_date,
+        age_estimate=row.age_estimate,
+        document=document,
+        phone_encrypted=row.phone_encrypted,
+        disability={k: Difficulty(v) for k, v in (row.disability or {}).items()},
+        pregnant=row.pregnant,
+        chronic_illness=row.chronic_illness,
+        attends_school=row.attends_school,
+    )
 
 
 class HouseholdRepository:
-    """Reads and writes :class:`Household` rows inside the caller's session."""
+    """Reads and writes :class:`Household` aggregates inside the caller's session."""
 
     def __init__(self, session: Session):
         self.session = session
 
     def add(self, household: Household) -> None:
+        self.session.execute(insert(households).values(**_household_row(household)))
+        self.session.execute(insert(members), _member_rows(household))
+
+    def replace(self, household: Household, expected_version: int) -> bool:
+        """Store the new version if the stored one is still ``expected_version``.
+
+        :return: ``False`` if someone else changed the household meanwhile (nothing written).
+        """
+        row = _household_row(household)
+        result = self.session.execute(
+            update(households)
+            .where(households.c.id == household.id, households.c.version == expected_version)
+            .values(**{k: v for k, v in row.items() if k != "id"})
+        )
+        if result.rowcount != 1:
+            return False
+        self.session.execute(delete(members).where(members.c.household_id == household.id))
+        self.session.execute(insert(members), _member_rows(household))
+        return True
+
+    def get(self, household_id: str, *, for_update: bool = False) -> Household | None:
+        query = select(households).where(households.c.id == household_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        if row is None:
+            return None
+        member_rows = self.session.execute(
+            select(members).where(members.c.household_id == household_id).order_by(members.c.position)
+        ).all()
+        consent = None
+        if row.consent:
+            consent = Consent(
+                datetime.fromisoformat(row.consent["given_at"]),
+                row.consent["given_by"],
+                tuple(row.consent["purposes"]),
+            )
+        payment = None
+        if row.payment_channel_type:
+            payment = PaymentChannel(
+                PaymentChannelType(row.payment_channel_type),
+                row.payment_provider,
+                row.payment_identifiers_encrypted,
+            )
+        facts = HouseholdFacts(
+            admin_code=row.admin_code,
+            location=Location(row.lat, row.lon, row.accuracy_m, LocationSource(row.location_source)),
+            members=tuple(_member(m) for m in member_rows),
+            status=HouseholdStatus(row.status),
+            address=row.address,
+            dwelling=row.dwelling or {},
+            services=row.services or {},
+            livelihood=row.livelihood or {},
+            consent=consent,
+            payment=payment,
+        )
+        registered_at = _aware(row.registered_at)
+        assert registered_at is not None
+        return Household(
+            id=row.id,
+            registration_number=row.registration_number or "",
+            facts=facts,
+            vulnerability=Vulnerability(
+                row.vulnerability_score or 0.0,
+                row.vulnerability_components or {},
+                row.vulnerability_index_version or "",
+            ),
+            registration=Registration(
+                row.registered_by,
+                registered_at,
+                RegistrationSource(row.registration_source),
+                row.registration_device,
+            ),
+            version=row.version,
+            updated_at=_aware(row.updated_at) or registered_at,
+            updated_by=row.updated_by or row.registered_by,
+        )
+
+    # -- history ----------------------------------------------------------------------------
+
+    def record_changes(self, household: Household, changes: list[FieldChange]) -> None:
         self.session.execute(
-            insert(households).values(
-                id=household.id,
-                admin_code=household.admin_code,
-                size=household.size,
-                lat=household.location.lat,
-                lon=household.location.lon,
-                accuracy_m=household.location.accuracy_m,
-                location_source=household.location.source.value,
-                status=household.status.value,
+            insert(household_history).values(
+                household_id=household.id,
                 version=household.version,
-                registered_at=household.registered_at,
-                registered_by=household.registered_by,
+                changed_at=household.updated_at,
+                changed_by=household.updated_by,
+                changes=[asdict(c) for c in changes],
             )
         )
 
-    def get(self, household_id: str) -> Household | None:
-        row = self.session.execute(select(households).where(households.c.id == household_id)).first()
-        if row is None:
-            return None
-        registered_at = row.registered_at
-        if registered_at.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
-            registered_at = registered_at.replace(tzinfo=UTC)
-        return Household(
-            id=row.id,
-            admin_code=row.admin_code,
-            size=row.size,
-            location=Location(row.lat, row.lon, row.accuracy_m, LocationSource(row.location_source)),
-            status=HouseholdStatus(row.status),
-            version=row.version,
-            registered_at=registered_at,
-            registered_by=row.registered_by,
+    def history(self, household_id: str) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            select(household_history)
+            .where(household_history.c.household_id == household_id)
+            .order_by(household_history.c.version)
+        ).all()
+        return [
+            {
+                "version": r.version,
+                "changed_at": _aware(r.changed_at),
+                "changed_by": r.changed_by,
+                "changes": r.changes,
+            }
+            for r in rows
+        ]
+
+    # -- offline sync -----------------------------------------------------------------------
+
+    def synced(self, client_id: str) -> tuple[str, int] | None:
+        """(household id, version) a device record was already applied as, if it was."""
+        row = self.session.execute(select(sync_records).where(sync_records.c.client_id == client_id)).first()
+        return (row.household_id, row.version) if row else None
+
+    def record_sync(self, client_id: str, household: Household, device: str) -> None:
+        self.session.execute(
+            insert(sync_records).values(
+                client_id=client_id,
+                household_id=household.id,
+                device=device,
+                version=household.version,
+                synced_at=datetime.now(UTC),
+            )
         )

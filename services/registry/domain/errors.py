@@ -30,3 +30,15 @@ class HouseholdNotFound(RegistryError, NotFound):
 
 class HouseholdIdTaken(RegistryError, Conflict):
     """A different household was already registered under that id."""
+
+
+class VersionMismatch(RegistryError, Conflict):
+    """The change was made against an older version than the one stored (``If-Match`` failed)."""
+
+    status = 412
+    slug = "version-mismatch"
+    title = "Precondition failed"
+
+
+class InvalidConfiguration(RegistryError, ValueError):
+    """A registry configuration file (the vulnerability index) is not usable."""

@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from flask import current_app, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
 
+from services.registry.domain.errors import VersionMismatch
 from services.registry.domain.model import Location
-from services.registry.entrypoints.schemas import HouseholdRegistrationSchema, HouseholdSchema
+from services.registry.entrypoints.presenter import present
+from services.registry.entrypoints.schemas import (
+    HistoryEntrySchema,
+    HouseholdInputSchema,
+    HouseholdRegistrationSchema,
+    HouseholdSchema,
+    SyncBatchSchema,
+    SyncReportSchema,
+)
 from services.registry.service_layer import handlers
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, FIELD_STAFF, REGISTRY_OFFICER
-from shared.web import BEARER, authenticated, current_principal
+from shared.errors import AmparoError, Problem, field_problems
+from shared.web import BEARER, authenticated, current_principal, problem_response
 
 blp = Blueprint("households", __name__, url_prefix="/v1/households", description="Registered households")
+
+READERS = [FIELD_STAFF, REGISTRY_OFFICER, AUDITOR]
+WRITERS = [FIELD_STAFF, REGISTRY_OFFICER]
+
+
+class PreconditionRequired(AmparoError):
+    status = 428
+    slug = "precondition-required"
+    title = "Precondition required"
 
 
 def _uow() -> RegistryUnitOfWork:
@@ -23,37 +44,157 @@ def _uow() -> RegistryUnitOfWork:
     return RegistryUnitOfWork(runtime.session_factory, runtime.outbox)
 
 
+def _deps() -> handlers.Dependencies:
+    return current_app.extensions["amparo.registry"]
+
+
+def _actor() -> handlers.Actor:
+    principal = current_principal()
+    return handlers.Actor(principal.subject, principal.covers)
+
+
+def household_input(body: dict[str, Any]) -> handlers.HouseholdInput:
+    """Build the handler's input from a body already loaded by :class:`HouseholdInputSchema`."""
+    members = [{**m, "id": str(m["id"]) if m.get("id") else None} for m in body["members"]]
+    return handlers.HouseholdInput(
+        admin_code=body["admin_code"],
+        location=Location(**body["location"]),
+        members=members,
+        status=body["status"],
+        address=body["address"],
+        dwelling=body["dwelling"],
+        services=body["services"],
+        livelihood=body["livelihood"],
+        consent=body["consent"],
+        payment=body["payment"],
+    )
+
+
+def _shown(household: Any) -> dict[str, Any]:
+    return present(household, current_principal(), _deps().protector)
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+@blp.errorhandler(VersionMismatch)  # type: ignore[misc]
+def _version_mismatch(error: VersionMismatch) -> Response:
+    """412 with both versions: the stored household and the version the caller had."""
+    extra = dict(error.extra)
+    current = extra.pop("current")
+    extra["current"] = HouseholdSchema().dump(_shown(current))
+    error.extra = extra
+    return problem_response(Problem.from_error(error, request.path), {"ETag": _etag(current.version)})
+
+
 @blp.route("")
 class Households(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(HouseholdRegistrationSchema)
     @blp.response(201, HouseholdSchema)
-    @authenticated([FIELD_STAFF, REGISTRY_OFFICER])
+    @authenticated(WRITERS)
     def post(self, body: dict[str, Any]) -> Any:
-        """Register a household"""
-        principal = current_principal()
+        """Register a household with its members"""
         command = handlers.RegisterHousehold(
-            admin_code=body["admin_code"],
-            size=body["size"],
-            location=Location(**body["location"]),
-            registered_by=principal.subject,
-            jurisdiction_covers=principal.covers,
-            household_id=body["id"],
+            household=household_input(body),
+            actor=_actor(),
+            household_id=str(body["id"]) if body.get("id") else None,
+            device=request.headers.get("X-Device-ID"),
         )
-        household, created = handlers.register_household(command, _uow())
+        household, created = handlers.register_household(command, _uow(), _deps())
         headers = {
             "Location": url_for("households.Household", household_id=household.id),
-            "ETag": f'"{household.version}"',
+            "ETag": _etag(household.version),
         }
-        return household, 201 if created else 200, headers
+        return _shown(household), 201 if created else 200, headers
 
 
 @blp.route("/<household_id>")
 class Household(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, HouseholdSchema)
-    @authenticated([FIELD_STAFF, REGISTRY_OFFICER, AUDITOR])
+    @authenticated(READERS)
     def get(self, household_id: str) -> Any:
         """Read one household"""
         household = handlers.get_household(household_id, _uow(), current_principal().covers)
-        return household, 200, {"ETag": f'"{household.version}"'}
+        return _shown(household), 200, {"ETag": _etag(household.version)}
+
+    @blp.doc(
+        security=BEARER,
+        parameters=[
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "The ETag you read",
+            }
+        ],
+    )
+    @blp.arguments(HouseholdInputSchema)
+    @blp.response(200, HouseholdSchema)
+    @authenticated(WRITERS)
+    def put(self, body: dict[str, Any], household_id: str) -> Any:
+        """Change a household (If-Match required; 412 with both versions on conflict)"""
+        expected = _if_match_version()
+        command = handlers.ChangeHousehold(household_id, household_input(body), expected, _actor())
+        household = handlers.change_household(command, _uow(), _deps())
+        return _shown(household), 200, {"ETag": _etag(household.version)}
+
+
+def _if_match_version() -> int:
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw:
+        raise PreconditionRequired("send If-Match with the ETag of the version you changed")
+    value = raw.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionRequired(f'If-Match {raw!r} is not an ETag of this service ("<version>")')
+    return int(value)
+
+
+@blp.route("/<household_id>/history")
+class HouseholdHistory(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, HistoryEntrySchema(many=True))
+    @authenticated([REGISTRY_OFFICER, AUDITOR])
+    def get(self, household_id: str) -> Any:
+        """Read who changed what in a household, version by version"""
+        return handlers.household_history(household_id, _uow(), current_principal().covers)
+
+
+@blp.route("/sync")
+class Sync(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(SyncBatchSchema)
+    @blp.response(200, SyncReportSchema)
+    @authenticated(WRITERS)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Sync a device's offline records; each record succeeds or fails on its own"""
+        records = []
+        schema = HouseholdRegistrationSchema()
+        for raw in body["records"]:
+            client_id, household_id = str(raw["client_id"]), str(raw["household_id"])
+            try:
+                loaded = schema.load(raw["household"])
+                records.append(
+                    handlers.SyncRecord(client_id, household_id, household_input(loaded), raw["base_version"])
+                )
+            except ValidationError as exc:
+                problems = {
+                    p.pointer: p.detail for p in field_problems(exc.normalized_messages(), "/household")
+                }
+                records.append(
+                    handlers.SyncRecord(client_id, household_id, None, raw["base_version"], problems)
+                )
+            except ValueError as exc:  # a domain value (e.g. the location) refused while building input
+                problems = getattr(exc, "problems", {"household": str(exc)})
+                records.append(
+                    handlers.SyncRecord(client_id, household_id, None, raw["base_version"], problems)
+                )
+        results = handlers.sync_batch(records, body["device"], _actor(), _uow, _deps())
+        return {
+            "device": body["device"],
+            "counts": dict(Counter(r.status for r in results)),
+            "results": results,
+        }

@@ -6,18 +6,34 @@ from pathlib import Path
 
 from flask import Flask
 
+from services.registry.adapters.config_files import load_index
 from services.registry.adapters.orm import inbox, outbox
+from services.registry.adapters.protection import AesGcmProtector, ProtectionError, decode_key
 from services.registry.entrypoints.api import blp
-from shared.config import ServiceSettings
+from services.registry.service_layer.handlers import Dependencies
+from shared.config import ConfigError, ServiceSettings
 from shared.service import Runtime, build_runtime
 from shared.web import build_app
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+ENCRYPTION_KEY = "AMPARO_REGISTRY_ENCRYPTION_KEY"
+HASHING_KEY = "AMPARO_REGISTRY_HASHING_KEY"
 
 
 def bootstrap(settings: ServiceSettings) -> Runtime:
-    """Connect and migrate the database and wire the outbox relay."""
+    """Check the keys, load the vulnerability index, connect and migrate, wire the relay.
+
+    :raise ConfigError: if a key is malformed.
+    """
+    try:
+        protector = AesGcmProtector(
+            decode_key(ENCRYPTION_KEY, settings.secrets[ENCRYPTION_KEY]),
+            decode_key(HASHING_KEY, settings.secrets[HASHING_KEY]),
+        )
+    except ProtectionError as exc:
+        raise ConfigError([str(exc)]) from exc
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
+    runtime.extensions["amparo.registry"] = Dependencies(protector=protector, index=load_index())
     runtime.add_relay()
     return runtime
 
@@ -34,5 +50,6 @@ def create_app(runtime: Runtime) -> Flask:
         verifier=runtime.verifier,
     )
     app.extensions["amparo.runtime"] = runtime
+    app.extensions.update(runtime.extensions)
     api.register_blueprint(blp)
     return app

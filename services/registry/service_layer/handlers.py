@@ -1,65 +1,312 @@
-"""Registry commands and their handlers."""
+"""Registry commands and their handlers: register, change, read, history and offline sync."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
 
 from services.registry.domain import model
-from services.registry.domain.errors import HouseholdIdTaken, HouseholdNotFound
+from services.registry.domain.errors import (
+    HouseholdIdTaken,
+    HouseholdNotFound,
+    InvalidHousehold,
+    OutsideJurisdiction,
+    VersionMismatch,
+)
+from services.registry.domain.history import changes
+from services.registry.domain.members import (
+    Difficulty,
+    Document,
+    DocumentType,
+    Member,
+    Relationship,
+    Sex,
+    member_problems,
+    new_member_id,
+)
+from services.registry.domain.ports import PersonalDataProtector
+from services.registry.domain.vulnerability import VulnerabilityIndex
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.contracts import households as contract
 from shared.events import CloudEvent
 from shared.kafka import HOUSEHOLDS
 
+Clock = Callable[[], datetime]
+MAX_SYNC_RECORDS = 5000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: their id and the jurisdiction test of their token."""
+
+    subject: str
+    covers: Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class HouseholdInput:
+    """A household as a person entered it (validated for types by the API, not yet for rules)."""
+
+    admin_code: str
+    location: model.Location
+    members: Sequence[Mapping[str, Any]]
+    status: str = "active"
+    address: str | None = None
+    dwelling: Mapping[str, Any] = field(default_factory=dict)
+    services: Mapping[str, Any] = field(default_factory=dict)
+    livelihood: Mapping[str, Any] = field(default_factory=dict)
+    consent: Mapping[str, Any] | None = None
+    payment: Mapping[str, Any] | None = None
+
 
 @dataclass(frozen=True)
 class RegisterHousehold:
-    """Field staff register a household (``household_id`` lets an offline device retry safely)."""
+    """Register a household (``household_id`` lets a device retry safely)."""
 
-    admin_code: str
-    size: int
-    location: model.Location
-    registered_by: str
-    jurisdiction_covers: Callable[[str], bool]
+    household: HouseholdInput
+    actor: Actor
     household_id: str | None = None
+    source: model.RegistrationSource = model.RegistrationSource.FIELD
+    device: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeHousehold:
+    """Record new facts about a household, made against ``expected_version``."""
+
+    household_id: str
+    household: HouseholdInput
+    expected_version: int
+    actor: Actor
+
+
+@dataclass
+class Dependencies:
+    """What the registry's handlers need besides a unit of work."""
+
+    protector: PersonalDataProtector
+    index: VulnerabilityIndex
+    now: Clock = utc_now
+
+
+# -- facts from input -----------------------------------------------------------------------
+
+
+def build_facts(
+    data: HouseholdInput,
+    deps: Dependencies,
+    previous: model.Household | None,
+    today: date,
+    *,
+    retry: bool = False,
+) -> model.HouseholdFacts:
+    """Turn entered data into facts: personal data hashed and encrypted, rules checked per member.
+
+    A protected value that did not change keeps its stored ciphertext, so history and equality
+    see no change where there is none. For a retried registration (``retry``), members sent
+    without ids take the ids of the stored members in the same positions.
+
+    :raise InvalidHousehold: naming each faulty field.
+    """
+    problems: dict[str, str] = {}
+    old_members = {m.id: m for m in previous.facts.members} if previous else {}
+    built: list[Member] = []
+    for i, raw in enumerate(data.members):
+        problems.update(member_problems(i, dict(raw), today))
+        member_id = raw.get("id")
+        if not member_id and retry and previous and i < len(previous.facts.members):
+            member_id = previous.facts.members[i].id
+        member_id = member_id or new_member_id()
+        old = old_members.get(member_id)
+        document = None
+        if raw.get("document"):
+            kind = DocumentType(raw["document"]["type"])
+            number = raw["document"]["number"]
+            digest = deps.protector.document_hash(kind.value, number)
+            if old and old.document and old.document.number_hash == digest:
+                document = old.document
+            else:
+                document = Document(kind, digest, deps.protector.encrypt(number))
+        phone = raw.get("phone")
+        phone_encrypted = None
+        if phone:
+            if old and old.phone_encrypted and deps.protector.decrypt(old.phone_encrypted) == phone:
+                phone_encrypted = old.phone_encrypted
+            else:
+                phone_encrypted = deps.protector.encrypt(phone)
+        built.append(
+            Member(
+                id=member_id,
+                given_names=(raw.get("given_names") or "").strip(),
+                family_names=(raw.get("family_names") or "").strip(),
+                sex=Sex(raw["sex"]),
+                relationship=Relationship(raw["relationship"]),
+                birth_date=raw.get("birth_date"),
+                age_estimate=raw.get("age_estimate"),
+                document=document,
+                phone_encrypted=phone_encrypted,
+                disability={k: Difficulty(v) for k, v in (raw.get("disability") or {}).items()},
+                pregnant=bool(raw.get("pregnant")),
+                chronic_illness=bool(raw.get("chronic_illness")),
+                attends_school=raw.get("attends_school"),
+            )
+        )
+    if problems:
+        raise InvalidHousehold("the household cannot be recorded", problems)
+    consent = None
+    if data.consent:
+        consent = model.Consent(
+            data.consent["given_at"], data.consent["given_by"], tuple(data.consent["purposes"])
+        )
+    payment = None
+    if data.payment:
+        identifiers = data.payment.get("identifiers") or {}
+        encrypted = None
+        if identifiers:
+            old_payment = previous.facts.payment if previous else None
+            plain = json.dumps(dict(identifiers), sort_keys=True)
+            if (
+                old_payment
+                and old_payment.identifiers_encrypted
+                and deps.protector.decrypt(old_payment.identifiers_encrypted) == plain
+            ):
+                encrypted = old_payment.identifiers_encrypted
+            else:
+                encrypted = deps.protector.encrypt(plain)
+        payment = model.PaymentChannel(
+            model.PaymentChannelType(data.payment["type"]), data.payment.get("provider"), encrypted
+        )
+    return model.HouseholdFacts(
+        admin_code=data.admin_code,
+        location=data.location,
+        members=tuple(built),
+        status=model.HouseholdStatus(data.status),
+        address=data.address,
+        dwelling=dict(data.dwelling),
+        services=dict(data.services),
+        livelihood=dict(data.livelihood),
+        consent=consent,
+        payment=payment,
+    )
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+def household_event(household: model.Household, previous: model.Household | None) -> CloudEvent:
+    """The event for a household's new version: registered, updated or deactivated."""
+    if previous is None:
+        kind = contract.HOUSEHOLD_REGISTERED
+    elif household.status != model.HouseholdStatus.ACTIVE and previous.status == model.HouseholdStatus.ACTIVE:
+        kind = contract.HOUSEHOLD_DEACTIVATED
+    else:
+        kind = contract.HOUSEHOLD_UPDATED
+    return CloudEvent(
+        type=kind,
+        source=contract.SOURCE,
+        subject=household.id,
+        data=model.public_snapshot(household),
+        time=household.updated_at,
+    )
+
+
+def _store_new_version(
+    uow: RegistryUnitOfWork, household: model.Household, previous: model.Household | None
+) -> None:
+    uow.households.record_changes(household, changes(previous, household))
+    uow.publish(HOUSEHOLDS.name, household_event(household, previous))
+
+
+# -- handlers -------------------------------------------------------------------------------
 
 
 def register_household(
-    command: RegisterHousehold,
-    uow: RegistryUnitOfWork,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    command: RegisterHousehold, uow: RegistryUnitOfWork, deps: Dependencies
 ) -> tuple[model.Household, bool]:
-    """Register a household and queue its ``registered`` event in the same transaction.
+    """Register a household; its ``registered`` event and history entry commit with it.
 
     :return: the household and whether it was created now (``False`` for a retried request
         carrying an id already registered with the same facts).
-    :raise InvalidHousehold, OutsideJurisdiction: from the domain rules.
+    :raise InvalidHousehold, OutsideJurisdiction: from the rules.
     :raise HouseholdIdTaken: if the id belongs to a household with different facts.
     """
-    household = model.register_household(
-        admin_code=command.admin_code,
-        size=command.size,
-        location=command.location,
-        registered_by=command.registered_by,
-        registered_at=now(),
-        jurisdiction_covers=command.jurisdiction_covers,
-        household_id=command.household_id,
-    )
+    now = deps.now()
     with uow:
-        existing = uow.households.get(household.id)
+        existing = uow.households.get(command.household_id) if command.household_id else None
+        facts = build_facts(command.household, deps, existing, now.date(), retry=existing is not None)
+        household = model.register_household(
+            facts,
+            registration=model.Registration(command.actor.subject, now, command.source, command.device),
+            index=deps.index,
+            jurisdiction_covers=command.actor.covers,
+            household_id=command.household_id,
+        )
         if existing is not None:
-            if existing.same_registration(household):
+            if not command.actor.covers(existing.admin_code):
+                raise HouseholdIdTaken(f"household id {existing.id} is already in use")
+            if existing.facts == household.facts:
                 return existing, False
-            raise HouseholdIdTaken(f"household {household.id} is already registered with other data")
+            raise HouseholdIdTaken(f"household {existing.id} is already registered with other data")
         uow.households.add(household)
-        uow.publish(HOUSEHOLDS.name, household_registered(household))
+        _store_new_version(uow, household, None)
     return household, True
 
 
+def change_household(
+    command: ChangeHousehold, uow: RegistryUnitOfWork, deps: Dependencies
+) -> model.Household:
+    """Record a new version of a household if nobody changed it since ``expected_version``.
+
+    :raise HouseholdNotFound: unknown, or outside the caller's jurisdiction.
+    :raise VersionMismatch: the stored version is not ``expected_version`` (both versions and the
+        fields changed since are attached).
+    """
+    now = deps.now()
+    with uow:
+        current = uow.households.get(command.household_id, for_update=True)
+        if current is None or not command.actor.covers(current.admin_code):
+            raise HouseholdNotFound(f"no household {command.household_id} in your jurisdiction")
+        if current.version != command.expected_version:
+            raise _mismatch(uow, current, command.expected_version)
+        facts = build_facts(command.household, deps, current, now.date())
+        if facts == current.facts:
+            return current
+        changed = model.change_household(
+            current,
+            facts,
+            changed_by=command.actor.subject,
+            changed_at=now,
+            index=deps.index,
+            jurisdiction_covers=command.actor.covers,
+        )
+        if not uow.households.replace(changed, current.version):
+            raise _mismatch(uow, uow.households.get(current.id) or current, command.expected_version)
+        _store_new_version(uow, changed, current)
+    return changed
+
+
+def _mismatch(uow: RegistryUnitOfWork, current: model.Household, expected: int) -> VersionMismatch:
+    since = [entry for entry in uow.households.history(current.id) if entry["version"] > expected]
+    fields_changed = sorted({c["path"] for entry in since for c in entry["changes"]})
+    return VersionMismatch(
+        f"household {current.id} is at version {current.version}, not {expected}: "
+        "reload it, reapply your change and send it again",
+        current=current,
+        your_version=expected,
+        current_version=current.version,
+        changed_since_your_version=fields_changed,
+    )
+
+
 def get_household(
-    household_id: str, uow: RegistryUnitOfWork, jurisdiction_covers: Callable[[str], bool]
+    household_id: str, uow: RegistryUnitOfWork, covers: Callable[[str], bool]
 ) -> model.Household:
     """Return one household the caller may see.
 
@@ -68,17 +315,142 @@ def get_household(
     """
     with uow:
         household = uow.households.get(household_id)
-    if household is None or not jurisdiction_covers(household.admin_code):
+    if household is None or not covers(household.admin_code):
         raise HouseholdNotFound(f"no household {household_id} in your jurisdiction")
     return household
 
 
-def household_registered(household: model.Household) -> CloudEvent:
-    """The event announcing a newly registered household, with its public snapshot."""
-    return CloudEvent(
-        type=contract.HOUSEHOLD_REGISTERED,
-        source=contract.SOURCE,
-        subject=household.id,
-        data=model.public_snapshot(household),
-        time=household.registered_at,
-    )
+def household_history(
+    household_id: str, uow: RegistryUnitOfWork, covers: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """Every version's changes (who, when, field, old → new), oldest first."""
+    with uow:
+        household = uow.households.get(household_id)
+        if household is None or not covers(household.admin_code):
+            raise HouseholdNotFound(f"no household {household_id} in your jurisdiction")
+        return uow.households.history(household_id)
+
+
+# -- offline sync ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    """One record from a device: a new household (``base_version`` None) or a change to one."""
+
+    client_id: str
+    household_id: str
+    household: HouseholdInput | None
+    base_version: int | None = None
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    client_id: str
+    status: str  # created | updated | unchanged | already_synced | conflict | rejected
+    household_id: str | None = None
+    version: int | None = None
+    detail: str | None = None
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+def sync_batch(
+    records: Sequence[SyncRecord],
+    device: str,
+    actor: Actor,
+    uow_factory: Callable[[], RegistryUnitOfWork],
+    deps: Dependencies,
+) -> list[SyncResult]:
+    """Apply a device's batch record by record; each record commits (or fails) on its own.
+
+    Sending the same batch again changes nothing: each client id is remembered with what it
+    became, and answered ``already_synced``.
+    """
+    if len(records) > MAX_SYNC_RECORDS:
+        raise InvalidHousehold(
+            "the batch is too large", {"records": f"at most {MAX_SYNC_RECORDS} records per batch"}
+        )
+    seen: set[str] = set()
+    results = []
+    for record in records:
+        if record.client_id in seen:
+            results.append(
+                SyncResult(record.client_id, "rejected", detail="duplicate client id in this batch")
+            )
+            continue
+        seen.add(record.client_id)
+        results.append(_sync_one(record, device, actor, uow_factory, deps))
+    return results
+
+
+def _sync_one(
+    record: SyncRecord,
+    device: str,
+    actor: Actor,
+    uow_factory: Callable[[], RegistryUnitOfWork],
+    deps: Dependencies,
+) -> SyncResult:
+    if record.problems or record.household is None:
+        return SyncResult(
+            record.client_id,
+            "rejected",
+            record.household_id,
+            detail="invalid record",
+            errors=dict(record.problems),
+        )
+    uow = uow_factory()
+    with uow:
+        done = uow.households.synced(record.client_id)
+    if done is not None:
+        return SyncResult(record.client_id, "already_synced", done[0], done[1])
+    try:
+        if record.base_version is None:
+            household, created = register_household(
+                RegisterHousehold(
+                    record.household, actor, record.household_id, model.RegistrationSource.FIELD, device
+                ),
+                _RecordingUow(uow_factory(), record.client_id, device, record.household_id),
+                deps,
+            )
+            status = "created" if created else "unchanged"
+        else:
+            before = record.base_version
+            household = change_household(
+                ChangeHousehold(record.household_id, record.household, before, actor),
+                _RecordingUow(uow_factory(), record.client_id, device, record.household_id),
+                deps,
+            )
+            status = "updated" if household.version > before else "unchanged"
+    except VersionMismatch as exc:
+        return SyncResult(
+            record.client_id,
+            "conflict",
+            record.household_id,
+            exc.extra.get("current_version"),
+            detail=exc.detail,
+        )
+    except InvalidHousehold as exc:
+        return SyncResult(
+            record.client_id, "rejected", record.household_id, detail=exc.detail, errors=exc.problems
+        )
+    except (OutsideJurisdiction, HouseholdNotFound, HouseholdIdTaken) as exc:
+        return SyncResult(record.client_id, "rejected", record.household_id, detail=exc.detail)
+    return SyncResult(record.client_id, status, household.id, household.version)
+
+
+class _RecordingUow(RegistryUnitOfWork):
+    """A unit of work that also remembers which device record it applied, in the same commit."""
+
+    def __init__(self, inner: RegistryUnitOfWork, client_id: str, device: str, household_id: str):
+        super().__init__(inner.session_factory, inner.outbox)
+        self.client_id = client_id
+        self.device = device
+        self.household_id = household_id
+
+    def __exit__(self, exc_type, exc, tb):  # type: ignore[no-untyped-def]
+        if exc_type is None:
+            stored = self.households.get(self.household_id)
+            if stored is not None:
+                self.households.record_sync(self.client_id, stored, self.device)
+        return super().__exit__(exc_type, exc, tb)

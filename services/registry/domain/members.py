@@ -1,0 +1,132 @@
+"""Household members: who they are (protected), and what makes them vulnerable (shared).
+
+Names, document numbers and phone numbers are personal data: they stay in the registry, document
+numbers only as a keyed hash (for matching) plus ciphertext (for authorised display). What leaves
+the registry is counts: by sex, age band, disability.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from enum import IntEnum, StrEnum
+
+MAX_AGE = 120
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+class Relationship(StrEnum):
+    HEAD = "head"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    GRANDCHILD = "grandchild"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    OTHER_RELATIVE = "other_relative"
+    NOT_RELATED = "not_related"
+
+
+class DocumentType(StrEnum):
+    NATIONAL_ID = "national_id"
+    BIRTH_CERTIFICATE = "birth_certificate"
+    PASSPORT = "passport"
+    RESIDENCE_PERMIT = "residence_permit"
+    OTHER = "other"
+
+
+class Difficulty(IntEnum):
+    """Washington Group short set answer for one functional domain."""
+
+    NONE = 1
+    SOME = 2
+    A_LOT = 3
+    CANNOT = 4
+
+
+#: The six Washington Group short-set domains.
+WG_DOMAINS = ("seeing", "hearing", "walking", "cognition", "self_care", "communication")
+
+
+@dataclass(frozen=True)
+class Document:
+    """An identity document as the registry keeps it: type, keyed hash, ciphertext."""
+
+    type: DocumentType
+    number_hash: str
+    number_encrypted: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person in a household.
+
+    ``birth_date`` or ``age_estimate`` (years) must be given; ``disability`` maps each
+    Washington Group domain to a :class:`Difficulty`.
+    """
+
+    id: str
+    given_names: str
+    family_names: str
+    sex: Sex
+    relationship: Relationship
+    birth_date: date | None = None
+    age_estimate: int | None = None
+    document: Document | None = None
+    phone_encrypted: str | None = None
+    disability: dict[str, Difficulty] = field(default_factory=dict)
+    pregnant: bool = False
+    chronic_illness: bool = False
+    attends_school: bool | None = None
+
+    def age_on(self, day: date) -> int:
+        """Age in whole years on ``day`` (from the birth date, else the estimate)."""
+        if self.birth_date is not None:
+            before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+            return day.year - self.birth_date.year - int(before_birthday)
+        assert self.age_estimate is not None
+        return self.age_estimate
+
+    @property
+    def has_disability(self) -> bool:
+        """Washington Group cut-off: 'a lot of difficulty' or 'cannot do at all' in any domain."""
+        return any(level >= Difficulty.A_LOT for level in self.disability.values())
+
+
+def member_problems(index: int, raw: dict, today: date) -> dict[str, str]:
+    """Check one member's plain fields; return ``{"members.<i>.<field>": problem}``."""
+    problems: dict[str, str] = {}
+    prefix = f"members.{index}."
+    for name in ("given_names", "family_names"):
+        value = raw.get(name) or ""
+        if not value.strip():
+            problems[prefix + name] = "is required"
+        elif len(value) > 200 or re.search(r"[\x00-\x1f]", value):
+            problems[prefix + name] = "must be at most 200 printable characters"
+    birth_date, age_estimate = raw.get("birth_date"), raw.get("age_estimate")
+    if birth_date is None and age_estimate is None:
+        problems[prefix + "birth_date"] = "give a birth date or an age estimate"
+    if birth_date is not None:
+        if birth_date > today:
+            problems[prefix + "birth_date"] = f"{birth_date.isoformat()} is in the future"
+        elif today.year - birth_date.year > MAX_AGE:
+            problems[prefix + "birth_date"] = f"{birth_date.isoformat()} makes an age over {MAX_AGE}"
+    if age_estimate is not None and not 0 <= age_estimate <= MAX_AGE:
+        problems[prefix + "age_estimate"] = f"age {age_estimate} is not between 0 and {MAX_AGE}"
+    for domain in raw.get("disability") or {}:
+        if domain not in WG_DOMAINS:
+            problems[prefix + "disability." + domain] = (
+                f"not a Washington Group domain ({', '.join(WG_DOMAINS)})"
+            )
+    if raw.get("pregnant") and raw.get("sex") != Sex.FEMALE:
+        problems[prefix + "pregnant"] = "only a female member can be recorded as pregnant"
+    return problems
+
+
+def new_member_id() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,224 @@
+"""The registry's operations over HTTP, for every role, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from services.registry.adapters.orm import outbox
+from services.registry.entrypoints import app as registry_app
+from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER, REGISTRY_OFFICER, DevIssuer
+from shared.events import CloudEvent
+from tests.integration.test_api import make_client
+from tests.samples import household_body
+
+pytestmark = pytest.mark.integration
+
+SECRETS = ("María", "Ordóñez", "0601", "9988", "99887766", "Tigo", "Palmas")
+
+
+@pytest.fixture
+def issuer(tmp_path):
+    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
+
+
+@pytest.fixture
+def registry(tmp_path, broker, issuer, database_url):
+    client, runtime = make_client(registry_app, "registry", tmp_path, broker.bootstrap_server, database_url)
+    client.runtime = runtime
+    return client
+
+
+def auth(issuer, roles, jurisdiction=("HN",)):
+    return {"Authorization": f"Bearer {issuer.mint('user-' + roles[0], roles, jurisdiction)}"}
+
+
+def register(registry, issuer, body=None):
+    response = registry.post(
+        "/v1/households", json=body or household_body(), headers=auth(issuer, [FIELD_STAFF])
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_personal_data_is_shown_only_as_far_as_the_role_allows(registry, issuer):
+    created = register(registry, issuer)
+    head = created["members"][0]
+    assert head["given_names"] == "María José"
+    assert head["document_number"] == "•" * 11 + "1234" and head["phone"].endswith("7766")
+    assert created["payment"] == {"type": "mobile_money", "provider": "Tigo Money", "identifiers": None}
+    assert created["vulnerability"]["index_version"] == "v1" and created["size"] == 3
+
+    url = f"/v1/households/{created['id']}"
+    officer = registry.get(url, headers=auth(issuer, [REGISTRY_OFFICER])).get_json()
+    assert officer["members"][0]["document_number"] == "0601-1986-01234"
+    assert officer["members"][0]["phone"] == "+504 9988-7766"
+    assert officer["payment"]["identifiers"] == {"wallet_number": "99887766"}
+    auditor = registry.get(url, headers=auth(issuer, [AUDITOR])).get_json()
+    assert "0601-1986" not in str(auditor) and auditor["payment"]["identifiers"] is None
+    for role in (CIVIL_PROTECTION, PROGRAMME_OFFICER):
+        assert registry.get(url, headers=auth(issuer, [role])).status_code == 403
+    outside = registry.get(url, headers=auth(issuer, [FIELD_STAFF], ["HN-CR"]))
+    assert outside.status_code == 404
+
+
+def test_nothing_personal_leaves_in_events(registry, issuer):
+    created = register(registry, issuer)
+    with registry.runtime.session_factory() as session:
+        payloads = session.scalars(select(outbox.c.payload).where(outbox.c.key == created["id"])).all()
+    assert len(payloads) == 1
+    event = CloudEvent.from_json(payloads[0])
+    assert event.type == "amparo.registry.household.registered.v1"
+    assert not any(secret in payloads[0].decode() for secret in SECRETS)
+    assert event.data["vulnerability"]["score"] == created["vulnerability"]["score"]
+
+
+def test_retrying_a_registration_is_safe_and_a_clash_is_refused(registry, issuer):
+    body = household_body(id=str(uuid.uuid4()))
+    first = registry.post("/v1/households", json=body, headers=auth(issuer, [FIELD_STAFF]))
+    again = registry.post("/v1/households", json=body, headers=auth(issuer, [FIELD_STAFF]))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["version"] == 1
+    clash = registry.post(
+        "/v1/households", json={**body, "address": "otra"}, headers=auth(issuer, [FIELD_STAFF])
+    )
+    assert clash.status_code == 409 and clash.mimetype == "application/problem+json"
+
+
+def _edit(created, **changes):
+    body = household_body(**changes)
+    body["members"] = [{**m, "id": created["members"][i]["id"]} for i, m in enumerate(body["members"])]
+    return body
+
+
+def test_updates_need_if_match_and_a_stale_one_gets_both_versions(registry, issuer):
+    created = register(registry, issuer)
+    url = f"/v1/households/{created['id']}"
+    headers = auth(issuer, [FIELD_STAFF])
+    missing = registry.put(url, json=_edit(created), headers=headers)
+    assert missing.status_code == 428
+
+    roomier = _edit(created, dwelling={"wall": "brick", "roof": "tile", "floor": "cement", "rooms": 3})
+    updated = registry.put(url, json=roomier, headers={**headers, "If-Match": '"1"'})
+    assert updated.status_code == 200, updated.get_json()
+    assert updated.headers["ETag"] == '"2"' and updated.get_json()["version"] == 2
+    assert updated.get_json()["vulnerability"]["score"] < created["vulnerability"]["score"]
+
+    stale = registry.put(
+        url, json=_edit(created, address="Barrio Nuevo"), headers={**headers, "If-Match": '"1"'}
+    )
+    assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
+    problem = stale.get_json()
+    assert problem["current_version"] == 2 and problem["your_version"] == 1
+    assert problem["current"]["dwelling"]["rooms"] == 3 and problem["current"]["version"] == 2
+    assert "dwelling.rooms" in problem["changed_since_your_version"]
+    assert stale.headers["ETag"] == '"2"'
+
+    same = registry.put(url, json=roomier, headers={**headers, "If-Match": '"2"'})
+    assert same.status_code == 200 and same.get_json()["version"] == 2  # no change, no new version
+
+
+def test_two_conflicting_updates_at_once_one_wins_one_gets_412(registry, issuer):
+    created = register(registry, issuer)
+    url = f"/v1/households/{created['id']}"
+    headers = {**auth(issuer, [FIELD_STAFF]), "If-Match": '"1"'}
+    statuses: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def put(address: str) -> None:
+        client = registry.application.test_client()
+        barrier.wait()
+        statuses.append(client.put(url, json=_edit(created, address=address), headers=headers).status_code)
+
+    threads = [threading.Thread(target=put, args=(a,)) for a in ("Calle 1", "Calle 2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 412]
+    final = registry.get(url, headers=auth(issuer, [AUDITOR])).get_json()
+    assert final["version"] == 2 and final["address"] in ("Calle 1", "Calle 2")
+
+
+def test_history_shows_who_changed_what(registry, issuer):
+    created = register(registry, issuer)
+    url = f"/v1/households/{created['id']}"
+    body = _edit(created, address="Barrio Nuevo")
+    body["members"][0]["phone"] = "+504 3333-4444"
+    registry.put(url, json=body, headers={**auth(issuer, [REGISTRY_OFFICER]), "If-Match": '"1"'})
+    history = registry.get(f"{url}/history", headers=auth(issuer, [AUDITOR]))
+    assert history.status_code == 200
+    entries = history.get_json()
+    assert [e["version"] for e in entries] == [1, 2]
+    assert (
+        entries[0]["changed_by"] == "user-field_staff" and entries[1]["changed_by"] == "user-registry_officer"
+    )
+    second = {c["path"]: c for c in entries[1]["changes"]}
+    assert second["address"] == {
+        "path": "address",
+        "old": "Colonia Las Palmas, Choluteca",
+        "new": "Barrio Nuevo",
+    }
+    phone = second[f"members.{created['members'][0]['id']}.phone"]
+    assert phone["old"] == phone["new"] == "(protected)"
+    assert "3333" not in history.get_data(as_text=True) and "9988" not in history.get_data(as_text=True)
+    assert registry.get(f"{url}/history", headers=auth(issuer, [FIELD_STAFF])).status_code == 403
+
+
+def test_offline_sync_reports_each_record_and_is_idempotent(registry, issuer):
+    good = [
+        {"client_id": str(uuid.uuid4()), "household_id": str(uuid.uuid4()), "household": household_body()}
+        for _ in range(3)
+    ]
+    bad_data = household_body()
+    bad_data["location"] = {"lat": 95, "lon": -87.2}
+    bad = {"client_id": str(uuid.uuid4()), "household_id": str(uuid.uuid4()), "household": bad_data}
+    elsewhere = {
+        "client_id": str(uuid.uuid4()),
+        "household_id": str(uuid.uuid4()),
+        "household": household_body(admin_code="GT-ES"),
+    }
+    batch = {"device": "tablet-07", "records": [*good, bad, elsewhere, copy.deepcopy(good[0])]}
+    headers = auth(issuer, [FIELD_STAFF], ["HN-CH"])
+
+    report = registry.post("/v1/households/sync", json=batch, headers=headers)
+    assert report.status_code == 200, report.get_json()
+    results = report.get_json()["results"]
+    assert [r["status"] for r in results] == ["created"] * 3 + ["rejected", "rejected", "rejected"]
+    assert "location.lat" in results[3]["errors"]
+    assert "GT-ES" in results[4]["detail"] and "duplicate client id" in results[5]["detail"]
+
+    again = registry.post("/v1/households/sync", json=batch, headers=headers).get_json()
+    assert [r["status"] for r in again["results"]] == ["already_synced"] * 3 + ["rejected"] * 3
+    assert again["counts"] == {"already_synced": 3, "rejected": 3}
+
+    target = results[0]["household_id"]
+    current = registry.get(f"/v1/households/{target}", headers=headers).get_json()
+    change = {
+        "client_id": str(uuid.uuid4()),
+        "household_id": target,
+        "base_version": 1,
+        "household": _edit(current, address="Aldea El Tular"),
+    }
+    stale = {
+        "client_id": str(uuid.uuid4()),
+        "household_id": target,
+        "base_version": 1,
+        "household": _edit(current, address="Aldea Otra"),
+    }
+    changes = registry.post(
+        "/v1/households/sync", json={"device": "tablet-07", "records": [change, stale]}, headers=headers
+    ).get_json()["results"]
+    assert [(r["status"], r["version"]) for r in changes] == [("updated", 2), ("conflict", 2)]
+
+
+def test_sync_batch_limits_and_shape_are_checked(registry, issuer):
+    headers = auth(issuer, [FIELD_STAFF])
+    empty = registry.post("/v1/households/sync", json={"device": "t", "records": []}, headers=headers)
+    assert empty.status_code == 422 and "/records" in [e["pointer"] for e in empty.get_json()["errors"]]
+    no_device = registry.post("/v1/households/sync", json={"records": [{}]}, headers=headers)
+    assert {"/device", "/records/0/client_id"} <= {e["pointer"] for e in no_device.get_json()["errors"]}

@@ -1,0 +1,76 @@
+"""Realistic registry samples shared by the tests (names with accents, Spanish addresses)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import os
+from typing import Any
+
+from services.registry.adapters.config_files import load_index
+from services.registry.adapters.protection import AesGcmProtector
+from services.registry.service_layer.handlers import Dependencies
+
+BODY: dict[str, Any] = {
+    "admin_code": "HN-CH",
+    "location": {"lat": 13.30, "lon": -87.19, "accuracy_m": 6},
+    "address": "Colonia Las Palmas, Choluteca",
+    "members": [
+        {
+            "given_names": "María José",
+            "family_names": "Ordóñez Pérez",
+            "sex": "female",
+            "relationship": "head",
+            "birth_date": "1986-03-14",
+            "document": {"type": "national_id", "number": "0601-1986-01234"},
+            "phone": "+504 9988-7766",
+        },
+        {
+            "given_names": "Luis",
+            "family_names": "Ordóñez",
+            "sex": "male",
+            "relationship": "child",
+            "birth_date": "2023-08-02",
+        },
+        {
+            "given_names": "Rosa",
+            "family_names": "Pérez",
+            "sex": "female",
+            "relationship": "parent",
+            "age_estimate": 71,
+            "disability": {"walking": 3},
+        },
+    ],
+    "dwelling": {"wall": "bahareque", "roof": "sheet_metal", "floor": "earth", "tenure": "owned", "rooms": 1},
+    "services": {"water_source": "well", "sanitation": "latrine"},
+    "livelihood": {"main": "agriculture", "income_source": "informal"},
+    "consent": {
+        "given_at": "2026-11-20T10:00:00-06:00",
+        "given_by": "María José Ordóñez Pérez",
+        "purposes": ["registry", "emergency_transfers"],
+    },
+    "payment": {
+        "type": "mobile_money",
+        "provider": "Tigo Money",
+        "identifiers": {"wallet_number": "99887766"},
+    },
+}
+
+
+def household_body(**overrides: Any) -> dict[str, Any]:
+    """A complete registration body; top-level fields replaced by ``overrides``."""
+    body = copy.deepcopy(BODY)
+    body.update(overrides)
+    return body
+
+
+def registry_keys() -> dict[str, str]:
+    """Fresh registry key variables."""
+    return {
+        "AMPARO_REGISTRY_ENCRYPTION_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "AMPARO_REGISTRY_HASHING_KEY": base64.b64encode(os.urandom(32)).decode(),
+    }
+
+
+def registry_dependencies() -> Dependencies:
+    return Dependencies(protector=AesGcmProtector(os.urandom(32), os.urandom(32)), index=load_index())
