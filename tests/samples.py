@@ -7,7 +7,7 @@ import copy
 import os
 from typing import Any
 
-from services.registry.adapters.config_files import load_index
+from services.registry.adapters.config_files import load_admin_reference, load_index
 from services.registry.adapters.protection import AesGcmProtector
 from services.registry.service_layer.handlers import Dependencies
 
@@ -73,4 +73,8 @@ def registry_keys() -> dict[str, str]:
 
 
 def registry_dependencies() -> Dependencies:
-    return Dependencies(protector=AesGcmProtector(os.urandom(32), os.urandom(32)), index=load_index())
+    return Dependencies(
+        protector=AesGcmProtector(os.urandom(32), os.urandom(32)),
+        index=load_index(),
+        areas=load_admin_reference(),
+    )

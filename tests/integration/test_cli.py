@@ -18,6 +18,7 @@ from shared import db
 from shared.auth import JwksSource, TokenVerifier
 from shared.events import CloudEvent
 from shared.outbox import add_event
+from tests.samples import registry_keys
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +67,7 @@ def test_outbox_replay_command(tmp_path):
         session.execute(
             outbox.update().values(published_at=datetime.now(UTC), kafka_partition=0, kafka_offset=1)
         )
-    env = {"AMPARO_REGISTRY_DATABASE_URL": url}
+    env = {"AMPARO_REGISTRY_DATABASE_URL": url, **registry_keys()}
     result = CliRunner().invoke(
         main, ["outbox", "replay", "--service", "registry", "--since", "2020-01-01T00:00:00+00:00"], env=env
     )
@@ -128,3 +129,12 @@ def test_amparo_up_demo_follows_a_household_and_stops_cleanly(tmp_path):
         "transfers.log",
     }
     assert {"registry.db", "alerts.db", "transfers.db"} <= {p.name for p in tmp_path.iterdir()}
+
+
+def test_keys_command_prints_two_distinct_usable_keys():
+    from services.registry.adapters.protection import decode_key
+
+    result = CliRunner().invoke(main, ["keys"])
+    lines = dict(line.split("=", 1) for line in result.output.strip().splitlines())
+    assert set(lines) == {"AMPARO_REGISTRY_ENCRYPTION_KEY", "AMPARO_REGISTRY_HASHING_KEY"}
+    assert len({decode_key(k, v) for k, v in lines.items()}) == 2

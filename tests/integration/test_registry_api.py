@@ -180,7 +180,7 @@ def test_offline_sync_reports_each_record_and_is_idempotent(registry, issuer):
     elsewhere = {
         "client_id": str(uuid.uuid4()),
         "household_id": str(uuid.uuid4()),
-        "household": household_body(admin_code="GT-ES"),
+        "household": household_body(admin_code="GT-ES", location={"lat": 14.3, "lon": -90.78}),
     }
     batch = {"device": "tablet-07", "records": [*good, bad, elsewhere, copy.deepcopy(good[0])]}
     headers = auth(issuer, [FIELD_STAFF], ["HN-CH"])
@@ -222,3 +222,21 @@ def test_sync_batch_limits_and_shape_are_checked(registry, issuer):
     assert empty.status_code == 422 and "/records" in [e["pointer"] for e in empty.get_json()["errors"]]
     no_device = registry.post("/v1/households/sync", json={"records": [{}]}, headers=headers)
     assert {"/device", "/records/0/client_id"} <= {e["pointer"] for e in no_device.get_json()["errors"]}
+
+
+@pytest.mark.parametrize(
+    ("changes", "pointer", "words"),
+    [
+        ({"admin_code": "HN-ZZ"}, "/admin_code", "unknown admin code HN-ZZ"),
+        ({"admin_code": "MX-OAX"}, "/admin_code", "not served"),
+        ({"location": {"lat": 15.5, "lon": -88.0}}, "/location", "outside HN-CH"),
+        ({"location": {"lat": -87.19, "lon": 13.3}}, "/location", "swapped"),
+    ],
+)
+def test_unknown_areas_and_misplaced_homes_are_refused_by_name(registry, issuer, changes, pointer, words):
+    response = registry.post(
+        "/v1/households", json=household_body(**changes), headers=auth(issuer, [FIELD_STAFF])
+    )
+    assert response.status_code == 422
+    errors = {e["pointer"]: e["detail"] for e in response.get_json()["errors"]}
+    assert words in errors[pointer]

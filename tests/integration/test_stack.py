@@ -22,6 +22,7 @@ from services.transfers.adapters.orm import inbox as transfers_inbox
 from shared.auth import AUDITOR, FIELD_STAFF, PROGRAMME_OFFICER
 from shared.events import CloudEvent
 from tests.conftest import wait_until
+from tests.samples import household_body
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -40,12 +41,8 @@ class RunningStack:
 
     def register(self, correlation_id: str | None = None) -> str:
         household_id = str(uuid.uuid4())
-        body = {
-            "id": household_id,
-            "admin_code": "HN-CH",
-            "size": 3,
-            "location": {"lat": 13.3 + (hash(household_id) % 1000) / 1e5, "lon": -87.19},
-        }
+        body = household_body(id=household_id)
+        body["location"] = {"lat": 13.3 + (hash(household_id) % 1000) / 1e5, "lon": -87.19}
         headers = {"Authorization": f"Bearer {self.field_staff}"}
         if correlation_id:
             headers["X-Correlation-ID"] = correlation_id

@@ -264,3 +264,18 @@ def test_document_hashes_ignore_formatting_and_ciphertexts_resist_tampering():
         protector.decrypt(tampered)
     with pytest.raises(ProtectionError, match="differ"):
         AesGcmProtector(b"k" * 32, b"k" * 32)
+
+
+def test_unknown_codes_and_places_outside_the_area_are_named():
+    from services.registry.adapters.config_files import load_admin_reference
+
+    areas = load_admin_reference()
+    assert areas.countries == {"BZ", "DO", "GT", "HN"}
+    assert areas.problems("HN-CH", 13.3, -87.19) == {}
+    assert areas.problems("HN-CH-0601", 13.3, -87.19) == {}
+    assert "unknown admin code HN-ZZ" in areas.problems("HN-ZZ", 13.3, -87.19)["admin_code"]
+    assert "not served" in areas.problems("MX-OAX", 17.0, -96.7)["admin_code"]
+    assert "is a country" in areas.problems("HN", 13.3, -87.19)["admin_code"]
+    far = areas.problems("HN-CH", 15.5, -88.0)["location"]
+    assert "outside HN-CH" in far and "swapped" not in far
+    assert "swapped" in areas.problems("HN-CH", -87.19, 13.3)["location"]

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from services.registry.domain.areas import AdminReference
 from services.registry.domain.errors import InvalidHousehold, OutsideJurisdiction
 from services.registry.domain.members import Member, Relationship, Sex
 from services.registry.domain.vulnerability import Vulnerability, VulnerabilityIndex, assess, components
@@ -187,8 +188,8 @@ def _choice(problems: dict[str, str], path: str, value: Any, allowed: Sequence[s
         problems[path] = f"{value!r} is not one of {', '.join(allowed)}"
 
 
-def check_facts(facts: HouseholdFacts, today: date) -> None:
-    """Check the rules that span fields.
+def check_facts(facts: HouseholdFacts, today: date, areas: AdminReference | None = None) -> None:
+    """Check the rules that span fields (and, given ``areas``, the code and place together).
 
     :raise InvalidHousehold: naming each faulty field.
     """
@@ -197,6 +198,8 @@ def check_facts(facts: HouseholdFacts, today: date) -> None:
         problems["admin_code"] = (
             f"{facts.admin_code!r} is not an ISO 3166-2 code such as HN-CR (or HN-CR-0801)"
         )
+    elif areas is not None:
+        problems.update(areas.problems(facts.admin_code, facts.location.lat, facts.location.lon))
     members = facts.members
     if not 1 <= len(members) <= MAX_HOUSEHOLD_SIZE:
         problems["members"] = f"a household has 1 to {MAX_HOUSEHOLD_SIZE} members, not {len(members)}"
@@ -238,6 +241,7 @@ def register_household(
     index: VulnerabilityIndex,
     jurisdiction_covers: Callable[[str], bool],
     household_id: str | None = None,
+    areas: AdminReference | None = None,
 ) -> Household:
     """Validate a new household and return it at version 1 with its vulnerability score.
 
@@ -252,7 +256,7 @@ def register_household(
         except (ValueError, AttributeError, TypeError) as exc:
             problem = {"id": f"{household_id!r} is not a UUID"}
             raise InvalidHousehold("the household cannot be recorded", problem) from exc
-    check_facts(facts, registration.at.date())
+    check_facts(facts, registration.at.date(), areas)
     if not jurisdiction_covers(facts.admin_code):
         raise OutsideJurisdiction(f"admin area {facts.admin_code} is outside your jurisdiction")
     household_id = household_id or str(uuid.uuid4())
@@ -276,6 +280,7 @@ def change_household(
     changed_at: datetime,
     index: VulnerabilityIndex,
     jurisdiction_covers: Callable[[str], bool],
+    areas: AdminReference | None = None,
 ) -> Household:
     """Return the next version of ``household`` with new facts and a fresh score.
 
@@ -284,7 +289,7 @@ def change_household(
 
     :raise InvalidHousehold, OutsideJurisdiction: as for registration.
     """
-    check_facts(facts, changed_at.date())
+    check_facts(facts, changed_at.date(), areas)
     for code in {household.admin_code, facts.admin_code}:
         if not jurisdiction_covers(code):
             raise OutsideJurisdiction(f"admin area {code} is outside your jurisdiction")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.registry.adapters.config_files import load_index
+from services.registry.adapters.config_files import load_admin_reference, load_index
 from services.registry.adapters.orm import inbox, outbox
 from services.registry.adapters.protection import AesGcmProtector, ProtectionError, decode_key
 from services.registry.entrypoints.api import blp
@@ -33,7 +33,9 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     except ProtectionError as exc:
         raise ConfigError([str(exc)]) from exc
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
-    runtime.extensions["amparo.registry"] = Dependencies(protector=protector, index=load_index())
+    runtime.extensions["amparo.registry"] = Dependencies(
+        protector=protector, index=load_index(), areas=load_admin_reference()
+    )
     runtime.add_relay()
     return runtime
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.registry.domain import model
+from services.registry.domain.areas import AdminReference
 from services.registry.domain.errors import (
     HouseholdIdTaken,
     HouseholdNotFound,
@@ -93,6 +94,7 @@ class Dependencies:
 
     protector: PersonalDataProtector
     index: VulnerabilityIndex
+    areas: AdminReference | None = None
     now: Clock = utc_now
 
 
@@ -247,6 +249,7 @@ def register_household(
             index=deps.index,
             jurisdiction_covers=command.actor.covers,
             household_id=command.household_id,
+            areas=deps.areas,
         )
         if existing is not None:
             if not command.actor.covers(existing.admin_code):
@@ -285,6 +288,7 @@ def change_household(
             changed_at=now,
             index=deps.index,
             jurisdiction_covers=command.actor.covers,
+            areas=deps.areas,
         )
         if not uow.households.replace(changed, current.version):
             raise _mismatch(uow, uow.households.get(current.id) or current, command.expected_version)
