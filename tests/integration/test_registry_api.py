@@ -240,3 +240,101 @@ def test_unknown_areas_and_misplaced_homes_are_refused_by_name(registry, issuer,
     assert response.status_code == 422
     errors = {e["pointer"]: e["detail"] for e in response.get_json()["errors"]}
     assert words in errors[pointer]
+
+
+def _population(registry, issuer):
+    """Five households: two in HN-CH (one of them well-off), two in HN-CR, one in HN-CH without children."""
+    created = []
+    created.append(register(registry, issuer))
+    well_off = household_body(
+        members=[
+            {
+                "given_names": "Pedro",
+                "family_names": "Zelaya",
+                "sex": "male",
+                "relationship": "head",
+                "age_estimate": 40,
+            }
+        ],
+        dwelling={
+            "wall": "concrete_block",
+            "roof": "concrete",
+            "floor": "tile",
+            "tenure": "owned",
+            "rooms": 4,
+        },
+        services={"water_source": "piped_dwelling", "sanitation": "sewer"},
+        livelihood={"main": "wage_employment", "income_source": "formal"},
+        payment=None,
+    )
+    created.append(register(registry, issuer, well_off))
+    for _ in range(2):
+        created.append(
+            register(
+                registry, issuer, household_body(admin_code="HN-CR", location={"lat": 15.5, "lon": -87.9})
+            )
+        )
+    formula = household_body(
+        members=[
+            {
+                "given_names": '=HYPERLINK("http://evil")',
+                "family_names": "+cmd",
+                "sex": "female",
+                "relationship": "head",
+                "age_estimate": 30,
+                "document": {"type": "passport", "number": "@X123"},
+            }
+        ]
+    )
+    created.append(register(registry, issuer, formula))
+    return created
+
+
+def test_search_filters_paginate_and_respect_jurisdiction(registry, issuer):
+    created = _population(registry, issuer)
+    everyone = auth(issuer, [AUDITOR])
+    page = registry.get("/v1/households?limit=2", headers=everyone).get_json()
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    seen = [i["id"] for i in page["items"]]
+    while page["next_cursor"]:
+        page = registry.get(
+            f"/v1/households?limit=2&cursor={page['next_cursor']}", headers=everyone
+        ).get_json()
+        seen += [i["id"] for i in page["items"]]
+    assert sorted(seen) == sorted(c["id"] for c in created) and len(set(seen)) == 5
+
+    crs = registry.get("/v1/households?admin_code=HN-CR", headers=everyone).get_json()["items"]
+    assert {i["admin_code"] for i in crs} == {"HN-CR"} and len(crs) == 2
+    kids = registry.get("/v1/households?group=children_under_5&group=disability", headers=everyone).get_json()
+    assert len(kids["items"]) == 3 and all(i["children_under_5"] >= 1 for i in kids["items"])
+    low = registry.get("/v1/households?score_max=20", headers=everyone).get_json()["items"]
+    assert [i["id"] for i in low] == [created[1]["id"]]
+    mine = registry.get("/v1/households", headers=auth(issuer, [FIELD_STAFF], ["HN-CR"])).get_json()["items"]
+    assert {i["admin_code"] for i in mine} == {"HN-CR"}
+    bad = registry.get("/v1/households?score_min=101&group=rich&cursor=%%%", headers=everyone)
+    assert bad.status_code == 422
+    assert {"/query/score_min", "/query/group/0"} <= {e["pointer"] for e in bad.get_json()["errors"]}
+    assert registry.get("/v1/households", headers=auth(issuer, [CIVIL_PROTECTION])).status_code == 403
+
+
+def test_export_escapes_formulas_and_shows_personal_columns_only_to_allowed_roles(registry, issuer):
+    import csv
+    import io
+
+    _population(registry, issuer)
+    officer = registry.get("/v1/households/export.csv", headers=auth(issuer, [REGISTRY_OFFICER]))
+    assert officer.status_code == 200 and officer.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(officer.get_data(as_text=True))))
+    assert len(rows) == 5
+    assert "0601-1986-01234" in {r["head_document_number"] for r in rows}
+    evil = next(r for r in rows if "HYPERLINK" in r["head_given_names"])
+    assert evil["head_given_names"].startswith("'=") and evil["head_family_names"] == "'+cmd"
+    assert evil["head_document_number"] == "'@X123"
+    staff = registry.get("/v1/households/export.csv", headers=auth(issuer, [FIELD_STAFF])).get_data(
+        as_text=True
+    )
+    header = staff.splitlines()[0].split(",")
+    assert "head_given_names" in header and "head_document_number" not in header and "0601" not in staff
+    auditor = registry.get("/v1/households/export.csv?admin_code=HN-CR", headers=auth(issuer, [AUDITOR]))
+    text = auditor.get_data(as_text=True)
+    assert "María" not in text and "head_given_names" not in text and len(text.strip().splitlines()) == 3

@@ -53,7 +53,14 @@ households = Table(
     Column("vulnerability_index_version", String(32)),
     Column("updated_at", DateTime(timezone=True)),
     Column("updated_by", String(255)),
+    # 0003
+    Column("children_under_5", Integer, nullable=False, server_default="0"),
+    Column("elderly_65_plus", Integer, nullable=False, server_default="0"),
+    Column("persons_with_disabilities", Integer, nullable=False, server_default="0"),
+    Column("pregnant_members", Integer, nullable=False, server_default="0"),
+    Column("female_headed", Boolean, nullable=False, server_default="0"),
 )
+Index("ix_households_status_admin_code", households.c.status, households.c.admin_code)
 
 members = Table(
     "members",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, request, stream_with_context, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
@@ -16,6 +17,8 @@ from services.registry.entrypoints.presenter import present
 from services.registry.entrypoints.schemas import (
     HistoryEntrySchema,
     HouseholdInputSchema,
+    HouseholdPageSchema,
+    HouseholdQuerySchema,
     HouseholdRegistrationSchema,
     HouseholdSchema,
     SyncBatchSchema,
@@ -24,7 +27,8 @@ from services.registry.entrypoints.schemas import (
 from services.registry.service_layer import handlers
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, FIELD_STAFF, REGISTRY_OFFICER
-from shared.errors import AmparoError, Problem, field_problems
+from shared.errors import AmparoError, FieldProblem, InvalidInput, Problem, field_problems
+from shared.spreadsheet import csv_lines
 from shared.web import BEARER, authenticated, current_principal, problem_response
 
 blp = Blueprint("households", __name__, url_prefix="/v1/households", description="Registered households")
@@ -90,6 +94,17 @@ def _version_mismatch(error: VersionMismatch) -> Response:
 
 @blp.route("")
 class Households(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(HouseholdQuerySchema, location="query")
+    @blp.response(200, HouseholdPageSchema)
+    @authenticated(READERS)
+    def get(self, params: dict[str, Any]) -> Any:
+        """List households with filters, a page at a time (cursor pagination)"""
+        query = _query(params)
+        items = handlers.find_households(query, _uow(), current_principal().jurisdiction)
+        next_cursor = encode_cursor(items[-1]["id"]) if len(items) == query.limit else None
+        return {"items": [_summary(row) for row in items], "next_cursor": next_cursor}
+
     @blp.doc(security=BEARER)
     @blp.arguments(HouseholdRegistrationSchema)
     @blp.response(201, HouseholdSchema)
@@ -198,3 +213,97 @@ class Sync(MethodView):
             "counts": dict(Counter(r.status for r in results)),
             "results": results,
         }
+
+
+def encode_cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            "cursor is not one this service gave out",
+            errors=[FieldProblem("/query/cursor", "unknown cursor")],
+        ) from exc
+    if len(value) > 64:
+        raise InvalidInput(
+            "cursor is not one this service gave out",
+            errors=[FieldProblem("/query/cursor", "unknown cursor")],
+        )
+    return value
+
+
+def _query(params: dict[str, Any]) -> handlers.HouseholdQuery:
+    return handlers.HouseholdQuery(
+        admin_code=params["admin_code"],
+        status=params["status"],
+        score_min=params["score_min"],
+        score_max=params["score_max"],
+        groups=tuple(params["group"]),
+        after_id=decode_cursor(params["cursor"]) if params["cursor"] else None,
+        limit=params["limit"],
+    )
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    head = " ".join(n for n in (row["head_given_names"], row["head_family_names"]) if n) or None
+    return {**row, "head_name": head}
+
+
+EXPORT_COLUMNS = [
+    "id",
+    "registration_number",
+    "admin_code",
+    "status",
+    "size",
+    "lat",
+    "lon",
+    "vulnerability_score",
+    "children_under_5",
+    "elderly_65_plus",
+    "persons_with_disabilities",
+    "pregnant_members",
+    "female_headed",
+    "version",
+    "updated_at",
+]
+NAME_COLUMNS = ["head_given_names", "head_family_names"]
+IDENTITY_COLUMNS = ["head_document_type", "head_document_number", "head_phone"]
+
+
+@blp.route("/export.csv")
+class HouseholdExport(MethodView):
+    @blp.doc(security=BEARER, responses={"200": {"description": "CSV", "content": {"text/csv": {}}}})
+    @blp.arguments(HouseholdQuerySchema, location="query")
+    @authenticated(READERS)
+    def get(self, params: dict[str, Any]) -> Response:
+        """Export households as CSV (formula-safe); personal columns only for roles allowed"""
+        principal = current_principal()
+        names = principal.has_any_role([FIELD_STAFF, REGISTRY_OFFICER])
+        identity = REGISTRY_OFFICER in principal.roles
+        protector = _deps().protector
+        header = EXPORT_COLUMNS + (NAME_COLUMNS if names else []) + (IDENTITY_COLUMNS if identity else [])
+        rows = handlers.all_households(_query(params), _uow, principal.jurisdiction)
+
+        def lines() -> Any:
+            for row in rows:
+                values = [row[c] for c in EXPORT_COLUMNS]
+                if names:
+                    values += [row["head_given_names"], row["head_family_names"]]
+                if identity:
+                    document = row["head_document_encrypted"]
+                    phone = row["head_phone_encrypted"]
+                    values += [
+                        row["head_document_type"],
+                        protector.decrypt(document) if document else None,
+                        protector.decrypt(phone) if phone else None,
+                    ]
+                yield values
+
+        return Response(
+            stream_with_context(csv_lines(header, lines())),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="households.csv"'},
+        )

@@ -245,3 +245,47 @@ class SyncReportSchema(Schema):
     device = fields.String()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     results = fields.List(fields.Nested(SyncResultSchema))
+
+
+class HouseholdQuerySchema(Schema):
+    admin_code = fields.String(
+        load_default=None,
+        validate=validate.Regexp(model.ADMIN_CODE.pattern),
+        metadata={"description": "Only this area and the areas inside it"},
+    )
+    status = fields.String(load_default=None, validate=_one_of(model.HouseholdStatus))
+    score_min = fields.Float(load_default=None, validate=validate.Range(0, 100))
+    score_max = fields.Float(load_default=None, validate=validate.Range(0, 100))
+    group = fields.List(
+        fields.String(
+            validate=validate.OneOf(
+                ("children_under_5", "elderly_65_plus", "disability", "pregnant", "female_headed")
+            )
+        ),
+        load_default=list,
+        metadata={"description": "Households with members of every group given"},
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    cursor = fields.String(load_default=None, metadata={"description": "next_cursor of the previous page"})
+
+
+class HouseholdSummarySchema(Schema):
+    id = fields.String()
+    registration_number = fields.String()
+    admin_code = fields.String()
+    status = fields.String()
+    size = fields.Integer()
+    vulnerability_score = fields.Float(allow_none=True)
+    children_under_5 = fields.Integer()
+    elderly_65_plus = fields.Integer()
+    persons_with_disabilities = fields.Integer()
+    pregnant_members = fields.Integer()
+    female_headed = fields.Boolean()
+    head_name = fields.String(allow_none=True)
+    version = fields.Integer()
+    updated_at = fields.DateTime(format="iso", allow_none=True)
+
+
+class HouseholdPageSchema(Schema):
+    items = fields.List(fields.Nested(HouseholdSummarySchema))
+    next_cursor = fields.String(allow_none=True)

@@ -458,3 +458,61 @@ class _RecordingUow(RegistryUnitOfWork):
             if stored is not None:
                 self.households.record_sync(self.client_id, stored, self.device)
         return super().__exit__(exc_type, exc, tb)
+
+
+# -- search and export ----------------------------------------------------------------------
+
+VULNERABLE_GROUPS = ("children_under_5", "elderly_65_plus", "disability", "pregnant", "female_headed")
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class HouseholdQuery:
+    """Filters of a household search; ``after_id`` continues after the last id of a page."""
+
+    admin_code: str | None = None
+    status: str | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    groups: tuple[str, ...] = ()
+    after_id: str | None = None
+    limit: int = 100
+
+
+def find_households(
+    query: HouseholdQuery, uow: RegistryUnitOfWork, jurisdiction: Sequence[str]
+) -> list[dict[str, Any]]:
+    """One page of households matching ``query`` inside ``jurisdiction``, ordered by id."""
+    with uow:
+        return uow.search.find(
+            jurisdiction=jurisdiction,
+            admin_code=query.admin_code,
+            status=query.status,
+            score_min=query.score_min,
+            score_max=query.score_max,
+            groups=query.groups,
+            after_id=query.after_id,
+            limit=min(query.limit, MAX_PAGE),
+        )
+
+
+def all_households(
+    query: HouseholdQuery,
+    uow_factory: Callable[[], RegistryUnitOfWork],
+    jurisdiction: Sequence[str],
+    chunk: int = MAX_PAGE,
+):  # type: ignore[no-untyped-def]
+    """Every household matching ``query``, read a page at a time (for exports of any size)."""
+    after = query.after_id
+    while True:
+        page = find_households(
+            HouseholdQuery(
+                query.admin_code, query.status, query.score_min, query.score_max, query.groups, after, chunk
+            ),
+            uow_factory(),
+            jurisdiction,
+        )
+        yield from page
+        if len(page) < chunk:
+            return
+        after = page[-1]["id"]
