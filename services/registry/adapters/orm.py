@@ -107,4 +107,35 @@ sync_records = Table(
     Column("synced_at", DateTime(timezone=True), nullable=False),
 )
 
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("file_name", String(255), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("mapping", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("jurisdiction", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("rows_read", Integer, nullable=False, server_default="0"),
+    Column("households_total", Integer, nullable=False, server_default="0"),
+    Column("households_valid", Integer, nullable=False, server_default="0"),
+    Column("households_invalid", Integer, nullable=False, server_default="0"),
+    Column("households_written", Integer, nullable=False, server_default="0"),
+    Column("problems_count", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+)
+
+import_problems = Table(
+    "import_problems",
+    metadata,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("import_id", String(36), nullable=False, index=True),
+    Column("row", Integer, nullable=False),
+    Column("column", String(255), nullable=False),
+    Column("problem", Text, nullable=False),
+)
+
 outbox, inbox = messaging_tables(metadata)

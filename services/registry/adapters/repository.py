@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import delete, false, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from services.registry.adapters.orm import household_history, households, members, sync_records
+from services.registry.adapters.orm import (
+    household_history,
+    households,
+    import_problems,
+    imports,
+    members,
+    sync_records,
+)
 from services.registry.domain.history import FieldChange
 from services.registry.domain.members import Difficulty, Document, DocumentType, Member, Relationship, Sex
 from services.registry.domain.model import (
@@ -349,3 +356,44 @@ class HouseholdSearch:
         if after_id:
             query = query.where(households.c.id > after_id)
         return [dict(row._mapping, updated_at=_aware(row.updated_at)) for row in self.session.execute(query)]
+
+
+class ImportRepository:
+    """Import jobs and their problems."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def create(self, values: dict[str, Any]) -> None:
+        self.session.execute(insert(imports).values(**values))
+
+    def get(self, import_id: str) -> dict[str, Any] | None:
+        row = self.session.execute(select(imports).where(imports.c.id == import_id)).first()
+        if row is None:
+            return None
+        return dict(row._mapping, created_at=_aware(row.created_at), updated_at=_aware(row.updated_at))
+
+    def update(self, import_id: str, **values: Any) -> None:
+        self.session.execute(
+            update(imports).where(imports.c.id == import_id).values(**values, updated_at=datetime.now(UTC))
+        )
+
+    def add_problems(self, import_id: str, problems: Sequence[tuple[int, str, str]]) -> None:
+        if problems:
+            self.session.execute(
+                insert(import_problems),
+                [{"import_id": import_id, "row": r, "column": c[:255], "problem": p} for r, c, p in problems],
+            )
+
+    def clear_problems(self, import_id: str) -> None:
+        self.session.execute(delete(import_problems).where(import_problems.c.import_id == import_id))
+
+    def problems(self, import_id: str, limit: int | None = None) -> list[tuple[int, str, str]]:
+        query = (
+            select(import_problems.c.row, import_problems.c.column, import_problems.c.problem)
+            .where(import_problems.c.import_id == import_id)
+            .order_by(import_problems.c.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return [tuple(r) for r in self.session.execute(query)]  # type: ignore[misc]

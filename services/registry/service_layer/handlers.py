@@ -239,26 +239,33 @@ def register_household(
     :raise InvalidHousehold, OutsideJurisdiction: from the rules.
     :raise HouseholdIdTaken: if the id belongs to a household with different facts.
     """
-    now = deps.now()
     with uow:
-        existing = uow.households.get(command.household_id) if command.household_id else None
-        facts = build_facts(command.household, deps, existing, now.date(), retry=existing is not None)
-        household = model.register_household(
-            facts,
-            registration=model.Registration(command.actor.subject, now, command.source, command.device),
-            index=deps.index,
-            jurisdiction_covers=command.actor.covers,
-            household_id=command.household_id,
-            areas=deps.areas,
-        )
-        if existing is not None:
-            if not command.actor.covers(existing.admin_code):
-                raise HouseholdIdTaken(f"household id {existing.id} is already in use")
-            if existing.facts == household.facts:
-                return existing, False
-            raise HouseholdIdTaken(f"household {existing.id} is already registered with other data")
-        uow.households.add(household)
-        _store_new_version(uow, household, None)
+        return register_in(uow, command, deps)
+
+
+def register_in(
+    uow: RegistryUnitOfWork, command: RegisterHousehold, deps: Dependencies
+) -> tuple[model.Household, bool]:
+    """:func:`register_household` inside a unit of work the caller has open (for batches)."""
+    now = deps.now()
+    existing = uow.households.get(command.household_id) if command.household_id else None
+    facts = build_facts(command.household, deps, existing, now.date(), retry=existing is not None)
+    household = model.register_household(
+        facts,
+        registration=model.Registration(command.actor.subject, now, command.source, command.device),
+        index=deps.index,
+        jurisdiction_covers=command.actor.covers,
+        household_id=command.household_id,
+        areas=deps.areas,
+    )
+    if existing is not None:
+        if not command.actor.covers(existing.admin_code):
+            raise HouseholdIdTaken(f"household id {existing.id} is already in use")
+        if existing.facts == household.facts:
+            return existing, False
+        raise HouseholdIdTaken(f"household {existing.id} is already registered with other data")
+    uow.households.add(household)
+    _store_new_version(uow, household, None)
     return household, True
 
 

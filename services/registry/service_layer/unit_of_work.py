@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from services.registry.adapters.repository import HouseholdRepository, HouseholdSearch
+from services.registry.adapters.repository import HouseholdRepository, HouseholdSearch, ImportRepository
 from shared.uow import UnitOfWork
 
 
 class RegistryUnitOfWork(UnitOfWork):
     households: HouseholdRepository
     search: HouseholdSearch
+    imports: ImportRepository
 
     def __enter__(self) -> RegistryUnitOfWork:
         super().__enter__()
         self.households = HouseholdRepository(self.session)
         self.search = HouseholdSearch(self.session)
+        self.imports = ImportRepository(self.session)
         return self

@@ -1,0 +1,204 @@
+"""Imports over HTTP: upload (validated at once, in the background), follow, read problems, commit."""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from flask import Response, current_app, request, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from services.registry.adapters.import_files import FORMATS
+from services.registry.service_layer import imports as service
+from services.registry.service_layer.handlers import Actor
+from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
+from shared.auth import AUDITOR, REGISTRY_OFFICER
+from shared.errors import FieldProblem, InvalidInput
+from shared.spreadsheet import csv_lines
+from shared.web import BEARER, authenticated, current_principal
+
+blp = Blueprint(
+    "imports", __name__, url_prefix="/v1/imports", description="Imports of CSV, XLSX and KoboToolbox files"
+)
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx", ".json": "kobo"}
+
+
+class ImportSchema(Schema):
+    id = fields.String()
+    file_name = fields.String()
+    format = fields.String()
+    mapping = fields.Dict()
+    status = fields.String(metadata={"description": "validating, validated, failed, committing or committed"})
+    created_by = fields.String()
+    created_at = fields.DateTime(format="iso")
+    updated_at = fields.DateTime(format="iso")
+    rows_read = fields.Integer()
+    households_total = fields.Integer()
+    households_valid = fields.Integer()
+    households_invalid = fields.Integer()
+    households_written = fields.Integer()
+    problems_count = fields.Integer()
+    error = fields.String(allow_none=True)
+    problems = fields.List(
+        fields.Dict(), metadata={"description": "The first 200 problems: row, column, problem"}
+    )
+
+
+def _runtime() -> Any:
+    return current_app.extensions["amparo.runtime"]
+
+
+def _uow() -> RegistryUnitOfWork:
+    runtime = _runtime()
+    return RegistryUnitOfWork(runtime.session_factory, runtime.outbox)
+
+
+def _folder(import_id: str) -> Path:
+    return Path(_runtime().settings.data_dir) / "imports" / import_id
+
+
+def _executor() -> ThreadPoolExecutor:
+    """One import runs at a time per process; the others wait their turn."""
+    return current_app.extensions.setdefault(
+        "amparo.imports", ThreadPoolExecutor(1, thread_name_prefix="import")
+    )
+
+
+def safe_file_name(name: str) -> str:
+    """The file's own name without any folder part and with only harmless characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", base).strip(" .")
+    return cleaned[:120] or "upload"
+
+
+def _serialised(job: dict[str, Any]) -> dict[str, Any]:
+    return {**job, "problems": [{"row": r, "column": c, "problem": p} for r, c, p in job.get("problems", [])]}
+
+
+def _run(target: Any, *args: Any) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def job() -> None:
+        with app.app_context():
+            try:
+                target(*args)
+            except Exception as exc:  # noqa: BLE001 - recorded on the import for its owner to read
+                with RegistryUnitOfWork(_runtime().session_factory, _runtime().outbox) as uow:
+                    uow.imports.update(args[0], status=service.FAILED, error=f"stopped: {exc}")
+                current_app.logger.exception("import %s failed", args[0])
+
+    _executor().submit(job)
+
+
+@blp.route("")
+class Imports(MethodView):
+    @blp.doc(
+        security=BEARER,
+        requestBody={
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "format": {"type": "string", "enum": list(FORMATS)},
+                            "mapping": {
+                                "type": "string",
+                                "description": "JSON object: Amparo field → column header",
+                            },
+                        },
+                    }
+                }
+            }
+        },
+    )
+    @blp.response(202, ImportSchema)
+    @authenticated([REGISTRY_OFFICER])
+    def post(self) -> Any:
+        """Upload a file; it is validated in the background and nothing is written until you commit"""
+        request.max_content_length = MAX_UPLOAD_BYTES
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise InvalidInput(
+                "send the file as multipart field 'file'", errors=[FieldProblem("/file", "missing")]
+            )
+        name = safe_file_name(upload.filename)
+        file_format = request.form.get("format") or EXTENSIONS.get(Path(name).suffix.lower())
+        if file_format not in FORMATS:
+            raise InvalidInput(
+                f"unknown format {file_format!r}",
+                errors=[FieldProblem("/format", f"one of {', '.join(FORMATS)}")],
+            )
+        try:
+            mapping = json.loads(request.form.get("mapping") or "{}")
+        except json.JSONDecodeError as exc:
+            raise InvalidInput("mapping is not JSON", errors=[FieldProblem("/mapping", str(exc))]) from exc
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            raise InvalidInput(
+                "mapping must be an object of field → column header",
+                errors=[FieldProblem("/mapping", "not an object of strings")],
+            )
+        principal = current_principal()
+        actor = Actor(principal.subject, principal.covers)
+        import_id = service.create_import(
+            service.NewImport(name, file_format, mapping, actor, principal.jurisdiction), _uow()
+        )
+        folder = _folder(import_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"upload.{file_format}"
+        upload.save(path)
+        deps = current_app.extensions["amparo.registry"]
+        _run(service.validate_import, import_id, path, _uow_factory(), deps, actor)
+        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202
+
+
+def _uow_factory() -> Any:
+    runtime = _runtime()
+    return lambda: RegistryUnitOfWork(runtime.session_factory, runtime.outbox)
+
+
+@blp.route("/<import_id>")
+class Import(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, ImportSchema)
+    @authenticated([REGISTRY_OFFICER, AUDITOR])
+    def get(self, import_id: str) -> Any:
+        """Follow an import: status, progress, counts and the first problems"""
+        return _serialised(service.get_import(import_id, _uow(), current_principal().covers))
+
+
+@blp.route("/<import_id>/problems.csv")
+class ImportProblems(MethodView):
+    @blp.doc(security=BEARER, responses={"200": {"description": "CSV", "content": {"text/csv": {}}}})
+    @authenticated([REGISTRY_OFFICER, AUDITOR])
+    def get(self, import_id: str) -> Response:
+        """Every problem found in the file: row, column, problem"""
+        service.get_import(import_id, _uow(), current_principal().covers)
+        problems = service.problems_of(import_id, _uow())
+        return Response(
+            stream_with_context(csv_lines(["row", "column", "problem"], problems)), mimetype="text/csv"
+        )
+
+
+@blp.route("/<import_id>/commit")
+class ImportCommit(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(202, ImportSchema)
+    @authenticated([REGISTRY_OFFICER])
+    def post(self, import_id: str) -> Any:
+        """Write the valid households of a validated import (in the background)"""
+        principal = current_principal()
+        job = service.get_import(import_id, _uow(), principal.covers)
+        service.start_commit(import_id, _uow())
+        actor = Actor(job["created_by"], principal.covers)
+        path = _folder(import_id) / f"upload.{job['format']}"
+        deps = current_app.extensions["amparo.registry"]
+        _run(service.commit_import, import_id, path, _uow_factory(), deps, actor)
+        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202
