@@ -338,3 +338,70 @@ def test_export_escapes_formulas_and_shows_personal_columns_only_to_allowed_role
     auditor = registry.get("/v1/households/export.csv?admin_code=HN-CR", headers=auth(issuer, [AUDITOR]))
     text = auditor.get_data(as_text=True)
     assert "María" not in text and "head_given_names" not in text and len(text.strip().splitlines()) == 3
+
+
+def test_duplicates_are_queued_never_dropped_and_officers_merge_or_dismiss(registry, issuer):
+    first = register(registry, issuer)
+    same_document = household_body(address="Otra casa")
+    second = register(registry, issuer, same_document)  # the same head, registered again: kept
+    typo = household_body(
+        members=[
+            {**household_body()["members"][0], "given_names": "Maria Jsoe", "document": None, "phone": None}
+        ]
+    )
+    third = register(registry, issuer, typo)
+    officer = auth(issuer, [REGISTRY_OFFICER])
+    queue = registry.get("/v1/duplicates", headers=officer).get_json()
+
+    def between(a, b):
+        return [c for c in queue if {c["household_a"], c["household_b"]} == {a["id"], b["id"]}]
+
+    certain = next(c for c in between(first, second) if c["reasons"] == ["same document"])
+    assert certain["score"] == 1.0 and len(between(first, second)) == 3  # head, child and grandmother
+    probable = next(
+        c
+        for c in between(first, third)
+        if c["member_a"] in (first["members"][0]["id"], third["members"][0]["id"])
+    )
+    assert 0.84 <= probable["score"] < 1.0 and "name" in probable["reasons"][0]
+
+    merged = registry.post(
+        f"/v1/duplicates/{certain['id']}/decision",
+        headers=officer,
+        json={"decision": "merge", "keep": first["id"], "comment": "misma jefa"},
+    )
+    assert merged.status_code == 200 and merged.get_json()["status"] == "merged"
+    gone = registry.get(f"/v1/households/{second['id']}", headers=officer).get_json()
+    assert gone["status"] == "dissolved" and gone["version"] == 2
+    history = registry.get(f"/v1/households/{second['id']}/history", headers=officer).get_json()
+    assert {"path": "merged_into", "old": None, "new": first["id"]} in history[-1]["changes"]
+    with registry.runtime.session_factory() as session:
+        types = session.scalars(select(outbox.c.event_type).where(outbox.c.key == second["id"])).all()
+    assert types[-1] == "amparo.registry.household.deactivated.v1"
+
+    dismissed = registry.post(
+        f"/v1/duplicates/{probable['id']}/decision",
+        headers=officer,
+        json={"decision": "dismiss", "comment": "otra persona"},
+    )
+    assert dismissed.get_json()["status"] == "dismissed"
+    again = registry.post(
+        f"/v1/duplicates/{probable['id']}/decision", headers=officer, json={"decision": "dismiss"}
+    )
+    assert again.status_code == 409
+    merged_pairs = registry.get("/v1/duplicates?status=merged", headers=officer).get_json()
+    assert (
+        len([c for c in merged_pairs if {c["household_a"], c["household_b"]} == {first["id"], second["id"]}])
+        == 3
+    )
+    other = registry.get("/v1/duplicates", headers=officer).get_json()[0]
+    wrong_keep = registry.post(
+        f"/v1/duplicates/{other['id']}/decision",
+        headers=officer,
+        json={"decision": "merge", "keep": str(uuid.uuid4())},
+    )
+    assert wrong_keep.status_code == 422 and wrong_keep.get_json()["errors"][0]["pointer"] == "/keep"
+    assert registry.get("/v1/duplicates", headers=auth(issuer, [FIELD_STAFF])).status_code == 403
+    assert (
+        registry.get("/v1/duplicates?status=merged", headers=officer).get_json()[0]["comment"] == "misma jefa"
+    )

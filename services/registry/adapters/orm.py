@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from shared.messaging_schema import Position, messaging_tables
@@ -82,6 +83,29 @@ members = Table(
     Column("pregnant", Boolean, nullable=False),
     Column("chronic_illness", Boolean, nullable=False),
     Column("attends_school", Boolean),
+    # 0005: blocking keys for duplicate detection
+    Column("name_key", String(420)),
+    Column("birth_year", Integer),
+    Column("block_initial", String(1)),
+)
+Index("ix_members_block", members.c.birth_year, members.c.block_initial)
+
+duplicate_candidates = Table(
+    "duplicate_candidates",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("household_a", String(36), nullable=False),
+    Column("member_a", String(36), nullable=False),
+    Column("household_b", String(36), nullable=False),
+    Column("member_b", String(36), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(255)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("comment", Text),
+    UniqueConstraint("member_a", "member_b", name="uq_duplicate_pair"),
 )
 
 household_history = Table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -11,6 +12,7 @@ from sqlalchemy import delete, false, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from services.registry.adapters.orm import (
+    duplicate_candidates,
     household_history,
     households,
     import_problems,
@@ -18,6 +20,7 @@ from services.registry.adapters.orm import (
     members,
     sync_records,
 )
+from services.registry.domain.duplicates import Match, Person, name_key
 from services.registry.domain.history import FieldChange
 from services.registry.domain.members import Difficulty, Document, DocumentType, Member, Relationship, Sex
 from services.registry.domain.model import (
@@ -112,6 +115,9 @@ def _member_rows(household: Household) -> list[dict[str, Any]]:
                 "pregnant": member.pregnant,
                 "chronic_illness": member.chronic_illness,
                 "attends_school": member.attends_school,
+                "name_key": name_key(member.given_names, member.family_names),
+                "birth_year": household.updated_at.year - member.age_on(household.updated_at.date()),
+                "block_initial": name_key(member.given_names, member.family_names)[:1],
             }
         )
     return rows
@@ -397,3 +403,130 @@ class ImportRepository:
         if limit is not None:
             query = query.limit(limit)
         return [tuple(r) for r in self.session.execute(query)]  # type: ignore[misc]
+
+
+class DuplicateRepository:
+    """People to compare a household's members with, and the queue of candidate pairs."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def people_of(self, household: Household) -> list[Person]:
+        area = "-".join(household.admin_code.split("-")[:2])
+        day = household.updated_at.date()
+        return [
+            Person(
+                household.id,
+                m.id,
+                name_key(m.given_names, m.family_names),
+                day.year - m.age_on(day),
+                m.birth_date.isoformat() if m.birth_date else None,
+                m.document.number_hash if m.document else None,
+                area,
+                household.location.lat,
+                household.location.lon,
+            )
+            for m in household.facts.members
+        ]
+
+    def comparable(self, person: Person) -> list[Person]:
+        """Members of other active households sharing a block with ``person`` (or the document)."""
+        block = (
+            (members.c.birth_year.between(person.birth_year - 1, person.birth_year + 1))
+            & (members.c.block_initial == person.name[:1])
+            & or_(households.c.admin_code == person.area, households.c.admin_code.like(person.area + "-%"))
+        )
+        if person.document_hash:
+            block = or_(block, members.c.document_hash == person.document_hash)
+        rows = self.session.execute(
+            select(
+                members.c.household_id,
+                members.c.id,
+                members.c.name_key,
+                members.c.birth_year,
+                members.c.birth_date,
+                members.c.document_hash,
+                households.c.admin_code,
+                households.c.lat,
+                households.c.lon,
+            )
+            .join(households, households.c.id == members.c.household_id)
+            .where(block, members.c.household_id != person.household_id, households.c.status == "active")
+        )
+        return [
+            Person(
+                r.household_id,
+                r.id,
+                r.name_key or "",
+                r.birth_year or 0,
+                r.birth_date.isoformat() if r.birth_date else None,
+                r.document_hash,
+                "-".join(r.admin_code.split("-")[:2]),
+                r.lat,
+                r.lon,
+            )
+            for r in rows
+        ]
+
+    def queue(self, match: Match, now: datetime) -> bool:
+        """Queue a candidate pair once (in a stable order); ``False`` if it was already queued."""
+        a, b = sorted((match.a, match.b), key=lambda p: p.member_id)
+        exists = self.session.scalar(
+            select(duplicate_candidates.c.id).where(
+                duplicate_candidates.c.member_a == a.member_id, duplicate_candidates.c.member_b == b.member_id
+            )
+        )
+        if exists:
+            return False
+        self.session.execute(
+            insert(duplicate_candidates).values(
+                id=str(uuid.uuid4()),
+                household_a=a.household_id,
+                member_a=a.member_id,
+                household_b=b.household_id,
+                member_b=b.member_id,
+                score=match.score,
+                reasons=list(match.reasons),
+                status="open",
+                created_at=now,
+            )
+        )
+        return True
+
+    def get(self, candidate_id: str) -> dict[str, Any] | None:
+        row = self.session.execute(
+            select(duplicate_candidates).where(duplicate_candidates.c.id == candidate_id)
+        ).first()
+        return dict(row._mapping) if row else None
+
+    def list(self, status: str, limit: int) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            select(duplicate_candidates)
+            .where(duplicate_candidates.c.status == status)
+            .order_by(duplicate_candidates.c.score.desc(), duplicate_candidates.c.id)
+            .limit(limit)
+        )
+        return [
+            dict(r._mapping, created_at=_aware(r.created_at), decided_at=_aware(r.decided_at)) for r in rows
+        ]
+
+    def decide_pair(
+        self, household_a: str, household_b: str, status: str, by: str, comment: str | None, now: datetime
+    ) -> None:
+        """Decide every open candidate between two households at once (a merge settles them all)."""
+        c = duplicate_candidates.c
+        pair = ((c.household_a == household_a) & (c.household_b == household_b)) | (
+            (c.household_a == household_b) & (c.household_b == household_a)
+        )
+        self.session.execute(
+            update(duplicate_candidates)
+            .where(pair, c.status == "open")
+            .values(status=status, decided_by=by, decided_at=now, comment=comment)
+        )
+
+    def decide(self, candidate_id: str, status: str, by: str, comment: str | None, now: datetime) -> None:
+        self.session.execute(
+            update(duplicate_candidates)
+            .where(duplicate_candidates.c.id == candidate_id)
+            .values(status=status, decided_by=by, decided_at=now, comment=comment)
+        )

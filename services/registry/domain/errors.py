@@ -42,3 +42,7 @@ class VersionMismatch(RegistryError, Conflict):
 
 class InvalidConfiguration(RegistryError, ValueError):
     """A registry configuration file (the vulnerability index) is not usable."""
+
+
+class AlreadyDecided(RegistryError, Conflict):
+    """A duplicate candidate was already merged or dismissed."""

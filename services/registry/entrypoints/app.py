@@ -10,6 +10,7 @@ from services.registry.adapters.config_files import load_admin_reference, load_i
 from services.registry.adapters.orm import inbox, outbox
 from services.registry.adapters.protection import AesGcmProtector, ProtectionError, decode_key
 from services.registry.entrypoints.api import blp
+from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
 from services.registry.entrypoints.imports_api import blp as imports_blp
 from services.registry.service_layer.handlers import Dependencies
 from shared.config import ConfigError, ServiceSettings
@@ -56,4 +57,5 @@ def create_app(runtime: Runtime) -> Flask:
     app.extensions.update(runtime.extensions)
     api.register_blueprint(blp)
     api.register_blueprint(imports_blp)
+    api.register_blueprint(duplicates_blp)
     return app

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from services.registry.domain import model
 from services.registry.domain.areas import AdminReference
+from services.registry.domain.duplicates import matches_for
 from services.registry.domain.errors import (
+    AlreadyDecided,
     HouseholdIdTaken,
     HouseholdNotFound,
     InvalidHousehold,
     OutsideJurisdiction,
     VersionMismatch,
 )
-from services.registry.domain.history import changes
+from services.registry.domain.history import FieldChange, changes
 from services.registry.domain.members import (
     Difficulty,
     Document,
@@ -224,6 +226,20 @@ def _store_new_version(
 ) -> None:
     uow.households.record_changes(household, changes(previous, household))
     uow.publish(HOUSEHOLDS.name, household_event(household, previous))
+    if household.status == model.HouseholdStatus.ACTIVE:
+        queue_probable_duplicates(uow, household)
+
+
+def queue_probable_duplicates(uow: RegistryUnitOfWork, household: model.Household) -> int:
+    """Queue every likely duplicate of the household's members for an officer; return how many.
+
+    Nothing is merged or dropped here: the household is registered either way.
+    """
+    queued = 0
+    for person in uow.duplicates.people_of(household):
+        for match in matches_for(person, uow.duplicates.comparable(person)):
+            queued += uow.duplicates.queue(match, household.updated_at)
+    return queued
 
 
 # -- handlers -------------------------------------------------------------------------------
@@ -523,3 +539,92 @@ def all_households(
         if len(page) < chunk:
             return
         after = page[-1]["id"]
+
+
+# -- duplicates -----------------------------------------------------------------------------
+
+
+class DuplicateNotFound(HouseholdNotFound):
+    pass
+
+
+def list_duplicates(
+    status: str, limit: int, uow: RegistryUnitOfWork, covers: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """Candidate pairs in ``status``, best score first, both households inside the caller's areas."""
+    with uow:
+        shown = []
+        for candidate in uow.duplicates.list(status, limit):
+            a = uow.households.get(candidate["household_a"])
+            b = uow.households.get(candidate["household_b"])
+            if a is None or b is None or not (covers(a.admin_code) and covers(b.admin_code)):
+                continue
+            shown.append({**candidate, "admin_code_a": a.admin_code, "admin_code_b": b.admin_code})
+        return shown
+
+
+@dataclass(frozen=True)
+class DecideDuplicate:
+    """An officer's decision on a candidate pair: ``merge`` (keep one household) or ``dismiss``."""
+
+    candidate_id: str
+    decision: str
+    actor: Actor
+    keep_household_id: str | None = None
+    comment: str | None = None
+
+
+def decide_duplicate(command: DecideDuplicate, uow: RegistryUnitOfWork, deps: Dependencies) -> dict[str, Any]:
+    """Merge (the other household is dissolved, with history and event) or dismiss a candidate.
+
+    :raise DuplicateNotFound: unknown, or outside the caller's areas.
+    :raise InvalidHousehold: a merge that does not name one of the pair's households to keep.
+    :raise Conflict: the pair was already decided.
+    """
+    now = deps.now()
+    with uow:
+        candidate = uow.duplicates.get(command.candidate_id)
+        pair = [uow.households.get(candidate[k]) for k in ("household_a", "household_b")] if candidate else []
+        if not candidate or None in pair or not all(command.actor.covers(h.admin_code) for h in pair if h):
+            raise DuplicateNotFound(f"no duplicate candidate {command.candidate_id} in your jurisdiction")
+        if candidate["status"] != "open":
+            raise AlreadyDecided(f"candidate {command.candidate_id} was already {candidate['status']}")
+        if command.decision == "dismiss":
+            uow.duplicates.decide(
+                command.candidate_id, "dismissed", command.actor.subject, command.comment, now
+            )
+            return {**candidate, "status": "dismissed"}
+        ids = {candidate["household_a"], candidate["household_b"]}
+        if command.keep_household_id not in ids:
+            raise InvalidHousehold(
+                "say which household to keep", {"keep": f"one of {', '.join(sorted(ids))}"}
+            )
+        (dropped_id,) = ids - {command.keep_household_id}
+        dropped = next(h for h in pair if h and h.id == dropped_id)
+        if dropped.status == model.HouseholdStatus.ACTIVE:
+            dissolved = model.change_household(
+                dropped,
+                replace(dropped.facts, status=model.HouseholdStatus.DISSOLVED),
+                changed_by=command.actor.subject,
+                changed_at=now,
+                index=deps.index,
+                jurisdiction_covers=command.actor.covers,
+            )
+            uow.households.replace(dissolved, dropped.version)
+            uow.households.record_changes(
+                dissolved,
+                [
+                    *changes(dropped, dissolved),
+                    FieldChange("merged_into", None, command.keep_household_id),
+                ],
+            )
+            uow.publish(HOUSEHOLDS.name, household_event(dissolved, dropped))
+        uow.duplicates.decide_pair(
+            candidate["household_a"],
+            candidate["household_b"],
+            "merged",
+            command.actor.subject,
+            command.comment,
+            now,
+        )
+        return {**candidate, "status": "merged"}

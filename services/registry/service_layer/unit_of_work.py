@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from services.registry.adapters.repository import HouseholdRepository, HouseholdSearch, ImportRepository
+from services.registry.adapters.repository import (
+    DuplicateRepository,
+    HouseholdRepository,
+    HouseholdSearch,
+    ImportRepository,
+)
 from shared.uow import UnitOfWork
 
 
@@ -10,10 +15,12 @@ class RegistryUnitOfWork(UnitOfWork):
     households: HouseholdRepository
     search: HouseholdSearch
     imports: ImportRepository
+    duplicates: DuplicateRepository
 
     def __enter__(self) -> RegistryUnitOfWork:
         super().__enter__()
         self.households = HouseholdRepository(self.session)
         self.search = HouseholdSearch(self.session)
         self.imports = ImportRepository(self.session)
+        self.duplicates = DuplicateRepository(self.session)
         return self
