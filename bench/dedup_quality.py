@@ -26,8 +26,12 @@ def exact_documents(people) -> set[frozenset[str]]:  # type: ignore[no-untyped-d
     for person in people:
         if person.document_hash:
             by_document[person.document_hash].append(person.member_id)
-    return {frozenset((ids[i], ids[j])) for ids in by_document.values() for i in range(len(ids))
-            for j in range(i + 1, len(ids))}
+    return {
+        frozenset((ids[i], ids[j]))
+        for ids in by_document.values()
+        for i in range(len(ids))
+        for j in range(i + 1, len(ids))
+    }
 
 
 def main() -> None:
@@ -41,11 +45,15 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     baseline = exact_documents(people)
     print(f"population {len(people):,} people, {len(truth):,} planted duplicates")
-    for name, pairs, seconds in (("amparo (document, name, birth, place)", found, elapsed),
-                                 ("baseline (identical document only)", baseline, None)):
+    for name, pairs, seconds in (
+        ("amparo (document, name, birth, place)", found, elapsed),
+        ("baseline (identical document only)", baseline, None),
+    ):
         precision, recall = score(pairs, truth)
         timing = f"   {seconds:.2f} s" if seconds is not None else ""
-        print(f"{name:<40} precision {precision:6.1%}   recall {recall:6.1%}   flagged {len(pairs):>6,}{timing}")
+        print(
+            f"{name:<40} precision {precision:6.1%}   recall {recall:6.1%}   flagged {len(pairs):>6,}{timing}"
+        )
 
 
 if __name__ == "__main__":

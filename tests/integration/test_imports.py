@@ -178,6 +178,25 @@ def test_kobotoolbox_submissions(registry, issuer):
     wait_for(registry, issuer, job["id"], {"committed"})
     stored = households(registry, issuer)
     assert len(stored) == 1 and stored[0]["size"] == 2 and stored[0]["children_under_5"] == 1
+    detail = registry.get(f"/v1/households/{stored[0]['id']}", headers=auth(issuer, [AUDITOR])).get_json()
+    assert detail["registration_source"] == "kobotoolbox" and detail["dwelling"]["roof"] == "thatch"
+
+
+def test_imports_cut_short_by_a_restart_can_be_finished(registry, issuer):
+    from services.registry.service_layer.imports import recover_interrupted
+    from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
+
+    content = (HEADER + ROWS[0] + "\n").encode()
+    job = upload(registry, issuer, content, "uno.csv").get_json()
+    wait_for(registry, issuer, job["id"], {"validated"})
+    runtime = registry.application.extensions["amparo.runtime"]
+    with RegistryUnitOfWork(runtime.session_factory, runtime.outbox) as uow:
+        uow.imports.update(job["id"], status="committing")  # as if the process died mid-commit
+    assert recover_interrupted(RegistryUnitOfWork(runtime.session_factory, runtime.outbox)) == 1
+    again = registry.get(f"/v1/imports/{job['id']}", headers=auth(issuer, [AUDITOR])).get_json()
+    assert again["status"] == "validated" and "commit again" in again["error"]
+    registry.post(f"/v1/imports/{job['id']}/commit", headers=auth(issuer, [REGISTRY_OFFICER]))
+    assert wait_for(registry, issuer, job["id"], {"committed"})["households_written"] == 1
 
 
 @pytest.mark.parametrize(

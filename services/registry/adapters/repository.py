@@ -384,6 +384,18 @@ class ImportRepository:
             update(imports).where(imports.c.id == import_id).values(**values, updated_at=datetime.now(UTC))
         )
 
+    def recover(self, moves: dict[str, tuple[str, str]]) -> int:
+        """Move imports left in a running state to a resting one, with a note; return how many."""
+        moved = 0
+        for old, (new, note) in moves.items():
+            result = self.session.execute(
+                update(imports)
+                .where(imports.c.status == old)
+                .values(status=new, error=note, updated_at=datetime.now(UTC))
+            )
+            moved += result.rowcount or 0
+        return moved
+
     def add_problems(self, import_id: str, problems: Sequence[tuple[int, str, str]]) -> None:
         if problems:
             self.session.execute(

@@ -13,6 +13,8 @@ from services.registry.entrypoints.api import blp
 from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
 from services.registry.entrypoints.imports_api import blp as imports_blp
 from services.registry.service_layer.handlers import Dependencies
+from services.registry.service_layer.imports import recover_interrupted
+from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.config import ConfigError, ServiceSettings
 from shared.service import Runtime, build_runtime
 from shared.web import build_app
@@ -38,6 +40,7 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     runtime.extensions["amparo.registry"] = Dependencies(
         protector=protector, index=load_index(), areas=load_admin_reference()
     )
+    recover_interrupted(RegistryUnitOfWork(runtime.session_factory, runtime.outbox))
     runtime.add_relay()
     return runtime
 

@@ -292,6 +292,9 @@ def commit_import(
         assert job is not None
     reader, rows = _open(path, job["format"], job["mapping"])
     ignored = rules.RowProblems()  # already reported by the validation pass
+    source = (
+        model.RegistrationSource.KOBOTOOLBOX if job["format"] == "kobo" else model.RegistrationSource.IMPORT
+    )
     written = 0
     batch: list[RegisterHousehold] = []
 
@@ -319,7 +322,7 @@ def commit_import(
                 data,
                 actor,
                 household_id_for(import_id, group.ref),
-                model.RegistrationSource.IMPORT,
+                source,
                 device=f"import:{import_id[:8]}",
             )
         )
@@ -328,4 +331,16 @@ def commit_import(
     if batch:
         write()
     with uow_factory() as uow:
-        uow.imports.update(import_id, status=COMMITTED, households_written=written)
+        uow.imports.update(import_id, status=COMMITTED, households_written=written, error=None)
+
+
+def recover_interrupted(uow: RegistryUnitOfWork) -> int:
+    """After a restart: a validation that was cut short fails (upload again); a commit that was
+    cut short goes back to ``validated`` so it can be started again (commits are idempotent)."""
+    with uow:
+        return uow.imports.recover(
+            {
+                VALIDATING: (FAILED, "validation was interrupted by a restart; upload the file again"),
+                COMMITTING: (VALIDATED, "the commit was interrupted by a restart; commit again to finish it"),
+            }
+        )
