@@ -78,3 +78,23 @@ def registry_dependencies() -> Dependencies:
         index=load_index(),
         areas=load_admin_reference(),
     )
+
+
+def distinct_household(household_id: str) -> dict[str, Any]:
+    """A registration body whose people and place differ from every other one's (by the id)."""
+    import random
+
+    rng = random.Random(household_id)
+    given = ("Ana", "Luis", "Rosa", "Jorge", "Marta", "Pedro", "Sofía", "Elena", "Miguel", "Carmen")
+    family = ("López", "Cruz", "Mejía", "Reyes", "Zelaya", "Flores", "Paz", "Amaya", "Pineda", "Rivas")
+    body = household_body(id=household_id)
+    body["location"] = {
+        "lat": round(13.25 + rng.random() / 10, 5),
+        "lon": round(-87.25 + rng.random() / 10, 5),
+    }
+    for member in body["members"]:
+        member["given_names"] = f"{rng.choice(given)} {household_id[:6]}"
+        member["family_names"] = f"{rng.choice(family)} {household_id[6:8]}"
+        if member.get("document"):
+            member["document"] = {"type": "national_id", "number": household_id[:13]}
+    return body

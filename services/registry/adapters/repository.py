@@ -417,6 +417,11 @@ class ImportRepository:
         return [tuple(r) for r in self.session.execute(query)]  # type: ignore[misc]
 
 
+#: At most this many people are compared with one member; a block larger than that (thousands
+#: sharing a document hash, say) is an anomaly for an officer to see, not a reason to stall.
+COMPARABLE_LIMIT = 2000
+
+
 class DuplicateRepository:
     """People to compare a household's members with, and the queue of candidate pairs."""
 
@@ -464,6 +469,7 @@ class DuplicateRepository:
             )
             .join(households, households.c.id == members.c.household_id)
             .where(block, members.c.household_id != person.household_id, households.c.status == "active")
+            .limit(COMPARABLE_LIMIT)
         )
         return [
             Person(

@@ -97,10 +97,16 @@ def compare(a: Person, b: Person) -> Match | None:
     return Match(a, b, score, reasons)
 
 
+#: At most this many candidates are queued for one person, the best first.
+MAX_MATCHES_PER_PERSON = 10
+
+
 def matches_for(person: Person, candidates: Iterable[Person]) -> list[Match]:
-    """Every likely match of ``person`` among ``candidates`` (already blocked by the caller)."""
-    found = (compare(person, other) for other in candidates)
-    return [m for m in found if m is not None]
+    """The likely matches of ``person`` among ``candidates`` (already blocked by the caller),
+    best first, at most :data:`MAX_MATCHES_PER_PERSON`."""
+    found = [m for m in (compare(person, other) for other in candidates) if m is not None]
+    found.sort(key=lambda m: -m.score)
+    return found[:MAX_MATCHES_PER_PERSON]
 
 
 def find_all(people: Iterable[Person]) -> Iterator[Match]:
