@@ -5,7 +5,7 @@ The relay reads pending events from the service's database, publishes them with 
 from memory with the same producer settings and nothing recorded. The gap is the price of never
 losing an event.
 
-    python bench/outbox_relay.py [--events 20000] [--repeat 3] [--database sqlite|URL]
+    python -m bench.outbox_relay [--events 20000] [--repeat 3] [--database sqlite|URL]
 """
 
 from __future__ import annotations
