@@ -73,15 +73,7 @@ def _household_row(household: Household) -> dict[str, Any]:
         "dwelling": dict(facts.dwelling),
         "services": dict(facts.services),
         "livelihood": dict(facts.livelihood),
-        "consent": (
-            {
-                "given_at": facts.consent.given_at.isoformat(),
-                "given_by": facts.consent.given_by,
-                "purposes": list(facts.consent.purposes),
-            }
-            if facts.consent
-            else None
-        ),
+        "consent": facts.consent.as_record() if facts.consent else None,
         "payment_channel_type": facts.payment.type.value if facts.payment else None,
         "payment_provider": facts.payment.provider if facts.payment else None,
         "payment_identifiers_encrypted": facts.payment.identifiers_encrypted if facts.payment else None,

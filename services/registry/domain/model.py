@@ -106,6 +106,10 @@ class Consent:
     given_by: str
     purposes: tuple[str, ...]
 
+    def as_record(self) -> dict[str, Any]:
+        """Plain values, as stored and shown."""
+        return {"given_at": self.given_at.isoformat(), "given_by": self.given_by, "purposes": list(self.purposes)}
+
 
 @dataclass(frozen=True)
 class PaymentChannel:

@@ -54,15 +54,7 @@ def present(household: Household, principal: Principal, protector: PersonalDataP
         "dwelling": dict(facts.dwelling),
         "services": dict(facts.services),
         "livelihood": dict(facts.livelihood),
-        "consent": (
-            {
-                "given_at": facts.consent.given_at.isoformat(),
-                "given_by": facts.consent.given_by,
-                "purposes": list(facts.consent.purposes),
-            }
-            if facts.consent
-            else None
-        ),
+        "consent": facts.consent.as_record() if facts.consent else None,
         "payment": payment,
         "members": [
             {
