@@ -61,7 +61,7 @@ class CloudEvent:
         """
         try:
             document = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise EnvelopeError(f"event is not JSON: {exc}", errors=[FieldProblem("/", str(exc))]) from exc
         if not isinstance(document, dict):
             raise EnvelopeError("event is not a JSON object", errors=[FieldProblem("/", "not an object")])

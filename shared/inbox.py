@@ -23,7 +23,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -96,9 +96,12 @@ def apply_once(
     with correlation(event.correlationid):
         try:
             with session_factory.begin() as session:
-                seen = session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == event.id))
-                if seen is not None:
+                seen = session.scalar(select(inbox.c.outcome).where(inbox.c.event_id == event.id))
+                if seen in (APPLIED, STALE):
                     return DUPLICATE
+                if seen == DEAD_LETTERED:
+                    # Parked before (say, by a consumer that did not know the type yet): try again.
+                    session.execute(delete(inbox).where(inbox.c.event_id == event.id))
                 # The inbox row goes in first: a concurrent delivery then fails on its key here,
                 # before touching the projection.
                 try:
@@ -133,10 +136,37 @@ def _reason(exc: InvalidInput) -> str:
     return exc.detail
 
 
+def park(
+    session_factory: sessionmaker[Session],
+    inbox: Table,
+    record: ConsumedRecord,
+    reason: str,
+    dead_letter: Callable[[ConsumedRecord, str], None],
+) -> str:
+    """Dead-letter a record that keeps failing for a reason that is not transient."""
+    dead_letter(record, reason)
+    _record_in_inbox(session_factory, inbox, _event_id_or_position(record), "unknown", record, DEAD_LETTERED)
+    log.error(
+        "event parked after repeated failures: %s",
+        reason,
+        extra={"topic": record.topic, "offset": record.offset},
+    )
+    return DEAD_LETTERED
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a failure may go away by itself (database or broker unreachable, a lock, a timeout)."""
+    from kafka.errors import KafkaError
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return isinstance(error, OperationalError | InterfaceError | PoolTimeout | KafkaError | OSError)
+
+
 def _event_id_or_position(record: ConsumedRecord) -> str:
     try:
         candidate = json.loads(record.value).get("id")
-    except (ValueError, AttributeError, UnicodeDecodeError):
+    except (ValueError, AttributeError, UnicodeDecodeError, RecursionError):
         candidate = None
     if isinstance(candidate, str) and 0 < len(candidate) <= 100:
         return candidate
@@ -194,7 +224,10 @@ class EventConsumer:
         metrics: Metrics,
         *,
         max_backoff: float = 10.0,
+        max_attempts: int = 3,
     ):
+        self.max_attempts = max_attempts
+        self._attempts: dict[tuple[str, int, int], int] = {}
         self.session_factory = session_factory
         self.inbox = inbox
         self.handlers = handlers
@@ -226,19 +259,35 @@ class EventConsumer:
         for tp, records in batches.items():
             for index, message in enumerate(records):
                 record = ConsumedRecord(tp.topic, tp.partition, message.offset, message.value or b"")
+                outcome: str | None
                 try:
                     outcome = apply_once(
                         self.session_factory, self.inbox, self.handlers, record, self._dead_letter
                     )
-                except Exception:
-                    self.metrics.consumer_retries.labels(tp.topic).inc()
-                    self._rewind(consumer, batches, tp, index)
-                    raise
+                except Exception as exc:
+                    outcome = self._after_failure(record, exc)
+                    if outcome is None:
+                        self.metrics.consumer_retries.labels(tp.topic).inc()
+                        self._rewind(consumer, batches, tp, index)
+                        raise
                 self.metrics.inbox_events.labels(tp.topic, outcome).inc()
                 handled += 1
         if handled:
-            consumer.commit()
+            consumer.commit(timeout_ms=10_000)
         return handled
+
+    def _after_failure(self, record: ConsumedRecord, error: Exception) -> str | None:
+        """``None`` to retry the record later; an outcome once a non-transient failure repeats."""
+        if is_transient(error):
+            return None
+        key = (record.topic, record.partition, record.offset)
+        self._attempts[key] = self._attempts.get(key, 0) + 1
+        if self._attempts[key] < self.max_attempts:
+            log.warning("applying %s failed (attempt %d): %r", key, self._attempts[key], error)
+            return None
+        del self._attempts[key]
+        reason = f"failed {self.max_attempts} times: {type(error).__name__}: {error}"[:1000]
+        return park(self.session_factory, self.inbox, record, reason, self._dead_letter)
 
     def _rewind(
         self,

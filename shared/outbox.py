@@ -32,6 +32,14 @@ from shared.metrics import Metrics
 log = logging.getLogger(__name__)
 
 
+#: Kafka refuses records over 1 MB by default; an event this large is a bug, refused at the source.
+MAX_EVENT_BYTES = 900_000
+
+
+class EventTooLarge(ValueError):
+    """An event would not fit in one Kafka record; the caller's transaction must fail."""
+
+
 def add_event(session: Session, outbox: Table, topic: str, event: CloudEvent) -> None:
     """Write ``event`` to the outbox inside the caller's open transaction.
 
@@ -41,13 +49,18 @@ def add_event(session: Session, outbox: Table, topic: str, event: CloudEvent) ->
     """
     if event.correlationid is None and current_correlation_id():
         event = CloudEvent(**{**event.__dict__, "correlationid": current_correlation_id()})
+    payload = event.to_json()
+    if len(payload) > MAX_EVENT_BYTES:
+        raise EventTooLarge(
+            f"event {event.type} for {event.subject} is {len(payload):,} bytes; at most {MAX_EVENT_BYTES:,}"
+        )
     session.execute(
         insert(outbox).values(
             event_id=event.id,
             event_type=event.type,
             topic=topic,
             key=event.subject,
-            payload=event.to_json(),
+            payload=payload,
             correlation_id=event.correlationid,
             created_at=event.time,
         )
@@ -204,7 +217,12 @@ class OutboxRelay:
     # -- bookkeeping --------------------------------------------------------------------------
 
     def _record(self, acknowledged: Sequence[tuple[_Pending, int, int]]) -> None:
-        """Mark acknowledged rows published; republish a topic whose broker lost its history."""
+        """Mark acknowledged rows published; republish a topic whose broker lost its history.
+
+        When the broker handed out offsets it had already given (it restarted empty), the rows
+        of that topic just sent stay unpublished with the rest of the topic's history, so the
+        next rounds send everything again in outbox order and each key's latest event ends last.
+        """
         now = datetime.now(UTC)
         lowest: dict[tuple[str, int], int] = {}
         for row, partition, offset in acknowledged:
@@ -219,13 +237,14 @@ class OutboxRelay:
             }
             for topic in lost_topics:
                 self._requeue_topic(session, topic)
-            for row, partition, offset in acknowledged:
+            kept = [(row, p, o) for row, p, o in acknowledged if row.topic not in lost_topics]
+            for row, partition, offset in kept:
                 session.execute(
                     update(self.outbox)
                     .where(self.outbox.c.position == row.position)
                     .values(published_at=now, kafka_partition=partition, kafka_offset=offset)
                 )
-        for row, _, _ in acknowledged:
+        for row, _, _ in kept:
             self.metrics.outbox_published.labels(row.topic).inc()
 
     def check_continuity(self, timeout: float = 2.0) -> None:

@@ -43,10 +43,10 @@ class HouseholdSnapshotSchema(Schema):
         unknown = EXCLUDE
 
     household_id = fields.UUID(required=True)
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     admin_code = fields.String(required=True, validate=validate.Length(min=2, max=64))
-    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
     location = fields.Nested(SnapshotLocationSchema, allow_none=True, load_default=None)
     admin_levels = fields.List(fields.String(), load_default=list)
     members_by_sex = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)

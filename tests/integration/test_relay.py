@@ -145,11 +145,14 @@ def test_relay_keeps_events_while_the_broker_is_down_and_sends_them_after(regist
     metrics = Metrics("test")
     relay = make_relay(registry_db, broker, metrics)
     try:
-        write_events(registry_db, topic, [household_event() for _ in range(5)])
+        household_id = str(uuid.uuid4())
+        write_events(registry_db, topic, [household_event(household_id, v) for v in (1, 2)])
+        write_events(registry_db, topic, [household_event() for _ in range(3)])
         assert relay.publish_pending() == 5
 
         broker.stop()
-        write_events(registry_db, topic, [household_event() for _ in range(4)])
+        write_events(registry_db, topic, [household_event(household_id, 3)])
+        write_events(registry_db, topic, [household_event() for _ in range(3)])
         stop = threading.Event()
         worker = threading.Thread(target=relay.run, args=(stop,), daemon=True)
         worker.start()
@@ -161,14 +164,25 @@ def test_relay_keeps_events_while_the_broker_is_down_and_sends_them_after(regist
         assert pending == 4  # nothing marked published while the broker was away
 
         broker.start()  # memory-only: it comes back empty
+        wait_until(lambda: _pending(registry_db) == 0, 60, what="the relay to republish everything")
         records = read_topic(broker, topic, 9, timeout=60)
         stop.set()
         worker.join(20)
         # The 5 events published before the restart were lost by the broker and sent again.
         assert metrics.broker_resets.labels(topic)._value.get() >= 1
         assert len({r.value for r in records}) == 9
+        # ... and the household's latest version is the last of its key in the new log.
+        versions = [
+            CloudEvent.from_json(r.value).data["version"] for r in records if r.key == household_id.encode()
+        ]
+        assert versions[-1] == 3 and sorted(set(versions)) == [1, 2, 3]
     finally:
         broker.stop()
+
+
+def _pending(sessions) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
 
 
 def test_consumer_applies_each_event_once_and_parks_poison(database_url, broker):
@@ -186,6 +200,8 @@ def test_consumer_applies_each_event_once_and_parks_poison(database_url, broker)
         if failures_left[0] > 0:
             failures_left[0] -= 1
             raise ConnectionError("database unavailable")
+        if event.id == buggy.id:
+            raise KeyError("a bug in the handler")  # not transient: parked after 3 attempts
         return apply_household_event(session, event)
 
     consumer = EventConsumer(
@@ -206,28 +222,31 @@ def test_consumer_applies_each_event_once_and_parks_poison(database_url, broker)
     producer.send(topic, key=events[0].subject.encode(), value=events[0].to_json())  # a redelivery
     poison = household_event()
     poison.data["size"] = "five"
+    buggy = household_event()
     producer.send(topic, key=poison.subject.encode(), value=poison.to_json())
+    producer.send(topic, key=buggy.subject.encode(), value=buggy.to_json())
     producer.flush()
 
     ids = {e.subject for e in events}
 
     def applied() -> bool:
-        # EventConsumer.run backs off after a ConnectionError; the test retries at once.
-        with contextlib.suppress(ConnectionError):
+        # EventConsumer.run backs off after a failure; the test retries at once.
+        with contextlib.suppress(ConnectionError, KeyError):
             consumer.consume_once(timeout_ms=500)
         with alerts() as session:
             stored = set(session.scalars(select(household_locations.c.household_id)))
             inbox_ids = set(session.scalars(select(alerts_inbox.c.event_id)))
-        return ids <= stored and poison.id in inbox_ids
+        return ids <= stored and {poison.id, buggy.id} <= inbox_ids
 
     wait_until(applied, 90, interval=0, what="all events applied")
     with alerts() as session:
         outcomes = dict(session.execute(select(alerts_inbox.c.event_id, alerts_inbox.c.outcome)).all())
     assert all(outcomes[e.id] == "applied" for e in events)
-    assert outcomes[poison.id] == "dead_lettered"
+    assert outcomes[poison.id] == outcomes[buggy.id] == "dead_lettered"
     assert metrics.inbox_events.labels(topic, "duplicate")._value.get() >= 1  # the redelivery was seen
-    assert metrics.consumer_retries.labels(topic)._value.get() == 3  # every failure was retried
-    dead = read_topic(broker, "registry.households.dlq", 1)
-    parked = [r for r in dead if CloudEvent.from_json(r.value).id == poison.id]
-    assert parked and b"/size" in dict(parked[0].headers)["reason"]
+    # Three transient failures, and the bug twice before it was parked: each one retried.
+    assert metrics.consumer_retries.labels(topic)._value.get() == 5
+    dead = read_topic(broker, "registry.households.dlq", 2)
+    reasons = {CloudEvent.from_json(r.value).id: dict(r.headers)["reason"] for r in dead}
+    assert b"/size" in reasons[poison.id] and b"failed 3 times: KeyError" in reasons[buggy.id]
     producer.close()

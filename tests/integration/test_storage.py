@@ -215,8 +215,10 @@ def test_malformed_events_are_dead_lettered_with_the_reason_and_recorded(alerts)
         assert session.scalar(select(func.count()).select_from(household_locations)) == 0
         outcomes = session.scalars(select(alerts_inbox.c.outcome)).all()
     assert outcomes == [DEAD_LETTERED, DEAD_LETTERED]
-    # Redelivery of a dead-lettered event is recognised and not parked twice.
-    assert _deliver(alerts, bad_data, dead=dead) == DUPLICATE
+    # A parked event delivered again is tried again (it may be applicable now), and parked again.
+    assert _deliver(alerts, bad_data, dead=dead) == DEAD_LETTERED
+    with alerts() as session:
+        assert session.scalar(select(func.count()).select_from(alerts_inbox)) == 2
 
 
 def test_a_database_failure_records_nothing(alerts):
@@ -249,3 +251,26 @@ def test_replay_requeues_events_since_a_time(registry):
         )
     with pytest.raises(ValueError, match="time zone"):
         replay(registry, outbox, datetime(2026, 1, 1))
+
+
+def test_an_event_parked_for_an_unknown_type_is_applied_when_replayed_later(alerts):
+    event = _snapshot_event(str(uuid.uuid4()), 1)
+    record = ConsumedRecord("registry.households", 0, 0, event.to_json())
+    dead: list = []
+    assert (
+        apply_once(alerts, alerts_inbox, {}, record, lambda r, reason: dead.append(reason)) == DEAD_LETTERED
+    )
+    assert "no handler" in dead[0]
+    # The consumer learns the type (an upgrade); the replayed event is applied, not a "duplicate".
+    assert _deliver(alerts, event, offset=5) == APPLIED
+    assert _deliver(alerts, event, offset=6) == DUPLICATE
+
+
+def test_deeply_nested_garbage_is_parked_not_retried_forever(alerts):
+    record = ConsumedRecord("registry.households", 0, 9, b"[" * 100_000)
+    dead: list = []
+    assert (
+        apply_once(alerts, alerts_inbox, {}, record, lambda r, reason: dead.append(reason)) == DEAD_LETTERED
+    )
+    huge = _snapshot_event(str(uuid.uuid4()), 2**70)
+    assert _deliver(alerts, huge, dead=dead) == DEAD_LETTERED and "/version" in dead[-1][1]
