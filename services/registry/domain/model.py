@@ -108,7 +108,11 @@ class Consent:
 
     def as_record(self) -> dict[str, Any]:
         """Plain values, as stored and shown."""
-        return {"given_at": self.given_at.isoformat(), "given_by": self.given_by, "purposes": list(self.purposes)}
+        return {
+            "given_at": self.given_at.isoformat(),
+            "given_by": self.given_by,
+            "purposes": list(self.purposes),
+        }
 
 
 @dataclass(frozen=True)
