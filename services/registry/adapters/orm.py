@@ -88,7 +88,7 @@ members = Table(
     Column("birth_year", Integer),
     Column("block_initial", String(1)),
 )
-Index("ix_members_block", members.c.birth_year, members.c.block_initial)
+Index("ix_members_block", members.c.block_initial, members.c.birth_year)
 
 duplicate_candidates = Table(
     "duplicate_candidates",

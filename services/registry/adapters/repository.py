@@ -287,7 +287,12 @@ def _within(areas: Sequence[str]) -> Any:
         return true()
     if not areas:
         return false()
-    return or_(*[or_(households.c.admin_code == a, households.c.admin_code.like(a + "-%")) for a in areas])
+    return or_(
+        *[
+            or_(households.c.admin_code == a, households.c.admin_code.startswith(a + "-", autoescape=True))
+            for a in areas
+        ]
+    )
 
 
 class HouseholdSearch:
@@ -439,14 +444,22 @@ class DuplicateRepository:
         ]
 
     def comparable(self, person: Person) -> list[Person]:
-        """Members of other active households sharing a block with ``person`` (or the document)."""
+        """Members of other active households sharing a block with ``person`` or its document.
+
+        Two indexed queries rather than one with an ``OR``, which databases answer with a scan.
+        """
         block = (
-            (members.c.birth_year.between(person.birth_year - 1, person.birth_year + 1))
-            & (members.c.block_initial == person.name[:1])
-            & or_(households.c.admin_code == person.area, households.c.admin_code.like(person.area + "-%"))
+            (members.c.block_initial == person.name[:1])
+            & members.c.birth_year.between(person.birth_year - 1, person.birth_year + 1)
+            & households.c.admin_code.startswith(person.area, autoescape=True)
         )
+        found = {p.member_id: p for p in self._people(block, person.household_id)}
         if person.document_hash:
-            block = or_(block, members.c.document_hash == person.document_hash)
+            for other in self._people(members.c.document_hash == person.document_hash, person.household_id):
+                found.setdefault(other.member_id, other)
+        return list(found.values())
+
+    def _people(self, condition: Any, excluded_household: str) -> list[Person]:
         rows = self.session.execute(
             select(
                 members.c.household_id,
@@ -460,7 +473,7 @@ class DuplicateRepository:
                 households.c.lon,
             )
             .join(households, households.c.id == members.c.household_id)
-            .where(block, members.c.household_id != person.household_id, households.c.status == "active")
+            .where(condition, members.c.household_id != excluded_household, households.c.status == "active")
             .limit(COMPARABLE_LIMIT)
         )
         return [

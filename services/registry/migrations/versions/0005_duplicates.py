@@ -19,7 +19,7 @@ def upgrade() -> None:
         table.add_column(sa.Column("name_key", sa.String(420)))
         table.add_column(sa.Column("birth_year", sa.Integer))
         table.add_column(sa.Column("block_initial", sa.String(1)))
-    op.create_index("ix_members_block", "members", ["birth_year", "block_initial"])
+    op.create_index("ix_members_block", "members", ["block_initial", "birth_year"])
     op.create_table(
         "duplicate_candidates",
         sa.Column("id", sa.String(36), primary_key=True),
