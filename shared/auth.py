@@ -17,6 +17,7 @@ Claims Amparo reads:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -34,6 +35,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.errors import Forbidden, NotAuthenticated
+
+log = logging.getLogger(__name__)
 
 FIELD_STAFF = "field_staff"
 REGISTRY_OFFICER = "registry_officer"
@@ -116,9 +119,14 @@ class JwksSource:
             document = response.json()
         keys: dict[str, Any] = {}
         for jwk in document.get("keys", []):
-            if jwk.get("use", "sig") != "sig" or "kid" not in jwk:
+            if not isinstance(jwk, dict) or jwk.get("use", "sig") != "sig" or "kid" not in jwk:
                 continue
-            keys[jwk["kid"]] = jwt.PyJWK(jwk)
+            try:
+                keys[jwk["kid"]] = jwt.PyJWK(jwk)
+            except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError) as exc:
+                # One key this library cannot use (an encryption key, a new algorithm) must not
+                # lock everyone out: skip it and keep the others.
+                log.warning("skipping signing key %s: %s", jwk.get("kid"), exc)
         return keys
 
     def key(self, kid: str) -> Any:
@@ -131,7 +139,8 @@ class JwksSource:
                 try:
                     self._keys = self._fetch()
                 except (OSError, ValueError, requests.RequestException) as exc:
-                    raise NotAuthenticated(f"the signing keys at {self.url} cannot be read: {exc}") from exc
+                    log.error("the signing keys at %s cannot be read: %s", self.url, exc)
+                    raise NotAuthenticated("the token signing keys cannot be read right now") from exc
                 finally:
                     self._fetched_at = time.monotonic()
             found = self._keys.get(kid)

@@ -42,6 +42,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
+            if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # a plain read (health checks): no transaction, no write lock
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -56,7 +58,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def ping(engine: Engine) -> None:
     """Run ``SELECT 1``; raise if the database cannot be reached."""
-    with engine.connect() as connection:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("SELECT 1"))
 
 

@@ -24,6 +24,7 @@ from shared.errors import (
     PROBLEM_CONTENT_TYPE,
     PROBLEM_TYPE_BASE,
     AmparoError,
+    FieldProblem,
     NotAuthenticated,
     Problem,
     Unavailable,
@@ -113,7 +114,11 @@ def _register_error_handlers(app: Flask, api: Api) -> None:
         errors: list[Any] = []
         for location, fields in messages.items():
             # webargs groups messages by location ("json", "query"); the pointer names the field.
-            errors.extend(field_problems(fields, "" if location == "json" else f"/{location}"))
+            prefix = "" if location == "json" else f"/{location}"
+            if isinstance(fields, Mapping):
+                errors.extend(field_problems(fields, prefix))
+            else:  # a message about the whole body, e.g. "Invalid JSON body."
+                errors.extend(FieldProblem(prefix or "/", str(m)) for m in fields)
         status = error.code or 500
         detail = error.description or ""
         if errors:
@@ -126,7 +131,8 @@ def _register_error_handlers(app: Flask, api: Api) -> None:
             instance=request.path,
             errors=tuple(errors),
         )
-        headers = {k: v for k, v in (data.get("headers") or {}).items()}
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
         return problem_response(problem, headers)
 
     app.register_error_handler(HTTPException, _http_error)
@@ -177,7 +183,9 @@ def _register_operations(app: Flask, metrics: Metrics, checks: Mapping[str, Read
                 check()
                 results[name] = "ok"
             except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-                results[name] = f"unavailable: {exc}"
+                # The reason goes to the log, not to this unauthenticated page (it may name hosts).
+                log.warning("readiness check %s failed: %s", name, exc)
+                results[name] = "unavailable"
                 ready = False
         response = jsonify(status="ready" if ready else "not ready", checks=results)
         response.status_code = 200 if ready else 503

@@ -209,3 +209,41 @@ def test_civil_protection_sees_counts_per_area_never_homes(tmp_path, broker, iss
     assert (
         client.get(f"/v1/household-locations/{ids[0]}", headers=bearer(issuer, [AUDITOR])).status_code == 200
     )
+
+
+def test_malformed_json_is_a_problem_document_not_a_crash(registry, issuer):
+    response = registry.post(
+        "/v1/households",
+        data="{broken",
+        headers={**bearer(issuer, [FIELD_STAFF]), "Content-Type": "application/json"},
+    )
+    assert response.status_code in (400, 422) and response.mimetype == "application/problem+json"
+    assert response.get_json()["errors"][0]["pointer"] == "/"
+
+
+def test_wrong_method_names_the_allowed_ones(registry):
+    response = registry.delete("/v1/households")
+    assert response.status_code == 405 and response.mimetype == "application/problem+json"
+    assert "GET" in response.headers["Allow"] and "POST" in response.headers["Allow"]
+
+
+def test_readiness_does_not_reveal_connection_details(tmp_path):
+    from shared.broker import free_port
+
+    client, _ = make_client(alerts_app, "alerts", tmp_path, f"127.0.0.1:{free_port()}")
+    body = client.get("/readyz").get_json()
+    assert body["checks"]["broker"] == "unavailable" and "127.0.0.1" not in str(body)
+
+
+def test_an_unusable_key_in_the_jwks_does_not_lock_everyone_out(tmp_path):
+    import json as _json
+
+    from shared.auth import JwksSource, TokenVerifier
+
+    issuer = DevIssuer(tmp_path / "issuer").ensure_keys()
+    document = _json.loads(issuer.jwks_path.read_text())
+    document["keys"].append({"kty": "RSA", "kid": "enc-1", "alg": "RSA-OAEP", "n": "AQAB", "e": "AQAB"})
+    document["keys"].append({"kty": "weird", "kid": "odd"})
+    issuer.jwks_path.write_text(_json.dumps(document))
+    verifier = TokenVerifier(JwksSource(issuer.jwks_url), issuer="amparo-dev", audience="amparo")
+    assert verifier.verify(issuer.mint("ana", [AUDITOR])).subject == "ana"
