@@ -81,7 +81,7 @@ class ServiceProcess:
             time.sleep(0.2)
         raise StackError(f"{self.name} not ready after {timeout}s ({last}); see {self.log_path}")
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = 40.0) -> None:
         """Ask the service to stop (SIGTERM), then kill it after ``timeout`` seconds."""
         if self.process is None:
             return

@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Engine, Table, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import CloudEvent
@@ -87,6 +88,69 @@ def replay(
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+class RelayLease:
+    """Lets only one relay publish a service's outbox at a time (others wait as standbys).
+
+    Two relays sharing one outbox (during a rolling restart, say) would send rows twice and take
+    each other's offsets for a broker restart. PostgreSQL: a session advisory lock held on a
+    dedicated connection. SQLite: an exclusive ``flock`` on a file beside the database.
+    """
+
+    def __init__(self, engine: Engine, name: str):
+        self.engine = engine
+        self.name = name
+        self._connection: Any = None
+        self._file: Any = None
+
+    def held(self) -> bool:
+        """Whether this relay holds the lease, taking it if it is free."""
+        if self.engine.dialect.name == "sqlite":
+            return self._held_sqlite()
+        return self._held_postgresql()
+
+    def _held_sqlite(self) -> bool:
+        import fcntl
+
+        if self._file is not None:
+            return True
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return True
+        handle = open(f"{database}.{self.name}.relay.lock", "a")  # noqa: SIM115 - held while publishing
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def _held_postgresql(self) -> bool:
+        from sqlalchemy import text
+
+        key = zlib.crc32(f"amparo-relay:{self.name}".encode()) - 2**31
+        if self._connection is not None:
+            try:
+                self._connection.execute(text("SELECT 1"))
+                return True
+            except Exception:  # noqa: BLE001 - the connection (and with it the lock) is gone
+                self._connection = None
+        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar():
+            self._connection = connection
+            return True
+        connection.close()
+        return False
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
 @dataclass(frozen=True)
 class _Pending:
     position: int
@@ -125,7 +189,9 @@ class OutboxRelay:
         idle_interval: float = 0.2,
         continuity_interval: float = 3.0,
         max_backoff: float = 10.0,
+        lease: RelayLease | None = None,
     ):
+        self.lease = lease
         self.session_factory = session_factory
         self.outbox = outbox
         self.producer_factory = producer_factory
@@ -146,6 +212,9 @@ class OutboxRelay:
         backoff = 0.5
         while not stop.is_set():
             try:
+                if self.lease is not None and not self.lease.held():
+                    stop.wait(1.0)  # another relay publishes this outbox; stand by
+                    continue
                 published = self.publish_pending()
                 if time.monotonic() - self._last_continuity_check > self.continuity_interval:
                     self.check_continuity()
@@ -159,6 +228,8 @@ class OutboxRelay:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
         self._close_clients()
+        if self.lease is not None:
+            self.lease.release()
 
     def publish_pending(self) -> int:
         """Publish one batch of pending events; return how many were acknowledged."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,13 +62,27 @@ def serve(app: Any, host: str, port: int, workers: Sequence[Worker], *, threads:
             failures.append(RuntimeError("the HTTP server stopped"))
             break
     stop.set()
-    server.close()
-    server.task_dispatcher.shutdown(timeout=10)
+    _drain(server)
+    http.join(timeout=2)
+    deadline = time.monotonic() + 15
     for thread in background:
-        thread.join(timeout=15)
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
     if failures:
         raise failures[0]
     log.info("stopped")
+
+
+def _drain(server: Any, timeout: float = 10.0) -> None:
+    """Finish the requests in progress and send their answers before closing every connection."""
+    server.accepting = False
+    server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        channels = [c for c in list(server._map.values()) if hasattr(c, "total_outbufs_len")]
+        if not any(c.total_outbufs_len for c in channels):
+            break
+        time.sleep(0.05)
+    server.close()
 
 
 def run_service(service: str, bootstrap: Callable[[Any], Any], create_app: Callable[[Any], Any]) -> None:

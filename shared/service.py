@@ -18,7 +18,7 @@ from shared.config import ServiceSettings
 from shared.inbox import EventConsumer, EventHandler
 from shared.kafka import make_consumer, make_producer
 from shared.metrics import Metrics
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, RelayLease
 from shared.runner import Worker
 from shared.web import ReadinessCheck
 
@@ -63,6 +63,7 @@ class Runtime:
             history_reader=lambda: _history_reader(servers, f"{name}-relay-history"),
             metrics=self.metrics,
             batch_size=self.settings.relay_batch_size,
+            lease=RelayLease(self.engine, name),
         )
         self.workers.append(Worker("outbox-relay", relay.run))
 

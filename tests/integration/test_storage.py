@@ -274,3 +274,17 @@ def test_deeply_nested_garbage_is_parked_not_retried_forever(alerts):
     )
     huge = _snapshot_event(str(uuid.uuid4()), 2**70)
     assert _deliver(alerts, huge, dead=dead) == DEAD_LETTERED and "/version" in dead[-1][1]
+
+
+def test_only_one_relay_at_a_time_publishes_an_outbox(database_url):
+    from shared.outbox import RelayLease
+
+    engine = db.make_engine(database_url)
+    first, second = RelayLease(engine, "registry"), RelayLease(engine, "registry")
+    assert first.held() and first.held()
+    assert not second.held()
+    assert RelayLease(engine, "alerts").held()  # another service's outbox is another lease
+    first.release()
+    assert second.held()
+    second.release()
+    engine.dispose()
