@@ -182,6 +182,31 @@ def test_kobotoolbox_submissions(registry, issuer):
     assert detail["registration_source"] == "kobotoolbox" and detail["dwelling"]["roof"] == "thatch"
 
 
+def test_odk_central_submissions_with_nested_groups_and_geopoints(registry, issuer):
+    submissions = {
+        "value": [
+            {
+                "__id": "uuid:0a1b",
+                "hogar": {
+                    "departamento": "HN-CH",
+                    "ubicacion": {"type": "Point", "coordinates": [-87.19, 13.3, 12.0]},
+                    "piso": "tierra",
+                },
+                "miembros": [
+                    {"nombres": "Lidia", "apellidos": "Paz", "sexo": "F", "parentesco": "jefa", "edad": 44}
+                ],
+            }
+        ]
+    }
+    job = upload(registry, issuer, json.dumps(submissions).encode(), "odk.json").get_json()
+    job = wait_for(registry, issuer, job["id"], {"validated", "failed"})
+    assert (job["status"], job["households_valid"]) == ("validated", 1), job
+    registry.post(f"/v1/imports/{job['id']}/commit", headers=auth(issuer, [REGISTRY_OFFICER]))
+    wait_for(registry, issuer, job["id"], {"committed"})
+    stored = households(registry, issuer)
+    assert len(stored) == 1 and stored[0]["head_name"] == "Lidia Paz"
+
+
 def test_imports_cut_short_by_a_restart_can_be_finished(registry, issuer):
     from services.registry.service_layer.imports import recover_interrupted
     from services.registry.service_layer.unit_of_work import RegistryUnitOfWork

@@ -103,18 +103,45 @@ def _xlsx(path: Path) -> tuple[list[str], Rows]:
     return headers, rows()
 
 
+def _flatten(value: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested groups (ODK Central) into ``group/question`` keys (KoboToolbox style);
+    a GeoJSON point becomes ``latitud`` and ``longitud``."""
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        if (
+            isinstance(item, dict)
+            and item.get("type") == "Point"
+            and isinstance(item.get("coordinates"), list)
+        ):
+            lon, lat = item["coordinates"][:2]
+            flat["latitud"], flat["longitud"] = lat, lon
+        elif isinstance(item, dict):
+            flat.update(_flatten(item, f"{prefix}{key}/"))
+        elif not isinstance(item, list):
+            flat[f"{prefix}{key}"] = item
+    return flat
+
+
 def _kobo(path: Path) -> tuple[list[str], Rows]:
+    """KoboToolbox exports (``{"results": [...]}``, ``group/question`` keys) and ODK Central
+    submissions (``{"value": [...]}``, nested groups, GeoJSON points); the first repeat group
+    holds the members."""
     try:
         document = json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ImportFileError(f"not JSON: {exc}") from exc
-    submissions = document.get("results") if isinstance(document, dict) else document
+    submissions = document
+    if isinstance(document, dict):
+        submissions = document.get("results", document.get("value"))
     if not isinstance(submissions, list) or not all(isinstance(s, dict) for s in submissions):
-        raise ImportFileError('expected a list of submissions (or KoboToolbox\'s {"results": [...]})')
+        raise ImportFileError(
+            "expected a list of submissions (KoboToolbox's {\"results\": [...]} "
+            "or ODK Central's {\"value\": [...]})"
+        )
     rows: list[tuple[int, dict[str, Any]]] = []
     headers: dict[str, None] = {}
     for number, submission in enumerate(submissions, start=1):
-        household = {k: v for k, v in submission.items() if not isinstance(v, list | dict)}
+        household = _flatten(submission)
         geolocation = submission.get("_geolocation")
         if isinstance(geolocation, list) and len(geolocation) == 2 and None not in geolocation:
             household["latitud"], household["longitud"] = geolocation
@@ -123,7 +150,7 @@ def _kobo(path: Path) -> tuple[list[str], Rows]:
             for v in submission.values()
             if isinstance(v, list) and v and all(isinstance(i, dict) for i in v)
         ]
-        members = repeats[0] if repeats else [{}]
+        members = [_flatten(m) for m in repeats[0]] if repeats else [{}]
         for member in members:
             row = {**household, **member}
             headers.update(dict.fromkeys(row))

@@ -57,6 +57,8 @@ ALIASES = {
     "id_hogar": "household_ref",
     "hogar": "household_ref",
     "uuid": "household_ref",
+    "id": "household_ref",
+    "instanceid": "household_ref",
     "codigo_admin": "admin_code",
     "codigo_area": "admin_code",
     "departamento": "admin_code",
