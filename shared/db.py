@@ -16,6 +16,9 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+#: Execution option marking a connection's work as read-only (see :class:`shared.uow.UnitOfWork`).
+READ_ONLY = "amparo_read_only"
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with Amparo's connection rules.
@@ -42,9 +45,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            options = connection.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
                 return  # a plain read (health checks): no transaction, no write lock
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only work takes a snapshot without the write lock, so it never waits on writers.
+            connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

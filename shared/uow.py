@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.db import READ_ONLY
 from shared.events import CloudEvent
 from shared.outbox import add_event
 
@@ -21,13 +22,16 @@ class UnitOfWork:
 
     session: Session
 
-    def __init__(self, session_factory: sessionmaker[Session], outbox: Table):
+    def __init__(self, session_factory: sessionmaker[Session], outbox: Table, *, read_only: bool = False):
         self.session_factory = session_factory
         self.outbox = outbox
+        self.read_only = read_only
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.session_factory()
         self.session.begin()
+        if self.read_only:
+            self.session.connection(execution_options={READ_ONLY: True})
         return self
 
     def __exit__(
@@ -43,4 +47,6 @@ class UnitOfWork:
 
     def publish(self, topic: str, event: CloudEvent) -> None:
         """Queue ``event`` on ``topic`` in this transaction's outbox."""
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot publish events")
         add_event(self.session, self.outbox, topic, event)

@@ -288,3 +288,29 @@ def test_only_one_relay_at_a_time_publishes_an_outbox(database_url):
     assert second.held()
     second.release()
     engine.dispose()
+
+
+def test_reads_do_not_wait_for_a_writer_on_sqlite(tmp_path):
+    import time
+
+    from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    db.upgrade(REGISTRY_MIGRATIONS, engine)
+    sessions = db.make_session_factory(engine)
+    register(sessions)
+    writer = RegistryUnitOfWork(sessions, outbox).__enter__()
+    writer.session.execute(select(func.count()).select_from(households))  # holds the write lock
+    started = time.monotonic()
+    with RegistryUnitOfWork(sessions, outbox, read_only=True) as reader:
+        assert reader.session.scalar(select(func.count()).select_from(households)) == 1
+    assert time.monotonic() - started < 1.0
+    with (
+        pytest.raises(RuntimeError, match="read-only"),
+        RegistryUnitOfWork(sessions, outbox, read_only=True) as r,
+    ):
+        r.publish(
+            "t", CloudEvent(type="amparo.registry.household.updated.v1", source="/t", subject="x", data={})
+        )
+    writer.__exit__(None, None, None)
+    engine.dispose()

@@ -135,8 +135,8 @@ def _kobo(path: Path) -> tuple[list[str], Rows]:
         submissions = document.get("results", document.get("value"))
     if not isinstance(submissions, list) or not all(isinstance(s, dict) for s in submissions):
         raise ImportFileError(
-            "expected a list of submissions (KoboToolbox's {\"results\": [...]} "
-            "or ODK Central's {\"value\": [...]})"
+            'expected a list of submissions (KoboToolbox\'s {"results": [...]} '
+            'or ODK Central\'s {"value": [...]})'
         )
     rows: list[tuple[int, dict[str, Any]]] = []
     headers: dict[str, None] = {}

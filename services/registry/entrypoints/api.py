@@ -43,9 +43,13 @@ class PreconditionRequired(AmparoError):
     title = "Precondition required"
 
 
-def _uow() -> RegistryUnitOfWork:
+def _uow(read_only: bool = False) -> RegistryUnitOfWork:
     runtime = current_app.extensions["amparo.runtime"]
-    return RegistryUnitOfWork(runtime.session_factory, runtime.outbox)
+    return RegistryUnitOfWork(runtime.session_factory, runtime.outbox, read_only=read_only)
+
+
+def _reader() -> RegistryUnitOfWork:
+    return _uow(read_only=True)
 
 
 def _deps() -> handlers.Dependencies:
@@ -101,7 +105,7 @@ class Households(MethodView):
     def get(self, params: dict[str, Any]) -> Any:
         """List households with filters, a page at a time (cursor pagination)"""
         query = _query(params)
-        items = handlers.find_households(query, _uow(), current_principal().jurisdiction)
+        items = handlers.find_households(query, _reader(), current_principal().jurisdiction)
         next_cursor = encode_cursor(items[-1]["id"]) if len(items) == query.limit else None
         return {"items": [_summary(row) for row in items], "next_cursor": next_cursor}
 
@@ -132,7 +136,7 @@ class Household(MethodView):
     @authenticated(READERS)
     def get(self, household_id: str) -> Any:
         """Read one household"""
-        household = handlers.get_household(household_id, _uow(), current_principal().covers)
+        household = handlers.get_household(household_id, _reader(), current_principal().covers)
         return _shown(household), 200, {"ETag": _etag(household.version)}
 
     @blp.doc(
@@ -175,7 +179,7 @@ class HouseholdHistory(MethodView):
     @authenticated([REGISTRY_OFFICER, AUDITOR])
     def get(self, household_id: str) -> Any:
         """Read who changed what in a household, version by version"""
-        return handlers.household_history(household_id, _uow(), current_principal().covers)
+        return handlers.household_history(household_id, _reader(), current_principal().covers)
 
 
 @blp.route("/sync")
@@ -285,7 +289,7 @@ class HouseholdExport(MethodView):
         identity = REGISTRY_OFFICER in principal.roles
         protector = _deps().protector
         header = EXPORT_COLUMNS + (NAME_COLUMNS if names else []) + (IDENTITY_COLUMNS if identity else [])
-        rows = handlers.all_households(_query(params), _uow, principal.jurisdiction)
+        rows = handlers.all_households(_query(params), _reader, principal.jurisdiction)
 
         def lines() -> Any:
             for row in rows:

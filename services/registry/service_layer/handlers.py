@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -524,7 +524,7 @@ def all_households(
     uow_factory: Callable[[], RegistryUnitOfWork],
     jurisdiction: Sequence[str],
     chunk: int = MAX_PAGE,
-):  # type: ignore[no-untyped-def]
+) -> Iterator[dict[str, Any]]:
     """Every household matching ``query``, read a page at a time (for exports of any size)."""
     after = query.after_id
     while True:
