@@ -106,9 +106,11 @@ def follow_one_household(stack: Stack, say: Callable[[str], None], timeout: floa
     )
     if response.status_code != 201:
         raise DemoError(f"registry refused the demo household: {response.status_code} {response.text}")
+    registered = response.json()
     say(
-        f"registry   registered household {household['id']} in HN-CH (5 people), version "
-        f"{response.json()['version']}, correlation id {correlation_id}"
+        f"registry   registered household {registered['registration_number']} in HN-CH "
+        f"({registered['size']} people, vulnerability score {registered['vulnerability']['score']}), "
+        f"version {registered['version']}, correlation id {correlation_id}"
     )
 
     location = _wait_for(f"{stack.url('alerts')}/v1/household-locations/{household['id']}", auditor, timeout)
