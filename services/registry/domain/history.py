@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from services.registry.domain.members import PLAIN_ATTRIBUTES
 from services.registry.domain.model import Household
 
 PROTECTED = "(protected)"
@@ -66,17 +67,7 @@ def flatten(household: Household | None) -> dict[str, Any]:
         flat["payment.identifiers"] = PROTECTED if facts.payment.identifiers_encrypted else None
     for member in facts.members:
         prefix = f"members.{member.id}."
-        for name in (
-            "given_names",
-            "family_names",
-            "sex",
-            "relationship",
-            "birth_date",
-            "age_estimate",
-            "pregnant",
-            "chronic_illness",
-            "attends_school",
-        ):
+        for name in PLAIN_ATTRIBUTES:
             flat[prefix + name] = _plain(getattr(member, name))
         flat[prefix + "disability"] = {k: int(v) for k, v in sorted(member.disability.items())}
         flat[prefix + "document"] = (

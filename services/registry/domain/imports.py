@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.registry.domain.members import WG_DOMAINS
+from services.registry.domain.members import PLAIN_ATTRIBUTES, WG_DOMAINS
 
 HOUSEHOLD_FIELDS = (
     "household_ref",
@@ -34,18 +34,10 @@ HOUSEHOLD_FIELDS = (
     "income_source",
 )
 MEMBER_FIELDS = (
-    "given_names",
-    "family_names",
-    "sex",
-    "relationship",
-    "birth_date",
-    "age_estimate",
+    *PLAIN_ATTRIBUTES,
     "document_type",
     "document_number",
     "phone",
-    "pregnant",
-    "chronic_illness",
-    "attends_school",
     *(f"disability_{d}" for d in WG_DOMAINS),
 )
 FIELDS = HOUSEHOLD_FIELDS + MEMBER_FIELDS
@@ -405,22 +397,7 @@ def household_document(group: HouseholdRows) -> dict[str, Any]:
     first = group.rows[0][1]
     members = []
     for _, values in group.rows:
-        member: dict[str, Any] = {
-            k: values[k]
-            for k in (
-                "given_names",
-                "family_names",
-                "sex",
-                "relationship",
-                "birth_date",
-                "age_estimate",
-                "phone",
-                "pregnant",
-                "chronic_illness",
-                "attends_school",
-            )
-            if k in values
-        }
+        member: dict[str, Any] = {k: values[k] for k in (*PLAIN_ATTRIBUTES, "phone") if k in values}
         if values.get("document_number"):
             member["document"] = {
                 "type": values.get("document_type") or "national_id",

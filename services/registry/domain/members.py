@@ -49,6 +49,19 @@ class Difficulty(IntEnum):
     CANNOT = 4
 
 
+#: A member's plain attributes, as people enter them (no ids, documents or ciphertexts).
+PLAIN_ATTRIBUTES = (
+    "given_names",
+    "family_names",
+    "sex",
+    "relationship",
+    "birth_date",
+    "age_estimate",
+    "pregnant",
+    "chronic_illness",
+    "attends_school",
+)
+
 #: The six Washington Group short-set domains.
 WG_DOMAINS = ("seeing", "hearing", "walking", "cognition", "self_care", "communication")
 
