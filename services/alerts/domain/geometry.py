@@ -1,0 +1,147 @@
+"""CAP areas as shapes on the map: polygons and geodesic circles, checked and repaired.
+
+CAP writes ``lat,lon``; shapes here are in (lon, lat) order (x, y), WGS 84. Problems that can be
+repaired are repaired and reported as warnings kept with the alert (an open ring closed, a
+self-intersection made valid); problems that cannot are refused, naming the area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+import shapely.affinity
+from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
+
+from services.alerts.domain.cap import Area, CapError, CapMessage, Circle
+from shared.errors import FieldProblem
+
+GEOD = Geod(ellps="WGS84")
+LARGE_CIRCLE_KM = 1500.0
+WORLD = shapely.box(-180, -90, 180, 90)
+
+
+@dataclass(frozen=True)
+class AreaShape:
+    """The shape of one CAP area (all its polygons and circles together)."""
+
+    info: int
+    area: int
+    description: str
+    geometry: BaseGeometry
+
+    @property
+    def label(self) -> str:
+        return f"info {self.info}, area {self.area} ({self.description})"
+
+
+def _refuse(where: str, detail: str) -> CapError:
+    return CapError(f"{where}: {detail}", errors=[FieldProblem(where, detail)])
+
+
+def _unwrap(coords: np.ndarray) -> BaseGeometry:
+    """A polygon from (lon, lat) points, split at the antimeridian when it crosses it."""
+    lons = coords[:, 0]
+    if lons.max() - lons.min() > 180:  # crosses ±180: work in 0..360, then cut back
+        shifted = coords.copy()
+        shifted[:, 0] = np.where(lons < 0, lons + 360, lons)
+        polygon = shapely.make_valid(shapely.Polygon(shifted))
+        east = shapely.intersection(polygon, shapely.box(0, -90, 180, 90))
+        west = shapely.affinity.translate(
+            shapely.intersection(polygon, shapely.box(180, -90, 360, 90)), xoff=-360
+        )
+        return shapely.union(east, west)
+    return shapely.Polygon(coords)
+
+
+def polygon_shape(points: tuple[tuple[float, float], ...], where: str, warnings: list[str]) -> BaseGeometry:
+    """A CAP polygon (``lat,lon`` points) as a valid shape.
+
+    :raise CapError: too few points, or coordinates out of range (with a hint when latitude and
+        longitude look swapped).
+    """
+    lat_lon = np.asarray(points, dtype=float)
+    if len(lat_lon) < 3:
+        raise _refuse(where, f"a polygon needs at least 3 points, not {len(lat_lon)}")
+    lats, lons = lat_lon[:, 0], lat_lon[:, 1]
+    if not np.isfinite(lat_lon).all():
+        raise _refuse(where, "coordinates must be numbers")
+    if (np.abs(lats) > 90).any() or (np.abs(lons) > 180).any():
+        swapped = (np.abs(lons) <= 90).all() and (np.abs(lats) <= 180).all()
+        hint = "; they look like lon,lat — CAP writes lat,lon" if swapped else ""
+        raise _refuse(where, f"coordinates out of range (latitude within ±90, longitude within ±180){hint}")
+    if not np.array_equal(lat_lon[0], lat_lon[-1]):
+        warnings.append(f"{where}: the ring was not closed; it was closed")
+        lat_lon = np.vstack([lat_lon, lat_lon[:1]])
+    if len(np.unique(lat_lon[:-1], axis=0)) < 3:
+        raise _refuse(where, "a polygon needs at least 3 distinct points")
+    shape = _unwrap(lat_lon[:, ::-1])
+    if not shape.is_valid:
+        reason = shapely.is_valid_reason(shape)
+        shape = shapely.make_valid(shape)
+        warnings.append(f"{where}: the polygon was invalid ({reason}); it was repaired")
+    shape = _polygonal(shape)
+    if shape.is_empty or shape.area == 0:
+        raise _refuse(where, "the polygon encloses no area")
+    return shape
+
+
+def circle_shape(circle: Circle, where: str, warnings: list[str], segments: int = 72) -> BaseGeometry | None:
+    """A CAP circle as a geodesic polygon (the radius measured on the WGS 84 ellipsoid).
+
+    A radius of 0 (feeds use it for an epicentre) is a point: it covers no household, and says so.
+
+    :raise CapError: a negative radius, or a centre out of range.
+    """
+    if not circle.radius_km >= 0:
+        raise _refuse(where, f"the radius must be a positive number of kilometres, not {circle.radius_km}")
+    if circle.radius_km == 0:
+        warnings.append(f"{where}: a circle of radius 0 is a point; it covers no households")
+        return None
+    if abs(circle.lat) > 90 or abs(circle.lon) > 180:
+        raise _refuse(where, "the centre is out of range (CAP writes lat,lon)")
+    if circle.radius_km > LARGE_CIRCLE_KM:
+        warnings.append(f"{where}: a circle of {circle.radius_km:,.0f} km radius is unusually large")
+    azimuths = np.linspace(0, 360, segments, endpoint=False)
+    lons, lats, _ = GEOD.fwd(
+        np.full(segments, circle.lon),
+        np.full(segments, circle.lat),
+        azimuths,
+        np.full(segments, circle.radius_km * 1000),
+    )
+    ring = np.column_stack([lons, lats])
+    if np.ptp(ring[:, 0]) > 180 or abs(circle.lat) + circle.radius_km / 111 > 89:
+        # Around the antimeridian or a pole: unwrap relative to the centre, then cut to the world.
+        ring[:, 0] = circle.lon + (ring[:, 0] - circle.lon + 180) % 360 - 180
+        return _polygonal(shapely.intersection(shapely.Polygon(ring), WORLD))
+    return shapely.Polygon(ring)
+
+
+def _polygonal(shape: BaseGeometry) -> BaseGeometry:
+    """Only the polygon parts of a geometry (``make_valid`` may add stray lines or points)."""
+    parts = [g for g in shapely.get_parts(shape) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def area_shape(area: Area, info: int, number: int, warnings: list[str]) -> AreaShape | None:
+    """The union of an area's polygons and circles; ``None`` for an area of geocodes only."""
+    where = f"/info/{info}/area/{number}"
+    parts = [polygon_shape(p, f"{where}/polygon/{k}", warnings) for k, p in enumerate(area.polygons)]
+    circles = (circle_shape(c, f"{where}/circle/{k}", warnings) for k, c in enumerate(area.circles))
+    parts += [c for c in circles if c is not None]
+    if not parts:
+        return None
+    return AreaShape(info, number, area.description, shapely.union_all(parts))
+
+
+def message_shapes(message: CapMessage, warnings: list[str]) -> list[AreaShape]:
+    """Every area of every info block that has polygons or circles."""
+    shapes = []
+    for i, info in enumerate(message.infos):
+        for k, area in enumerate(info.areas):
+            shape = area_shape(area, i, k, warnings)
+            if shape is not None:
+                shapes.append(shape)
+    return shapes
