@@ -77,7 +77,10 @@ def test_hostile_and_broken_messages_fail_with_a_precise_reason():
     assert invalid.value.errors[0].pointer.startswith("/alert")
     with pytest.raises(CapError, match="must name the messages it replaces"):
         read("canada_errors.cap")
-    billion_laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><alert>&lol2;</alert>'
+    billion_laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+        b"<alert>&lol2;</alert>"
+    )
     with pytest.raises(CapError, match="DTD or entities"):
         parse_cap_xml(billion_laughs)
     with pytest.raises(CapError, match="not well-formed"):
