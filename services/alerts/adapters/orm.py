@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
 
 from shared.messaging_schema import messaging_tables
 
@@ -19,6 +31,55 @@ household_locations = Table(
     Column("lon", Float),
     Column("accuracy_m", Float),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # 0002: what exposure summaries count
+    Column("size", Integer, nullable=False, server_default="0"),
+    Column("children_under_5", Integer, nullable=False, server_default="0"),
+    Column("elderly_65_plus", Integer, nullable=False, server_default="0"),
+    Column("persons_with_disabilities", Integer, nullable=False, server_default="0"),
+    Column("female_headed", Boolean, nullable=False, server_default="0"),
 )
+
+#: Every CAP message received, kept byte for byte, with what was read from it.
+alert_messages = Table(
+    "alert_messages",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("incident_id", String(36), nullable=False, index=True),
+    Column("message_key", String(512), nullable=False, unique=True),
+    Column("sent", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("msg_type", String(16), nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("warnings", JSON, nullable=False),
+    Column("original", LargeBinary, nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_by", String(255), nullable=False),
+)
+
+#: One row per incident: its current state is the latest valid message.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("root_key", String(512), nullable=False, unique=True),
+    Column("current_message_id", String(36), nullable=False),
+    Column("state", String(16), nullable=False),  # active, cancelled, expired
+    Column("version", Integer, nullable=False),
+    Column("expires", DateTime(timezone=True)),
+    Column("exposure_summary", JSON),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+exposures = Table(
+    "exposures",
+    metadata,
+    Column("incident_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("household_id", String(36), primary_key=True),
+    Column("area", String(255), nullable=False),
+    Column("near_edge", Boolean, nullable=False),
+)
+Index("ix_exposures_incident", exposures.c.incident_id, exposures.c.version)
 
 outbox, inbox = messaging_tables(metadata)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+import numpy as np
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.alerts.adapters.orm import household_locations
+from services.alerts.adapters.orm import alert_messages, exposures, household_locations, incidents
 from services.alerts.domain.locations import HouseholdLocation
 from shared.projection import apply_if_newer
 
@@ -33,6 +35,11 @@ class LocationRepository:
         if row is None:
             return None
         return HouseholdLocation(
+            size=row.size,
+            children_under_5=row.children_under_5,
+            elderly_65_plus=row.elderly_65_plus,
+            persons_with_disabilities=row.persons_with_disabilities,
+            female_headed=row.female_headed,
             household_id=row.household_id,
             version=row.version,
             status=row.status,
@@ -50,3 +57,102 @@ class LocationRepository:
             .group_by(household_locations.c.admin_code)
         )
         return {code: count for code, count in rows}
+
+
+class AlertRepository:
+    """CAP messages, incidents and exposures."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def message_by_key(self, key: str) -> dict[str, Any] | None:
+        row = self.session.execute(select(alert_messages).where(alert_messages.c.message_key == key)).first()
+        return dict(row._mapping) if row else None
+
+    def add_message(self, values: dict[str, Any]) -> None:
+        self.session.execute(insert(alert_messages).values(**values))
+
+    def incident_by_root(self, key: str) -> dict[str, Any] | None:
+        row = self.session.execute(select(incidents).where(incidents.c.root_key == key)).first()
+        return dict(row._mapping) if row else None
+
+    def incident(self, incident_id: str) -> dict[str, Any] | None:
+        row = self.session.execute(select(incidents).where(incidents.c.id == incident_id)).first()
+        return dict(row._mapping) if row else None
+
+    def add_incident(self, values: dict[str, Any]) -> None:
+        self.session.execute(insert(incidents).values(**values))
+
+    def update_incident(self, incident_id: str, **values: Any) -> None:
+        self.session.execute(update(incidents).where(incidents.c.id == incident_id).values(**values))
+
+    def message(self, message_id: str) -> dict[str, Any] | None:
+        row = self.session.execute(select(alert_messages).where(alert_messages.c.id == message_id)).first()
+        return dict(row._mapping) if row else None
+
+    def messages_of(self, incident_id: str) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            select(
+                alert_messages.c.id,
+                alert_messages.c.message_key,
+                alert_messages.c.sent,
+                alert_messages.c.msg_type,
+                alert_messages.c.status,
+                alert_messages.c.warnings,
+            )
+            .where(alert_messages.c.incident_id == incident_id)
+            .order_by(alert_messages.c.sent)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    def add_exposures(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(exposures), rows)
+
+    def active_incidents(self, limit: int = 200) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            select(incidents)
+            .where(incidents.c.state == "active")
+            .order_by(incidents.c.updated_at.desc())
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def load_locations(session: Session) -> dict[str, np.ndarray]:
+    """Every active household with coordinates, as columns (the matching index's input)."""
+    rows = session.execute(
+        select(
+            household_locations.c.household_id,
+            household_locations.c.lon,
+            household_locations.c.lat,
+            household_locations.c.accuracy_m,
+            household_locations.c.admin_code,
+            household_locations.c.size,
+            household_locations.c.children_under_5,
+            household_locations.c.elderly_65_plus,
+            household_locations.c.persons_with_disabilities,
+            household_locations.c.female_headed,
+        ).where(household_locations.c.status == "active")
+    ).all()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(10)]
+    names = (
+        "household_id",
+        "lon",
+        "lat",
+        "accuracy_m",
+        "admin_code",
+        "size",
+        "children_under_5",
+        "elderly_65_plus",
+        "persons_with_disabilities",
+        "female_headed",
+    )
+    arrays = {name: np.array(values, dtype=object) for name, values in zip(names, columns, strict=True)}
+    for name in ("lon", "lat", "accuracy_m"):
+        arrays[name] = np.array(
+            [np.nan if v is None else v for v in columns[names.index(name)]], dtype=np.float64
+        )
+    for name in ("size", "children_under_5", "elderly_65_plus", "persons_with_disabilities", "female_headed"):
+        arrays[name] = np.array(columns[names.index(name)], dtype=np.int64)
+    return arrays

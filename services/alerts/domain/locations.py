@@ -18,6 +18,11 @@ class HouseholdLocation:
     lat: float | None
     lon: float | None
     accuracy_m: float | None
+    size: int = 0
+    children_under_5: int = 0
+    elderly_65_plus: int = 0
+    persons_with_disabilities: int = 0
+    female_headed: bool = False
 
     @property
     def indexed(self) -> bool:
@@ -36,4 +41,9 @@ def location_from_snapshot(snapshot: dict[str, Any]) -> HouseholdLocation:
         lat=location.get("lat"),
         lon=location.get("lon"),
         accuracy_m=location.get("accuracy_m"),
+        size=snapshot["size"],
+        children_under_5=(snapshot.get("members_by_age_band") or {}).get("0_4", 0),
+        elderly_65_plus=(snapshot.get("members_by_age_band") or {}).get("65_plus", 0),
+        persons_with_disabilities=snapshot.get("persons_with_disabilities", 0),
+        female_headed=bool(snapshot.get("female_headed")),
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from services.alerts.adapters.orm import inbox, outbox
+from services.alerts.entrypoints.alerts_api import blp as alerts_blp
 from services.alerts.entrypoints.api import blp
 from services.alerts.service_layer.handlers import apply_household_event
 from shared.config import ServiceSettings
@@ -42,4 +43,5 @@ def create_app(runtime: Runtime) -> Flask:
     )
     app.extensions["amparo.runtime"] = runtime
     api.register_blueprint(blp)
+    api.register_blueprint(alerts_blp)
     return app

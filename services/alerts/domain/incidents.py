@@ -1,0 +1,115 @@
+"""Incidents: a CAP alert and every update or cancellation that follows it.
+
+An update names the messages it replaces in ``references``; the incident is keyed by the first
+message of the chain, so an update that arrives before the alert it updates still lands in the
+same incident. The incident's current state is its latest valid message, by ``sent`` time; an
+older message arriving late is kept for the record and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import shapely
+
+from services.alerts.domain.cap import CapMessage, MsgType
+from services.alerts.domain.geometry import AreaShape
+
+ACTIVE, CANCELLED, EXPIRED = "active", "cancelled", "expired"
+
+
+def root_key(message: CapMessage) -> str:
+    """The ``sender,identifier`` of the first message of the message's chain."""
+    if not message.references:
+        return message.key
+    first = min(message.references, key=lambda r: r.sent)
+    return f"{first.sender},{first.identifier}"
+
+
+def supersedes(message: CapMessage, current_sent: datetime | None) -> bool:
+    """Whether ``message`` becomes the incident's current state."""
+    return current_sent is None or message.sent > current_sent
+
+
+def state_of(message: CapMessage, now: datetime) -> str:
+    if message.msg_type == MsgType.CANCEL:
+        return CANCELLED
+    expires = message.expires()
+    return EXPIRED if expires is not None and expires <= now else ACTIVE
+
+
+def summary(message: CapMessage, shapes: list[AreaShape]) -> dict[str, Any]:
+    """What other services need of a CAP message, areas as GeoJSON (lon, lat)."""
+    info = message.infos[0] if message.infos else None
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "identifier": message.identifier,
+        "sender": message.sender,
+        "sent": message.sent.isoformat(),
+        "status": message.status,
+        "msg_type": message.msg_type.value,
+        "scope": message.scope,
+        "may_trigger_transfers": message.may_trigger_transfers,
+        "event": info.event if info else None,
+        "categories": list(info.categories) if info else [],
+        "urgency": info.urgency if info else None,
+        "severity": info.severity if info else None,
+        "certainty": info.certainty if info else None,
+        "response_types": list(info.response_types) if info else [],
+        "onset": when(info.onset) if info else None,
+        "effective": when(info.effective) if info else None,
+        "expires": when(message.expires()),
+        "headline": info.headline if info else None,
+        "languages": [i.language for i in message.infos],
+        "geocodes": sorted({f"{n}:{v}" for i in message.infos for a in i.areas for n, v in a.geocodes}),
+        "areas": {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": shapely.geometry.mapping(s.geometry),
+                    "properties": {"info": s.info, "area": s.area, "description": s.description},
+                }
+                for s in shapes
+            ],
+        },
+    }
+
+
+def exposure_summary(
+    admin_codes: np.ndarray, sizes: np.ndarray, groups: dict[str, np.ndarray], near_edge: np.ndarray
+) -> dict[str, Any]:
+    """Households and people exposed, in total and by first-level area, with vulnerable groups.
+
+    Aggregates only: no household id leaves this function.
+    """
+    first_level = np.array(["-".join(str(c).split("-")[:2]) for c in admin_codes], dtype=object)
+    areas, inverse = (
+        np.unique(first_level, return_inverse=True) if len(first_level) else (np.array([]), np.array([]))
+    )
+
+    def by_area(values: np.ndarray) -> list[int]:
+        return (
+            np.bincount(inverse, weights=values, minlength=len(areas)).astype(int).tolist()
+            if len(areas)
+            else []
+        )
+
+    households = np.ones(len(admin_codes))
+    columns = {"households": households, "people": sizes, **groups}
+    per_area = {name: by_area(np.asarray(values, dtype=float)) for name, values in columns.items()}
+    return {
+        "households": int(len(admin_codes)),
+        "people": int(np.asarray(sizes).sum()),
+        **{name: int(np.asarray(values).sum()) for name, values in groups.items()},
+        "near_an_edge": int(np.asarray(near_edge).sum()),
+        "by_area": [
+            {"admin_code": str(code), **{name: per_area[name][i] for name in columns}}
+            for i, code in enumerate(areas)
+        ],
+    }

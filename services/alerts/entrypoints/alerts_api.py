@@ -1,0 +1,75 @@
+"""CAP alerts over HTTP: post a message, read the incident with its exposure summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from services.alerts.service_layer import alerts as service
+from shared.auth import AUDITOR, CIVIL_PROTECTION, PROGRAMME_OFFICER
+from shared.errors import FieldProblem, InvalidInput
+from shared.web import BEARER, authenticated, current_principal
+
+blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="CAP alerts and who they expose")
+CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml")
+
+
+class MessageSchema(Schema):
+    id = fields.String()
+    message_key = fields.String()
+    sent = fields.String()
+    msg_type = fields.String()
+    status = fields.String()
+    warnings = fields.List(fields.String())
+
+
+class IncidentSchema(Schema):
+    id = fields.String()
+    state = fields.String(metadata={"description": "active, cancelled or expired"})
+    version = fields.Integer()
+    current = fields.Dict(metadata={"description": "The current message: event, severity, areas (GeoJSON) …"})
+    warnings = fields.List(fields.String())
+    exposure = fields.Dict(allow_none=True, metadata={"description": "Aggregates only: never a household"})
+    messages = fields.List(fields.Nested(MessageSchema))
+
+
+def _uow() -> service.AlertsUnitOfWork:
+    runtime = current_app.extensions["amparo.runtime"]
+    return service.AlertsUnitOfWork(runtime.session_factory, runtime.outbox)
+
+
+@blp.route("")
+class Alerts(MethodView):
+    @blp.doc(security=BEARER, requestBody={"content": {t: {"schema": {"type": "string"}} for t in CAP_TYPES}})
+    @blp.response(201, IncidentSchema)
+    @authenticated([CIVIL_PROTECTION])
+    def post(self) -> Any:
+        """Post a CAP 1.2 message (XML); the incident comes back with its exposure summary"""
+        if request.mimetype not in CAP_TYPES:
+            raise InvalidInput(
+                f"send CAP XML as one of {', '.join(CAP_TYPES)}, not {request.mimetype or 'nothing'}",
+                errors=[FieldProblem("/", "content type")],
+            )
+        command = service.ReceiveCap(
+            request.get_data(cache=False), request.mimetype, current_principal().subject
+        )
+        incident, created = service.receive_cap(command, _uow())
+        return (
+            incident,
+            201 if created else 200,
+            {"Location": url_for("alerts.Alert", incident_id=incident["id"])},
+        )
+
+
+@blp.route("/<incident_id>")
+class Alert(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, IncidentSchema)
+    @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
+    def get(self, incident_id: str) -> Any:
+        """Read an alert: its current state, areas and exposure summary"""
+        return service.get_incident(incident_id, _uow())

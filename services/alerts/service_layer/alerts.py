@@ -1,0 +1,263 @@
+"""Receiving CAP messages: store them as received, follow their incident, match, publish.
+
+Everything a message changes — the message row, the incident's new version, its exposures and
+the events — commits in one transaction, or nothing does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from services.alerts.adapters.cap_xml import parse_cap_xml
+from services.alerts.adapters.repository import AlertRepository, load_locations
+from services.alerts.domain import incidents as rules
+from services.alerts.domain.cap import CapMessage
+from services.alerts.domain.geometry import message_shapes
+from services.alerts.domain.matching import LocationIndex
+from shared.contracts import alerts as contract
+from shared.errors import NotFound
+from shared.events import CloudEvent
+from shared.kafka import ALERTS, EXPOSURES
+from shared.uow import UnitOfWork
+
+GROUPS = ("children_under_5", "elderly_65_plus", "persons_with_disabilities", "female_headed")
+
+
+class AlertsUnitOfWork(UnitOfWork):
+    alerts: AlertRepository
+
+    def __enter__(self) -> AlertsUnitOfWork:
+        super().__enter__()
+        self.alerts = AlertRepository(self.session)
+        return self
+
+
+class IncidentNotFound(NotFound):
+    pass
+
+
+@dataclass(frozen=True)
+class ReceiveCap:
+    raw: bytes
+    content_type: str
+    received_by: str
+
+
+def receive_cap(
+    command: ReceiveCap, uow: AlertsUnitOfWork, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> tuple[dict[str, Any], bool]:
+    """Store a CAP message and bring its incident up to date.
+
+    :return: the incident view and whether the message was new (a message sent again is
+        recognised by its sender and identifier and changes nothing).
+    :raise CapError: the message is refused, naming why.
+    """
+    message = parse_cap_xml(command.raw)
+    warnings = list(message.warnings)
+    shapes = message_shapes(message, warnings)
+    for info in message.infos:
+        for area in info.areas:
+            if area.geocodes and not area.polygons and not area.circles:
+                warnings.append(
+                    f"area {area.description!r} is given by geocodes only; geocodes are not resolved "
+                    "to places yet, so it matches no household"
+                )
+    moment = now()
+    with uow:
+        existing = uow.alerts.message_by_key(message.key)
+        if existing is not None:
+            return incident_view(existing["incident_id"], uow), False
+        incident = uow.alerts.incident_by_root(rules.root_key(message))
+        message_id = str(uuid.uuid4())
+        if incident is None:
+            incident = {
+                "id": str(uuid.uuid4()),
+                "root_key": rules.root_key(message),
+                "current_message_id": message_id,
+                "state": rules.state_of(message, moment),
+                "version": 0,
+                "expires": _utc(message.expires()),
+                "exposure_summary": None,
+                "updated_at": moment,
+            }
+            uow.alerts.add_incident(incident)
+            current_sent = None
+        else:
+            current = uow.alerts.message(incident["current_message_id"])
+            current_sent = _aware(current["sent"]) if current else None
+        summary = rules.summary(message, shapes)
+        if not rules.supersedes(message, current_sent):
+            warnings.append("this message is older than the incident's current one; kept for the record only")
+        uow.alerts.add_message(
+            {
+                "id": message_id,
+                "incident_id": incident["id"],
+                "message_key": message.key,
+                "sent": _utc(message.sent),
+                "status": message.status,
+                "msg_type": message.msg_type.value,
+                "summary": summary,
+                "warnings": warnings,
+                "original": command.raw,
+                "content_type": command.content_type,
+                "received_at": moment,
+                "received_by": command.received_by,
+            }
+        )
+        if rules.supersedes(message, current_sent):
+            _advance(uow, incident, message, message_id, shapes, summary, moment)
+    with uow:
+        return incident_view(incident["id"], uow), True
+
+
+def _aware(moment: datetime) -> datetime:
+    """Stored times are UTC; SQLite hands them back without their zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Times are stored in UTC (SQLite would otherwise drop the offset and keep local time)."""
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+def _advance(
+    uow: AlertsUnitOfWork,
+    incident: dict[str, Any],
+    message: CapMessage,
+    message_id: str,
+    shapes: list,
+    summary: dict[str, Any],
+    moment: datetime,
+) -> None:
+    """Make ``message`` the incident's current version: exposure, summary, events."""
+    version = incident["version"] + 1
+    state = rules.state_of(message, moment)
+    exposure = None
+    if state == rules.ACTIVE and shapes:
+        exposure = _expose(uow, incident["id"], version, shapes)
+    uow.alerts.update_incident(
+        incident["id"],
+        current_message_id=message_id,
+        state=state,
+        version=version,
+        expires=_utc(message.expires()),
+        exposure_summary=exposure["summary"] if exposure else None,
+        updated_at=moment,
+    )
+    kind = {rules.CANCELLED: contract.ALERT_CANCELLED}.get(
+        state, contract.ALERT_UPDATED if version > 1 else contract.ALERT_ISSUED
+    )
+    data = {"incident_id": incident["id"], "version": version, "state": state, **summary}
+    uow.publish(ALERTS.name, CloudEvent(type=kind, source=contract.SOURCE, subject=incident["id"], data=data))
+    if exposure is not None:
+        for event in _exposure_events(incident["id"], version, message, exposure):
+            uow.publish(EXPOSURES.name, event)
+
+
+def _expose(uow: AlertsUnitOfWork, incident_id: str, version: int, shapes: list) -> dict[str, Any]:
+    columns = load_locations(uow.session)
+    index = LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
+    matched: dict[int, tuple[str, bool]] = {}
+    for shape in shapes:
+        result = index.match(shape.geometry)
+        for position, near in zip(result.positions.tolist(), result.near_edge.tolist(), strict=True):
+            matched.setdefault(position, (shape.label[:255], near))
+    positions = np.array(sorted(matched), dtype=np.int64)
+    rows = [
+        {
+            "incident_id": incident_id,
+            "version": version,
+            "household_id": columns["household_id"][p],
+            "area": matched[p][0],
+            "near_edge": matched[p][1],
+        }
+        for p in positions.tolist()
+    ]
+    uow.alerts.add_exposures(rows)
+    near = np.array([matched[p][1] for p in positions.tolist()], dtype=bool)
+    summary = rules.exposure_summary(
+        columns["admin_code"][positions],
+        columns["size"][positions],
+        {g: columns[g][positions] for g in GROUPS},
+        near,
+    )
+    return {"summary": summary, "rows": rows}
+
+
+def _exposure_events(
+    incident_id: str, version: int, message: CapMessage, exposure: dict[str, Any]
+) -> list[CloudEvent]:
+    rows = exposure["rows"]
+    band = message.infos[0].severity if message.infos else "Unknown"
+    chunks = [rows[i : i + contract.CHUNK_SIZE] for i in range(0, len(rows), contract.CHUNK_SIZE)] or [[]]
+    events = [
+        CloudEvent(
+            type=contract.EXPOSURE_CHUNK,
+            source=contract.SOURCE,
+            subject=incident_id,
+            data={
+                "incident_id": incident_id,
+                "version": version,
+                "chunk": n,
+                "chunks": len(chunks),
+                "households": [
+                    {
+                        "household_id": r["household_id"],
+                        "area": r["area"],
+                        "band": band,
+                        "near_edge": r["near_edge"],
+                    }
+                    for r in chunk
+                ],
+            },
+        )
+        for n, chunk in enumerate(chunks)
+    ]
+    summary = exposure["summary"]
+    events.append(
+        CloudEvent(
+            type=contract.EXPOSURE_COMPLETED,
+            source=contract.SOURCE,
+            subject=incident_id,
+            data={
+                "incident_id": incident_id,
+                "version": version,
+                "chunks": len(chunks),
+                "households": summary["households"],
+                "people": summary["people"],
+                "may_trigger_transfers": message.may_trigger_transfers,
+            },
+        )
+    )
+    return events
+
+
+def incident_view(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
+    """The incident: state, version, current message summary, exposure summary, message history."""
+    incident = uow.alerts.incident(incident_id)
+    if incident is None:
+        raise IncidentNotFound(f"no alert {incident_id}")
+    current = uow.alerts.message(incident["current_message_id"])
+    assert current is not None
+    return {
+        "id": incident["id"],
+        "state": incident["state"],
+        "version": incident["version"],
+        "current": current["summary"],
+        "warnings": current["warnings"],
+        "exposure": incident["exposure_summary"],
+        "messages": [
+            {**m, "sent": _aware(m["sent"]).isoformat()} for m in uow.alerts.messages_of(incident_id)
+        ],
+    }
+
+
+def get_incident(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
+    with uow:
+        return incident_view(incident_id, uow)

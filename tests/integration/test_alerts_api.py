@@ -1,0 +1,195 @@
+"""CAP alerts over HTTP: exposure of real households, lifecycle in any order, events, roles."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from services.alerts.adapters.orm import outbox
+from services.alerts.entrypoints import app as alerts_app
+from services.alerts.service_layer.handlers import apply_household_event
+from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, DevIssuer
+from shared.contracts.households import HOUSEHOLD_REGISTERED
+from shared.events import CloudEvent
+from tests.integration.test_api import make_client
+
+pytestmark = pytest.mark.integration
+DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
+
+CAP = """<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>{identifier}</identifier><sender>copeco.gob.hn</sender><sent>{sent}</sent>
+  <status>Actual</status><msgType>{msg_type}</msgType><scope>Public</scope>{references}
+  <info><language>es-HN</language><category>Met</category><event>Tormenta tropical</event>
+    <urgency>Expected</urgency><severity>Severe</severity><certainty>Likely</certainty>
+    <expires>2099-01-01T00:00:00-06:00</expires><headline>Alerta roja en Choluteca</headline>
+    <area><areaDesc>Costa de Choluteca</areaDesc><polygon>{polygon}</polygon></area>
+  </info>
+</alert>"""
+SMALL = "13.20,-87.30 13.20,-87.10 13.40,-87.10 13.40,-87.30 13.20,-87.30"
+LARGE = "13.00,-87.50 13.00,-86.90 13.60,-86.90 13.60,-87.50 13.00,-87.50"
+
+
+def cap(identifier, sent, msg_type="Alert", polygon=SMALL, references=()):
+    refs = f"<references>{' '.join(references)}</references>" if references else ""
+    return CAP.format(
+        identifier=identifier, sent=sent, msg_type=msg_type, polygon=polygon, references=refs
+    ).encode()
+
+
+@pytest.fixture
+def issuer(tmp_path):
+    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
+
+
+@pytest.fixture
+def alerts(tmp_path, broker, issuer, database_url):
+    client, runtime = make_client(alerts_app, "alerts", tmp_path, broker.bootstrap_server, database_url)
+    rng = np.random.default_rng(3)
+    with runtime.session_factory.begin() as session:
+        for lat, lon in zip(rng.uniform(12.9, 13.7, 400), rng.uniform(-87.6, -86.8, 400), strict=True):
+            household_id = str(uuid.uuid4())
+            apply_household_event(
+                session,
+                CloudEvent(
+                    type=HOUSEHOLD_REGISTERED,
+                    source="/t",
+                    subject=household_id,
+                    data={
+                        "household_id": household_id,
+                        "version": 1,
+                        "status": "active",
+                        "admin_code": "HN-CH",
+                        "size": 4,
+                        "location": {
+                            "lat": float(lat),
+                            "lon": float(lon),
+                            "accuracy_m": 10.0,
+                            "source": "gps",
+                        },
+                        "members_by_age_band": {"0_4": 1, "5_17": 1, "18_64": 2, "65_plus": 0},
+                        "persons_with_disabilities": 0,
+                        "female_headed": True,
+                    },
+                ),
+            )
+    client.runtime = runtime
+    client.points = None
+    return client
+
+
+def post(alerts, issuer, body, roles=(CIVIL_PROTECTION,)):
+    return alerts.post(
+        "/v1/alerts",
+        data=body,
+        content_type="application/cap+xml",
+        headers={"Authorization": f"Bearer {issuer.mint('cp', list(roles), ['HN'])}"},
+    )
+
+
+def events(alerts, incident_id):
+    with alerts.runtime.session_factory() as session:
+        rows = session.execute(
+            select(outbox.c.event_type, outbox.c.payload)
+            .where(outbox.c.key == incident_id)
+            .order_by(outbox.c.position)
+        ).all()
+    return [(t, CloudEvent.from_json(p).data) for t, p in rows]
+
+
+def test_an_alert_exposes_the_households_inside_and_says_so_in_aggregates(alerts, issuer):
+    response = post(alerts, issuer, cap("a-1", "2026-11-20T10:00:00-06:00"))
+    assert response.status_code == 201, response.get_json()
+    incident = response.get_json()
+    exposure = incident["exposure"]
+    assert incident["state"] == "active" and incident["version"] == 1
+    assert 0 < exposure["households"] < 400 and exposure["people"] == 4 * exposure["households"]
+    assert exposure["children_under_5"] == exposure["households"] == exposure["female_headed"]
+    assert exposure["by_area"][0]["admin_code"] == "HN-CH"
+    assert "household_id" not in str(exposure)
+    assert incident["current"]["areas"]["features"][0]["geometry"]["type"] == "Polygon"
+    published = events(alerts, incident["id"])
+    assert published[0][0] == "amparo.alerts.alert.issued.v1" and published[0][1]["may_trigger_transfers"]
+    chunks = [d for t, d in published if t == "amparo.alerts.exposure.chunk.v1"]
+    completed = [d for t, d in published if t == "amparo.alerts.exposure.completed.v1"]
+    assert sum(len(c["households"]) for c in chunks) == exposure["households"] == completed[0]["households"]
+    read = alerts.get(
+        f"/v1/alerts/{incident['id']}", headers={"Authorization": f"Bearer {issuer.mint('a', [AUDITOR])}"}
+    )
+    assert read.get_json()["exposure"] == exposure
+
+
+def test_updates_and_cancels_follow_references_in_any_order(alerts, issuer):
+    first = post(alerts, issuer, cap("b-1", "2026-11-20T10:00:00-06:00")).get_json()
+    ref = "copeco.gob.hn,b-1,2026-11-20T10:00:00-06:00"
+    wider = post(alerts, issuer, cap("b-2", "2026-11-20T16:00:00-06:00", "Update", LARGE, [ref])).get_json()
+    assert wider["id"] == first["id"] and wider["version"] == 2
+    assert wider["exposure"]["households"] > first["exposure"]["households"]
+    again = post(alerts, issuer, cap("b-2", "2026-11-20T16:00:00-06:00", "Update", LARGE, [ref]))
+    assert again.status_code == 200 and again.get_json()["version"] == 2  # sent twice, changed nothing
+    late = post(
+        alerts, issuer, cap("b-older", "2026-11-20T12:00:00-06:00", "Update", SMALL, [ref])
+    ).get_json()
+    assert late["version"] == 2 and late["exposure"] == wider["exposure"]
+    assert any(
+        "older than the incident's current" in m["warnings"][-1] for m in late["messages"] if m["warnings"]
+    )
+    cancelled = post(
+        alerts, issuer, cap("b-3", "2026-11-20T20:00:00-06:00", "Cancel", SMALL, [ref])
+    ).get_json()
+    assert cancelled["state"] == "cancelled" and cancelled["version"] == 3
+    assert [t for t, _ in events(alerts, first["id"]) if "alert." in t] == [
+        "amparo.alerts.alert.issued.v1",
+        "amparo.alerts.alert.updated.v1",
+        "amparo.alerts.alert.cancelled.v1",
+    ]
+
+    # An update that arrives before the alert it updates: the same incident, the update stays current.
+    update = post(
+        alerts,
+        issuer,
+        cap(
+            "c-2",
+            "2026-11-21T16:00:00-06:00",
+            "Update",
+            LARGE,
+            ["copeco.gob.hn,c-1,2026-11-21T10:00:00-06:00"],
+        ),
+    ).get_json()
+    original = post(alerts, issuer, cap("c-1", "2026-11-21T10:00:00-06:00")).get_json()
+    assert original["id"] == update["id"] and original["version"] == 1
+    assert original["current"]["msg_type"] == "Update" and len(original["messages"]) == 2
+
+
+def test_real_messages_bad_input_and_roles(alerts, issuer):
+    mexico = post(alerts, issuer, (DATA / "mexico.xml").read_bytes())
+    # A real update from 2018: accepted, followed to its incident, and already expired.
+    assert mexico.status_code == 201 and mexico.get_json()["state"] == "expired"
+    assert mexico.get_json()["exposure"] is None
+    hostile = post(alerts, issuer, (DATA / "nws_xee.cap").read_bytes())
+    assert hostile.status_code == 422 and hostile.mimetype == "application/problem+json"
+    assert "DTD" in hostile.get_json()["detail"]
+    invalid = post(alerts, issuer, (DATA / "invalid.cap").read_bytes())
+    assert invalid.status_code == 422 and invalid.get_json()["errors"][0]["pointer"].startswith("/alert")
+    swapped = cap(
+        "d-1", "2026-11-20T10:00:00-06:00", polygon="-117.3,32.2 -117.1,32.2 -117.1,32.4 -117.3,32.2"
+    )
+    assert "lon,lat" in post(alerts, issuer, swapped).get_json()["detail"]
+    wrong_type = alerts.post(
+        "/v1/alerts",
+        data=b"{}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"},
+    )
+    assert wrong_type.status_code == 422
+    assert (
+        post(alerts, issuer, cap("e-1", "2026-11-20T10:00:00-06:00"), roles=(FIELD_STAFF,)).status_code == 403
+    )
+    missing = alerts.get(
+        f"/v1/alerts/{uuid.uuid4()}", headers={"Authorization": f"Bearer {issuer.mint('a', [AUDITOR])}"}
+    )
+    assert missing.status_code == 404
