@@ -193,3 +193,48 @@ def test_real_messages_bad_input_and_roles(alerts, issuer):
         f"/v1/alerts/{uuid.uuid4()}", headers={"Authorization": f"Bearer {issuer.mint('a', [AUDITOR])}"}
     )
     assert missing.status_code == 404
+
+
+def test_what_if_areas_and_grid_for_maps(alerts, issuer):
+    planner = {"Authorization": f"Bearer {issuer.mint('po', ['programme_officer'], ['HN'])}"}
+    drawn = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "Marcovia"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[-87.3, 13.2], [-87.1, 13.2], [-87.1, 13.4], [-87.3, 13.4], [-87.3, 13.2]]
+                    ],
+                },
+            }
+        ],
+    }
+    import json as _json
+
+    what_if = alerts.post(
+        "/v1/alerts/what-if", data=_json.dumps(drawn), content_type="application/geo+json", headers=planner
+    )
+    assert what_if.status_code == 200, what_if.get_json()
+    draft = what_if.get_json()["exposure"]
+    issued = post(alerts, issuer, cap("w-1", "2026-11-20T10:00:00-06:00")).get_json()
+    assert draft == issued["exposure"]  # the same area, the same households: nothing was stored by the draft
+    line = {"type": "LineString", "coordinates": [[-87.3, 13.2], [-87.1, 13.2]]}
+    refused = alerts.post(
+        "/v1/alerts/what-if", data=_json.dumps(line), content_type="application/geo+json", headers=planner
+    )
+    assert refused.status_code == 422 and "encloses no area" in refused.get_json()["detail"]
+
+    areas = alerts.get(f"/v1/alerts/{issued['id']}/areas", headers=planner)
+    assert (
+        areas.mimetype == "application/geo+json"
+        and areas.get_json()["features"][0]["geometry"]["type"] == "Polygon"
+    )
+    grid = alerts.get(f"/v1/alerts/{issued['id']}/exposure-grid?cell_deg=0.1", headers=planner).get_json()
+    shown = [f["properties"]["households"] for f in grid["features"] if f["properties"]["households"]]
+    hidden = [f for f in grid["features"] if f["properties"]["households"] is None]
+    assert sum(shown) + 0 <= issued["exposure"]["households"] and all(n >= 3 for n in shown)
+    assert all(f["properties"]["fewer_than"] == 3 for f in hidden)
+    assert "household_id" not in str(grid)

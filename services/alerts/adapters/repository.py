@@ -109,6 +109,22 @@ class AlertRepository:
         if rows:
             self.session.execute(insert(exposures), rows)
 
+    def exposed_points(self, incident_id: str, version: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lon, lat, people) of the households an incident version exposed."""
+        rows = self.session.execute(
+            select(household_locations.c.lon, household_locations.c.lat, household_locations.c.size)
+            .join(exposures, exposures.c.household_id == household_locations.c.household_id)
+            .where(
+                exposures.c.incident_id == incident_id,
+                exposures.c.version == version,
+                household_locations.c.lon.is_not(None),
+            )
+        ).all()
+        if not rows:
+            return np.empty(0), np.empty(0), np.empty(0)
+        lon, lat, size = (np.array(v, dtype=np.float64) for v in zip(*rows, strict=True))
+        return lon, lat, size
+
     def active_incidents(self, limit: int = 200) -> list[dict[str, Any]]:
         rows = self.session.execute(
             select(incidents)

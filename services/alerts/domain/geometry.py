@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 import shapely.affinity
+import shapely.errors
+import shapely.geometry
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
@@ -144,4 +146,47 @@ def message_shapes(message: CapMessage, warnings: list[str]) -> list[AreaShape]:
             shape = area_shape(area, i, k, warnings)
             if shape is not None:
                 shapes.append(shape)
+    return shapes
+
+
+def geojson_shapes(raw: bytes, warnings: list[str]) -> list[AreaShape]:
+    """Areas drawn on a map: a GeoJSON geometry, Feature or FeatureCollection of polygons (lon, lat).
+
+    :raise CapError: not GeoJSON, or a feature without a polygon, naming the feature.
+    """
+    import json
+
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise _refuse("/", f"not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise _refuse("/", "expected a GeoJSON object")
+    features = document.get("features") if document.get("type") == "FeatureCollection" else [document]
+    shapes = []
+    for n, feature in enumerate(features or []):
+        geometry = (
+            feature.get("geometry")
+            if isinstance(feature, dict) and feature.get("type") == "Feature"
+            else feature
+        )
+        where = f"/features/{n}" if document.get("type") == "FeatureCollection" else "/"
+        try:
+            shape = shapely.geometry.shape(geometry)
+        except (AttributeError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
+            raise _refuse(where, f"not a GeoJSON geometry: {exc}") from exc
+        if shape.geom_type not in ("Polygon", "MultiPolygon"):
+            raise _refuse(where, f"a {shape.geom_type} encloses no area; draw a polygon")
+        minx, miny, maxx, maxy = shape.bounds
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            raise _refuse(where, "coordinates out of range (GeoJSON writes lon,lat)")
+        if not shape.is_valid:
+            warnings.append(
+                f"{where}: the polygon was invalid ({shapely.is_valid_reason(shape)}); it was repaired"
+            )
+            shape = _polygonal(shapely.make_valid(shape))
+        properties = feature.get("properties") or {} if isinstance(feature, dict) else {}
+        shapes.append(AreaShape(0, n, str(properties.get("name") or f"drawn area {n}"), shape))
+    if not shapes:
+        raise _refuse("/", "no area given")
     return shapes

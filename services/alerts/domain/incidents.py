@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+import shapely.geometry
 
 from services.alerts.domain.cap import CapMessage, MsgType
 from services.alerts.domain.geometry import AreaShape
@@ -113,3 +114,38 @@ def exposure_summary(
             for i, code in enumerate(areas)
         ],
     }
+
+
+#: Grid cells with fewer households than this are shown without their counts, so a map never
+#: points at one family's home.
+SMALLEST_SHOWN = 3
+
+
+def exposure_grid(lon: np.ndarray, lat: np.ndarray, people: np.ndarray, cell_deg: float) -> dict[str, Any]:
+    """Exposed households and people aggregated to square cells, as a GeoJSON FeatureCollection."""
+    if len(lon) == 0:
+        return {"type": "FeatureCollection", "features": []}
+    col = np.floor((lon + 180.0) / cell_deg).astype(np.int64)
+    row = np.floor((lat + 90.0) / cell_deg).astype(np.int64)
+    cells, inverse = np.unique(row * 100_000 + col, return_inverse=True)
+    households = np.bincount(inverse)
+    persons = np.bincount(inverse, weights=people).astype(int)
+    features = []
+    for cell, count, total in zip(cells.tolist(), households.tolist(), persons.tolist(), strict=True):
+        r, c = divmod(cell, 100_000)
+        west, south = c * cell_deg - 180.0, r * cell_deg - 90.0
+        shown = count >= SMALLEST_SHOWN
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(
+                    shapely.box(west, south, west + cell_deg, south + cell_deg)
+                ),
+                "properties": {
+                    "households": count if shown else None,
+                    "people": total if shown else None,
+                    "fewer_than": None if shown else SMALLEST_SHOWN,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

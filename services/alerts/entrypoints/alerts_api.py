@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from services.alerts.service_layer import alerts as service
 from shared.auth import AUDITOR, CIVIL_PROTECTION, PROGRAMME_OFFICER
@@ -63,6 +64,63 @@ class Alerts(MethodView):
             201 if created else 200,
             {"Location": url_for("alerts.Alert", incident_id=incident["id"])},
         )
+
+
+class WhatIfSchema(Schema):
+    exposure = fields.Dict()
+    warnings = fields.List(fields.String())
+
+
+class GridQuerySchema(Schema):
+    cell_deg = fields.Float(
+        load_default=0.05,
+        validate=validate.Range(0.005, 1.0),
+        metadata={"description": "Cell size in degrees"},
+    )
+
+
+@blp.route("/what-if")
+class WhatIf(MethodView):
+    @blp.doc(
+        security=BEARER,
+        requestBody={
+            "content": {t: {"schema": {"type": "string"}} for t in (*CAP_TYPES, "application/geo+json")}
+        },
+    )
+    @blp.response(200, WhatIfSchema)
+    @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER])
+    def post(self) -> Any:
+        """Who a draft CAP message or a drawn GeoJSON area would expose; nothing is stored or sent"""
+        if request.mimetype not in (*CAP_TYPES, "application/geo+json", "application/json"):
+            raise InvalidInput("send CAP XML or GeoJSON", errors=[FieldProblem("/", "content type")])
+        return service.what_if(request.get_data(cache=False), request.mimetype, _uow())
+
+
+@blp.route("/<incident_id>/areas")
+class AlertAreas(MethodView):
+    @blp.doc(
+        security=BEARER,
+        responses={"200": {"description": "GeoJSON", "content": {"application/geo+json": {}}}},
+    )
+    @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
+    def get(self, incident_id: str) -> Response:
+        """The alert's current areas as GeoJSON, for maps"""
+        areas = service.get_incident(incident_id, _uow())["current"]["areas"]
+        return Response(json.dumps(areas), mimetype="application/geo+json")
+
+
+@blp.route("/<incident_id>/exposure-grid")
+class ExposureGrid(MethodView):
+    @blp.doc(
+        security=BEARER,
+        responses={"200": {"description": "GeoJSON", "content": {"application/geo+json": {}}}},
+    )
+    @blp.arguments(GridQuerySchema, location="query")
+    @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
+    def get(self, params: dict[str, Any], incident_id: str) -> Response:
+        """Exposed households and people on a grid, for maps (cells of very few households without counts)"""
+        grid = service.exposure_grid(incident_id, params["cell_deg"], _uow())
+        return Response(json.dumps(grid), mimetype="application/geo+json")
 
 
 @blp.route("/<incident_id>")

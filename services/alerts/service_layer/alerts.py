@@ -18,7 +18,7 @@ from services.alerts.adapters.cap_xml import parse_cap_xml
 from services.alerts.adapters.repository import AlertRepository, load_locations
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.cap import CapMessage
-from services.alerts.domain.geometry import message_shapes
+from services.alerts.domain.geometry import AreaShape, geojson_shapes, message_shapes
 from services.alerts.domain.matching import LocationIndex
 from shared.contracts import alerts as contract
 from shared.errors import NotFound
@@ -160,34 +160,55 @@ def _advance(
             uow.publish(EXPOSURES.name, event)
 
 
-def _expose(uow: AlertsUnitOfWork, incident_id: str, version: int, shapes: list) -> dict[str, Any]:
-    columns = load_locations(uow.session)
+def compute_exposure(columns: dict[str, np.ndarray], shapes: list[AreaShape]) -> dict[str, Any]:
+    """Match every shape against the households; a household inside several areas counts once,
+    under the first area that covers it."""
     index = LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
-    matched: dict[int, tuple[str, bool]] = {}
-    for shape in shapes:
-        result = index.match(shape.geometry)
-        for position, near in zip(result.positions.tolist(), result.near_edge.tolist(), strict=True):
-            matched.setdefault(position, (shape.label[:255], near))
-    positions = np.array(sorted(matched), dtype=np.int64)
-    rows = [
-        {
-            "incident_id": incident_id,
-            "version": version,
-            "household_id": columns["household_id"][p],
-            "area": matched[p][0],
-            "near_edge": matched[p][1],
-        }
-        for p in positions.tolist()
-    ]
-    uow.alerts.add_exposures(rows)
-    near = np.array([matched[p][1] for p in positions.tolist()], dtype=bool)
+    results = [index.match(shape.geometry) for shape in shapes]
+    if results:
+        all_positions = np.concatenate([r.positions for r in results])
+        all_near = np.concatenate([r.near_edge for r in results])
+        all_areas = np.concatenate(
+            [
+                np.full(len(r.positions), s.label[:255], dtype=object)
+                for r, s in zip(results, shapes, strict=True)
+            ]
+        )
+    else:
+        all_positions, all_near, all_areas = np.empty(0, np.int64), np.empty(0, bool), np.empty(0, object)
+    positions, first = np.unique(all_positions, return_index=True)
+    near, areas = all_near[first], all_areas[first]
     summary = rules.exposure_summary(
         columns["admin_code"][positions],
         columns["size"][positions],
         {g: columns[g][positions] for g in GROUPS},
         near,
     )
-    return {"summary": summary, "rows": rows}
+    return {"positions": positions, "near": near, "areas": areas, "summary": summary}
+
+
+def _expose(uow: AlertsUnitOfWork, incident_id: str, version: int, shapes: list[AreaShape]) -> dict[str, Any]:
+    columns = load_locations(uow.session)
+    exposure = compute_exposure(columns, shapes)
+    ids = columns["household_id"][exposure["positions"]]
+    rows = [
+        {"incident_id": incident_id, "version": version, "household_id": h, "area": a, "near_edge": bool(n)}
+        for h, a, n in zip(ids.tolist(), exposure["areas"].tolist(), exposure["near"].tolist(), strict=True)
+    ]
+    uow.alerts.add_exposures(rows)
+    return {"summary": exposure["summary"], "rows": rows}
+
+
+def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
+    """The exposure a draft CAP message or GeoJSON area would have; nothing is stored or sent."""
+    warnings: list[str] = []
+    if content_type in ("application/geo+json", "application/json"):
+        shapes = geojson_shapes(raw, warnings)
+    else:
+        shapes = message_shapes(parse_cap_xml(raw), warnings)
+    with uow:
+        columns = load_locations(uow.session)
+    return {"exposure": compute_exposure(columns, shapes)["summary"], "warnings": warnings}
 
 
 def _exposure_events(
@@ -261,3 +282,13 @@ def incident_view(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
 def get_incident(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
     with uow:
         return incident_view(incident_id, uow)
+
+
+def exposure_grid(incident_id: str, cell_deg: float, uow: AlertsUnitOfWork) -> dict[str, Any]:
+    """The current exposure of an incident on a grid (GeoJSON), small cells without counts."""
+    with uow:
+        incident = uow.alerts.incident(incident_id)
+        if incident is None:
+            raise IncidentNotFound(f"no alert {incident_id}")
+        lon, lat, people = uow.alerts.exposed_points(incident_id, incident["version"])
+    return rules.exposure_grid(lon, lat, people, cell_deg)
