@@ -238,3 +238,115 @@ def test_what_if_areas_and_grid_for_maps(alerts, issuer):
     assert sum(shown) + 0 <= issued["exposure"]["households"] and all(n >= 3 for n in shown)
     assert all(f["properties"]["fewer_than"] == 3 for f in hidden)
     assert "household_id" not in str(grid)
+
+
+GEOCODED = """<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>g-1</identifier><sender>copeco.gob.hn</sender><sent>2026-11-20T10:00:00-06:00</sent>
+  <status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
+  <info><category>Met</category><event>Lluvias intensas</event><urgency>Expected</urgency>
+    <severity>Severe</severity><certainty>Likely</certainty><expires>2099-01-01T00:00:00-06:00</expires>
+    <area><areaDesc>Departamento de Choluteca</areaDesc>
+      <geocode><valueName>ISO3166-2</valueName><value>HN-CH</value></geocode>
+      <geocode><valueName>ISO3166-2</valueName><value>HN-ZZ</value></geocode>
+      <geocode><valueName>FIPS6</valueName><value>HO06</value></geocode></area>
+  </info>
+</alert>"""
+
+
+def test_geocodes_resolve_through_the_reference_layer_and_unlocated_homes_match_by_code(alerts, issuer):
+    with alerts.runtime.session_factory.begin() as session:
+        for code in ("HN-CH", "HN-CH-0601", "HN-VA"):
+            household_id = str(uuid.uuid4())
+            apply_household_event(
+                session,
+                CloudEvent(
+                    type=HOUSEHOLD_REGISTERED,
+                    source="/t",
+                    subject=household_id,
+                    data={
+                        "household_id": household_id,
+                        "version": 1,
+                        "status": "active",
+                        "admin_code": code,
+                        "size": 2,
+                        "location": None,
+                    },
+                ),
+            )
+    incident = post(alerts, issuer, GEOCODED.encode()).get_json()
+    exposure = incident["exposure"]
+    # The oracle: the department's shape in the bundled layer, covers() on every located home.
+    import json as _json
+
+    import shapely
+
+    from services.alerts.adapters.orm import household_locations
+    from services.alerts.entrypoints.app import BUNDLED_LAYER
+
+    layer = _json.loads(BUNDLED_LAYER.read_text())
+    choluteca = shapely.geometry.shape(
+        next(f for f in layer["features"] if f["properties"]["ISO3166-2"] == "HN-CH")["geometry"]
+    )
+    with alerts.runtime.session_factory() as session:
+        points = session.execute(
+            select(household_locations.c.lon, household_locations.c.lat).where(
+                household_locations.c.lon.is_not(None)
+            )
+        ).all()
+    inside = sum(bool(choluteca.covers(shapely.Point(lon, lat))) for lon, lat in points)
+    assert exposure["households"] == inside + 2
+    assert exposure["matched_by_admin_code"] == 2  # HN-CH and HN-CH-0601 without coordinates, not HN-VA
+    warnings = " ".join(incident["warnings"])
+    assert (
+        "'HN-ZZ' matches nothing" in warnings and "no reference layer for geocode scheme 'FIPS6'" in warnings
+    )
+
+
+def test_a_polygon_written_lon_lat_is_refused_when_its_mirror_lies_in_a_served_area(alerts, issuer):
+    swapped = cap(
+        "s-1", "2026-11-20T10:00:00-06:00", polygon="-87.30,13.20 -87.10,13.20 -87.10,13.40 -87.30,13.20"
+    )
+    response = post(alerts, issuer, swapped)
+    assert response.status_code == 422 and "swapped" in response.get_json()["detail"]
+    assert response.get_json()["errors"][0]["pointer"] == "/info/0/area/0"
+
+
+def test_operators_load_reference_layers_and_bad_layers_are_refused(alerts, issuer):
+    import json as _json
+
+    operator = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"}
+    layers = alerts.get("/v1/admin-areas", headers=operator).get_json()
+    assert layers == [{"scheme": "ISO3166-2", "areas": 88, "problems": []}]
+    municipality = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"COD_MUNI": "0601"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[-87.25, 13.25], [-87.1, 13.25], [-87.1, 13.35], [-87.25, 13.35], [-87.25, 13.25]]
+                    ],
+                },
+            },
+            {"type": "Feature", "properties": {}, "geometry": None},
+        ],
+    }
+    loaded = alerts.post(
+        "/v1/admin-areas?scheme=INE-HN&code_property=COD_MUNI",
+        data=_json.dumps(municipality),
+        content_type="application/geo+json",
+        headers=operator,
+    ).get_json()
+    assert loaded["areas"] == 1 and "no 'COD_MUNI' property" in loaded["problems"][0]
+    refused = alerts.post(
+        "/v1/admin-areas?scheme=XY&code_property=code",
+        data=_json.dumps({"type": "Point"}),
+        content_type="application/geo+json",
+        headers=operator,
+    )
+    assert refused.status_code == 422 and "FeatureCollection" in refused.get_json()["detail"]
+    missing = alerts.post("/v1/admin-areas", data="{}", content_type="application/geo+json", headers=operator)
+    assert {"/query/scheme", "/query/code_property"} <= {e["pointer"] for e in missing.get_json()["errors"]}

@@ -82,4 +82,14 @@ exposures = Table(
 )
 Index("ix_exposures_incident", exposures.c.incident_id, exposures.c.version)
 
+#: The admin-boundary reference layers operators load, one row per area.
+admin_areas = Table(
+    "admin_areas",
+    metadata,
+    Column("scheme", String(64), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("geometry", JSON, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
 outbox, inbox = messaging_tables(metadata)

@@ -7,10 +7,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+import shapely.geometry
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.alerts.adapters.orm import alert_messages, exposures, household_locations, incidents
+from services.alerts.adapters.orm import (
+    admin_areas,
+    alert_messages,
+    exposures,
+    household_locations,
+    incidents,
+)
+from services.alerts.domain.admin_layer import AdminLayer
 from services.alerts.domain.locations import HouseholdLocation
 from shared.projection import apply_if_newer
 
@@ -172,3 +180,38 @@ def load_locations(session: Session) -> dict[str, np.ndarray]:
     for name in ("size", "children_under_5", "elderly_65_plus", "persons_with_disabilities", "female_headed"):
         arrays[name] = np.array(columns[names.index(name)], dtype=np.int64)
     return arrays
+
+
+class AdminAreaRepository:
+    """Reference layers, stored as GeoJSON geometries per (scheme, code)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def replace_layer(self, layer: AdminLayer) -> None:
+        self.session.execute(delete(admin_areas).where(admin_areas.c.scheme == layer.scheme))
+        now = datetime.now(UTC)
+        self.session.execute(
+            insert(admin_areas),
+            [
+                {
+                    "scheme": layer.scheme,
+                    "code": code,
+                    "geometry": shapely.geometry.mapping(shape),
+                    "loaded_at": now,
+                }
+                for code, shape in layer.areas.items()
+            ],
+        )
+
+    def layers(self) -> dict[str, AdminLayer]:
+        found: dict[str, dict[str, Any]] = {}
+        for scheme, code, geometry in self.session.execute(
+            select(admin_areas.c.scheme, admin_areas.c.code, admin_areas.c.geometry)
+        ):
+            found.setdefault(scheme, {})[code] = shapely.geometry.shape(geometry)
+        return {scheme: AdminLayer(scheme, areas) for scheme, areas in found.items()}
+
+    def schemes(self) -> dict[str, int]:
+        rows = self.session.execute(select(admin_areas.c.scheme, func.count()).group_by(admin_areas.c.scheme))
+        return {scheme: count for scheme, count in rows}

@@ -33,6 +33,8 @@ class AreaShape:
     area: int
     description: str
     geometry: BaseGeometry
+    #: Admin codes the area was given by (geocodes); households without coordinates match by them.
+    codes: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:

@@ -131,3 +131,60 @@ class Alert(MethodView):
     def get(self, incident_id: str) -> Any:
         """Read an alert: its current state, areas and exposure summary"""
         return service.get_incident(incident_id, _uow())
+
+
+layers = Blueprint(
+    "admin_areas",
+    __name__,
+    url_prefix="/v1/admin-areas",
+    description="Admin-boundary reference layers that CAP geocodes resolve against",
+)
+
+
+class LayerQuerySchema(Schema):
+    scheme = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=64),
+        metadata={"description": "The geocode valueName it serves, e.g. ISO3166-2"},
+    )
+    code_property = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "The feature property holding each area's code"},
+    )
+
+
+class LayerSchema(Schema):
+    scheme = fields.String()
+    areas = fields.Integer()
+    problems = fields.List(fields.String())
+
+
+@layers.route("")
+class AdminAreas(MethodView):
+    @layers.doc(
+        security=BEARER, requestBody={"content": {"application/geo+json": {"schema": {"type": "object"}}}}
+    )
+    @layers.arguments(LayerQuerySchema, location="query")
+    @layers.response(200, LayerSchema)
+    @authenticated([CIVIL_PROTECTION])
+    def post(self, params: dict[str, Any]) -> Any:
+        """Load (replace) a reference layer from a GeoJSON FeatureCollection"""
+        try:
+            document = json.loads(request.get_data(cache=False))
+        except (ValueError, RecursionError) as exc:
+            raise InvalidInput(f"not JSON: {exc}", errors=[FieldProblem("/", "not JSON")]) from exc
+        if not isinstance(document, dict):
+            raise InvalidInput(
+                "expected a GeoJSON FeatureCollection", errors=[FieldProblem("/", "not an object")]
+            )
+        return service.load_layer(document, params["scheme"], params["code_property"], _uow())
+
+    @layers.doc(security=BEARER)
+    @layers.response(200, LayerSchema(many=True))
+    @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
+    def get(self) -> Any:
+        """The reference layers loaded, with their number of areas"""
+        uow = _uow()
+        with uow:
+            return [{"scheme": s, "areas": n, "problems": []} for s, n in uow.admin.schemes().items()]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flask import Flask
 
 from services.alerts.adapters.orm import inbox, outbox
 from services.alerts.entrypoints.alerts_api import blp as alerts_blp
+from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
+from services.alerts.service_layer.alerts import AlertsUnitOfWork, load_layer
 from services.alerts.service_layer.handlers import apply_household_event
 from shared.config import ServiceSettings
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
@@ -23,11 +26,26 @@ CONSUMER_GROUP = "alerts.household-locations"
 def bootstrap(settings: ServiceSettings) -> Runtime:
     """Connect and migrate the database, wire the relay and the household consumer."""
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
+    seed_reference_layer(AlertsUnitOfWork(runtime.session_factory, runtime.outbox))
     runtime.add_relay()
     runtime.add_consumer(
         CONSUMER_GROUP, [HOUSEHOLDS.name], {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
     )
     return runtime
+
+
+BUNDLED_LAYER = Path(__file__).resolve().parent.parent / "data" / "iso3166-2-bz-do-gt-hn.geojson"
+
+
+def seed_reference_layer(uow: AlertsUnitOfWork) -> None:
+    """Load the bundled ISO 3166-2 layer the first time, so geocodes resolve out of the box.
+
+    An operator replaces or adds layers with ``POST /v1/admin-areas``.
+    """
+    with uow:
+        if uow.admin.schemes():
+            return
+    load_layer(json.loads(BUNDLED_LAYER.read_text()), "ISO3166-2", "ISO3166-2", uow)
 
 
 def create_app(runtime: Runtime) -> Flask:
@@ -44,4 +62,5 @@ def create_app(runtime: Runtime) -> Flask:
     app.extensions["amparo.runtime"] = runtime
     api.register_blueprint(blp)
     api.register_blueprint(alerts_blp)
+    api.register_blueprint(layers_blp)
     return app

@@ -13,15 +13,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import shapely
 
 from services.alerts.adapters.cap_xml import parse_cap_xml
-from services.alerts.adapters.repository import AlertRepository, load_locations
+from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository, load_locations
 from services.alerts.domain import incidents as rules
+from services.alerts.domain.admin_layer import AdminLayer, layer_from_geojson
 from services.alerts.domain.cap import CapMessage
 from services.alerts.domain.geometry import AreaShape, geojson_shapes, message_shapes
 from services.alerts.domain.matching import LocationIndex
 from shared.contracts import alerts as contract
-from shared.errors import NotFound
+from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.events import CloudEvent
 from shared.kafka import ALERTS, EXPOSURES
 from shared.uow import UnitOfWork
@@ -31,11 +33,60 @@ GROUPS = ("children_under_5", "elderly_65_plus", "persons_with_disabilities", "f
 
 class AlertsUnitOfWork(UnitOfWork):
     alerts: AlertRepository
+    admin: AdminAreaRepository
 
     def __enter__(self) -> AlertsUnitOfWork:
         super().__enter__()
         self.alerts = AlertRepository(self.session)
+        self.admin = AdminAreaRepository(self.session)
         return self
+
+
+def area_shapes(message: CapMessage, layers: dict[str, AdminLayer], warnings: list[str]) -> list[AreaShape]:
+    """Polygons and circles, checked against the reference layers; areas given by geocodes only
+    resolved through the layer of the same scheme (the geocode's valueName)."""
+    shapes = message_shapes(message, warnings)
+    for shape in shapes:
+        for layer in layers.values():
+            layer.check_placement(shape.geometry, f"/info/{shape.info}/area/{shape.area}", warnings)
+    by_scheme = {scheme.upper(): layer for scheme, layer in layers.items()}
+    for i, info in enumerate(message.infos):
+        for k, area in enumerate(info.areas):
+            if area.polygons or area.circles or not area.geocodes:
+                continue
+            resolved: list[tuple[str, Any]] = []
+            for name, value in area.geocodes:
+                layer = by_scheme.get(name.upper())
+                if layer is None:
+                    warnings.append(f"/info/{i}/area/{k}: no reference layer for geocode scheme {name!r}")
+                    continue
+                found, missing = layer.resolve([value])
+                resolved += found
+                warnings += [
+                    f"/info/{i}/area/{k}: geocode {name} {code!r} matches nothing" for code in missing
+                ]
+            if resolved:
+                geometry = shapely.union_all([shape for _, shape in resolved])
+                shapes.append(
+                    AreaShape(i, k, area.description, geometry, tuple(code for code, _ in resolved))
+                )
+    return shapes
+
+
+def load_layer(
+    document: dict[str, Any], scheme: str, code_property: str, uow: AlertsUnitOfWork
+) -> dict[str, Any]:
+    """Replace the reference layer of ``scheme`` with a GeoJSON FeatureCollection's areas.
+
+    :raise InvalidInput: the document is not usable, naming why.
+    """
+    try:
+        layer, problems = layer_from_geojson(document, scheme, code_property)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), errors=[FieldProblem("/", str(exc))]) from exc
+    with uow:
+        uow.admin.replace_layer(layer)
+    return {"scheme": scheme, "areas": len(layer.areas), "problems": problems}
 
 
 class IncidentNotFound(NotFound):
@@ -60,16 +111,9 @@ def receive_cap(
     """
     message = parse_cap_xml(command.raw)
     warnings = list(message.warnings)
-    shapes = message_shapes(message, warnings)
-    for info in message.infos:
-        for area in info.areas:
-            if area.geocodes and not area.polygons and not area.circles:
-                warnings.append(
-                    f"area {area.description!r} is given by geocodes only; geocodes are not resolved "
-                    "to places yet, so it matches no household"
-                )
     moment = now()
     with uow:
+        shapes = area_shapes(message, uow.admin.layers(), warnings)
         existing = uow.alerts.message_by_key(message.key)
         if existing is not None:
             return incident_view(existing["incident_id"], uow), False
@@ -176,6 +220,10 @@ def compute_exposure(columns: dict[str, np.ndarray], shapes: list[AreaShape]) ->
         )
     else:
         all_positions, all_near, all_areas = np.empty(0, np.int64), np.empty(0, bool), np.empty(0, object)
+    by_code = _by_admin_code(columns, shapes)
+    all_positions = np.concatenate([all_positions, by_code[0]])
+    all_near = np.concatenate([all_near, np.zeros(len(by_code[0]), bool)])
+    all_areas = np.concatenate([all_areas, by_code[1]])
     positions, first = np.unique(all_positions, return_index=True)
     near, areas = all_near[first], all_areas[first]
     summary = rules.exposure_summary(
@@ -184,7 +232,22 @@ def compute_exposure(columns: dict[str, np.ndarray], shapes: list[AreaShape]) ->
         {g: columns[g][positions] for g in GROUPS},
         near,
     )
+    summary["matched_by_admin_code"] = int(np.isin(positions, by_code[0]).sum())
     return {"positions": positions, "near": near, "areas": areas, "summary": summary}
+
+
+def _by_admin_code(columns: dict[str, np.ndarray], shapes: list[AreaShape]) -> tuple[np.ndarray, np.ndarray]:
+    """Households without coordinates inside an area given by admin codes (flagged as such)."""
+    unlocated = np.flatnonzero(~np.isfinite(columns["lon"]) | ~np.isfinite(columns["lat"]))
+    positions, labels = [np.empty(0, np.int64)], [np.empty(0, object)]
+    if len(unlocated):
+        codes = columns["admin_code"][unlocated].astype(str)
+        for shape in shapes:
+            for code in shape.codes:
+                hit = unlocated[(codes == code) | np.char.startswith(codes, code + "-")]
+                positions.append(hit)
+                labels.append(np.full(len(hit), f"{shape.label[:230]} by admin code", dtype=object))
+    return np.concatenate(positions), np.concatenate(labels)
 
 
 def _expose(uow: AlertsUnitOfWork, incident_id: str, version: int, shapes: list[AreaShape]) -> dict[str, Any]:
@@ -204,10 +267,13 @@ def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, A
     warnings: list[str] = []
     if content_type in ("application/geo+json", "application/json"):
         shapes = geojson_shapes(raw, warnings)
+        with uow:
+            columns = load_locations(uow.session)
     else:
-        shapes = message_shapes(parse_cap_xml(raw), warnings)
-    with uow:
-        columns = load_locations(uow.session)
+        message = parse_cap_xml(raw)
+        with uow:
+            shapes = area_shapes(message, uow.admin.layers(), warnings)
+            columns = load_locations(uow.session)
     return {"exposure": compute_exposure(columns, shapes)["summary"], "warnings": warnings}
 
 

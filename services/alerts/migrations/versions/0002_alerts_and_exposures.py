@@ -55,6 +55,13 @@ def upgrade() -> None:
         sa.Column("near_edge", sa.Boolean, nullable=False),
     )
     op.create_index("ix_exposures_incident", "exposures", ["incident_id", "version"])
+    op.create_table(
+        "admin_areas",
+        sa.Column("scheme", sa.String(64), primary_key=True),
+        sa.Column("code", sa.String(64), primary_key=True),
+        sa.Column("geometry", sa.JSON, nullable=False),
+        sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
