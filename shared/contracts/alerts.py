@@ -6,6 +6,7 @@ SOURCE = "/amparo/alerts"
 ALERT_ISSUED = "amparo.alerts.alert.issued.v1"
 ALERT_UPDATED = "amparo.alerts.alert.updated.v1"
 ALERT_CANCELLED = "amparo.alerts.alert.cancelled.v1"
+ALERT_EXPIRED = "amparo.alerts.alert.expired.v1"
 EXPOSURE_CHUNK = "amparo.alerts.exposure.chunk.v1"
 EXPOSURE_COMPLETED = "amparo.alerts.exposure.completed.v1"
 #: Households per exposure chunk: never one giant message, never one message per household.

@@ -350,3 +350,32 @@ def test_operators_load_reference_layers_and_bad_layers_are_refused(alerts, issu
     assert refused.status_code == 422 and "FeatureCollection" in refused.get_json()["detail"]
     missing = alerts.post("/v1/admin-areas", data="{}", content_type="application/geo+json", headers=operator)
     assert {"/query/scheme", "/query/code_property"} <= {e["pointer"] for e in missing.get_json()["errors"]}
+
+
+def test_alerts_expire_by_themselves(alerts, issuer):
+    from datetime import UTC, datetime
+
+    from services.alerts.service_layer.alerts import AlertsUnitOfWork, expire_due
+
+    body = cap("x-1", "2026-11-20T10:00:00-06:00").replace(
+        b"2099-01-01T00:00:00-06:00", b"2030-01-01T00:00:00-06:00"
+    )
+    incident = post(alerts, issuer, body).get_json()
+    runtime = alerts.runtime
+    assert (
+        expire_due(
+            AlertsUnitOfWork(runtime.session_factory, runtime.outbox), datetime(2029, 1, 1, tzinfo=UTC)
+        )
+        == 0
+    )
+    assert (
+        expire_due(
+            AlertsUnitOfWork(runtime.session_factory, runtime.outbox), datetime(2031, 1, 1, tzinfo=UTC)
+        )
+        == 1
+    )
+    read = alerts.get(
+        f"/v1/alerts/{incident['id']}", headers={"Authorization": f"Bearer {issuer.mint('a', [AUDITOR])}"}
+    ).get_json()
+    assert read["state"] == "expired" and read["version"] == 2
+    assert events(alerts, incident["id"])[-1][0] == "amparo.alerts.alert.expired.v1"

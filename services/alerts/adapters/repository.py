@@ -133,6 +133,16 @@ class AlertRepository:
         lon, lat, size = (np.array(v, dtype=np.float64) for v in zip(*rows, strict=True))
         return lon, lat, size
 
+    def due_to_expire(self, now: datetime) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            select(incidents).where(
+                incidents.c.state == "active",
+                incidents.c.expires.is_not(None),
+                incidents.c.expires <= now.astimezone(UTC),
+            )
+        )
+        return [dict(r._mapping) for r in rows]
+
     def active_incidents(self, limit: int = 200) -> list[dict[str, Any]]:
         rows = self.session.execute(
             select(incidents)

@@ -11,11 +11,12 @@ from services.alerts.adapters.orm import inbox, outbox
 from services.alerts.entrypoints.alerts_api import blp as alerts_blp
 from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
-from services.alerts.service_layer.alerts import AlertsUnitOfWork, load_layer
+from services.alerts.service_layer.alerts import AlertsUnitOfWork, ExpiryWorker, load_layer
 from services.alerts.service_layer.handlers import apply_household_event
 from shared.config import ServiceSettings
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.kafka import HOUSEHOLDS
+from shared.runner import Worker
 from shared.service import Runtime, build_runtime
 from shared.web import build_app
 
@@ -28,6 +29,8 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
     seed_reference_layer(AlertsUnitOfWork(runtime.session_factory, runtime.outbox))
     runtime.add_relay()
+    expiry = ExpiryWorker(lambda: AlertsUnitOfWork(runtime.session_factory, runtime.outbox))
+    runtime.workers.append(Worker("alert-expiry", expiry.run))
     runtime.add_consumer(
         CONSUMER_GROUP, [HOUSEHOLDS.name], {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
     )

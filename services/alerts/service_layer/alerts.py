@@ -358,3 +358,43 @@ def exposure_grid(incident_id: str, cell_deg: float, uow: AlertsUnitOfWork) -> d
             raise IncidentNotFound(f"no alert {incident_id}")
         lon, lat, people = uow.alerts.exposed_points(incident_id, incident["version"])
     return rules.exposure_grid(lon, lat, people, cell_deg)
+
+
+def expire_due(uow: AlertsUnitOfWork, now: datetime) -> int:
+    """Mark every active incident whose ``expires`` has passed as expired, with its event."""
+    with uow:
+        due = uow.alerts.due_to_expire(now)
+        for incident in due:
+            version = incident["version"] + 1
+            uow.alerts.update_incident(incident["id"], state=rules.EXPIRED, version=version, updated_at=now)
+            current = uow.alerts.message(incident["current_message_id"]) or {"summary": {}}
+            data = {
+                "incident_id": incident["id"],
+                "version": version,
+                "state": rules.EXPIRED,
+                **current["summary"],
+            }
+            uow.publish(
+                ALERTS.name,
+                CloudEvent(
+                    type=contract.ALERT_EXPIRED, source=contract.SOURCE, subject=incident["id"], data=data
+                ),
+            )
+        return len(due)
+
+
+class ExpiryWorker:
+    """Expires incidents as their time passes (checks every ``interval`` seconds)."""
+
+    def __init__(self, uow_factory: Callable[[], AlertsUnitOfWork], interval: float = 15.0):
+        self.uow_factory = uow_factory
+        self.interval = interval
+
+    def run(self, stop: Any) -> None:
+        while not stop.wait(self.interval):
+            try:
+                expire_due(self.uow_factory(), datetime.now(UTC))
+            except Exception:  # noqa: BLE001 - the next round tries again; logged for operators
+                import logging
+
+                logging.getLogger(__name__).warning("expiring alerts failed; retrying", exc_info=True)
