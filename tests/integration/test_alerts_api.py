@@ -379,3 +379,145 @@ def test_alerts_expire_by_themselves(alerts, issuer):
     ).get_json()
     assert read["state"] == "expired" and read["version"] == 2
     assert events(alerts, incident["id"])[-1][0] == "amparo.alerts.alert.expired.v1"
+
+
+def _geotiff(crs: str | None, values, transform) -> bytes:
+    import rasterio
+    from rasterio.io import MemoryFile
+
+    with MemoryFile() as memory:
+        with memory.open(
+            driver="GTiff",
+            height=values.shape[0],
+            width=values.shape[1],
+            count=1,
+            dtype="float32",
+            crs=crs,
+            transform=transform,
+            nodata=-9999.0,
+        ) as dataset:
+            dataset.write(values.astype("float32"), 1)
+        del rasterio
+        return memory.read()
+
+
+def _locations(alerts):
+    from services.alerts.adapters.repository import load_locations
+
+    with alerts.runtime.session_factory() as session:
+        return load_locations(session)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:32616"])
+def test_raster_footprints_in_any_crs_band_every_home(alerts, issuer, crs):
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    # A flood-depth raster over Choluteca: depth rises from west to east, 0 m to 3 m.
+    if crs == "EPSG:4326":
+        west, north, size, cells = -87.7, 13.8, 0.01, 100
+        transform = from_origin(west, north, size, size)
+    else:
+        x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(-87.7, 13.8)
+        size, cells = 1000.0, 100
+        transform = from_origin(x, y, size, size)
+    depth = np.tile(np.linspace(0, 3, cells), (cells, 1))
+    depth[0, :] = -9999.0  # nodata in the first row
+    raw = _geotiff(crs, depth, transform)
+    thresholds = '[{"band": "moderate", "min": 0.5}, {"band": "severe", "min": 1.5}]'
+    response = alerts.post(
+        f"/v1/footprints?kind=flood_depth&thresholds={thresholds}",
+        data=raw,
+        content_type="image/tiff",
+        headers={"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"},
+    )
+    assert response.status_code == 201, response.get_json()
+    result = response.get_json()
+    assert result["crs"] == crs and result["units"] == "m"
+
+    # The oracle: rasterio's own sample() at every household point, in the raster's CRS.
+    import rasterio
+    from rasterio.io import MemoryFile
+
+    columns = _locations(alerts)
+    with MemoryFile(raw) as memory, memory.open() as dataset:
+        xs, ys = Transformer.from_crs("EPSG:4326", dataset.crs, always_xy=True).transform(
+            columns["lon"], columns["lat"]
+        )
+        sampled = np.array(
+            [v[0] for v in dataset.sample(zip(xs, ys, strict=True), masked=True)], dtype=object
+        )
+    expected = {"moderate": 0, "severe": 0}
+    for value in sampled:
+        if value is np.ma.masked or value is None:
+            continue
+        value = float(value)
+        if value >= 1.5:
+            expected["severe"] += 1
+        elif value >= 0.5:
+            expected["moderate"] += 1
+    got = {b["band"]: b["households"] for b in result["exposure"]["by_band"]}
+    assert got == expected and sum(got.values()) == result["exposure"]["households"] > 0
+    del rasterio
+
+
+def test_vector_footprints_and_rasters_without_crs(alerts, issuer):
+    import json as _json
+
+    from rasterio.transform import from_origin
+
+    operator = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"}
+    swath = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"RADII": 34},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[-87.7, 12.8], [-86.7, 12.8], [-86.7, 13.8], [-87.7, 13.8], [-87.7, 12.8]]
+                    ],
+                },
+            },
+            {
+                "type": "Feature",
+                "properties": {"RADII": 64},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[-87.3, 13.2], [-87.1, 13.2], [-87.1, 13.4], [-87.3, 13.4], [-87.3, 13.2]]
+                    ],
+                },
+            },
+        ],
+    }
+    thresholds = '[{"band": "tropical_storm", "min": 34}, {"band": "hurricane", "min": 64}]'
+    result = alerts.post(
+        f"/v1/footprints?kind=wind_speed&intensity_property=RADII&thresholds={thresholds}",
+        data=_json.dumps(swath),
+        content_type="application/geo+json",
+        headers=operator,
+    ).get_json()
+    bands = {b["band"]: b["households"] for b in result["exposure"]["by_band"]}
+    assert bands["tropical_storm"] + bands["hurricane"] == 400 and bands["hurricane"] > 0
+
+    no_crs = _geotiff(None, np.ones((10, 10)), from_origin(-87.7, 13.8, 0.1, 0.1))
+    refused = alerts.post(
+        f"/v1/footprints?kind=flood_depth&thresholds={thresholds}",
+        data=no_crs,
+        content_type="image/tiff",
+        headers=operator,
+    )
+    assert refused.status_code == 422 and "no CRS" in refused.get_json()["detail"]
+    garbage = alerts.post(
+        f"/v1/footprints?kind=flood_depth&thresholds={thresholds}",
+        data=b"not a tiff",
+        content_type="image/tiff",
+        headers=operator,
+    )
+    assert garbage.status_code == 422 and "not a readable raster" in garbage.get_json()["detail"]
+    bad = alerts.post(
+        "/v1/footprints?kind=earthquake&thresholds=[]", data=b"", content_type="image/tiff", headers=operator
+    )
+    assert bad.status_code == 422 and "/query/kind" in {e["pointer"] for e in bad.get_json()["errors"]}

@@ -82,6 +82,21 @@ exposures = Table(
 )
 Index("ix_exposures_incident", exposures.c.incident_id, exposures.c.version)
 
+footprints = Table(
+    "footprints",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("incident_id", String(36), index=True),
+    Column("kind", String(32), nullable=False),
+    Column("units", String(16), nullable=False),
+    Column("thresholds", JSON, nullable=False),
+    Column("source_format", String(16), nullable=False),
+    Column("crs", String(255)),
+    Column("summary", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(255), nullable=False),
+)
+
 #: The admin-boundary reference layers operators load, one row per area.
 admin_areas = Table(
     "admin_areas",

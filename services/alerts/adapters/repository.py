@@ -15,6 +15,7 @@ from services.alerts.adapters.orm import (
     admin_areas,
     alert_messages,
     exposures,
+    footprints,
     household_locations,
     incidents,
 )
@@ -132,6 +133,9 @@ class AlertRepository:
             return np.empty(0), np.empty(0), np.empty(0)
         lon, lat, size = (np.array(v, dtype=np.float64) for v in zip(*rows, strict=True))
         return lon, lat, size
+
+    def add_footprint(self, values: dict[str, Any]) -> None:
+        self.session.execute(insert(footprints).values(**values))
 
     def due_to_expire(self, now: datetime) -> list[dict[str, Any]]:
         rows = self.session.execute(

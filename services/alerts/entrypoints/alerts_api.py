@@ -188,3 +188,77 @@ class AdminAreas(MethodView):
         uow = _uow()
         with uow:
             return [{"scheme": s, "areas": n, "problems": []} for s, n in uow.admin.schemes().items()]
+
+
+footprints = Blueprint(
+    "footprints",
+    __name__,
+    url_prefix="/v1/footprints",
+    description="Hazard footprints: rasters and vector layers with intensities",
+)
+
+
+class FootprintQuerySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("flood_depth", "wind_speed", "rainfall")))
+    thresholds = fields.String(
+        required=True,
+        metadata={"description": 'JSON list of {"band": name, "min": intensity}, e.g. moderate from 0.5'},
+    )
+    incident_id = fields.String(
+        load_default=None, metadata={"description": "The alert it belongs to, if any"}
+    )
+    intensity_property = fields.String(
+        load_default="intensity", metadata={"description": "For vector footprints: the intensity property"}
+    )
+
+
+class FootprintSchema(Schema):
+    id = fields.String()
+    incident_id = fields.String(allow_none=True)
+    kind = fields.String()
+    units = fields.String()
+    source_format = fields.String()
+    crs = fields.String(allow_none=True)
+    exposure = fields.Dict()
+
+
+@footprints.route("")
+class Footprints(MethodView):
+    @footprints.doc(
+        security=BEARER,
+        requestBody={
+            "content": {
+                "image/tiff": {"schema": {"type": "string", "format": "binary"}},
+                "application/geo+json": {"schema": {"type": "object"}},
+            }
+        },
+    )
+    @footprints.arguments(FootprintQuerySchema, location="query")
+    @footprints.response(201, FootprintSchema)
+    @authenticated([CIVIL_PROTECTION])
+    def post(self, params: dict[str, Any]) -> Any:
+        """Upload a footprint (GeoTIFF in any CRS, or GeoJSON with an intensity); exposure by band"""
+        from services.alerts.service_layer.footprints import NewFootprint, apply_footprint
+
+        try:
+            thresholds = json.loads(params["thresholds"])
+        except ValueError as exc:
+            raise InvalidInput(
+                "thresholds is not JSON", errors=[FieldProblem("/query/thresholds", str(exc))]
+            ) from exc
+        if not isinstance(thresholds, list) or not all(isinstance(t, dict) for t in thresholds):
+            raise InvalidInput(
+                "thresholds must be a list of {band, min}",
+                errors=[FieldProblem("/query/thresholds", "not a list of objects")],
+            )
+        request.max_content_length = 512 * 1024 * 1024
+        footprint = NewFootprint(
+            request.get_data(cache=False),
+            request.mimetype,
+            params["kind"],
+            thresholds,
+            current_principal().subject,
+            params["incident_id"],
+            params["intensity_property"],
+        )
+        return apply_footprint(footprint, _uow()), 201

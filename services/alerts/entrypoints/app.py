@@ -9,6 +9,7 @@ from flask import Flask
 
 from services.alerts.adapters.orm import inbox, outbox
 from services.alerts.entrypoints.alerts_api import blp as alerts_blp
+from services.alerts.entrypoints.alerts_api import footprints as footprints_blp
 from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
 from services.alerts.service_layer.alerts import AlertsUnitOfWork, ExpiryWorker, load_layer
@@ -66,4 +67,5 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(blp)
     api.register_blueprint(alerts_blp)
     api.register_blueprint(layers_blp)
+    api.register_blueprint(footprints_blp)
     return app

@@ -56,6 +56,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_exposures_incident", "exposures", ["incident_id", "version"])
     op.create_table(
+        "footprints",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("incident_id", sa.String(36)),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("units", sa.String(16), nullable=False),
+        sa.Column("thresholds", sa.JSON, nullable=False),
+        sa.Column("source_format", sa.String(16), nullable=False),
+        sa.Column("crs", sa.String(255)),
+        sa.Column("summary", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(255), nullable=False),
+    )
+    op.create_index("ix_footprints_incident_id", "footprints", ["incident_id"])
+    op.create_table(
         "admin_areas",
         sa.Column("scheme", sa.String(64), primary_key=True),
         sa.Column("code", sa.String(64), primary_key=True),

@@ -1,0 +1,51 @@
+"""Reading footprints: GeoTIFF rasters in any CRS (rasterio), sampled at household points by
+vectorised affine index lookups after reprojecting the points (never the raster)."""
+
+from __future__ import annotations
+
+import numpy as np
+from pyproj import Transformer
+from rasterio.errors import RasterioIOError
+from rasterio.io import MemoryFile
+
+from services.alerts.domain.footprints import FootprintError
+from shared.errors import FieldProblem
+
+
+def sample_raster(raw: bytes, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, str]:
+    """The raster's first band at each (lon, lat); NaN outside the raster or on nodata.
+
+    :raise FootprintError: not a raster, or a raster without a CRS.
+    :return: the values, and the raster's CRS as text.
+    """
+    try:
+        with MemoryFile(raw) as memory, memory.open() as dataset:
+            if dataset.crs is None:
+                raise FootprintError(
+                    "the raster declares no CRS; give it one (e.g. EPSG:4326) and upload it again",
+                    errors=[FieldProblem("/file", "no CRS")],
+                )
+            crs = dataset.crs.to_string()
+            transformer = Transformer.from_crs("EPSG:4326", dataset.crs, always_xy=True)
+            x, y = transformer.transform(lon, lat)
+            a, b, c, d, e, f = (~dataset.transform)[:6]  # world → pixel, as plain coefficients
+            x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+            cols = _floor(a * x + b * y + c)
+            rows = _floor(d * x + e * y + f)
+            inside = (rows >= 0) & (rows < dataset.height) & (cols >= 0) & (cols < dataset.width)
+            band = dataset.read(1, masked=True)
+            values = np.full(len(lon), np.nan)
+            picked = band[rows[inside], cols[inside]]
+            values[inside] = np.ma.filled(picked.astype(np.float64), np.nan)
+            return values, crs
+    except RasterioIOError as exc:
+        raise FootprintError(
+            f"not a readable raster: {exc}", errors=[FieldProblem("/file", "unreadable")]
+        ) from exc
+
+
+def _floor(values: np.ndarray) -> np.ndarray:
+    out = np.full(values.shape, -1, dtype=np.int64)
+    finite = np.isfinite(values)
+    out[finite] = np.floor(values[finite]).astype(np.int64)
+    return out

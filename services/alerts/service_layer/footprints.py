@@ -1,0 +1,170 @@
+"""Hazard footprints: intensity at every home, bands from thresholds, exposure by band."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from services.alerts.adapters.footprint_files import sample_raster
+from services.alerts.adapters.repository import load_locations
+from services.alerts.domain import incidents as rules
+from services.alerts.domain.footprints import KINDS, Bands, FootprintError, band_summary
+from services.alerts.domain.geometry import geojson_shapes
+from services.alerts.domain.matching import LocationIndex
+from services.alerts.service_layer.alerts import GROUPS, AlertsUnitOfWork, IncidentNotFound
+from shared.contracts import alerts as contract
+from shared.errors import FieldProblem
+from shared.events import CloudEvent
+from shared.kafka import EXPOSURES
+
+RASTER_TYPES = ("image/tiff", "image/geotiff", "application/octet-stream")
+
+
+@dataclass(frozen=True)
+class NewFootprint:
+    raw: bytes
+    content_type: str
+    kind: str
+    thresholds: Sequence[Mapping[str, Any]]
+    created_by: str
+    incident_id: str | None = None
+    intensity_property: str = "intensity"
+
+
+def intensities(
+    footprint: NewFootprint, columns: dict[str, np.ndarray]
+) -> tuple[np.ndarray, str | None, str]:
+    """Intensity at every household (NaN where the footprint says nothing)."""
+    if footprint.content_type in RASTER_TYPES:
+        values, crs = sample_raster(footprint.raw, columns["lon"], columns["lat"])
+        return values, crs, "raster"
+    try:
+        document = json.loads(footprint.raw)
+    except (ValueError, RecursionError) as exc:
+        raise FootprintError(f"not JSON: {exc}", errors=[FieldProblem("/", "not JSON")]) from exc
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        raise FootprintError(
+            "a vector footprint is a GeoJSON FeatureCollection",
+            errors=[FieldProblem("/", "not a FeatureCollection")],
+        )
+    values = np.full(len(columns["lon"]), np.nan)
+    index = LocationIndex(columns["lon"], columns["lat"])
+    for n, feature in enumerate(features):
+        intensity = (feature.get("properties") or {}).get(footprint.intensity_property)
+        if not isinstance(intensity, int | float):
+            raise FootprintError(
+                f"feature {n} has no numeric {footprint.intensity_property!r}",
+                errors=[
+                    FieldProblem(
+                        f"/features/{n}/properties/{footprint.intensity_property}", "missing or not a number"
+                    )
+                ],
+            )
+        for shape in geojson_shapes(json.dumps(feature).encode(), []):
+            hit = index.match(shape.geometry).positions
+            values[hit] = np.fmax(values[hit], float(intensity))
+    return values, "EPSG:4326", "vector"
+
+
+def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str, Any]:
+    """Compute and store a footprint's exposure by band; publish it when linked to an incident.
+
+    :raise FootprintError: unknown kind, bad thresholds, unreadable file or a raster without CRS.
+    """
+    if footprint.kind not in KINDS:
+        raise FootprintError(
+            f"unknown kind {footprint.kind!r}; one of {', '.join(KINDS)}",
+            errors=[FieldProblem("/query/kind", "unknown")],
+        )
+    bands = Bands.from_thresholds(footprint.thresholds)
+    with uow:
+        if footprint.incident_id and uow.alerts.incident(footprint.incident_id) is None:
+            raise IncidentNotFound(f"no alert {footprint.incident_id}")
+        columns = load_locations(uow.session)
+        values, crs, source = intensities(footprint, columns)
+        band_index = bands.classify(values)
+        exposed = np.flatnonzero(band_index >= 0)
+        summary = rules.exposure_summary(
+            columns["admin_code"][exposed],
+            columns["size"][exposed],
+            {g: columns[g][exposed] for g in GROUPS},
+            np.zeros(len(exposed), bool),
+        )
+        summary["by_band"] = band_summary(bands, band_index[exposed], columns["size"][exposed])
+        footprint_id = str(uuid.uuid4())
+        uow.alerts.add_footprint(
+            {
+                "id": footprint_id,
+                "incident_id": footprint.incident_id,
+                "kind": footprint.kind,
+                "units": KINDS[footprint.kind],
+                "thresholds": [dict(t) for t in footprint.thresholds],
+                "source_format": source,
+                "crs": crs,
+                "summary": summary,
+                "created_at": datetime.now(UTC),
+                "created_by": footprint.created_by,
+            }
+        )
+        subject = footprint.incident_id or footprint_id
+        households = [
+            {"household_id": h, "intensity": round(float(v), 3), "band": bands.names[b]}
+            for h, v, b in zip(
+                columns["household_id"][exposed].tolist(),
+                values[exposed].tolist(),
+                band_index[exposed].tolist(),
+                strict=True,
+            )
+        ]
+        chunks = [
+            households[i : i + contract.CHUNK_SIZE] for i in range(0, len(households), contract.CHUNK_SIZE)
+        ] or [[]]
+        for n, chunk in enumerate(chunks):
+            uow.publish(
+                EXPOSURES.name,
+                CloudEvent(
+                    type=contract.EXPOSURE_CHUNK,
+                    source=contract.SOURCE,
+                    subject=subject,
+                    data={
+                        "incident_id": footprint.incident_id,
+                        "footprint_id": footprint_id,
+                        "kind": footprint.kind,
+                        "chunk": n,
+                        "chunks": len(chunks),
+                        "households": chunk,
+                    },
+                ),
+            )
+        uow.publish(
+            EXPOSURES.name,
+            CloudEvent(
+                type=contract.EXPOSURE_COMPLETED,
+                source=contract.SOURCE,
+                subject=subject,
+                data={
+                    "incident_id": footprint.incident_id,
+                    "footprint_id": footprint_id,
+                    "kind": footprint.kind,
+                    "chunks": len(chunks),
+                    "households": summary["households"],
+                    "people": summary["people"],
+                },
+            ),
+        )
+    return {
+        "id": footprint_id,
+        "incident_id": footprint.incident_id,
+        "kind": footprint.kind,
+        "units": KINDS[footprint.kind],
+        "source_format": source,
+        "crs": crs,
+        "exposure": summary,
+    }
