@@ -521,3 +521,47 @@ def test_vector_footprints_and_rasters_without_crs(alerts, issuer):
         "/v1/footprints?kind=earthquake&thresholds=[]", data=b"", content_type="image/tiff", headers=operator
     )
     assert bad.status_code == 422 and "/query/kind" in {e["pointer"] for e in bad.get_json()["errors"]}
+
+
+def test_cap_json_is_read_like_cap_xml(alerts, issuer):
+    import json as _json
+
+    message = {
+        "alert": {
+            "identifier": "j-1",
+            "sender": "copeco.gob.hn",
+            "sent": "2026-11-20T10:00:00-06:00",
+            "status": "Actual",
+            "msgType": "Alert",
+            "scope": "Public",
+            "info": [
+                {
+                    "language": "es-HN",
+                    "category": ["Met"],
+                    "event": "Tormenta tropical",
+                    "urgency": "Expected",
+                    "severity": "Severe",
+                    "certainty": "Likely",
+                    "expires": "2099-01-01T00:00:00-06:00",
+                    "area": [{"areaDesc": "Costa de Choluteca", "polygon": [SMALL]}],
+                }
+            ],
+        }
+    }
+    as_json = alerts.post(
+        "/v1/alerts",
+        data=_json.dumps(message),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"},
+    )
+    assert as_json.status_code == 201, as_json.get_json()
+    as_xml = post(alerts, issuer, cap("x-json-twin", "2026-11-20T10:00:00-06:00")).get_json()
+    assert as_json.get_json()["exposure"] == as_xml["exposure"]
+    message["alert"]["colour"] = "red"
+    refused = alerts.post(
+        "/v1/alerts",
+        data=_json.dumps(message),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"},
+    )
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["pointer"] == "/alert/colour"

@@ -16,7 +16,7 @@ from shared.errors import FieldProblem, InvalidInput
 from shared.web import BEARER, authenticated, current_principal
 
 blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="CAP alerts and who they expose")
-CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml")
+CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml", "application/json", "application/cap+json")
 
 
 class MessageSchema(Schema):
@@ -49,7 +49,7 @@ class Alerts(MethodView):
     @blp.response(201, IncidentSchema)
     @authenticated([CIVIL_PROTECTION])
     def post(self) -> Any:
-        """Post a CAP 1.2 message (XML); the incident comes back with its exposure summary"""
+        """Post a CAP 1.2 message (XML, or its JSON equivalent); the incident comes back with its exposure"""
         if request.mimetype not in CAP_TYPES:
             raise InvalidInput(
                 f"send CAP XML as one of {', '.join(CAP_TYPES)}, not {request.mimetype or 'nothing'}",
@@ -91,7 +91,7 @@ class WhatIf(MethodView):
     @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER])
     def post(self) -> Any:
         """Who a draft CAP message or a drawn GeoJSON area would expose; nothing is stored or sent"""
-        if request.mimetype not in (*CAP_TYPES, "application/geo+json", "application/json"):
+        if request.mimetype not in (*CAP_TYPES, "application/geo+json"):
             raise InvalidInput("send CAP XML or GeoJSON", errors=[FieldProblem("/", "content type")])
         return service.what_if(request.get_data(cache=False), request.mimetype, _uow())
 

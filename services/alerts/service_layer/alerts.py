@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from services.alerts.adapters.cap_json import cap_json_to_xml
 from services.alerts.adapters.cap_xml import parse_cap_xml
 from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository, load_locations
 from services.alerts.domain import incidents as rules
@@ -100,6 +101,16 @@ class ReceiveCap:
     received_by: str
 
 
+CAP_JSON_TYPES = ("application/json", "application/cap+json")
+
+
+def parse_cap(raw: bytes, content_type: str) -> CapMessage:
+    """A CAP message from XML or from its JSON equivalent (validated the same way)."""
+    if content_type in CAP_JSON_TYPES:
+        return parse_cap_xml(cap_json_to_xml(raw))
+    return parse_cap_xml(raw)
+
+
 def receive_cap(
     command: ReceiveCap, uow: AlertsUnitOfWork, now: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> tuple[dict[str, Any], bool]:
@@ -109,7 +120,7 @@ def receive_cap(
         recognised by its sender and identifier and changes nothing).
     :raise CapError: the message is refused, naming why.
     """
-    message = parse_cap_xml(command.raw)
+    message = parse_cap(command.raw, command.content_type)
     warnings = list(message.warnings)
     moment = now()
     with uow:
@@ -265,12 +276,12 @@ def _expose(uow: AlertsUnitOfWork, incident_id: str, version: int, shapes: list[
 def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
     """The exposure a draft CAP message or GeoJSON area would have; nothing is stored or sent."""
     warnings: list[str] = []
-    if content_type in ("application/geo+json", "application/json"):
+    if content_type == "application/geo+json":
         shapes = geojson_shapes(raw, warnings)
         with uow:
             columns = load_locations(uow.session)
     else:
-        message = parse_cap_xml(raw)
+        message = parse_cap(raw, content_type)
         with uow:
             shapes = area_shapes(message, uow.admin.layers(), warnings)
             columns = load_locations(uow.session)
