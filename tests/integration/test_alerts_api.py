@@ -565,3 +565,21 @@ def test_cap_json_is_read_like_cap_xml(alerts, issuer):
         headers={"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"},
     )
     assert refused.status_code == 422 and refused.get_json()["errors"][0]["pointer"] == "/alert/colour"
+
+
+def test_published_alert_events_match_their_documented_contract(alerts, issuer):
+    import yaml
+
+    document = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "services/alerts/asyncapi.yaml").read_text()
+    )
+    schemas = document["components"]["schemas"]
+    names = {
+        m["name"]: m["payload"]["$ref"].rsplit("/", 1)[-1]
+        for m in document["components"]["messages"].values()
+    }
+    incident = post(alerts, issuer, cap("k-1", "2026-11-20T10:00:00-06:00")).get_json()
+    for event_type, data in events(alerts, incident["id"]):
+        schema = schemas[names[event_type]]
+        assert set(schema["required"]) <= set(data), event_type
+        assert set(data) <= set(schema["properties"]), (event_type, set(data) - set(schema["properties"]))
