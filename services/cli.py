@@ -64,10 +64,12 @@ def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: boo
         click.echo(f"  logs       {stack.logs}")
         click.echo("  tokens     amparo token --role field_staff --jurisdiction HN-CH")
         if demo:
-            from services.demo import follow_one_household
+            from services.demo import follow_one_household, issue_demo_alert
 
             say("demo: following one household through the three services")
             follow_one_household(stack, say)
+            say("demo: civil protection issues an alert over the household's area")
+            issue_demo_alert(stack, say)
             say("demo: done")
         if exit_after_demo:
             return

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from services.stack import Stack
-from shared.auth import AUDITOR, FIELD_STAFF, PROGRAMME_OFFICER
+from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER
 
 #: A household in Choluteca (HN-CH), on Honduras' Pacific coast, often hit by tropical storms.
 DEMO_HOUSEHOLD = {
@@ -126,3 +126,49 @@ def follow_one_household(stack: Stack, say: Callable[[str], None], timeout: floa
         f"{attributes['status']}, after {time.monotonic() - started:.2f}s"
     )
     return {"household": household, "location": location, "attributes": attributes}
+
+
+DEMO_ALERT = """<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>demo-{identifier}</identifier><sender>copeco.gob.hn</sender><sent>{sent}</sent>
+  <status>Exercise</status><msgType>Alert</msgType><scope>Public</scope>
+  <info><language>es-HN</language><category>Met</category><event>Tormenta tropical</event>
+    <urgency>Expected</urgency><severity>Severe</severity><certainty>Likely</certainty>
+    <expires>{expires}</expires><headline>Alerta roja: costa de Choluteca (ejercicio)</headline>
+    <area><areaDesc>Costa de Choluteca</areaDesc>
+      <polygon>13.20,-87.30 13.20,-87.10 13.40,-87.10 13.40,-87.30 13.20,-87.30</polygon></area>
+  </info>
+</alert>"""
+
+
+def issue_demo_alert(stack: Stack, say: Callable[[str], None]) -> dict[str, Any]:
+    """Post an exercise CAP alert over Choluteca's coast as civil protection; show its exposure."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    body = DEMO_ALERT.format(
+        identifier=uuid.uuid4().hex[:8], sent=now.isoformat(), expires=(now + timedelta(days=2)).isoformat()
+    ).encode()
+    token = stack.issuer.mint("demo-copeco", [CIVIL_PROTECTION], ["HN"])
+    response = requests.post(
+        f"{stack.url('alerts')}/v1/alerts",
+        data=body,
+        timeout=60,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/cap+xml"},
+    )
+    if response.status_code != 201:
+        raise DemoError(f"alerts refused the demo alert: {response.status_code} {response.text}")
+    incident = response.json()
+    exposure = incident["exposure"]
+    counts = ", ".join(
+        f"{label} {exposure[key]}"
+        for label, key in (
+            ("households", "households"),
+            ("people", "people"),
+            ("with children under 5", "children_under_5"),
+            ("persons with disabilities", "persons_with_disabilities"),
+        )
+    )
+    say(f"alerts     CAP alert (exercise) over Choluteca's coast exposes: {counts}")
+    say(f"alerts     {stack.url('alerts')}/v1/alerts/{incident['id']}")
+    return incident

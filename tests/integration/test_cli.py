@@ -119,6 +119,7 @@ def test_amparo_up_demo_follows_a_household_and_stops_cleanly(tmp_path):
         "registry   registered household",
         "alerts     location index has it",
         "transfers  attribute projection has it",
+        "CAP alert (exercise) over Choluteca's coast exposes: households 1, people 5",
         "stopped",
     ):
         assert line in result.stdout
