@@ -583,3 +583,112 @@ def test_published_alert_events_match_their_documented_contract(alerts, issuer):
         schema = schemas[names[event_type]]
         assert set(schema["required"]) <= set(data), event_type
         assert set(data) <= set(schema["properties"]), (event_type, set(data) - set(schema["properties"]))
+
+
+HAZARD = Path(__file__).resolve().parents[1] / "data" / "hazard"
+
+
+def _add_households(alerts, points, admin_code):
+    ids = []
+    with alerts.runtime.session_factory.begin() as session:
+        for lon, lat in points:
+            household_id = str(uuid.uuid4())
+            ids.append(household_id)
+            apply_household_event(
+                session,
+                CloudEvent(
+                    type=HOUSEHOLD_REGISTERED,
+                    source="/t",
+                    subject=household_id,
+                    data={
+                        "household_id": household_id,
+                        "version": 1,
+                        "status": "active",
+                        "admin_code": admin_code,
+                        "size": 3,
+                        "location": {
+                            "lat": float(lat),
+                            "lon": float(lon),
+                            "accuracy_m": 10.0,
+                            "source": "gps",
+                        },
+                    },
+                ),
+            )
+    return ids
+
+
+def test_the_real_fiona_wind_swath_shapefile_bands_homes_like_a_plain_spatial_join(alerts, issuer):
+    import io
+    import zipfile
+
+    import geopandas
+    import shapely
+
+    rng = np.random.default_rng(9)
+    points = np.column_stack([rng.uniform(-71.5, -65.0, 3000), rng.uniform(17.0, 20.5, 3000)])
+    _add_households(alerts, points, "DO-01")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for suffix in ("shp", "dbf", "shx", "prj"):
+            archive.write(HAZARD / f"AL072022_windswath.{suffix}", f"fiona/AL072022_windswath.{suffix}")
+    thresholds = '[{"band": "tropical_storm", "min": 34}, {"band": "strong", "min": 50}, ' + (
+        '{"band": "hurricane", "min": 64}]'
+    )
+    response = alerts.post(
+        f"/v1/footprints?kind=wind_speed&intensity_property=RADII&thresholds={thresholds}",
+        data=buffer.getvalue(),
+        content_type="application/zip",
+        headers={"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['DO'])}"},
+    )
+    assert response.status_code == 201, response.get_json()
+    got = {b["band"]: b["households"] for b in response.get_json()["exposure"]["by_band"]}
+
+    # The oracle: geopandas reads the shapefile, and each home takes the highest RADII covering it.
+    swath = geopandas.read_file(HAZARD / "AL072022_windswath.shp").to_crs("EPSG:4326")
+    homes = shapely.points(points)
+    strongest = np.full(len(points), np.nan)
+    for radii, geometry in zip(swath["RADII"], swath.geometry, strict=True):
+        strongest[shapely.covers(geometry, homes)] = np.fmax(
+            strongest[shapely.covers(geometry, homes)], radii
+        )
+    expected = {
+        "tropical_storm": int((strongest == 34).sum()),
+        "strong": int((strongest == 50).sum()),
+        "hurricane": int((strongest == 64).sum()),
+    }
+    assert got == expected and got["hurricane"] > 0
+
+
+def test_the_real_flood_raster_without_crs_is_refused_then_read_in_the_declared_crs(alerts, issuer):
+    import rasterio
+
+    raw = (HAZARD / "SC22000_VE__M1.grd.gz").read_bytes()
+    with rasterio.open(f"/vsigzip/{HAZARD / 'SC22000_VE__M1.grd.gz'}") as dataset:
+        left, bottom, right, top = dataset.bounds
+        rng = np.random.default_rng(4)
+        points = np.column_stack([rng.uniform(left, right, 2000), rng.uniform(bottom, top, 2000)])
+        oracle = np.array([v[0] for v in dataset.sample(points.tolist())], dtype=float)
+    _add_households(alerts, points, "VE-X")
+    operator = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['*'])}"}
+    thresholds = '[{"band": "moderate", "min": 0.5}, {"band": "severe", "min": 1.5}]'
+    refused = alerts.post(
+        f"/v1/footprints?kind=flood_depth&thresholds={thresholds}",
+        data=raw,
+        content_type="application/gzip",
+        headers=operator,
+    )
+    assert refused.status_code == 422 and "declares no CRS" in refused.get_json()["detail"]
+    read = alerts.post(
+        f"/v1/footprints?kind=flood_depth&thresholds={thresholds}&crs=EPSG:4326",
+        data=raw,
+        content_type="application/gzip",
+        headers=operator,
+    )
+    assert read.status_code == 201, read.get_json()
+    got = {b["band"]: b["households"] for b in read.get_json()["exposure"]["by_band"]}
+    assert got == {
+        "moderate": int(((oracle >= 0.5) & (oracle < 1.5)).sum()),
+        "severe": int((oracle >= 1.5).sum()),
+    }
+    assert sum(got.values()) > 0

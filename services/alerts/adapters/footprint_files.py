@@ -3,30 +3,53 @@ vectorised affine index lookups after reprojecting the points (never the raster)
 
 from __future__ import annotations
 
+import gzip
+
 import numpy as np
 from pyproj import Transformer
-from rasterio.errors import RasterioIOError
+from rasterio.crs import CRS
+from rasterio.errors import CRSError, RasterioIOError
 from rasterio.io import MemoryFile
 
 from services.alerts.domain.footprints import FootprintError
 from shared.errors import FieldProblem
 
 
-def sample_raster(raw: bytes, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, str]:
+def sample_raster(
+    raw: bytes, lon: np.ndarray, lat: np.ndarray, declared_crs: str | None = None
+) -> tuple[np.ndarray, str]:
     """The raster's first band at each (lon, lat); NaN outside the raster or on nodata.
 
+    Gzip-compressed rasters are read too. A raster that declares no CRS is read in
+    ``declared_crs`` when the operator gives one, and refused otherwise.
+
     :raise FootprintError: not a raster, or a raster without a CRS.
-    :return: the values, and the raster's CRS as text.
+    :return: the values, and the CRS used, as text.
     """
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise FootprintError(
+                f"a broken gzip stream: {exc}", errors=[FieldProblem("/file", "bad gzip")]
+            ) from exc
     try:
         with MemoryFile(raw) as memory, memory.open() as dataset:
-            if dataset.crs is None:
+            crs = dataset.crs
+            if crs is None and declared_crs:
+                try:
+                    crs = CRS.from_string(declared_crs)
+                except CRSError as exc:
+                    raise FootprintError(
+                        f"crs {declared_crs!r} is not a CRS: {exc}",
+                        errors=[FieldProblem("/query/crs", "unknown CRS")],
+                    ) from exc
+            if crs is None:
                 raise FootprintError(
-                    "the raster declares no CRS; give it one (e.g. EPSG:4326) and upload it again",
+                    "the raster declares no CRS; give it one (e.g. crs=EPSG:4326) or add it to the file",
                     errors=[FieldProblem("/file", "no CRS")],
                 )
-            crs = dataset.crs.to_string()
-            transformer = Transformer.from_crs("EPSG:4326", dataset.crs, always_xy=True)
+            transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
             x, y = transformer.transform(lon, lat)
             a, b, c, d, e, f = (~dataset.transform)[:6]  # world → pixel, as plain coefficients
             x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -37,7 +60,7 @@ def sample_raster(raw: bytes, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndar
             values = np.full(len(lon), np.nan)
             picked = band[rows[inside], cols[inside]]
             values[inside] = np.ma.filled(picked.astype(np.float64), np.nan)
-            return values, crs
+            return values, crs.to_string()
     except RasterioIOError as exc:
         raise FootprintError(
             f"not a readable raster: {exc}", errors=[FieldProblem("/file", "unreadable")]

@@ -169,11 +169,17 @@ class AdminAreas(MethodView):
     @layers.response(200, LayerSchema)
     @authenticated([CIVIL_PROTECTION])
     def post(self, params: dict[str, Any]) -> Any:
-        """Load (replace) a reference layer from a GeoJSON FeatureCollection"""
-        try:
-            document = json.loads(request.get_data(cache=False))
-        except (ValueError, RecursionError) as exc:
-            raise InvalidInput(f"not JSON: {exc}", errors=[FieldProblem("/", "not JSON")]) from exc
+        """Load (replace) a reference layer: GeoJSON, GeoPackage or a zipped Shapefile"""
+        from services.alerts.adapters.vector_files import VECTOR_FILE_TYPES, read_feature_collection
+
+        request.max_content_length = 256 * 1024 * 1024
+        if request.mimetype in VECTOR_FILE_TYPES:
+            document: Any = read_feature_collection(request.get_data(cache=False), request.mimetype)
+        else:
+            try:
+                document = json.loads(request.get_data(cache=False))
+            except (ValueError, RecursionError) as exc:
+                raise InvalidInput(f"not JSON: {exc}", errors=[FieldProblem("/", "not JSON")]) from exc
         if not isinstance(document, dict):
             raise InvalidInput(
                 "expected a GeoJSON FeatureCollection", errors=[FieldProblem("/", "not an object")]
@@ -210,6 +216,7 @@ class FootprintQuerySchema(Schema):
     intensity_property = fields.String(
         load_default="intensity", metadata={"description": "For vector footprints: the intensity property"}
     )
+    crs = fields.String(load_default=None, metadata={"description": "For a raster that declares no CRS"})
 
 
 class FootprintSchema(Schema):
@@ -260,5 +267,6 @@ class Footprints(MethodView):
             current_principal().subject,
             params["incident_id"],
             params["intensity_property"],
+            params["crs"],
         )
         return apply_footprint(footprint, _uow()), 201

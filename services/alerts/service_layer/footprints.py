@@ -13,6 +13,7 @@ import numpy as np
 
 from services.alerts.adapters.footprint_files import sample_raster
 from services.alerts.adapters.repository import load_locations
+from services.alerts.adapters.vector_files import VECTOR_FILE_TYPES, read_feature_collection
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.footprints import KINDS, Bands, FootprintError, band_summary
 from services.alerts.domain.geometry import geojson_shapes
@@ -23,7 +24,7 @@ from shared.errors import FieldProblem
 from shared.events import CloudEvent
 from shared.kafka import EXPOSURES
 
-RASTER_TYPES = ("image/tiff", "image/geotiff", "application/octet-stream")
+RASTER_TYPES = ("image/tiff", "image/geotiff", "application/octet-stream", "application/gzip")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class NewFootprint:
     created_by: str
     incident_id: str | None = None
     intensity_property: str = "intensity"
+    crs: str | None = None
 
 
 def intensities(
@@ -42,12 +44,15 @@ def intensities(
 ) -> tuple[np.ndarray, str | None, str]:
     """Intensity at every household (NaN where the footprint says nothing)."""
     if footprint.content_type in RASTER_TYPES:
-        values, crs = sample_raster(footprint.raw, columns["lon"], columns["lat"])
+        values, crs = sample_raster(footprint.raw, columns["lon"], columns["lat"], footprint.crs)
         return values, crs, "raster"
-    try:
-        document = json.loads(footprint.raw)
-    except (ValueError, RecursionError) as exc:
-        raise FootprintError(f"not JSON: {exc}", errors=[FieldProblem("/", "not JSON")]) from exc
+    if footprint.content_type in VECTOR_FILE_TYPES:
+        document: Any = read_feature_collection(footprint.raw, footprint.content_type)
+    else:
+        try:
+            document = json.loads(footprint.raw)
+        except (ValueError, RecursionError) as exc:
+            raise FootprintError(f"not JSON: {exc}", errors=[FieldProblem("/", "not JSON")]) from exc
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
         raise FootprintError(
@@ -70,7 +75,7 @@ def intensities(
         for shape in geojson_shapes(json.dumps(feature).encode(), []):
             hit = index.match(shape.geometry).positions
             values[hit] = np.fmax(values[hit], float(intensity))
-    return values, "EPSG:4326", "vector"
+    return values, "EPSG:4326", "vector"  # vector layers are read (and reprojected) to WGS 84
 
 
 def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str, Any]:

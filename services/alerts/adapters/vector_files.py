@@ -1,0 +1,71 @@
+"""Reading vector layers an operator uploads: GeoJSON, GeoPackage or a zipped Shapefile, through
+geopandas, reprojected to WGS 84 longitude/latitude."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from shared.errors import FieldProblem, InvalidInput
+
+GEOPACKAGE_TYPES = ("application/geopackage+sqlite3",)
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
+VECTOR_FILE_TYPES = GEOPACKAGE_TYPES + ZIP_TYPES
+
+
+class VectorFileError(InvalidInput):
+    slug = "invalid-vector-layer"
+    title = "Invalid vector layer"
+
+
+def read_feature_collection(raw: bytes, content_type: str) -> dict[str, Any]:
+    """The upload as a GeoJSON FeatureCollection in EPSG:4326.
+
+    :raise VectorFileError: unreadable, a zip without exactly one ``.shp``, or a layer without a CRS.
+    """
+    import geopandas
+
+    with tempfile.TemporaryDirectory() as folder:
+        if content_type in ZIP_TYPES:
+            path = _unzip_shapefile(raw, Path(folder))
+        else:
+            path = Path(folder) / "layer.gpkg"
+            path.write_bytes(raw)
+        try:
+            frame = geopandas.read_file(path)
+        except Exception as exc:  # noqa: BLE001 - GDAL's errors come in many types; all mean "unreadable"
+            raise VectorFileError(
+                f"not a readable vector layer: {exc}", errors=[FieldProblem("/file", "unreadable")]
+            ) from exc
+    if frame.crs is None:
+        raise VectorFileError(
+            "the layer declares no CRS (a Shapefile needs its .prj); add it and upload again",
+            errors=[FieldProblem("/file", "no CRS")],
+        )
+    return json.loads(frame.to_crs("EPSG:4326").to_json())
+
+
+def _unzip_shapefile(raw: bytes, folder: Path) -> Path:
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile as exc:
+        raise VectorFileError("not a zip archive", errors=[FieldProblem("/file", "not a zip")]) from exc
+    shapefiles = []
+    for member in archive.infolist():
+        name = Path(member.filename).name  # never a folder part: no path traversal out of the temp folder
+        if not name or member.is_dir() or member.file_size > 512 * 1024 * 1024:
+            continue
+        (folder / name).write_bytes(archive.read(member))
+        if name.lower().endswith(".shp"):
+            shapefiles.append(folder / name)
+    if len(shapefiles) != 1:
+        raise VectorFileError(
+            f"the zip must hold exactly one .shp (it holds {len(shapefiles)})",
+            errors=[FieldProblem("/file", "one .shp expected")],
+        )
+    return shapefiles[0]
