@@ -168,6 +168,42 @@ def migrate(service: tuple[str, ...]) -> None:
         click.echo(f"{name}: schema at revision {db.current_revision(migrations, engine)}")
 
 
+@main.group()
+def projection() -> None:
+    """Manage a service's copy of the registry's households."""
+
+
+PROJECTIONS = {"alerts": "household_locations", "transfers": "household_attributes"}
+
+
+@projection.command()
+@click.option("--service", type=click.Choice(sorted(PROJECTIONS)), required=True)
+@click.confirmation_option(prompt="Wipe the projection? It is empty until the registry's events are replayed")
+def rebuild(service: str) -> None:
+    """Wipe a projection and forget which household events it applied, to rebuild it from scratch.
+
+    Then replay the registry's outbox (``amparo outbox replay --service registry --since …``):
+    every household event is applied again, once.
+    """
+    import importlib
+
+    from sqlalchemy import delete
+
+    from shared import db
+    from shared.kafka import HOUSEHOLDS
+
+    orm = importlib.import_module(f"services.{service}.adapters.orm")
+    table = getattr(orm, PROJECTIONS[service])
+    engine = db.make_engine(_settings(service).database_url)
+    with db.make_session_factory(engine).begin() as session:
+        rows = session.execute(delete(table)).rowcount
+        session.execute(delete(orm.inbox).where(orm.inbox.c.topic == HOUSEHOLDS.name))
+    click.echo(
+        f"{service}: {rows} households removed from {PROJECTIONS[service]}; now replay the registry's "
+        "outbox, e.g. amparo outbox replay --service registry --since 1970-01-01T00:00:00+00:00"
+    )
+
+
 @main.command()
 def keys() -> None:
     """Print a fresh pair of registry data keys (keep them safe: losing them loses the data)."""

@@ -110,6 +110,9 @@ def test_an_alert_exposes_the_households_inside_and_says_so_in_aggregates(alerts
     assert 0 < exposure["households"] < 400 and exposure["people"] == 4 * exposure["households"]
     assert exposure["children_under_5"] == exposure["households"] == exposure["female_headed"]
     assert exposure["by_area"][0]["admin_code"] == "HN-CH"
+    assert exposure["by_band"] == [
+        {"band": "Severe", "households": exposure["households"], "people": exposure["people"]}
+    ]
     assert "household_id" not in str(exposure)
     assert incident["current"]["areas"]["features"][0]["geometry"]["type"] == "Polygon"
     published = events(alerts, incident["id"])
@@ -220,7 +223,8 @@ def test_what_if_areas_and_grid_for_maps(alerts, issuer):
     assert what_if.status_code == 200, what_if.get_json()
     draft = what_if.get_json()["exposure"]
     issued = post(alerts, issuer, cap("w-1", "2026-11-20T10:00:00-06:00")).get_json()
-    assert draft == issued["exposure"]  # the same area, the same households: nothing was stored by the draft
+    # The same area, the same households (a drawn area has no severity band); the draft stored nothing.
+    assert draft == {k: v for k, v in issued["exposure"].items() if k != "by_band"}
     line = {"type": "LineString", "coordinates": [[-87.3, 13.2], [-87.1, 13.2]]}
     refused = alerts.post(
         "/v1/alerts/what-if", data=_json.dumps(line), content_type="application/geo+json", headers=planner

@@ -278,3 +278,38 @@ def test_broker_stopped_for_30_seconds_while_households_keep_coming(running):
                 select(inbox.c.event_id).group_by(inbox.c.event_id).having(func.count() > 1)
             ).all()
         assert doubled == []
+
+
+def test_a_wiped_projection_is_rebuilt_identical_by_replaying_the_registry_outbox(running):
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    before = running.ids_in("alerts")
+    assert before  # (the whole module registers thousands before this test)
+    stack = running.stack
+    alerts_env = {
+        "AMPARO_ALERTS_DATABASE_URL": running.urls["alerts"],
+        "AMPARO_DATA_DIR": str(stack.data_dir),
+    }
+    wiped = CliRunner().invoke(
+        main, ["projection", "rebuild", "--service", "alerts", "--yes"], env=alerts_env
+    )
+    assert wiped.exit_code == 0, wiped.output
+    assert f"{len(before)} households removed" in wiped.output
+    assert running.ids_in("alerts") == set()
+
+    registry_env = {
+        "AMPARO_REGISTRY_DATABASE_URL": running.urls["registry"],
+        "AMPARO_DATA_DIR": str(stack.data_dir),
+        **{f"{k}_FILE": str(v) for k, v in stack.key_files.items()},
+    }
+    replayed = CliRunner().invoke(
+        main,
+        ["outbox", "replay", "--service", "registry", "--since", "1970-01-01T00:00:00+00:00"],
+        env=registry_env,
+    )
+    assert replayed.exit_code == 0, replayed.output
+    wait_until(
+        lambda: running.ids_in("alerts") == before, 180, interval=0.5, what="the projection to be rebuilt"
+    )

@@ -196,6 +196,15 @@ def _advance(
     exposure = None
     if state == rules.ACTIVE and shapes:
         exposure = _expose(uow, incident["id"], version, shapes)
+        # An area carries no intensity: every household in it is in the message's severity band.
+        band = message.infos[0].severity if message.infos else "Unknown"
+        exposure["summary"]["by_band"] = [
+            {
+                "band": band,
+                "households": exposure["summary"]["households"],
+                "people": exposure["summary"]["people"],
+            }
+        ]
     uow.alerts.update_incident(
         incident["id"],
         current_message_id=message_id,
