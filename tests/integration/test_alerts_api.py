@@ -41,6 +41,33 @@ def cap(identifier, sent, msg_type="Alert", polygon=SMALL, references=()):
     ).encode()
 
 
+def add_households(session_factory, points, admin_code, *, size=3, located=True, **snapshot):
+    """Feed the location projection as registry events would (one snapshot per point)."""
+    ids = []
+    with session_factory.begin() as session:
+        for lon, lat in points:
+            household_id = str(uuid.uuid4())
+            ids.append(household_id)
+            location = (
+                {"lat": float(lat), "lon": float(lon), "accuracy_m": 10.0, "source": "gps"}
+                if located
+                else None
+            )
+            data = {
+                "household_id": household_id,
+                "version": 1,
+                "status": "active",
+                "admin_code": admin_code,
+                "size": size,
+                "location": location,
+                **snapshot,
+            }
+            apply_household_event(
+                session, CloudEvent(type=HOUSEHOLD_REGISTERED, source="/t", subject=household_id, data=data)
+            )
+    return ids
+
+
 @pytest.fixture
 def issuer(tmp_path):
     return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
@@ -50,33 +77,16 @@ def issuer(tmp_path):
 def alerts(tmp_path, broker, issuer, database_url):
     client, runtime = make_client(alerts_app, "alerts", tmp_path, broker.bootstrap_server, database_url)
     rng = np.random.default_rng(3)
-    with runtime.session_factory.begin() as session:
-        for lat, lon in zip(rng.uniform(12.9, 13.7, 400), rng.uniform(-87.6, -86.8, 400), strict=True):
-            household_id = str(uuid.uuid4())
-            apply_household_event(
-                session,
-                CloudEvent(
-                    type=HOUSEHOLD_REGISTERED,
-                    source="/t",
-                    subject=household_id,
-                    data={
-                        "household_id": household_id,
-                        "version": 1,
-                        "status": "active",
-                        "admin_code": "HN-CH",
-                        "size": 4,
-                        "location": {
-                            "lat": float(lat),
-                            "lon": float(lon),
-                            "accuracy_m": 10.0,
-                            "source": "gps",
-                        },
-                        "members_by_age_band": {"0_4": 1, "5_17": 1, "18_64": 2, "65_plus": 0},
-                        "persons_with_disabilities": 0,
-                        "female_headed": True,
-                    },
-                ),
-            )
+    points = zip(rng.uniform(-87.6, -86.8, 400), rng.uniform(12.9, 13.7, 400), strict=True)
+    add_households(
+        runtime.session_factory,
+        points,
+        "HN-CH",
+        size=4,
+        members_by_age_band={"0_4": 1, "5_17": 1, "18_64": 2, "65_plus": 0},
+        persons_with_disabilities=0,
+        female_headed=True,
+    )
     client.runtime = runtime
     client.points = None
     return client
@@ -259,25 +269,8 @@ GEOCODED = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_geocodes_resolve_through_the_reference_layer_and_unlocated_homes_match_by_code(alerts, issuer):
-    with alerts.runtime.session_factory.begin() as session:
-        for code in ("HN-CH", "HN-CH-0601", "HN-VA"):
-            household_id = str(uuid.uuid4())
-            apply_household_event(
-                session,
-                CloudEvent(
-                    type=HOUSEHOLD_REGISTERED,
-                    source="/t",
-                    subject=household_id,
-                    data={
-                        "household_id": household_id,
-                        "version": 1,
-                        "status": "active",
-                        "admin_code": code,
-                        "size": 2,
-                        "location": None,
-                    },
-                ),
-            )
+    for code in ("HN-CH", "HN-CH-0601", "HN-VA"):
+        add_households(alerts.runtime.session_factory, [(0, 0)], code, size=2, located=False)
     incident = post(alerts, issuer, GEOCODED.encode()).get_json()
     exposure = incident["exposure"]
     # The oracle: the department's shape in the bundled layer, covers() on every located home.
@@ -592,36 +585,6 @@ def test_published_alert_events_match_their_documented_contract(alerts, issuer):
 HAZARD = Path(__file__).resolve().parents[1] / "data" / "hazard"
 
 
-def _add_households(alerts, points, admin_code):
-    ids = []
-    with alerts.runtime.session_factory.begin() as session:
-        for lon, lat in points:
-            household_id = str(uuid.uuid4())
-            ids.append(household_id)
-            apply_household_event(
-                session,
-                CloudEvent(
-                    type=HOUSEHOLD_REGISTERED,
-                    source="/t",
-                    subject=household_id,
-                    data={
-                        "household_id": household_id,
-                        "version": 1,
-                        "status": "active",
-                        "admin_code": admin_code,
-                        "size": 3,
-                        "location": {
-                            "lat": float(lat),
-                            "lon": float(lon),
-                            "accuracy_m": 10.0,
-                            "source": "gps",
-                        },
-                    },
-                ),
-            )
-    return ids
-
-
 def test_the_real_fiona_wind_swath_shapefile_bands_homes_like_a_plain_spatial_join(alerts, issuer):
     import io
     import zipfile
@@ -631,7 +594,7 @@ def test_the_real_fiona_wind_swath_shapefile_bands_homes_like_a_plain_spatial_jo
 
     rng = np.random.default_rng(9)
     points = np.column_stack([rng.uniform(-71.5, -65.0, 3000), rng.uniform(17.0, 20.5, 3000)])
-    _add_households(alerts, points, "DO-01")
+    add_households(alerts.runtime.session_factory, points, "DO-01")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for suffix in ("shp", "dbf", "shx", "prj"):
@@ -673,7 +636,7 @@ def test_the_real_flood_raster_without_crs_is_refused_then_read_in_the_declared_
         rng = np.random.default_rng(4)
         points = np.column_stack([rng.uniform(left, right, 2000), rng.uniform(bottom, top, 2000)])
         oracle = np.array([v[0] for v in dataset.sample(points.tolist())], dtype=float)
-    _add_households(alerts, points, "VE-X")
+    add_households(alerts.runtime.session_factory, points, "VE-X")
     operator = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['*'])}"}
     thresholds = '[{"band": "moderate", "min": 0.5}, {"band": "severe", "min": 1.5}]'
     refused = alerts.post(

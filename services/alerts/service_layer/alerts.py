@@ -297,52 +297,48 @@ def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, A
     return {"exposure": compute_exposure(columns, shapes)["summary"], "warnings": warnings}
 
 
-def _exposure_events(
-    incident_id: str, version: int, message: CapMessage, exposure: dict[str, Any]
+def exposure_events(
+    subject: str, header: dict[str, Any], households: list[dict[str, Any]], totals: dict[str, Any]
 ) -> list[CloudEvent]:
-    rows = exposure["rows"]
-    band = message.infos[0].severity if message.infos else "Unknown"
-    chunks = [rows[i : i + contract.CHUNK_SIZE] for i in range(0, len(rows), contract.CHUNK_SIZE)] or [[]]
+    """An exposure as events: chunks of at most ``CHUNK_SIZE`` households, then a completion
+    event with the totals. ``header`` (incident, version, footprint…) goes into every event."""
+    size = contract.CHUNK_SIZE
+    chunks = [households[i : i + size] for i in range(0, len(households), size)] or [[]]
     events = [
         CloudEvent(
             type=contract.EXPOSURE_CHUNK,
             source=contract.SOURCE,
-            subject=incident_id,
-            data={
-                "incident_id": incident_id,
-                "version": version,
-                "chunk": n,
-                "chunks": len(chunks),
-                "households": [
-                    {
-                        "household_id": r["household_id"],
-                        "area": r["area"],
-                        "band": band,
-                        "near_edge": r["near_edge"],
-                    }
-                    for r in chunk
-                ],
-            },
+            subject=subject,
+            data={**header, "chunk": n, "chunks": len(chunks), "households": chunk},
         )
         for n, chunk in enumerate(chunks)
     ]
-    summary = exposure["summary"]
     events.append(
         CloudEvent(
             type=contract.EXPOSURE_COMPLETED,
             source=contract.SOURCE,
-            subject=incident_id,
-            data={
-                "incident_id": incident_id,
-                "version": version,
-                "chunks": len(chunks),
-                "households": summary["households"],
-                "people": summary["people"],
-                "may_trigger_transfers": message.may_trigger_transfers,
-            },
+            subject=subject,
+            data={**header, "chunks": len(chunks), **totals},
         )
     )
     return events
+
+
+def _exposure_events(
+    incident_id: str, version: int, message: CapMessage, exposure: dict[str, Any]
+) -> list[CloudEvent]:
+    band = message.infos[0].severity if message.infos else "Unknown"
+    households = [
+        {"household_id": r["household_id"], "area": r["area"], "band": band, "near_edge": r["near_edge"]}
+        for r in exposure["rows"]
+    ]
+    summary = exposure["summary"]
+    totals = {
+        "households": summary["households"],
+        "people": summary["people"],
+        "may_trigger_transfers": message.may_trigger_transfers,
+    }
+    return exposure_events(incident_id, {"incident_id": incident_id, "version": version}, households, totals)
 
 
 def incident_view(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:

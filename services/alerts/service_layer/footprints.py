@@ -18,10 +18,8 @@ from services.alerts.domain import incidents as rules
 from services.alerts.domain.footprints import KINDS, Bands, FootprintError, band_summary
 from services.alerts.domain.geometry import geojson_shapes
 from services.alerts.domain.matching import LocationIndex
-from services.alerts.service_layer.alerts import GROUPS, AlertsUnitOfWork, IncidentNotFound
-from shared.contracts import alerts as contract
+from services.alerts.service_layer.alerts import GROUPS, AlertsUnitOfWork, IncidentNotFound, exposure_events
 from shared.errors import FieldProblem
-from shared.events import CloudEvent
 from shared.kafka import EXPOSURES
 
 RASTER_TYPES = ("image/tiff", "image/geotiff", "application/octet-stream", "application/gzip")
@@ -128,42 +126,10 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
                 strict=True,
             )
         ]
-        chunks = [
-            households[i : i + contract.CHUNK_SIZE] for i in range(0, len(households), contract.CHUNK_SIZE)
-        ] or [[]]
-        for n, chunk in enumerate(chunks):
-            uow.publish(
-                EXPOSURES.name,
-                CloudEvent(
-                    type=contract.EXPOSURE_CHUNK,
-                    source=contract.SOURCE,
-                    subject=subject,
-                    data={
-                        "incident_id": footprint.incident_id,
-                        "footprint_id": footprint_id,
-                        "kind": footprint.kind,
-                        "chunk": n,
-                        "chunks": len(chunks),
-                        "households": chunk,
-                    },
-                ),
-            )
-        uow.publish(
-            EXPOSURES.name,
-            CloudEvent(
-                type=contract.EXPOSURE_COMPLETED,
-                source=contract.SOURCE,
-                subject=subject,
-                data={
-                    "incident_id": footprint.incident_id,
-                    "footprint_id": footprint_id,
-                    "kind": footprint.kind,
-                    "chunks": len(chunks),
-                    "households": summary["households"],
-                    "people": summary["people"],
-                },
-            ),
-        )
+        header = {"incident_id": footprint.incident_id, "footprint_id": footprint_id, "kind": footprint.kind}
+        totals = {"households": summary["households"], "people": summary["people"]}
+        for event in exposure_events(subject, header, households, totals):
+            uow.publish(EXPOSURES.name, event)
     return {
         "id": footprint_id,
         "incident_id": footprint.incident_id,
