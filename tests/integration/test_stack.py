@@ -112,6 +112,10 @@ def follow_one_household(running: RunningStack) -> None:
         1,
     )
     assert (attributes["size"], attributes["status"], attributes["version"]) == (3, "active", 1)
+    # What eligibility rules will read came along: score and vulnerable groups, never names.
+    assert attributes["vulnerability_score"] > 0 and attributes["children_under_5"] == 1
+    assert attributes["elderly_65_plus"] == 1 and attributes["female_headed"] is True
+    assert attributes["payment_channel_type"] == "mobile_money"
     # The correlation id travelled with the event into both consumers' logs.
     for service in ("alerts", "transfers"):
         log = (stack.logs / f"{service}.log").read_text()

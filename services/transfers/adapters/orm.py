@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, String, Table
 
 from shared.messaging_schema import messaging_tables
 
@@ -17,6 +17,14 @@ household_attributes = Table(
     Column("admin_code", String(64), nullable=False, index=True),
     Column("size", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # 0002: what eligibility rules read
+    Column("vulnerability_score", Float),
+    Column("children_under_5", Integer, nullable=False, server_default="0"),
+    Column("elderly_65_plus", Integer, nullable=False, server_default="0"),
+    Column("persons_with_disabilities", Integer, nullable=False, server_default="0"),
+    Column("pregnant_members", Integer, nullable=False, server_default="0"),
+    Column("female_headed", Boolean, nullable=False, server_default="0"),
+    Column("payment_channel_type", String(16)),
 )
 
 outbox, inbox = messaging_tables(metadata)

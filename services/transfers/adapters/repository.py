@@ -38,6 +38,13 @@ class AttributeRepository:
         if row is None:
             return None
         return HouseholdAttributes(
+            vulnerability_score=row.vulnerability_score,
+            children_under_5=row.children_under_5,
+            elderly_65_plus=row.elderly_65_plus,
+            persons_with_disabilities=row.persons_with_disabilities,
+            pregnant_members=row.pregnant_members,
+            female_headed=row.female_headed,
+            payment_channel_type=row.payment_channel_type,
             household_id=row.household_id,
             version=row.version,
             status=row.status,

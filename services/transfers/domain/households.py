@@ -15,6 +15,13 @@ class HouseholdAttributes:
     status: str
     admin_code: str
     size: int
+    vulnerability_score: float | None = None
+    children_under_5: int = 0
+    elderly_65_plus: int = 0
+    persons_with_disabilities: int = 0
+    pregnant_members: int = 0
+    female_headed: bool = False
+    payment_channel_type: str | None = None
 
     @property
     def may_receive_transfers(self) -> bool:
@@ -30,4 +37,11 @@ def attributes_from_snapshot(snapshot: dict[str, Any]) -> HouseholdAttributes:
         status=snapshot["status"],
         admin_code=snapshot["admin_code"],
         size=snapshot["size"],
+        vulnerability_score=(snapshot.get("vulnerability") or {}).get("score"),
+        children_under_5=(snapshot.get("members_by_age_band") or {}).get("0_4", 0),
+        elderly_65_plus=(snapshot.get("members_by_age_band") or {}).get("65_plus", 0),
+        persons_with_disabilities=snapshot.get("persons_with_disabilities", 0),
+        pregnant_members=snapshot.get("pregnant_members", 0),
+        female_headed=bool(snapshot.get("female_headed")),
+        payment_channel_type=snapshot.get("payment_channel_type"),
     )
