@@ -62,7 +62,7 @@ def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: boo
             click.echo(f"  {name:<10} {stack.url(name)}   (API docs: {stack.url(name)}/docs)")
         click.echo(f"  broker     {stack.broker.bootstrap_server if stack.broker else '?'}")
         click.echo(f"  logs       {stack.logs}")
-        click.echo("  tokens     amparo token --role field_staff --jurisdiction HN-CH")
+        click.echo("  tokens     .venv/bin/amparo token --role field_staff --jurisdiction HN-CH")
         if demo:
             from services.demo import follow_one_household, issue_demo_alert
 
