@@ -1,0 +1,303 @@
+"""Emergency programmes as data: who is eligible, how much they get, what the budget allows.
+
+A programme's eligibility is a tree of ``all``/``any`` over ``{field, op, value}`` conditions on
+the household's attributes and its exposure. It is evaluated for every exposed household at once
+over numpy columns, keeping each condition's outcome per household, so that every decision can be
+explained in plain words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from shared.errors import FieldProblem, InvalidInput
+
+#: Fields a condition may test, their type, and how they read in a sentence.
+FIELDS: dict[str, tuple[str, str]] = {
+    "size": ("number", "household size"),
+    "vulnerability_score": ("number", "vulnerability score"),
+    "children_under_5": ("number", "children under 5"),
+    "elderly_65_plus": ("number", "people 65 or older"),
+    "persons_with_disabilities": ("number", "persons with disabilities"),
+    "pregnant_members": ("number", "pregnant members"),
+    "female_headed": ("bool", "female head of household"),
+    "admin_code": ("text", "admin area"),
+    "payment_channel_type": ("text", "payment channel"),
+    "band": ("text", "hazard band"),
+    "intensity": ("number", "hazard intensity"),
+}
+OPERATORS = {
+    "number": ("==", "!=", "<", "<=", ">", ">=", "in", "not in"),
+    "text": ("==", "!=", "in", "not in", "within"),
+    "bool": ("==", "!="),
+}
+WORDS = {
+    "==": "is",
+    "!=": "is not",
+    "<": "<",
+    "<=": "≤",
+    ">": ">",
+    ">=": "≥",
+    "in": "is one of",
+    "not in": "is none of",
+    "within": "lies within",
+}
+
+
+class ProgrammeError(InvalidInput):
+    """A programme definition that cannot work; ``errors`` gives the path of each mistake."""
+
+    slug = "invalid-programme"
+    title = "Invalid programme"
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    op: str
+    value: Any
+
+    def describe(self) -> str:
+        value = ", ".join(map(str, self.value)) if isinstance(self.value, list | tuple) else self.value
+        if FIELDS[self.field][0] == "bool":
+            return (
+                f"{FIELDS[self.field][1]}"
+                if self.value == (self.op == "==")
+                else f"no {FIELDS[self.field][1]}"
+            )
+        return f"{FIELDS[self.field][1]} {WORDS[self.op]} {value}"
+
+
+@dataclass(frozen=True)
+class Group:
+    """``all`` (every part holds) or ``any`` (at least one holds)."""
+
+    kind: str
+    parts: tuple[Group | Condition, ...]
+
+    def describe(self) -> str:
+        joiner = " and " if self.kind == "all" else " or "
+        return joiner.join(
+            p.describe() if isinstance(p, Condition) else f"({p.describe()})" for p in self.parts
+        )
+
+
+@dataclass(frozen=True)
+class Benefit:
+    base: float
+    per_member: float = 0.0
+    per_vulnerable_member: float = 0.0
+    cap: float | None = None
+    band_multipliers: Mapping[str, float] = field(default_factory=dict)
+    rounding: float = 1.0
+
+    def describe(self, currency: str) -> str:
+        text = f"{self.base:g} {currency}"
+        if self.per_member:
+            text += f" + {self.per_member:g} per member"
+        if self.per_vulnerable_member:
+            text += (
+                f" + {self.per_vulnerable_member:g} per child under 5, person 65+ or person with a disability"
+            )
+        if self.band_multipliers:
+            text += ", × " + ", ".join(f"{m:g} if {b}" for b, m in self.band_multipliers.items())
+        if self.cap is not None:
+            text += f", at most {self.cap:g} {currency}"
+        return text + (f", rounded down to {self.rounding:g}" if self.rounding != 1 else "")
+
+
+def parse_rule(node: Any, path: str = "/eligibility") -> Group | Condition:
+    """Build the rule tree, checking every field, operator and value against the field's type.
+
+    :raise ProgrammeError: with the path of the first mistake (``/eligibility/all/1/op``).
+    """
+    if not isinstance(node, Mapping):
+        raise _mistake(path, "expected {all: [...]}, {any: [...]} or {field, op, value}")
+    if set(node) in ({"all"}, {"any"}):
+        kind = next(iter(node))
+        parts = node[kind]
+        if not isinstance(parts, list) or not parts:
+            raise _mistake(f"{path}/{kind}", "a non-empty list of conditions")
+        return Group(kind, tuple(parse_rule(p, f"{path}/{kind}/{n}") for n, p in enumerate(parts)))
+    if set(node) != {"field", "op", "value"}:
+        raise _mistake(
+            path, f"unexpected keys {sorted(set(node) - {'field', 'op', 'value'}) or sorted(node)}"
+        )
+    name, op, value = node["field"], node["op"], node["value"]
+    if name not in FIELDS:
+        raise _mistake(f"{path}/field", f"unknown field {name!r}; one of {', '.join(FIELDS)}")
+    kind = FIELDS[name][0]
+    if op not in OPERATORS[kind]:
+        raise _mistake(
+            f"{path}/op", f"{op!r} does not apply to {kind} field {name!r}; use {', '.join(OPERATORS[kind])}"
+        )
+    values = value if op in ("in", "not in") else [value]
+    if op in ("in", "not in") and (not isinstance(value, list) or not value):
+        raise _mistake(f"{path}/value", f"{op!r} needs a non-empty list")
+    expected = {"number": (int, float), "text": (str,), "bool": (bool,)}[kind]
+    for item in values:
+        if not isinstance(item, expected) or (kind == "number" and isinstance(item, bool)):
+            raise _mistake(f"{path}/value", f"{item!r} is not a {kind}")
+    return Condition(name, op, tuple(value) if isinstance(value, list) else value)
+
+
+def parse_benefit(node: Mapping[str, Any], path: str = "/benefit") -> Benefit:
+    """:raise ProgrammeError: an impossible benefit (negative amounts, a cap below the base…)."""
+    benefit = Benefit(
+        base=float(node.get("base", 0)),
+        per_member=float(node.get("per_member", 0)),
+        per_vulnerable_member=float(node.get("per_vulnerable_member", 0)),
+        cap=float(node["cap"]) if node.get("cap") is not None else None,
+        band_multipliers={str(k): float(v) for k, v in (node.get("band_multipliers") or {}).items()},
+        rounding=float(node.get("rounding", 1)),
+    )
+    for name in ("base", "per_member", "per_vulnerable_member"):
+        if getattr(benefit, name) < 0:
+            raise _mistake(f"{path}/{name}", "cannot be negative")
+    if benefit.base + benefit.per_member + benefit.per_vulnerable_member <= 0:
+        raise _mistake(path, "the benefit would always be zero")
+    if benefit.cap is not None and benefit.cap < benefit.base:
+        raise _mistake(f"{path}/cap", f"the cap {benefit.cap:g} is below the base amount {benefit.base:g}")
+    if benefit.rounding <= 0:
+        raise _mistake(f"{path}/rounding", "must be a positive amount")
+    for band, multiplier in benefit.band_multipliers.items():
+        if multiplier < 0:
+            raise _mistake(f"{path}/band_multipliers/{band}", "cannot be negative")
+    return benefit
+
+
+def _mistake(path: str, detail: str) -> ProgrammeError:
+    return ProgrammeError(f"{path}: {detail}", errors=[FieldProblem(path, detail)])
+
+
+# -- evaluation ------------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """Outcome of a rule over many households: eligible or not, and every condition's outcome."""
+
+    eligible: np.ndarray
+    outcomes: dict[str, np.ndarray]  # condition description → bool per household
+
+
+def evaluate(rule: Group | Condition, columns: Mapping[str, np.ndarray]) -> Evaluation:
+    """Evaluate ``rule`` for every household at once (one numpy operation per condition)."""
+    outcomes: dict[str, np.ndarray] = {}
+    eligible = _evaluate(rule, columns, outcomes)
+    return Evaluation(eligible, outcomes)
+
+
+def _evaluate(
+    node: Group | Condition, columns: Mapping[str, np.ndarray], outcomes: dict[str, np.ndarray]
+) -> np.ndarray:
+    if isinstance(node, Group):
+        parts = [_evaluate(p, columns, outcomes) for p in node.parts]
+        return np.logical_and.reduce(parts) if node.kind == "all" else np.logical_or.reduce(parts)
+    data = columns[node.field]
+    match node.op:
+        case "==":
+            result = data == node.value
+        case "!=":
+            result = data != node.value
+        case "<":
+            result = data < node.value
+        case "<=":
+            result = data <= node.value
+        case ">":
+            result = data > node.value
+        case ">=":
+            result = data >= node.value
+        case "in":
+            result = np.isin(data, list(node.value))
+        case "not in":
+            result = ~np.isin(data, list(node.value))
+        case "within":
+            text = data.astype(str)
+            result = (text == node.value) | np.char.startswith(text, f"{node.value}-")
+    result = np.asarray(result, dtype=bool)
+    if data.dtype.kind == "f":
+        result &= ~np.isnan(data)  # an unknown value never satisfies a condition
+    outcomes[node.describe()] = result
+    return result
+
+
+def amounts(benefit: Benefit, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The benefit of every household, by the programme's arithmetic (vectorised)."""
+    vulnerable = (
+        columns["children_under_5"] + columns["elderly_65_plus"] + columns["persons_with_disabilities"]
+    )
+    raw = benefit.base + benefit.per_member * columns["size"] + benefit.per_vulnerable_member * vulnerable
+    if benefit.band_multipliers:
+        bands = columns["band"].astype(str)
+        multiplier = np.ones(len(raw))
+        for band, factor in benefit.band_multipliers.items():
+            multiplier[bands == band] = factor
+        raw = raw * multiplier
+    if benefit.cap is not None:
+        raw = np.minimum(raw, benefit.cap)
+    return np.floor(raw / benefit.rounding + 1e-9) * benefit.rounding
+
+
+@dataclass
+class BudgetOutcome:
+    """What the budget allows: the amount paid to each household and where the line fell."""
+
+    paid: np.ndarray
+    funded: np.ndarray
+    cut_off_score: float | None
+    coverage: float
+
+
+def apply_budget(
+    requested: np.ndarray, scores: np.ndarray, budget: float | None, policy: str, rounding: float
+) -> BudgetOutcome:
+    """Fit the requested amounts into ``budget``.
+
+    ``rank_by_vulnerability``: the most vulnerable are paid in full until the money runs out; the
+    score of the last household paid is the cut-off line. ``pro_rata``: everyone gets the same
+    share of what they asked for, rounded down.
+    """
+    total = float(requested.sum())
+    if budget is None or total <= budget:
+        return BudgetOutcome(requested.copy(), requested > 0, None, 1.0)
+    if policy == "pro_rata":
+        paid = np.floor(requested * (budget / total) / rounding + 1e-9) * rounding
+        return BudgetOutcome(paid, paid > 0, None, float(paid.sum() / total))
+    order = np.lexsort((np.arange(len(scores)), -np.nan_to_num(scores, nan=-1.0)))
+    cumulative = np.cumsum(requested[order])
+    funded_sorted = cumulative <= budget
+    funded = np.zeros(len(requested), dtype=bool)
+    funded[order[funded_sorted]] = True
+    paid = np.where(funded, requested, 0.0)
+    last = order[funded_sorted][-1] if funded_sorted.any() else None
+    cut_off = float(scores[last]) if last is not None else None
+    return BudgetOutcome(paid, funded, cut_off, float(paid.sum() / total))
+
+
+def explain(
+    index: int,
+    evaluation: Evaluation,
+    columns: Mapping[str, np.ndarray],
+    benefit: Benefit,
+    amount: float,
+    currency: str,
+) -> list[str]:
+    """Plain-language lines telling one household why it was or was not eligible, and its amount."""
+    lines = [f"{'✔' if outcome[index] else '✘'} {text}" for text, outcome in evaluation.outcomes.items()]
+    if evaluation.eligible[index]:
+        lines.append(f"amount: {benefit.describe(currency)} → {amount:g} {currency}")
+    else:
+        lines.append("not eligible under this programme")
+    return lines
+
+
+def describe_rule(rule: Group | Condition) -> str:
+    return rule.describe()
+
+
+__all__: Sequence[str] = ("parse_rule", "parse_benefit", "evaluate", "amounts", "apply_budget", "explain")
