@@ -132,3 +132,24 @@ def test_a_million_households_evaluate_without_a_python_loop():
         & (big["admin_code"] == "HN-CH")
     )
     assert np.array_equal(evaluation.eligible, expected)
+
+
+def test_triggers_fire_only_for_actual_alerts_strong_enough():
+    from services.transfers.domain.programmes import Trigger
+
+    trigger = Trigger(
+        categories=("Met",), min_severity="Severe", min_certainty="Likely", min_urgency="Expected"
+    )
+    alert = {
+        "status": "Actual",
+        "categories": ["Met"],
+        "event": "Tormenta",
+        "urgency": "Expected",
+        "severity": "Extreme",
+        "certainty": "Likely",
+    }
+    assert trigger.fires_for(alert) == (True, ["all trigger conditions hold"])
+    fires, why = trigger.fires_for({**alert, "status": "Exercise"})
+    assert not fires and "only Actual" in why[0]
+    fires, why = trigger.fires_for({**alert, "severity": "Moderate", "categories": ["Geo"]})
+    assert not fires and len(why) == 2

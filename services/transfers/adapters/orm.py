@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, String, Table
 
 from shared.messaging_schema import messaging_tables
 
@@ -25,6 +25,18 @@ household_attributes = Table(
     Column("pregnant_members", Integer, nullable=False, server_default="0"),
     Column("female_headed", Boolean, nullable=False, server_default="0"),
     Column("payment_channel_type", String(16)),
+)
+
+#: Every version of every programme; a decision always names the version it used.
+programmes = Table(
+    "programmes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 outbox, inbox = messaging_tables(metadata)

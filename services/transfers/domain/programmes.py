@@ -8,7 +8,7 @@ explained in plain words.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -300,4 +300,139 @@ def describe_rule(rule: Group | Condition) -> str:
     return rule.describe()
 
 
-__all__: Sequence[str] = ("parse_rule", "parse_benefit", "evaluate", "amounts", "apply_budget", "explain")
+# -- triggers and whole programmes -----------------------------------------------------------
+
+URGENCY = ("Past", "Unknown", "Future", "Expected", "Immediate")
+SEVERITY = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
+CERTAINTY = ("Unknown", "Unlikely", "Possible", "Likely", "Observed")
+MODES = ("anticipatory", "response")
+POLICIES = ("rank_by_vulnerability", "pro_rata")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Which alerts start the programme: CAP categories or events, minimum urgency, severity and
+    certainty, optionally areas; only ``Actual`` alerts ever do."""
+
+    categories: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    min_urgency: str = "Unknown"
+    min_severity: str = "Unknown"
+    min_certainty: str = "Unknown"
+    areas: tuple[str, ...] = ()
+    mode: str = "response"
+
+    def fires_for(self, alert: Mapping[str, Any]) -> tuple[bool, list[str]]:
+        """Whether an alert (the alerts service's summary) triggers the programme, and why (not)."""
+        reasons: list[str] = []
+        if alert.get("status") != "Actual":
+            reasons.append(f"status is {alert.get('status')}, only Actual alerts trigger transfers")
+        if self.categories and not set(self.categories) & set(alert.get("categories") or []):
+            reasons.append(f"category {alert.get('categories')} is not one of {list(self.categories)}")
+        if self.events and alert.get("event") not in self.events:
+            reasons.append(f"event {alert.get('event')!r} is not one of {list(self.events)}")
+        for name, scale, minimum in (
+            ("urgency", URGENCY, self.min_urgency),
+            ("severity", SEVERITY, self.min_severity),
+            ("certainty", CERTAINTY, self.min_certainty),
+        ):
+            value = alert.get(name) or "Unknown"
+            if value not in scale or scale.index(value) < scale.index(minimum):
+                reasons.append(f"{name} {value} is below {minimum}")
+        return not reasons, reasons or ["all trigger conditions hold"]
+
+
+@dataclass(frozen=True)
+class Budget:
+    per_incident: float | None = None
+    overall: float | None = None
+    policy: str = "rank_by_vulnerability"
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A programme at one version: every decision records the version it used."""
+
+    name: str
+    institute: str
+    currency: str
+    trigger: Trigger
+    eligibility: Group | Condition
+    benefit: Benefit
+    budget: Budget
+    four_eyes: bool = True
+    pre_approved_ceiling: float = 0.0
+
+    def describe(self) -> dict[str, str]:
+        """The programme in plain words, for the console and for letters to households."""
+        trigger = self.trigger
+        when = [f"{trigger.mode} programme", "Actual alerts only"]
+        if trigger.categories:
+            when.append("categories " + ", ".join(trigger.categories))
+        if trigger.events:
+            when.append("events " + ", ".join(trigger.events))
+        when.append(
+            f"urgency at least {trigger.min_urgency}, severity at least {trigger.min_severity}, "
+            f"certainty at least {trigger.min_certainty}"
+        )
+        budget = [f"policy when short: {self.budget.policy.replace('_', ' ')}"]
+        if self.budget.per_incident is not None:
+            budget.insert(0, f"{self.budget.per_incident:g} {self.currency} per incident")
+        if self.budget.overall is not None:
+            budget.insert(0, f"{self.budget.overall:g} {self.currency} overall")
+        return {
+            "trigger": "; ".join(when),
+            "eligibility": self.eligibility.describe(),
+            "benefit": self.benefit.describe(self.currency),
+            "budget": "; ".join(budget),
+            "approval": "approved by a second person, never the proposer"
+            if self.four_eyes
+            else "no second approval",
+        }
+
+
+def parse_programme(document: Mapping[str, Any]) -> Programme:
+    """Build and check a whole programme (its shape already checked by the API's schema).
+
+    :raise ProgrammeError: with the path of the first mistake.
+    """
+    trigger = document.get("trigger") or {}
+    for name, scale in (("min_urgency", URGENCY), ("min_severity", SEVERITY), ("min_certainty", CERTAINTY)):
+        if trigger.get(name, "Unknown") not in scale:
+            raise _mistake(f"/trigger/{name}", f"one of {', '.join(scale)}")
+    if trigger.get("mode", "response") not in MODES:
+        raise _mistake("/trigger/mode", f"one of {', '.join(MODES)}")
+    budget = document.get("budget") or {}
+    if budget.get("policy", "rank_by_vulnerability") not in POLICIES:
+        raise _mistake("/budget/policy", f"one of {', '.join(POLICIES)}")
+    for name in ("per_incident", "overall"):
+        if budget.get(name) is not None and budget[name] <= 0:
+            raise _mistake(f"/budget/{name}", "a budget must be positive")
+    if (budget.get("per_incident") or 0) > (budget.get("overall") or float("inf")):
+        raise _mistake("/budget/per_incident", "cannot exceed the overall budget")
+    approval = document.get("approval") or {}
+    if approval.get("four_eyes") is False:
+        raise _mistake("/approval/four_eyes", "payments always need a second person's approval")
+    ceiling = float(approval.get("pre_approved_ceiling") or 0)
+    if ceiling and trigger.get("mode") != "anticipatory":
+        raise _mistake("/approval/pre_approved_ceiling", "only anticipatory programmes may pre-approve")
+    return Programme(
+        name=document["name"],
+        institute=document["institute"],
+        currency=document["currency"],
+        trigger=Trigger(
+            tuple(trigger.get("categories") or ()),
+            tuple(trigger.get("events") or ()),
+            trigger.get("min_urgency", "Unknown"),
+            trigger.get("min_severity", "Unknown"),
+            trigger.get("min_certainty", "Unknown"),
+            tuple(trigger.get("areas") or ()),
+            trigger.get("mode", "response"),
+        ),
+        eligibility=parse_rule(document["eligibility"]),
+        benefit=parse_benefit(document["benefit"]),
+        budget=Budget(
+            budget.get("per_incident"), budget.get("overall"), budget.get("policy", "rank_by_vulnerability")
+        ),
+        pre_approved_ceiling=ceiling,
+    )

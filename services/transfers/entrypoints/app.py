@@ -8,6 +8,7 @@ from flask import Flask
 
 from services.transfers.adapters.orm import inbox, outbox
 from services.transfers.entrypoints.api import blp
+from services.transfers.entrypoints.programmes_api import blp as programmes_blp
 from services.transfers.service_layer.handlers import apply_household_event
 from shared.config import ServiceSettings
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
@@ -42,4 +43,5 @@ def create_app(runtime: Runtime) -> Flask:
     )
     app.extensions["amparo.runtime"] = runtime
     api.register_blueprint(blp)
+    api.register_blueprint(programmes_blp)
     return app

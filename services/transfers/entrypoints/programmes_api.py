@@ -1,0 +1,118 @@
+"""Programmes over HTTP: define, version, read in plain words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.transfers.service_layer import programmes as service
+from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
+from shared.web import BEARER, authenticated, current_principal
+
+blp = Blueprint(
+    "programmes", __name__, url_prefix="/v1/programmes", description="Emergency programmes as data"
+)
+LEVELS = {
+    "urgency": ("Past", "Unknown", "Future", "Expected", "Immediate"),
+    "severity": ("Unknown", "Minor", "Moderate", "Severe", "Extreme"),
+    "certainty": ("Unknown", "Unlikely", "Possible", "Likely", "Observed"),
+}
+
+
+class TriggerSchema(Schema):
+    categories = fields.List(fields.String(), load_default=list)
+    events = fields.List(fields.String(), load_default=list)
+    min_urgency = fields.String(load_default="Unknown", validate=validate.OneOf(LEVELS["urgency"]))
+    min_severity = fields.String(load_default="Unknown", validate=validate.OneOf(LEVELS["severity"]))
+    min_certainty = fields.String(load_default="Unknown", validate=validate.OneOf(LEVELS["certainty"]))
+    areas = fields.List(fields.String(), load_default=list)
+    mode = fields.String(load_default="response", validate=validate.OneOf(("anticipatory", "response")))
+
+
+class BenefitSchema(Schema):
+    base = fields.Float(required=True, validate=validate.Range(min=0))
+    per_member = fields.Float(load_default=0, validate=validate.Range(min=0))
+    per_vulnerable_member = fields.Float(load_default=0, validate=validate.Range(min=0))
+    cap = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    band_multipliers = fields.Dict(
+        keys=fields.String(), values=fields.Float(validate=validate.Range(min=0)), load_default=dict
+    )
+    rounding = fields.Float(load_default=1, validate=validate.Range(min=0, min_inclusive=False))
+
+
+class BudgetSchema(Schema):
+    per_incident = fields.Float(load_default=None, allow_none=True)
+    overall = fields.Float(load_default=None, allow_none=True)
+    policy = fields.String(
+        load_default="rank_by_vulnerability", validate=validate.OneOf(("rank_by_vulnerability", "pro_rata"))
+    )
+
+
+class ApprovalSchema(Schema):
+    four_eyes = fields.Boolean(load_default=True)
+    pre_approved_ceiling = fields.Float(load_default=0, validate=validate.Range(min=0))
+
+
+class ProgrammeSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    institute = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="an ISO 4217 code"))
+    trigger = fields.Nested(TriggerSchema, required=True)
+    eligibility = fields.Dict(required=True, metadata={"description": "all/any tree of {field, op, value}"})
+    benefit = fields.Nested(BenefitSchema, required=True)
+    budget = fields.Nested(BudgetSchema, load_default=dict)
+    approval = fields.Nested(ApprovalSchema, load_default=dict)
+
+
+class ProgrammeViewSchema(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    programme = fields.Dict()
+    rules = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "Every rule in plain words"}
+    )
+    created_by = fields.String()
+    created_at = fields.DateTime(format="iso")
+
+
+class VersionQuerySchema(Schema):
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+def _sessions() -> Any:
+    return current_app.extensions["amparo.runtime"].session_factory
+
+
+@blp.route("")
+class Programmes(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(ProgrammeSchema)
+    @blp.response(201, ProgrammeViewSchema)
+    @authenticated([PROGRAMME_OFFICER])
+    def post(self, body: dict[str, Any]) -> Any:
+        """Define a programme (refused with the path of any mistake)"""
+        return service.define_programme(body, current_principal().subject, _sessions())
+
+
+@blp.route("/<programme_id>")
+class Programme(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(VersionQuerySchema, location="query")
+    @blp.response(200, ProgrammeViewSchema)
+    @authenticated([PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR])
+    def get(self, params: dict[str, Any], programme_id: str) -> Any:
+        """Read a programme (its latest version, or ?version=)"""
+        return service.get_programme(programme_id, _sessions(), params["version"])
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(ProgrammeSchema)
+    @blp.response(200, ProgrammeViewSchema)
+    @authenticated([PROGRAMME_OFFICER])
+    def put(self, body: dict[str, Any], programme_id: str) -> Any:
+        """Change a programme: a new version; decisions keep the version they used"""
+        return service.define_programme(body, current_principal().subject, _sessions(), programme_id)
