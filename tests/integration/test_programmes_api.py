@@ -115,3 +115,64 @@ def test_only_programme_officers_define_programmes(transfers, issuer):
     assert transfers.post("/v1/programmes", json=TORMENTA, headers=auth(issuer, APPROVER)).status_code == 403
     assert transfers.get("/v1/programmes/nope", headers=auth(issuer, CIVIL_PROTECTION)).status_code == 403
     assert transfers.get("/v1/programmes/nope", headers=auth(issuer, APPROVER)).status_code == 404
+
+
+def test_what_if_a_draft_programme_over_an_area_without_storing_anything(
+    tmp_path, broker, issuer, database_url
+):
+    import uuid
+
+    from services.transfers.service_layer.handlers import apply_household_event
+    from shared.contracts.households import HOUSEHOLD_REGISTERED
+    from shared.events import CloudEvent
+
+    client, runtime = make_client(transfers_app, "transfers", tmp_path, broker.bootstrap_server, database_url)
+    people = [
+        (80.0, 1, 0),
+        (60.0, 0, 1),
+        (50.0, 0, 0),
+        (20.0, 2, 0),
+        (90.0, 1, 1),
+    ]  # score, children, elderly
+    with runtime.session_factory.begin() as session:
+        for score, children, elderly in people:
+            household_id = str(uuid.uuid4())
+            apply_household_event(
+                session,
+                CloudEvent(
+                    type=HOUSEHOLD_REGISTERED,
+                    source="/t",
+                    subject=household_id,
+                    data={
+                        "household_id": household_id,
+                        "version": 1,
+                        "status": "active",
+                        "admin_code": "HN-CH-0601",
+                        "size": 4,
+                        "location": None,
+                        "vulnerability": {"score": score, "index_version": "v1"},
+                        "members_by_age_band": {"0_4": children, "65_plus": elderly},
+                    },
+                ),
+            )
+    draft = copy.deepcopy(TORMENTA)
+    draft["budget"] = {"per_incident": 5000, "policy": "rank_by_vulnerability"}
+    response = client.post(
+        "/v1/programmes/what-if",
+        json={"programme": draft, "area": "HN-CH", "band": "Extreme"},
+        headers=auth(issuer, PROGRAMME_OFFICER),
+    )
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()
+    # Eligible: score ≥ 40 with a child or an elder → 80, 60 and 90 (not 50: neither; not 20: score).
+    assert (result["households"], result["eligible"], result["people_eligible"]) == (5, 3, 12)
+    # (1500 + 4×250) × 1.5 = 3750 each → 11 250 requested; 5 000 pays the most vulnerable one (90).
+    assert result["requested"] == 11250 and result["paid"] == 3750 and result["funded"] == 1
+    assert result["cut_off_score"] == 90 and result["coverage"] == pytest.approx(0.3333, abs=1e-4)
+    assert result["conditions"]["vulnerability score ≥ 40"] == 4
+    listed = client.post(
+        "/v1/programmes/what-if",
+        json={"programme": draft, "area": "HN-VA"},
+        headers=auth(issuer, PROGRAMME_OFFICER),
+    ).get_json()
+    assert listed["households"] == 0 and listed["paid"] == 0

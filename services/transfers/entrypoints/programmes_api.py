@@ -99,6 +99,48 @@ class Programmes(MethodView):
         return service.define_programme(body, current_principal().subject, _sessions())
 
 
+class WhatIfSchema(Schema):
+    programme = fields.Nested(ProgrammeSchema, required=True)
+    area = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{1,6})*$"),
+        metadata={"description": "Treat every active household of this area as exposed"},
+    )
+    band = fields.String(load_default="Severe", metadata={"description": "The band they would be exposed in"})
+
+
+class WhatIfResultSchema(Schema):
+    households = fields.Integer()
+    eligible = fields.Integer()
+    people_eligible = fields.Integer()
+    requested = fields.Float()
+    budget = fields.Float(allow_none=True)
+    paid = fields.Float()
+    funded = fields.Integer()
+    coverage = fields.Float(metadata={"description": "Share of the requested amount the budget covers"})
+    cut_off_score = fields.Float(
+        allow_none=True, metadata={"description": "Vulnerability of the last one paid"}
+    )
+    currency = fields.String()
+    conditions = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "How many households each condition holds for"},
+    )
+    rules = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+@blp.route("/what-if")
+class WhatIf(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(WhatIfSchema)
+    @blp.response(200, WhatIfResultSchema)
+    @authenticated([PROGRAMME_OFFICER, APPROVER])
+    def post(self, body: dict[str, Any]) -> Any:
+        """A draft programme over an area: counts, cost and budget coverage, nothing stored"""
+        return service.what_if(body["programme"], body["area"], body["band"], _sessions())
+
+
 @blp.route("/<programme_id>")
 class Programme(MethodView):
     @blp.doc(security=BEARER)

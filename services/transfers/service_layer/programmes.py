@@ -6,11 +6,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.transfers.adapters.orm import programmes
-from services.transfers.domain.programmes import parse_programme
+from services.transfers.adapters.orm import household_attributes, programmes
+from services.transfers.domain.programmes import amounts, apply_budget, evaluate, parse_programme
 from shared.errors import NotFound
 
 
@@ -79,3 +80,76 @@ def get_programme(
             f"no programme {programme_id}" + (f" at version {version}" if version else "")
         )
     return _view(row)
+
+
+def what_if(
+    document: dict[str, Any], area: str, band: str, sessions: sessionmaker[Session]
+) -> dict[str, Any]:
+    """A draft programme applied to every active household of ``area`` as if exposed in ``band``:
+    counts, cost and budget coverage; nothing is stored.
+
+    :raise ProgrammeError: the draft has a mistake (with its path).
+    """
+    programme = parse_programme(document)
+    columns = load_attributes(sessions, area)
+    columns["band"] = np.full(len(columns["size"]), band, dtype=object)
+    columns["intensity"] = np.full(len(columns["size"]), np.nan)
+    evaluation = evaluate(programme.eligibility, columns)
+    requested = np.where(evaluation.eligible, amounts(programme.benefit, columns), 0.0)
+    budget = programme.budget.per_incident
+    outcome = apply_budget(
+        requested, columns["vulnerability_score"], budget, programme.budget.policy, programme.benefit.rounding
+    )
+    eligible = evaluation.eligible
+    return {
+        "households": int(len(eligible)),
+        "eligible": int(eligible.sum()),
+        "people_eligible": int(columns["size"][eligible].sum()),
+        "requested": float(requested.sum()),
+        "budget": budget,
+        "paid": float(outcome.paid.sum()),
+        "funded": int(outcome.funded.sum()),
+        "coverage": round(outcome.coverage, 4),
+        "cut_off_score": outcome.cut_off_score,
+        "currency": programme.currency,
+        "conditions": {text: int(result.sum()) for text, result in evaluation.outcomes.items()},
+        "rules": programme.describe(),
+    }
+
+
+def load_attributes(sessions: sessionmaker[Session], area: str) -> dict[str, np.ndarray]:
+    """The attribute projection of the active households inside ``area``, as numpy columns."""
+    names = (
+        "size",
+        "vulnerability_score",
+        "children_under_5",
+        "elderly_65_plus",
+        "persons_with_disabilities",
+        "pregnant_members",
+        "female_headed",
+        "admin_code",
+        "payment_channel_type",
+    )
+    with sessions() as session:
+        rows = session.execute(
+            select(*(household_attributes.c[n] for n in names)).where(
+                household_attributes.c.status == "active",
+                (household_attributes.c.admin_code == area)
+                | household_attributes.c.admin_code.startswith(area + "-", autoescape=True),
+            )
+        ).all()
+    values = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    columns = {n: np.array(v, dtype=object) for n, v in zip(names, values, strict=True)}
+    for name in (
+        "size",
+        "children_under_5",
+        "elderly_65_plus",
+        "persons_with_disabilities",
+        "pregnant_members",
+    ):
+        columns[name] = np.array(values[names.index(name)], dtype=np.int64)
+    columns["vulnerability_score"] = np.array(
+        [np.nan if v is None else v for v in values[names.index("vulnerability_score")]], dtype=np.float64
+    )
+    columns["female_headed"] = np.array(values[names.index("female_headed")], dtype=bool)
+    return columns
