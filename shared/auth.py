@@ -34,6 +34,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from shared.admin_codes import lies_within
 from shared.errors import Forbidden, NotAuthenticated
 
 log = logging.getLogger(__name__)
@@ -82,10 +83,7 @@ class Principal:
         >>> Principal("u", frozenset(), ("HN-CR",)).covers("HN-CL")
         False
         """
-        return any(
-            area == EVERYWHERE or admin_code == area or admin_code.startswith(area + "-")
-            for area in self.jurisdiction
-        )
+        return any(area == EVERYWHERE or lies_within(admin_code, area) for area in self.jurisdiction)
 
 
 def require_role(principal: Principal, roles: Sequence[str]) -> None:

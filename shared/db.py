@@ -8,6 +8,7 @@ locks. PostgreSQL is used as-is through psycopg 3.
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def as_stored(moment: datetime | None) -> datetime | None:
+    """A time ready to store: in UTC (SQLite would drop the offset and keep the local clock time)."""
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+def as_read(moment: datetime | None) -> datetime | None:
+    """A stored time as read back: UTC, with its zone (SQLite hands it back without one)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

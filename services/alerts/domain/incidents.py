@@ -17,6 +17,7 @@ import shapely.geometry
 
 from services.alerts.domain.cap import CapMessage, MsgType
 from services.alerts.domain.geometry import AreaShape
+from shared.admin_codes import first_level
 
 ACTIVE, CANCELLED, EXPIRED = "active", "cancelled", "expired"
 
@@ -89,9 +90,9 @@ def exposure_summary(
 
     Aggregates only: no household id leaves this function.
     """
-    first_level = np.array(["-".join(str(c).split("-")[:2]) for c in admin_codes], dtype=object)
+    first_levels = np.array([first_level(c) for c in admin_codes], dtype=object)
     areas, inverse = (
-        np.unique(first_level, return_inverse=True) if len(first_level) else (np.array([]), np.array([]))
+        np.unique(first_levels, return_inverse=True) if len(first_levels) else (np.array([]), np.array([]))
     )
 
     def by_area(values: np.ndarray) -> list[int]:

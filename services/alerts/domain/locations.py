@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from shared.contracts.household_groups import vulnerable_groups
+
 
 @dataclass(frozen=True)
 class HouseholdLocation:
@@ -33,6 +35,7 @@ class HouseholdLocation:
 def location_from_snapshot(snapshot: dict[str, Any]) -> HouseholdLocation:
     """Build the index entry from a validated public snapshot."""
     location = snapshot.get("location") or {}
+    groups = vulnerable_groups(snapshot)
     return HouseholdLocation(
         household_id=snapshot["household_id"],
         version=snapshot["version"],
@@ -42,8 +45,5 @@ def location_from_snapshot(snapshot: dict[str, Any]) -> HouseholdLocation:
         lon=location.get("lon"),
         accuracy_m=location.get("accuracy_m"),
         size=snapshot["size"],
-        children_under_5=(snapshot.get("members_by_age_band") or {}).get("0_4", 0),
-        elderly_65_plus=(snapshot.get("members_by_age_band") or {}).get("65_plus", 0),
-        persons_with_disabilities=snapshot.get("persons_with_disabilities", 0),
-        female_headed=bool(snapshot.get("female_headed")),
+        **{k: v for k, v in groups.items() if k != "pregnant_members"},
     )

@@ -23,7 +23,9 @@ from services.alerts.domain.admin_layer import AdminLayer, layer_from_geojson
 from services.alerts.domain.cap import CapMessage
 from services.alerts.domain.geometry import AreaShape, geojson_shapes, message_shapes
 from services.alerts.domain.matching import LocationIndex
+from shared.admin_codes import within_mask
 from shared.contracts import alerts as contract
+from shared.db import as_read, as_stored
 from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.events import CloudEvent
 from shared.kafka import ALERTS, EXPOSURES
@@ -137,7 +139,7 @@ def receive_cap(
                 "current_message_id": message_id,
                 "state": rules.state_of(message, moment),
                 "version": 0,
-                "expires": _utc(message.expires()),
+                "expires": as_stored(message.expires()),
                 "exposure_summary": None,
                 "updated_at": moment,
             }
@@ -145,7 +147,7 @@ def receive_cap(
             current_sent = None
         else:
             current = uow.alerts.message(incident["current_message_id"])
-            current_sent = _aware(current["sent"]) if current else None
+            current_sent = as_read(current["sent"]) if current else None
         summary = rules.summary(message, shapes)
         if not rules.supersedes(message, current_sent):
             warnings.append("this message is older than the incident's current one; kept for the record only")
@@ -154,7 +156,7 @@ def receive_cap(
                 "id": message_id,
                 "incident_id": incident["id"],
                 "message_key": message.key,
-                "sent": _utc(message.sent),
+                "sent": as_stored(message.sent),
                 "status": message.status,
                 "msg_type": message.msg_type.value,
                 "summary": summary,
@@ -169,16 +171,6 @@ def receive_cap(
             _advance(uow, incident, message, message_id, shapes, summary, moment)
     with uow:
         return incident_view(incident["id"], uow), True
-
-
-def _aware(moment: datetime) -> datetime:
-    """Stored times are UTC; SQLite hands them back without their zone."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """Times are stored in UTC (SQLite would otherwise drop the offset and keep local time)."""
-    return moment.astimezone(UTC) if moment is not None else None
 
 
 def _advance(
@@ -210,7 +202,7 @@ def _advance(
         current_message_id=message_id,
         state=state,
         version=version,
-        expires=_utc(message.expires()),
+        expires=as_stored(message.expires()),
         exposure_summary=exposure["summary"] if exposure else None,
         updated_at=moment,
     )
@@ -264,7 +256,7 @@ def _by_admin_code(columns: dict[str, np.ndarray], shapes: list[AreaShape]) -> t
         codes = columns["admin_code"][unlocated].astype(str)
         for shape in shapes:
             for code in shape.codes:
-                hit = unlocated[(codes == code) | np.char.startswith(codes, code + "-")]
+                hit = unlocated[within_mask(codes, code)]
                 positions.append(hit)
                 labels.append(np.full(len(hit), f"{shape.label[:230]} by admin code", dtype=object))
     return np.concatenate(positions), np.concatenate(labels)
@@ -356,7 +348,7 @@ def incident_view(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
         "warnings": current["warnings"],
         "exposure": incident["exposure_summary"],
         "messages": [
-            {**m, "sent": _aware(m["sent"]).isoformat()} for m in uow.alerts.messages_of(incident_id)
+            {**m, "sent": as_read(m["sent"]).isoformat()} for m in uow.alerts.messages_of(incident_id)
         ],
     }
 

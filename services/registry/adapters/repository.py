@@ -37,13 +37,8 @@ from services.registry.domain.model import (
     public_snapshot,
 )
 from services.registry.domain.vulnerability import Vulnerability
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
+from shared.admin_codes import first_level
+from shared.db import as_read
 
 
 def _household_row(household: Household) -> dict[str, Any]:
@@ -202,7 +197,7 @@ class HouseholdRepository:
             consent=consent,
             payment=payment,
         )
-        registered_at = _aware(row.registered_at)
+        registered_at = as_read(row.registered_at)
         assert registered_at is not None
         return Household(
             id=row.id,
@@ -220,7 +215,7 @@ class HouseholdRepository:
                 row.registration_device,
             ),
             version=row.version,
-            updated_at=_aware(row.updated_at) or registered_at,
+            updated_at=as_read(row.updated_at) or registered_at,
             updated_by=row.updated_by or row.registered_by,
         )
 
@@ -246,7 +241,7 @@ class HouseholdRepository:
         return [
             {
                 "version": r.version,
-                "changed_at": _aware(r.changed_at),
+                "changed_at": as_read(r.changed_at),
                 "changed_by": r.changed_by,
                 "changes": r.changes,
             }
@@ -358,7 +353,7 @@ class HouseholdSearch:
             query = query.where(GROUP_COLUMNS[group])
         if after_id:
             query = query.where(households.c.id > after_id)
-        return [dict(row._mapping, updated_at=_aware(row.updated_at)) for row in self.session.execute(query)]
+        return [dict(row._mapping, updated_at=as_read(row.updated_at)) for row in self.session.execute(query)]
 
 
 class ImportRepository:
@@ -374,7 +369,7 @@ class ImportRepository:
         row = self.session.execute(select(imports).where(imports.c.id == import_id)).first()
         if row is None:
             return None
-        return dict(row._mapping, created_at=_aware(row.created_at), updated_at=_aware(row.updated_at))
+        return dict(row._mapping, created_at=as_read(row.created_at), updated_at=as_read(row.updated_at))
 
     def update(self, import_id: str, **values: Any) -> None:
         self.session.execute(
@@ -426,7 +421,7 @@ class DuplicateRepository:
         self.session = session
 
     def people_of(self, household: Household) -> list[Person]:
-        area = "-".join(household.admin_code.split("-")[:2])
+        area = first_level(household.admin_code)
         day = household.updated_at.date()
         return [
             Person(
@@ -484,7 +479,7 @@ class DuplicateRepository:
                 r.birth_year or 0,
                 r.birth_date.isoformat() if r.birth_date else None,
                 r.document_hash,
-                "-".join(r.admin_code.split("-")[:2]),
+                first_level(r.admin_code),
                 r.lat,
                 r.lon,
             )
@@ -530,7 +525,7 @@ class DuplicateRepository:
             .limit(limit)
         )
         return [
-            dict(r._mapping, created_at=_aware(r.created_at), decided_at=_aware(r.decided_at)) for r in rows
+            dict(r._mapping, created_at=as_read(r.created_at), decided_at=as_read(r.decided_at)) for r in rows
         ]
 
     def decide_pair(

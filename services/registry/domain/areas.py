@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shared.admin_codes import first_level
+
 BoundingBox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
 
 
@@ -28,17 +30,17 @@ class AdminReference:
         if country not in self.countries:
             served = ", ".join(sorted(self.countries))
             return {"admin_code": f"country {country} is not served by this registry (served: {served})"}
-        first_level = "-".join(admin_code.split("-")[:2])
-        if first_level == country:
+        area = first_level(admin_code)
+        if area == country:
             example = sorted(c for c in self.areas if c.startswith(country))[0]
             return {"admin_code": f"{admin_code} is a country; give its first-level area, e.g. {example}"}
-        box = self.areas.get(first_level)
+        box = self.areas.get(area)
         if box is None:
-            return {"admin_code": f"unknown admin code {first_level}"}
+            return {"admin_code": f"unknown admin code {area}"}
         if self._inside(box, lat, lon):
             return {}
         hint = " (latitude and longitude look swapped)" if self._inside(box, lon, lat) else ""
-        return {"location": f"({lat}, {lon}) lies outside {first_level}{hint}"}
+        return {"location": f"({lat}, {lon}) lies outside {area}{hint}"}
 
     @staticmethod
     def _inside(box: BoundingBox, lat: float, lon: float) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from shared.contracts.household_groups import vulnerable_groups
+
 
 @dataclass(frozen=True)
 class HouseholdAttributes:
@@ -38,10 +40,6 @@ def attributes_from_snapshot(snapshot: dict[str, Any]) -> HouseholdAttributes:
         admin_code=snapshot["admin_code"],
         size=snapshot["size"],
         vulnerability_score=(snapshot.get("vulnerability") or {}).get("score"),
-        children_under_5=(snapshot.get("members_by_age_band") or {}).get("0_4", 0),
-        elderly_65_plus=(snapshot.get("members_by_age_band") or {}).get("65_plus", 0),
-        persons_with_disabilities=snapshot.get("persons_with_disabilities", 0),
-        pregnant_members=snapshot.get("pregnant_members", 0),
-        female_headed=bool(snapshot.get("female_headed")),
+        **vulnerable_groups(snapshot),
         payment_channel_type=snapshot.get("payment_channel_type"),
     )

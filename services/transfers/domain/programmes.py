@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from shared.admin_codes import within_mask
 from shared.errors import FieldProblem, InvalidInput
 
 #: Fields a condition may test, their type, and how they read in a sentence.
@@ -217,8 +218,7 @@ def _evaluate(
         case "not in":
             result = ~np.isin(data, list(node.value))
         case "within":
-            text = data.astype(str)
-            result = (text == node.value) | np.char.startswith(text, f"{node.value}-")
+            result = within_mask(data, node.value)
     result = np.asarray(result, dtype=bool)
     if data.dtype.kind == "f":
         result &= ~np.isnan(data)  # an unknown value never satisfies a condition
