@@ -82,7 +82,9 @@ def _household_row(household: Household) -> dict[str, Any]:
 
 def _member_rows(household: Household) -> list[dict[str, Any]]:
     rows = []
+    day = household.updated_at.date()
     for position, member in enumerate(household.facts.members):
+        key = name_key(member.given_names, member.family_names)
         rows.append(
             {
                 "id": member.id,
@@ -102,9 +104,9 @@ def _member_rows(household: Household) -> list[dict[str, Any]]:
                 "pregnant": member.pregnant,
                 "chronic_illness": member.chronic_illness,
                 "attends_school": member.attends_school,
-                "name_key": name_key(member.given_names, member.family_names),
-                "birth_year": household.updated_at.year - member.age_on(household.updated_at.date()),
-                "block_initial": name_key(member.given_names, member.family_names)[:1],
+                "name_key": key,
+                "birth_year": member.birth_year_on(day),
+                "block_initial": key[:1],
             }
         )
     return rows
@@ -428,7 +430,7 @@ class DuplicateRepository:
                 household.id,
                 m.id,
                 name_key(m.given_names, m.family_names),
-                day.year - m.age_on(day),
+                m.birth_year_on(day),
                 m.birth_date.isoformat() if m.birth_date else None,
                 m.document.number_hash if m.document else None,
                 area,

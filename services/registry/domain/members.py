@@ -105,6 +105,10 @@ class Member:
         assert self.age_estimate is not None
         return self.age_estimate
 
+    def birth_year_on(self, day: date) -> int:
+        """The birth year, or the one the age estimate implies on ``day`` (for matching blocks)."""
+        return day.year - self.age_on(day)
+
     @property
     def has_disability(self) -> bool:
         """Washington Group cut-off: 'a lot of difficulty' or 'cannot do at all' in any domain."""
