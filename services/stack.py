@@ -193,6 +193,8 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if "registry" in self.services:
+            env["AMPARO_REGISTRY_URL"] = self.services["registry"].url
         if name == "registry":
             env.update({f"{variable}_FILE": str(path) for variable, path in self.key_files.items()})
         if name in self.database_urls:

@@ -76,6 +76,8 @@ class ServiceSettings:
     max_poll_interval_ms: int
     relay_batch_size: int
     migrate_on_start: bool
+    #: Where the registry's API answers (transfers reads payment details from it for an export).
+    registry_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['registry']}"
     #: Service-specific secrets (the registry's encryption and hashing keys), never shown.
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -121,6 +123,11 @@ class ServiceSettings:
             Variable("AMPARO_RELAY_BATCH_SIZE", "500", "Outbox rows published per relay round (1–10000)."),
             Variable(
                 "AMPARO_MIGRATE_ON_START", "true", "Apply pending schema migrations when the service starts."
+            ),
+            Variable(
+                "AMPARO_REGISTRY_URL",
+                f"http://127.0.0.1:{DEFAULT_PORTS['registry']}",
+                "Base URL of the registry's API (transfers reads payment details from it for exports).",
             ),
         ] + [Variable(name, "(required)", doc) for name, doc in SECRETS.get(service, {}).items()]
 
@@ -179,6 +186,10 @@ class ServiceSettings:
         if migrate not in ("true", "false", "1", "0", "yes", "no"):
             problems.append(f"AMPARO_MIGRATE_ON_START={migrate!r} is not true or false")
 
+        registry_url = get("AMPARO_REGISTRY_URL", f"http://127.0.0.1:{DEFAULT_PORTS['registry']}").rstrip("/")
+        if urlsplit(registry_url).scheme not in ("http", "https"):
+            problems.append(f"AMPARO_REGISTRY_URL={registry_url!r} must be an http:// or https:// URL")
+
         secrets: dict[str, str] = {}
         for name in SECRETS.get(service, {}):
             value = env.get(name, "").strip()
@@ -206,6 +217,7 @@ class ServiceSettings:
             max_poll_interval_ms=integer("AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS", 10000, 1000, 60000),
             relay_batch_size=integer("AMPARO_RELAY_BATCH_SIZE", 500, 1, 10000),
             migrate_on_start=migrate in ("true", "1", "yes"),
+            registry_url=registry_url,
             secrets=secrets,
         )
         if problems:

@@ -20,11 +20,12 @@ def issuer(tmp_path):
     return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
 
 
-def make_client(module, service, tmp_path, broker_address, database_url=None):
+def make_client(module, service, tmp_path, broker_address, database_url=None, **extra_env):
     env = {
         "AMPARO_DATA_DIR": str(tmp_path),
         "AMPARO_KAFKA_BOOTSTRAP_SERVERS": broker_address,
         **registry_keys(),
+        **extra_env,
     }
     if database_url:
         env[f"AMPARO_{service.upper()}_DATABASE_URL"] = database_url

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import logging
 from collections import Counter
 from typing import Any
 
 from flask import Response, current_app, request, stream_with_context, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.registry.domain.errors import VersionMismatch
 from services.registry.domain.model import Location
@@ -26,13 +27,14 @@ from services.registry.entrypoints.schemas import (
 )
 from services.registry.service_layer import handlers
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
-from shared.auth import AUDITOR, FIELD_STAFF, REGISTRY_OFFICER
+from shared.auth import AUDITOR, FIELD_STAFF, PAYMENTS_OFFICER, REGISTRY_OFFICER
 from shared.errors import AmparoError, FieldProblem, InvalidInput, Problem, field_problems
 from shared.spreadsheet import csv_lines
 from shared.web import BEARER, authenticated, current_principal, problem_response
 
 blp = Blueprint("households", __name__, url_prefix="/v1/households", description="Registered households")
 
+log = logging.getLogger(__name__)
 READERS = [FIELD_STAFF, REGISTRY_OFFICER, AUDITOR]
 WRITERS = [FIELD_STAFF, REGISTRY_OFFICER]
 
@@ -170,6 +172,35 @@ def _if_match_version() -> int:
     if not value.isdigit():
         raise PreconditionRequired(f'If-Match {raw!r} is not an ETag of this service ("<version>")')
     return int(value)
+
+
+class PaymentDetailsQuerySchema(Schema):
+    household_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        required=True,
+        validate=validate.Length(min=1, max=handlers.PAYMENT_DETAILS_PAGE),
+    )
+
+
+@blp.route("/payment-details")
+class PaymentDetails(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(PaymentDetailsQuerySchema)
+    @blp.response(200)
+    @authenticated([PAYMENTS_OFFICER])
+    def post(self, body: dict[str, Any]) -> Any:
+        """Payment identifiers in clear, for writing a payment file (payments officers only; logged)"""
+        principal = current_principal()
+        found = handlers.payment_details(
+            body["household_ids"], _reader(), _deps().protector, principal.covers
+        )
+        log.info(
+            "payment details read for %d of %d households by %s",
+            len(found),
+            len(body["household_ids"]),
+            principal.subject,
+        )
+        return {"households": found}
 
 
 @blp.route("/<household_id>/history")

@@ -347,6 +347,39 @@ def get_household(
     return household
 
 
+#: Most households one payment-details request may name (a payment file is read in pages of this).
+PAYMENT_DETAILS_PAGE = 5000
+
+
+def payment_details(
+    household_ids: Sequence[str],
+    uow: RegistryUnitOfWork,
+    protector: PersonalDataProtector,
+    covers: Callable[[str], bool],
+) -> dict[str, dict[str, Any]]:
+    """Payment channel, decrypted identifiers and the head's name of each household, for a payment
+    file only. Households unknown, outside the caller's jurisdiction or without a channel are left
+    out (the caller reports them).
+    """
+    found: dict[str, dict[str, Any]] = {}
+    with uow:
+        for household_id in household_ids:
+            household = uow.households.get(household_id)
+            if household is None or not covers(household.admin_code) or household.facts.payment is None:
+                continue
+            channel = household.facts.payment
+            head = next((m for m in household.facts.members if m.relationship == Relationship.HEAD), None)
+            found[household_id] = {
+                "type": channel.type.value,
+                "provider": channel.provider,
+                "identifiers": json.loads(protector.decrypt(channel.identifiers_encrypted))
+                if channel.identifiers_encrypted
+                else {},
+                "beneficiary": f"{head.given_names} {head.family_names}" if head else None,
+            }
+    return found
+
+
 def household_history(
     household_id: str, uow: RegistryUnitOfWork, covers: Callable[[str], bool]
 ) -> list[dict[str, Any]]:

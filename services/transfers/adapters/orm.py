@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, String, Table
 
+from services.transfers.adapters.payment_schema import payment_tables_v1
 from shared.messaging_schema import messaging_tables
 
 metadata = MetaData()
@@ -40,3 +41,16 @@ programmes = Table(
 )
 
 outbox, inbox = messaging_tables(metadata)
+
+_payment_tables = payment_tables_v1(metadata)
+incidents = _payment_tables["incidents"]
+exposures = _payment_tables["exposures"]
+exposure_chunks = _payment_tables["exposure_chunks"]
+exposed_households = _payment_tables["exposed_households"]
+evaluations = _payment_tables["evaluations"]
+decisions = _payment_tables["decisions"]
+batches = _payment_tables["batches"]
+payments = _payment_tables["payments"]
+instruction_files = _payment_tables["instruction_files"]
+audit_log = _payment_tables["audit_log"]
+idempotency_keys = _payment_tables["idempotency_keys"]

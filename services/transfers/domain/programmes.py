@@ -8,6 +8,7 @@ explained in plain words.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,32 @@ OPERATORS = {
     "text": ("==", "!=", "in", "not in", "within"),
     "bool": ("==", "!="),
 }
+#: The same fields in Spanish, for the console and for letters to households.
+SPANISH_FIELDS = {
+    "size": "tamaño del hogar",
+    "vulnerability_score": "puntaje de vulnerabilidad",
+    "children_under_5": "niñas y niños menores de 5 años",
+    "elderly_65_plus": "personas de 65 años o más",
+    "persons_with_disabilities": "personas con discapacidad",
+    "pregnant_members": "mujeres embarazadas",
+    "female_headed": "hogar con jefatura femenina",
+    "admin_code": "área administrativa",
+    "payment_channel_type": "canal de pago",
+    "band": "banda de amenaza",
+    "intensity": "intensidad de la amenaza",
+}
+SPANISH_WORDS = {
+    "==": "es",
+    "!=": "no es",
+    "<": "<",
+    "<=": "≤",
+    ">": ">",
+    ">=": "≥",
+    "in": "es uno de",
+    "not in": "no es ninguno de",
+    "within": "está dentro de",
+}
+LANGUAGES = ("en", "es")
 WORDS = {
     "==": "is",
     "!=": "is not",
@@ -62,15 +89,22 @@ class Condition:
     op: str
     value: Any
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
         value = ", ".join(map(str, self.value)) if isinstance(self.value, list | tuple) else self.value
+        label = SPANISH_FIELDS[self.field] if lang == "es" else FIELDS[self.field][1]
+        words = SPANISH_WORDS if lang == "es" else WORDS
         if FIELDS[self.field][0] == "bool":
             return (
-                f"{FIELDS[self.field][1]}"
+                label
                 if self.value == (self.op == "==")
-                else f"no {FIELDS[self.field][1]}"
+                else f"no {label}"
+                if lang == "en"
+                else f"sin {label}"
             )
-        return f"{FIELDS[self.field][1]} {WORDS[self.op]} {value}"
+        return f"{label} {words[self.op]} {value}"
+
+    def conditions(self) -> list[Condition]:
+        return [self]
 
 
 @dataclass(frozen=True)
@@ -80,11 +114,18 @@ class Group:
     kind: str
     parts: tuple[Group | Condition, ...]
 
-    def describe(self) -> str:
-        joiner = " and " if self.kind == "all" else " or "
-        return joiner.join(
-            p.describe() if isinstance(p, Condition) else f"({p.describe()})" for p in self.parts
+    def describe(self, lang: str = "en") -> str:
+        joiner = {("all", "en"): " and ", ("any", "en"): " or ", ("all", "es"): " y ", ("any", "es"): " o "}
+        return joiner[self.kind, lang].join(
+            p.describe(lang) if isinstance(p, Condition) else f"({p.describe(lang)})" for p in self.parts
         )
+
+    def conditions(self) -> list[Condition]:
+        """Every condition of the tree, in the order evaluation visits them."""
+        found: list[Condition] = []
+        for part in self.parts:
+            found.extend(part.conditions() if isinstance(part, Group) else [part])
+        return found
 
 
 @dataclass(frozen=True)
@@ -96,19 +137,52 @@ class Benefit:
     band_multipliers: Mapping[str, float] = field(default_factory=dict)
     rounding: float = 1.0
 
-    def describe(self, currency: str) -> str:
+    def describe(self, currency: str, lang: str = "en") -> str:
+        es = lang == "es"
         text = f"{self.base:g} {currency}"
         if self.per_member:
-            text += f" + {self.per_member:g} per member"
+            text += f" + {self.per_member:g} " + ("por integrante" if es else "per member")
         if self.per_vulnerable_member:
-            text += (
-                f" + {self.per_vulnerable_member:g} per child under 5, person 65+ or person with a disability"
+            text += f" + {self.per_vulnerable_member:g} " + (
+                "por cada niña o niño menor de 5 años, persona de 65+ o persona con discapacidad"
+                if es
+                else "per child under 5, person 65+ or person with a disability"
             )
         if self.band_multipliers:
-            text += ", × " + ", ".join(f"{m:g} if {b}" for b, m in self.band_multipliers.items())
+            word = "si" if es else "if"
+            text += ", × " + ", ".join(f"{m:g} {word} {b}" for b, m in self.band_multipliers.items())
         if self.cap is not None:
-            text += f", at most {self.cap:g} {currency}"
-        return text + (f", rounded down to {self.rounding:g}" if self.rounding != 1 else "")
+            text += f", {'como máximo' if es else 'at most'} {self.cap:g} {currency}"
+        if self.rounding != 1:
+            text += f", {'redondeado hacia abajo a' if es else 'rounded down to'} {self.rounding:g}"
+        return text
+
+    def largest_payment(self) -> float:
+        """The most one household could receive (a household of ``LARGEST_HOUSEHOLD``, all vulnerable)."""
+        amount = (self.base + (self.per_member + self.per_vulnerable_member) * LARGEST_HOUSEHOLD) * max(
+            [1.0, *self.band_multipliers.values()]
+        )
+        return min(amount, self.cap) if self.cap is not None else amount
+
+    def arithmetic(self, size: int, vulnerable: int, band: str | None, currency: str) -> str:
+        """How one household's amount was reached, step by step (matches :func:`amounts`)."""
+        amount = self.base + self.per_member * size + self.per_vulnerable_member * vulnerable
+        text = f"{self.base:g}"
+        if self.per_member:
+            text += f" + {self.per_member:g} × {size}"
+        if self.per_vulnerable_member:
+            text += f" + {self.per_vulnerable_member:g} × {vulnerable}"
+        text += f" = {amount:g}"
+        if band is not None and band in self.band_multipliers:
+            amount *= self.band_multipliers[band]
+            text += f"; × {self.band_multipliers[band]:g} ({band}) = {amount:g}"
+        if self.cap is not None and amount > self.cap:
+            amount = self.cap
+            text += f"; cap {self.cap:g}"
+        rounded = math.floor(amount / self.rounding + 1e-9) * self.rounding
+        if rounded != amount:
+            text += f"; rounded down to {self.rounding:g}"
+        return f"{text} → {rounded:g} {currency}"
 
 
 def parse_rule(node: Any, path: str = "/eligibility") -> Group | Condition:
@@ -146,6 +220,13 @@ def parse_rule(node: Any, path: str = "/eligibility") -> Group | Condition:
     return Condition(name, op, tuple(value) if isinstance(value, list) else value)
 
 
+#: The largest household size the arithmetic is checked for, and the bounds beyond which an
+#: amount is taken for a mistake (a misplaced zero, say) rather than a policy.
+LARGEST_HOUSEHOLD = 30
+MAX_MULTIPLIER = 10.0
+MAX_PAYMENT = 1_000_000.0
+
+
 def parse_benefit(node: Mapping[str, Any], path: str = "/benefit") -> Benefit:
     """:raise ProgrammeError: an impossible benefit (negative amounts, a cap below the base…)."""
     benefit = Benefit(
@@ -166,8 +247,14 @@ def parse_benefit(node: Mapping[str, Any], path: str = "/benefit") -> Benefit:
     if benefit.rounding <= 0:
         raise _mistake(f"{path}/rounding", "must be a positive amount")
     for band, multiplier in benefit.band_multipliers.items():
-        if multiplier < 0:
-            raise _mistake(f"{path}/band_multipliers/{band}", "cannot be negative")
+        if not 0 <= multiplier <= MAX_MULTIPLIER:
+            raise _mistake(f"{path}/band_multipliers/{band}", f"must lie between 0 and {MAX_MULTIPLIER:g}")
+    if benefit.largest_payment() > MAX_PAYMENT:
+        raise _mistake(
+            path,
+            f"one household could receive {benefit.largest_payment():g}; set a cap "
+            f"(a single emergency payment above {MAX_PAYMENT:g} is refused as absurd)",
+        )
     return benefit
 
 
@@ -184,20 +271,25 @@ class Evaluation:
 
     eligible: np.ndarray
     outcomes: dict[str, np.ndarray]  # condition description → bool per household
+    results: list[np.ndarray] = field(default_factory=list)  # per condition, in tree order
 
 
 def evaluate(rule: Group | Condition, columns: Mapping[str, np.ndarray]) -> Evaluation:
     """Evaluate ``rule`` for every household at once (one numpy operation per condition)."""
     outcomes: dict[str, np.ndarray] = {}
-    eligible = _evaluate(rule, columns, outcomes)
-    return Evaluation(eligible, outcomes)
+    results: list[np.ndarray] = []
+    eligible = _evaluate(rule, columns, outcomes, results)
+    return Evaluation(eligible, outcomes, results)
 
 
 def _evaluate(
-    node: Group | Condition, columns: Mapping[str, np.ndarray], outcomes: dict[str, np.ndarray]
+    node: Group | Condition,
+    columns: Mapping[str, np.ndarray],
+    outcomes: dict[str, np.ndarray],
+    results: list[np.ndarray],
 ) -> np.ndarray:
     if isinstance(node, Group):
-        parts = [_evaluate(p, columns, outcomes) for p in node.parts]
+        parts = [_evaluate(p, columns, outcomes, results) for p in node.parts]
         return np.logical_and.reduce(parts) if node.kind == "all" else np.logical_or.reduce(parts)
     data = columns[node.field]
     match node.op:
@@ -223,6 +315,7 @@ def _evaluate(
     if data.dtype.kind == "f":
         result &= ~np.isnan(data)  # an unknown value never satisfies a condition
     outcomes[node.describe()] = result
+    results.append(result)
     return result
 
 
@@ -362,32 +455,61 @@ class Programme:
     budget: Budget
     four_eyes: bool = True
     pre_approved_ceiling: float = 0.0
+    payer: Mapping[str, str] = field(default_factory=dict)
 
-    def describe(self) -> dict[str, str]:
+    def describe(self, lang: str = "en") -> dict[str, str]:
         """The programme in plain words, for the console and for letters to households."""
+        es = lang == "es"
         trigger = self.trigger
-        when = [f"{trigger.mode} programme", "Actual alerts only"]
+        mode = {"anticipatory": "anticipatorio", "response": "de respuesta"}[trigger.mode]
+        when = (
+            [f"programa {mode}", "solo alertas reales (Actual)"]
+            if es
+            else [f"{trigger.mode} programme", "Actual alerts only"]
+        )
         if trigger.categories:
-            when.append("categories " + ", ".join(trigger.categories))
+            when.append(("categorías " if es else "categories ") + ", ".join(trigger.categories))
         if trigger.events:
-            when.append("events " + ", ".join(trigger.events))
+            when.append(("eventos " if es else "events ") + ", ".join(trigger.events))
+        if trigger.areas:
+            when.append(("solo en " if es else "only in ") + ", ".join(trigger.areas))
         when.append(
-            f"urgency at least {trigger.min_urgency}, severity at least {trigger.min_severity}, "
+            f"urgencia al menos {trigger.min_urgency}, severidad al menos {trigger.min_severity}, "
+            f"certeza al menos {trigger.min_certainty}"
+            if es
+            else f"urgency at least {trigger.min_urgency}, severity at least {trigger.min_severity}, "
             f"certainty at least {trigger.min_certainty}"
         )
-        budget = [f"policy when short: {self.budget.policy.replace('_', ' ')}"]
+        policy = {
+            ("rank_by_vulnerability", "en"): "rank by vulnerability",
+            ("pro_rata", "en"): "pro rata",
+            ("rank_by_vulnerability", "es"): "por orden de vulnerabilidad",
+            ("pro_rata", "es"): "a prorrata",
+        }[self.budget.policy, lang]
+        budget = [f"{'si no alcanza' if es else 'policy when short'}: {policy}"]
         if self.budget.per_incident is not None:
-            budget.insert(0, f"{self.budget.per_incident:g} {self.currency} per incident")
+            budget.insert(
+                0, f"{self.budget.per_incident:g} {self.currency} {'por incidente' if es else 'per incident'}"
+            )
         if self.budget.overall is not None:
-            budget.insert(0, f"{self.budget.overall:g} {self.currency} overall")
+            budget.insert(0, f"{self.budget.overall:g} {self.currency} {'en total' if es else 'overall'}")
+        approval = (
+            "aprobado por una segunda persona, nunca por quien lo propone"
+            if es
+            else "approved by a second person, never the proposer"
+        )
+        if self.pre_approved_ceiling:
+            approval += (
+                f"; lotes de hasta {self.pre_approved_ceiling:g} {self.currency} preaprobados"
+                if es
+                else f"; batches up to {self.pre_approved_ceiling:g} {self.currency} pre-approved"
+            )
         return {
             "trigger": "; ".join(when),
-            "eligibility": self.eligibility.describe(),
-            "benefit": self.benefit.describe(self.currency),
+            "eligibility": self.eligibility.describe(lang),
+            "benefit": self.benefit.describe(self.currency, lang),
             "budget": "; ".join(budget),
-            "approval": "approved by a second person, never the proposer"
-            if self.four_eyes
-            else "no second approval",
+            "approval": approval,
         }
 
 
@@ -410,6 +532,15 @@ def parse_programme(document: Mapping[str, Any]) -> Programme:
             raise _mistake(f"/budget/{name}", "a budget must be positive")
     if (budget.get("per_incident") or 0) > (budget.get("overall") or float("inf")):
         raise _mistake("/budget/per_incident", "cannot exceed the overall budget")
+    benefit = parse_benefit(document["benefit"])
+    largest = benefit.largest_payment()
+    for name in ("per_incident", "overall"):
+        if budget.get(name) is not None and largest > budget[name]:
+            raise _mistake(
+                "/benefit",
+                f"one household could receive {largest:g}, "
+                f"more than the whole {name.replace('_', ' ')} budget",
+            )
     approval = document.get("approval") or {}
     if approval.get("four_eyes") is False:
         raise _mistake("/approval/four_eyes", "payments always need a second person's approval")
@@ -430,9 +561,10 @@ def parse_programme(document: Mapping[str, Any]) -> Programme:
             trigger.get("mode", "response"),
         ),
         eligibility=parse_rule(document["eligibility"]),
-        benefit=parse_benefit(document["benefit"]),
+        benefit=benefit,
         budget=Budget(
             budget.get("per_incident"), budget.get("overall"), budget.get("policy", "rank_by_vulnerability")
         ),
         pre_approved_ceiling=ceiling,
+        payer=dict(document.get("payer") or {}),
     )

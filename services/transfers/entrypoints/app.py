@@ -8,25 +8,39 @@ from flask import Flask
 
 from services.transfers.adapters.orm import inbox, outbox
 from services.transfers.entrypoints.api import blp
+from services.transfers.entrypoints.batches_api import blp as batches_blp
 from services.transfers.entrypoints.programmes_api import blp as programmes_blp
+from services.transfers.service_layer import deciding
 from services.transfers.service_layer.handlers import apply_household_event
 from shared.config import ServiceSettings
+from shared.contracts import alerts as alert_contract
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
-from shared.kafka import HOUSEHOLDS
+from shared.kafka import ALERTS, EXPOSURES, HOUSEHOLDS
 from shared.service import Runtime, build_runtime
 from shared.web import build_app
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 CONSUMER_GROUP = "transfers.household-attributes"
+DECISIONS_GROUP = "transfers.decisions"
+ALERT_HANDLERS = {
+    alert_contract.ALERT_ISSUED: deciding.apply_alert_event,
+    alert_contract.ALERT_UPDATED: deciding.apply_alert_event,
+    alert_contract.ALERT_CANCELLED: deciding.apply_alert_event,
+    alert_contract.ALERT_EXPIRED: deciding.apply_alert_event,
+    alert_contract.EXPOSURE_CHUNK: deciding.apply_exposure_chunk,
+    alert_contract.EXPOSURE_COMPLETED: deciding.apply_exposure_completed,
+}
 
 
 def bootstrap(settings: ServiceSettings) -> Runtime:
-    """Connect and migrate the database, wire the relay and the household consumer."""
+    """Connect and migrate the database, wire the relay, the household consumer and the consumer
+    that decides on alerts and exposures."""
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
     runtime.add_relay()
     runtime.add_consumer(
         CONSUMER_GROUP, [HOUSEHOLDS.name], {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
     )
+    runtime.add_consumer(DECISIONS_GROUP, [ALERTS.name, EXPOSURES.name], ALERT_HANDLERS)
     return runtime
 
 
@@ -44,4 +58,5 @@ def create_app(runtime: Runtime) -> Flask:
     app.extensions["amparo.runtime"] = runtime
     api.register_blueprint(blp)
     api.register_blueprint(programmes_blp)
+    api.register_blueprint(batches_blp)
     return app

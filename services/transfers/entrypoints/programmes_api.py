@@ -57,6 +57,15 @@ class ApprovalSchema(Schema):
     pre_approved_ceiling = fields.Float(load_default=0, validate=validate.Range(min=0))
 
 
+class PayerSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=140))
+    iban = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$"))
+    account_number = fields.String(load_default=None, validate=validate.Length(min=1, max=34))
+    bic = fields.String(
+        load_default=None, validate=validate.Regexp(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+    )
+
+
 class ProgrammeSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     institute = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -66,6 +75,11 @@ class ProgrammeSchema(Schema):
     benefit = fields.Nested(BenefitSchema, required=True)
     budget = fields.Nested(BudgetSchema, load_default=dict)
     approval = fields.Nested(ApprovalSchema, load_default=dict)
+    payer = fields.Nested(
+        PayerSchema,
+        load_default=dict,
+        metadata={"description": "The institute's account debited by bank transfers (pain.001)"},
+    )
 
 
 class ProgrammeViewSchema(Schema):

@@ -1,0 +1,246 @@
+"""Batches, payments, payment files, results and decisions over HTTP.
+
+Views parse, call the service layer and serialise. Every request that moves money needs an
+``Idempotency-Key``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.transfers.adapters.registry_details import RegistryPaymentDetails
+from services.transfers.domain.payments import BATCH_STATES, CHANNELS
+from services.transfers.domain.programmes import LANGUAGES
+from services.transfers.entrypoints.idempotency import DOC, idempotent
+from services.transfers.service_layer import explaining, paying
+from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
+from shared.web import BEARER, authenticated, current_principal
+
+blp = Blueprint("batches", __name__, url_prefix="/v1", description="Batches, payments and decisions")
+READERS = [PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR]
+
+
+def _sessions() -> Any:
+    return current_app.extensions["amparo.runtime"].session_factory
+
+
+def _details() -> RegistryPaymentDetails:
+    """The registry, asked with the caller's own token."""
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return RegistryPaymentDetails(current_app.extensions["amparo.runtime"].settings.registry_url, token)
+
+
+class BatchQuerySchema(Schema):
+    incident_id = fields.String(load_default=None)
+    state = fields.String(load_default=None, validate=validate.OneOf(BATCH_STATES))
+
+
+class PaymentQuerySchema(Schema):
+    state = fields.String(load_default=None)
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+
+class ReviewSchema(Schema):
+    comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class RejectSchema(Schema):
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class FlagReviewSchema(Schema):
+    keep = fields.Boolean(
+        required=True, metadata={"description": "true: pay on; false: withdraw what is not sent"}
+    )
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class InstructSchema(Schema):
+    channel_type = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    format = fields.String(load_default=None, validate=validate.OneOf(("pain.001", "csv")))
+
+
+class ReissueSchema(Schema):
+    payment_ids = fields.List(fields.String(), load_default=None)
+    channel_type = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
+    comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class LanguageSchema(Schema):
+    lang = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
+
+
+@blp.route("/batches")
+class Batches(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(BatchQuerySchema, location="query")
+    @blp.response(200)
+    @authenticated(READERS)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Batches, newest first (by alert or state)"""
+        return {"batches": paying.list_batches(_sessions(), query["incident_id"], query["state"])}
+
+
+@blp.route("/batches/<batch_id>")
+class Batch(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200)
+    @authenticated(READERS)
+    def get(self, batch_id: str) -> Any:
+        """A batch: amounts, budget coverage and cut-off, payments by state, the audit trail"""
+        return paying.get_batch(batch_id, _sessions())
+
+
+@blp.route("/batches/<batch_id>/payments")
+class BatchPayments(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(PaymentQuerySchema, location="query")
+    @blp.response(200)
+    @authenticated(READERS)
+    def get(self, query: dict[str, Any], batch_id: str) -> Any:
+        """A batch's payments, a page at a time"""
+        return paying.list_payments(batch_id, _sessions(), query["state"], query["offset"], query["limit"])
+
+
+@blp.route("/batches/<batch_id>/approve")
+class Approve(MethodView):
+    @blp.doc(security=BEARER, **DOC)
+    @blp.arguments(ReviewSchema)
+    @blp.response(200)
+    @authenticated([APPROVER])
+    @idempotent
+    def post(self, body: dict[str, Any], batch_id: str) -> Any:
+        """Approve a proposed batch (never one you proposed)"""
+        return paying.decide_batch(batch_id, True, current_principal(), body["comment"], _sessions())
+
+
+@blp.route("/batches/<batch_id>/reject")
+class Reject(MethodView):
+    @blp.doc(security=BEARER, **DOC)
+    @blp.arguments(RejectSchema)
+    @blp.response(200)
+    @authenticated([APPROVER])
+    @idempotent
+    def post(self, body: dict[str, Any], batch_id: str) -> Any:
+        """Reject a proposed batch, saying why (never one you proposed)"""
+        return paying.decide_batch(batch_id, False, current_principal(), body["comment"], _sessions())
+
+
+@blp.route("/batches/<batch_id>/review")
+class FlagReview(MethodView):
+    @blp.doc(security=BEARER, **DOC)
+    @blp.arguments(FlagReviewSchema)
+    @blp.response(200)
+    @authenticated([APPROVER])
+    @idempotent
+    def post(self, body: dict[str, Any], batch_id: str) -> Any:
+        """Settle a batch flagged after its alert was cancelled: keep it, or withdraw what is not sent"""
+        return paying.clear_review(batch_id, body["keep"], current_principal(), body["comment"], _sessions())
+
+
+@blp.route("/batches/<batch_id>/instructions")
+class Instructions(MethodView):
+    @blp.doc(security=BEARER, **DOC)
+    @blp.arguments(InstructSchema)
+    @blp.response(200)
+    @authenticated([PAYMENTS_OFFICER])
+    @idempotent
+    def post(self, body: dict[str, Any], batch_id: str) -> Any:
+        """Send a batch's approved payments on one channel to a payment file (pain.001 or provider CSV)"""
+        return paying.instruct(
+            batch_id, body["channel_type"], body["format"], current_principal(), _details(), _sessions()
+        )
+
+
+@blp.route("/batches/<batch_id>/reissue")
+class Reissue(MethodView):
+    @blp.doc(security=BEARER, **DOC)
+    @blp.arguments(ReissueSchema)
+    @blp.response(200)
+    @authenticated([PAYMENTS_OFFICER])
+    @idempotent
+    def post(self, body: dict[str, Any], batch_id: str) -> Any:
+        """Pay failed payments again, in a new batch that needs approval (never an unknown one)"""
+        return paying.reissue(
+            batch_id,
+            body["payment_ids"],
+            body["channel_type"],
+            current_principal(),
+            body["comment"],
+            _sessions(),
+        )
+
+
+@blp.route("/payment-files/<file_id>")
+class PaymentFile(MethodView):
+    @blp.doc(security=BEARER)
+    @authenticated([PAYMENTS_OFFICER])
+    def get(self, file_id: str) -> Response:
+        """Download a payment file (account details read from the registry now, never stored)"""
+        body, content_type, name = paying.render_file(file_id, current_principal(), _details(), _sessions())
+        return Response(
+            body,
+            mimetype=content_type,
+            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+        )
+
+
+@blp.route("/payment-results")
+class PaymentResults(MethodView):
+    @blp.doc(
+        security=BEARER,
+        requestBody={
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/xml": {"schema": {"type": "string"}},
+            },
+            "description": "A provider's CSV (end_to_end_id,status,reason) or an ISO 20022 pain.002",
+        },
+        **DOC,
+    )
+    @blp.response(200)
+    @authenticated([PAYMENTS_OFFICER])
+    @idempotent
+    def post(self) -> Any:
+        """Import a result file: each payment settled, failed (with reason) or unknown; all or nothing"""
+        return paying.import_results(
+            request.get_data(cache=True), request.content_type or "", current_principal(), _sessions()
+        )
+
+
+@blp.route("/alerts/<incident_id>/decisions")
+class AlertDecisions(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200)
+    @authenticated(READERS)
+    def get(self, incident_id: str) -> Any:
+        """What transfers did with an alert: its exposures, programme evaluations and batches"""
+        return explaining.incident_decisions(incident_id, _sessions())
+
+    @blp.doc(security=BEARER, **DOC)
+    @blp.response(200)
+    @authenticated([PROGRAMME_OFFICER])
+    @idempotent
+    def post(self, incident_id: str) -> Any:
+        """Decide the alert's current exposure again (new households only are ever proposed)"""
+        return explaining.decide_again(incident_id, current_principal().subject, _sessions())
+
+
+@blp.route("/households/<household_id>/decisions")
+class HouseholdDecisions(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(LanguageSchema, location="query")
+    @blp.response(200)
+    @authenticated(READERS)
+    def get(self, query: dict[str, Any], household_id: str) -> Any:
+        """Why a household was or was not paid, in plain words (lang=en or es)"""
+        return explaining.household_decisions(
+            household_id, query["lang"], current_principal().covers, _sessions()
+        )

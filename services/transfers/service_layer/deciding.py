@@ -1,0 +1,637 @@
+"""Deciding on alerts: every triggered programme over every exposed household, once per incident.
+
+The alerts service publishes an incident's versions on ``alerts.alerts`` and each version's
+exposure (and each hazard footprint's) on ``alerts.exposures`` as chunks and a completion. The two
+topics are not ordered with each other, so an exposure is decided only when all its chunks, its
+completion and the alert version it belongs to have all arrived, whichever comes last. Everything
+here runs inside the consumer's inbox transaction: a decision, its batch, its payments and their
+events are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.transfers.adapters.orm import (
+    audit_log,
+    batches,
+    decisions,
+    evaluations,
+    exposed_households,
+    exposure_chunks,
+    exposures,
+    household_attributes,
+    incidents,
+    outbox,
+    payments,
+    programmes,
+)
+from services.transfers.adapters.payment_schema import LIVE_PAYMENT_STATES
+from services.transfers.domain import deciding
+from services.transfers.domain.payments import money, new_end_to_end_id
+from services.transfers.domain.programmes import Programme, parse_programme
+from shared.contracts import alerts as alert_contract
+from shared.contracts import transfers as contract
+from shared.errors import InvalidInput
+from shared.events import CloudEvent
+from shared.kafka import BATCHES
+from shared.outbox import add_event
+
+log = logging.getLogger(__name__)
+SYSTEM = "amparo"
+NUMBERS = ("size", "children_under_5", "elderly_65_plus", "persons_with_disabilities", "pregnant_members")
+
+
+# -- alert and exposure events -----------------------------------------------------------------
+
+
+def apply_alert_event(session: Session, event: CloudEvent) -> bool:
+    """Keep the incident's latest version; withdraw its batches when it is cancelled.
+
+    :return: ``False`` for a version older than the one stored.
+    :raise InvalidInput: the event names no incident or version (it is dead-lettered).
+    """
+    data = event.data or {}
+    incident_id, version = data.get("incident_id"), data.get("version")
+    if not isinstance(incident_id, str) or not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidInput(f"alert event {event.id} has no incident_id and integer version")
+    stored = session.execute(select(incidents).where(incidents.c.incident_id == incident_id)).first()
+    if stored is not None and stored.version >= version:
+        return False
+    values = {"version": version, "state": data.get("state", "active"), "summary": data, "updated_at": _now()}
+    if stored is None:
+        session.execute(insert(incidents).values(incident_id=incident_id, **values))
+    else:
+        session.execute(update(incidents).where(incidents.c.incident_id == incident_id).values(**values))
+    if event.type == alert_contract.ALERT_CANCELLED:
+        withdraw_for_cancellation(session, incident_id, version)
+    for key in session.scalars(
+        select(exposures.c.exposure_key).where(exposures.c.incident_id == incident_id)
+    ):
+        decide_when_ready(session, key)
+    return True
+
+
+def _exposure_key(data: dict[str, Any]) -> str:
+    if data.get("footprint_id"):
+        return f"footprint:{data['footprint_id']}"
+    if isinstance(data.get("incident_id"), str) and isinstance(data.get("version"), int):
+        return f"alert:{data['incident_id']}:{data['version']}"
+    raise InvalidInput("an exposure event names neither a footprint nor an incident and version")
+
+
+def _ensure_exposure(session: Session, key: str, data: dict[str, Any]) -> None:
+    if session.scalar(select(exposures.c.exposure_key).where(exposures.c.exposure_key == key)) is None:
+        session.execute(
+            insert(exposures).values(
+                exposure_key=key,
+                incident_id=data.get("incident_id"),
+                version=None if data.get("footprint_id") else data.get("version"),
+                footprint_id=data.get("footprint_id"),
+                kind=data.get("kind") or "alert_area",
+                status="collecting",
+                received_at=_now(),
+            )
+        )
+
+
+def apply_exposure_chunk(session: Session, event: CloudEvent) -> bool:
+    """Keep one chunk of exposed households; decide if it was the last piece missing."""
+    data = event.data or {}
+    key = _exposure_key(data)
+    households = data.get("households")
+    if not isinstance(data.get("chunk"), int) or not isinstance(households, list):
+        raise InvalidInput(f"exposure chunk {event.id} has no chunk number or household list")
+    _ensure_exposure(session, key, data)
+    seen = session.scalar(
+        select(exposure_chunks.c.chunk).where(
+            exposure_chunks.c.exposure_key == key, exposure_chunks.c.chunk == data["chunk"]
+        )
+    )
+    if seen is not None:
+        return False
+    rows = []
+    for n, household in enumerate(households):
+        if not isinstance(household, dict) or not household.get("household_id") or not household.get("band"):
+            raise InvalidInput(f"exposure chunk {event.id}: /households/{n} needs household_id and band")
+        intensity = household.get("intensity")
+        rows.append(
+            {
+                "exposure_key": key,
+                "household_id": str(household["household_id"]),
+                "band": str(household["band"])[:64],
+                "intensity": float(intensity) if isinstance(intensity, int | float) else None,
+                "area": (household.get("area") or None) and str(household["area"])[:255],
+            }
+        )
+    session.execute(insert(exposure_chunks).values(exposure_key=key, chunk=data["chunk"]))
+    if rows:
+        session.execute(insert(exposed_households), rows)
+    decide_when_ready(session, key)
+    return True
+
+
+def apply_exposure_completed(session: Session, event: CloudEvent) -> bool:
+    """Note how many chunks the exposure has; decide if nothing else is missing."""
+    data = event.data or {}
+    key = _exposure_key(data)
+    if not isinstance(data.get("chunks"), int) or data["chunks"] < 1:
+        raise InvalidInput(f"exposure completion {event.id} has no chunk count")
+    _ensure_exposure(session, key, data)
+    session.execute(
+        update(exposures)
+        .where(exposures.c.exposure_key == key)
+        .values(chunks=data["chunks"], households=data.get("households"))
+    )
+    decide_when_ready(session, key)
+    return True
+
+
+def _set_status(session: Session, key: str, status: str, note: str | None = None) -> None:
+    values: dict[str, Any] = {"status": status, "note": note}
+    if status == "decided":
+        values["decided_at"] = _now()
+    session.execute(update(exposures).where(exposures.c.exposure_key == key).values(**values))
+
+
+def decide_when_ready(session: Session, key: str) -> None:
+    """Decide an exposure once it is whole and its alert version is known; otherwise say what it
+    waits for (an exposure for an alert never seen waits, visibly, and is never dropped)."""
+    exposure = session.execute(select(exposures).where(exposures.c.exposure_key == key)).one()
+    if exposure.status in ("decided", "superseded", "not_decided"):
+        return
+    received = session.scalar(
+        select(func.count()).select_from(exposure_chunks).where(exposure_chunks.c.exposure_key == key)
+    )
+    if exposure.chunks is None or received < exposure.chunks:
+        _set_status(session, key, "collecting", f"{received} of {exposure.chunks or '?'} chunks received")
+        return
+    if exposure.incident_id is None:
+        _set_status(session, key, "not_decided", "a footprint tied to no alert cannot trigger transfers")
+        return
+    incident = session.execute(
+        select(incidents).where(incidents.c.incident_id == exposure.incident_id)
+    ).first()
+    wanted = exposure.version or 1
+    if incident is None or incident.version < wanted:
+        note = f"waiting for alert {exposure.incident_id} version {wanted}, not seen by transfers yet"
+        log.warning("exposure %s is %s", key, note)
+        _set_status(session, key, "waiting_for_alert", note)
+        return
+    if exposure.version is not None and incident.version > exposure.version:
+        _set_status(session, key, "superseded", f"alert version {incident.version} replaced it")
+        return
+    if incident.state != "active":
+        _set_status(session, key, "not_decided", f"the alert is {incident.state}")
+        return
+    notes = decide_exposure(session, key, incident)
+    _set_status(session, key, "decided", "; ".join(notes) or "no programme is defined")
+
+
+def decide_exposure(session: Session, key: str, incident: Any, by: str | None = None) -> list[str]:
+    """Every programme (latest version) the incident triggers, over the exposure's households.
+
+    :param by: who asked (a person re-deciding), or ``None`` when the exposure itself decided.
+    :return: one line per programme: triggered and what was proposed, or why not.
+    """
+    notes = []
+    for row in latest_programmes(session):
+        programme = parse_programme(row.document)
+        fires, reasons = programme.trigger.fires_for(incident.summary)
+        if not fires:
+            notes.append(f"{row.name} v{row.version}: not triggered ({'; '.join(reasons)})")
+            continue
+        outcome = decide_programme(session, key, incident.incident_id, row, programme, by or row.created_by)
+        notes.append(f"{row.name} v{row.version}: {outcome}")
+    return notes
+
+
+def latest_programmes(session: Session) -> Sequence[Any]:
+    latest = (
+        select(programmes.c.id, func.max(programmes.c.version).label("version"))
+        .group_by(programmes.c.id)
+        .subquery()
+    )
+    return session.execute(
+        select(programmes).join(
+            latest, (programmes.c.id == latest.c.id) & (programmes.c.version == latest.c.version)
+        )
+    ).all()
+
+
+def exposure_columns(session: Session, key: str) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """The exposed households joined to their attributes: ids, numpy columns, and which are known."""
+    a = household_attributes.c
+    rows = session.execute(
+        select(
+            exposed_households.c.household_id,
+            exposed_households.c.band,
+            exposed_households.c.intensity,
+            a.household_id.label("known"),
+            a.status,
+            a.admin_code,
+            a.vulnerability_score,
+            a.female_headed,
+            a.payment_channel_type,
+            *(a[n] for n in NUMBERS),
+        )
+        .select_from(
+            exposed_households.outerjoin(
+                household_attributes, household_attributes.c.household_id == exposed_households.c.household_id
+            )
+        )
+        .where(exposed_households.c.exposure_key == key)
+        .order_by(exposed_households.c.household_id)
+    ).all()
+    names = ("household_id", "band", "intensity", "known", "status", "admin_code", "vulnerability_score")
+    names += ("female_headed", "payment_channel_type", *NUMBERS)
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    raw = dict(zip(names, values, strict=True))
+    known = np.array([k is not None for k in raw["known"]], dtype=bool)
+    columns: dict[str, np.ndarray] = {
+        "band": np.array(raw["band"], dtype=object),
+        "status": np.array([s or "unknown" for s in raw["status"]], dtype=object),
+        "admin_code": np.array([c or "" for c in raw["admin_code"]], dtype=object),
+        "payment_channel_type": np.array([c or "" for c in raw["payment_channel_type"]], dtype=object),
+        "female_headed": np.array([bool(f) for f in raw["female_headed"]], dtype=bool),
+        "intensity": np.array([np.nan if v is None else v for v in raw["intensity"]], dtype=np.float64),
+        "vulnerability_score": np.array(
+            [np.nan if v is None else v for v in raw["vulnerability_score"]], dtype=np.float64
+        ),
+    }
+    for name in NUMBERS:
+        columns[name] = np.array([v or 0 for v in raw[name]], dtype=np.int64)
+    return np.array(raw["household_id"], dtype=object), columns, known
+
+
+def _committed(session: Session, programme_id: str, incident_id: str | None) -> Decimal:
+    query = select(func.coalesce(func.sum(payments.c.amount), 0)).where(
+        payments.c.programme_id == programme_id, payments.c.state.in_(LIVE_PAYMENT_STATES)
+    )
+    if incident_id is not None:
+        query = query.where(payments.c.incident_id == incident_id)
+    return Decimal(str(session.scalar(query)))
+
+
+def budget_left(session: Session, programme_id: str, incident_id: str, programme: Programme) -> float | None:
+    """What the programme may still commit for this incident: both budgets minus live payments."""
+    limits = []
+    if programme.budget.per_incident is not None:
+        limits.append(programme.budget.per_incident - float(_committed(session, programme_id, incident_id)))
+    if programme.budget.overall is not None:
+        limits.append(programme.budget.overall - float(_committed(session, programme_id, None)))
+    return max(0.0, min(limits)) if limits else None
+
+
+def decide_programme(
+    session: Session, key: str, incident_id: str, row: Any, programme: Programme, proposer: str
+) -> str:
+    """Evaluate, store every household's decision, and propose a batch for the payable ones."""
+    household_ids, columns, known = exposure_columns(session, key)
+    entitled_ids = set(
+        session.scalars(
+            select(payments.c.household_id).where(
+                payments.c.programme_id == row.id,
+                payments.c.incident_id == incident_id,
+                payments.c.state.in_(LIVE_PAYMENT_STATES),
+            )
+        )
+    )
+    entitled = np.array([h in entitled_ids for h in household_ids], dtype=bool)
+    decision = deciding.decide(
+        programme, columns, known, entitled, budget_left(session, row.id, incident_id, programme)
+    )
+    evaluation_id = str(uuid.uuid4())
+    counts = {s: int((decision.status == s).sum()) for s in deciding.STATUSES}
+    payable = decision.payable
+    summary = {
+        "households": len(household_ids),
+        "by_status": counts,
+        "eligible": int(decision.eligible.sum()),
+        "requested": float(decision.requested[decision.eligible & ~entitled].sum()),
+        "proposed": float(decision.amount[payable].sum()),
+        "budget_left": decision.budget,
+        "coverage": round(decision.coverage, 4),
+        "cut_off_score": decision.cut_off_score,
+    }
+    session.execute(
+        insert(evaluations).values(
+            id=evaluation_id,
+            exposure_key=key,
+            incident_id=incident_id,
+            programme_id=row.id,
+            programme_version=row.version,
+            conditions=[c.describe() for c in programme.eligibility.conditions()],
+            summary=summary,
+            created_at=_now(),
+        )
+    )
+    vulnerable = (
+        columns["children_under_5"] + columns["elderly_65_plus"] + columns["persons_with_disabilities"]
+    )
+    bits = ["".join("1" if b else "0" for b in row_bits) for row_bits in decision.outcomes.tolist()]
+    rows = [
+        {
+            "evaluation_id": evaluation_id,
+            "household_id": h,
+            "eligible": bool(e),
+            "outcomes": o,
+            "status": s,
+            "band": b,
+            "intensity": None if np.isnan(i) else float(i),
+            "requested": money(r),
+            "amount": money(a),
+            "size": int(z) if k else None,
+            "vulnerable_members": int(v) if k else None,
+            "vulnerability_score": None if np.isnan(score) else float(score),
+        }
+        for h, e, o, s, b, i, r, a, z, v, k, score in zip(
+            household_ids.tolist(),
+            decision.eligible.tolist(),
+            bits,
+            decision.status.tolist(),
+            columns["band"].tolist(),
+            columns["intensity"].tolist(),
+            decision.requested.tolist(),
+            decision.amount.tolist(),
+            columns["size"].tolist(),
+            vulnerable.tolist(),
+            known.tolist(),
+            columns["vulnerability_score"].tolist(),
+            strict=True,
+        )
+    ]
+    if rows:
+        session.execute(insert(decisions), rows)
+    if not payable.any():
+        return f"triggered; {counts[deciding.NOT_ELIGIBLE]} not eligible, nobody new to pay, no batch"
+    channels = np.where(columns["payment_channel_type"] == "", "cash_pickup", columns["payment_channel_type"])
+    batch = propose_batch(
+        session,
+        programme=programme,
+        programme_id=row.id,
+        programme_version=row.version,
+        incident_id=incident_id,
+        evaluation_id=evaluation_id,
+        proposer=proposer,
+        households=household_ids[payable].tolist(),
+        amounts=decision.amount[payable].tolist(),
+        channels=channels[payable].tolist(),
+        budget=decision.budget,
+        requested=summary["requested"],
+        coverage=decision.coverage,
+        cut_off_score=decision.cut_off_score,
+        below_cut_off=counts[deciding.BELOW_CUT_OFF],
+    )
+    session.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(batch_id=batch["id"]))
+    return f"triggered; batch {batch['id']} {batch['state']} for {batch['households']} households"
+
+
+def propose_batch(
+    session: Session,
+    *,
+    programme: Programme,
+    programme_id: str,
+    programme_version: int,
+    incident_id: str,
+    evaluation_id: str | None,
+    proposer: str,
+    households: list[str],
+    amounts: list[float],
+    channels: list[str],
+    budget: float | None,
+    requested: float,
+    coverage: float,
+    cut_off_score: float | None,
+    below_cut_off: int,
+    kind: str | None = None,
+    replaces: list[str] | None = None,
+) -> dict[str, Any]:
+    """A new batch with one payment per household, its audit entry and its events.
+
+    An anticipatory programme's batch within its pre-approved ceiling is approved on the spot.
+    """
+    now = _now()
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(batches)
+        .where(batches.c.programme_id == programme_id, batches.c.incident_id == incident_id)
+    )
+    total = sum((money(a) for a in amounts), Decimal("0"))
+    pre_approved = (
+        kind is None
+        and programme.trigger.mode == "anticipatory"
+        and programme.pre_approved_ceiling > 0
+        and total <= money(programme.pre_approved_ceiling)
+    )
+    state = "approved" if pre_approved else "proposed"
+    batch = {
+        "id": str(uuid.uuid4()),
+        "programme_id": programme_id,
+        "programme_version": programme_version,
+        "incident_id": incident_id,
+        "evaluation_id": evaluation_id,
+        "kind": kind or ("supplementary" if earlier else "initial"),
+        "state": state,
+        "currency": programme.currency,
+        "households": len(households),
+        "total": total,
+        "requested": money(requested),
+        "budget": None if budget is None else money(budget),
+        "coverage": coverage,
+        "cut_off_score": cut_off_score,
+        "below_cut_off": below_cut_off,
+        "proposed_by": proposer,
+        "proposed_at": now,
+        "decided_by": "pre-approved ceiling" if pre_approved else None,
+        "decided_at": now if pre_approved else None,
+        "updated_at": now,
+    }
+    session.execute(insert(batches).values(**batch))
+    rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "end_to_end_id": new_end_to_end_id(),
+            "batch_id": batch["id"],
+            "programme_id": programme_id,
+            "incident_id": incident_id,
+            "household_id": h,
+            "amount": money(a),
+            "currency": programme.currency,
+            "channel_type": c,
+            "state": state,
+            "replaces": (replaces or [None] * len(households))[n],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n, (h, a, c) in enumerate(zip(households, amounts, channels, strict=True))
+    ]
+    session.execute(insert(payments), rows)
+    record(session, "batch", batch["id"], "proposed", None, "proposed", proposer, None, None)
+    publish_batch(session, batch)
+    if pre_approved:
+        record(
+            session,
+            "batch",
+            batch["id"],
+            "pre_approved",
+            "proposed",
+            "approved",
+            SYSTEM,
+            None,
+            f"within the programme's pre-approved ceiling of {programme.pre_approved_ceiling:g} "
+            f"{programme.currency}",
+        )
+        publish_batch(session, {**batch, "state": "approved"})
+    publish_payments(session, batch["id"], rows)
+    return batch
+
+
+def withdraw_for_cancellation(session: Session, incident_id: str, version: int) -> None:
+    """A cancelled alert: proposed batches are withdrawn; approved or instructed ones are flagged."""
+    reason = f"the alert was cancelled (version {version}): review before any further payment"
+    for batch in session.execute(select(batches).where(batches.c.incident_id == incident_id)).all():
+        if batch.state == "proposed":
+            change_batch(session, batch, "withdrawn", SYSTEM, None, reason, "withdrawn")
+            moved = session.execute(
+                select(payments).where(payments.c.batch_id == batch.id, payments.c.state == "proposed")
+            ).all()
+            session.execute(
+                update(payments)
+                .where(payments.c.batch_id == batch.id, payments.c.state == "proposed")
+                .values(state="withdrawn", reason=reason, updated_at=_now())
+            )
+            publish_payments(
+                session, batch.id, [{**p._mapping, "state": "withdrawn", "reason": reason} for p in moved]
+            )
+        elif batch.state in ("approved", "instructed") and not batch.review_reason:
+            session.execute(
+                update(batches)
+                .where(batches.c.id == batch.id)
+                .values(review_reason=reason, updated_at=_now())
+            )
+            record(session, "batch", batch.id, "flagged", batch.state, batch.state, SYSTEM, None, reason)
+            publish_batch(session, {**batch._mapping, "review_reason": reason}, kind="flagged")
+
+
+def change_batch(
+    session: Session,
+    batch: Any,
+    state: str,
+    by: str,
+    role: str | None,
+    comment: str | None,
+    action: str,
+    **values: Any,
+) -> dict[str, Any]:
+    """Move a batch to ``state``, with its audit entry and event."""
+    now = _now()
+    session.execute(
+        update(batches).where(batches.c.id == batch.id).values(state=state, updated_at=now, **values)
+    )
+    record(session, "batch", batch.id, action, batch.state, state, by, role, comment)
+    changed = {**batch._mapping, **values, "state": state, "updated_at": now}
+    publish_batch(session, changed)
+    return changed
+
+
+def record(
+    session: Session,
+    subject_type: str,
+    subject_id: str,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
+    by: str,
+    role: str | None,
+    comment: str | None,
+) -> None:
+    """One line of the audit log."""
+    session.execute(
+        insert(audit_log).values(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            by=by,
+            role=role,
+            comment=comment,
+            at=_now(),
+        )
+    )
+
+
+def batch_event_data(batch: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "batch_id": batch["id"],
+        "programme_id": batch["programme_id"],
+        "programme_version": batch["programme_version"],
+        "incident_id": batch["incident_id"],
+        "kind": batch["kind"],
+        "state": batch["state"],
+        "currency": batch["currency"],
+        "households": batch["households"],
+        "total": str(money(batch["total"])),
+        "coverage": batch["coverage"],
+        "cut_off_score": batch["cut_off_score"],
+        "below_cut_off": batch["below_cut_off"],
+        "review_reason": batch.get("review_reason"),
+    }
+
+
+def publish_batch(session: Session, batch: dict[str, Any], kind: str | None = None) -> None:
+    add_event(
+        session,
+        outbox,
+        BATCHES.name,
+        CloudEvent(
+            type=contract.BATCH_EVENT_TYPES[kind or batch["state"]],
+            source=contract.SOURCE,
+            subject=batch["id"],
+            data=batch_event_data(batch),
+        ),
+    )
+
+
+def publish_payments(session: Session, batch_id: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Payments whose state changed, in chunks (never one event per payment)."""
+    size = contract.PAYMENT_CHUNK
+    for start in range(0, len(rows), size):
+        chunk = [
+            {
+                "payment_id": r["id"],
+                "end_to_end_id": r["end_to_end_id"],
+                "household_id": r["household_id"],
+                "amount": str(money(r["amount"])),
+                "currency": r["currency"],
+                "channel_type": r["channel_type"],
+                "state": r["state"],
+                "reason": r.get("reason"),
+            }
+            for r in rows[start : start + size]
+        ]
+        add_event(
+            session,
+            outbox,
+            BATCHES.name,
+            CloudEvent(
+                type=contract.PAYMENTS_CHANGED,
+                source=contract.SOURCE,
+                subject=batch_id,
+                data={"batch_id": batch_id, "payments": chunk},
+            ),
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,196 @@
+"""Deciding on alerts: exposures become explained decisions and batches, never a payment twice."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PROGRAMME_OFFICER
+from tests.transfers_world import TORMENTA, World
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def world(tmp_path, broker, issuer, database_url):
+    w = World(tmp_path, broker, issuer, database_url)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def issuer(tmp_path):
+    from shared.auth import DevIssuer
+
+    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
+
+
+def test_an_exposure_proposes_one_explained_batch_and_replays_change_nothing(world):
+    programme = world.define()
+    households = world.register(3)
+    incident = world.new_incident()
+    world.issue(incident, 1, households)
+    [batch] = world.batches(incident)
+    assert batch["state"] == "proposed" and batch["kind"] == "initial"
+    assert batch["households"] == 3 and batch["proposed_by"] == "officer-ana"
+    # 1500 + 250 × 3 members = 2250 each (band Severe: no multiplier)
+    assert batch["total"] == "6750.00" and batch["payments_by_state"] == {"proposed": 3}
+    assert batch["audit"][0]["action"] == "proposed"
+    # The same exposure published again (new event ids, as after an outbox replay) and the same
+    # events delivered again: nobody is proposed twice.
+    world.issue(incident, 1, households)
+    assert len(world.batches(incident)) == 1
+
+    why = world.client.get(
+        f"/v1/households/{households[0]}/decisions", headers=world.auth(AUDITOR)
+    ).get_json()
+    first = why["decisions"][0]
+    assert first["status"] == "payable" and first["programme_version"] == programme["version"]
+    assert first["explanation"][0] == "✔ vulnerability score ≥ 0"
+    assert "1500 + 250 × 3 = 2250 → 2250 HNL" in first["explanation"]
+    assert len(why["decisions"]) == 1  # the replayed exposure was recognised, not decided again
+    # Deciding again on request stores a new evaluation: the household is already entitled.
+    assert world.post(f"/v1/alerts/{incident}/decisions", PROGRAMME_OFFICER).status_code == 200
+    assert len(world.batches(incident)) == 1
+    why = world.client.get(
+        f"/v1/households/{households[0]}/decisions", headers=world.auth(AUDITOR)
+    ).get_json()
+    assert why["decisions"][1]["status"] == "already_entitled"
+    spanish = world.client.get(
+        f"/v1/households/{households[0]}/decisions?lang=es", headers=world.auth(AUDITOR)
+    ).get_json()
+    assert spanish["decisions"][0]["explanation"][0] == "✔ puntaje de vulnerabilidad ≥ 0"
+    assert "cumple los requisitos y se propone su pago" in spanish["decisions"][0]["explanation"]
+    outside = world.client.get(
+        f"/v1/households/{households[0]}/decisions", headers=world.auth(AUDITOR, jurisdiction=["HN-VA"])
+    )
+    assert outside.status_code == 404
+    assert (
+        world.client.get(
+            f"/v1/households/{households[0]}/decisions", headers=world.auth(CIVIL_PROTECTION)
+        ).status_code
+        == 403
+    )
+
+
+def test_an_exposure_before_its_alert_waits_and_is_decided_when_the_alert_arrives(world):
+    world.define()
+    households = world.register(2)
+    incident = world.new_incident()
+    for event in world.exposure(incident, 1, households):
+        world.apply(event.to_json())
+    seen = world.client.get(
+        f"/v1/alerts/{incident}/decisions", headers=world.auth(PROGRAMME_OFFICER)
+    ).get_json()
+    assert seen["exposures"][0]["status"] == "waiting_for_alert"
+    assert "not seen by transfers yet" in seen["exposures"][0]["note"]
+    assert world.batches(incident) == []
+    world.apply(world.alert_event(incident, 1).to_json())
+    [batch] = world.batches(incident)
+    assert batch["households"] == 2
+
+
+def test_an_update_that_widens_the_area_proposes_the_new_households_only(world):
+    world.define()
+    first, more = world.register(2), world.register(2)
+    incident = world.new_incident()
+    world.issue(incident, 1, first)
+    world.issue(incident, 2, first + more, msg_type="Update", severity="Extreme")
+    initial, supplementary = world.batches(incident)
+    assert supplementary["kind"] == "supplementary" and supplementary["households"] == 2
+    paid = {p["household_id"] for p in world.payments(supplementary["id"])}
+    assert paid == set(more)
+    # Extreme: (1500 + 250 × 3) × 1.5 = 3375, rounded down to 50 → 3350
+    assert supplementary["total"] == "6700.00"
+    # An old version's exposure arriving late is superseded, never decided.
+    for event in world.exposure(incident, 1, first + more):
+        world.apply(event.to_json())
+    assert len(world.batches(incident)) == 2
+
+
+def test_a_cancel_withdraws_proposed_batches_and_flags_approved_ones(world):
+    world.define()
+    households = world.register(2)
+    approved_incident, proposed_incident = world.new_incident(), world.new_incident()
+    world.issue(approved_incident, 1, households[:1])
+    world.issue(proposed_incident, 1, households[1:])
+    [to_approve] = world.batches(approved_incident)
+    assert world.approve(to_approve["id"]).status_code == 200
+    world.apply(world.alert_event(approved_incident, 2, "Cancel").to_json())
+    world.apply(world.alert_event(proposed_incident, 2, "Cancel").to_json())
+    [flagged] = world.batches(approved_incident)
+    [withdrawn] = world.batches(proposed_incident)
+    assert withdrawn["state"] == "withdrawn" and withdrawn["payments_by_state"] == {"withdrawn": 1}
+    assert flagged["state"] == "approved" and "cancelled" in flagged["review_reason"]
+    refused = world.instruct(flagged["id"], "mobile_money")
+    assert refused.status_code == 409 and "flagged for review" in refused.get_json()["detail"]
+    kept = world.post(
+        f"/v1/batches/{flagged['id']}/review", APPROVER, json={"keep": False, "comment": "storm did not form"}
+    )
+    assert kept.status_code == 200 and kept.get_json()["state"] == "withdrawn"
+
+
+def test_when_the_budget_is_short_the_most_vulnerable_are_paid_and_the_cut_off_is_shown(world):
+    programme = copy.deepcopy(TORMENTA)
+    programme["budget"] = {"per_incident": 4500, "policy": "rank_by_vulnerability"}
+    world.define(programme)
+    households = world.register(3)
+    incident = world.new_incident()
+    world.issue(incident, 1, households)
+    [batch] = world.batches(incident)
+    assert batch["households"] == 2 and batch["total"] == "4500.00"
+    assert batch["below_cut_off"] == 1 and batch["coverage"] == pytest.approx(2 / 3, abs=1e-3)
+    assert batch["cut_off_score"] is not None
+    # A later update finds only what is left of the budget: nothing, so nobody more is proposed.
+    world.issue(incident, 2, households, msg_type="Update")
+    assert len(world.batches(incident)) == 1
+
+
+def test_an_anticipatory_batch_within_its_ceiling_is_pre_approved(world):
+    programme = copy.deepcopy(TORMENTA)
+    programme["trigger"]["mode"] = "anticipatory"
+    programme["approval"] = {"four_eyes": True, "pre_approved_ceiling": 10_000}
+    world.define(programme)
+    incident = world.new_incident()
+    world.issue(incident, 1, world.register(2))
+    [batch] = world.batches(incident)
+    assert batch["state"] == "approved" and batch["decided_by"] == "pre-approved ceiling"
+    assert [a["action"] for a in batch["audit"]] == ["proposed", "pre_approved"]
+
+
+def test_alerts_that_must_not_pay_do_not(world):
+    world.define()
+    households = world.register(1)
+    exercise, minor = world.new_incident(), world.new_incident()
+    world.issue(exercise, 1, households, status="Exercise")
+    world.issue(minor, 1, households, severity="Minor")
+    assert world.batches(exercise) == [] and world.batches(minor) == []
+    note = world.client.get(f"/v1/alerts/{minor}/decisions", headers=world.auth(AUDITOR)).get_json()
+    assert "severity Minor is below Severe" in note["exposures"][0]["note"]
+
+
+def test_households_transfers_did_not_know_yet_are_proposed_when_decided_again(world):
+    world.define()
+    known = world.register(1)
+    incident = world.new_incident()
+    late = "7b0c62d4-3a39-4c8b-9d36-0d1f2f7f9a11"
+    world.issue(incident, 1, known + [late])
+    [batch] = world.batches(incident)
+    assert batch["households"] == 1
+    unknown = world.client.get(f"/v1/alerts/{incident}/decisions", headers=world.auth(AUDITOR)).get_json()
+    assert unknown["evaluations"][0]["summary"]["by_status"]["unknown_household"] == 1
+    again = world.post(f"/v1/alerts/{incident}/decisions", PROGRAMME_OFFICER)
+    assert again.status_code == 200, again.get_json()
+    assert len(world.batches(incident)) == 1  # still unknown: nothing new, nobody twice
+
+
+def test_malformed_alert_events_are_dead_lettered_with_their_reason(world):
+    from shared.contracts import alerts as contract
+    from shared.events import CloudEvent
+
+    bad = CloudEvent(
+        type=contract.EXPOSURE_CHUNK, source="/t", subject="x", data={"chunk": 0, "households": []}
+    )
+    assert world.apply(bad.to_json()) == "dead_lettered"
+    assert "neither a footprint nor an incident" in world.dead_letters[0]
