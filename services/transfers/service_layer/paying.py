@@ -29,7 +29,7 @@ from services.transfers.domain.payments import (
     new_message_id,
     review,
 )
-from services.transfers.domain.programmes import parse_programme
+from services.transfers.domain.programmes import Programme, parse_programme
 from services.transfers.service_layer.deciding import change_batch, propose_batch, publish_payments, record
 from shared.auth import Principal
 from shared.db import as_read
@@ -56,6 +56,16 @@ def _batch(session: Session, batch_id: str, lock: bool = False) -> Any:
     if row is None:
         raise BatchNotFound(f"no batch {batch_id}")
     return row
+
+
+def _programme(session: Session, batch: Any) -> Programme:
+    """The programme at the version that proposed ``batch``."""
+    document = session.scalar(
+        select(programmes.c.document).where(
+            programmes.c.id == batch.programme_id, programmes.c.version == batch.programme_version
+        )
+    )
+    return parse_programme(document)
 
 
 def _role(principal: Principal, wanted: str) -> str:
@@ -275,6 +285,12 @@ def instruct(
     with sessions() as session:
         batch = _batch(session, batch_id)
         _check_instructable(batch)
+        payer = _programme(session, batch).payer
+        if file_format == "pain.001" and not (payer.get("iban") or payer.get("account_number")):
+            raise files.PaymentFileError(
+                "the programme names no payer account for bank transfers; define a new version with one",
+                errors=[FieldProblem("/payer/iban", "the IBAN or account number debited by the transfers")],
+            )
         waiting = session.execute(
             select(payments.c.id, payments.c.household_id, payments.c.channel_type).where(
                 payments.c.batch_id == batch_id,
@@ -390,18 +406,12 @@ def render_file(
         row = session.execute(select(instruction_files).where(instruction_files.c.id == file_id)).first()
         if row is None:
             raise NotFound(f"no payment file {file_id}")
-        batch = _batch(session, row.batch_id)
-        document = session.scalar(
-            select(programmes.c.document).where(
-                programmes.c.id == batch.programme_id, programmes.c.version == batch.programme_version
-            )
-        )
+        programme = _programme(session, _batch(session, row.batch_id))
         items = session.execute(
             select(payments)
             .where(payments.c.instruction_file_id == file_id)
             .order_by(payments.c.end_to_end_id)
         ).all()
-    programme = parse_programme(document)
     found = details.fetch([p.household_id for p in items])
     instructions = [
         files.Instruction(
@@ -575,15 +585,10 @@ def reissue(
             .values(state="reissued", updated_at=_now())
         )
         publish_payments(session, batch_id, [{**r._mapping, "state": "reissued"} for r in rows])
-        document = session.scalar(
-            select(programmes.c.document).where(
-                programmes.c.id == batch.programme_id, programmes.c.version == batch.programme_version
-            )
-        )
         total = float(sum(money(r.amount) for r in rows))
         new_batch = propose_batch(
             session,
-            programme=parse_programme(document),
+            programme=_programme(session, batch),
             programme_id=batch.programme_id,
             programme_version=batch.programme_version,
             incident_id=batch.incident_id,
