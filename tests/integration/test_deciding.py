@@ -7,9 +7,22 @@ import copy
 import pytest
 
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PROGRAMME_OFFICER
+from shared.contracts.transfers import BATCH_PROPOSED, PAYMENTS_CHANGED
 from tests.transfers_world import TORMENTA, World
 
 pytestmark = pytest.mark.integration
+
+
+def outbox_events(world):
+    from sqlalchemy import select
+
+    from shared.events import CloudEvent
+
+    outbox = world.runtime.outbox
+    with world.runtime.session_factory() as session:
+        rows = session.execute(select(outbox).order_by(outbox.c.position)).all()
+    assert {r.topic for r in rows} <= {"transfers.batches"}
+    return [CloudEvent.from_json(r.payload) for r in rows]
 
 
 @pytest.fixture
@@ -37,6 +50,11 @@ def test_an_exposure_proposes_one_explained_batch_and_replays_change_nothing(wor
     # 1500 + 250 × 3 members = 2250 each (band Severe: no multiplier)
     assert batch["total"] == "6750.00" and batch["payments_by_state"] == {"proposed": 3}
     assert batch["audit"][0]["action"] == "proposed"
+    published = outbox_events(world)
+    assert [e.type for e in published] == [BATCH_PROPOSED, PAYMENTS_CHANGED]
+    assert published[0].subject == batch["id"] and published[0].data["total"] == "6750.00"
+    assert {p["household_id"] for p in published[1].data["payments"]} == set(households)
+    assert {p["state"] for p in published[1].data["payments"]} == {"proposed"}
     # The same exposure published again (new event ids, as after an outbox replay) and the same
     # events delivered again: nobody is proposed twice.
     world.issue(incident, 1, households)

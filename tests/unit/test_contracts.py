@@ -39,3 +39,13 @@ def test_consumers_accept_snapshots_with_attributes_they_do_not_know():
         "a_future_attribute": {"x": 1},
     }
     assert load_snapshot(snapshot)["version"] == 3
+
+
+def test_the_transfers_asyncapi_document_names_every_event_it_publishes():
+    from shared.contracts import transfers
+
+    document = yaml.safe_load((ROOT / "services/transfers/asyncapi.yaml").read_text())
+    names = {m["name"] for m in document["components"]["messages"].values()}
+    assert names == {*transfers.BATCH_EVENT_TYPES.values(), transfers.PAYMENTS_CHANGED}
+    batch = document["components"]["schemas"]["batch"]["properties"]
+    assert set(batch["state"]["enum"]) == set(transfers.BATCH_EVENT_TYPES) - {"flagged"}
