@@ -64,12 +64,21 @@ def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: boo
         click.echo(f"  logs       {stack.logs}")
         click.echo("  tokens     .venv/bin/amparo token --role field_staff --jurisdiction HN-CH")
         if demo:
-            from services.demo import follow_one_household, issue_demo_alert
+            from services.demo import (
+                ensure_demo_programme,
+                follow_one_household,
+                issue_demo_alert,
+                pay_the_exposed,
+            )
 
             say("demo: following one household through the three services")
-            follow_one_household(stack, say)
+            followed = follow_one_household(stack, say)
+            say("demo: the social-security institute's emergency programme")
+            ensure_demo_programme(stack, say)
             say("demo: civil protection issues an alert over the household's area")
-            issue_demo_alert(stack, say)
+            incident = issue_demo_alert(stack, say)
+            say("demo: transfers decides, a second person approves, the payments officer writes the files")
+            pay_the_exposed(stack, incident["id"], followed["household"]["id"], say)
             say("demo: done")
         if exit_after_demo:
             return

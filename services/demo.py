@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from services.stack import Stack
-from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER
+from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 
 #: A household in Choluteca (HN-CH), on Honduras' Pacific coast, often hit by tropical storms.
 DEMO_HOUSEHOLD = {
@@ -131,10 +131,10 @@ def follow_one_household(stack: Stack, say: Callable[[str], None], timeout: floa
 DEMO_ALERT = """<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
   <identifier>demo-{identifier}</identifier><sender>copeco.gob.hn</sender><sent>{sent}</sent>
-  <status>Exercise</status><msgType>Alert</msgType><scope>Public</scope>
+  <status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
   <info><language>es-HN</language><category>Met</category><event>Tormenta tropical</event>
     <urgency>Expected</urgency><severity>Severe</severity><certainty>Likely</certainty>
-    <expires>{expires}</expires><headline>Alerta roja: costa de Choluteca (ejercicio)</headline>
+    <expires>{expires}</expires><headline>Alerta roja: costa de Choluteca (datos de demostración)</headline>
     <area><areaDesc>Costa de Choluteca</areaDesc>
       <polygon>13.20,-87.30 13.20,-87.10 13.40,-87.10 13.40,-87.30 13.20,-87.30</polygon></area>
   </info>
@@ -142,7 +142,8 @@ DEMO_ALERT = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def issue_demo_alert(stack: Stack, say: Callable[[str], None]) -> dict[str, Any]:
-    """Post an exercise CAP alert over Choluteca's coast as civil protection; show its exposure."""
+    """Post a CAP alert over Choluteca's coast as civil protection (on the demo stack's own data);
+    show its exposure."""
     from datetime import UTC, datetime, timedelta
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -169,6 +170,115 @@ def issue_demo_alert(stack: Stack, say: Callable[[str], None]) -> dict[str, Any]
             ("persons with disabilities", "persons_with_disabilities"),
         )
     )
-    say(f"alerts     CAP alert (exercise) over Choluteca's coast exposes: {counts}")
+    say(f"alerts     CAP alert over Choluteca's coast exposes: {counts}")
     say(f"alerts     {stack.url('alerts')}/v1/alerts/{incident['id']}")
     return incident
+
+
+#: The demo's programme: a response cash transfer for storms on the Pacific coast.
+DEMO_PROGRAMME = {
+    "name": "Tormenta — transferencia de respuesta (demo)",
+    "institute": "Instituto Hondureño de Seguridad Social",
+    "currency": "HNL",
+    "trigger": {
+        "categories": ["Met"],
+        "min_urgency": "Expected",
+        "min_severity": "Severe",
+        "min_certainty": "Likely",
+        "mode": "response",
+    },
+    "eligibility": {
+        "any": [
+            {"field": "vulnerability_score", "op": ">=", "value": 40},
+            {"field": "children_under_5", "op": ">", "value": 0},
+            {"field": "elderly_65_plus", "op": ">", "value": 0},
+        ]
+    },
+    "benefit": {
+        "base": 1500,
+        "per_member": 250,
+        "cap": 4000,
+        "band_multipliers": {"Extreme": 1.5},
+        "rounding": 50,
+    },
+    "budget": {"per_incident": 2_000_000, "overall": 20_000_000, "policy": "rank_by_vulnerability"},
+    "approval": {"four_eyes": True},
+    "payer": {"name": "Instituto Hondureño de Seguridad Social", "account_number": "0011223344"},
+}
+
+
+def _call(method: str, url: str, token: str, expected: int = 200, **kwargs: Any) -> Any:
+    headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+    response = requests.request(method, url, headers=headers, timeout=60, **kwargs)
+    if response.status_code != expected:
+        raise DemoError(f"{method} {url}: {response.status_code} {response.text[:500]}")
+    return response
+
+
+def ensure_demo_programme(stack: Stack, say: Callable[[str], None]) -> dict[str, Any]:
+    """Define the demo programme once (a data folder used again keeps it)."""
+    officer = stack.issuer.mint("demo-programme-officer", [PROGRAMME_OFFICER], ["HN"])
+    url = f"{stack.url('transfers')}/v1/programmes"
+    existing = [p for p in _call("GET", url, officer).json() if p["name"] == DEMO_PROGRAMME["name"]]
+    programme = existing[0] if existing else _call("POST", url, officer, 201, json=DEMO_PROGRAMME).json()
+    say(
+        f"transfers  programme {programme['name']!r} v{programme['version']}: "
+        f"{programme['rules']['eligibility']}"
+    )
+    return dict(programme)
+
+
+def pay_the_exposed(
+    stack: Stack, incident_id: str, household_id: str, say: Callable[[str], None], timeout: float = 90.0
+) -> dict[str, Any]:
+    """Wait for the batch the alert proposes, approve it as a second person, write the payment file."""
+    approver = stack.issuer.mint("demo-approver", [APPROVER], ["HN"])
+    payments_officer = stack.issuer.mint("demo-payments-officer", [PAYMENTS_OFFICER], ["HN"])
+    transfers = stack.url("transfers")
+    deadline = time.monotonic() + timeout
+    batches: list[dict[str, Any]] = []
+    while not batches and time.monotonic() < deadline:
+        batches = _call("GET", f"{transfers}/v1/batches?incident_id={incident_id}", approver).json()[
+            "batches"
+        ]
+        time.sleep(0.2)
+    if not batches:
+        raise DemoError(f"no batch was proposed for alert {incident_id} within {timeout}s")
+    batch = batches[0]
+    say(
+        f"transfers  batch proposed: {batch['households']} households, {batch['total']} {batch['currency']} "
+        f"(budget coverage {batch['coverage']:.0%}), proposed by {batch['proposed_by']}"
+    )
+    approved = _call(
+        "POST",
+        f"{transfers}/v1/batches/{batch['id']}/approve",
+        approver,
+        json={"comment": "revisado en la demostración"},
+        headers={"Idempotency-Key": f"demo-approve-{batch['id']}"},
+    ).json()
+    say(f"transfers  batch {approved['state']} by {approved['decided_by']} (four eyes)")
+    written = []
+    for channel in sorted(approved["payments_by_channel"]):
+        fmt = "pain.001" if channel == "bank_account" else "csv"
+        file = _call(
+            "POST",
+            f"{transfers}/v1/batches/{batch['id']}/instructions",
+            payments_officer,
+            json={"channel_type": channel, "format": fmt},
+            headers={"Idempotency-Key": f"demo-instruct-{batch['id']}-{channel}"},
+        ).json()
+        body = _call("GET", f"{transfers}/v1/payment-files/{file['id']}", payments_officer).content
+        path = (
+            stack.data_dir / "payment-files" / f"{file['message_id']}.{'xml' if fmt == 'pain.001' else 'csv'}"
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        written.append(path)
+        say(
+            f"transfers  {fmt} file for {channel}: {file['transactions']} payments, control sum "
+            f"{file['control_sum']} → {path}"
+        )
+    why = _call("GET", f"{transfers}/v1/households/{household_id}/decisions?lang=es", approver).json()
+    for line in why["decisions"][0]["explanation"] if why["decisions"] else []:
+        say(f"transfers  (hogar de la demo) {line}")
+    return {"batch": approved, "files": written}

@@ -317,3 +317,28 @@ def test_a_wiped_projection_is_rebuilt_identical_by_replaying_the_registry_outbo
     wait_until(
         lambda: running.ids_in("alerts") == before, 180, interval=0.5, what="the projection to be rebuilt"
     )
+
+
+def test_an_alert_over_a_household_ends_in_an_approved_batch_and_a_payment_file(running):
+    """Registry → broker → alerts → broker → transfers → the registry's payment details, on real
+    processes: the demo's own path, checked."""
+    from services.demo import ensure_demo_programme, follow_one_household, issue_demo_alert, pay_the_exposed
+
+    said: list[str] = []
+    stack = running.stack
+    followed = follow_one_household(stack, said.append)
+    ensure_demo_programme(stack, said.append)
+    ensure_demo_programme(stack, said.append)  # once only, however often the demo runs
+    incident = issue_demo_alert(stack, said.append)
+    paid = pay_the_exposed(stack, incident["id"], followed["household"]["id"], said.append)
+    assert paid["batch"]["state"] == "approved" and paid["batch"]["decided_by"] == "demo-approver"
+    rows = [line.split(",") for line in paid["files"][0].read_text().splitlines()]
+    assert rows[0][0] == "end_to_end_id"
+    mine = [r for r in rows if r[1] == followed["household"]["id"]]
+    assert mine and mine[0][5] == "99887766" and mine[0][7] == "2750.00"
+    officer = stack.issuer.mint("po", [PROGRAMME_OFFICER], ["HN"])
+    listed = requests.get(
+        f"{stack.url('transfers')}/v1/programmes", headers={"Authorization": f"Bearer {officer}"}, timeout=5
+    ).json()
+    assert [p["name"] for p in listed].count("Tormenta — transferencia de respuesta (demo)") == 1
+    assert any("a pagar: 2750 HNL" in line for line in said)

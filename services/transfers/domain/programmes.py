@@ -164,7 +164,9 @@ class Benefit:
         )
         return min(amount, self.cap) if self.cap is not None else amount
 
-    def arithmetic(self, size: int, vulnerable: int, band: str | None, currency: str) -> str:
+    def arithmetic(
+        self, size: int, vulnerable: int, band: str | None, currency: str, lang: str = "en"
+    ) -> str:
         """How one household's amount was reached, step by step (matches :func:`amounts`)."""
         amount = self.base + self.per_member * size + self.per_vulnerable_member * vulnerable
         text = f"{self.base:g}"
@@ -178,10 +180,10 @@ class Benefit:
             text += f"; × {self.band_multipliers[band]:g} ({band}) = {amount:g}"
         if self.cap is not None and amount > self.cap:
             amount = self.cap
-            text += f"; cap {self.cap:g}"
+            text += f"; {'tope' if lang == 'es' else 'cap'} {self.cap:g}"
         rounded = math.floor(amount / self.rounding + 1e-9) * self.rounding
         if rounded != amount:
-            text += f"; rounded down to {self.rounding:g}"
+            text += f"; {'redondeado hacia abajo a' if lang == 'es' else 'rounded down to'} {self.rounding:g}"
         return f"{text} → {rounded:g} {currency}"
 
 

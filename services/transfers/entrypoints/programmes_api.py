@@ -94,7 +94,11 @@ class ProgrammeViewSchema(Schema):
     created_at = fields.DateTime(format="iso")
 
 
-class VersionQuerySchema(Schema):
+class LanguageQuerySchema(Schema):
+    lang = fields.String(load_default="en", validate=validate.OneOf(("en", "es")))
+
+
+class VersionQuerySchema(LanguageQuerySchema):
     version = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
@@ -111,6 +115,14 @@ class Programmes(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Define a programme (refused with the path of any mistake)"""
         return service.define_programme(body, current_principal().subject, _sessions())
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(LanguageQuerySchema, location="query")
+    @blp.response(200, ProgrammeViewSchema(many=True))
+    @authenticated([PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR])
+    def get(self, params: dict[str, Any]) -> Any:
+        """Every programme at its latest version, its rules in plain words (lang=en or es)"""
+        return service.list_programmes(_sessions(), params["lang"])
 
 
 class WhatIfSchema(Schema):
@@ -163,7 +175,7 @@ class Programme(MethodView):
     @authenticated([PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR])
     def get(self, params: dict[str, Any], programme_id: str) -> Any:
         """Read a programme (its latest version, or ?version=)"""
-        return service.get_programme(programme_id, _sessions(), params["version"])
+        return service.get_programme(programme_id, _sessions(), params["version"], params["lang"])
 
     @blp.doc(security=BEARER)
     @blp.arguments(ProgrammeSchema)

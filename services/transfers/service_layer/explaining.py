@@ -152,7 +152,7 @@ def household_decisions(
         arithmetic = None
         if row.status == PAYABLE and row.size is not None:
             arithmetic = programme.benefit.arithmetic(
-                row.size, row.vulnerable_members or 0, row.band, programme.currency
+                row.size, row.vulnerable_members or 0, row.band, programme.currency, lang
             )
         entries.append(
             {

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.transfers.adapters.orm import household_attributes, programmes
 from services.transfers.domain.programmes import amounts, apply_budget, evaluate, parse_programme
+from services.transfers.service_layer.deciding import latest_programmes
 from shared.errors import NotFound
 
 
@@ -19,14 +20,14 @@ class ProgrammeNotFound(NotFound):
     pass
 
 
-def _view(row: Any) -> dict[str, Any]:
+def _view(row: Any, lang: str = "en") -> dict[str, Any]:
     programme = parse_programme(row.document)
     return {
         "id": row.id,
         "version": row.version,
         "name": row.name,
         "programme": row.document,
-        "rules": programme.describe(),
+        "rules": programme.describe(lang),
         "created_by": row.created_by,
         "created_at": row.created_at,
     }
@@ -63,8 +64,15 @@ def define_programme(
     return get_programme(programme_id, sessions, version)
 
 
+def list_programmes(sessions: sessionmaker[Session], lang: str = "en") -> list[dict[str, Any]]:
+    """Every programme at its latest version, by name."""
+    with sessions() as session:
+        rows = latest_programmes(session)
+    return sorted((_view(r, lang) for r in rows), key=lambda v: v["name"])
+
+
 def get_programme(
-    programme_id: str, sessions: sessionmaker[Session], version: int | None = None
+    programme_id: str, sessions: sessionmaker[Session], version: int | None = None, lang: str = "en"
 ) -> dict[str, Any]:
     """A programme at ``version`` (the latest when ``None``)."""
     with sessions() as session:
@@ -79,7 +87,7 @@ def get_programme(
         raise ProgrammeNotFound(
             f"no programme {programme_id}" + (f" at version {version}" if version else "")
         )
-    return _view(row)
+    return _view(row, lang)
 
 
 def what_if(
