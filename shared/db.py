@@ -8,6 +8,8 @@ locks. PostgreSQL is used as-is through psycopg 3.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,15 @@ def as_read(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
+
+
+@contextmanager
+def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for reads only. On SQLite it starts a deferred transaction, so it reads the last
+    committed state without waiting for a writer (WAL); elsewhere it is a plain session."""
+    with sessions() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -14,7 +14,7 @@ BATCH_PARTLY_FAILED = "amparo.transfers.batch.partly_failed.v1"
 BATCH_FAILED = "amparo.transfers.batch.failed.v1"
 #: Payments whose state changed, at most ``PAYMENT_CHUNK`` per event.
 PAYMENTS_CHANGED = "amparo.transfers.payments.changed.v1"
-PAYMENT_CHUNK = 5000
+PAYMENT_CHUNK = 1000
 
 BATCH_EVENT_TYPES = {
     "proposed": BATCH_PROPOSED,

@@ -119,7 +119,11 @@ def test_amparo_up_demo_follows_a_household_and_stops_cleanly(tmp_path):
         "registry   registered household",
         "alerts     location index has it",
         "transfers  attribute projection has it",
-        "CAP alert (exercise) over Choluteca's coast exposes: households 1, people 5",
+        "CAP alert over Choluteca's coast exposes: households 1, people 5",
+        "transfers  batch proposed: 1 households, 2750.00 HNL",
+        "transfers  batch approved by demo-approver (four eyes)",
+        "transfers  csv file for mobile_money: 1 payments, control sum 2750.00",
+        "(hogar de la demo) a pagar: 2750 HNL",
         "stopped",
     ):
         assert line in result.stdout

@@ -212,3 +212,109 @@ def test_malformed_alert_events_are_dead_lettered_with_their_reason(world):
     )
     assert world.apply(bad.to_json()) == "dead_lettered"
     assert "neither a footprint nor an incident" in world.dead_letters[0]
+
+
+def test_rejected_households_are_not_proposed_again_by_an_update_only_by_a_person(world):
+    world.define()
+    first = world.register(2)
+    incident = world.new_incident()
+    world.issue(incident, 1, first)
+    [batch] = world.batches(incident)
+    world.post(f"/v1/batches/{batch['id']}/reject", APPROVER, json={"comment": "lista equivocada"})
+    more = world.register(1)
+    world.issue(incident, 2, first + more, msg_type="Update")
+    supplementary = world.batches(incident)[-1]
+    assert supplementary["households"] == 1
+    assert {p["household_id"] for p in world.payments(supplementary["id"])} == set(more)
+    again = world.post(f"/v1/alerts/{incident}/decisions", PROGRAMME_OFFICER, "officer-ana")
+    assert again.status_code == 200
+    proposed_again = world.batches(incident)[-1]
+    assert {p["household_id"] for p in world.payments(proposed_again["id"])} == set(first)
+    assert proposed_again["proposed_by"] == "officer-ana"
+
+
+def test_the_pre_approved_ceiling_counts_every_batch_of_the_incident(world):
+    programme = copy.deepcopy(TORMENTA)
+    programme["trigger"]["mode"] = "anticipatory"
+    programme["approval"] = {"four_eyes": True, "pre_approved_ceiling": 5000}
+    world.define(programme)
+    incident = world.new_incident()
+    households = [world.register(1) for _ in range(3)]
+    world.issue(incident, 1, households[0])
+    world.issue(incident, 2, households[0] + households[1], msg_type="Update")
+    world.issue(incident, 3, households[0] + households[1] + households[2], msg_type="Update")
+    states = [b["state"] for b in world.batches(incident)]
+    # 2250 each: the first two fit in 5000 together, the third needs a second person.
+    assert states == ["approved", "approved", "proposed"]
+
+
+def test_an_expiry_does_not_throw_away_the_exposure_of_the_update_before_it(world):
+    from shared.contracts import alerts as contract
+    from shared.events import CloudEvent
+
+    world.define()
+    first, more = world.register(1), world.register(1)
+    incident = world.new_incident()
+    world.issue(incident, 1, first)
+    world.apply(world.alert_event(incident, 2, "Update").to_json())
+    expired = world.alert_event(incident, 3, state="expired")
+    world.apply(
+        CloudEvent(type=contract.ALERT_EXPIRED, source="/t", subject=incident, data=expired.data).to_json()
+    )
+    for event in world.exposure(incident, 2, first + more):
+        world.apply(event.to_json())
+    assert [b["households"] for b in world.batches(incident)] == [1, 1]
+
+
+def test_big_exposures_are_decided_and_their_events_stay_small(world):
+    import uuid
+
+    from sqlalchemy import select
+
+    from services.transfers.service_layer.handlers import apply_household_event
+    from shared.contracts.households import HOUSEHOLD_REGISTERED
+    from shared.events import CloudEvent
+
+    world.define({**TORMENTA, "budget": {"policy": "pro_rata"}})
+    households = [str(uuid.uuid4()) for _ in range(2600)]
+    with world.runtime.session_factory.begin() as session:
+        for h in households:
+            data = {
+                "household_id": h,
+                "version": 1,
+                "status": "active",
+                "admin_code": "HN-CH-0601",
+                "size": 3,
+            }
+            data["vulnerability"] = {"score": 50.0, "index_version": "v1"}
+            apply_household_event(
+                session, CloudEvent(type=HOUSEHOLD_REGISTERED, source="/t", subject=h, data=data)
+            )
+    incident = world.new_incident()
+    world.issue(incident, 1, households)
+    [batch] = world.batches(incident)
+    assert batch["households"] == 2600 and batch["admin_scope"] == "HN-CH-0601"
+    assert world.approve(batch["id"]).status_code == 200
+    outbox = world.runtime.outbox
+    with world.runtime.session_factory() as session:
+        sizes = session.execute(select(outbox.c.event_type, outbox.c.payload)).all()
+    chunks = [len(p) for t, p in sizes if t == PAYMENTS_CHANGED]
+    assert len(chunks) == 6 and max(chunks) < 400_000  # 3 chunks proposed, 3 approved
+
+
+def test_a_batch_is_seen_and_moved_only_inside_the_callers_jurisdiction(world):
+    world.define()
+    incident = world.new_incident()
+    world.issue(incident, 1, world.register(1))
+    [batch] = world.batches(incident)
+    elsewhere = world.auth(APPROVER, "approver-valle", jurisdiction=["HN-VA"])
+    assert world.client.get(f"/v1/batches/{batch['id']}", headers=elsewhere).status_code == 404
+    listed = world.client.get(f"/v1/batches?incident_id={incident}", headers=elsewhere).get_json()
+    assert listed["batches"] == []
+    refused = world.client.post(
+        f"/v1/batches/{batch['id']}/approve",
+        headers={**elsewhere, "Idempotency-Key": "valle-approve-1"},
+        json={},
+    )
+    assert refused.status_code == 404
+    assert world.batches(incident)[0]["state"] == "proposed"

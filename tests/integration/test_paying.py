@@ -7,14 +7,15 @@ import csv
 import hashlib
 import io
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from services.transfers.adapters.orm import idempotency_keys
 from services.transfers.domain.instructions import pain_001_schema
-from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
+from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER, REGISTRY_OFFICER
+from tests.samples import household_body
 from tests.transfers_world import BANK, TORMENTA, World
 
 pytestmark = pytest.mark.integration
@@ -267,7 +268,7 @@ def test_idempotency_keys_replay_the_first_answer_and_refuse_reuse(world):
     assert missing.status_code == 422 and "Idempotency-Key" in missing.get_json()["detail"]
     # A request still running under a key: the retry is told to wait, nothing runs twice.
     body = b'{"comment": "ok"}'
-    fingerprint = hashlib.sha256(b"POST " + path.encode() + b"\n" + body).hexdigest()
+    fingerprint = hashlib.sha256(b"POST " + path.encode() + b'\n{"comment":"ok"}').hexdigest()
     with world.runtime.session_factory.begin() as session:
         session.execute(
             insert(idempotency_keys).values(
@@ -282,6 +283,28 @@ def test_idempotency_keys_replay_the_first_answer_and_refuse_reuse(world):
         path, APPROVER, "approver-luis", key="still-running-1", data=body, content_type="application/json"
     )
     assert busy.status_code == 409 and busy.get_json()["type"].endswith("idempotency-key-in-use")
+    # The same JSON with its keys spaced or ordered otherwise is the same request.
+    spaced = world.post(
+        path,
+        APPROVER,
+        "approver-luis",
+        key=key,
+        data=b'{ "comment" : "ok" }',
+        content_type="application/json",
+    )
+    assert spaced.status_code == 200 and spaced.headers["Idempotent-Replayed"] == "true"
+    # A key whose request died mid-way is taken over after its lease: the request runs again, and
+    # the batch's own state check stops it from doing anything twice.
+    with world.runtime.session_factory.begin() as session:
+        session.execute(
+            update(idempotency_keys)
+            .where(idempotency_keys.c.key == "still-running-1")
+            .values(created_at=datetime.now(UTC) - timedelta(minutes=10))
+        )
+    taken_over = world.post(
+        path, APPROVER, "approver-luis", key="still-running-1", data=body, content_type="application/json"
+    )
+    assert taken_over.status_code == 409 and "only a proposed batch" in taken_over.get_json()["detail"]
     # An error is an answer too: replayed, not re-run.
     refused = world.post(path, APPROVER, "approver-luis", key="approve-twice-1", json={"comment": "ok"})
     assert refused.status_code == 409
@@ -289,3 +312,73 @@ def test_idempotency_keys_replay_the_first_answer_and_refuse_reuse(world):
         world.post(path, APPROVER, "approver-luis", key="approve-twice-1", json={"comment": "ok"}).status_code
         == 409
     )
+
+
+def test_a_file_is_never_written_with_an_account_the_registry_no_longer_has(world):
+    _, batch, households = proposed_batch(world, banked=1, wallets=0)
+    world.approve(batch["id"])
+    file = world.instruct(batch["id"], "bank_account").get_json()
+    # The household's account is removed in the registry after the file was prepared.
+    read = world.registry.get(f"/v1/households/{households[0]}", headers=world.auth(REGISTRY_OFFICER))
+    body = household_body()
+    body["payment"] = {"type": "bank_account", "provider": "Banco Atlántida", "identifiers": {}}
+    changed = world.registry.put(
+        f"/v1/households/{households[0]}",
+        json=body,
+        headers={**world.auth(REGISTRY_OFFICER), "If-Match": read.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.get_json()
+    refused = world.download(file["id"])
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"][0]["detail"] == "no IBAN or account number registered"
+
+
+def test_a_malformed_iban_keeps_the_payment_out_of_the_file_until_it_changes_channel(world):
+    world.define()
+    bad = {"type": "bank_account", "provider": "Banco Atlántida", "identifiers": {"iban": "hn12 3456"}}
+    households = world.register(1, payment=BANK) + world.register(1, payment=bad)
+    incident = world.new_incident()
+    world.issue(incident, 1, households)
+    [batch] = world.batches(incident)
+    world.approve(batch["id"])
+    written = world.instruct(batch["id"], "bank_account").get_json()
+    [(left, why)] = written["not_included"].items()
+    assert written["transactions"] == 1 and why == "the registered IBAN is not well formed"
+    pain_001_schema().validate(world.download(written["id"]).data)
+    moved = world.post(
+        f"/v1/batches/{batch['id']}/channel",
+        PAYMENTS_OFFICER,
+        json={"payment_ids": [left], "channel_type": "cash_pickup", "comment": "cobro en ventanilla"},
+    )
+    assert moved.status_code == 200, moved.get_json()
+    cash = world.instruct(batch["id"], "cash_pickup").get_json()
+    assert cash["transactions"] == 1
+    done = world.client.get(f"/v1/batches/{batch['id']}", headers=world.auth(AUDITOR)).get_json()
+    assert done["state"] == "instructed"
+    assert "channel_changed" in [a["action"] for a in done["audit"]]
+
+
+def test_no_reissue_once_the_alert_is_cancelled(world):
+    incident, batch, _ = proposed_batch(world, banked=1, wallets=0)
+    world.approve(batch["id"])
+    world.instruct(batch["id"], "bank_account")
+    [payment] = world.payments(batch["id"])
+    settle(world, batch["id"], [(payment["end_to_end_id"], "failed", "AC04")])
+    world.apply(world.alert_event(incident, 2, "Cancel").to_json())
+    refused = world.post(f"/v1/batches/{batch['id']}/reissue", PAYMENTS_OFFICER, json={})
+    assert refused.status_code == 409 and "cancelled" in refused.get_json()["detail"]
+
+
+def test_withdrawing_the_unsent_part_of_a_flagged_batch_follows_the_sent_part_to_its_results(world):
+    incident, batch, _ = proposed_batch(world, banked=1, wallets=1)
+    world.approve(batch["id"])
+    world.instruct(batch["id"], "bank_account")
+    world.apply(world.alert_event(incident, 2, "Cancel").to_json())
+    kept = world.post(
+        f"/v1/batches/{batch['id']}/review", APPROVER, json={"keep": False, "comment": "alerta cancelada"}
+    ).get_json()
+    assert kept["state"] == "instructed" and kept["payments_by_state"] == {"instructed": 1, "withdrawn": 1}
+    [sent] = [p for p in world.payments(batch["id"]) if p["state"] == "instructed"]
+    settle(world, batch["id"], [(sent["end_to_end_id"], "paid", "")])
+    final = world.client.get(f"/v1/batches/{batch['id']}", headers=world.auth(AUDITOR)).get_json()
+    assert final["state"] == "settled"

@@ -39,6 +39,8 @@ def payment_tables_v1(metadata: MetaData) -> dict[str, Table]:
         metadata,
         Column("incident_id", String(36), primary_key=True),
         Column("version", Integer, nullable=False),
+        #: The latest version that carried areas (Alert or Update); an expiry does not change it.
+        Column("exposed_version", Integer),
         Column("state", String(16), nullable=False),
         Column("summary", JSON, nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -112,6 +114,8 @@ def payment_tables_v1(metadata: MetaData) -> dict[str, Table]:
         Column("evaluation_id", String(36)),
         Column("kind", String(16), nullable=False),
         Column("state", String(16), nullable=False),
+        #: The smallest admin area holding all its households: who may see and act on the batch.
+        Column("admin_scope", String(64), nullable=False),
         Column("currency", String(3), nullable=False),
         Column("households", Integer, nullable=False),
         Column("total", Money, nullable=False),

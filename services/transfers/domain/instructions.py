@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from shared.errors import FieldProblem, InvalidInput
 from shared.spreadsheet import safe_cell
 
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
+IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Za-z0-9]{1,30}")
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,13 @@ def control_sum(instructions: Sequence[Instruction]) -> Decimal:
 def missing_account(instruction: Instruction) -> str | None:
     """Why the registry's details cannot carry this payment on its channel (``None``: they can)."""
     ids = instruction.details.get("identifiers") or {}
-    if instruction.channel_type == "bank_account" and not (ids.get("iban") or ids.get("account_number")):
-        return "no IBAN or account number registered"
+    if instruction.channel_type == "bank_account":
+        if not (ids.get("iban") or ids.get("account_number")):
+            return "no IBAN or account number registered"
+        if ids.get("iban") and not IBAN.fullmatch(ids["iban"]):
+            return "the registered IBAN is not well formed"
+        if not ids.get("iban") and len(ids["account_number"]) > 34:
+            return "the registered account number is longer than 34 characters"
     if instruction.channel_type == "mobile_money" and not ids.get("wallet_number"):
         return "no wallet number registered"
     return None

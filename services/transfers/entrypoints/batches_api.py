@@ -84,7 +84,11 @@ class Batches(MethodView):
     @authenticated(READERS)
     def get(self, query: dict[str, Any]) -> Any:
         """Batches, newest first (by alert or state)"""
-        return {"batches": paying.list_batches(_sessions(), query["incident_id"], query["state"])}
+        return {
+            "batches": paying.list_batches(
+                _sessions(), current_principal().covers, query["incident_id"], query["state"]
+            )
+        }
 
 
 @blp.route("/batches/<batch_id>")
@@ -94,7 +98,7 @@ class Batch(MethodView):
     @authenticated(READERS)
     def get(self, batch_id: str) -> Any:
         """A batch: amounts, budget coverage and cut-off, payments by state, the audit trail"""
-        return paying.get_batch(batch_id, _sessions())
+        return paying.get_batch(batch_id, current_principal().covers, _sessions())
 
 
 @blp.route("/batches/<batch_id>/payments")
@@ -105,7 +109,9 @@ class BatchPayments(MethodView):
     @authenticated(READERS)
     def get(self, query: dict[str, Any], batch_id: str) -> Any:
         """A batch's payments, a page at a time"""
-        return paying.list_payments(batch_id, _sessions(), query["state"], query["offset"], query["limit"])
+        return paying.list_payments(
+            batch_id, current_principal().covers, _sessions(), query["state"], query["offset"], query["limit"]
+        )
 
 
 @blp.route("/batches/<batch_id>/approve")
@@ -155,6 +161,31 @@ class Instructions(MethodView):
         """Send a batch's approved payments on one channel to a payment file (pain.001 or provider CSV)"""
         return paying.instruct(
             batch_id, body["channel_type"], body["format"], current_principal(), _details(), _sessions()
+        )
+
+
+class ChannelSchema(Schema):
+    payment_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=5000))
+    channel_type = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+@blp.route("/batches/<batch_id>/channel")
+class Channel(MethodView):
+    @blp.doc(security=BEARER, **DOC)
+    @blp.arguments(ChannelSchema)
+    @blp.response(200)
+    @authenticated([PAYMENTS_OFFICER])
+    @idempotent
+    def post(self, body: dict[str, Any], batch_id: str) -> Any:
+        """Move approved payments not yet in a file to another channel (same end-to-end ids)"""
+        return paying.change_channel(
+            batch_id,
+            body["payment_ids"],
+            body["channel_type"],
+            current_principal(),
+            body["comment"],
+            _sessions(),
         )
 
 

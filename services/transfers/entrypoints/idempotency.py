@@ -8,11 +8,12 @@ can run.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, current_app, request
@@ -20,6 +21,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.transfers.adapters.orm import idempotency_keys
+from shared.db import as_read
 from shared.errors import AmparoError, Conflict, FieldProblem, InvalidInput, Problem
 from shared.web import current_principal, problem_response
 
@@ -60,9 +62,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
                 errors=[FieldProblem(f"header {HEADER}", "missing or not 8–255 characters")],
             )
         principal = current_principal().subject
-        fingerprint = hashlib.sha256(
-            request.method.encode() + b" " + request.path.encode() + b"\n" + request.get_data(cache=True)
-        ).hexdigest()
+        fingerprint = _fingerprint()
         sessions = current_app.extensions["amparo.runtime"].session_factory
         where = (idempotency_keys.c.key == key) & (idempotency_keys.c.principal == principal)
         try:
@@ -86,8 +86,14 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
                     f"{HEADER} {key!r} was first used for another request; use a new key for a new request",
                     errors=[FieldProblem(f"header {HEADER}", "reused with a different method, path or body")],
                 )
-            if stored.state == "running":
+            if stored.state == "running" and not _abandoned(stored.created_at):
                 raise KeyInUse(f"the request with {HEADER} {key!r} is still running; retry later")
+        if stored is not None and stored.state == "running":
+            # Its process died mid-request: each request is one transaction and checks the state it
+            # moves, so running it again is safe; the lease starts again.
+            with sessions.begin() as session:
+                session.execute(update(idempotency_keys).where(where).values(created_at=datetime.now(UTC)))
+        elif stored is not None:
             replay = Response(
                 json.dumps(stored.response), status=stored.status_code, mimetype=_mimetype(stored.status_code)
             )
@@ -121,6 +127,23 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return wrapper
+
+
+#: How long a request may run before its key is taken for abandoned.
+LEASE = timedelta(minutes=5)
+
+
+def _abandoned(started: datetime) -> bool:
+    return datetime.now(UTC) - as_read(started) > LEASE  # type: ignore[operator]
+
+
+def _fingerprint() -> str:
+    """Method, path and body; a JSON body in canonical form (key order and spacing do not count)."""
+    body = request.get_data(cache=True)
+    if request.is_json:
+        with contextlib.suppress(ValueError):  # not JSON after all: the raw bytes count
+            body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
 
 
 def _forget(sessions: Any, where: Any) -> None:

@@ -37,7 +37,7 @@ from services.transfers.adapters.orm import (
 )
 from services.transfers.adapters.payment_schema import LIVE_PAYMENT_STATES
 from services.transfers.domain import deciding
-from services.transfers.domain.payments import money, new_end_to_end_id
+from services.transfers.domain.payments import BatchStateError, money, new_end_to_end_id
 from services.transfers.domain.programmes import Programme, parse_programme
 from shared.contracts import alerts as alert_contract
 from shared.contracts import transfers as contract
@@ -48,6 +48,7 @@ from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
 SYSTEM = "amparo"
+PRE_APPROVED = "pre-approved ceiling"
 NUMBERS = ("size", "children_under_5", "elderly_65_plus", "persons_with_disabilities", "pregnant_members")
 
 
@@ -68,6 +69,8 @@ def apply_alert_event(session: Session, event: CloudEvent) -> bool:
     if stored is not None and stored.version >= version:
         return False
     values = {"version": version, "state": data.get("state", "active"), "summary": data, "updated_at": _now()}
+    if event.type in (alert_contract.ALERT_ISSUED, alert_contract.ALERT_UPDATED):
+        values["exposed_version"] = version
     if stored is None:
         session.execute(insert(incidents).values(incident_id=incident_id, **values))
     else:
@@ -187,10 +190,11 @@ def decide_when_ready(session: Session, key: str) -> None:
         log.warning("exposure %s is %s", key, note)
         _set_status(session, key, "waiting_for_alert", note)
         return
-    if exposure.version is not None and incident.version > exposure.version:
-        _set_status(session, key, "superseded", f"alert version {incident.version} replaced it")
+    # Only a later version with areas of its own replaces an exposure (an expiry does not).
+    if exposure.version is not None and (incident.exposed_version or 0) > exposure.version:
+        _set_status(session, key, "superseded", f"alert version {incident.exposed_version} replaced it")
         return
-    if incident.state != "active":
+    if incident.state not in ("active", "expired"):
         _set_status(session, key, "not_decided", f"the alert is {incident.state}")
         return
     notes = decide_exposure(session, key, incident)
@@ -210,7 +214,9 @@ def decide_exposure(session: Session, key: str, incident: Any, by: str | None = 
         if not fires:
             notes.append(f"{row.name} v{row.version}: not triggered ({'; '.join(reasons)})")
             continue
-        outcome = decide_programme(session, key, incident.incident_id, row, programme, by or row.created_by)
+        outcome = decide_programme(
+            session, key, incident.incident_id, row, programme, by or row.created_by, explicit=by is not None
+        )
         notes.append(f"{row.name} v{row.version}: {outcome}")
     return notes
 
@@ -293,16 +299,27 @@ def budget_left(session: Session, programme_id: str, incident_id: str, programme
 
 
 def decide_programme(
-    session: Session, key: str, incident_id: str, row: Any, programme: Programme, proposer: str
+    session: Session,
+    key: str,
+    incident_id: str,
+    row: Any,
+    programme: Programme,
+    proposer: str,
+    explicit: bool = False,
 ) -> str:
     """Evaluate, store every household's decision, and propose a batch for the payable ones."""
+    # One decider per programme at a time: what is left of its budgets is read, then spent.
+    session.execute(select(programmes.c.id).where(programmes.c.id == row.id).with_for_update()).all()
     household_ids, columns, known = exposure_columns(session, key)
+    # Households already holding a payment; when the exposure itself decides, also those an
+    # approver refused (only a person deciding again proposes them anew).
+    held = LIVE_PAYMENT_STATES if explicit else (*LIVE_PAYMENT_STATES, "rejected", "withdrawn")
     entitled_ids = set(
         session.scalars(
             select(payments.c.household_id).where(
                 payments.c.programme_id == row.id,
                 payments.c.incident_id == incident_id,
-                payments.c.state.in_(LIVE_PAYMENT_STATES),
+                payments.c.state.in_(held),
             )
         )
     )
@@ -377,6 +394,7 @@ def decide_programme(
     channels = np.where(columns["payment_channel_type"] == "", "cash_pickup", columns["payment_channel_type"])
     batch = propose_batch(
         session,
+        admin_scope=common_area(columns["admin_code"][payable].tolist()),
         programme=programme,
         programme_id=row.id,
         programme_version=row.version,
@@ -396,9 +414,23 @@ def decide_programme(
     return f"triggered; batch {batch['id']} {batch['state']} for {batch['households']} households"
 
 
+def common_area(codes: Sequence[str]) -> str:
+    """The smallest admin area holding every code (``HN-CH-0601`` and ``HN-CH-0602`` → ``HN-CH``)."""
+    parts = [c.split("-") for c in codes if c]
+    if not parts:
+        return "*"
+    shared = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        shared.append(level[0])
+    return "-".join(shared) or "*"
+
+
 def propose_batch(
     session: Session,
     *,
+    admin_scope: str,
     programme: Programme,
     programme_id: str,
     programme_version: int,
@@ -431,7 +463,8 @@ def propose_batch(
         kind is None
         and programme.trigger.mode == "anticipatory"
         and programme.pre_approved_ceiling > 0
-        and total <= money(programme.pre_approved_ceiling)
+        and _pre_approved_so_far(session, programme_id, incident_id) + total
+        <= money(programme.pre_approved_ceiling)
     )
     state = "approved" if pre_approved else "proposed"
     batch = {
@@ -442,6 +475,7 @@ def propose_batch(
         "evaluation_id": evaluation_id,
         "kind": kind or ("supplementary" if earlier else "initial"),
         "state": state,
+        "admin_scope": admin_scope,
         "currency": programme.currency,
         "households": len(households),
         "total": total,
@@ -452,7 +486,7 @@ def propose_batch(
         "below_cut_off": below_cut_off,
         "proposed_by": proposer,
         "proposed_at": now,
-        "decided_by": "pre-approved ceiling" if pre_approved else None,
+        "decided_by": PRE_APPROVED if pre_approved else None,
         "decided_at": now if pre_approved else None,
         "updated_at": now,
     }
@@ -496,10 +530,28 @@ def propose_batch(
     return batch
 
 
+def _pre_approved_so_far(session: Session, programme_id: str, incident_id: str) -> Decimal:
+    """What the ceiling already let through for this incident (its live payments)."""
+    spent = session.scalar(
+        select(func.coalesce(func.sum(payments.c.amount), 0))
+        .select_from(payments.join(batches, batches.c.id == payments.c.batch_id))
+        .where(
+            batches.c.programme_id == programme_id,
+            batches.c.incident_id == incident_id,
+            batches.c.decided_by == PRE_APPROVED,
+            payments.c.state.in_(LIVE_PAYMENT_STATES),
+        )
+    )
+    return Decimal(str(spent))
+
+
 def withdraw_for_cancellation(session: Session, incident_id: str, version: int) -> None:
     """A cancelled alert: proposed batches are withdrawn; approved or instructed ones are flagged."""
     reason = f"the alert was cancelled (version {version}): review before any further payment"
-    for batch in session.execute(select(batches).where(batches.c.incident_id == incident_id)).all():
+    found = session.execute(
+        select(batches).where(batches.c.incident_id == incident_id).order_by(batches.c.id).with_for_update()
+    ).all()
+    for batch in found:
         if batch.state == "proposed":
             change_batch(session, batch, "withdrawn", SYSTEM, None, reason, "withdrawn")
             moved = session.execute(
@@ -533,11 +585,18 @@ def change_batch(
     action: str,
     **values: Any,
 ) -> dict[str, Any]:
-    """Move a batch to ``state``, with its audit entry and event."""
+    """Move a batch to ``state``, with its audit entry and event.
+
+    :raise BatchStateError: the batch changed state meanwhile (nothing is written then).
+    """
     now = _now()
-    session.execute(
-        update(batches).where(batches.c.id == batch.id).values(state=state, updated_at=now, **values)
+    moved = session.execute(
+        update(batches)
+        .where(batches.c.id == batch.id, batches.c.state == batch.state)
+        .values(state=state, updated_at=now, **values)
     )
+    if moved.rowcount != 1:
+        raise BatchStateError(f"batch {batch.id} changed while this was being done; read it again")
     record(session, "batch", batch.id, action, batch.state, state, by, role, comment)
     changed = {**batch._mapping, **values, "state": state, "updated_at": now}
     publish_batch(session, changed)
@@ -586,6 +645,7 @@ def batch_event_data(batch: dict[str, Any]) -> dict[str, Any]:
         "cut_off_score": batch["cut_off_score"],
         "below_cut_off": batch["below_cut_off"],
         "review_reason": batch.get("review_reason"),
+        "admin_scope": batch.get("admin_scope"),
     }
 
 

@@ -22,7 +22,7 @@ from services.transfers.domain.deciding import PAYABLE, explain
 from services.transfers.domain.payments import money
 from services.transfers.domain.programmes import parse_programme
 from services.transfers.service_layer.deciding import decide_exposure
-from shared.db import as_read
+from shared.db import as_read, reading
 from shared.errors import Conflict, NotFound
 
 
@@ -37,7 +37,7 @@ def _when(value: Any) -> str | None:
 def incident_decisions(incident_id: str, sessions: sessionmaker[Session]) -> dict[str, Any]:
     """What transfers knows of an alert: its version, every exposure and what became of it, and
     every programme evaluation with its counts."""
-    with sessions() as session:
+    with reading(sessions) as session:
         incident = session.execute(select(incidents).where(incidents.c.incident_id == incident_id)).first()
         found = session.execute(
             select(exposures).where(exposures.c.incident_id == incident_id).order_by(exposures.c.received_at)
@@ -124,7 +124,7 @@ def household_decisions(
 
     :raise NotFound: unknown household, or outside the caller's jurisdiction.
     """
-    with sessions() as session:
+    with reading(sessions) as session:
         admin_code = session.scalar(
             select(household_attributes.c.admin_code).where(
                 household_attributes.c.household_id == household_id

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.transfers.adapters.repository import AttributeRepository
 from services.transfers.domain.households import HouseholdAttributes, attributes_from_snapshot
 from shared.contracts.households import load_snapshot
+from shared.db import reading
 from shared.errors import NotFound
 from shared.events import CloudEvent
 
@@ -27,7 +28,7 @@ def get_attributes(
     household_id: str, session_factory: sessionmaker[Session], covers: Callable[[str], bool]
 ) -> HouseholdAttributes:
     """:raise NotFound: if the household is unknown or lies outside the caller's jurisdiction."""
-    with session_factory() as session:
+    with reading(session_factory) as session:
         attributes = AttributeRepository(session).get(household_id)
     if attributes is None or not covers(attributes.admin_code):
         raise NotFound(f"household {household_id} is not known to transfers (in your jurisdiction)")

@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.transfers.adapters.orm import audit_log, batches, instruction_files, payments, programmes
+from services.transfers.adapters.orm import (
+    audit_log,
+    batches,
+    incidents,
+    instruction_files,
+    payments,
+    programmes,
+)
 from services.transfers.domain import instructions as files
 from services.transfers.domain.payments import (
     FORMATS,
@@ -32,8 +39,10 @@ from services.transfers.domain.payments import (
 from services.transfers.domain.programmes import Programme, parse_programme
 from services.transfers.service_layer.deciding import change_batch, propose_batch, publish_payments, record
 from shared.auth import Principal
-from shared.db import as_read
+from shared.db import as_read, reading
 from shared.errors import FieldProblem, InvalidInput, NotFound
+
+Covers = Callable[[str], bool]
 
 
 class PaymentDetailsSource(Protocol):
@@ -50,12 +59,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _batch(session: Session, batch_id: str, lock: bool = False) -> Any:
+def _batch(session: Session, batch_id: str, covers: Covers, lock: bool = False) -> Any:
+    """:raise BatchNotFound: no such batch, or one outside the caller's jurisdiction."""
     query = select(batches).where(batches.c.id == batch_id)
     row = session.execute(query.with_for_update() if lock else query).first()
-    if row is None:
-        raise BatchNotFound(f"no batch {batch_id}")
+    if row is None or not covers(row.admin_scope):
+        raise BatchNotFound(f"no batch {batch_id} in your jurisdiction")
     return row
+
+
+def _anyone(_: str) -> bool:
+    return True
 
 
 def _programme(session: Session, batch: Any) -> Programme:
@@ -117,28 +131,28 @@ def batch_view(session: Session, batch: Any) -> dict[str, Any]:
     return view
 
 
-def get_batch(batch_id: str, sessions: sessionmaker[Session]) -> dict[str, Any]:
-    with sessions() as session:
-        return batch_view(session, _batch(session, batch_id))
+def get_batch(batch_id: str, covers: Covers, sessions: sessionmaker[Session]) -> dict[str, Any]:
+    with reading(sessions) as session:
+        return batch_view(session, _batch(session, batch_id, covers))
 
 
 def list_batches(
-    sessions: sessionmaker[Session], incident_id: str | None = None, state: str | None = None
+    sessions: sessionmaker[Session], covers: Covers, incident_id: str | None = None, state: str | None = None
 ) -> list[dict[str, Any]]:
     query = select(batches).order_by(batches.c.proposed_at.desc()).limit(200)
     if incident_id:
         query = query.where(batches.c.incident_id == incident_id)
     if state:
         query = query.where(batches.c.state == state)
-    with sessions() as session:
-        return [batch_view(session, b) for b in session.execute(query).all()]
+    with reading(sessions) as session:
+        return [batch_view(session, b) for b in session.execute(query).all() if covers(b.admin_scope)]
 
 
 def list_payments(
-    batch_id: str, sessions: sessionmaker[Session], state: str | None, offset: int, limit: int
+    batch_id: str, covers: Covers, sessions: sessionmaker[Session], state: str | None, offset: int, limit: int
 ) -> dict[str, Any]:
-    with sessions() as session:
-        _batch(session, batch_id)
+    with reading(sessions) as session:
+        _batch(session, batch_id, covers)
         query = select(payments).where(payments.c.batch_id == batch_id)
         if state:
             query = query.where(payments.c.state == state)
@@ -177,7 +191,7 @@ def decide_batch(
     :raise FourEyes: the approver proposed it; :raise BatchStateError: it is not proposed.
     """
     with sessions.begin() as session:
-        batch = _batch(session, batch_id, lock=True)
+        batch = _batch(session, batch_id, principal.covers, lock=True)
         state = review(batch.state, batch.proposed_by, principal.subject, approve)
         moving = session.execute(
             select(payments).where(payments.c.batch_id == batch_id, payments.c.state == "proposed")
@@ -199,7 +213,7 @@ def decide_batch(
             decided_at=_now(),
         )
         publish_payments(session, batch_id, [{**p._mapping, "state": state} for p in moving])
-        return batch_view(session, _batch(session, changed["id"]))
+        return batch_view(session, _batch(session, changed["id"], principal.covers))
 
 
 def clear_review(
@@ -208,7 +222,7 @@ def clear_review(
     """After a cancellation flagged an approved batch: keep it (pay on) or withdraw what is not yet
     instructed."""
     with sessions.begin() as session:
-        batch = _batch(session, batch_id, lock=True)
+        batch = _batch(session, batch_id, principal.covers, lock=True)
         if not batch.review_reason:
             raise BatchStateError(f"batch {batch_id} is not flagged for review")
         role = _role(principal, "approver")
@@ -235,10 +249,15 @@ def clear_review(
                 .values(state="withdrawn", reason=batch.review_reason, updated_at=_now())
             )
             publish_payments(session, batch_id, [{**p._mapping, "state": "withdrawn"} for p in pending])
-            instructed = session.scalar(
-                select(func.count()).where(payments.c.batch_id == batch_id, payments.c.state != "withdrawn")
+            sent = list(
+                session.scalars(
+                    select(payments.c.state).where(
+                        payments.c.batch_id == batch_id, payments.c.state != "withdrawn"
+                    )
+                )
             )
-            state = batch.state if instructed else "withdrawn"
+            # What was already sent is followed to its results; nothing sent: the batch is withdrawn.
+            state = batch_state_after_results("instructed", sent) if sent else "withdrawn"
             change_batch(
                 session,
                 batch,
@@ -249,7 +268,7 @@ def clear_review(
                 "review_withdrawn",
                 review_reason=None,
             )
-        return batch_view(session, _batch(session, batch_id))
+        return batch_view(session, _batch(session, batch_id, principal.covers))
 
 
 # -- payment files ------------------------------------------------------------------------------
@@ -282,17 +301,18 @@ def instruct(
             f"{channel_type} payments are written as {' or '.join(allowed)}",
             errors=[FieldProblem("/format", f"one of {', '.join(allowed)}")],
         )
-    with sessions() as session:
-        batch = _batch(session, batch_id)
+    with reading(sessions) as session:
+        batch = _batch(session, batch_id, principal.covers)
         _check_instructable(batch)
-        payer = _programme(session, batch).payer
+        programme = _programme(session, batch)
+        payer = programme.payer
         if file_format == "pain.001" and not (payer.get("iban") or payer.get("account_number")):
             raise files.PaymentFileError(
                 "the programme names no payer account for bank transfers; define a new version with one",
                 errors=[FieldProblem("/payer/iban", "the IBAN or account number debited by the transfers")],
             )
         waiting = session.execute(
-            select(payments.c.id, payments.c.household_id, payments.c.channel_type).where(
+            select(payments.c.id, payments.c.household_id, payments.c.amount, payments.c.end_to_end_id).where(
                 payments.c.batch_id == batch_id,
                 payments.c.state == "approved",
                 payments.c.channel_type == channel_type,
@@ -307,18 +327,40 @@ def instruct(
         why = files.missing_account(probe) if p.household_id in found else "not found in the registry"
         if why:
             lacking[p.id] = why
-    ready = [p.id for p in waiting if p.id not in lacking]
+    ready = [p for p in waiting if p.id not in lacking]
+    if file_format == "pain.001" and ready:
+        # Write the file once now: a file that would fail its schema moves nothing.
+        header = files.FileHeader("AMPMSGCHECK", _now(), payer, programme.institute, programme.name)
+        files.pain_001(
+            header,
+            [
+                files.Instruction(
+                    p.end_to_end_id,
+                    p.household_id,
+                    money(p.amount),
+                    batch.currency,
+                    channel_type,
+                    found[p.household_id],
+                )
+                for p in ready
+            ],
+        )
+    ready_ids = {p.id for p in ready}
     with sessions.begin() as session:
-        batch = _batch(session, batch_id, lock=True)
+        batch = _batch(session, batch_id, principal.covers, lock=True)
         _check_instructable(batch)
         file_id = str(uuid.uuid4())
-        rows = (
-            session.execute(
-                select(payments).where(payments.c.id.in_(ready), payments.c.state == "approved")
+        rows = [
+            p
+            for p in session.execute(
+                select(payments).where(
+                    payments.c.batch_id == batch_id,
+                    payments.c.state == "approved",
+                    payments.c.channel_type == channel_type,
+                )
             ).all()
-            if ready
-            else []
-        )
+            if p.id in ready_ids
+        ]
         if not rows:
             raise BatchStateError(
                 f"batch {batch_id} has no approved {channel_type} payments ready for a file",
@@ -340,11 +382,20 @@ def instruct(
         )
         session.execute(
             update(payments)
-            .where(payments.c.id.in_([p.id for p in rows]))
-            .values(state="instructed", instruction_file_id=file_id, updated_at=_now())
+            .where(payments.c.id == bindparam("payment_id"), payments.c.state == "approved")
+            .values(state="instructed", instruction_file_id=file_id, updated_at=_now()),
+            [{"payment_id": p.id} for p in rows],
         )
-        for p in lacking:
-            session.execute(update(payments).where(payments.c.id == p).values(reason=lacking[p]))
+        in_file = session.scalar(select(func.count()).where(payments.c.instruction_file_id == file_id))
+        if in_file != len(rows):
+            raise BatchStateError(f"payments of batch {batch_id} changed while the file was being written")
+        if lacking:
+            session.execute(
+                update(payments)
+                .where(payments.c.id == bindparam("payment_id"))
+                .values(reason=bindparam("why")),
+                [{"payment_id": k, "why": v} for k, v in lacking.items()],
+            )
         publish_payments(session, batch_id, [{**p._mapping, "state": "instructed"} for p in rows])
         remaining = session.scalar(
             select(func.count()).where(payments.c.batch_id == batch_id, payments.c.state == "approved")
@@ -402,17 +453,34 @@ def render_file(
 
     :raise PaymentFileError: the file cannot be written (no payer account, a schema failure).
     """
-    with sessions() as session:
+    with reading(sessions) as session:
         row = session.execute(select(instruction_files).where(instruction_files.c.id == file_id)).first()
         if row is None:
             raise NotFound(f"no payment file {file_id}")
-        programme = _programme(session, _batch(session, row.batch_id))
+        programme = _programme(session, _batch(session, row.batch_id, principal.covers))
         items = session.execute(
             select(payments)
             .where(payments.c.instruction_file_id == file_id)
             .order_by(payments.c.end_to_end_id)
         ).all()
     found = details.fetch([p.household_id for p in items])
+    problems = []
+    for p in items:
+        probe = files.Instruction(
+            p.end_to_end_id, p.household_id, Decimal(0), "", p.channel_type, found.get(p.household_id) or {}
+        )
+        why = (
+            files.missing_account(probe)
+            if p.household_id in found
+            else "not found in the registry (or outside your jurisdiction)"
+        )
+        if why:
+            problems.append(FieldProblem(f"payment {p.end_to_end_id}", why))
+    if problems:
+        raise files.PaymentFileError(
+            f"the file cannot be written: {len(problems)} payment(s) have no usable account details now",
+            errors=problems[:200],
+        )
     instructions = [
         files.Instruction(
             p.end_to_end_id,
@@ -455,6 +523,58 @@ def render_file(
     return body, content_type, name
 
 
+def change_channel(
+    batch_id: str,
+    payment_ids: Sequence[str],
+    channel_type: str,
+    principal: Principal,
+    comment: str,
+    sessions: sessionmaker[Session],
+) -> dict[str, Any]:
+    """Move approved payments not yet in a file to another channel (an account missing in the
+    registry, say), keeping their end-to-end ids.
+
+    :raise PaymentStateError: a named payment is not approved (already in a file, say).
+    """
+    if channel_type not in FORMATS:
+        raise InvalidInput(
+            f"unknown channel {channel_type!r}",
+            errors=[FieldProblem("/channel_type", f"one of {', '.join(FORMATS)}")],
+        )
+    with sessions.begin() as session:
+        batch = _batch(session, batch_id, principal.covers, lock=True)
+        _check_instructable(batch)
+        rows = session.execute(
+            select(payments).where(payments.c.batch_id == batch_id, payments.c.id.in_(list(payment_ids)))
+        ).all()
+        missing = sorted(set(payment_ids) - {r.id for r in rows})
+        if missing:
+            raise NotFound(f"payments not in batch {batch_id}: {', '.join(missing[:20])}")
+        for r in rows:
+            if r.state != "approved":
+                raise PaymentStateError(
+                    f"payment {r.end_to_end_id} is {r.state}; only an approved payment changes channel"
+                )
+        session.execute(
+            update(payments)
+            .where(payments.c.id.in_([r.id for r in rows]))
+            .values(channel_type=channel_type, reason=None, updated_at=_now())
+        )
+        publish_payments(session, batch_id, [{**r._mapping, "channel_type": channel_type} for r in rows])
+        record(
+            session,
+            "batch",
+            batch_id,
+            "channel_changed",
+            batch.state,
+            batch.state,
+            principal.subject,
+            _role(principal, "payments_officer"),
+            f"{len(rows)} payments to {channel_type}: {comment}",
+        )
+        return batch_view(session, batch)
+
+
 # -- results ------------------------------------------------------------------------------------
 
 
@@ -470,6 +590,23 @@ def import_results(
     results = files.parse_results(raw, content_type)
     with sessions.begin() as session:
         ids = [r.end_to_end_id for r in results]
+        # Batches first, then their payments (the order every other writer locks them in); a
+        # payment of a batch outside the caller's jurisdiction is as unknown as a made-up id.
+        scopes = {
+            b.id: b.admin_scope
+            for start in range(0, len(ids), 1000)
+            for b in session.execute(
+                select(batches.c.id, batches.c.admin_scope)
+                .where(
+                    batches.c.id.in_(
+                        select(payments.c.batch_id).where(
+                            payments.c.end_to_end_id.in_(ids[start : start + 1000])
+                        )
+                    )
+                )
+                .with_for_update()
+            ).all()
+        }
         known = {
             p.end_to_end_id: p
             for start in range(0, len(ids), 1000)
@@ -478,6 +615,7 @@ def import_results(
                 .where(payments.c.end_to_end_id.in_(ids[start : start + 1000]))
                 .with_for_update()
             ).all()
+            if principal.covers(scopes.get(p.batch_id, ""))
         }
         problems = []
         for r in results:
@@ -520,7 +658,7 @@ def import_results(
 
 
 def _settle_batch(session: Session, batch_id: str, principal: Principal, comment: str) -> None:
-    batch = _batch(session, batch_id, lock=True)
+    batch = _batch(session, batch_id, _anyone, lock=True)
     states = session.scalars(
         select(payments.c.state).where(payments.c.batch_id == batch_id, payments.c.state != "withdrawn")
     )
@@ -565,7 +703,14 @@ def reissue(
             errors=[FieldProblem("/channel_type", f"one of {', '.join(FORMATS)}")],
         )
     with sessions.begin() as session:
-        batch = _batch(session, batch_id, lock=True)
+        batch = _batch(session, batch_id, principal.covers, lock=True)
+        alert_state = session.scalar(
+            select(incidents.c.state).where(incidents.c.incident_id == batch.incident_id)
+        )
+        if alert_state == "cancelled" or batch.review_reason:
+            raise BatchStateError(
+                f"the alert of batch {batch_id} was cancelled: its failed payments are not paid again"
+            )
         query = select(payments).where(payments.c.batch_id == batch_id).with_for_update()
         if payment_ids:
             query = query.where(payments.c.id.in_(list(payment_ids)))
@@ -588,6 +733,7 @@ def reissue(
         total = float(sum(money(r.amount) for r in rows))
         new_batch = propose_batch(
             session,
+            admin_scope=batch.admin_scope,
             programme=_programme(session, batch),
             programme_id=batch.programme_id,
             programme_version=batch.programme_version,
@@ -618,4 +764,4 @@ def reissue(
             + (f": {comment}" if comment else ""),
         )
         _settle_batch(session, batch_id, principal, "failed payments re-issued")
-        return batch_view(session, _batch(session, new_batch["id"]))
+        return batch_view(session, _batch(session, new_batch["id"], principal.covers))

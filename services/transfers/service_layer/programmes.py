@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.transfers.adapters.orm import household_attributes, programmes
 from services.transfers.domain.programmes import amounts, apply_budget, evaluate, parse_programme
 from services.transfers.service_layer.deciding import latest_programmes
+from shared.db import reading
 from shared.errors import NotFound
 
 
@@ -66,7 +67,7 @@ def define_programme(
 
 def list_programmes(sessions: sessionmaker[Session], lang: str = "en") -> list[dict[str, Any]]:
     """Every programme at its latest version, by name."""
-    with sessions() as session:
+    with reading(sessions) as session:
         rows = latest_programmes(session)
     return sorted((_view(r, lang) for r in rows), key=lambda v: v["name"])
 
@@ -75,7 +76,7 @@ def get_programme(
     programme_id: str, sessions: sessionmaker[Session], version: int | None = None, lang: str = "en"
 ) -> dict[str, Any]:
     """A programme at ``version`` (the latest when ``None``)."""
-    with sessions() as session:
+    with reading(sessions) as session:
         query = select(programmes).where(programmes.c.id == programme_id)
         query = (
             query.where(programmes.c.version == version)
@@ -138,7 +139,7 @@ def load_attributes(sessions: sessionmaker[Session], area: str) -> dict[str, np.
         "admin_code",
         "payment_channel_type",
     )
-    with sessions() as session:
+    with reading(sessions) as session:
         rows = session.execute(
             select(*(household_attributes.c[n] for n in names)).where(
                 household_attributes.c.status == "active",
