@@ -201,6 +201,28 @@ def test_households_transfers_did_not_know_yet_are_proposed_when_decided_again(w
     again = world.post(f"/v1/alerts/{incident}/decisions", PROGRAMME_OFFICER)
     assert again.status_code == 200, again.get_json()
     assert len(world.batches(incident)) == 1  # still unknown: nothing new, nobody twice
+    from services.transfers.service_layer.deciding import decide_late_households
+
+    with world.runtime.session_factory.begin() as session:
+        assert decide_late_households(session) == 0  # still unknown: nothing to do
+    # The household's registry record arrives; the worker's next round proposes it, once.
+    from services.transfers.service_layer.handlers import apply_household_event
+    from shared.contracts.households import HOUSEHOLD_REGISTERED
+    from shared.events import CloudEvent
+
+    snapshot = {"household_id": late, "version": 1, "status": "active", "admin_code": "HN-CH-0601", "size": 2}
+    snapshot["vulnerability"] = {"score": 70.0, "index_version": "v1"}
+    with world.runtime.session_factory.begin() as session:
+        apply_household_event(
+            session, CloudEvent(type=HOUSEHOLD_REGISTERED, source="/t", subject=late, data=snapshot)
+        )
+    with world.runtime.session_factory.begin() as session:
+        assert decide_late_households(session) == 1
+    with world.runtime.session_factory.begin() as session:
+        assert decide_late_households(session) == 0
+    late_batch = world.batches(incident)[-1]
+    assert late_batch["kind"] == "supplementary" and late_batch["households"] == 1
+    assert [p["household_id"] for p in world.payments(late_batch["id"])] == [late]
 
 
 def test_malformed_alert_events_are_dead_lettered_with_their_reason(world):

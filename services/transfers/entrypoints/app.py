@@ -16,6 +16,7 @@ from shared.config import ServiceSettings
 from shared.contracts import alerts as alert_contract
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.kafka import ALERTS, EXPOSURES, HOUSEHOLDS
+from shared.runner import Worker
 from shared.service import Runtime, build_runtime
 from shared.web import build_app
 
@@ -41,6 +42,8 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
         CONSUMER_GROUP, [HOUSEHOLDS.name], {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
     )
     runtime.add_consumer(DECISIONS_GROUP, [ALERTS.name, EXPOSURES.name], ALERT_HANDLERS)
+    late = deciding.LateHouseholdsWorker(runtime.session_factory)
+    runtime.workers.append(Worker("late-households", late.run))
     return runtime
 
 

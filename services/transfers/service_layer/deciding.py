@@ -221,6 +221,71 @@ def decide_exposure(session: Session, key: str, incident: Any, by: str | None = 
     return notes
 
 
+def exposures_with_late_households(session: Session) -> list[str]:
+    """Decided, current exposures of live alerts whose latest evaluation found households transfers
+    did not know then, and knows now."""
+    e, d = evaluations.c, decisions.c
+    latest = (
+        select(e.exposure_key, e.programme_id, func.max(e.created_at).label("at"))
+        .group_by(e.exposure_key, e.programme_id)
+        .subquery()
+    )
+    query = (
+        select(exposures.c.exposure_key)
+        .distinct()
+        .select_from(
+            exposures.join(incidents, incidents.c.incident_id == exposures.c.incident_id)
+            .join(evaluations, e.exposure_key == exposures.c.exposure_key)
+            .join(
+                latest,
+                (latest.c.exposure_key == e.exposure_key)
+                & (latest.c.programme_id == e.programme_id)
+                & (latest.c.at == e.created_at),
+            )
+            .join(decisions, d.evaluation_id == e.id)
+            .join(household_attributes, household_attributes.c.household_id == d.household_id)
+        )
+        .where(
+            exposures.c.status == "decided",
+            incidents.c.state.in_(("active", "expired")),
+            exposures.c.version.is_(None) | (exposures.c.version == incidents.c.exposed_version),
+            d.status == deciding.UNKNOWN_HOUSEHOLD,
+        )
+    )
+    return list(session.scalars(query))
+
+
+def decide_late_households(session: Session) -> int:
+    """Decide again the exposures where households reached transfers after their decision (only
+    households not yet decided can be proposed). :return: how many exposures were decided again."""
+    keys = exposures_with_late_households(session)
+    for key in keys:
+        exposure = session.execute(select(exposures).where(exposures.c.exposure_key == key)).one()
+        incident = session.execute(
+            select(incidents).where(incidents.c.incident_id == exposure.incident_id)
+        ).one()
+        notes = decide_exposure(session, key, incident)
+        log.info("exposure %s decided again for households that arrived late: %s", key, "; ".join(notes))
+    return len(keys)
+
+
+class LateHouseholdsWorker:
+    """Every ``interval`` seconds, decides again for exposed households whose registry record
+    reached transfers after their exposure was decided (so they are never silently left out)."""
+
+    def __init__(self, sessions: Any, interval: float = 15.0):
+        self.sessions = sessions
+        self.interval = interval
+
+    def run(self, stop: Any) -> None:
+        while not stop.wait(self.interval):
+            try:
+                with self.sessions.begin() as session:
+                    decide_late_households(session)
+            except Exception:  # noqa: BLE001 - the next round tries again; logged for operators
+                log.warning("deciding for late households failed; retrying", exc_info=True)
+
+
 def latest_programmes(session: Session) -> Sequence[Any]:
     latest = (
         select(programmes.c.id, func.max(programmes.c.version).label("version"))
