@@ -340,3 +340,35 @@ def test_a_batch_is_seen_and_moved_only_inside_the_callers_jurisdiction(world):
     )
     assert refused.status_code == 404
     assert world.batches(incident)[0]["state"] == "proposed"
+
+
+def test_what_if_a_draft_programme_over_an_alerts_exposure_stores_nothing(world):
+    world.define()
+    households = world.register(3)
+    incident = world.new_incident()
+    world.issue(incident, 1, households, severity="Extreme")
+    draft = copy.deepcopy(TORMENTA)
+    draft["budget"] = {"per_incident": 7000, "policy": "rank_by_vulnerability"}
+    before = world.batches(incident)
+    response = world.client.post(
+        "/v1/programmes/what-if",
+        json={"programme": draft, "incident_id": incident},
+        headers=world.auth(PROGRAMME_OFFICER),
+    )
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()
+    # (1500 + 250 × 3) × 1.5 = 3375 → 3350 each; 7000 pays two of three.
+    assert (result["households"], result["eligible"], result["funded"]) == (3, 3, 2)
+    assert result["requested"] == 10050 and result["paid"] == 6700
+    assert result["by_status"]["below_cut_off"] == 1
+    assert world.batches(incident) == before
+    neither = world.client.post(
+        "/v1/programmes/what-if", json={"programme": draft}, headers=world.auth(PROGRAMME_OFFICER)
+    )
+    assert neither.status_code == 422 and neither.get_json()["errors"][0]["pointer"] == "/area"
+    unknown = world.client.post(
+        "/v1/programmes/what-if",
+        json={"programme": draft, "incident_id": "no-such-alert"},
+        headers=world.auth(PROGRAMME_OFFICER),
+    )
+    assert unknown.status_code == 404

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.transfers.service_layer import programmes as service
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
@@ -128,11 +128,20 @@ class Programmes(MethodView):
 class WhatIfSchema(Schema):
     programme = fields.Nested(ProgrammeSchema, required=True)
     area = fields.String(
-        required=True,
+        load_default=None,
         validate=validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{1,6})*$"),
         metadata={"description": "Treat every active household of this area as exposed"},
     )
     band = fields.String(load_default="Severe", metadata={"description": "The band they would be exposed in"})
+    incident_id = fields.String(
+        load_default=None,
+        metadata={"description": "Or: the households an alert's current exposure names, in their own bands"},
+    )
+
+    @validates_schema
+    def one_population(self, data: dict[str, Any], **_: Any) -> None:
+        if (data.get("area") is None) == (data.get("incident_id") is None):
+            raise ValidationError("give either an area or an incident_id", field_name="area")
 
 
 class WhatIfResultSchema(Schema):
@@ -154,6 +163,9 @@ class WhatIfResultSchema(Schema):
         metadata={"description": "How many households each condition holds for"},
     )
     rules = fields.Dict(keys=fields.String(), values=fields.String())
+    by_status = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "For an alert: why (not)"}
+    )
 
 
 @blp.route("/what-if")
@@ -164,6 +176,8 @@ class WhatIf(MethodView):
     @authenticated([PROGRAMME_OFFICER, APPROVER])
     def post(self, body: dict[str, Any]) -> Any:
         """A draft programme over an area: counts, cost and budget coverage, nothing stored"""
+        if body["incident_id"]:
+            return service.what_if_for_alert(body["programme"], body["incident_id"], _sessions())
         return service.what_if(body["programme"], body["area"], body["band"], _sessions())
 
 

@@ -10,9 +10,10 @@ import numpy as np
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.transfers.adapters.orm import household_attributes, programmes
+from services.transfers.adapters.orm import exposures, household_attributes, incidents, programmes
+from services.transfers.domain import deciding
 from services.transfers.domain.programmes import amounts, apply_budget, evaluate, parse_programme
-from services.transfers.service_layer.deciding import latest_programmes
+from services.transfers.service_layer.deciding import exposure_columns, latest_programmes
 from shared.db import reading
 from shared.errors import NotFound
 
@@ -122,6 +123,50 @@ def what_if(
         "cut_off_score": outcome.cut_off_score,
         "currency": programme.currency,
         "conditions": {text: int(result.sum()) for text, result in evaluation.outcomes.items()},
+        "rules": programme.describe(),
+    }
+
+
+def what_if_for_alert(
+    document: dict[str, Any], incident_id: str, sessions: sessionmaker[Session]
+) -> dict[str, Any]:
+    """A draft programme over the households an alert's current exposure names, in their own bands,
+    as if nobody had been paid yet: counts, cost, coverage and why not; nothing is stored.
+
+    :raise NotFound: transfers holds no exposure of that alert.
+    """
+    programme = parse_programme(document)
+    with reading(sessions) as session:
+        incident = session.execute(select(incidents).where(incidents.c.incident_id == incident_id)).first()
+        key = session.scalar(
+            select(exposures.c.exposure_key).where(
+                exposures.c.incident_id == incident_id,
+                exposures.c.version == (incident.exposed_version if incident else None),
+            )
+        )
+        if key is None:
+            raise NotFound(f"transfers holds no current exposure of alert {incident_id}")
+        household_ids, columns, known = exposure_columns(session, key)
+    decision = deciding.decide(
+        programme, columns, known, np.zeros(len(household_ids), bool), programme.budget.per_incident
+    )
+    eligible = decision.eligible
+    return {
+        "households": int(len(household_ids)),
+        "eligible": int(eligible.sum()),
+        "people_eligible": int(columns["size"][eligible].sum()),
+        "requested": float(decision.requested.sum()),
+        "budget": programme.budget.per_incident,
+        "paid": float(decision.amount.sum()),
+        "funded": int(decision.payable.sum()),
+        "coverage": round(decision.coverage, 4),
+        "cut_off_score": decision.cut_off_score,
+        "currency": programme.currency,
+        "conditions": {
+            c.describe(): int(decision.outcomes[:, n].sum())
+            for n, c in enumerate(programme.eligibility.conditions())
+        },
+        "by_status": {s: int((decision.status == s).sum()) for s in deciding.STATUSES},
         "rules": programme.describe(),
     }
 
