@@ -382,3 +382,46 @@ def test_withdrawing_the_unsent_part_of_a_flagged_batch_follows_the_sent_part_to
     settle(world, batch["id"], [(sent["end_to_end_id"], "paid", "")])
     final = world.client.get(f"/v1/batches/{batch['id']}", headers=world.auth(AUDITOR)).get_json()
     assert final["state"] == "settled"
+
+
+def failed_and_reissued(world):
+    _, batch, _ = proposed_batch(world, banked=1, wallets=0)
+    world.approve(batch["id"])
+    world.instruct(batch["id"], "bank_account")
+    [original] = world.payments(batch["id"])
+    settle(world, batch["id"], [(original["end_to_end_id"], "failed", "AC04")])
+    reissue = world.post(f"/v1/batches/{batch['id']}/reissue", PAYMENTS_OFFICER, json={}).get_json()
+    return batch, original, reissue
+
+
+def test_a_payment_settled_after_all_stops_its_unsent_reissue(world):
+    batch, original, reissue = failed_and_reissued(world)
+    late = settle(world, batch["id"], [(original["end_to_end_id"], "settled", "")])
+    assert late.status_code == 200, late.get_json()
+    assert world.payments(batch["id"])[0]["state"] == "settled"
+    stopped = world.client.get(f"/v1/batches/{reissue['id']}", headers=world.auth(AUDITOR)).get_json()
+    assert stopped["state"] == "withdrawn" and stopped["payments_by_state"] == {"withdrawn": 1}
+
+
+def test_a_payment_settled_after_its_reissue_was_sent_is_recorded_and_flagged(world):
+    batch, original, reissue = failed_and_reissued(world)
+    world.approve(reissue["id"])
+    world.instruct(reissue["id"], "bank_account")
+    late = settle(world, batch["id"], [(original["end_to_end_id"], "settled", "")])
+    assert late.status_code == 200 and late.get_json()["settled_after_reissue"] == 1
+    [recorded] = world.payments(batch["id"])
+    assert recorded["state"] == "settled_after_reissue" and "paid twice" in recorded["reason"]
+    flagged = world.client.get(f"/v1/batches/{reissue['id']}", headers=world.auth(AUDITOR)).get_json()
+    assert "recover the duplicate" in flagged["review_reason"]
+
+
+def test_a_provider_may_correct_a_failure_to_settled(world):
+    _, batch, _ = proposed_batch(world, banked=1, wallets=0)
+    world.approve(batch["id"])
+    world.instruct(batch["id"], "bank_account")
+    [payment] = world.payments(batch["id"])
+    settle(world, batch["id"], [(payment["end_to_end_id"], "failed", "timeout at the bank")])
+    corrected = settle(world, batch["id"], [(payment["end_to_end_id"], "settled", "")])
+    assert corrected.status_code == 200
+    done = world.client.get(f"/v1/batches/{batch['id']}", headers=world.auth(AUDITOR)).get_json()
+    assert done["state"] == "settled"

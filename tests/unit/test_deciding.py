@@ -256,8 +256,13 @@ def test_four_eyes_and_batch_states():
 
 
 def test_results_and_reissues_follow_what_is_known():
-    check_result("instructed", "settled", "e")
-    check_result("settled", "settled", "e")
+    assert check_result("instructed", "settled", "e") == "settled"
+    assert check_result("settled", "settled", "e") == "settled"
+    assert check_result("failed", "settled", "e") == "settled"  # the provider corrects itself
+    assert check_result("reissued", "settled", "e") == "settled_after_reissue"
+    assert check_result("reissued", "failed", "e") == "reissued"
+    with pytest.raises(PaymentStateError):
+        check_result("approved", "settled", "e")  # never sent
     with pytest.raises(PaymentStateError):
         check_result("settled", "failed", "e")
     with pytest.raises(PaymentStateError, match="unknown outcome"):

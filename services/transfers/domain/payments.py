@@ -80,15 +80,25 @@ def batch_state_after_results(current: str, payment_states: Iterable[str]) -> st
     return "failed" if failed == len(states) else "partly_failed"
 
 
-def check_result(payment_state: str, result: str, end_to_end_id: str) -> None:
-    """A result may move an instructed or unknown payment; a settled payment never changes again.
+#: A re-issued payment the provider later reports settled: the household may have been paid twice.
+SETTLED_AFTER_REISSUE = "settled_after_reissue"
 
-    :raise PaymentStateError: naming the payment.
+
+def check_result(payment_state: str, result: str, end_to_end_id: str) -> str:
+    """The state a result moves a payment to.
+
+    An instructed or unknown payment takes the result; the same result again changes nothing; a
+    failed payment may be corrected to settled by its provider; a re-issued payment reported
+    settled is recorded as :data:`SETTLED_AFTER_REISSUE` (its successor is then stopped or flagged).
+
+    :raise PaymentStateError: a result contradicting a settled payment, or for a payment never sent.
     """
-    if payment_state in ("instructed", "unknown"):
-        return
-    if payment_state == result:
-        return  # the same result reported again changes nothing
+    if payment_state in ("instructed", "unknown") or payment_state == result:
+        return result
+    if payment_state == "failed" and result == "settled":
+        return "settled"
+    if payment_state == "reissued":
+        return SETTLED_AFTER_REISSUE if result == "settled" else "reissued"
     raise PaymentStateError(
         f"payment {end_to_end_id} is {payment_state}; a result of {result!r} cannot apply to it"
     )

@@ -24,9 +24,11 @@ from services.transfers.adapters.orm import (
     payments,
     programmes,
 )
+from services.transfers.adapters.payment_schema import LIVE_PAYMENT_STATES
 from services.transfers.domain import instructions as files
 from services.transfers.domain.payments import (
     FORMATS,
+    SETTLED_AFTER_REISSUE,
     BatchStateError,
     PaymentStateError,
     batch_state_after_results,
@@ -37,7 +39,13 @@ from services.transfers.domain.payments import (
     review,
 )
 from services.transfers.domain.programmes import Programme, parse_programme
-from services.transfers.service_layer.deciding import change_batch, propose_batch, publish_payments, record
+from services.transfers.service_layer.deciding import (
+    change_batch,
+    propose_batch,
+    publish_batch,
+    publish_payments,
+    record,
+)
 from shared.auth import Principal
 from shared.db import as_read, reading
 from shared.errors import FieldProblem, InvalidInput, NotFound
@@ -618,13 +626,14 @@ def import_results(
             if principal.covers(scopes.get(p.batch_id, ""))
         }
         problems = []
+        targets: dict[str, str] = {}
         for r in results:
             payment = known.get(r.end_to_end_id)
             if payment is None:
                 problems.append(FieldProblem(f"line {r.line}", f"no payment {r.end_to_end_id}"))
                 continue
             try:
-                check_result(payment.state, r.result, r.end_to_end_id)
+                targets[r.end_to_end_id] = check_result(payment.state, r.result, r.end_to_end_id)
             except PaymentStateError as exc:
                 problems.append(FieldProblem(f"line {r.line}", exc.detail))
         if problems:
@@ -633,20 +642,23 @@ def import_results(
             )
         by_batch: dict[str, list[dict[str, Any]]] = {}
         now = _now()
-        counts = {"settled": 0, "failed": 0, "unknown": 0, "unchanged": 0}
+        counts = {"settled": 0, "failed": 0, "unknown": 0, "unchanged": 0, SETTLED_AFTER_REISSUE: 0}
         for r in results:
             payment = known[r.end_to_end_id]
-            if payment.state == r.result:
+            target, reason = targets[r.end_to_end_id], r.reason
+            if payment.state == target:
                 counts["unchanged"] += 1
                 continue
-            counts[r.result] += 1
+            if target == SETTLED_AFTER_REISSUE:
+                target, reason = _settled_after_reissue(session, payment, principal, by_batch)
+            counts[target] += 1
             session.execute(
                 update(payments)
                 .where(payments.c.id == payment.id)
-                .values(state=r.result, reason=r.reason, updated_at=now)
+                .values(state=target, reason=reason, updated_at=now)
             )
             by_batch.setdefault(payment.batch_id, []).append(
-                {**payment._mapping, "state": r.result, "reason": r.reason}
+                {**payment._mapping, "state": target, "reason": reason}
             )
         digest = hashlib.sha256(raw).hexdigest()[:16]
         for batch_id, changed in by_batch.items():
@@ -657,12 +669,62 @@ def import_results(
         return {"results": len(results), **counts, "batches": sorted(by_batch)}
 
 
+def _settled_after_reissue(
+    session: Session, payment: Any, principal: Principal, by_batch: dict[str, list[dict[str, Any]]]
+) -> tuple[str, str]:
+    """The provider paid a payment after it was re-issued. Its successor, if not yet sent, is
+    withdrawn and the original counts as settled; if it was sent, both are kept on record and the
+    successor's batch is flagged so that the duplicate is recovered."""
+    successor = session.execute(
+        select(payments)
+        .where(payments.c.replaces == payment.id, payments.c.state.in_(LIVE_PAYMENT_STATES))
+        .with_for_update()
+    ).first()
+    if successor is None or successor.state in ("proposed", "approved", "failed"):
+        if successor is not None:
+            why = f"the payment it replaced ({payment.end_to_end_id}) was settled after all"
+            session.execute(
+                update(payments)
+                .where(payments.c.id == successor.id)
+                .values(state="withdrawn", reason=why, updated_at=_now())
+            )
+            by_batch.setdefault(successor.batch_id, []).append(
+                {**successor._mapping, "state": "withdrawn", "reason": why}
+            )
+        return "settled", "settled after it was re-issued; the re-issue was withdrawn"
+    why = (
+        f"payment {payment.end_to_end_id} was settled after being re-issued as {successor.end_to_end_id}, "
+        "which was already sent: the household may have been paid twice; recover the duplicate"
+    )
+    session.execute(
+        update(batches).where(batches.c.id == successor.batch_id).values(review_reason=why, updated_at=_now())
+    )
+    flagged = session.execute(select(batches).where(batches.c.id == successor.batch_id)).one()
+    publish_batch(session, dict(flagged._mapping), kind="flagged")
+    record(
+        session,
+        "batch",
+        successor.batch_id,
+        "flagged",
+        None,
+        None,
+        principal.subject,
+        _role(principal, "payments_officer"),
+        why,
+    )
+    return SETTLED_AFTER_REISSUE, why
+
+
 def _settle_batch(session: Session, batch_id: str, principal: Principal, comment: str) -> None:
     batch = _batch(session, batch_id, _anyone, lock=True)
     states = session.scalars(
         select(payments.c.state).where(payments.c.batch_id == batch_id, payments.c.state != "withdrawn")
     )
-    state = batch_state_after_results(batch.state, states)
+    remaining = list(states)
+    if not remaining and batch.state in ("proposed", "approved"):
+        state = "withdrawn"  # every payment it held was withdrawn
+    else:
+        state = batch_state_after_results(batch.state, remaining)
     role = _role(principal, "payments_officer")
     if state != batch.state:
         change_batch(session, batch, state, principal.subject, role, comment, state)
