@@ -223,6 +223,34 @@ class HouseholdRepository:
 
     # -- history ----------------------------------------------------------------------------
 
+    def payment_channels(self, household_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Admin code, payment channel (identifiers still encrypted) and head of household of each
+        household that has a channel: one query per 1 000 ids, not one per household."""
+        found = []
+        ids = list(household_ids)
+        for start in range(0, len(ids), 1000):
+            page = ids[start : start + 1000]
+            rows = self.session.execute(
+                select(
+                    households.c.id,
+                    households.c.admin_code,
+                    households.c.payment_channel_type,
+                    households.c.payment_provider,
+                    households.c.payment_identifiers_encrypted,
+                    members.c.given_names,
+                    members.c.family_names,
+                )
+                .select_from(
+                    households.outerjoin(
+                        members,
+                        (members.c.household_id == households.c.id) & (members.c.relationship == "head"),
+                    )
+                )
+                .where(households.c.id.in_(page), households.c.payment_channel_type.is_not(None))
+            ).all()
+            found.extend(dict(r._mapping) for r in rows)
+        return found
+
     def record_changes(self, household: Household, changes: list[FieldChange]) -> None:
         self.session.execute(
             insert(household_history).values(

@@ -361,23 +361,20 @@ def payment_details(
     file only. Households unknown, outside the caller's jurisdiction or without a channel are left
     out (the caller reports them).
     """
-    found: dict[str, dict[str, Any]] = {}
     with uow:
-        for household_id in household_ids:
-            household = uow.households.get(household_id)
-            if household is None or not covers(household.admin_code) or household.facts.payment is None:
-                continue
-            channel = household.facts.payment
-            head = next((m for m in household.facts.members if m.relationship == Relationship.HEAD), None)
-            found[household_id] = {
-                "type": channel.type.value,
-                "provider": channel.provider,
-                "identifiers": json.loads(protector.decrypt(channel.identifiers_encrypted))
-                if channel.identifiers_encrypted
-                else {},
-                "beneficiary": f"{head.given_names} {head.family_names}" if head else None,
-            }
-    return found
+        rows = uow.households.payment_channels(household_ids)
+    return {
+        row["id"]: {
+            "type": row["payment_channel_type"],
+            "provider": row["payment_provider"],
+            "identifiers": json.loads(protector.decrypt(row["payment_identifiers_encrypted"]))
+            if row["payment_identifiers_encrypted"]
+            else {},
+            "beneficiary": f"{row['given_names']} {row['family_names']}" if row["given_names"] else None,
+        }
+        for row in rows
+        if covers(row["admin_code"])
+    }
 
 
 def household_history(

@@ -143,7 +143,7 @@ def payment_tables_v1(metadata: MetaData) -> dict[str, Table]:
         Column("amount", Money, nullable=False),
         Column("currency", String(3), nullable=False),
         Column("channel_type", String(16), nullable=False),
-        Column("state", String(16), nullable=False),
+        Column("state", String(24), nullable=False),
         Column("reason", Text),
         Column("replaces", String(36)),
         Column("instruction_file_id", String(36), index=True),
