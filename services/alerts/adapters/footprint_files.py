@@ -4,6 +4,7 @@ vectorised affine index lookups after reprojecting the points (never the raster)
 from __future__ import annotations
 
 import gzip
+from dataclasses import dataclass
 
 import numpy as np
 from pyproj import Transformer
@@ -15,16 +16,38 @@ from services.alerts.domain.footprints import FootprintError
 from shared.errors import FieldProblem
 
 
-def sample_raster(
-    raw: bytes, lon: np.ndarray, lat: np.ndarray, declared_crs: str | None = None
-) -> tuple[np.ndarray, str]:
-    """The raster's first band at each (lon, lat); NaN outside the raster or on nodata.
+@dataclass(frozen=True)
+class Raster:
+    """A raster's first band, read once: values (masked on nodata), world → pixel coefficients, CRS."""
 
-    Gzip-compressed rasters are read too. A raster that declares no CRS is read in
+    band: np.ma.MaskedArray
+    to_pixel: tuple[float, float, float, float, float, float]
+    crs: CRS
+
+    def sample(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Values at points already in the raster's CRS; NaN outside it or on nodata."""
+        a, b, c, d, e, f = self.to_pixel
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        cols = _floor(a * x + b * y + c)
+        rows = _floor(d * x + e * y + f)
+        height, width = self.band.shape
+        inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+        values = np.full(len(x), np.nan)
+        picked = self.band[rows[inside], cols[inside]]
+        values[inside] = np.ma.filled(picked.astype(np.float64), np.nan)
+        return values
+
+    def project(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """WGS 84 points in the raster's CRS (the points move, never the raster)."""
+        x, y = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True).transform(lon, lat)
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+def read_raster(raw: bytes, declared_crs: str | None = None) -> Raster:
+    """Read a raster's first band (gzip-compressed too). A raster that declares no CRS is read in
     ``declared_crs`` when the operator gives one, and refused otherwise.
 
     :raise FootprintError: not a raster, or a raster without a CRS.
-    :return: the values, and the CRS used, as text.
     """
     if raw[:2] == b"\x1f\x8b":
         try:
@@ -49,22 +72,24 @@ def sample_raster(
                     "the raster declares no CRS; give it one (e.g. crs=EPSG:4326) or add it to the file",
                     errors=[FieldProblem("/file", "no CRS")],
                 )
-            transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-            x, y = transformer.transform(lon, lat)
             a, b, c, d, e, f = (~dataset.transform)[:6]  # world → pixel, as plain coefficients
-            x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-            cols = _floor(a * x + b * y + c)
-            rows = _floor(d * x + e * y + f)
-            inside = (rows >= 0) & (rows < dataset.height) & (cols >= 0) & (cols < dataset.width)
-            band = dataset.read(1, masked=True)
-            values = np.full(len(lon), np.nan)
-            picked = band[rows[inside], cols[inside]]
-            values[inside] = np.ma.filled(picked.astype(np.float64), np.nan)
-            return values, crs.to_string()
+            return Raster(dataset.read(1, masked=True), (a, b, c, d, e, f), crs)
     except RasterioIOError as exc:
         raise FootprintError(
             f"not a readable raster: {exc}", errors=[FieldProblem("/file", "unreadable")]
         ) from exc
+
+
+def sample_raster(
+    raw: bytes, lon: np.ndarray, lat: np.ndarray, declared_crs: str | None = None
+) -> tuple[np.ndarray, str]:
+    """The raster's first band at each (lon, lat); NaN outside the raster or on nodata.
+
+    :raise FootprintError: not a raster, or a raster without a CRS.
+    :return: the values, and the CRS used, as text.
+    """
+    raster = read_raster(raw, declared_crs)
+    return raster.sample(*raster.project(lon, lat)), raster.crs.to_string()
 
 
 def _floor(values: np.ndarray) -> np.ndarray:

@@ -71,6 +71,7 @@ class LocationIndex:
         occupied, starts, counts = np.unique(self._cells, return_index=True, return_counts=True)
         keep = occupied != np.iinfo(np.int64).max
         self._occupied, self._starts, self._counts = occupied[keep], starts[keep], counts[keep]
+        self._rows, self._cols = self._occupied // 100_000, self._occupied % 100_000
 
     def _cell(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         col = np.floor((lon + 180.0) / self.cell_deg).astype(np.int64)
@@ -79,38 +80,31 @@ class LocationIndex:
 
     def match(self, shape: BaseGeometry) -> Exposure:
         """The households ``shape`` covers (boundary included), with a flag for those within their
-        location's accuracy of its edge."""
+        location's accuracy of its edge.
+
+        Cells the boundary crosses are found by walking the boundary's edges in steps shorter than
+        a cell and taking those cells with their neighbours; every other cell lies wholly inside or
+        wholly outside, which its centre tells. Only the points of boundary cells are tested one
+        by one, so the cost follows the boundary's length, not the number of households inside.
+        """
         if shape.is_empty or len(self._occupied) == 0:
             return Exposure(np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
         minx, miny, maxx, maxy = shape.bounds
-        rows = self._occupied // 100_000
-        cols = self._occupied % 100_000
-        row_lo, row_hi = (
-            self._cell(np.array([minx]), np.array([miny]))[0] // 100_000,
-            self._cell(np.array([maxx]), np.array([maxy]))[0] // 100_000,
-        )
-        col_lo = int(np.floor((minx + 180.0) / self.cell_deg))
-        col_hi = int(np.floor((maxx + 180.0) / self.cell_deg))
-        candidate = (rows >= row_lo) & (rows <= row_hi) & (cols >= col_lo) & (cols <= col_hi)
-        if not candidate.any():
+        row_lo, row_hi = np.floor((np.array([miny, maxy]) + 90.0) / self.cell_deg).astype(np.int64)
+        col_lo, col_hi = np.floor((np.array([minx, maxx]) + 180.0) / self.cell_deg).astype(np.int64)
+        rows, cols = self._rows, self._cols
+        candidate = np.flatnonzero((rows >= row_lo) & (rows <= row_hi) & (cols >= col_lo) & (cols <= col_hi))
+        if len(candidate) == 0:
             return Exposure(np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
-        c_rows, c_cols = rows[candidate], cols[candidate]
-        # Each cell's box is padded by a hair: floating-point rounding must never leave a point
-        # just outside the box of the cell it was filed under. Padding only makes a cell less
-        # likely to count as wholly inside, and more likely to get exact tests: never wrong.
-        pad = 1e-9
-        boxes = shapely.box(
-            c_cols * self.cell_deg - 180.0 - pad,
-            c_rows * self.cell_deg - 90.0 - pad,
-            (c_cols + 1) * self.cell_deg - 180.0 + pad,
-            (c_rows + 1) * self.cell_deg - 90.0 + pad,
+        edge = np.isin(self._occupied[candidate], self._boundary_cells(shape))
+        inner = candidate[~edge]
+        centres_inside = shapely.contains_xy(
+            shape, (cols[inner] + 0.5) * self.cell_deg - 180.0, (rows[inner] + 0.5) * self.cell_deg - 90.0
         )
+        whole_cells, edge_cells = inner[centres_inside], candidate[edge]
+        whole = _ranges(self._starts[whole_cells], self._counts[whole_cells])
+        edge_candidates = _ranges(self._starts[edge_cells], self._counts[edge_cells])
         shapely.prepare(shape)
-        inside = shapely.contains_properly(shape, boxes)
-        touching = ~inside & shapely.intersects(shape, boxes)
-        starts, counts = self._starts[candidate], self._counts[candidate]
-        whole = _ranges(starts[inside], counts[inside])
-        edge_candidates = _ranges(starts[touching], counts[touching])
         on_edge = edge_candidates[
             shapely.intersects_xy(shape, self._lon[edge_candidates], self._lat[edge_candidates])
         ]
@@ -130,6 +124,34 @@ class LocationIndex:
                 flags[known] = metres <= accuracy[known]
                 near[len(whole) :] = flags
         return Exposure(self._order[positions], near)
+
+    def _boundary_cells(self, shape: BaseGeometry) -> np.ndarray:
+        """Every cell the boundary passes through, and their neighbours (a superset, never less)."""
+        xs, ys = [], []
+        for ring in _rings(shape):
+            coords = shapely.get_coordinates(ring)
+            start, end = coords[:-1], coords[1:]
+            lengths = np.hypot(*(end - start).T)
+            steps = np.maximum(1, np.ceil(lengths / (self.cell_deg * 0.5)).astype(np.int64))
+            segment = np.repeat(np.arange(len(steps)), steps)
+            fraction = (np.arange(steps.sum()) - np.repeat(np.cumsum(steps) - steps, steps)) / steps[segment]
+            xs.append(start[segment, 0] + (end[segment, 0] - start[segment, 0]) * fraction)
+            ys.append(start[segment, 1] + (end[segment, 1] - start[segment, 1]) * fraction)
+            xs.append(coords[-1:, 0])
+            ys.append(coords[-1:, 1])
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        row = np.floor((y + 90.0) / self.cell_deg).astype(np.int64)
+        col = np.floor((x + 180.0) / self.cell_deg).astype(np.int64)
+        around = np.array([-1, 0, 1])
+        rows = (row[:, None, None] + around[None, :, None]).repeat(3, axis=2)
+        cols = (col[:, None, None] + around[None, None, :]).repeat(3, axis=1)
+        return np.unique(rows * 100_000 + cols)
+
+
+def _rings(shape: BaseGeometry) -> list[BaseGeometry]:
+    """The exterior and interior rings of every polygon in ``shape``."""
+    boundary = shape.boundary
+    return list(getattr(boundary, "geoms", [boundary]))
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
