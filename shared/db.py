@@ -7,10 +7,12 @@ locks. PostgreSQL is used as-is through psycopg 3.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,53 @@ def as_read(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
+
+
+def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows at once: the statement is compiled once and the driver runs it for every
+    row (the per-row parameter processing of the ORM session costs more than the insert itself).
+
+    Give plain values (``str``, ``int``, ``float``, ``bool``, ``None``), ``Decimal`` or
+    timezone-aware ``datetime`` (stored in UTC).
+    """
+    if rows:
+        bulk_insert_columns(session, table, {name: [row[name] for row in rows] for name in rows[0]})
+
+
+def bulk_insert_columns(session: Session, table: Any, columns: Mapping[str, Sequence[Any]]) -> None:
+    """:func:`bulk_insert` for data held by column (sequences of equal length)."""
+    names = list(columns)
+    if not names or len(columns[names[0]]) == 0:
+        return
+    connection = session.connection()
+    compiled = table.insert().compile(dialect=connection.dialect, column_keys=names)
+    order = compiled.positiontup
+    # sqlite3 takes tuples in statement order, values as SQLite stores them; psycopg adapts
+    # Python values itself, from mappings.
+    values = [_sqlite_column(columns[n]) for n in order] if order is not None else [columns[n] for n in names]
+    rows = zip(*values, strict=True)
+    while chunk := list(itertools.islice(rows, 50_000)):
+        if order is None:
+            connection.exec_driver_sql(compiled.string, [dict(zip(names, r, strict=True)) for r in chunk])
+        else:
+            connection.exec_driver_sql(compiled.string, chunk)
+
+
+def _sqlite_column(values: Sequence[Any]) -> Sequence[Any]:
+    """A column converted the way SQLAlchemy's SQLite types bind it, when it needs converting."""
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(sample, datetime | Decimal):
+        return [_for_sqlite(v) for v in values]
+    return values
+
+
+def _for_sqlite(value: Any) -> Any:
+    """What SQLAlchemy's SQLite types would have bound: UTC text for times, floats for decimals."""
+    if isinstance(value, datetime):
+        return as_stored(value).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # type: ignore[union-attr]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 @contextmanager

@@ -41,6 +41,7 @@ from services.transfers.domain.payments import BatchStateError, money, new_end_t
 from services.transfers.domain.programmes import Programme, parse_programme
 from shared.contracts import alerts as alert_contract
 from shared.contracts import transfers as contract
+from shared.db import bulk_insert, bulk_insert_columns
 from shared.errors import InvalidInput
 from shared.events import CloudEvent
 from shared.kafka import BATCHES
@@ -137,8 +138,7 @@ def apply_exposure_chunk(session: Session, event: CloudEvent) -> bool:
             }
         )
     session.execute(insert(exposure_chunks).values(exposure_key=key, chunk=data["chunk"]))
-    if rows:
-        session.execute(insert(exposed_households), rows)
+    bulk_insert(session, exposed_households, rows)
     decide_when_ready(session, key)
     return True
 
@@ -363,6 +363,22 @@ def budget_left(session: Session, programme_id: str, incident_id: str, programme
     return max(0.0, min(limits)) if limits else None
 
 
+def outcome_bits(outcomes: np.ndarray) -> list[str]:
+    """Each household's condition outcomes as one ``0``/``1`` character per condition."""
+    if outcomes.shape[1] == 0:
+        return [""] * len(outcomes)
+    digits = np.ascontiguousarray(outcomes.astype(np.uint8) + ord("0"))
+    return digits.view(f"S{outcomes.shape[1]}").ravel().astype(str).tolist()
+
+
+def _where_known(values: np.ndarray, known: np.ndarray) -> list[int | None]:
+    return [v if k else None for v, k in zip(values.tolist(), known.tolist(), strict=True)]
+
+
+def _or_none(values: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in values.tolist()]  # NaN → NULL
+
+
 def decide_programme(
     session: Session,
     key: str,
@@ -420,40 +436,25 @@ def decide_programme(
     vulnerable = (
         columns["children_under_5"] + columns["elderly_65_plus"] + columns["persons_with_disabilities"]
     )
-    bits = ["".join("1" if b else "0" for b in row_bits) for row_bits in decision.outcomes.tolist()]
-    rows = [
+    count = len(household_ids)
+    bulk_insert_columns(
+        session,
+        decisions,
         {
-            "evaluation_id": evaluation_id,
-            "household_id": h,
-            "eligible": bool(e),
-            "outcomes": o,
-            "status": s,
-            "band": b,
-            "intensity": None if np.isnan(i) else float(i),
-            "requested": money(r),
-            "amount": money(a),
-            "size": int(z) if k else None,
-            "vulnerable_members": int(v) if k else None,
-            "vulnerability_score": None if np.isnan(score) else float(score),
-        }
-        for h, e, o, s, b, i, r, a, z, v, k, score in zip(
-            household_ids.tolist(),
-            decision.eligible.tolist(),
-            bits,
-            decision.status.tolist(),
-            columns["band"].tolist(),
-            columns["intensity"].tolist(),
-            decision.requested.tolist(),
-            decision.amount.tolist(),
-            columns["size"].tolist(),
-            vulnerable.tolist(),
-            known.tolist(),
-            columns["vulnerability_score"].tolist(),
-            strict=True,
-        )
-    ]
-    if rows:
-        session.execute(insert(decisions), rows)
+            "evaluation_id": [evaluation_id] * count,
+            "household_id": household_ids.tolist(),
+            "eligible": decision.eligible.tolist(),
+            "outcomes": outcome_bits(decision.outcomes),
+            "status": decision.status.tolist(),
+            "band": columns["band"].tolist(),
+            "intensity": _or_none(columns["intensity"]),
+            "requested": np.round(decision.requested, 2).tolist(),
+            "amount": np.round(decision.amount, 2).tolist(),
+            "size": _where_known(columns["size"], known),
+            "vulnerable_members": _where_known(vulnerable, known),
+            "vulnerability_score": _or_none(columns["vulnerability_score"]),
+        },
+    )
     if not payable.any():
         return f"triggered; {counts[deciding.NOT_ELIGIBLE]} not eligible, nobody new to pay, no batch"
     channels = np.where(columns["payment_channel_type"] == "", "cash_pickup", columns["payment_channel_type"])
@@ -556,6 +557,7 @@ def propose_batch(
         "updated_at": now,
     }
     session.execute(insert(batches).values(**batch))
+    replaced = replaces or [None] * len(households)
     rows = [
         {
             "id": str(uuid.uuid4()),
@@ -564,17 +566,17 @@ def propose_batch(
             "programme_id": programme_id,
             "incident_id": incident_id,
             "household_id": h,
-            "amount": money(a),
+            "amount": round(float(a), 2),
             "currency": programme.currency,
             "channel_type": c,
             "state": state,
-            "replaces": (replaces or [None] * len(households))[n],
+            "replaces": replaced[n],
             "created_at": now,
             "updated_at": now,
         }
         for n, (h, a, c) in enumerate(zip(households, amounts, channels, strict=True))
     ]
-    session.execute(insert(payments), rows)
+    bulk_insert(session, payments, rows)
     record(session, "batch", batch["id"], "proposed", None, "proposed", proposer, None, None)
     publish_batch(session, batch)
     if pre_approved:
