@@ -49,15 +49,17 @@ def polygon(sizes: list[int], repeat: int, postgis: bool) -> None:
         lon, lat = points_around(shape, size)
         gc.collect()
         before = current_rss_mib()
-        build, index = timed("Amparo LocationIndex (build, once)", lambda: LocationIndex(lon, lat), 1)
+        build, index = timed(
+            "Amparo LocationIndex (build, once)", lambda lon=lon, lat=lat: LocationIndex(lon, lat), 1
+        )
         index_mib = current_rss_mib() - before
-        ours, exposure = timed("Amparo LocationIndex.match", lambda: index.match(shape), repeat)
+        ours, exposure = timed("Amparo LocationIndex.match", lambda index=index: index.match(shape), repeat)
         expected = np.sort(exposure.positions)
         prepared = shapely.from_wkb(shape.wkb)
         shapely.prepare(prepared)
         plain, hits = timed(
             "shapely 2 contains_xy (prepared)",
-            lambda: np.flatnonzero(shapely.contains_xy(prepared, lon, lat)),
+            lambda p=prepared, lon=lon, lat=lat: np.flatnonzero(shapely.contains_xy(p, lon, lat)),
             max(1, repeat // 2),
         )
         rows = [build, ours, plain]
