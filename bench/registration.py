@@ -88,9 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     header(f"Registration (goal 6): {count:,} households synced in batches of 500 to a running registry")
     for database in databases:
         batched, single = run(database, count, max(200, count // 20))
-        print(
-            f"   {database:<10} sync batches of 500: {batched:8.0f} households/s;  one POST each: {single:6.0f}/s"
-        )
+        print(f"   {database:<10} sync batches of 500: {batched:8.0f} households/s")
+        print(f"   {database:<10} one POST per household: {single:6.0f} households/s (baseline)")
         print(goal(f"≥ 1 000 households/s into {database}", batched, 1000, "higher"))
 
 
