@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PG_BIN ?= /usr/lib/postgresql/15/bin
 
-.PHONY: install demo up test test-fast lint format postgres clean
+.PHONY: install demo up test test-fast lint format postgres clean bench bench-quick
 
 install: $(STAMP)
 
@@ -46,3 +46,11 @@ format: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts
+
+## bench: every benchmark at full size (national scale: tens of minutes, several GB of RAM)
+bench: install postgres
+	$(BIN)/python -m bench
+
+## bench-quick: every benchmark at small sizes (checks they run; the goals are for `make bench`)
+bench-quick: install postgres
+	$(BIN)/python -m bench --quick

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="2 000 households, SQLite only")
-    parser.add_argument("--households", type=int, default=20_000)
+    parser.add_argument("--households", type=int, default=5_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args(argv)
     count = 2_000 if args.quick else args.households
