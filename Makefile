@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PG_BIN ?= /usr/lib/postgresql/15/bin
 
-.PHONY: install demo up test test-fast lint format postgres clean bench bench-quick
+.PHONY: install demo up test test-fast lint format postgres postgis clean bench bench-quick
 
 install: $(STAMP)
 
@@ -47,10 +47,16 @@ format: install
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts
 
+## postgis: PostGIS for the matching benchmark's baseline (Debian package postgresql-15-postgis-3)
+postgis: postgres
+	@test -f /usr/share/postgresql/15/extension/postgis.control || { \
+	  echo "installing PostGIS (Debian package postgresql-15-postgis-3)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; }
+
 ## bench: every benchmark at full size (national scale: tens of minutes, several GB of RAM)
-bench: install postgres
+bench: install postgis
 	$(BIN)/python -m bench
 
 ## bench-quick: every benchmark at small sizes (checks they run; the goals are for `make bench`)
-bench-quick: install postgres
+bench-quick: install postgis
 	$(BIN)/python -m bench --quick

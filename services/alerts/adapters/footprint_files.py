@@ -18,9 +18,9 @@ from shared.errors import FieldProblem
 
 @dataclass(frozen=True)
 class Raster:
-    """A raster's first band, read once: values (masked on nodata), world → pixel coefficients, CRS."""
+    """A raster's first band, read once (NaN on nodata), world → pixel coefficients, and its CRS."""
 
-    band: np.ma.MaskedArray
+    values: np.ndarray
     to_pixel: tuple[float, float, float, float, float, float]
     crs: CRS
 
@@ -28,14 +28,14 @@ class Raster:
         """Values at points already in the raster's CRS; NaN outside it or on nodata."""
         a, b, c, d, e, f = self.to_pixel
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-        cols = _floor(a * x + b * y + c)
-        rows = _floor(d * x + e * y + f)
-        height, width = self.band.shape
-        inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
-        values = np.full(len(x), np.nan)
-        picked = self.band[rows[inside], cols[inside]]
-        values[inside] = np.ma.filled(picked.astype(np.float64), np.nan)
-        return values
+        cols = a * x + b * y + c
+        rows = d * x + e * y + f
+        height, width = self.values.shape
+        # NaN coordinates fail every comparison, so they fall outside; inside, truncation is floor.
+        inside = (cols >= 0) & (cols < width) & (rows >= 0) & (rows < height)
+        sampled = np.full(len(x), np.nan)
+        sampled[inside] = self.values[rows[inside].astype(np.intp), cols[inside].astype(np.intp)]
+        return sampled
 
     def project(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """WGS 84 points in the raster's CRS (the points move, never the raster)."""
@@ -73,7 +73,12 @@ def read_raster(raw: bytes, declared_crs: str | None = None) -> Raster:
                     errors=[FieldProblem("/file", "no CRS")],
                 )
             a, b, c, d, e, f = (~dataset.transform)[:6]  # world → pixel, as plain coefficients
-            return Raster(dataset.read(1, masked=True), (a, b, c, d, e, f), crs)
+            band = dataset.read(1, masked=True)
+            exact = band.dtype.kind == "f" or band.dtype.itemsize <= 2  # float32 holds them exactly
+            values = band.astype(
+                band.dtype if band.dtype.kind == "f" else np.float32 if exact else np.float64
+            )
+            return Raster(np.ma.filled(values, np.nan), (a, b, c, d, e, f), crs)
     except RasterioIOError as exc:
         raise FootprintError(
             f"not a readable raster: {exc}", errors=[FieldProblem("/file", "unreadable")]
@@ -90,10 +95,3 @@ def sample_raster(
     """
     raster = read_raster(raw, declared_crs)
     return raster.sample(*raster.project(lon, lat)), raster.crs.to_string()
-
-
-def _floor(values: np.ndarray) -> np.ndarray:
-    out = np.full(values.shape, -1, dtype=np.int64)
-    finite = np.isfinite(values)
-    out[finite] = np.floor(values[finite]).astype(np.int64)
-    return out

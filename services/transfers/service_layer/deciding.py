@@ -300,20 +300,23 @@ def latest_programmes(session: Session) -> Sequence[Any]:
 
 
 def exposure_columns(session: Session, key: str) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """The exposed households joined to their attributes: ids, numpy columns, and which are known."""
+    """The exposed households joined to their attributes: ids, numpy columns, and which are known.
+
+    Read in pages straight into numpy, so that a national exposure never sits in memory as rows.
+    """
     a = household_attributes.c
-    rows = session.execute(
+    query = (
         select(
             exposed_households.c.household_id,
             exposed_households.c.band,
             exposed_households.c.intensity,
-            a.household_id.label("known"),
-            a.status,
-            a.admin_code,
+            a.household_id.is_not(None).label("known"),
+            func.coalesce(a.status, "unknown"),
+            func.coalesce(a.admin_code, ""),
             a.vulnerability_score,
-            a.female_headed,
-            a.payment_channel_type,
-            *(a[n] for n in NUMBERS),
+            func.coalesce(a.female_headed, False),
+            func.coalesce(a.payment_channel_type, ""),
+            *(func.coalesce(a[n], 0) for n in NUMBERS),
         )
         .select_from(
             exposed_households.outerjoin(
@@ -322,26 +325,23 @@ def exposure_columns(session: Session, key: str) -> tuple[np.ndarray, dict[str, 
         )
         .where(exposed_households.c.exposure_key == key)
         .order_by(exposed_households.c.household_id)
-    ).all()
+    )
     names = ("household_id", "band", "intensity", "known", "status", "admin_code", "vulnerability_score")
     names += ("female_headed", "payment_channel_type", *NUMBERS)
-    values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    raw = dict(zip(names, values, strict=True))
-    known = np.array([k is not None for k in raw["known"]], dtype=bool)
-    columns: dict[str, np.ndarray] = {
-        "band": np.array(raw["band"], dtype=object),
-        "status": np.array([s or "unknown" for s in raw["status"]], dtype=object),
-        "admin_code": np.array([c or "" for c in raw["admin_code"]], dtype=object),
-        "payment_channel_type": np.array([c or "" for c in raw["payment_channel_type"]], dtype=object),
-        "female_headed": np.array([bool(f) for f in raw["female_headed"]], dtype=bool),
-        "intensity": np.array([np.nan if v is None else v for v in raw["intensity"]], dtype=np.float64),
-        "vulnerability_score": np.array(
-            [np.nan if v is None else v for v in raw["vulnerability_score"]], dtype=np.float64
-        ),
+    kinds: dict[str, Any] = {"intensity": np.float64, "vulnerability_score": np.float64}
+    kinds |= {"known": bool, "female_headed": bool} | dict.fromkeys(NUMBERS, np.int64)
+    pages: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    for page in session.execute(query.execution_options(yield_per=50_000)).partitions():
+        for name, values in zip(names, zip(*page, strict=True), strict=True):
+            kind = kinds.get(name, object)
+            if kind is np.float64:
+                values = tuple(np.nan if v is None else v for v in values)
+            pages[name].append(np.array(values, dtype=kind))
+    columns = {
+        n: np.concatenate(pages[n]) if pages[n] else np.empty(0, dtype=kinds.get(n, object)) for n in names
     }
-    for name in NUMBERS:
-        columns[name] = np.array([v or 0 for v in raw[name]], dtype=np.int64)
-    return np.array(raw["household_id"], dtype=object), columns, known
+    known = columns.pop("known")
+    return columns.pop("household_id"), columns, known
 
 
 def _committed(session: Session, programme_id: str, incident_id: str | None) -> Decimal:
@@ -436,25 +436,26 @@ def decide_programme(
     vulnerable = (
         columns["children_under_5"] + columns["elderly_65_plus"] + columns["persons_with_disabilities"]
     )
-    count = len(household_ids)
-    bulk_insert_columns(
-        session,
-        decisions,
-        {
-            "evaluation_id": [evaluation_id] * count,
-            "household_id": household_ids.tolist(),
-            "eligible": decision.eligible.tolist(),
-            "outcomes": outcome_bits(decision.outcomes),
-            "status": decision.status.tolist(),
-            "band": columns["band"].tolist(),
-            "intensity": _or_none(columns["intensity"]),
-            "requested": np.round(decision.requested, 2).tolist(),
-            "amount": np.round(decision.amount, 2).tolist(),
-            "size": _where_known(columns["size"], known),
-            "vulnerable_members": _where_known(vulnerable, known),
-            "vulnerability_score": _or_none(columns["vulnerability_score"]),
-        },
-    )
+    for start in range(0, len(household_ids), 50_000):
+        part = slice(start, start + 50_000)
+        bulk_insert_columns(
+            session,
+            decisions,
+            {
+                "evaluation_id": [evaluation_id] * len(household_ids[part]),
+                "household_id": household_ids[part].tolist(),
+                "eligible": decision.eligible[part].tolist(),
+                "outcomes": outcome_bits(decision.outcomes[part]),
+                "status": decision.status[part].tolist(),
+                "band": columns["band"][part].tolist(),
+                "intensity": _or_none(columns["intensity"][part]),
+                "requested": np.round(decision.requested[part], 2).tolist(),
+                "amount": np.round(decision.amount[part], 2).tolist(),
+                "size": _where_known(columns["size"][part], known[part]),
+                "vulnerable_members": _where_known(vulnerable[part], known[part]),
+                "vulnerability_score": _or_none(columns["vulnerability_score"][part]),
+            },
+        )
     if not payable.any():
         return f"triggered; {counts[deciding.NOT_ELIGIBLE]} not eligible, nobody new to pay, no batch"
     channels = np.where(columns["payment_channel_type"] == "", "cash_pickup", columns["payment_channel_type"])

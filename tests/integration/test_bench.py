@@ -1,0 +1,26 @@
+"""The benchmarks' quick mode runs and its comparisons hold (the goals themselves are measured by
+`make bench` on the full sizes and reported in docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_every_benchmark_runs_in_quick_mode_and_agrees_with_its_baseline():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick"], capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    # Amparo and each baseline found the same households and the same raster values.
+    assert "identical results: {'contains_xy': True, 'sjoin': True" in out
+    assert "identical results: True" in out  # 50 admin areas
+    assert "identical values on the subset: True" in out
+    assert "store 100,000 decisions" in out
+    assert "batch proposed for 10,000 households" in out
+    assert "sync batches of 500:" in out and "one POST per household:" in out
