@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from services.alerts.adapters.orm import (
 )
 from services.alerts.domain.admin_layer import AdminLayer
 from services.alerts.domain.locations import HouseholdLocation
+from services.alerts.domain.matching import LocationIndex
 from shared.projection import apply_if_newer
 
 
@@ -194,6 +196,43 @@ def load_locations(session: Session) -> dict[str, np.ndarray]:
     for name in ("size", "children_under_5", "elderly_65_plus", "persons_with_disabilities", "female_headed"):
         arrays[name] = np.array(columns[names.index(name)], dtype=np.int64)
     return arrays
+
+
+class LocationCache:
+    """The located households and their matching index, kept between alerts.
+
+    Reading a national projection and building its index takes seconds; an alert should only pay
+    for matching. The cache is used again only while the projection is exactly as it was: same
+    database, same number of active households, same sum of their versions (every change raises a
+    version) and same latest change time. Otherwise it is read again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[Any, ...] | None = None
+        self._value: tuple[dict[str, np.ndarray], LocationIndex] | None = None
+
+    def get(self, session: Session) -> tuple[dict[str, np.ndarray], LocationIndex]:
+        c = household_locations.c
+        state = session.execute(
+            select(func.count(), func.coalesce(func.sum(c.version), 0), func.max(c.updated_at)).where(
+                c.status == "active"
+            )
+        ).one()
+        bind = session.get_bind()
+        key = (id(bind), str(bind.url), *state)
+        with self._lock:
+            if key == self._key and self._value is not None:
+                return self._value
+        columns = load_locations(session)
+        value = (columns, LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"]))
+        with self._lock:
+            self._key, self._value = key, value
+        return value
+
+
+#: One per process: every request and worker of the alerts service shares it.
+LOCATIONS = LocationCache()
 
 
 class AdminAreaRepository:

@@ -17,7 +17,7 @@ import shapely
 
 from services.alerts.adapters.cap_json import cap_json_to_xml
 from services.alerts.adapters.cap_xml import parse_cap_xml
-from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository, load_locations
+from services.alerts.adapters.repository import LOCATIONS, AdminAreaRepository, AlertRepository
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.admin_layer import AdminLayer, layer_from_geojson
 from services.alerts.domain.cap import CapMessage
@@ -216,10 +216,13 @@ def _advance(
             uow.publish(EXPOSURES.name, event)
 
 
-def compute_exposure(columns: dict[str, np.ndarray], shapes: list[AreaShape]) -> dict[str, Any]:
+def compute_exposure(
+    columns: dict[str, np.ndarray], shapes: list[AreaShape], index: LocationIndex | None = None
+) -> dict[str, Any]:
     """Match every shape against the households; a household inside several areas counts once,
-    under the first area that covers it."""
-    index = LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
+    under the first area that covers it. ``index`` is the households' index when already built."""
+    if index is None:
+        index = LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
     results = [index.match(shape.geometry) for shape in shapes]
     if results:
         all_positions = np.concatenate([r.positions for r in results])
@@ -263,8 +266,8 @@ def _by_admin_code(columns: dict[str, np.ndarray], shapes: list[AreaShape]) -> t
 
 
 def _expose(uow: AlertsUnitOfWork, incident_id: str, version: int, shapes: list[AreaShape]) -> dict[str, Any]:
-    columns = load_locations(uow.session)
-    exposure = compute_exposure(columns, shapes)
+    columns, index = LOCATIONS.get(uow.session)
+    exposure = compute_exposure(columns, shapes, index)
     ids = columns["household_id"][exposure["positions"]]
     rows = [
         {"incident_id": incident_id, "version": version, "household_id": h, "area": a, "near_edge": bool(n)}
@@ -280,13 +283,13 @@ def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, A
     if content_type == "application/geo+json":
         shapes = geojson_shapes(raw, warnings)
         with uow:
-            columns = load_locations(uow.session)
+            columns, index = LOCATIONS.get(uow.session)
     else:
         message = parse_cap(raw, content_type)
         with uow:
             shapes = area_shapes(message, uow.admin.layers(), warnings)
-            columns = load_locations(uow.session)
-    return {"exposure": compute_exposure(columns, shapes)["summary"], "warnings": warnings}
+            columns, index = LOCATIONS.get(uow.session)
+    return {"exposure": compute_exposure(columns, shapes, index)["summary"], "warnings": warnings}
 
 
 def exposure_events(

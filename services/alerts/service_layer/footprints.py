@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from services.alerts.adapters.footprint_files import sample_raster
-from services.alerts.adapters.repository import load_locations
+from services.alerts.adapters.repository import LOCATIONS
 from services.alerts.adapters.vector_files import VECTOR_FILE_TYPES, read_feature_collection
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.footprints import KINDS, Bands, FootprintError, band_summary
@@ -38,7 +38,7 @@ class NewFootprint:
 
 
 def intensities(
-    footprint: NewFootprint, columns: dict[str, np.ndarray]
+    footprint: NewFootprint, columns: dict[str, np.ndarray], index: LocationIndex | None = None
 ) -> tuple[np.ndarray, str | None, str]:
     """Intensity at every household (NaN where the footprint says nothing)."""
     if footprint.content_type in RASTER_TYPES:
@@ -58,7 +58,7 @@ def intensities(
             errors=[FieldProblem("/", "not a FeatureCollection")],
         )
     values = np.full(len(columns["lon"]), np.nan)
-    index = LocationIndex(columns["lon"], columns["lat"])
+    index = index or LocationIndex(columns["lon"], columns["lat"])
     for n, feature in enumerate(features):
         intensity = (feature.get("properties") or {}).get(footprint.intensity_property)
         if not isinstance(intensity, int | float):
@@ -90,8 +90,8 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
     with uow:
         if footprint.incident_id and uow.alerts.incident(footprint.incident_id) is None:
             raise IncidentNotFound(f"no alert {footprint.incident_id}")
-        columns = load_locations(uow.session)
-        values, crs, source = intensities(footprint, columns)
+        columns, index = LOCATIONS.get(uow.session)
+        values, crs, source = intensities(footprint, columns, index)
         band_index = bands.classify(values)
         exposed = np.flatnonzero(band_index >= 0)
         summary = rules.exposure_summary(
