@@ -90,10 +90,18 @@ def exposure_summary(
 
     Aggregates only: no household id leaves this function.
     """
-    first_levels = np.array([first_level(c) for c in admin_codes], dtype=object)
-    areas, inverse = (
-        np.unique(first_levels, return_inverse=True) if len(first_levels) else (np.array([]), np.array([]))
+    # Factorise the codes by hashing (a sort of Python strings is far slower), then map each
+    # distinct code to its first-level area.
+    seen: dict[str, int] = {}
+    code_index = np.fromiter(
+        (seen.setdefault(c, len(seen)) for c in np.asarray(admin_codes, dtype=object).tolist()),
+        dtype=np.int64,
+        count=len(admin_codes),
     )
+    firsts = [first_level(c) for c in seen]
+    areas = sorted(set(firsts))
+    position = {area: n for n, area in enumerate(areas)}
+    inverse = np.array([position[f] for f in firsts], dtype=np.int64)[code_index] if seen else code_index
 
     def by_area(values: np.ndarray) -> list[int]:
         return (

@@ -224,23 +224,22 @@ def compute_exposure(
     if index is None:
         index = LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
     results = [index.match(shape.geometry) for shape in shapes]
-    if results:
-        all_positions = np.concatenate([r.positions for r in results])
-        all_near = np.concatenate([r.near_edge for r in results])
-        all_areas = np.concatenate(
-            [
-                np.full(len(r.positions), s.label[:255], dtype=object)
-                for r, s in zip(results, shapes, strict=True)
-            ]
-        )
-    else:
-        all_positions, all_near, all_areas = np.empty(0, np.int64), np.empty(0, bool), np.empty(0, object)
     by_code = _by_admin_code(columns, shapes)
-    all_positions = np.concatenate([all_positions, by_code[0]])
-    all_near = np.concatenate([all_near, np.zeros(len(by_code[0]), bool)])
-    all_areas = np.concatenate([all_areas, by_code[1]])
+    # Which area matched is kept as a number per household and turned into its label at the end.
+    labels = np.array([s.label[:255] for s in shapes] + list(by_code[1]), dtype=object)
+    all_positions = np.concatenate([np.empty(0, np.int64), *(r.positions for r in results), by_code[0]])
+    all_near = np.concatenate(
+        [np.empty(0, bool), *(r.near_edge for r in results), np.zeros(len(by_code[0]), bool)]
+    )
+    all_areas = np.concatenate(
+        [
+            np.empty(0, np.int64),
+            *(np.full(len(r.positions), n, dtype=np.int64) for n, r in enumerate(results)),
+            np.arange(len(shapes), len(shapes) + len(by_code[0]), dtype=np.int64),
+        ]
+    )
     positions, first = np.unique(all_positions, return_index=True)
-    near, areas = all_near[first], all_areas[first]
+    near, areas = all_near[first], labels[all_areas[first]]
     summary = rules.exposure_summary(
         columns["admin_code"][positions],
         columns["size"][positions],
