@@ -38,9 +38,14 @@ class IncidentSchema(Schema):
     messages = fields.List(fields.Nested(MessageSchema))
 
 
-def _uow() -> service.AlertsUnitOfWork:
+def _uow(read_only: bool = False) -> service.AlertsUnitOfWork:
     runtime = current_app.extensions["amparo.runtime"]
-    return service.AlertsUnitOfWork(runtime.session_factory, runtime.outbox)
+    return service.AlertsUnitOfWork(runtime.session_factory, runtime.outbox, read_only=read_only)
+
+
+def _reader() -> service.AlertsUnitOfWork:
+    """For reads: on SQLite it never waits for a writer."""
+    return _uow(read_only=True)
 
 
 @blp.route("")
@@ -93,7 +98,7 @@ class WhatIf(MethodView):
         """Who a draft CAP message or a drawn GeoJSON area would expose; nothing is stored or sent"""
         if request.mimetype not in (*CAP_TYPES, "application/geo+json"):
             raise InvalidInput("send CAP XML or GeoJSON", errors=[FieldProblem("/", "content type")])
-        return service.what_if(request.get_data(cache=False), request.mimetype, _uow())
+        return service.what_if(request.get_data(cache=False), request.mimetype, _reader())
 
 
 @blp.route("/<incident_id>/areas")
@@ -105,7 +110,7 @@ class AlertAreas(MethodView):
     @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
     def get(self, incident_id: str) -> Response:
         """The alert's current areas as GeoJSON, for maps"""
-        areas = service.get_incident(incident_id, _uow())["current"]["areas"]
+        areas = service.get_incident(incident_id, _reader())["current"]["areas"]
         return Response(json.dumps(areas), mimetype="application/geo+json")
 
 
@@ -119,7 +124,7 @@ class ExposureGrid(MethodView):
     @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
     def get(self, params: dict[str, Any], incident_id: str) -> Response:
         """Exposed households and people on a grid, for maps (cells of very few households without counts)"""
-        grid = service.exposure_grid(incident_id, params["cell_deg"], _uow())
+        grid = service.exposure_grid(incident_id, params["cell_deg"], _reader())
         return Response(json.dumps(grid), mimetype="application/geo+json")
 
 
@@ -130,7 +135,7 @@ class Alert(MethodView):
     @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
     def get(self, incident_id: str) -> Any:
         """Read an alert: its current state, areas and exposure summary"""
-        return service.get_incident(incident_id, _uow())
+        return service.get_incident(incident_id, _reader())
 
 
 layers = Blueprint(
@@ -191,7 +196,7 @@ class AdminAreas(MethodView):
     @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
     def get(self) -> Any:
         """The reference layers loaded, with their number of areas"""
-        uow = _uow()
+        uow = _reader()
         with uow:
             return [{"scheme": s, "areas": n, "problems": []} for s, n in uow.admin.schemes().items()]
 

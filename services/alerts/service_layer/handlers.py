@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.alerts.adapters.repository import LocationRepository
 from services.alerts.domain.locations import HouseholdLocation, location_from_snapshot
 from shared.contracts.households import load_snapshot
+from shared.db import reading
 from shared.errors import NotFound
 from shared.events import CloudEvent
 
@@ -27,7 +28,7 @@ def get_location(
     household_id: str, session_factory: sessionmaker[Session], covers: Callable[[str], bool]
 ) -> HouseholdLocation:
     """:raise NotFound: if the household is not indexed or lies outside the caller's jurisdiction."""
-    with session_factory() as session:
+    with reading(session_factory) as session:
         location = LocationRepository(session).get(household_id)
     if location is None or not covers(location.admin_code):
         raise NotFound(f"household {household_id} is not in the location index (in your jurisdiction)")
@@ -38,6 +39,6 @@ def households_per_area(
     session_factory: sessionmaker[Session], covers: Callable[[str], bool]
 ) -> dict[str, int]:
     """Active households per admin code, limited to the caller's jurisdiction."""
-    with session_factory() as session:
+    with reading(session_factory) as session:
         counts = LocationRepository(session).count_by_admin_code()
     return {code: n for code, n in sorted(counts.items()) if covers(code)}
