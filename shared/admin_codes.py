@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 
@@ -25,3 +27,20 @@ def within_mask(codes: np.ndarray, area: str) -> np.ndarray:
     """:func:`lies_within` for a whole array of codes at once."""
     text = np.asarray(codes).astype(str)
     return (text == area) | np.char.startswith(text, area + "-")
+
+
+def smallest_common_area(codes: Sequence[str]) -> str:
+    """The smallest area holding every code; ``*`` (everywhere) when they share no country.
+
+    Examples
+    --------
+    >>> smallest_common_area(["HN-CH-0601", "HN-CH-0602"]), smallest_common_area(["HN-CH", "GT-PE"])
+    ('HN-CH', '*')
+    """
+    parts = [c.split("-") for c in codes if c]
+    shared = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        shared.append(level[0])
+    return "-".join(shared) or "*"

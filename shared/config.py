@@ -22,6 +22,7 @@ SECRETS = {
     }
 }
 DEFAULT_PORTS = {"registry": 8101, "alerts": 8102, "transfers": 8103}
+DEFAULT_REGISTRY_URL = f"http://127.0.0.1:{DEFAULT_PORTS['registry']}"
 
 
 class ConfigError(ValueError):
@@ -77,7 +78,7 @@ class ServiceSettings:
     relay_batch_size: int
     migrate_on_start: bool
     #: Where the registry's API answers (transfers reads payment details from it for an export).
-    registry_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['registry']}"
+    registry_url: str = DEFAULT_REGISTRY_URL
     #: Service-specific secrets (the registry's encryption and hashing keys), never shown.
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -126,7 +127,7 @@ class ServiceSettings:
             ),
             Variable(
                 "AMPARO_REGISTRY_URL",
-                f"http://127.0.0.1:{DEFAULT_PORTS['registry']}",
+                DEFAULT_REGISTRY_URL,
                 "Base URL of the registry's API (transfers reads payment details from it for exports).",
             ),
         ] + [Variable(name, "(required)", doc) for name, doc in SECRETS.get(service, {}).items()]
@@ -186,7 +187,7 @@ class ServiceSettings:
         if migrate not in ("true", "false", "1", "0", "yes", "no"):
             problems.append(f"AMPARO_MIGRATE_ON_START={migrate!r} is not true or false")
 
-        registry_url = get("AMPARO_REGISTRY_URL", f"http://127.0.0.1:{DEFAULT_PORTS['registry']}").rstrip("/")
+        registry_url = get("AMPARO_REGISTRY_URL", DEFAULT_REGISTRY_URL).rstrip("/")
         if urlsplit(registry_url).scheme not in ("http", "https"):
             problems.append(f"AMPARO_REGISTRY_URL={registry_url!r} must be an http:// or https:// URL")
 

@@ -65,17 +65,20 @@ def control_sum(instructions: Sequence[Instruction]) -> Decimal:
     return sum((i.amount for i in instructions), Decimal("0.00"))
 
 
-def missing_account(instruction: Instruction) -> str | None:
-    """Why the registry's details cannot carry this payment on its channel (``None``: they can)."""
-    ids = instruction.details.get("identifiers") or {}
-    if instruction.channel_type == "bank_account":
+def missing_account(channel_type: str, details: Mapping[str, Any] | None) -> str | None:
+    """Why the registry's details (``None``: it gave none) cannot carry a payment on
+    ``channel_type``; ``None`` when they can."""
+    if details is None:
+        return "not found in the registry (or outside your jurisdiction)"
+    ids = details.get("identifiers") or {}
+    if channel_type == "bank_account":
         if not (ids.get("iban") or ids.get("account_number")):
             return "no IBAN or account number registered"
         if ids.get("iban") and not IBAN.fullmatch(ids["iban"]):
             return "the registered IBAN is not well formed"
         if not ids.get("iban") and len(ids["account_number"]) > 34:
             return "the registered account number is longer than 34 characters"
-    if instruction.channel_type == "mobile_money" and not ids.get("wallet_number"):
+    if channel_type == "mobile_money" and not ids.get("wallet_number"):
         return "no wallet number registered"
     return None
 

@@ -30,9 +30,9 @@ BATCH_STATES = (
     "failed",
 )
 PAYMENT_RESULTS = ("settled", "failed", "unknown")
-CHANNELS = ("bank_account", "mobile_money", "cash_pickup")
 #: The format of a payment file, by channel.
 FORMATS = {"bank_account": ("pain.001", "csv"), "mobile_money": ("csv",), "cash_pickup": ("csv",)}
+CHANNELS = tuple(FORMATS)
 
 
 class BatchStateError(Conflict):

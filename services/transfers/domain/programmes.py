@@ -321,11 +321,15 @@ def _evaluate(
     return result
 
 
+def vulnerable_members(columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Children under 5, people 65+ and persons with disabilities, per household: whom
+    ``per_vulnerable_member`` pays for."""
+    return columns["children_under_5"] + columns["elderly_65_plus"] + columns["persons_with_disabilities"]
+
+
 def amounts(benefit: Benefit, columns: Mapping[str, np.ndarray]) -> np.ndarray:
     """The benefit of every household, by the programme's arithmetic (vectorised)."""
-    vulnerable = (
-        columns["children_under_5"] + columns["elderly_65_plus"] + columns["persons_with_disabilities"]
-    )
+    vulnerable = vulnerable_members(columns)
     raw = benefit.base + benefit.per_member * columns["size"] + benefit.per_vulnerable_member * vulnerable
     if benefit.band_multipliers:
         bands = columns["band"].astype(str)

@@ -38,7 +38,8 @@ from services.transfers.adapters.orm import (
 from services.transfers.adapters.payment_schema import LIVE_PAYMENT_STATES
 from services.transfers.domain import deciding
 from services.transfers.domain.payments import BatchStateError, money, new_end_to_end_id
-from services.transfers.domain.programmes import Programme, parse_programme
+from services.transfers.domain.programmes import Programme, parse_programme, vulnerable_members
+from shared.admin_codes import smallest_common_area
 from shared.contracts import alerts as alert_contract
 from shared.contracts import transfers as contract
 from shared.db import bulk_insert, bulk_insert_columns
@@ -433,9 +434,7 @@ def decide_programme(
             created_at=_now(),
         )
     )
-    vulnerable = (
-        columns["children_under_5"] + columns["elderly_65_plus"] + columns["persons_with_disabilities"]
-    )
+    vulnerable = vulnerable_members(columns)
     for start in range(0, len(household_ids), 50_000):
         part = slice(start, start + 50_000)
         bulk_insert_columns(
@@ -461,7 +460,7 @@ def decide_programme(
     channels = np.where(columns["payment_channel_type"] == "", "cash_pickup", columns["payment_channel_type"])
     batch = propose_batch(
         session,
-        admin_scope=common_area(columns["admin_code"][payable].tolist()),
+        admin_scope=smallest_common_area(columns["admin_code"][payable].tolist()),
         programme=programme,
         programme_id=row.id,
         programme_version=row.version,
@@ -479,19 +478,6 @@ def decide_programme(
     )
     session.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(batch_id=batch["id"]))
     return f"triggered; batch {batch['id']} {batch['state']} for {batch['households']} households"
-
-
-def common_area(codes: Sequence[str]) -> str:
-    """The smallest admin area holding every code (``HN-CH-0601`` and ``HN-CH-0602`` → ``HN-CH``)."""
-    parts = [c.split("-") for c in codes if c]
-    if not parts:
-        return "*"
-    shared = []
-    for level in zip(*parts, strict=False):
-        if len(set(level)) != 1:
-            break
-        shared.append(level[0])
-    return "-".join(shared) or "*"
 
 
 def propose_batch(
@@ -622,25 +608,38 @@ def withdraw_for_cancellation(session: Session, incident_id: str, version: int) 
     for batch in found:
         if batch.state == "proposed":
             change_batch(session, batch, "withdrawn", SYSTEM, None, reason, "withdrawn")
-            moved = session.execute(
-                select(payments).where(payments.c.batch_id == batch.id, payments.c.state == "proposed")
-            ).all()
-            session.execute(
-                update(payments)
-                .where(payments.c.batch_id == batch.id, payments.c.state == "proposed")
-                .values(state="withdrawn", reason=reason, updated_at=_now())
-            )
-            publish_payments(
-                session, batch.id, [{**p._mapping, "state": "withdrawn", "reason": reason} for p in moved]
-            )
+            move_payments(session, batch.id, "proposed", "withdrawn", reason)
         elif batch.state in ("approved", "instructed") and not batch.review_reason:
-            session.execute(
-                update(batches)
-                .where(batches.c.id == batch.id)
-                .values(review_reason=reason, updated_at=_now())
-            )
-            record(session, "batch", batch.id, "flagged", batch.state, batch.state, SYSTEM, None, reason)
-            publish_batch(session, {**batch._mapping, "review_reason": reason}, kind="flagged")
+            flag_for_review(session, batch, reason, SYSTEM, None)
+
+
+def move_payments(
+    session: Session, batch_id: str, from_state: str, to_state: str, reason: str | None = None
+) -> int:
+    """Move a batch's payments in ``from_state`` to ``to_state`` (with ``reason`` when given) and
+    publish the change. :return: how many moved."""
+    moving = session.execute(
+        select(payments).where(payments.c.batch_id == batch_id, payments.c.state == from_state)
+    ).all()
+    values: dict[str, Any] = {"state": to_state, "updated_at": _now()}
+    if reason is not None:
+        values["reason"] = reason
+    session.execute(
+        update(payments)
+        .where(payments.c.batch_id == batch_id, payments.c.state == from_state)
+        .values(**values)
+    )
+    publish_payments(session, batch_id, [{**p._mapping, **values} for p in moving])
+    return len(moving)
+
+
+def flag_for_review(session: Session, batch: Any, reason: str, by: str, role: str | None) -> None:
+    """Hold a batch for a person's review (after a cancellation, or a duplicate to recover)."""
+    session.execute(
+        update(batches).where(batches.c.id == batch.id).values(review_reason=reason, updated_at=_now())
+    )
+    record(session, "batch", batch.id, "flagged", batch.state, batch.state, by, role, reason)
+    publish_batch(session, {**batch._mapping, "review_reason": reason}, kind="flagged")
 
 
 def change_batch(

@@ -22,6 +22,7 @@ from services.transfers.domain.deciding import PAYABLE, explain
 from services.transfers.domain.payments import money
 from services.transfers.domain.programmes import parse_programme
 from services.transfers.service_layer.deciding import decide_exposure
+from services.transfers.service_layer.paying import payment_view
 from shared.db import as_read, reading
 from shared.errors import Conflict, NotFound
 
@@ -173,19 +174,5 @@ def household_decisions(
     return {
         "household_id": household_id,
         "decisions": entries,
-        "payments": [
-            {
-                "id": p.id,
-                "end_to_end_id": p.end_to_end_id,
-                "batch_id": p.batch_id,
-                "programme_id": p.programme_id,
-                "incident_id": p.incident_id,
-                "amount": str(money(p.amount)),
-                "currency": p.currency,
-                "channel_type": p.channel_type,
-                "state": p.state,
-                "reason": p.reason,
-            }
-            for p in paid
-        ],
+        "payments": [payment_view(p) for p in paid],
     }

@@ -41,8 +41,9 @@ from services.transfers.domain.payments import (
 from services.transfers.domain.programmes import Programme, parse_programme
 from services.transfers.service_layer.deciding import (
     change_batch,
+    flag_for_review,
+    move_payments,
     propose_batch,
-    publish_batch,
     publish_payments,
     record,
 )
@@ -88,6 +89,16 @@ def _programme(session: Session, batch: Any) -> Programme:
         )
     )
     return parse_programme(document)
+
+
+def _check_channel(channel_type: str) -> str:
+    """:raise InvalidInput: not a payment channel Amparo writes files for."""
+    if channel_type not in FORMATS:
+        raise InvalidInput(
+            f"unknown channel {channel_type!r}",
+            errors=[FieldProblem("/channel_type", f"one of {', '.join(FORMATS)}")],
+        )
+    return channel_type
 
 
 def _role(principal: Principal, wanted: str) -> str:
@@ -167,24 +178,25 @@ def list_payments(
         rows = session.execute(
             query.order_by(payments.c.created_at, payments.c.id).offset(offset).limit(limit)
         ).all()
+    return {"payments": [payment_view(p) for p in rows], "offset": offset, "limit": limit}
+
+
+def payment_view(p: Any) -> dict[str, Any]:
+    """A payment as the API shows it (never an account number: transfers holds none)."""
     return {
-        "payments": [
-            {
-                "id": p.id,
-                "end_to_end_id": p.end_to_end_id,
-                "household_id": p.household_id,
-                "amount": str(money(p.amount)),
-                "currency": p.currency,
-                "channel_type": p.channel_type,
-                "state": p.state,
-                "reason": p.reason,
-                "replaces": p.replaces,
-                "instruction_file_id": p.instruction_file_id,
-            }
-            for p in rows
-        ],
-        "offset": offset,
-        "limit": limit,
+        "id": p.id,
+        "end_to_end_id": p.end_to_end_id,
+        "batch_id": p.batch_id,
+        "programme_id": p.programme_id,
+        "incident_id": p.incident_id,
+        "household_id": p.household_id,
+        "amount": str(money(p.amount)),
+        "currency": p.currency,
+        "channel_type": p.channel_type,
+        "state": p.state,
+        "reason": p.reason,
+        "replaces": p.replaces,
+        "instruction_file_id": p.instruction_file_id,
     }
 
 
@@ -201,14 +213,7 @@ def decide_batch(
     with sessions.begin() as session:
         batch = _batch(session, batch_id, principal.covers, lock=True)
         state = review(batch.state, batch.proposed_by, principal.subject, approve)
-        moving = session.execute(
-            select(payments).where(payments.c.batch_id == batch_id, payments.c.state == "proposed")
-        ).all()
-        session.execute(
-            update(payments)
-            .where(payments.c.batch_id == batch_id, payments.c.state == "proposed")
-            .values(state=state, updated_at=_now())
-        )
+        move_payments(session, batch_id, "proposed", state)
         changed = change_batch(
             session,
             batch,
@@ -220,7 +225,6 @@ def decide_batch(
             decided_by=principal.subject,
             decided_at=_now(),
         )
-        publish_payments(session, batch_id, [{**p._mapping, "state": state} for p in moving])
         return batch_view(session, _batch(session, changed["id"], principal.covers))
 
 
@@ -248,15 +252,7 @@ def clear_review(
                 comment,
             )
         else:
-            pending = session.execute(
-                select(payments).where(payments.c.batch_id == batch_id, payments.c.state == "approved")
-            ).all()
-            session.execute(
-                update(payments)
-                .where(payments.c.batch_id == batch_id, payments.c.state == "approved")
-                .values(state="withdrawn", reason=batch.review_reason, updated_at=_now())
-            )
-            publish_payments(session, batch_id, [{**p._mapping, "state": "withdrawn"} for p in pending])
+            move_payments(session, batch_id, "approved", "withdrawn", batch.review_reason)
             sent = list(
                 session.scalars(
                     select(payments.c.state).where(
@@ -297,12 +293,7 @@ def instruct(
 
     :raise BatchStateError: the batch is not approved, or is flagged for review after a cancellation.
     """
-    allowed = FORMATS.get(channel_type)
-    if allowed is None:
-        raise InvalidInput(
-            f"unknown channel {channel_type!r}",
-            errors=[FieldProblem("/channel_type", f"one of {', '.join(FORMATS)}")],
-        )
+    allowed = FORMATS[_check_channel(channel_type)]
     file_format = file_format or allowed[0]
     if file_format not in allowed:
         raise InvalidInput(
@@ -327,14 +318,9 @@ def instruct(
             )
         ).all()
     found = details.fetch([p.household_id for p in waiting]) if waiting else {}
-    lacking = {}
-    for p in waiting:
-        probe = files.Instruction(
-            "", p.household_id, Decimal(0), "", channel_type, found.get(p.household_id) or {}
-        )
-        why = files.missing_account(probe) if p.household_id in found else "not found in the registry"
-        if why:
-            lacking[p.id] = why
+    lacking = {
+        p.id: why for p in waiting if (why := files.missing_account(channel_type, found.get(p.household_id)))
+    }
     ready = [p for p in waiting if p.id not in lacking]
     if file_format == "pain.001" and ready:
         # Write the file once now: a file that would fail its schema moves nothing.
@@ -472,18 +458,11 @@ def render_file(
             .order_by(payments.c.end_to_end_id)
         ).all()
     found = details.fetch([p.household_id for p in items])
-    problems = []
-    for p in items:
-        probe = files.Instruction(
-            p.end_to_end_id, p.household_id, Decimal(0), "", p.channel_type, found.get(p.household_id) or {}
-        )
-        why = (
-            files.missing_account(probe)
-            if p.household_id in found
-            else "not found in the registry (or outside your jurisdiction)"
-        )
-        if why:
-            problems.append(FieldProblem(f"payment {p.end_to_end_id}", why))
+    problems = [
+        FieldProblem(f"payment {p.end_to_end_id}", why)
+        for p in items
+        if (why := files.missing_account(p.channel_type, found.get(p.household_id)))
+    ]
     if problems:
         raise files.PaymentFileError(
             f"the file cannot be written: {len(problems)} payment(s) have no usable account details now",
@@ -544,11 +523,7 @@ def change_channel(
 
     :raise PaymentStateError: a named payment is not approved (already in a file, say).
     """
-    if channel_type not in FORMATS:
-        raise InvalidInput(
-            f"unknown channel {channel_type!r}",
-            errors=[FieldProblem("/channel_type", f"one of {', '.join(FORMATS)}")],
-        )
+    _check_channel(channel_type)
     with sessions.begin() as session:
         batch = _batch(session, batch_id, principal.covers, lock=True)
         _check_instructable(batch)
@@ -696,21 +671,12 @@ def _settled_after_reissue(
         f"payment {payment.end_to_end_id} was settled after being re-issued as {successor.end_to_end_id}, "
         "which was already sent: the household may have been paid twice; recover the duplicate"
     )
-    session.execute(
-        update(batches).where(batches.c.id == successor.batch_id).values(review_reason=why, updated_at=_now())
-    )
-    flagged = session.execute(select(batches).where(batches.c.id == successor.batch_id)).one()
-    publish_batch(session, dict(flagged._mapping), kind="flagged")
-    record(
+    flag_for_review(
         session,
-        "batch",
-        successor.batch_id,
-        "flagged",
-        None,
-        None,
+        _batch(session, successor.batch_id, _anyone, lock=True),
+        why,
         principal.subject,
         _role(principal, "payments_officer"),
-        why,
     )
     return SETTLED_AFTER_REISSUE, why
 
@@ -759,11 +725,8 @@ def reissue(
 
     :raise PaymentStateError: a named payment is not failed (an unknown one must be resolved first).
     """
-    if channel_type is not None and channel_type not in FORMATS:
-        raise InvalidInput(
-            f"unknown channel {channel_type!r}",
-            errors=[FieldProblem("/channel_type", f"one of {', '.join(FORMATS)}")],
-        )
+    if channel_type is not None:
+        _check_channel(channel_type)
     with sessions.begin() as session:
         batch = _batch(session, batch_id, principal.covers, lock=True)
         alert_state = session.scalar(
