@@ -51,7 +51,7 @@ class CloudEvent:
 
     def to_json(self) -> bytes:
         """Serialise the envelope (structured mode) to UTF-8 JSON bytes."""
-        return json.dumps(CloudEventSchema().dump(self), separators=(",", ":")).encode()
+        return json.dumps(_SCHEMA.dump(self), separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> CloudEvent:
@@ -66,7 +66,7 @@ class CloudEvent:
         if not isinstance(document, dict):
             raise EnvelopeError("event is not a JSON object", errors=[FieldProblem("/", "not an object")])
         try:
-            return CloudEventSchema().load(document)
+            return _SCHEMA.load(document)
         except ValidationError as exc:
             problems = field_problems(exc.normalized_messages())
             names = ", ".join(p.pointer for p in problems)
@@ -95,3 +95,8 @@ class CloudEventSchema(Schema):
     @post_load
     def make_event(self, values: dict[str, Any], **_: Any) -> CloudEvent:
         return CloudEvent(**values)
+
+
+#: Built once: a schema keeps no state between loads and dumps, and building one costs more than
+#: either.
+_SCHEMA = CloudEventSchema()

@@ -5,6 +5,12 @@ For every record the loop opens one database transaction that (1) looks the even
 id — then commits. Only when every record of a poll is committed are the Kafka offsets committed.
 A crash anywhere means the records come again, and the inbox turns the repeat into a no-op.
 
+The records of one partition in one poll are first tried together (:func:`apply_all`): one
+inbox read for all their event ids, the handlers in order (a handler's batch form, when it has
+one, for each run of consecutive events), one commit. If that fails for any reason other than
+a transient one, nothing of it is kept and the records are applied one by one as above, so a
+bad record is still parked on its own and its neighbours are applied once.
+
 Events that can never be applied (not a CloudEvent, an unknown type, data that fails its schema)
 are parked on the topic's dead-letter topic with the reason, recorded in the inbox as
 ``dead_lettered``, and the loop moves on. Anything else (database down, broker down) is
@@ -16,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +33,7 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.db import bulk_insert
 from shared.errors import InvalidInput
 from shared.events import CloudEvent
 from shared.kafka import dead_letter_topic
@@ -55,6 +62,13 @@ class _InboxKeyTaken(Exception):
 #: A handler applies one event in the open session and says whether it changed anything
 #: (``True``) or was older than what is stored (``False``, recorded as stale).
 EventHandler = Callable[[Session, CloudEvent], bool]
+
+#: A handler's batch form: applies consecutive events in order in the open session and returns,
+#: for each, what the :data:`EventHandler` would have returned had they come one by one.
+BatchHandler = Callable[[Session, Sequence[CloudEvent]], list[bool]]
+
+#: Event ids per ``IN (...)`` of an inbox query.
+_IDS_PER_QUERY = 500
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,87 @@ def apply_once(
             extra={"event_id": event.id, "topic": record.topic, "offset": record.offset},
         )
         return outcome
+
+
+def apply_all(
+    session_factory: sessionmaker[Session],
+    inbox: Table,
+    handlers: Mapping[str, EventHandler],
+    records: Sequence[ConsumedRecord],
+    batch_handlers: Mapping[str, BatchHandler] | None = None,
+) -> list[str]:
+    """Apply consumed records in one transaction, each at most once; return their outcomes in order.
+
+    The inbox is read once for all the event ids. Events already applied (or stale), and an
+    event repeated within ``records``, are ``duplicate``; the others are recorded in the inbox
+    and applied in order, runs of consecutive events whose type has a batch handler through it
+    in one call, every other event through its handler; then everything commits at once.
+
+    :return: per record ``applied``, ``stale`` or ``duplicate``.
+    :raise Exception: if any record cannot be applied (not a CloudEvent, unknown type, bad data,
+        a bug, a transient failure). Nothing is recorded then; the caller applies the records one
+        by one with :func:`apply_once`, which parks only the bad one.
+    """
+    batch_handlers = batch_handlers or {}
+    events = [CloudEvent.from_json(record.value) for record in records]
+    for event in events:
+        if event.type not in handlers:
+            raise UnknownEventType(f"no handler for event type {event.type!r}")
+    outcomes = [DUPLICATE] * len(records)
+    with session_factory.begin() as session:
+        ids = list({event.id for event in events})
+        seen: dict[str, str] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            page = ids[start : start + _IDS_PER_QUERY]
+            seen.update(
+                session.execute(
+                    select(inbox.c.event_id, inbox.c.outcome).where(inbox.c.event_id.in_(page))
+                ).all()
+            )
+        parked = [event_id for event_id, outcome in seen.items() if outcome == DEAD_LETTERED]
+        if parked:  # parked before (say, by a consumer that did not know the type yet): try again
+            session.execute(delete(inbox).where(inbox.c.event_id.in_(parked)))
+        todo: list[int] = []
+        taken: set[str] = set()
+        for index, event in enumerate(events):
+            if seen.get(event.id) in (APPLIED, STALE) or event.id in taken:
+                continue
+            taken.add(event.id)
+            todo.append(index)
+        # The inbox rows go in first: a concurrent delivery then fails on its key here.
+        bulk_insert(
+            session, inbox, [_inbox_row(events[i].id, events[i].type, records[i], APPLIED) for i in todo]
+        )
+        stale: list[str] = []
+        start = 0
+        while start < len(todo):
+            first = events[todo[start]]
+            many = batch_handlers.get(first.type)
+            end = start + 1
+            if many is None:
+                with correlation(first.correlationid):
+                    changed = [handlers[first.type](session, first)]
+            else:
+                while end < len(todo) and batch_handlers.get(events[todo[end]].type) is many:
+                    end += 1
+                changed = many(session, [events[i] for i in todo[start:end]])
+            for index, done in zip(todo[start:end], changed, strict=True):
+                outcomes[index] = APPLIED if done else STALE
+                if not done:
+                    stale.append(events[index].id)
+            start = end
+        for start in range(0, len(stale), _IDS_PER_QUERY):
+            page = stale[start : start + _IDS_PER_QUERY]
+            session.execute(update(inbox).where(inbox.c.event_id.in_(page)).values(outcome=STALE))
+    if records:
+        log.info(
+            "%d events applied together, %d stale, %d duplicate",
+            outcomes.count(APPLIED),
+            outcomes.count(STALE),
+            outcomes.count(DUPLICATE),
+            extra={"topic": records[0].topic, "offset": records[0].offset},
+        )
+    return outcomes
 
 
 def _reason(exc: InvalidInput) -> str:
@@ -212,6 +307,8 @@ class EventConsumer:
         Builds the producer used for dead letters.
     handlers
         Event type → handler.
+    batch_handlers
+        Event type → the handler's batch form, for the types that have one (see :func:`apply_all`).
     """
 
     def __init__(
@@ -225,8 +322,10 @@ class EventConsumer:
         *,
         max_backoff: float = 10.0,
         max_attempts: int = 3,
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
     ):
         self.max_attempts = max_attempts
+        self.batch_handlers = dict(batch_handlers or {})
         self._attempts: dict[tuple[str, int, int], int] = {}
         self.session_factory = session_factory
         self.inbox = inbox
@@ -257,8 +356,14 @@ class EventConsumer:
         batches = consumer.poll(timeout_ms=timeout_ms)
         handled = 0
         for tp, records in batches.items():
-            for index, message in enumerate(records):
-                record = ConsumedRecord(tp.topic, tp.partition, message.offset, message.value or b"")
+            consumed = [ConsumedRecord(tp.topic, tp.partition, m.offset, m.value or b"") for m in records]
+            together = self._apply_together(consumer, batches, tp, consumed)
+            if together is not None:
+                for result in together:
+                    self.metrics.inbox_events.labels(tp.topic, result).inc()
+                handled += len(together)
+                continue
+            for index, record in enumerate(consumed):
                 outcome: str | None
                 try:
                     outcome = apply_once(
@@ -275,6 +380,36 @@ class EventConsumer:
         if handled:
             consumer.commit(timeout_ms=10_000)
         return handled
+
+    def _apply_together(
+        self,
+        consumer: KafkaConsumer,
+        batches: Mapping[TopicPartition, list[Any]],
+        tp: TopicPartition,
+        records: Sequence[ConsumedRecord],
+    ) -> list[str] | None:
+        """A partition's records of this poll applied in one transaction; ``None`` when they must
+        be applied one by one (one of them cannot be applied: parked alone by :func:`apply_once`).
+
+        :raise Exception: a transient failure, after rewinding to the first of ``records``.
+        """
+        if len(records) < 2:
+            return None
+        try:
+            return apply_all(self.session_factory, self.inbox, self.handlers, records, self.batch_handlers)
+        except Exception as exc:
+            if is_transient(exc):
+                self.metrics.consumer_retries.labels(tp.topic).inc()
+                self._rewind(consumer, batches, tp, 0)
+                raise
+            log.info(
+                "%d records could not be applied together (%s: %s); applying them one by one",
+                len(records),
+                type(exc).__name__,
+                exc,
+                extra={"topic": tp.topic, "offset": records[0].offset},
+            )
+            return None
 
     def _after_failure(self, record: ConsumedRecord, error: Exception) -> str | None:
         """``None`` to retry the record later; an outcome once a non-transient failure repeats."""

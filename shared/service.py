@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared import db
 from shared.auth import JwksSource, TokenVerifier
 from shared.config import ServiceSettings
-from shared.inbox import EventConsumer, EventHandler
+from shared.inbox import BatchHandler, EventConsumer, EventHandler
 from shared.kafka import make_consumer, make_producer
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay, RelayLease
@@ -68,9 +68,14 @@ class Runtime:
         self.workers.append(Worker("outbox-relay", relay.run))
 
     def add_consumer(
-        self, group_id: str, topics: Sequence[str], handlers: Mapping[str, EventHandler]
+        self,
+        group_id: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, EventHandler],
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
     ) -> None:
-        """Consume ``topics`` as a member of ``group_id``, applying events through ``handlers``."""
+        """Consume ``topics`` as a member of ``group_id``, applying events through ``handlers``
+        (through ``batch_handlers`` for the types that have a batch form)."""
         servers = self.settings.kafka_bootstrap_servers
         name = self.settings.service
         consumer = EventConsumer(
@@ -86,6 +91,7 @@ class Runtime:
             ),
             producer_factory=lambda: make_producer(servers, f"{name}-dead-letters"),
             metrics=self.metrics,
+            batch_handlers=batch_handlers,
         )
         self.workers.append(Worker(f"consumer-{group_id}", consumer.run))
 

@@ -10,6 +10,8 @@ from typing import Any
 from services.registry.adapters.config_files import load_admin_reference, load_index
 from services.registry.adapters.protection import AesGcmProtector
 from services.registry.service_layer.handlers import Dependencies
+from shared.contracts.households import HOUSEHOLD_UPDATED
+from shared.events import CloudEvent
 
 BODY: dict[str, Any] = {
     "admin_code": "HN-CH",
@@ -98,3 +100,22 @@ def distinct_household(household_id: str) -> dict[str, Any]:
         if member.get("document"):
             member["document"] = {"type": "national_id", "number": household_id[:13]}
     return body
+
+
+def snapshot_event(
+    household_id: str, version: int, admin_code: str = "HN-CH", event_type: str = HOUSEHOLD_UPDATED
+):
+    """A registry household event carrying a small public snapshot at ``version``."""
+    return CloudEvent(
+        type=event_type,
+        source="/amparo/registry",
+        subject=household_id,
+        data={
+            "household_id": household_id,
+            "version": version,
+            "status": "active",
+            "admin_code": admin_code,
+            "size": 4,
+            "location": {"lat": 13.3, "lon": -87.2, "accuracy_m": None, "source": "gps"},
+        },
+    )

@@ -22,7 +22,7 @@ from shared.contracts.households import HOUSEHOLD_UPDATED
 from shared.events import CloudEvent
 from shared.inbox import APPLIED, DEAD_LETTERED, DUPLICATE, STALE, ConsumedRecord, apply_once
 from shared.outbox import replay
-from tests.samples import household_body, registry_dependencies
+from tests.samples import household_body, registry_dependencies, snapshot_event
 
 pytestmark = pytest.mark.integration
 
@@ -154,20 +154,7 @@ def test_retried_registration_with_the_same_id_is_not_doubled(registry):
         register(registry, registration(household_id, address="Otra dirección"))
 
 
-def _snapshot_event(household_id: str, version: int, admin_code: str = "HN-CH", event_type=HOUSEHOLD_UPDATED):
-    return CloudEvent(
-        type=event_type,
-        source="/amparo/registry",
-        subject=household_id,
-        data={
-            "household_id": household_id,
-            "version": version,
-            "status": "active",
-            "admin_code": admin_code,
-            "size": 4,
-            "location": {"lat": 13.3, "lon": -87.2, "accuracy_m": None, "source": "gps"},
-        },
-    )
+_snapshot_event = snapshot_event
 
 
 def _deliver(sessions, event: CloudEvent, offset: int = 0, dead: list | None = None) -> str:

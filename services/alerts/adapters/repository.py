@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,7 @@ from services.alerts.adapters.orm import (
 from services.alerts.domain.admin_layer import AdminLayer
 from services.alerts.domain.locations import HouseholdLocation
 from services.alerts.domain.matching import LocationIndex
-from shared.projection import apply_if_newer
+from shared.projection import apply_all_if_newer, apply_if_newer, versioned_changes
 
 
 class LocationRepository:
@@ -38,6 +39,11 @@ class LocationRepository:
         return apply_if_newer(
             self.session, household_locations, "household_id", location.household_id, location.version, values
         )
+
+    def save_all_if_newer(self, locations: Sequence[HouseholdLocation]) -> list[bool]:
+        """:meth:`save_if_newer` for many locations in order; one flag each."""
+        changes = versioned_changes(locations, "household_id", updated_at=datetime.now(UTC))
+        return apply_all_if_newer(self.session, household_locations, "household_id", changes)
 
     def get(self, household_id: str) -> HouseholdLocation | None:
         row = self.session.execute(

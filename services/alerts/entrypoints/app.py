@@ -13,7 +13,7 @@ from services.alerts.entrypoints.alerts_api import footprints as footprints_blp
 from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
 from services.alerts.service_layer.alerts import AlertsUnitOfWork, ExpiryWorker, load_layer
-from services.alerts.service_layer.handlers import apply_household_event
+from services.alerts.service_layer.handlers import apply_household_event, apply_household_events
 from shared.config import ServiceSettings
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.kafka import HOUSEHOLDS
@@ -33,7 +33,10 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     expiry = ExpiryWorker(lambda: AlertsUnitOfWork(runtime.session_factory, runtime.outbox))
     runtime.workers.append(Worker("alert-expiry", expiry.run))
     runtime.add_consumer(
-        CONSUMER_GROUP, [HOUSEHOLDS.name], {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
+        CONSUMER_GROUP,
+        [HOUSEHOLDS.name],
+        {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES},
+        {t: apply_household_events for t in HOUSEHOLD_EVENT_TYPES},
     )
     return runtime
 

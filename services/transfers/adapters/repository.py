@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.transfers.adapters.orm import household_attributes
 from services.transfers.domain.households import HouseholdAttributes
-from shared.projection import apply_if_newer
+from shared.projection import apply_all_if_newer, apply_if_newer, versioned_changes
 
 
 class AttributeRepository:
@@ -30,6 +31,11 @@ class AttributeRepository:
             attributes.version,
             values,
         )
+
+    def save_all_if_newer(self, many: Sequence[HouseholdAttributes]) -> list[bool]:
+        """:meth:`save_if_newer` for many households' attributes in order; one flag each."""
+        changes = versioned_changes(many, "household_id", updated_at=datetime.now(UTC))
+        return apply_all_if_newer(self.session, household_attributes, "household_id", changes)
 
     def get(self, household_id: str) -> HouseholdAttributes | None:
         row = self.session.execute(

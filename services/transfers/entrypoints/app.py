@@ -11,7 +11,7 @@ from services.transfers.entrypoints.api import blp
 from services.transfers.entrypoints.batches_api import blp as batches_blp
 from services.transfers.entrypoints.programmes_api import blp as programmes_blp
 from services.transfers.service_layer import deciding
-from services.transfers.service_layer.handlers import apply_household_event
+from services.transfers.service_layer.handlers import apply_household_event, apply_household_events
 from shared.config import ServiceSettings
 from shared.contracts import alerts as alert_contract
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
@@ -39,7 +39,10 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
     runtime.add_relay()
     runtime.add_consumer(
-        CONSUMER_GROUP, [HOUSEHOLDS.name], {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
+        CONSUMER_GROUP,
+        [HOUSEHOLDS.name],
+        {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES},
+        {t: apply_household_events for t in HOUSEHOLD_EVENT_TYPES},
     )
     runtime.add_consumer(DECISIONS_GROUP, [ALERTS.name, EXPOSURES.name], ALERT_HANDLERS)
     late = deciding.LateHouseholdsWorker(runtime.session_factory)

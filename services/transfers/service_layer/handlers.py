@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,17 @@ def apply_household_event(session: Session, event: CloudEvent) -> bool:
     """
     attributes = attributes_from_snapshot(load_snapshot(event.data))
     return AttributeRepository(session).save_if_newer(attributes)
+
+
+def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> list[bool]:
+    """:func:`apply_household_event` for a run of events, in order, with one read and a few writes.
+
+    :return: for each event, ``False`` if it is older than the stored (or an earlier) version.
+    :raise InvalidInput: if any snapshot is malformed (the consumer then applies them one by one).
+    """
+    return AttributeRepository(session).save_all_if_newer(
+        [attributes_from_snapshot(load_snapshot(e.data)) for e in events]
+    )
 
 
 def get_attributes(
