@@ -48,24 +48,37 @@ def add_event(session: Session, outbox: Table, topic: str, event: CloudEvent) ->
     household, alert or batch on one partition and therefore in order. The work's correlation id
     is stamped on the envelope if it has none.
     """
-    if event.correlationid is None and current_correlation_id():
-        event = CloudEvent(**{**event.__dict__, "correlationid": current_correlation_id()})
-    payload = event.to_json()
-    if len(payload) > MAX_EVENT_BYTES:
-        raise EventTooLarge(
-            f"event {event.type} for {event.subject} is {len(payload):,} bytes; at most {MAX_EVENT_BYTES:,}"
+    add_events(session, outbox, topic, [event])
+
+
+def add_events(session: Session, outbox: Table, topic: str, events: Sequence[CloudEvent]) -> None:
+    """:func:`add_event` for many events, in order, in one statement.
+
+    :raise EventTooLarge: if any event would not fit in one Kafka record (nothing is written).
+    """
+    rows = []
+    for event in events:
+        if event.correlationid is None and current_correlation_id():
+            event = CloudEvent(**{**event.__dict__, "correlationid": current_correlation_id()})
+        payload = event.to_json()
+        if len(payload) > MAX_EVENT_BYTES:
+            raise EventTooLarge(
+                f"event {event.type} for {event.subject} is {len(payload):,} bytes; "
+                f"at most {MAX_EVENT_BYTES:,}"
+            )
+        rows.append(
+            {
+                "event_id": event.id,
+                "event_type": event.type,
+                "topic": topic,
+                "key": event.subject,
+                "payload": payload,
+                "correlation_id": event.correlationid,
+                "created_at": event.time,
+            }
         )
-    session.execute(
-        insert(outbox).values(
-            event_id=event.id,
-            event_type=event.type,
-            topic=topic,
-            key=event.subject,
-            payload=payload,
-            correlation_id=event.correlationid,
-            created_at=event.time,
-        )
-    )
+    if rows:
+        session.execute(insert(outbox), rows)
 
 
 def replay(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 
 from sqlalchemy import Table
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import READ_ONLY
 from shared.events import CloudEvent
-from shared.outbox import add_event
+from shared.outbox import add_events
 
 
 class UnitOfWork:
@@ -47,6 +48,10 @@ class UnitOfWork:
 
     def publish(self, topic: str, event: CloudEvent) -> None:
         """Queue ``event`` on ``topic`` in this transaction's outbox."""
+        self.publish_all(topic, [event])
+
+    def publish_all(self, topic: str, events: Sequence[CloudEvent]) -> None:
+        """:meth:`publish` for many events, in order, written with one statement."""
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot publish events")
-        add_event(self.session, self.outbox, topic, event)
+        add_events(self.session, self.outbox, topic, events)

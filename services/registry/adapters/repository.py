@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, false, insert, or_, select, true, update
+from sqlalchemy import delete, false, func, insert, or_, select, true, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.registry.adapters.orm import (
@@ -18,6 +17,7 @@ from services.registry.adapters.orm import (
     import_problems,
     imports,
     members,
+    outbox,
     sync_records,
 )
 from services.registry.domain.duplicates import Match, Person, name_key
@@ -39,6 +39,7 @@ from services.registry.domain.model import (
 from services.registry.domain.vulnerability import Vulnerability
 from shared.admin_codes import first_level
 from shared.db import as_read
+from shared.kafka import HOUSEHOLDS
 
 
 def _household_row(household: Household) -> dict[str, Any]:
@@ -146,6 +147,21 @@ class HouseholdRepository:
         self.session.execute(insert(households).values(**_household_row(household)))
         self.session.execute(insert(members), _member_rows(household))
 
+    def add_all(self, many: Sequence[Household]) -> None:
+        """:meth:`add` for many households: one statement for the households, one for their members."""
+        if many:
+            self.session.execute(insert(households), [_household_row(h) for h in many])
+            self.session.execute(insert(members), [row for h in many for row in _member_rows(h)])
+
+    def existing(self, household_ids: Sequence[str]) -> set[str]:
+        """Which of ``household_ids`` are registered (one query per 500 ids)."""
+        ids = list(household_ids)
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            page = ids[start : start + 500]
+            found.update(self.session.scalars(select(households.c.id).where(households.c.id.in_(page))))
+        return found
+
     def replace(self, household: Household, expected_version: int) -> bool:
         """Store the new version if the stored one is still ``expected_version``.
 
@@ -252,15 +268,24 @@ class HouseholdRepository:
         return found
 
     def record_changes(self, household: Household, changes: list[FieldChange]) -> None:
-        self.session.execute(
-            insert(household_history).values(
-                household_id=household.id,
-                version=household.version,
-                changed_at=household.updated_at,
-                changed_by=household.updated_by,
-                changes=[asdict(c) for c in changes],
+        self.record_all_changes([(household, changes)])
+
+    def record_all_changes(self, entries: Sequence[tuple[Household, list[FieldChange]]]) -> None:
+        """One history entry per (household version, its changes), in one statement."""
+        if entries:
+            self.session.execute(
+                insert(household_history),
+                [
+                    {
+                        "household_id": household.id,
+                        "version": household.version,
+                        "changed_at": household.updated_at,
+                        "changed_by": household.updated_by,
+                        "changes": [{"path": c.path, "old": c.old, "new": c.new} for c in changes],
+                    }
+                    for household, changes in entries
+                ],
             )
-        )
 
     def history(self, household_id: str) -> list[dict[str, Any]]:
         rows = self.session.execute(
@@ -439,6 +464,46 @@ class ImportRepository:
         return [tuple(r) for r in self.session.execute(query)]  # type: ignore[misc]
 
 
+class Blocks:
+    """People of active households by block (name initial, birth year), as last read, kept
+    between the transactions of one long job such as an import's commit."""
+
+    def __init__(self) -> None:
+        self.people: dict[tuple[str, int], dict[str, tuple[str, Person]]] = {}
+        self.loaded: set[tuple[str, int]] = set()
+        self.position: int | None = None  # the outbox position read up to
+        self._places: dict[str, list[tuple[tuple[str, int], str]]] = {}  # household → (block, member)
+
+    def add(self, rows: Sequence[tuple[str, str, Person]], keys: Sequence[tuple[str, int]] = ()) -> None:
+        """Keep ``rows`` of loaded blocks (all of them when ``keys`` loads new blocks)."""
+        self.loaded.update(keys)
+        for admin_code, initial, person in rows:
+            key = (initial, person.birth_year)
+            if key in self.loaded:
+                self.people.setdefault(key, {})[person.member_id] = (admin_code, person)
+                self._places.setdefault(person.household_id, []).append((key, person.member_id))
+
+    def forget(self, household_ids: Sequence[str]) -> None:
+        """Drop the people of these households (about to be read again)."""
+        for household_id in household_ids:
+            for key, member_id in self._places.pop(household_id, ()):
+                self.people[key].pop(member_id, None)
+
+
+def _person(row: Any) -> Person:
+    return Person(
+        row.household_id,
+        row.id,
+        row.name_key or "",
+        row.birth_year or 0,
+        row.birth_date.isoformat() if row.birth_date else None,
+        row.document_hash,
+        first_level(row.admin_code),
+        row.lat,
+        row.lon,
+    )
+
+
 #: At most this many people are compared with one member; a block larger than that (thousands
 #: sharing a document hash, say) is an anomaly for an officer to see, not a reason to stall.
 COMPARABLE_LIMIT = 2000
@@ -484,8 +549,63 @@ class DuplicateRepository:
                 found.setdefault(other.member_id, other)
         return list(found.values())
 
-    def _people(self, condition: Any, excluded_household: str) -> list[Person]:
-        rows = self.session.execute(
+    def comparable_to_all(
+        self, people: Sequence[Person], blocks: Blocks | None = None
+    ) -> dict[str, list[Person]]:
+        """:meth:`comparable` for many people at once, by member id, read with a few queries.
+
+        ``blocks`` keeps what was read for the next call (the next batch of an import): a block is
+        read once, then only the households changed since — by anyone, as the outbox records
+        every change in the change's own transaction — are read again.
+        """
+        blocks = blocks if blocks is not None else Blocks()
+        self._catch_up(blocks)
+        keys = sorted({(p.name[:1], p.birth_year + d) for p in people for d in (-1, 0, 1)} - blocks.loaded)
+        for start in range(0, len(keys), 300):
+            page = keys[start : start + 300]
+            blocks.add(self._rows(tuple_(members.c.block_initial, members.c.birth_year).in_(page)), page)
+        documents: dict[str, list[Person]] = {}
+        hashes = sorted({p.document_hash for p in people if p.document_hash})
+        for start in range(0, len(hashes), 500):
+            for _, _, other in self._rows(members.c.document_hash.in_(hashes[start : start + 500])):
+                documents.setdefault(other.document_hash or "", []).append(other)
+        found: dict[str, list[Person]] = {}
+        for person in people:
+            near = [
+                other
+                for year in (person.birth_year - 1, person.birth_year, person.birth_year + 1)
+                for admin_code, other in blocks.people.get((person.name[:1], year), {}).values()
+                if other.household_id != person.household_id and admin_code.startswith(person.area)
+            ][:COMPARABLE_LIMIT]
+            same = {p.member_id: p for p in near}
+            for other in documents.get(person.document_hash or "", ())[:COMPARABLE_LIMIT]:
+                if other.household_id != person.household_id:
+                    same.setdefault(other.member_id, other)
+            found[person.member_id] = list(same.values())
+        return found
+
+    def _catch_up(self, blocks: Blocks) -> None:
+        """Read again the households changed since ``blocks`` was last brought up to date."""
+        last = self.session.scalar(select(func.max(outbox.c.position)))
+        if blocks.position is not None and blocks.loaded and last is not None and last > blocks.position:
+            changed = sorted(
+                set(
+                    self.session.scalars(
+                        select(outbox.c.key).where(
+                            outbox.c.position > blocks.position, outbox.c.topic == HOUSEHOLDS.name
+                        )
+                    )
+                )
+            )
+            for start in range(0, len(changed), 500):
+                page = changed[start : start + 500]
+                blocks.forget(page)
+                blocks.add(self._rows(members.c.household_id.in_(page)))
+        blocks.position = last
+
+    def _rows(self, condition: Any, limit: int | None = None) -> list[tuple[str, str, Person]]:
+        """(admin code, block initial, person) of the members of active households matching ``condition``."""
+        query = (
             select(
                 members.c.household_id,
                 members.c.id,
@@ -496,25 +616,17 @@ class DuplicateRepository:
                 households.c.admin_code,
                 households.c.lat,
                 households.c.lon,
+                members.c.block_initial,
             )
             .join(households, households.c.id == members.c.household_id)
-            .where(condition, members.c.household_id != excluded_household, households.c.status == "active")
-            .limit(COMPARABLE_LIMIT)
+            .where(condition, households.c.status == "active")
         )
-        return [
-            Person(
-                r.household_id,
-                r.id,
-                r.name_key or "",
-                r.birth_year or 0,
-                r.birth_date.isoformat() if r.birth_date else None,
-                r.document_hash,
-                first_level(r.admin_code),
-                r.lat,
-                r.lon,
-            )
-            for r in rows
-        ]
+        rows = self.session.execute(query if limit is None else query.limit(limit))
+        return [(r.admin_code, r.block_initial or "", _person(r)) for r in rows]
+
+    def _people(self, condition: Any, excluded_household: str) -> list[Person]:
+        rows = self._rows(condition & (members.c.household_id != excluded_household), COMPARABLE_LIMIT)
+        return [person for _, _, person in rows]
 
     def queue(self, match: Match, now: datetime) -> bool:
         """Queue a candidate pair once (in a stable order); ``False`` if it was already queued."""
@@ -540,6 +652,38 @@ class DuplicateRepository:
             )
         )
         return True
+
+    def queue_all(self, matches: Sequence[tuple[Match, datetime]]) -> int:
+        """:meth:`queue` for many (match, time) pairs with a few statements; return how many were new."""
+        c = duplicate_candidates.c
+        pairs: dict[tuple[str, str], tuple[Person, Person, Match, datetime]] = {}
+        for match, now in matches:
+            a, b = sorted((match.a, match.b), key=lambda p: p.member_id)
+            pairs.setdefault((a.member_id, b.member_id), (a, b, match, now))
+        firsts = sorted({a for a, _ in pairs})
+        for start in range(0, len(firsts), 500):
+            page = firsts[start : start + 500]
+            for key in self.session.execute(select(c.member_a, c.member_b).where(c.member_a.in_(page))):
+                pairs.pop((key[0], key[1]), None)
+        if pairs:
+            self.session.execute(
+                insert(duplicate_candidates),
+                [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "household_a": a.household_id,
+                        "member_a": a.member_id,
+                        "household_b": b.household_id,
+                        "member_b": b.member_id,
+                        "score": match.score,
+                        "reasons": list(match.reasons),
+                        "status": "open",
+                        "created_at": now,
+                    }
+                    for a, b, match, now in pairs.values()
+                ],
+            )
+        return len(pairs)
 
     def get(self, candidate_id: str) -> dict[str, Any] | None:
         row = self.session.execute(

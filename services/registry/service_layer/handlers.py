@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from services.registry.adapters.repository import Blocks
 from services.registry.domain import model
 from services.registry.domain.areas import AdminReference
 from services.registry.domain.duplicates import matches_for
@@ -242,6 +243,30 @@ def queue_probable_duplicates(uow: RegistryUnitOfWork, household: model.Househol
     return queued
 
 
+def queue_probable_duplicates_of(
+    uow: RegistryUnitOfWork, registered: Sequence[model.Household], blocks: Blocks | None = None
+) -> int:
+    """:func:`queue_probable_duplicates` for households just registered in this order in the open
+    unit of work, with a few queries in all; return how many pairs were queued.
+
+    Each household's members are compared with what the one-by-one path would have seen: the
+    households stored before, and those before it in ``registered``. ``blocks`` keeps the people
+    read for the next call (see :meth:`DuplicateRepository.comparable_to_all`).
+    """
+    order = {household.id: n for n, household in enumerate(registered)}
+    people = [
+        p for h in registered if h.status == model.HouseholdStatus.ACTIVE for p in uow.duplicates.people_of(h)
+    ]
+    comparable = uow.duplicates.comparable_to_all(people, blocks)
+    at = {household.id: household.updated_at for household in registered}
+    found = []
+    for person in people:
+        mine = order[person.household_id]
+        earlier = [c for c in comparable[person.member_id] if order.get(c.household_id, -1) < mine]
+        found.extend((match, at[person.household_id]) for match in matches_for(person, earlier))
+    return uow.duplicates.queue_all(found)
+
+
 # -- handlers -------------------------------------------------------------------------------
 
 
@@ -265,15 +290,7 @@ def register_in(
     """:func:`register_household` inside a unit of work the caller has open (for batches)."""
     now = deps.now()
     existing = uow.households.get(command.household_id) if command.household_id else None
-    facts = build_facts(command.household, deps, existing, now.date(), retry=existing is not None)
-    household = model.register_household(
-        facts,
-        registration=model.Registration(command.actor.subject, now, command.source, command.device),
-        index=deps.index,
-        jurisdiction_covers=command.actor.covers,
-        household_id=command.household_id,
-        areas=deps.areas,
-    )
+    household = _new_household(command, deps, existing, now)
     if existing is not None:
         if not command.actor.covers(existing.admin_code):
             raise HouseholdIdTaken(f"household id {existing.id} is already in use")
@@ -283,6 +300,46 @@ def register_in(
     uow.households.add(household)
     _store_new_version(uow, household, None)
     return household, True
+
+
+def _new_household(
+    command: RegisterHousehold, deps: Dependencies, existing: model.Household | None, now: datetime
+) -> model.Household:
+    """The household a registration would create (checked by the rules; nothing stored)."""
+    facts = build_facts(command.household, deps, existing, now.date(), retry=existing is not None)
+    return model.register_household(
+        facts,
+        registration=model.Registration(command.actor.subject, now, command.source, command.device),
+        index=deps.index,
+        jurisdiction_covers=command.actor.covers,
+        household_id=command.household_id,
+        areas=deps.areas,
+    )
+
+
+def register_all_in(
+    uow: RegistryUnitOfWork,
+    commands: Sequence[RegisterHousehold],
+    deps: Dependencies,
+    blocks: Blocks | None = None,
+) -> list[model.Household]:
+    """:func:`register_in` for many new households in the open unit of work, with a few
+    statements in all: the same rules, rows, history, events and duplicate queue. Give the same
+    ``blocks`` to every batch of one job, so that duplicate blocks are read only once.
+
+    :raise InvalidHousehold, OutsideJurisdiction: from the rules (nothing of the batch is kept).
+    :raise HouseholdIdTaken: if an id is already registered (give those to :func:`register_in`).
+    """
+    now = deps.now()
+    registered = [_new_household(command, deps, None, now) for command in commands]
+    taken = uow.households.existing([h.id for h in registered])
+    if taken or len({h.id for h in registered}) < len(registered):
+        raise HouseholdIdTaken(f"household ids already in use: {', '.join(sorted(taken)) or 'repeated'}")
+    uow.households.add_all(registered)
+    uow.households.record_all_changes([(household, changes(None, household)) for household in registered])
+    uow.publish_all(HOUSEHOLDS.name, [household_event(household, None) for household in registered])
+    queue_probable_duplicates_of(uow, registered, blocks)
+    return registered
 
 
 def change_household(

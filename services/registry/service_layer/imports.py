@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from services.registry.adapters.import_files import ImportFileError, open_rows
+from services.registry.adapters.repository import Blocks
 from services.registry.domain import imports as rules
 from services.registry.domain import model
 from services.registry.domain.errors import (
@@ -32,6 +33,7 @@ from services.registry.service_layer.handlers import (
     HouseholdInput,
     RegisterHousehold,
     build_facts,
+    register_all_in,
     register_in,
 )
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
@@ -297,13 +299,22 @@ def commit_import(
     )
     written = 0
     batch: list[RegisterHousehold] = []
+    blocks = Blocks()  # people to compare with, read once for the whole commit
 
     def write() -> None:
         nonlocal written
         with uow_factory() as uow:
+            # New households go in together; an id already registered (an earlier attempt's
+            # household, or a reference repeated in the file) goes one by one after them.
+            taken = uow.households.existing([c.household_id for c in batch if c.household_id])
+            fresh, again = [], []
             for command in batch:
+                (again if command.household_id in taken else fresh).append(command)
+                taken.add(command.household_id or "")
+            written += len(register_all_in(uow, fresh, deps, blocks))
+            for command in again:
                 try:
-                    register_in(uow, command, deps)  # an earlier attempt's household: unchanged
+                    register_in(uow, command, deps)  # unchanged if the facts are the same
                 except HouseholdIdTaken:
                     continue
                 written += 1
