@@ -469,10 +469,11 @@ class Blocks:
     between the transactions of one long job such as an import's commit."""
 
     def __init__(self) -> None:
-        self.people: dict[tuple[str, int], dict[str, tuple[str, Person]]] = {}
+        #: block → first-level area → member id → (admin code, person)
+        self.people: dict[tuple[str, int], dict[str, dict[str, tuple[str, Person]]]] = {}
         self.loaded: set[tuple[str, int]] = set()
         self.position: int | None = None  # the outbox position read up to
-        self._places: dict[str, list[tuple[tuple[str, int], str]]] = {}  # household → (block, member)
+        self._places: dict[str, list[tuple[tuple[str, int], str, str]]] = {}  # household → places
 
     def add(self, rows: Sequence[tuple[str, str, Person]], keys: Sequence[tuple[str, int]] = ()) -> None:
         """Keep ``rows`` of loaded blocks (all of them when ``keys`` loads new blocks)."""
@@ -480,14 +481,17 @@ class Blocks:
         for admin_code, initial, person in rows:
             key = (initial, person.birth_year)
             if key in self.loaded:
-                self.people.setdefault(key, {})[person.member_id] = (admin_code, person)
-                self._places.setdefault(person.household_id, []).append((key, person.member_id))
+                self.people.setdefault(key, {}).setdefault(person.area, {})[person.member_id] = (
+                    admin_code,
+                    person,
+                )
+                self._places.setdefault(person.household_id, []).append((key, person.area, person.member_id))
 
     def forget(self, household_ids: Sequence[str]) -> None:
         """Drop the people of these households (about to be read again)."""
         for household_id in household_ids:
-            for key, member_id in self._places.pop(household_id, ()):
-                self.people[key].pop(member_id, None)
+            for key, area, member_id in self._places.pop(household_id, ()):
+                self.people[key][area].pop(member_id, None)
 
 
 def _person(row: Any) -> Person:
@@ -574,7 +578,9 @@ class DuplicateRepository:
             near = [
                 other
                 for year in (person.birth_year - 1, person.birth_year, person.birth_year + 1)
-                for admin_code, other in blocks.people.get((person.name[:1], year), {}).values()
+                for area, people_there in blocks.people.get((person.name[:1], year), {}).items()
+                if area.startswith(person.area)
+                for admin_code, other in people_there.values()
                 if other.household_id != person.household_id and admin_code.startswith(person.area)
             ][:COMPARABLE_LIMIT]
             same = {p.member_id: p for p in near}
@@ -600,7 +606,7 @@ class DuplicateRepository:
             for start in range(0, len(changed), 500):
                 page = changed[start : start + 500]
                 blocks.forget(page)
-                blocks.add(self._rows(members.c.household_id.in_(page)))
+                blocks.add(self._rows(households.c.id.in_(page)))  # by primary key, not a scan
         blocks.position = last
 
     def _rows(self, condition: Any, limit: int | None = None) -> list[tuple[str, str, Person]]:
