@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from sqlalchemy import Engine, Table, func, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import CloudEvent
@@ -322,11 +322,19 @@ class OutboxRelay:
             for topic in lost_topics:
                 self._requeue_topic(session, topic)
             kept = [(row, p, o) for row, p, o in acknowledged if row.topic not in lost_topics]
-            for row, partition, offset in kept:
+            if kept:  # one statement for the whole round, not one per row
                 session.execute(
                     update(self.outbox)
-                    .where(self.outbox.c.position == row.position)
-                    .values(published_at=now, kafka_partition=partition, kafka_offset=offset)
+                    .where(self.outbox.c.position == bindparam("_position"))
+                    .values(
+                        published_at=bindparam("_at"),
+                        kafka_partition=bindparam("_partition"),
+                        kafka_offset=bindparam("_offset"),
+                    ),
+                    [
+                        {"_position": row.position, "_at": now, "_partition": partition, "_offset": offset}
+                        for row, partition, offset in kept
+                    ],
                 )
         for row, _, _ in kept:
             self.metrics.outbox_published.labels(row.topic).inc()

@@ -494,17 +494,28 @@ class Blocks:
                 self.people[key][area].pop(member_id, None)
 
 
-def _person(row: Any) -> Person:
+#: What duplicate matching reads of a member (its household's place comes with it).
+_MATCHED = (
+    members.c.household_id,
+    members.c.id,
+    members.c.name_key,
+    members.c.birth_year,
+    members.c.birth_date,
+    members.c.document_hash,
+)
+
+
+def _person(member: Any, home: Any) -> Person:
     return Person(
-        row.household_id,
-        row.id,
-        row.name_key or "",
-        row.birth_year or 0,
-        row.birth_date.isoformat() if row.birth_date else None,
-        row.document_hash,
-        first_level(row.admin_code),
-        row.lat,
-        row.lon,
+        member.household_id,
+        member.id,
+        member.name_key or "",
+        member.birth_year or 0,
+        member.birth_date.isoformat() if member.birth_date else None,
+        member.document_hash,
+        first_level(home.admin_code),
+        home.lat,
+        home.lon,
     )
 
 
@@ -606,33 +617,40 @@ class DuplicateRepository:
             for start in range(0, len(changed), 500):
                 page = changed[start : start + 500]
                 blocks.forget(page)
-                blocks.add(self._rows(households.c.id.in_(page)))  # by primary key, not a scan
+                blocks.add(self._rows(members.c.household_id.in_(page)))
         blocks.position = last
 
-    def _rows(self, condition: Any, limit: int | None = None) -> list[tuple[str, str, Person]]:
-        """(admin code, block initial, person) of the members of active households matching ``condition``."""
-        query = (
-            select(
-                members.c.household_id,
-                members.c.id,
-                members.c.name_key,
-                members.c.birth_year,
-                members.c.birth_date,
-                members.c.document_hash,
-                households.c.admin_code,
-                households.c.lat,
-                households.c.lon,
-                members.c.block_initial,
+    def _rows(self, condition: Any) -> list[tuple[str, str, Person]]:
+        """(admin code, block initial, person) of the members matching ``condition`` (on members
+        only) whose household is active.
+
+        Members first, then their households by primary key: joined in one query, SQLite walks
+        the active households (the status index) rather than the members' index.
+        """
+        found = self.session.execute(select(*_MATCHED, members.c.block_initial).where(condition)).all()
+        ids = sorted({r.household_id for r in found})
+        homes: dict[str, Any] = {}
+        for start in range(0, len(ids), 500):
+            rows = self.session.execute(
+                select(households.c.id, households.c.admin_code, households.c.lat, households.c.lon).where(
+                    households.c.id.in_(ids[start : start + 500]), households.c.status == "active"
+                )
             )
-            .join(households, households.c.id == members.c.household_id)
-            .where(condition, households.c.status == "active")
-        )
-        rows = self.session.execute(query if limit is None else query.limit(limit))
-        return [(r.admin_code, r.block_initial or "", _person(r)) for r in rows]
+            homes.update((r.id, r) for r in rows)
+        return [
+            (home.admin_code, r.block_initial or "", _person(r, home))
+            for r in found
+            if (home := homes.get(r.household_id)) is not None
+        ]
 
     def _people(self, condition: Any, excluded_household: str) -> list[Person]:
-        rows = self._rows(condition & (members.c.household_id != excluded_household), COMPARABLE_LIMIT)
-        return [person for _, _, person in rows]
+        rows = self.session.execute(
+            select(*_MATCHED, households.c.admin_code, households.c.lat, households.c.lon)
+            .join(households, households.c.id == members.c.household_id)
+            .where(condition, members.c.household_id != excluded_household, households.c.status == "active")
+            .limit(COMPARABLE_LIMIT)
+        )
+        return [_person(r, r) for r in rows]
 
     def queue(self, match: Match, now: datetime) -> bool:
         """Queue a candidate pair once (in a stable order); ``False`` if it was already queued."""
