@@ -624,19 +624,23 @@ class DuplicateRepository:
         """(admin code, block initial, person) of the members matching ``condition`` (on members
         only) whose household is active.
 
-        Members first, then their households by primary key: joined in one query, SQLite walks
-        the active households (the status index) rather than the members' index.
+        Members first, then their households by primary key, the status tested in Python: given a
+        status condition, SQLite walks every active household (the status index) instead.
         """
         found = self.session.execute(select(*_MATCHED, members.c.block_initial).where(condition)).all()
         ids = sorted({r.household_id for r in found})
         homes: dict[str, Any] = {}
         for start in range(0, len(ids), 500):
             rows = self.session.execute(
-                select(households.c.id, households.c.admin_code, households.c.lat, households.c.lon).where(
-                    households.c.id.in_(ids[start : start + 500]), households.c.status == "active"
-                )
+                select(
+                    households.c.id,
+                    households.c.admin_code,
+                    households.c.lat,
+                    households.c.lon,
+                    households.c.status,
+                ).where(households.c.id.in_(ids[start : start + 500]))
             )
-            homes.update((r.id, r) for r in rows)
+            homes.update((r.id, r) for r in rows if r.status == "active")  # tested here: see above
         return [
             (home.admin_code, r.block_initial or "", _person(r, home))
             for r in found

@@ -13,7 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 #: Probable matches need this overall score and this name similarity (both 0..1).
 THRESHOLD = 0.84
@@ -101,12 +102,38 @@ def compare(a: Person, b: Person) -> Match | None:
 MAX_MATCHES_PER_PERSON = 10
 
 
+#: From this many candidates on, names are screened all at once before the pairs are scored.
+SCREEN_FROM = 16
+
+
 def matches_for(person: Person, candidates: Iterable[Person]) -> list[Match]:
     """The likely matches of ``person`` among ``candidates`` (already blocked by the caller),
     best first, at most :data:`MAX_MATCHES_PER_PERSON`."""
-    found = [m for m in (compare(person, other) for other in candidates) if m is not None]
+    others = list(candidates)
+    if len(others) >= SCREEN_FROM:
+        others = worth_comparing(person, others)
+    found = [m for m in (compare(person, other) for other in others) if m is not None]
     found.sort(key=lambda m: -m.score)
     return found[:MAX_MATCHES_PER_PERSON]
+
+
+def worth_comparing(person: Person, candidates: list[Person]) -> list[Person]:
+    """The candidates :func:`compare` might match with ``person``: the same document, or a name
+    that one of the measures :func:`name_similarity` takes the best of puts near the floor.
+
+    The names are scored against all candidates in one call each (rapidfuzz's ``cdist``), a
+    little below the floor, so nothing :func:`compare` would keep is screened out.
+    """
+    names = [c.name for c in candidates]
+    floor = NAME_FLOOR * 100 - 1
+    kept = np.zeros(len(candidates), dtype=bool)
+    for scorer, cutoff in ((fuzz.ratio, floor), (fuzz.token_sort_ratio, floor), (fuzz.token_set_ratio, 99)):
+        kept |= process.cdist([person.name], names, scorer=scorer, score_cutoff=cutoff)[0] > 0
+    return [
+        c
+        for c, keep in zip(candidates, kept.tolist(), strict=True)
+        if keep or (person.document_hash and c.document_hash == person.document_hash)
+    ]
 
 
 def find_all(people: Iterable[Person]) -> Iterator[Match]:
