@@ -5,15 +5,21 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PG_BIN ?= /usr/lib/postgresql/15/bin
 
-.PHONY: install demo up test test-fast lint format postgres postgis clean bench bench-quick
+.PHONY: install console-libraries chromium demo up test test-fast lint format postgres postgis clean bench bench-quick
 
-install: $(STAMP)
+install: $(STAMP) console-libraries
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
+
+## console-libraries: the map library the console serves itself (Leaflet, from the npm registry)
+console-libraries: services/console/node_modules/.package-lock.json
+
+services/console/node_modules/.package-lock.json: services/console/package.json services/console/package-lock.json
+	npm ci --prefix services/console --no-audit --no-fund --loglevel=error
 
 ## demo: start the embedded stack and follow a demo household through the three services
 demo: install
@@ -29,8 +35,14 @@ postgres:
 	  echo "installing PostgreSQL 15 server (Debian package postgresql-15)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
 
+## chromium: Debian's Chromium, which the browser tests drive (Playwright never downloads one)
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Chromium (Debian package chromium)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## test: the whole suite (unit, storage on SQLite and PostgreSQL, broker and process fault tests)
-test: install postgres
+test: install postgres chromium
 	$(BIN)/python -m pytest
 
 ## test-fast: unit tests only
@@ -45,7 +57,7 @@ format: install
 	$(BIN)/ruff format shared services tests bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache test-artifacts
+	rm -rf $(VENV) var .pytest_cache test-artifacts services/console/node_modules
 
 ## postgis: PostGIS for the matching benchmark's baseline (Debian package postgresql-15-postgis-3)
 postgis: postgres

@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     header(f"End to end (goal 5): {exposed:,} exposed out of {registry:,}; {events:,} household events")
     folder = Path(tempfile.mkdtemp(prefix="amparo-bench-e2e-"))
-    stack = Stack(folder, ports={"registry": 0, "alerts": 0, "transfers": 0})
+    stack = Stack(folder, ports={"registry": 0, "alerts": 0, "transfers": 0}, with_console=False)
     try:
         stack.start()
         started = time.perf_counter()

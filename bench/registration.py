@@ -32,7 +32,12 @@ def run(database: str, count: int, singles: int) -> tuple[float, float]:
         (folder / "pg").mkdir()
         cluster = PostgresCluster(folder / "pg").start()
         urls = {name: cluster.new_database() for name in ("registry", "alerts", "transfers")}
-    stack = Stack(folder / "stack", ports={"registry": 0, "alerts": 0, "transfers": 0}, database_urls=urls)
+    stack = Stack(
+        folder / "stack",
+        ports={"registry": 0, "alerts": 0, "transfers": 0},
+        with_console=False,
+        database_urls=urls,
+    )
     try:
         stack.start()
         url = stack.url("registry")

@@ -33,16 +33,35 @@ def main() -> None:
 @click.option(
     "--broker-port", type=int, default=None, help="Port of the embedded broker (a free one if unset)."
 )
-@click.option("--demo/--no-demo", default=False, help="Register a demo household and follow it through.")
+@click.option(
+    "--demo/--no-demo",
+    default=False,
+    help="Load a country (households, programmes, a hurricane alert) and pay its first batch.",
+)
+@click.option(
+    "--households",
+    type=click.IntRange(1, 2_000_000),
+    default=100_000,
+    show_default=True,
+    help="How many households the demo registers.",
+)
 @click.option("--exit-after-demo", is_flag=True, help="Stop the stack once the demo has run.")
-@click.option("--free-ports", is_flag=True, help="Pick free HTTP ports instead of 8101–8103.")
-def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: bool, free_ports: bool) -> None:
-    """Start the embedded broker and the three services; Ctrl-C stops them all."""
+@click.option("--free-ports", is_flag=True, help="Pick free HTTP ports instead of 8100–8103.")
+def up(
+    data_dir: Path,
+    broker_port: int | None,
+    demo: bool,
+    households: int,
+    exit_after_demo: bool,
+    free_ports: bool,
+) -> None:
+    """Start the embedded broker, the three services and the console; Ctrl-C stops them all."""
+    from services.country_demo import DemoError
     from services.stack import Stack, StackError
 
     stack = Stack(data_dir=data_dir, broker_port=broker_port)
     if free_ports:
-        stack.ports = dict.fromkeys(SERVICES, 0)
+        stack.ports = dict.fromkeys((*SERVICES, "console"), 0)
     started = time.monotonic()
 
     def say(message: str) -> None:
@@ -62,24 +81,13 @@ def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: boo
             click.echo(f"  {name:<10} {stack.url(name)}   (API docs: {stack.url(name)}/docs)")
         click.echo(f"  broker     {stack.broker.bootstrap_server if stack.broker else '?'}")
         click.echo(f"  logs       {stack.logs}")
-        click.echo("  tokens     .venv/bin/amparo token --role field_staff --jurisdiction HN-CH")
+        click.echo("  tokens     .venv/bin/amparo token --role field_staff --jurisdiction DO-11")
         if demo:
-            from services.demo import (
-                ensure_demo_programme,
-                follow_one_household,
-                issue_demo_alert,
-                pay_the_exposed,
-            )
+            from services import country_demo
 
-            say("demo: following one household through the three services")
-            followed = follow_one_household(stack, say)
-            say("demo: the social-security institute's emergency programme")
-            ensure_demo_programme(stack, say)
-            say("demo: civil protection issues an alert over the household's area")
-            incident = issue_demo_alert(stack, say)
-            say("demo: transfers decides, a second person approves, the payments officer writes the files")
-            pay_the_exposed(stack, incident["id"], followed["household"]["id"], say)
-            say("demo: done")
+            say(f"demo: the Dominican Republic, {households:,} households, Hurricane Fiona")
+            result = country_demo.run(stack, households, say)
+            country_demo.print_console(stack, result["passwords"], click.echo)
         if exit_after_demo:
             return
         click.echo("Press Ctrl-C to stop.")
@@ -90,7 +98,7 @@ def up(data_dir: Path, broker_port: int | None, demo: bool, exit_after_demo: boo
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
-    except StackError as exc:
+    except (StackError, DemoError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     finally:

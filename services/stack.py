@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 
+from services.console.app import CONSOLE_PORT
 from services.registry.adapters.protection import new_key
 from shared.auth import DevIssuer
 from shared.broker import EmbeddedBroker, free_port
@@ -109,14 +110,14 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 @dataclass
 class Stack:
-    """The broker and the three services, sharing one data folder.
+    """The broker, the three services and the console, sharing one data folder.
 
     Parameters
     ----------
     data_dir
         Databases (``<service>.db``), the dev issuer's keys and the logs (``logs/``) go here.
     ports
-        HTTP port per service (defaults 8101–8103); ``0`` picks a free one.
+        HTTP port per service (defaults 8101–8103, the console 8100); ``0`` picks a free one.
     database_urls
         Per-service database URL overrides (PostgreSQL, say).
     """
@@ -126,6 +127,7 @@ class Stack:
     broker_port: int | None = None
     database_urls: Mapping[str, str] = field(default_factory=dict)
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    with_console: bool = True
     broker: EmbeddedBroker | None = None
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
@@ -159,7 +161,34 @@ class Stack:
         for name, service in self.services.items():
             service.wait_ready()
             progress(f"{name} ready")
+        if self.with_console:
+            self.start_console(progress)
         return self
+
+    def start_console(self, progress: Progress = lambda _: None) -> ServiceProcess:
+        """Start the console (the decision console and the field app) beside the services."""
+        port = self.ports.get("console", CONSOLE_PORT) or free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AMPARO_")}
+        env.update(
+            {
+                "AMPARO_DATA_DIR": str(self.data_dir),
+                "AMPARO_CONSOLE_PORT": str(port),
+                "AMPARO_CONSOLE_ACCOUNTS_FILE": str(self.accounts_file),
+                "AMPARO_DEV_ISSUER_DIR": str(self.issuer.folder),
+                "PYTHONUNBUFFERED": "1",
+                **{f"AMPARO_{name.upper()}_URL": s.url for name, s in self.services.items()},
+            }
+        )
+        console = ServiceProcess("console", port, env, self.logs / "console.log").start()
+        self.services["console"] = console
+        console.wait_ready()
+        progress(f"console ready on {console.url}")
+        return console
+
+    @property
+    def accounts_file(self) -> Path:
+        """Who may sign in to the console on this stack (see ``services.console.accounts``)."""
+        return self.data_dir / "console-accounts.json"
 
     @property
     def key_files(self) -> dict[str, Path]:

@@ -659,3 +659,58 @@ def test_the_real_flood_raster_without_crs_is_refused_then_read_in_the_declared_
         "severe": int((oracle >= 1.5).sum()),
     }
     assert sum(got.values()) > 0
+
+
+def test_maps_read_the_alert_list_the_boundaries_and_a_footprints_features(alerts, issuer):
+    """What the console draws: the latest alerts, the reference layer, an alert's footprints."""
+    import json as _json
+
+    from shared.auth import APPROVER, PAYMENTS_OFFICER
+
+    created = post(alerts, issuer, cap("maps-1", "2026-11-20T10:00:00-06:00")).get_json()
+    for roles in ([CIVIL_PROTECTION], [APPROVER], [PAYMENTS_OFFICER], [AUDITOR]):
+        reader = {"Authorization": f"Bearer {issuer.mint('reader', roles, ['HN'])}"}
+        listed = alerts.get("/v1/alerts?limit=5", headers=reader)
+        assert listed.status_code == 200, roles
+    (first,) = [a for a in listed.get_json() if a["id"] == created["id"]]
+    assert first["headline"] == "Alerta roja en Choluteca" and first["severity"] == "Severe"
+    assert first["households"] == created["exposure"]["households"] > 0
+    field = {"Authorization": f"Bearer {issuer.mint('fs', [FIELD_STAFF], ['HN'])}"}
+    assert alerts.get("/v1/alerts", headers=field).status_code == 403
+    assert alerts.get("/v1/alerts?limit=0", headers=reader).status_code == 422
+
+    layer = alerts.get("/v1/admin-areas/ISO3166-2", headers=reader)
+    assert layer.mimetype == "application/geo+json"
+    codes = {f["properties"]["code"] for f in layer.get_json()["features"]}
+    assert {"HN-CH", "DO-11", "GT-GU", "BZ-BZ"} <= codes
+    missing = alerts.get("/v1/admin-areas/NUTS", headers=reader)
+    assert missing.status_code == 404 and "NUTS" in missing.get_json()["detail"]
+
+    operator = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"}
+    square = [[-87.7, 12.8], [-86.7, 12.8], [-86.7, 13.8], [-87.7, 13.8], [-87.7, 12.8]]
+    swath = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"wind_kt": 50},
+                "geometry": {"type": "Polygon", "coordinates": [square]},
+            }
+        ],
+    }
+    thresholds = '[{"band": "Severe", "min": 50}]'
+    footprint = alerts.post(
+        f"/v1/footprints?kind=wind_speed&intensity_property=wind_kt&thresholds={thresholds}"
+        f"&incident_id={created['id']}",
+        data=_json.dumps(swath),
+        content_type="application/geo+json",
+        headers=operator,
+    ).get_json()
+    listed = alerts.get(f"/v1/footprints?incident_id={created['id']}", headers=reader).get_json()
+    assert [f["id"] for f in listed] == [footprint["id"]]
+    assert listed[0]["exposure"]["by_band"] == footprint["exposure"]["by_band"]
+    geometry = alerts.get(f"/v1/footprints/{footprint['id']}/geometry", headers=reader).get_json()
+    assert geometry["features"][0]["properties"] == {"wind_kt": 50}
+    assert alerts.get("/v1/footprints/nope/geometry", headers=reader).status_code == 404
+    assert alerts.get("/v1/footprints?incident_id=nope", headers=reader).status_code == 404
+    assert alerts.get("/v1/footprints", headers=reader).status_code == 422

@@ -101,37 +101,54 @@ def test_a_service_with_bad_settings_stops_with_a_clear_message(tmp_path):
 
 
 @pytest.mark.slow
-def test_amparo_up_demo_follows_a_household_and_stops_cleanly(tmp_path):
+def test_amparo_up_demo_loads_a_country_pays_a_batch_and_stops_cleanly(tmp_path):
     amparo = os.path.join(os.path.dirname(sys.executable), "amparo")
     result = subprocess.run(
-        [amparo, "up", "--demo", "--exit-after-demo", "--free-ports", "--data-dir", str(tmp_path)],
+        [amparo, "up", "--demo", "--households", "600", "--exit-after-demo", "--free-ports"]
+        + ["--data-dir", str(tmp_path)],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
     for line in (
         "broker ready",
         "registry ready",
         "alerts ready",
         "transfers ready",
+        "console ready on http://127.0.0.1:",
         "stack ready",
-        "registry   registered household",
-        "alerts     location index has it",
-        "transfers  attribute projection has it",
-        "CAP alert over Choluteca's coast exposes: households 1, people 5",
-        "transfers  batch proposed: 1 households, 2750.00 HNL",
-        "transfers  batch approved by demo-approver (four eyes)",
-        "transfers  csv file for mobile_money: 1 payments, control sum 2750.00",
-        "(hogar de la demo) a pagar: 2750 HNL",
+        "registry   600 households registered",
+        "alerts     location index: all 600 households",
+        "transfers  attribute projection has them",
+        "programme 'Fiona — transferencia anticipatoria' v1: anticipatory programme",
+        "programme 'Fiona — transferencia de respuesta' v1: response programme",
+        "alerts     Alerta roja por el huracán Fiona en las provincias del este:",
+        "alerts     NHC wind swath of Fiona:",
+        "transfers  batch approved by ids-maria (four eyes)",
+        "transfers  pain.001 file for bank_account:",
+        "Open the console: http://127.0.0.1:",
         "stopped",
     ):
-        assert line in result.stdout
+        assert line in out
+    # Every person of the demo is printed with the password that signs them in.
+    from services.console.accounts import read_accounts
+
+    accounts = read_accounts(tmp_path / "console-accounts.json")
+    for username, account in accounts.items():
+        password = next(
+            line.split()[1] for line in out.splitlines() if line.strip().startswith(username + " ")
+        )
+        assert account.check(password)
+    files = list((tmp_path / "payment-files").iterdir())
+    assert any(f.suffix == ".xml" and "pain.001.001.09" in f.read_text() for f in files)
     assert {p.name for p in (tmp_path / "logs").iterdir()} == {
         "broker.log",
         "registry.log",
         "alerts.log",
         "transfers.log",
+        "console.log",
     }
     assert {"registry.db", "alerts.db", "transfers.db"} <= {p.name for p in tmp_path.iterdir()}
 

@@ -26,7 +26,7 @@ from tests.samples import distinct_household
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-FREE_PORTS = {"registry": 0, "alerts": 0, "transfers": 0}
+FREE_PORTS = {"registry": 0, "alerts": 0, "transfers": 0, "console": 0}
 
 
 class RunningStack:

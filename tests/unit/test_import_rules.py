@@ -111,3 +111,58 @@ def test_rows_are_grouped_into_households_and_a_scattered_household_is_reported(
     assert [(r, c) for r, c, _ in problems.items] == [(6, "household_ref"), (7, "household_ref")]
     document = household_document(groups[0])
     assert [m["given_names"] for m in document["members"]] == ["x", "y"]
+
+
+def test_how_a_household_is_paid_is_read_from_its_first_row():
+    headers = ["Código Hogar", "Departamento", "Nombres", "Apellidos", "Sexo", "Parentesco"]
+    headers += ["Medio de pago", "Banco", "Número de cuenta", "Billetera", "Punto de retiro"]
+    columns = resolve_mapping(headers, None)
+    assert columns["Medio de pago"] == "payment_type" and columns["Banco"] == "payment_provider"
+    assert columns["Número de cuenta"] == "account_number" and columns["Billetera"] == "wallet_number"
+    problems = RowProblems()
+    rows = [
+        {
+            "Código Hogar": "H1",
+            "Departamento": "do-11",
+            "Nombres": "Ana",
+            "Apellidos": "Rijo",
+            "Sexo": "F",
+            "Parentesco": "Jefa",
+            "Medio de pago": "Cuenta bancaria",
+            "Banco": "Banreservas",
+            "Número de cuenta": "0012345678",
+        },
+        {
+            "Código Hogar": "H2",
+            "Departamento": "DO-11",
+            "Nombres": "Luis",
+            "Apellidos": "Rijo",
+            "Sexo": "M",
+            "Parentesco": "Jefe",
+            "Medio de pago": "Billetera móvil",
+            "Billetera": "8095551234",
+        },
+        {
+            "Código Hogar": "H3",
+            "Departamento": "DO-11",
+            "Nombres": "Rosa",
+            "Apellidos": "Rijo",
+            "Sexo": "F",
+            "Parentesco": "Jefa",
+            "Medio de pago": "trueque",
+        },
+    ]
+    read = [(n, read_row(n, raw, columns, problems)) for n, raw in enumerate(rows, start=2)]
+    assert [(row, column) for row, column, _ in problems.items] == [(4, "Medio de pago")]
+    assert "'trueque' is not a known payment channel" in problems.items[0][2]
+    bank, wallet = (household_document(g) for g in group_households(read[:2], problems))
+    assert bank["payment"] == {
+        "type": "bank_account",
+        "provider": "Banreservas",
+        "identifiers": {"account_number": "0012345678"},
+    }
+    assert wallet["payment"] == {
+        "type": "mobile_money",
+        "provider": None,
+        "identifiers": {"wallet_number": "8095551234"},
+    }

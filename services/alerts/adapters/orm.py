@@ -95,6 +95,8 @@ footprints = Table(
     Column("summary", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(255), nullable=False),
+    #: A vector footprint's features (WGS 84 GeoJSON) for maps; a raster keeps none.
+    Column("geometry", JSON),
 )
 
 #: The admin-boundary reference layers operators load, one row per area.

@@ -155,6 +155,26 @@ class AlertRepository:
         )
         return [dict(r._mapping) for r in rows]
 
+    def footprints_of(self, incident_id: str) -> list[dict[str, Any]]:
+        """An incident's footprints, oldest first, without their geometry."""
+        columns = [c for c in footprints.c if c.name != "geometry"]
+        rows = self.session.execute(
+            select(*columns).where(footprints.c.incident_id == incident_id).order_by(footprints.c.created_at)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    def footprint_geometry(self, footprint_id: str) -> tuple[bool, dict[str, Any] | None]:
+        """Whether the footprint exists, and its GeoJSON (``None`` for a raster)."""
+        row = self.session.execute(
+            select(footprints.c.geometry).where(footprints.c.id == footprint_id)
+        ).one_or_none()
+        return (False, None) if row is None else (True, row.geometry)
+
+    def recent_incidents(self, limit: int) -> list[dict[str, Any]]:
+        """Incidents in any state, the latest change first."""
+        rows = self.session.execute(select(incidents).order_by(incidents.c.updated_at.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
+
     def active_incidents(self, limit: int = 200) -> list[dict[str, Any]]:
         rows = self.session.execute(
             select(incidents)
@@ -270,6 +290,15 @@ class AdminAreaRepository:
         ):
             found.setdefault(scheme, {})[code] = shapely.geometry.shape(geometry)
         return {scheme: AdminLayer(scheme, areas) for scheme, areas in found.items()}
+
+    def features(self, scheme: str) -> list[dict[str, Any]]:
+        """One scheme's areas as GeoJSON features (``code`` in their properties), by code."""
+        rows = self.session.execute(
+            select(admin_areas.c.code, admin_areas.c.geometry)
+            .where(admin_areas.c.scheme == scheme)
+            .order_by(admin_areas.c.code)
+        )
+        return [{"type": "Feature", "properties": {"code": c}, "geometry": g} for c, g in rows]
 
     def schemes(self) -> dict[str, int]:
         rows = self.session.execute(select(admin_areas.c.scheme, func.count()).group_by(admin_areas.c.scheme))

@@ -11,11 +11,19 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.alerts.service_layer import alerts as service
-from shared.auth import AUDITOR, CIVIL_PROTECTION, PROGRAMME_OFFICER
+from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from shared.errors import FieldProblem, InvalidInput
 from shared.web import BEARER, authenticated, current_principal
 
 blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="CAP alerts and who they expose")
+#: Who may read alerts, their areas and aggregated exposure (never a household): those who
+#: issue them, and those who decide and pay the transfers they trigger.
+READERS = [CIVIL_PROTECTION, PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR]
+#: The OpenAPI of an operation that answers with GeoJSON, for maps.
+GEOJSON: dict[str, Any] = {
+    "security": BEARER,
+    "responses": {"200": {"description": "GeoJSON", "content": {"application/geo+json": {}}}},
+}
 CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml", "application/json", "application/cap+json")
 
 
@@ -36,6 +44,28 @@ class IncidentSchema(Schema):
     warnings = fields.List(fields.String())
     exposure = fields.Dict(allow_none=True, metadata={"description": "Aggregates only: never a household"})
     messages = fields.List(fields.Nested(MessageSchema))
+
+
+class ListedAlertSchema(Schema):
+    id = fields.String()
+    state = fields.String()
+    version = fields.Integer()
+    updated_at = fields.String()
+    event = fields.String(allow_none=True)
+    headline = fields.String(allow_none=True)
+    sender = fields.String(allow_none=True)
+    sent = fields.String(allow_none=True)
+    expires = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    urgency = fields.String(allow_none=True)
+    severity = fields.String(allow_none=True)
+    certainty = fields.String(allow_none=True)
+    households = fields.Integer(allow_none=True)
+    people = fields.Integer(allow_none=True)
+
+
+class ListQuerySchema(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
 
 def _uow(read_only: bool = False) -> service.AlertsUnitOfWork:
@@ -70,6 +100,14 @@ class Alerts(MethodView):
             {"Location": url_for("alerts.Alert", incident_id=incident["id"])},
         )
 
+    @blp.doc(security=BEARER)
+    @blp.arguments(ListQuerySchema, location="query")
+    @blp.response(200, ListedAlertSchema(many=True))
+    @authenticated(READERS)
+    def get(self, params: dict[str, Any]) -> Any:
+        """The latest alerts in any state, the latest change first, with how many they expose"""
+        return service.list_incidents(_reader(), params["limit"])
+
 
 class WhatIfSchema(Schema):
     exposure = fields.Dict()
@@ -103,11 +141,8 @@ class WhatIf(MethodView):
 
 @blp.route("/<incident_id>/areas")
 class AlertAreas(MethodView):
-    @blp.doc(
-        security=BEARER,
-        responses={"200": {"description": "GeoJSON", "content": {"application/geo+json": {}}}},
-    )
-    @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
+    @blp.doc(**GEOJSON)
+    @authenticated(READERS)
     def get(self, incident_id: str) -> Response:
         """The alert's current areas as GeoJSON, for maps"""
         areas = service.get_incident(incident_id, _reader())["current"]["areas"]
@@ -116,12 +151,9 @@ class AlertAreas(MethodView):
 
 @blp.route("/<incident_id>/exposure-grid")
 class ExposureGrid(MethodView):
-    @blp.doc(
-        security=BEARER,
-        responses={"200": {"description": "GeoJSON", "content": {"application/geo+json": {}}}},
-    )
+    @blp.doc(**GEOJSON)
     @blp.arguments(GridQuerySchema, location="query")
-    @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
+    @authenticated(READERS)
     def get(self, params: dict[str, Any], incident_id: str) -> Response:
         """Exposed households and people on a grid, for maps (cells of very few households without counts)"""
         grid = service.exposure_grid(incident_id, params["cell_deg"], _reader())
@@ -132,7 +164,7 @@ class ExposureGrid(MethodView):
 class Alert(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, IncidentSchema)
-    @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
+    @authenticated(READERS)
     def get(self, incident_id: str) -> Any:
         """Read an alert: its current state, areas and exposure summary"""
         return service.get_incident(incident_id, _reader())
@@ -193,12 +225,28 @@ class AdminAreas(MethodView):
 
     @layers.doc(security=BEARER)
     @layers.response(200, LayerSchema(many=True))
-    @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER, AUDITOR])
+    @authenticated(READERS)
     def get(self) -> Any:
         """The reference layers loaded, with their number of areas"""
         uow = _reader()
         with uow:
             return [{"scheme": s, "areas": n, "problems": []} for s, n in uow.admin.schemes().items()]
+
+
+@layers.route("/<scheme>")
+class AdminAreaFeatures(MethodView):
+    @layers.doc(**GEOJSON)
+    @authenticated(READERS)
+    def get(self, scheme: str) -> Response:
+        """One reference layer's areas as GeoJSON, for maps"""
+        uow = _reader()
+        with uow:
+            features = uow.admin.features(scheme)
+        if not features:
+            raise service.LayerNotFound(f"no reference layer {scheme!r} is loaded")
+        return Response(
+            json.dumps({"type": "FeatureCollection", "features": features}), mimetype="application/geo+json"
+        )
 
 
 footprints = Blueprint(
@@ -222,6 +270,10 @@ class FootprintQuerySchema(Schema):
         load_default="intensity", metadata={"description": "For vector footprints: the intensity property"}
     )
     crs = fields.String(load_default=None, metadata={"description": "For a raster that declares no CRS"})
+
+
+class FootprintListQuerySchema(Schema):
+    incident_id = fields.String(required=True, metadata={"description": "The alert whose footprints to list"})
 
 
 class FootprintSchema(Schema):
@@ -275,3 +327,25 @@ class Footprints(MethodView):
             params["crs"],
         )
         return apply_footprint(footprint, _uow()), 201
+
+    @footprints.doc(security=BEARER)
+    @footprints.arguments(FootprintListQuerySchema, location="query")
+    @footprints.response(200, FootprintSchema(many=True))
+    @authenticated(READERS)
+    def get(self, params: dict[str, Any]) -> Any:
+        """An alert's footprints with their exposure by band"""
+        from services.alerts.service_layer.footprints import footprints_of
+
+        return footprints_of(params["incident_id"], _reader())
+
+
+@footprints.route("/<footprint_id>/geometry")
+class FootprintGeometry(MethodView):
+    @footprints.doc(**GEOJSON)
+    @authenticated(READERS)
+    def get(self, footprint_id: str) -> Response:
+        """A vector footprint's features with their intensities, for maps (empty for a raster)"""
+        from services.alerts.service_layer.footprints import footprint_geometry
+
+        geometry = footprint_geometry(footprint_id, _reader())
+        return Response(json.dumps(geometry), mimetype="application/geo+json")

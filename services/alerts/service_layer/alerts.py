@@ -96,6 +96,10 @@ class IncidentNotFound(NotFound):
     pass
 
 
+class LayerNotFound(NotFound):
+    pass
+
+
 @dataclass(frozen=True)
 class ReceiveCap:
     raw: bytes
@@ -353,6 +357,43 @@ def incident_view(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
             {**m, "sent": as_read(m["sent"]).isoformat()} for m in uow.alerts.messages_of(incident_id)
         ],
     }
+
+
+#: What an alert list shows of each incident's current message.
+LISTED_FIELDS = (
+    "event",
+    "headline",
+    "sender",
+    "sent",
+    "expires",
+    "status",
+    "urgency",
+    "severity",
+    "certainty",
+)
+
+
+def list_incidents(uow: AlertsUnitOfWork, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest incidents, for a list or a map: what, how bad, until when, how many exposed."""
+    with uow:
+        incidents = uow.alerts.recent_incidents(limit)
+        messages = {i["id"]: uow.alerts.message(i["current_message_id"]) for i in incidents}
+    listed = []
+    for incident in incidents:
+        current = (messages[incident["id"]] or {}).get("summary") or {}
+        exposure = incident["exposure_summary"] or {}
+        listed.append(
+            {
+                "id": incident["id"],
+                "state": incident["state"],
+                "version": incident["version"],
+                "updated_at": as_read(incident["updated_at"]).isoformat(),
+                **{key: current.get(key) for key in LISTED_FIELDS},
+                "households": exposure.get("households"),
+                "people": exposure.get("people"),
+            }
+        )
+    return listed
 
 
 def get_incident(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:

@@ -19,8 +19,13 @@ from services.alerts.domain.footprints import KINDS, Bands, FootprintError, band
 from services.alerts.domain.geometry import geojson_shapes
 from services.alerts.domain.matching import LocationIndex
 from services.alerts.service_layer.alerts import GROUPS, AlertsUnitOfWork, IncidentNotFound, exposure_events
-from shared.errors import FieldProblem
+from shared.errors import FieldProblem, NotFound
 from shared.kafka import EXPOSURES
+
+
+class FootprintNotFound(NotFound):
+    pass
+
 
 RASTER_TYPES = ("image/tiff", "image/geotiff", "application/octet-stream", "application/gzip")
 
@@ -39,11 +44,12 @@ class NewFootprint:
 
 def intensities(
     footprint: NewFootprint, columns: dict[str, np.ndarray], index: LocationIndex | None = None
-) -> tuple[np.ndarray, str | None, str]:
-    """Intensity at every household (NaN where the footprint says nothing)."""
+) -> tuple[np.ndarray, str | None, str, dict[str, Any] | None]:
+    """Intensity at every household (NaN where the footprint says nothing), the CRS, the kind of
+    source, and for a vector footprint its features as WGS 84 GeoJSON."""
     if footprint.content_type in RASTER_TYPES:
         values, crs = sample_raster(footprint.raw, columns["lon"], columns["lat"], footprint.crs)
-        return values, crs, "raster"
+        return values, crs, "raster", None
     if footprint.content_type in VECTOR_FILE_TYPES:
         document: Any = read_feature_collection(footprint.raw, footprint.content_type)
     else:
@@ -73,7 +79,43 @@ def intensities(
         for shape in geojson_shapes(json.dumps(feature).encode(), []):
             hit = index.match(shape.geometry).positions
             values[hit] = np.fmax(values[hit], float(intensity))
-    return values, "EPSG:4326", "vector"  # vector layers are read (and reprojected) to WGS 84
+    # Vector layers are read (and reprojected) to WGS 84.
+    return values, "EPSG:4326", "vector", {"type": "FeatureCollection", "features": features}
+
+
+def footprints_of(incident_id: str, uow: AlertsUnitOfWork) -> list[dict[str, Any]]:
+    """An incident's footprints with their exposure by band (geometry apart, see below).
+
+    :raise IncidentNotFound: unknown incident.
+    """
+    with uow:
+        if uow.alerts.incident(incident_id) is None:
+            raise IncidentNotFound(f"no alert {incident_id}")
+        rows = uow.alerts.footprints_of(incident_id)
+    return [
+        {
+            "id": r["id"],
+            "incident_id": r["incident_id"],
+            "kind": r["kind"],
+            "units": r["units"],
+            "source_format": r["source_format"],
+            "crs": r["crs"],
+            "exposure": r["summary"],
+        }
+        for r in rows
+    ]
+
+
+def footprint_geometry(footprint_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
+    """A vector footprint's features as GeoJSON; a raster's is an empty collection.
+
+    :raise FootprintNotFound: unknown footprint.
+    """
+    with uow:
+        found, geometry = uow.alerts.footprint_geometry(footprint_id)
+    if not found:
+        raise FootprintNotFound(f"no footprint {footprint_id}")
+    return geometry or {"type": "FeatureCollection", "features": []}
 
 
 def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str, Any]:
@@ -91,7 +133,7 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
         if footprint.incident_id and uow.alerts.incident(footprint.incident_id) is None:
             raise IncidentNotFound(f"no alert {footprint.incident_id}")
         columns, index = LOCATIONS.get(uow.session)
-        values, crs, source = intensities(footprint, columns, index)
+        values, crs, source, document = intensities(footprint, columns, index)
         band_index = bands.classify(values)
         exposed = np.flatnonzero(band_index >= 0)
         summary = rules.exposure_summary(
@@ -114,6 +156,7 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
                 "summary": summary,
                 "created_at": datetime.now(UTC),
                 "created_by": footprint.created_by,
+                "geometry": document if source == "vector" else None,
             }
         )
         subject = footprint.incident_id or footprint_id

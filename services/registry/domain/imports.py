@@ -16,6 +16,17 @@ from typing import Any
 
 from services.registry.domain.members import PLAIN_ATTRIBUTES, WG_DOMAINS
 
+#: How the household is paid: the channel, its provider and the account, wallet or pickup point.
+PAYMENT_FIELDS = (
+    "payment_type",
+    "payment_provider",
+    "account_number",
+    "iban",
+    "bank_code",
+    "wallet_number",
+    "pickup_point",
+)
+PAYMENT_IDENTIFIERS = ("account_number", "iban", "bank_code", "wallet_number", "pickup_point")
 HOUSEHOLD_FIELDS = (
     "household_ref",
     "admin_code",
@@ -32,6 +43,7 @@ HOUSEHOLD_FIELDS = (
     "sanitation",
     "livelihood",
     "income_source",
+    *PAYMENT_FIELDS,
 )
 MEMBER_FIELDS = (
     *PLAIN_ATTRIBUTES,
@@ -89,6 +101,18 @@ ALIASES = {
     "embarazada": "pregnant",
     "enfermedad_cronica": "chronic_illness",
     "asiste_escuela": "attends_school",
+    "medio_de_pago": "payment_type",
+    "tipo_de_pago": "payment_type",
+    "forma_de_pago": "payment_type",
+    "proveedor_de_pago": "payment_provider",
+    "banco": "payment_provider",
+    "numero_de_cuenta": "account_number",
+    "cuenta": "account_number",
+    "codigo_de_banco": "bank_code",
+    "billetera": "wallet_number",
+    "numero_de_billetera": "wallet_number",
+    "punto_de_pago": "pickup_point",
+    "punto_de_retiro": "pickup_point",
 }
 
 SEX = {
@@ -299,6 +323,19 @@ def _choice(value: Any, table: Mapping[str, str], what: str) -> str:
     raise ValueError(f"{value!r} is not a known {what}")
 
 
+#: Payment channels in the words registries use.
+PAYMENT_TYPE = {
+    "cuenta_bancaria": "bank_account",
+    "transferencia_bancaria": "bank_account",
+    "banco": "bank_account",
+    "bank_account": "bank_account",
+    "billetera_movil": "mobile_money",
+    "dinero_movil": "mobile_money",
+    "mobile_money": "mobile_money",
+    "efectivo": "cash_pickup",
+    "retiro_en_efectivo": "cash_pickup",
+    "cash_pickup": "cash_pickup",
+}
 CONVERTERS: dict[str, Any] = {
     "lat": lambda v: _number(v, float),
     "lon": lambda v: _number(v, float),
@@ -311,6 +348,9 @@ CONVERTERS: dict[str, Any] = {
     "pregnant": _flag,
     "chronic_illness": _flag,
     "attends_school": _flag,
+    "payment_type": lambda v: _choice(
+        v, PAYMENT_TYPE, "payment channel (cuenta bancaria, billetera móvil, efectivo)"
+    ),
     **{f"disability_{d}": lambda v: _number(v, int) for d in WG_DOMAINS},
 }
 CODES = {"admin_code": str.upper}
@@ -340,6 +380,7 @@ def read_row(
                     "household_ref",
                     "admin_code",
                     "document_type",
+                    *PAYMENT_FIELDS,
                 ):
                     values[target] = VALUE_ALIASES.get(normalise(values[target]), normalise(values[target]))
         except (ValueError, TypeError, OverflowError) as exc:
@@ -421,4 +462,10 @@ def household_document(group: HouseholdRows) -> dict[str, Any]:
     body["services"] = {k: first[k] for k in ("water_source", "sanitation") if k in first}
     livelihood = {"main": first.get("livelihood"), "income_source": first.get("income_source")}
     body["livelihood"] = {k: v for k, v in livelihood.items() if v is not None}
+    if first.get("payment_type"):
+        body["payment"] = {
+            "type": first["payment_type"],
+            "provider": first.get("payment_provider"),
+            "identifiers": {k: first[k] for k in PAYMENT_IDENTIFIERS if first.get(k)},
+        }
     return body

@@ -193,6 +193,7 @@ def _input(group: rules.HouseholdRows, reader: _Reader) -> HouseholdInput:
         dwelling=document["dwelling"],
         services=document["services"],
         livelihood=document["livelihood"],
+        payment=document.get("payment"),
     )
 
 

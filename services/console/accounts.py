@@ -1,0 +1,140 @@
+"""People who sign in to the console when no identity provider is configured (the embedded stack).
+
+Each account has a role list and a jurisdiction, exactly as a token carries them; its password is
+kept only as a salted scrypt hash. A production deployment signs people in with its identity
+provider (Keycloak, say) instead, and this file is not used.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from shared.auth import ROLES
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+class AccountError(ValueError):
+    """An account file or an account is not usable; the message names the account and field."""
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    name: str
+    roles: tuple[str, ...]
+    jurisdiction: tuple[str, ...]
+    password_hash: str
+
+    def check(self, password: str) -> bool:
+        salt_b64, digest_b64 = self.password_hash.split("$", 1)
+        digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), **_SCRYPT)
+        return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash, ``salt$digest`` in base64."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"{base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def new_account(
+    username: str, name: str, roles: Sequence[str], jurisdiction: Sequence[str], password: str
+) -> Account:
+    """:raise AccountError: unknown role, empty jurisdiction or a password under 12 characters."""
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise AccountError(
+            f"account {username}: unknown roles {', '.join(unknown)}; known: {', '.join(ROLES)}"
+        )
+    if not roles or not jurisdiction:
+        raise AccountError(f"account {username}: roles and jurisdiction must not be empty")
+    if len(password) < 12:
+        raise AccountError(f"account {username}: the password must have at least 12 characters")
+    return Account(username, name, tuple(roles), tuple(jurisdiction), hash_password(password))
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def write_accounts(path: Path, accounts: Iterable[Account]) -> None:
+    """Write the account file (mode 600), replacing it whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump([asdict(a) for a in accounts], handle, indent=2)
+    temporary.replace(path)
+
+
+def read_accounts(path: Path) -> dict[str, Account]:
+    """:raise AccountError: the file is missing a field or holds an unknown role."""
+    try:
+        rows = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise AccountError(f"{path}: not JSON ({exc})") from exc
+    accounts = {}
+    for n, row in enumerate(rows):
+        try:
+            account = Account(
+                str(row["username"]),
+                str(row["name"]),
+                tuple(row["roles"]),
+                tuple(row["jurisdiction"]),
+                str(row["password_hash"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise AccountError(f"{path}: account {n} lacks {exc}") from exc
+        unknown = sorted(set(account.roles) - set(ROLES))
+        if unknown:
+            raise AccountError(f"{path}: account {account.username} has unknown roles {', '.join(unknown)}")
+        accounts[account.username] = account
+    return accounts
+
+
+class SignInThrottle:
+    """At most ``attempts`` failed sign-ins per username and per client address in ``window``
+    seconds; later attempts are refused until the window has passed, right password or not."""
+
+    def __init__(self, attempts: int = 5, window: float = 300.0):
+        self.attempts = attempts
+        self.window = window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, *keys: str) -> int:
+        """Seconds to wait before trying again (0: go ahead)."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                recent = [t for t in self._failures.get(key, []) if now - t < self.window]
+                self._failures[key] = recent
+                if len(recent) >= self.attempts:
+                    wait = max(wait, self.window - (now - recent[0]))
+        return int(wait) + 1 if wait else 0
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)

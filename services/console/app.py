@@ -1,0 +1,201 @@
+"""The console's web server: its pages, sign-in for the embedded stack, and one origin for the APIs.
+
+The pages call ``/api/<service>/…``, which this server forwards to the service with the caller's
+bearer token untouched: every permission is still decided by the service that owns the data.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from flask import Flask, Response, jsonify, request, send_from_directory
+
+from services.console.accounts import SignInThrottle, read_accounts
+from shared.auth import DevIssuer
+from shared.config import DEFAULT_PORTS
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+#: Leaflet, installed from the npm registry by ``make install`` (see ``package.json``).
+LEAFLET = HERE / "node_modules" / "leaflet" / "dist"
+CONSOLE_PORT = 8100
+TOKEN_SECONDS = 8 * 3600
+#: Request headers passed on to a service, and response headers passed back.
+FORWARDED_REQUEST = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "Accept",
+    "X-Correlation-ID",
+    "If-Match",
+)
+FORWARDED_RESPONSE = (
+    "Content-Type",
+    "Content-Disposition",
+    "Location",
+    "Retry-After",
+    "X-Correlation-ID",
+    "ETag",
+)
+MAX_BODY = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """Read from ``AMPARO_*`` variables (see :meth:`from_environ`)."""
+
+    host: str
+    port: int
+    services: dict[str, str]
+    accounts_file: Path
+    issuer_dir: Path
+    timeout: float = 120.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_environ(cls, environ: os._Environ[str] | dict[str, str] = os.environ) -> ConsoleSettings:
+        data_dir = Path(environ.get("AMPARO_DATA_DIR", "var"))
+        services = {
+            name: environ.get(f"AMPARO_{name.upper()}_URL", f"http://127.0.0.1:{port}").rstrip("/")
+            for name, port in DEFAULT_PORTS.items()
+        }
+        return cls(
+            host=environ.get("AMPARO_CONSOLE_HOST", "127.0.0.1"),
+            port=int(environ.get("AMPARO_CONSOLE_PORT", str(CONSOLE_PORT))),
+            services=services,
+            accounts_file=Path(
+                environ.get("AMPARO_CONSOLE_ACCOUNTS_FILE", data_dir / "console-accounts.json")
+            ),
+            issuer_dir=Path(environ.get("AMPARO_DEV_ISSUER_DIR", data_dir / "dev-issuer")),
+        )
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    response = jsonify({"type": "about:blank", "title": title, "status": status, "detail": detail, **extra})
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def create_app(settings: ConsoleSettings) -> Flask:
+    app = Flask("console", static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    throttle = SignInThrottle()
+    issuer = DevIssuer(settings.issuer_dir)
+    session = requests.Session()
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+            "connect-src 'self'; worker-src 'self'; frame-ancestors 'none'",
+        )
+        return response
+
+    @app.get("/")
+    def console_page() -> Response:
+        return send_from_directory(STATIC, "index.html", max_age=0)
+
+    @app.get("/field/")
+    def field_page() -> Response:
+        return send_from_directory(STATIC / "field", "index.html", max_age=0)
+
+    @app.get("/field/sw.js")
+    def field_worker() -> Response:
+        response = send_from_directory(STATIC / "field", "sw.js", max_age=0)
+        response.headers["Service-Worker-Allowed"] = "/field/"
+        return response
+
+    @app.get("/static/<path:name>")
+    def static_file(name: str) -> Response:
+        return send_from_directory(STATIC, name, max_age=0)
+
+    @app.get("/vendor/leaflet/<path:name>")
+    def leaflet(name: str) -> Response:
+        if not LEAFLET.is_dir():
+            return _problem(503, "Map library missing", "run `make install` to install Leaflet from npm")
+        return send_from_directory(LEAFLET, name, max_age=86400)
+
+    @app.get("/healthz")
+    @app.get("/readyz")
+    def health() -> Response:
+        return jsonify({"status": "ok", "map_library": LEAFLET.is_dir()})
+
+    @app.post("/auth/sign-in")
+    def sign_in() -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _problem(400, "Invalid input", "send JSON with username and password")
+        username, password = body.get("username"), body.get("password")
+        missing = [f for f in ("username", "password") if not isinstance(body.get(f), str) or not body.get(f)]
+        if missing:
+            return _problem(
+                400,
+                "Invalid input",
+                f"{', '.join(missing)} missing",
+                errors=[{"field": f"/{f}"} for f in missing],
+            )
+        keys = (f"user:{username}", f"address:{request.remote_addr}")
+        wait = throttle.retry_after(*keys)
+        if wait:
+            response = _problem(429, "Too many attempts", f"too many failed sign-ins; try again in {wait} s")
+            response.headers["Retry-After"] = str(wait)
+            return response
+        account = read_accounts(settings.accounts_file).get(str(username))
+        if account is None or not account.check(str(password)):
+            throttle.failed(*keys)
+            return _problem(401, "Not signed in", "wrong username or password")
+        throttle.succeeded(*keys)
+        token = issuer.mint(
+            account.username,
+            account.roles,
+            account.jurisdiction,
+            ttl_seconds=TOKEN_SECONDS,
+            name=account.name,
+        )
+        return jsonify(
+            {
+                "token": token,
+                "expires_in": TOKEN_SECONDS,
+                "username": account.username,
+                "name": account.name,
+                "roles": list(account.roles),
+                "jurisdiction": list(account.jurisdiction),
+            }
+        )
+
+    @app.route("/api/<service>/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def forward(service: str, rest: str) -> Response:
+        base = settings.services.get(service)
+        if base is None:
+            return _problem(
+                404, "Not found", f"no service {service!r}; one of {', '.join(settings.services)}"
+            )
+        headers = {h: request.headers[h] for h in FORWARDED_REQUEST if h in request.headers}
+        try:
+            answer = session.request(
+                request.method,
+                f"{base}/{rest}",
+                params=list(request.args.items(multi=True)),
+                data=request.get_data(cache=False) if request.method != "GET" else None,
+                headers=headers,
+                timeout=settings.timeout,
+            )
+        except requests.RequestException as exc:
+            response = _problem(503, "Service unavailable", f"{service} did not answer: {type(exc).__name__}")
+            response.headers["Retry-After"] = "5"
+            return response
+        response = Response(answer.content, status=answer.status_code)
+        for name in FORWARDED_RESPONSE:
+            if name in answer.headers:
+                response.headers[name] = answer.headers[name]
+        return response
+
+    return app

@@ -1,0 +1,394 @@
+// The decision console: alerts on a map, who they expose, the batches they trigger, what-if, why.
+import { ApiError, call, describe, session, signIn } from '/static/api.js';
+import { language, money, number, setLanguage, t, translate, when } from '/static/i18n.js';
+
+const $ = (selector) => document.querySelector(selector);
+const SEVERITY_COLOURS = { Extreme: '#7a0019', Severe: '#d7301f', Moderate: '#fc8d59', Minor: '#fdcc8a' };
+const BAND_COLOURS = ['#fee391', '#fe9929', '#cc4c02', '#662506'];
+const GROUPS = ['children_under_5', 'elderly_65_plus', 'persons_with_disabilities', 'female_headed'];
+
+let map;
+let layers = {};
+let selected = null;
+let drawing = null;
+let drawnArea = null;
+let programmes = [];
+
+function escape(text) {
+  const div = document.createElement('div');
+  div.textContent = text == null ? '' : String(text);
+  return div.innerHTML;
+}
+
+function showError(error) {
+  $('#error').textContent = error ? describe(error) : '';
+}
+
+async function attempt(action) {
+  showError(null);
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      session.clear();
+      start();
+    }
+    showError(error);
+    return undefined;
+  }
+}
+
+function table(headers, rows) {
+  const head = headers.map((h) => `<th class="${h.n ? 'n' : ''}">${escape(h.label)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td class="${headers[i].n ? 'n' : ''}">${c}</td>`).join('')}</tr>`).join('');
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+// -- map ---------------------------------------------------------------------------------
+
+function initMap() {
+  if (map) return;
+  map = L.map('map').setView([18.8, -70.2], 8);
+  const legend = L.control({ position: 'bottomleft' });
+  legend.onAdd = () => {
+    const div = L.DomUtil.create('div', 'legend');
+    div.innerHTML = Object.entries(SEVERITY_COLOURS)
+      .map(([name, colour]) => `<div><i style="background:${colour}"></i>${name}</div>`).join('');
+    return div;
+  };
+  legend.addTo(map);
+  map.on('click', (event) => {
+    if (!drawing) return;
+    drawing.push(event.latlng);
+    if (layers.drawing) layers.drawing.remove();
+    layers.drawing = L.polyline(drawing, { color: '#0b4f6c', dashArray: '4' }).addTo(map);
+    $('#finish').disabled = drawing.length < 3;
+  });
+}
+
+function replaceLayer(name, layer) {
+  if (layers[name]) layers[name].remove();
+  layers[name] = layer;
+  if (layer) layer.addTo(map);
+}
+
+async function loadBoundaries() {
+  const boundaries = await call('alerts', '/v1/admin-areas/ISO3166-2').catch(() => null);
+  if (!boundaries) return;
+  const layer = L.geoJSON(boundaries, {
+    style: { color: '#52606d', weight: 1, fillColor: '#ffffff', fillOpacity: 0.6 },
+    onEachFeature: (feature, shape) => shape.bindTooltip(feature.properties.code),
+  });
+  replaceLayer('boundaries', layer);
+  layer.bringToBack();
+}
+
+// -- alerts ------------------------------------------------------------------------------
+
+async function loadAlerts() {
+  const alerts = await attempt(() => call('alerts', '/v1/alerts?limit=50'));
+  if (!alerts) return;
+  const list = $('#alert-list');
+  list.innerHTML = alerts.length ? '' : `<li>${escape(t('no_alerts'))}</li>`;
+  for (const alert of alerts) {
+    const item = document.createElement('li');
+    item.className = `sev-${alert.severity}`;
+    item.dataset.id = alert.id;
+    item.innerHTML = `<strong>${escape(alert.event || alert.headline)}</strong> · ${escape(alert.severity)}
+      · <span class="state">${escape(alert.state)}</span><br>
+      <span class="muted">${escape(alert.headline || '')}</span><br>
+      <span class="muted">${escape(t('households'))}: ${number(alert.households)} · ${escape(t('people'))}: ${number(alert.people)}</span>`;
+    item.addEventListener('click', () => selectAlert(alert.id));
+    list.append(item);
+  }
+  if (!selected && alerts.length) selectAlert(alerts[0].id);
+}
+
+function exposureTables(exposure) {
+  if (!exposure) return `<p class="muted">—</p>`;
+  const bands = exposure.by_band || [];
+  const areas = exposure.by_area || [];
+  return `
+    <h3>${escape(t('exposure'))}</h3>
+    <p><strong>${number(exposure.households)}</strong> ${escape(t('households'))} ·
+       <strong>${number(exposure.people)}</strong> ${escape(t('people'))}</p>
+    <h4>${escape(t('vulnerable'))}</h4>
+    ${table([{ label: '' }, { label: '', n: true }], GROUPS.map((g) => [escape(t(g)), number(exposure[g])]))}
+    <h4>${escape(t('by_band'))}</h4>
+    ${table([{ label: t('band') }, { label: t('households'), n: true }, { label: t('people'), n: true }],
+      bands.map((b) => [escape(b.band), number(b.households), number(b.people)]))}
+    <h4>${escape(t('by_area'))}</h4>
+    ${table([{ label: t('area') }, { label: t('households'), n: true }, { label: t('people'), n: true },
+      { label: t('children_under_5'), n: true }, { label: t('elderly_65_plus'), n: true }],
+      areas.map((a) => [escape(a.admin_code), number(a.households), number(a.people),
+        number(a.children_under_5), number(a.elderly_65_plus)]))}`;
+}
+
+async function selectAlert(id) {
+  selected = id;
+  document.querySelectorAll('#alert-list li').forEach((li) => li.classList.toggle('selected', li.dataset.id === id));
+  const incident = await attempt(() => call('alerts', `/v1/alerts/${id}`));
+  if (!incident) return;
+  const current = incident.current;
+  const colour = SEVERITY_COLOURS[current.severity] || '#666';
+  const areas = L.geoJSON(current.areas, { style: { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.15 } });
+  replaceLayer('areas', areas);
+  if (areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { maxZoom: 10 });
+  const grid = await call('alerts', `/v1/alerts/${id}/exposure-grid?cell_deg=0.05`).catch(() => null);
+  if (grid) {
+    const most = Math.max(1, ...grid.features.map((f) => f.properties.people || 0));
+    replaceLayer('grid', L.geoJSON(grid, {
+      style: (f) => ({ weight: 0, fillColor: '#253494', fillOpacity: 0.15 + 0.6 * ((f.properties.people || 0) / most) }),
+      onEachFeature: (f, shape) => shape.bindTooltip(f.properties.households == null
+        ? `< ${f.properties.fewer_than} ${t('households')}`
+        : `${number(f.properties.households)} ${t('households')} · ${number(f.properties.people)} ${t('people')}`),
+    }));
+  }
+  const footprints = (await call('alerts', `/v1/footprints?incident_id=${id}`).catch(() => [])) || [];
+  const drawn = L.layerGroup();
+  for (const footprint of footprints) {
+    const geometry = await call('alerts', `/v1/footprints/${footprint.id}/geometry`).catch(() => null);
+    if (!geometry) continue;
+    const values = geometry.features.map((f) => Object.values(f.properties || {}).find((v) => typeof v === 'number') || 0);
+    const top = Math.max(1, ...values);
+    geometry.features.forEach((feature, n) => {
+      const level = Math.min(BAND_COLOURS.length - 1, Math.floor((values[n] / top) * (BAND_COLOURS.length - 1)));
+      L.geoJSON(feature, { style: { color: BAND_COLOURS[level], weight: 1, fillOpacity: 0.25 } })
+        .bindTooltip(`${footprint.kind}: ${values[n]} ${footprint.units}`).addTo(drawn);
+    });
+  }
+  replaceLayer('footprints', drawn);
+  const footprintText = footprints.map((f) => `<li>${escape(f.kind)} (${escape(f.units)}): ${number(f.exposure.households)}
+    ${escape(t('households'))} · ${(f.exposure.by_band || []).map((b) => `${escape(b.band)} ${number(b.households)}`).join(' · ')}</li>`).join('');
+  $('#alert').innerHTML = `
+    <h2>${escape(current.headline || current.event)}</h2>
+    <p class="muted">${escape(t('sender'))}: ${escape(current.sender)} · ${escape(t('sent'))}: ${when(current.sent)} ·
+      ${escape(t('expires'))}: ${when(current.expires)} · ${escape(t('severity'))}: ${escape(current.severity)} ·
+      <span class="state">${escape(incident.state)}</span></p>
+    ${footprints.length ? `<h3>${escape(t('footprints'))}</h3><ul>${footprintText}</ul>` : ''}
+    ${exposureTables(incident.exposure)}`;
+  await showBatches(incident);
+}
+
+// -- batches -----------------------------------------------------------------------------
+
+function minutesBetween(from, to) {
+  if (!from || !to) return '—';
+  return `${((new Date(to) - new Date(from)) / 60000).toFixed(1)} ${t('minutes')}`;
+}
+
+async function showBatches(incident) {
+  const box = $('#batches');
+  if (!session.has('programme_officer', 'approver', 'payments_officer', 'auditor')) {
+    box.innerHTML = '';
+    return;
+  }
+  const answer = await attempt(() => call('transfers', `/v1/batches?incident_id=${incident.id}`));
+  if (!answer) return;
+  const names = Object.fromEntries(programmes.map((p) => [p.id, p.name]));
+  box.innerHTML = `<h3>${escape(t('programmes'))}</h3>` + (answer.batches.length ? '' : `<p class="muted">${escape(t('no_batches'))}</p>`);
+  for (const batch of answer.batches) {
+    const div = document.createElement('div');
+    div.className = 'batch';
+    div.dataset.batch = batch.id;
+    const states = Object.entries(batch.payments_by_state).map(([s, n]) => `${escape(s)}: ${number(n)}`).join(' · ');
+    div.innerHTML = `
+      <strong>${escape(names[batch.programme_id] || batch.programme_id)}</strong> (v${batch.programme_version}, ${escape(batch.kind)})
+      <span class="state" data-role="state">${escape(batch.state)}</span>
+      ${table([{ label: '' }, { label: '', n: true }], [
+        [escape(t('households')), number(batch.households)],
+        [escape(t('amount')), money(batch.total, batch.currency)],
+        [escape(t('coverage')), `${Math.round(batch.coverage * 100)} %`],
+        [escape(t('cut_off')), batch.cut_off_score == null ? '—' : number(batch.cut_off_score)],
+        [escape(t('below_cut_off')), number(batch.below_cut_off)],
+        [escape(t('timeline')), `${minutesBetween(incident.messages[0]?.sent, batch.proposed_at)} → ${minutesBetween(batch.proposed_at, batch.decided_at)}`],
+        [escape(t('approved_by')), escape(batch.decided_by || '—')],
+      ])}
+      <p class="muted">${escape(t('reconciliation'))}: ${states}</p>`;
+    if (batch.state === 'proposed' && session.has('approver')) div.append(reviewForm(batch));
+    if (['approved', 'instructed', 'settled', 'partly_failed', 'failed'].includes(batch.state) && session.has('payments_officer')) {
+      div.append(fileForm(batch));
+    }
+    box.append(div);
+  }
+}
+
+function reviewForm(batch) {
+  const form = document.createElement('form');
+  form.className = 'review';
+  form.innerHTML = `<label><span>${escape(t('comment'))}</span> <textarea name="comment" rows="2" required></textarea></label>
+    <button type="submit" name="approve" class="primary">${escape(t('approve'))}</button>
+    <button type="button" name="reject">${escape(t('reject'))}</button>`;
+  const decide = async (verb) => {
+    const comment = form.comment.value.trim();
+    if (!comment) { showError(new Error(`${t('comment')}: ?`)); return; }
+    const done = await attempt(() => call('transfers', `/v1/batches/${batch.id}/${verb}`, { method: 'POST', json: { comment }, idempotent: true }));
+    if (done) selectAlert(selected);
+  };
+  form.addEventListener('submit', (event) => { event.preventDefault(); decide('approve'); });
+  form.reject.addEventListener('click', () => decide('reject'));
+  return form;
+}
+
+function fileForm(batch) {
+  const form = document.createElement('form');
+  form.className = 'payment-file';
+  const options = Object.keys(batch.payments_by_channel).map((c) => `<option>${escape(c)}</option>`).join('');
+  form.innerHTML = `<strong>${escape(t('download'))}</strong>
+    <label><span>${escape(t('channel'))}</span> <select name="channel">${options}</select></label>
+    <label><span>${escape(t('format'))}</span> <select name="format"><option>pain.001</option><option>csv</option></select></label>
+    <button type="submit">${escape(t('write_file'))}</button>`;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const file = await attempt(() => call('transfers', `/v1/batches/${batch.id}/instructions`, {
+      method: 'POST', json: { channel_type: form.channel.value, format: form.format.value }, idempotent: true,
+    }));
+    if (!file) return;
+    const response = await attempt(() => call('transfers', `/v1/payment-files/${file.id}`, { raw: true }));
+    if (!response) return;
+    const blob = await response.blob();
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = `${file.message_id}.${form.format.value === 'pain.001' ? 'xml' : 'csv'}`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    selectAlert(selected);
+  });
+  return form;
+}
+
+// -- what-if -----------------------------------------------------------------------------
+
+async function areaWhatIf(geojson) {
+  drawnArea = geojson;
+  replaceLayer('what-if', L.geoJSON(geojson, { style: { color: '#0b4f6c', weight: 2, fillOpacity: 0.1 } }));
+  const answer = await attempt(() => call('alerts', '/v1/alerts/what-if', {
+    method: 'POST', body: JSON.stringify(geojson), contentType: 'application/geo+json',
+  }));
+  if (answer) $('#what-if-area').innerHTML = exposureTables(answer.exposure);
+}
+
+function wireWhatIf() {
+  $('#draw').addEventListener('click', () => {
+    drawing = [];
+    $('#finish').disabled = true;
+  });
+  $('#finish').addEventListener('click', () => {
+    if (!drawing || drawing.length < 3) return;
+    const ring = drawing.map((p) => [p.lng, p.lat]);
+    ring.push(ring[0]);
+    drawing = null;
+    replaceLayer('drawing', null);
+    $('#finish').disabled = true;
+    areaWhatIf({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } }] });
+  });
+  $('#clear').addEventListener('click', () => {
+    drawing = null; drawnArea = null;
+    replaceLayer('drawing', null); replaceLayer('what-if', null);
+    $('#what-if-area').innerHTML = '';
+  });
+  $('#upload').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    try {
+      await areaWhatIf(JSON.parse(await file.text()));
+    } catch (error) {
+      showError(error);
+    }
+  });
+  $('#variant').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const programme = programmes.find((p) => p.id === form.programme.value);
+    if (!programme) return;
+    if (!selected) { showError(new Error(t('what_if_alert'))); return; }
+    const draft = structuredClone(programme.programme);
+    if (form.base.value) draft.benefit.base = Number(form.base.value);
+    if (form.budget.value) draft.budget.per_incident = Number(form.budget.value);
+    const answer = await attempt(() => call('transfers', '/v1/programmes/what-if', {
+      method: 'POST', json: { programme: draft, incident_id: selected },
+    }));
+    if (!answer) return;
+    $('#what-if-programme').innerHTML = table([{ label: '' }, { label: '', n: true }], [
+      [escape(t('eligible')), number(answer.eligible)],
+      [escape(t('people')), number(answer.people_eligible)],
+      [escape(t('cost')), money(answer.paid, answer.currency)],
+      [escape(t('coverage')), `${Math.round(answer.coverage * 100)} %`],
+      [escape(t('cut_off')), answer.cut_off_score == null ? '—' : number(answer.cut_off_score)],
+    ]);
+  });
+  $('#variant').programme.addEventListener('change', fillVariant);
+}
+
+function fillVariant() {
+  const form = $('#variant');
+  const programme = programmes.find((p) => p.id === form.programme.value);
+  if (!programme) return;
+  form.base.value = programme.programme.benefit.base;
+  form.budget.value = programme.programme.budget?.per_incident ?? '';
+}
+
+async function loadProgrammes() {
+  if (!session.has('programme_officer', 'approver', 'payments_officer', 'auditor')) return;
+  programmes = (await call('transfers', '/v1/programmes').catch(() => [])) || [];
+  $('#variant').programme.innerHTML = programmes.map((p) => `<option value="${escape(p.id)}">${escape(p.name)}</option>`).join('');
+  fillVariant();
+}
+
+// -- household ---------------------------------------------------------------------------
+
+function wireHousehold() {
+  $('#household-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const id = event.target.id.value.trim();
+    if (!session.has('programme_officer', 'approver', 'payments_officer', 'auditor')) {
+      $('#household-why').textContent = t('not_allowed');
+      return;
+    }
+    const answer = await attempt(() => call('transfers', `/v1/households/${encodeURIComponent(id)}/decisions?lang=${language()}`));
+    if (!answer) return;
+    $('#household-why').innerHTML = answer.decisions.map((d) => `<ul class="why">${d.explanation.map((line) => `<li>${escape(line)}</li>`).join('')}</ul>`).join('');
+  });
+}
+
+// -- start -------------------------------------------------------------------------------
+
+function showTab(name) {
+  document.querySelectorAll('nav button').forEach((b) => b.classList.toggle('active', b.dataset.tab === name));
+  document.querySelectorAll('[data-pane]').forEach((p) => { p.hidden = p.dataset.pane !== name; });
+}
+
+async function start() {
+  translate();
+  const current = session.get();
+  $('#sign-in').hidden = !!current;
+  $('#console').hidden = !current;
+  $('#sign-out').hidden = !current;
+  $('#who').textContent = current ? `${current.name} (${current.roles.join(', ')})` : '';
+  if (!current) return;
+  initMap();
+  map.invalidateSize();
+  await loadProgrammes();
+  await loadBoundaries();
+  await loadAlerts();
+}
+
+$('#sign-in').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    await signIn(form.username.value, form.password.value);
+    $('#sign-in-error').textContent = '';
+    form.reset();
+    start();
+  } catch (error) {
+    $('#sign-in-error').textContent = describe(error);
+  }
+});
+$('#sign-out').addEventListener('click', () => { session.clear(); selected = null; start(); });
+$('#language').addEventListener('click', () => { setLanguage(language() === 'es' ? 'en' : 'es'); if (session.get()) { loadAlerts(); if (selected) selectAlert(selected); } });
+document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
+wireWhatIf();
+wireHousehold();
+start();

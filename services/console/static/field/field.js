@@ -1,0 +1,157 @@
+// The field app: register households with GPS, keep them on the device, sync when online.
+import { ApiError, call, describe, keepSessionOnDevice, session, signIn } from '/static/api.js';
+import { language, setLanguage, t, translate } from '/static/i18n.js';
+import { deviceId, queue } from '/static/field/queue.js';
+
+keepSessionOnDevice();
+const $ = (selector) => document.querySelector(selector);
+let syncing = false;
+
+function escape(text) {
+  const div = document.createElement('div');
+  div.textContent = text == null ? '' : String(text);
+  return div.innerHTML;
+}
+
+function addMember() {
+  const row = document.createElement('div');
+  row.className = 'member';
+  row.innerHTML = `<input name="m_given" placeholder="${escape(t('head_given'))}" required>
+    <input name="m_family" placeholder="${escape(t('head_family'))}" required>
+    <select name="m_sex"><option value="female">${escape(t('female'))}</option><option value="male">${escape(t('male'))}</option></select>
+    <input name="m_age" type="number" min="0" max="120" placeholder="age" required>
+    <button type="button" aria-label="remove">×</button>`;
+  row.querySelector('button').addEventListener('click', () => row.remove());
+  $('#members').append(row);
+}
+
+function householdFrom(form) {
+  const head = {
+    given_names: form.given_names.value.trim(),
+    family_names: form.family_names.value.trim(),
+    sex: form.sex.value,
+    relationship: 'head',
+    birth_date: form.birth_date.value,
+  };
+  const others = [...document.querySelectorAll('#members .member')].map((row) => ({
+    given_names: row.querySelector('[name=m_given]').value.trim(),
+    family_names: row.querySelector('[name=m_family]').value.trim(),
+    sex: row.querySelector('[name=m_sex]').value,
+    relationship: Number(row.querySelector('[name=m_age]').value) < 18 ? 'child' : 'other',
+    age_estimate: Number(row.querySelector('[name=m_age]').value),
+  }));
+  const location = { lat: Number(form.lat.value), lon: Number(form.lon.value), source: 'gps' };
+  if (form.accuracy_m.value) location.accuracy_m = Number(form.accuracy_m.value);
+  return {
+    admin_code: form.admin_code.value.trim().toUpperCase(),
+    location,
+    address: form.address.value.trim() || null,
+    members: [head, ...others],
+    consent: {
+      given_at: new Date().toISOString(),
+      given_by: `${head.given_names} ${head.family_names}`,
+      purposes: ['registry', 'emergency_transfers'],
+    },
+  };
+}
+
+function showQueue() {
+  const records = queue.all();
+  $('#waiting').textContent = records.length;
+  $('#queue').innerHTML = records.length ? '' : `<li>${escape(t('nothing_waiting'))}</li>`;
+  for (const record of records) {
+    const head = record.household.members[0];
+    const item = document.createElement('li');
+    const outcome = record.outcome;
+    const why = outcome ? ` — <span class="${escape(outcome.status)}">${escape(t(outcome.status))}: ${escape(outcome.detail || Object.entries(outcome.errors || {}).map(([k, v]) => `${k}: ${v}`).join('; '))}</span>` : '';
+    item.innerHTML = `${escape(head.given_names)} ${escape(head.family_names)} · ${escape(record.household.admin_code)} · ${escape(new Date(record.saved_at).toLocaleString())}${why}`;
+    if (outcome && ['conflict', 'rejected'].includes(outcome.status)) {
+      const discard = document.createElement('button');
+      discard.textContent = '×';
+      discard.addEventListener('click', () => { queue.remove(record.client_id); showQueue(); });
+      item.append(' ', discard);
+    }
+    $('#queue').append(item);
+  }
+}
+
+function showNetwork() {
+  const online = navigator.onLine;
+  $('#network').textContent = t(online ? 'online' : 'offline');
+  $('#network').classList.toggle('offline', !online);
+}
+
+async function sync() {
+  const records = queue.all().filter((r) => !r.outcome || !['conflict', 'rejected'].includes(r.outcome.status));
+  if (syncing || !records.length || !session.get()) return;
+  syncing = true;
+  try {
+    const report = await call('registry', '/v1/households/sync', {
+      method: 'POST',
+      json: { device: deviceId(), records: records.map(({ client_id, household_id, base_version, household }) => ({ client_id, household_id, base_version, household })) },
+    });
+    queue.settle(report.results);
+    $('#results').innerHTML = report.results.map((r) => `<li class="${escape(r.status)}" data-status="${escape(r.status)}">${escape(t(r.status))}
+      ${escape(r.household_id || '')} ${escape(r.detail || '')}</li>`).join('');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) { session.clear(); start(); }
+    $('#results').innerHTML = `<li class="rejected">${escape(describe(error))}</li>`;
+  } finally {
+    syncing = false;
+    showQueue();
+  }
+}
+
+function start() {
+  translate();
+  const current = session.get();
+  $('#sign-in').hidden = !!current;
+  $('#app').hidden = !current;
+  $('#sign-out').hidden = !current;
+  if (current && !$('#household').admin_code.value) {
+    const codes = current.jurisdiction.filter((c) => c !== '*');
+    if (codes.length === 1) $('#household').admin_code.value = codes[0];
+  }
+  showNetwork();
+  showQueue();
+  if (current && navigator.onLine) sync();
+}
+
+$('#sign-in').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    await signIn(event.target.username.value, event.target.password.value);
+    event.target.reset();
+    start();
+  } catch (error) {
+    $('#sign-in-error').textContent = describe(error);
+  }
+});
+$('#household').addEventListener('submit', (event) => {
+  event.preventDefault();
+  queue.add(householdFrom(event.target));
+  event.target.reset();
+  $('#members').innerHTML = '';
+  start();
+  $('#form-error').textContent = t('saved');
+});
+$('#locate').addEventListener('click', () => {
+  navigator.geolocation.getCurrentPosition(
+    (position) => {
+      const form = $('#household');
+      form.lat.value = position.coords.latitude.toFixed(6);
+      form.lon.value = position.coords.longitude.toFixed(6);
+      form.accuracy_m.value = Math.round(position.coords.accuracy);
+    },
+    (error) => { $('#form-error').textContent = error.message; },
+    { enableHighAccuracy: true, timeout: 30000 },
+  );
+});
+$('#add-member').addEventListener('click', addMember);
+$('#sync').addEventListener('click', sync);
+$('#sign-out').addEventListener('click', () => { session.clear(); start(); });
+$('#language').addEventListener('click', () => { setLanguage(language() === 'es' ? 'en' : 'es'); start(); });
+window.addEventListener('online', () => { showNetwork(); sync(); });
+window.addEventListener('offline', showNetwork);
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' });
+start();

@@ -1,0 +1,95 @@
+// English and Spanish, for the console and the field app. Elements carry data-i18n="key".
+
+const WORDS = {
+  en: {
+    title: 'Amparo — decision console', sign_in: 'Sign in', sign_out: 'Sign out', username: 'Username',
+    password: 'Password', alerts: 'Alerts', what_if: 'What-if', household: 'Household', no_alerts: 'No alerts yet.',
+    exposure: 'Exposure', households: 'Households', people: 'People', by_band: 'By band', by_area: 'By admin area',
+    band: 'Band', area: 'Area', vulnerable: 'Vulnerable groups', children_under_5: 'Children under 5',
+    elderly_65_plus: 'People 65+', persons_with_disabilities: 'Persons with disabilities',
+    female_headed: 'Female-headed households', programmes: 'Triggered programmes and batches', batch: 'Batch',
+    state: 'State', amount: 'Amount', coverage: 'Budget coverage', cut_off: 'Cut-off score',
+    below_cut_off: 'Below the cut-off', timeline: 'Alert → proposal → approval', comment: 'Comment',
+    approve: 'Approve', reject: 'Reject', download: 'Payment file', reconciliation: 'Payments by state',
+    no_batches: 'No batch proposed for this alert.', draw: 'Draw an area', finish: 'Finish area',
+    clear: 'Clear', upload: 'Or upload GeoJSON', draw_help: 'Click the map to add corners, then finish.',
+    variant: 'Programme variant', base: 'Base amount', budget: 'Budget per incident', compute: 'Compute',
+    cost: 'Cost', eligible: 'Eligible households', household_id: 'Household id', why: 'Why?',
+    language: 'Español', severity: 'Severity', sent: 'Sent', expires: 'Expires', sender: 'Issued by',
+    footprints: 'Hazard footprints', grid: 'Exposure grid', boundaries: 'Admin boundaries',
+    not_allowed: 'Your role does not show this.', loading: 'Loading…', approved_by: 'Decided by',
+    proposed: 'Proposed', decided: 'Decided', minutes: 'min', select_alert: 'Select an alert.',
+    what_if_alert: 'Select an alert first.', channel: 'Channel', format: 'Format', write_file: 'Write file',
+    // field app
+    field_title: 'Amparo — field registration', register: 'Register household', queue: 'Waiting to sync',
+    sync: 'Sync now', online: 'Online', offline: 'Offline — records are kept on this device',
+    head_given: 'Head: given names', head_family: 'Head: family names', sex: 'Sex', birth_date: 'Birth date',
+    members: 'Other members', admin_code: 'Admin area code', address: 'Address', locate: 'Use GPS',
+    location: 'Location', consent: 'Consent given for registry and emergency transfers', female: 'female',
+    male: 'male', saved: 'Saved on this device', results: 'Last sync', created: 'created',
+    conflict: 'conflict', rejected: 'rejected', already_synced: 'already synced', nothing_waiting: 'Nothing waiting.',
+  },
+  es: {
+    title: 'Amparo — consola de decisión', sign_in: 'Ingresar', sign_out: 'Salir', username: 'Usuario',
+    password: 'Contraseña', alerts: 'Alertas', what_if: 'Simulación', household: 'Hogar',
+    no_alerts: 'Aún no hay alertas.', exposure: 'Exposición', households: 'Hogares', people: 'Personas',
+    by_band: 'Por nivel', by_area: 'Por área administrativa', band: 'Nivel', area: 'Área',
+    vulnerable: 'Grupos vulnerables', children_under_5: 'Niñas y niños menores de 5',
+    elderly_65_plus: 'Personas de 65+', persons_with_disabilities: 'Personas con discapacidad',
+    female_headed: 'Hogares con jefatura femenina', programmes: 'Programas activados y lotes', batch: 'Lote',
+    state: 'Estado', amount: 'Monto', coverage: 'Cobertura del presupuesto', cut_off: 'Puntaje de corte',
+    below_cut_off: 'Bajo el corte', timeline: 'Alerta → propuesta → aprobación', comment: 'Comentario',
+    approve: 'Aprobar', reject: 'Rechazar', download: 'Archivo de pago', reconciliation: 'Pagos por estado',
+    no_batches: 'No hay lote propuesto para esta alerta.', draw: 'Dibujar un área', finish: 'Cerrar área',
+    clear: 'Borrar', upload: 'O subir GeoJSON', draw_help: 'Haga clic en el mapa para agregar vértices y cierre.',
+    variant: 'Variante del programa', base: 'Monto base', budget: 'Presupuesto por evento', compute: 'Calcular',
+    cost: 'Costo', eligible: 'Hogares elegibles', household_id: 'Id del hogar', why: '¿Por qué?',
+    language: 'English', severity: 'Severidad', sent: 'Emitida', expires: 'Vence', sender: 'Emitida por',
+    footprints: 'Huellas de la amenaza', grid: 'Cuadrícula de exposición', boundaries: 'Límites administrativos',
+    not_allowed: 'Su rol no muestra esto.', loading: 'Cargando…', approved_by: 'Decidido por',
+    proposed: 'Propuesto', decided: 'Decidido', minutes: 'min', select_alert: 'Seleccione una alerta.',
+    what_if_alert: 'Seleccione primero una alerta.', channel: 'Canal', format: 'Formato',
+    write_file: 'Generar archivo',
+    field_title: 'Amparo — registro en campo', register: 'Registrar hogar', queue: 'Pendientes de sincronizar',
+    sync: 'Sincronizar', online: 'En línea', offline: 'Sin conexión — los registros quedan en este equipo',
+    head_given: 'Jefe/a: nombres', head_family: 'Jefe/a: apellidos', sex: 'Sexo', birth_date: 'Fecha de nacimiento',
+    members: 'Otros integrantes', admin_code: 'Código del área', address: 'Dirección', locate: 'Usar GPS',
+    location: 'Ubicación', consent: 'Consentimiento para el registro y las transferencias de emergencia',
+    female: 'mujer', male: 'hombre', saved: 'Guardado en este equipo', results: 'Última sincronización',
+    created: 'creado', conflict: 'conflicto', rejected: 'rechazado', already_synced: 'ya sincronizado',
+    nothing_waiting: 'Nada pendiente.',
+  },
+};
+
+export function language() {
+  return localStorage.getItem('amparo.lang') || (navigator.language.startsWith('es') ? 'es' : 'en');
+}
+
+export function setLanguage(lang) {
+  localStorage.setItem('amparo.lang', lang);
+  translate();
+}
+
+export function t(key) {
+  return WORDS[language()][key] ?? WORDS.en[key] ?? key;
+}
+
+export function translate(root = document) {
+  document.documentElement.lang = language();
+  root.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  root.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+}
+
+export function number(value) {
+  return value == null ? '—' : new Intl.NumberFormat(language() === 'es' ? 'es' : 'en').format(value);
+}
+
+export function money(value, currency) {
+  if (value == null) return '—';
+  const lang = language() === 'es' ? 'es' : 'en';
+  return new Intl.NumberFormat(lang, { style: 'currency', currency, maximumFractionDigits: 0 }).format(Number(value));
+}
+
+export function when(iso) {
+  return iso ? new Date(iso).toLocaleString(language() === 'es' ? 'es' : 'en') : '—';
+}
