@@ -117,6 +117,9 @@ def test_how_a_household_is_paid_is_read_from_its_first_row():
     headers = ["Código Hogar", "Departamento", "Nombres", "Apellidos", "Sexo", "Parentesco"]
     headers += ["Medio de pago", "Banco", "Número de cuenta", "Billetera", "Punto de retiro"]
     columns = resolve_mapping(headers, None)
+    assert resolve_mapping([*headers, "Dificultad para caminar"], None)["Dificultad para caminar"] == (
+        "disability_walking"
+    )
     assert columns["Medio de pago"] == "payment_type" and columns["Banco"] == "payment_provider"
     assert columns["Número de cuenta"] == "account_number" and columns["Billetera"] == "wallet_number"
     problems = RowProblems()
