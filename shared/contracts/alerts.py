@@ -11,3 +11,6 @@ EXPOSURE_CHUNK = "amparo.alerts.exposure.chunk.v1"
 EXPOSURE_COMPLETED = "amparo.alerts.exposure.completed.v1"
 #: Households per exposure chunk: never one giant message, never one message per household.
 CHUNK_SIZE = 5000
+#: And at most this much JSON of households per chunk, well inside one Kafka record (an area
+#: named at length, repeated for each household, makes 5 000 households over a megabyte).
+CHUNK_BYTES = 600_000

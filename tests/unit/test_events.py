@@ -75,3 +75,34 @@ def test_each_event_gets_a_unique_id_and_an_aware_time():
     a, b = make_event(), make_event()
     assert a.id != b.id
     assert a.time <= datetime.now(UTC)
+
+
+def test_exposure_chunks_stay_inside_one_kafka_record_whatever_the_area_names():
+    """5 000 households of an alert whose area has a long name were over a megabyte in one chunk."""
+    import json
+
+    from services.alerts.service_layer.alerts import chunked, exposure_events
+    from shared.contracts.alerts import CHUNK_BYTES, CHUNK_SIZE
+    from shared.outbox import MAX_EVENT_BYTES
+
+    area = (
+        "La Altagracia, El Seibo, Hato Mayor, San Pedro de Macorís, La Romana, Samaná, María Trinidad Sánchez"
+    )
+    households = [
+        {"household_id": f"{n:036d}", "area": area, "band": "Extreme", "near_edge": False}
+        for n in range(12_000)
+    ]
+    events = exposure_events(
+        "incident", {"incident_id": "incident", "version": 1}, households, {"households": 12_000}
+    )
+    chunks = [e for e in events if e.type.endswith("chunk.v1")]
+    assert all(len(e.to_json()) <= MAX_EVENT_BYTES for e in events)
+    assert [h for e in chunks for h in e.data["households"]] == households
+    assert {e.data["chunks"] for e in events} == {len(chunks)} and len(chunks) > 12_000 // CHUNK_SIZE
+    assert chunked([], CHUNK_SIZE, CHUNK_BYTES) == []
+    small = [{"household_id": str(n)} for n in range(12_000)]
+    assert [len(c) for c in chunked(small, CHUNK_SIZE, CHUNK_BYTES)] == [5000, 5000, 2000]
+    assert all(
+        len(json.dumps(c).encode()) <= CHUNK_BYTES + len(c)
+        for c in chunked(households, CHUNK_SIZE, CHUNK_BYTES)
+    )

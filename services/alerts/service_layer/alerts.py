@@ -6,6 +6,7 @@ the events — commits in one transaction, or nothing does.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -295,13 +296,30 @@ def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, A
     return {"exposure": compute_exposure(columns, shapes, index)["summary"], "warnings": warnings}
 
 
+def chunked(items: list[dict[str, Any]], most: int, budget: int) -> list[list[dict[str, Any]]]:
+    """Consecutive runs of ``items``, each at most ``most`` long and ``budget`` bytes of JSON."""
+    chunks: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    used = 0
+    for item in items:
+        cost = len(json.dumps(item)) + 1  # escaped ASCII: never shorter than the UTF-8 form
+        if current and (len(current) >= most or used + cost > budget):
+            chunks.append(current)
+            current, used = [], 0
+        current.append(item)
+        used += cost
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def exposure_events(
     subject: str, header: dict[str, Any], households: list[dict[str, Any]], totals: dict[str, Any]
 ) -> list[CloudEvent]:
-    """An exposure as events: chunks of at most ``CHUNK_SIZE`` households, then a completion
+    """An exposure as events: chunks of at most ``CHUNK_SIZE`` households and ``CHUNK_BYTES`` of
+    JSON (long area names make each household larger), then a completion
     event with the totals. ``header`` (incident, version, footprint…) goes into every event."""
-    size = contract.CHUNK_SIZE
-    chunks = [households[i : i + size] for i in range(0, len(households), size)] or [[]]
+    chunks = chunked(households, contract.CHUNK_SIZE, contract.CHUNK_BYTES) or [[]]
     events = [
         CloudEvent(
             type=contract.EXPOSURE_CHUNK,
