@@ -18,17 +18,18 @@ HOMES = [
 ]
 
 
-def register(page, given, family, birth, lat, lon, children=0):
+def register(page, given, family, birth, lat, lon, members=()):
     page.fill("#household input[name=given_names]", given)
     page.fill("#household input[name=family_names]", family)
     page.select_option("#household select[name=sex]", "female")
     page.fill("#household input[name=birth_date]", birth)
-    for n in range(children):
+    for n, (age, relationship) in enumerate(members):
         page.click("#add-member")
         row = page.locator("#members .member").nth(n)
-        row.locator("input[name=m_given]").fill(f"Niño {n}")
+        row.locator("input[name=m_given]").fill(f"Persona {n}")
         row.locator("input[name=m_family]").fill(family)
-        row.locator("input[name=m_age]").fill("3")
+        row.locator("input[name=m_age]").fill(str(age))
+        row.locator("select[name=m_relationship]").select_option(relationship)
     page.fill("#household input[name=lat]", str(lat))
     page.fill("#household input[name=lon]", str(lon))
     page.fill("#household input[name=accuracy_m]", "6")
@@ -47,8 +48,9 @@ def test_three_households_registered_offline_sync_when_back_online(context, coun
     context.set_offline(True)
     page.reload()  # the app itself comes from the service worker's cache
     page.wait_for_selector("#network.offline")
-    for n, (given, family, birth, lat, lon) in enumerate(HOMES):
-        register(page, given, family, birth, lat, lon, children=n)
+    members = [(), [(3, "child")], [(3, "grandchild"), (71, "parent")]]
+    for (given, family, birth, lat, lon), others in zip(HOMES, members, strict=True):
+        register(page, given, family, birth, lat, lon, others)
     page.wait_for_selector("#waiting:has-text('3')")
     assert page.locator("#queue li").count() == 3
     records = page.evaluate("JSON.parse(localStorage.getItem('amparo.field.queue'))")

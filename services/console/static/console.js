@@ -101,7 +101,24 @@ async function loadAlerts() {
     item.addEventListener('click', () => selectAlert(alert.id));
     list.append(item);
   }
+  drawActiveAlerts(alerts.filter((a) => a.state === 'active'));
   if (!selected && alerts.length) selectAlert(alerts[0].id);
+}
+
+// Every active alert's areas, coloured by severity, under the selected one's.
+async function drawActiveAlerts(active) {
+  const group = L.layerGroup();
+  for (const alert of active) {
+    const areas = await call('alerts', `/v1/alerts/${alert.id}/areas`).catch(() => null);
+    if (!areas) continue;
+    const colour = SEVERITY_COLOURS[alert.severity] || '#666';
+    L.geoJSON(areas, { style: { color: colour, weight: 1, dashArray: '3', fillColor: colour, fillOpacity: 0.08 } })
+      .bindTooltip(`${alert.event || ''} · ${alert.severity || ''}`)
+      .on('click', () => { if (!drawing) selectAlert(alert.id); })
+      .addTo(group);
+  }
+  replaceLayer('active', group);
+  if (layers.boundaries) layers.boundaries.bringToBack();
 }
 
 function exposureTables(exposure) {

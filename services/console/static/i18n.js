@@ -28,6 +28,8 @@ const WORDS = {
     location: 'Location', consent: 'Consent given for registry and emergency transfers', female: 'female',
     male: 'male', saved: 'Saved on this device', results: 'Last sync', created: 'created',
     conflict: 'conflict', rejected: 'rejected', already_synced: 'already synced', nothing_waiting: 'Nothing waiting.',
+    child: 'son or daughter', spouse: 'spouse or partner', grandchild: 'grandchild', parent: 'mother or father',
+    sibling: 'brother or sister', other_relative: 'other relative', not_related: 'not related',
   },
   es: {
     title: 'Amparo — consola de decisión', sign_in: 'Ingresar', sign_out: 'Salir', username: 'Usuario',
@@ -57,7 +59,8 @@ const WORDS = {
     location: 'Ubicación', consent: 'Consentimiento para el registro y las transferencias de emergencia',
     female: 'mujer', male: 'hombre', saved: 'Guardado en este equipo', results: 'Última sincronización',
     created: 'creado', conflict: 'conflicto', rejected: 'rechazado', already_synced: 'ya sincronizado',
-    nothing_waiting: 'Nada pendiente.',
+    nothing_waiting: 'Nada pendiente.', child: 'hijo o hija', spouse: 'esposo/a o pareja', grandchild: 'nieto o nieta',
+    parent: 'madre o padre', sibling: 'hermano o hermana', other_relative: 'otro pariente', not_related: 'no pariente',
   },
 };
 

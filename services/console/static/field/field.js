@@ -6,6 +6,7 @@ import { deviceId, queue } from '/static/field/queue.js';
 keepSessionOnDevice();
 const $ = (selector) => document.querySelector(selector);
 let syncing = false;
+const RELATIONSHIPS = ['child', 'spouse', 'grandchild', 'parent', 'sibling', 'other_relative', 'not_related'];
 
 function escape(text) {
   const div = document.createElement('div');
@@ -20,6 +21,7 @@ function addMember() {
     <input name="m_family" placeholder="${escape(t('head_family'))}" required>
     <select name="m_sex"><option value="female">${escape(t('female'))}</option><option value="male">${escape(t('male'))}</option></select>
     <input name="m_age" type="number" min="0" max="120" placeholder="age" required>
+    <select name="m_relationship">${RELATIONSHIPS.map((r) => `<option value="${r}">${escape(t(r))}</option>`).join('')}</select>
     <button type="button" aria-label="remove">×</button>`;
   row.querySelector('button').addEventListener('click', () => row.remove());
   $('#members').append(row);
@@ -37,7 +39,7 @@ function householdFrom(form) {
     given_names: row.querySelector('[name=m_given]').value.trim(),
     family_names: row.querySelector('[name=m_family]').value.trim(),
     sex: row.querySelector('[name=m_sex]').value,
-    relationship: Number(row.querySelector('[name=m_age]').value) < 18 ? 'child' : 'other',
+    relationship: row.querySelector('[name=m_relationship]').value,
     age_estimate: Number(row.querySelector('[name=m_age]').value),
   }));
   const location = { lat: Number(form.lat.value), lon: Number(form.lon.value), source: 'gps' };
