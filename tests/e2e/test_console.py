@@ -120,6 +120,9 @@ def test_the_console_fits_a_phone_screen(browser, country):
         sign_in(page, country, "coe-ana")
         page.wait_for_selector("#alert h2")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        for control in ("#sign-out", "#language", "nav button[data-tab=household]"):
+            box = page.locator(control).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, control
         assert page.locator("#map").bounding_box()["width"] <= 391
     finally:
         context.close()
