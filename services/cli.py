@@ -79,6 +79,7 @@ def up(
         say("stack ready")
         for name in SERVICES:
             click.echo(f"  {name:<10} {stack.url(name)}   (API docs: {stack.url(name)}/docs)")
+        click.echo(f"  console    {stack.url('console')}/   (field app: {stack.url('console')}/field/)")
         click.echo(f"  broker     {stack.broker.bootstrap_server if stack.broker else '?'}")
         click.echo(f"  logs       {stack.logs}")
         click.echo("  tokens     .venv/bin/amparo token --role field_staff --jurisdiction DO-11")
@@ -240,3 +241,36 @@ def config() -> None:
                 continue
             seen.add(variable.name)
             click.echo(f"{variable.name}={variable.default}\n    {variable.doc}")
+
+
+@main.command()
+@DATA_DIR
+@click.option("--username", required=True, help="What the person types to sign in.")
+@click.option("--name", required=True, help="Their name, as the console shows it.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Role; repeatable."
+)
+@click.option("--jurisdiction", multiple=True, required=True, help="Admin code they act in; repeatable.")
+def account(
+    data_dir: Path, username: str, name: str, roles: tuple[str, ...], jurisdiction: tuple[str, ...]
+) -> None:
+    """Add (or replace) a person who signs in to the embedded stack's console; prints a new password."""
+    from services.console.accounts import (
+        AccountError,
+        new_account,
+        new_password,
+        read_accounts,
+        write_accounts,
+    )
+
+    path = data_dir / "console-accounts.json"
+    password = new_password()
+    try:
+        accounts = read_accounts(path)
+        accounts[username] = new_account(username, name, roles, jurisdiction, password)
+    except AccountError as exc:
+        raise click.UsageError(str(exc)) from exc
+    write_accounts(path, accounts.values())
+    click.echo(
+        f"{username}: {password}   ({', '.join(roles)} in {', '.join(jurisdiction)}; stored in {path})"
+    )

@@ -160,3 +160,30 @@ def test_keys_command_prints_two_distinct_usable_keys():
     lines = dict(line.split("=", 1) for line in result.output.strip().splitlines())
     assert set(lines) == {"AMPARO_REGISTRY_ENCRYPTION_KEY", "AMPARO_REGISTRY_HASHING_KEY"}
     assert len({decode_key(k, v) for k, v in lines.items()}) == 2
+
+
+def test_account_command_adds_people_who_can_sign_in_and_keeps_the_others(tmp_path):
+    from services.console.accounts import read_accounts
+
+    runner = CliRunner()
+    first = runner.invoke(
+        main,
+        ["account", "--data-dir", str(tmp_path), "--username", "ana", "--name", "Ana", "--role", "approver"]
+        + ["--jurisdiction", "DO"],
+    )
+    second = runner.invoke(
+        main,
+        ["account", "--data-dir", str(tmp_path), "--username", "luis", "--name", "Luis"]
+        + ["--role", "programme_officer", "--role", "auditor", "--jurisdiction", "DO-11"],
+    )
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    accounts = read_accounts(tmp_path / "console-accounts.json")
+    assert accounts["ana"].check(first.output.split()[1]) and accounts["luis"].check(second.output.split()[1])
+    assert accounts["luis"].roles == ("programme_officer", "auditor")
+    assert oct((tmp_path / "console-accounts.json").stat().st_mode & 0o777) == "0o600"
+    refused = runner.invoke(
+        main,
+        ["account", "--data-dir", str(tmp_path), "--username", "x", "--name", "X", "--role", "root"]
+        + ["--jurisdiction", "DO"],
+    )
+    assert refused.exit_code == 2 and "'root' is not one of" in refused.output
