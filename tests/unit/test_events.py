@@ -25,6 +25,24 @@ def test_round_trip_keeps_every_attribute():
     assert again.time.tzinfo is not None
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"correlationid": None},
+        {"data": {"é": ["ñ", 1.5, None, {"nested": True}], "n": 3}},
+        {"time": datetime(2026, 11, 20, 12, 0, 0, 123, tzinfo=UTC)},
+    ],
+)
+def test_serialised_bytes_are_what_the_schema_dumps(overrides):
+    import json
+
+    from shared.events import CloudEventSchema
+
+    event = make_event(**overrides)
+    assert event.to_json() == json.dumps(CloudEventSchema().dump(event), separators=(",", ":")).encode()
+
+
 def test_serialised_form_is_cloudevents_json():
     import json
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import itertools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -39,6 +39,7 @@ from services.registry.domain.model import (
 from services.registry.domain.vulnerability import Vulnerability
 from shared.admin_codes import first_level
 from shared.db import as_read
+from shared.ids import random_uuid
 from shared.kafka import HOUSEHOLDS
 
 
@@ -474,6 +475,19 @@ class Blocks:
         self.loaded: set[tuple[str, int]] = set()
         self.position: int | None = None  # the outbox position read up to
         self._places: dict[str, list[tuple[tuple[str, int], str, str]]] = {}  # household → places
+        #: event id → (household id, its rows) of what this job wrote itself since ``position``
+        self._written: dict[str, tuple[str, list[tuple[str, str, Person]]]] = {}
+
+    def wrote(self, households: Sequence[tuple[str, Household]]) -> None:
+        """Remember (event id, household) pairs this job just wrote: the next catch-up takes their
+        people from here rather than reading them back (the same rows, in the same order)."""
+        for event_id, household in households:
+            rows = (
+                [(household.admin_code, p.name[:1], p) for p in people_of(household)]
+                if household.status == HouseholdStatus.ACTIVE
+                else []
+            )
+            self._written[event_id] = (household.id, rows)
 
     def add(self, rows: Sequence[tuple[str, str, Person]], keys: Sequence[tuple[str, int]] = ()) -> None:
         """Keep ``rows`` of loaded blocks (all of them when ``keys`` loads new blocks)."""
@@ -524,6 +538,26 @@ def _person(member: Any, home: Any) -> Person:
 COMPARABLE_LIMIT = 2000
 
 
+def people_of(household: Household) -> list[Person]:
+    """The household's members as duplicate matching sees them (as :func:`_person` reads them)."""
+    area = first_level(household.admin_code)
+    day = household.updated_at.date()
+    return [
+        Person(
+            household.id,
+            m.id,
+            name_key(m.given_names, m.family_names),
+            m.birth_year_on(day),
+            m.birth_date.isoformat() if m.birth_date else None,
+            m.document.number_hash if m.document else None,
+            area,
+            household.location.lat,
+            household.location.lon,
+        )
+        for m in household.facts.members
+    ]
+
+
 class DuplicateRepository:
     """People to compare a household's members with, and the queue of candidate pairs."""
 
@@ -531,22 +565,7 @@ class DuplicateRepository:
         self.session = session
 
     def people_of(self, household: Household) -> list[Person]:
-        area = first_level(household.admin_code)
-        day = household.updated_at.date()
-        return [
-            Person(
-                household.id,
-                m.id,
-                name_key(m.given_names, m.family_names),
-                m.birth_year_on(day),
-                m.birth_date.isoformat() if m.birth_date else None,
-                m.document.number_hash if m.document else None,
-                area,
-                household.location.lat,
-                household.location.lon,
-            )
-            for m in household.facts.members
-        ]
+        return people_of(household)
 
     def comparable(self, person: Person) -> list[Person]:
         """Members of other active households sharing a block with ``person`` or its document.
@@ -586,38 +605,51 @@ class DuplicateRepository:
                 documents.setdefault(other.document_hash or "", []).append(other)
         found: dict[str, list[Person]] = {}
         for person in people:
-            near = [
-                other
-                for year in (person.birth_year - 1, person.birth_year, person.birth_year + 1)
-                for area, people_there in blocks.people.get((person.name[:1], year), {}).items()
-                if area.startswith(person.area)
-                for admin_code, other in people_there.values()
-                if other.household_id != person.household_id and admin_code.startswith(person.area)
-            ][:COMPARABLE_LIMIT]
-            same = {p.member_id: p for p in near}
-            for other in documents.get(person.document_hash or "", ())[:COMPARABLE_LIMIT]:
-                if other.household_id != person.household_id:
-                    same.setdefault(other.member_id, other)
-            found[person.member_id] = list(same.values())
+            near = list(
+                itertools.islice(
+                    (
+                        other
+                        for year in (person.birth_year - 1, person.birth_year, person.birth_year + 1)
+                        for area, people_there in blocks.people.get((person.name[:1], year), {}).items()
+                        if area.startswith(person.area)
+                        for admin_code, other in people_there.values()
+                        if other.household_id != person.household_id and admin_code.startswith(person.area)
+                    ),
+                    COMPARABLE_LIMIT,
+                )
+            )
+            if person.document_hash:  # (each member sits in one block: ``near`` repeats nobody)
+                same = {p.member_id: p for p in near}
+                for other in documents.get(person.document_hash, ())[:COMPARABLE_LIMIT]:
+                    if other.household_id != person.household_id:
+                        same.setdefault(other.member_id, other)
+                near = list(same.values())
+            found[person.member_id] = near
         return found
 
     def _catch_up(self, blocks: Blocks) -> None:
-        """Read again the households changed since ``blocks`` was last brought up to date."""
+        """Read again the households changed since ``blocks`` was last brought up to date (those
+        the job wrote itself, and nobody else changed since, are taken from ``blocks``)."""
         last = self.session.scalar(select(func.max(outbox.c.position)))
+        written, blocks._written = blocks._written, {}
         if blocks.position is not None and blocks.loaded and last is not None and last > blocks.position:
-            changed = sorted(
-                set(
-                    self.session.scalars(
-                        select(outbox.c.key).where(
-                            outbox.c.position > blocks.position, outbox.c.topic == HOUSEHOLDS.name
-                        )
-                    )
+            events = self.session.execute(
+                select(outbox.c.key, outbox.c.event_id).where(
+                    outbox.c.position > blocks.position, outbox.c.topic == HOUSEHOLDS.name
                 )
-            )
+            ).all()
+            mine = {written[e.event_id][0]: written[e.event_id][1] for e in events if e.event_id in written}
+            others = {e.key for e in events if e.event_id not in written}
+            changed = sorted(others | set(mine))
             for start in range(0, len(changed), 500):
                 page = changed[start : start + 500]
                 blocks.forget(page)
-                blocks.add(self._rows(members.c.household_id.in_(page)))
+                read = [key for key in page if key in others]
+                rows = self._rows(members.c.household_id.in_(read)) if read else []
+                rows += [row for key in page if key not in others for row in mine[key]]
+                # in household order, as the database returns them (members in their order)
+                rows.sort(key=lambda row: row[2].household_id)
+                blocks.add(rows)
         blocks.position = last
 
     def _rows(self, condition: Any) -> list[tuple[str, str, Person]]:
@@ -668,7 +700,7 @@ class DuplicateRepository:
             return False
         self.session.execute(
             insert(duplicate_candidates).values(
-                id=str(uuid.uuid4()),
+                id=random_uuid(),
                 household_a=a.household_id,
                 member_a=a.member_id,
                 household_b=b.household_id,
@@ -698,7 +730,7 @@ class DuplicateRepository:
                 insert(duplicate_candidates),
                 [
                     {
-                        "id": str(uuid.uuid4()),
+                        "id": random_uuid(),
                         "household_a": a.household_id,
                         "member_a": a.member_id,
                         "household_b": b.household_id,

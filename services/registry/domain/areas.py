@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ class AdminReference:
 
     areas: Mapping[str, BoundingBox]
 
-    @property
+    @functools.cached_property  # asked for each household checked
     def countries(self) -> set[str]:
         return {code[:2] for code in self.areas}
 

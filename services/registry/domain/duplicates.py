@@ -7,6 +7,7 @@ registry officer, who merges or dismisses them.
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections import defaultdict
@@ -58,6 +59,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a registry's names repeat: many pairs come back
 def name_similarity(a: str, b: str) -> float:
     """How alike two full names are (0..1), tolerant of typos, reordering and a dropped name.
 
@@ -124,15 +126,16 @@ def worth_comparing(person: Person, candidates: list[Person]) -> list[Person]:
     The names are scored against all candidates in one call each (rapidfuzz's ``cdist``), a
     little below the floor, so nothing :func:`compare` would keep is screened out.
     """
-    names = [c.name for c in candidates]
+    names = list(dict.fromkeys(c.name for c in candidates))  # each distinct name scored once
     floor = NAME_FLOOR * 100 - 1
-    kept = np.zeros(len(candidates), dtype=bool)
+    kept = np.zeros(len(names), dtype=bool)
     for scorer, cutoff in ((fuzz.ratio, floor), (fuzz.token_sort_ratio, floor), (fuzz.token_set_ratio, 99)):
         kept |= process.cdist([person.name], names, scorer=scorer, score_cutoff=cutoff)[0] > 0
+    near = {name for name, keep in zip(names, kept.tolist(), strict=True) if keep}
     return [
         c
-        for c, keep in zip(candidates, kept.tolist(), strict=True)
-        if keep or (person.document_hash and c.document_hash == person.document_hash)
+        for c in candidates
+        if c.name in near or (person.document_hash and c.document_hash == person.document_hash)
     ]
 
 

@@ -83,15 +83,19 @@ def changes(before: Household | None, after: Household) -> list[FieldChange]:
     A protected value that changed shows as ``(protected)`` → ``(protected)``: the ciphertext
     differs, the clear value never appears.
     """
+    if before is None:  # a new household: every recorded fact, from nothing
+        return [
+            FieldChange(path, None, value)
+            for path, value in sorted(flatten(after).items())
+            if value is not None
+        ]
     old, new = flatten(before), flatten(after)
     result = [
         FieldChange(path, old.get(path), new.get(path))
         for path in sorted(set(old) | set(new))
         if old.get(path) != new.get(path)
     ]
-    if before is not None:
-        result += _protected_changes(before, after)
-    return result
+    return result + _protected_changes(before, after)
 
 
 def _protected_changes(before: Household, after: Household) -> list[FieldChange]:

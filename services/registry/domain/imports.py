@@ -7,6 +7,7 @@ household's first row. Every problem is reported as (row, column, problem); noth
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -213,6 +214,7 @@ NO = {"no", "false", "0", "n", "falso", ""}
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
+@functools.lru_cache(maxsize=4096)  # a file repeats its few answers (sexes, relationships, roofs)
 def normalise(text: str) -> str:
     """``Fecha de Nacimiento`` → ``fecha_de_nacimiento`` (accents folded, lowercase, underscores)."""
     folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower().strip()

@@ -8,10 +8,11 @@ the registry is counts: by sex, age band, disability.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum, StrEnum
+
+from shared.ids import random_uuid
 
 MAX_AGE = 120
 
@@ -146,4 +147,4 @@ def member_problems(index: int, raw: dict, today: date) -> dict[str, str]:
 
 
 def new_member_id() -> str:
-    return str(uuid.uuid4())
+    return random_uuid()

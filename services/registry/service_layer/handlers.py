@@ -290,7 +290,7 @@ def register_in(
     """:func:`register_household` inside a unit of work the caller has open (for batches)."""
     now = deps.now()
     existing = uow.households.get(command.household_id) if command.household_id else None
-    household = _new_household(command, deps, existing, now)
+    household = new_household(command, deps, now, existing)
     if existing is not None:
         if not command.actor.covers(existing.admin_code):
             raise HouseholdIdTaken(f"household id {existing.id} is already in use")
@@ -302,10 +302,13 @@ def register_in(
     return household, True
 
 
-def _new_household(
-    command: RegisterHousehold, deps: Dependencies, existing: model.Household | None, now: datetime
+def new_household(
+    command: RegisterHousehold, deps: Dependencies, now: datetime, existing: model.Household | None = None
 ) -> model.Household:
-    """The household a registration would create (checked by the rules; nothing stored)."""
+    """The household a registration would create (checked by the rules; nothing stored).
+
+    :raise InvalidHousehold, OutsideJurisdiction: from the rules.
+    """
     facts = build_facts(command.household, deps, existing, now.date(), retry=existing is not None)
     return model.register_household(
         facts,
@@ -331,15 +334,28 @@ def register_all_in(
     :raise HouseholdIdTaken: if an id is already registered (give those to :func:`register_in`).
     """
     now = deps.now()
-    registered = [_new_household(command, deps, None, now) for command in commands]
+    return add_registered(uow, [new_household(command, deps, now) for command in commands], blocks)
+
+
+def add_registered(
+    uow: RegistryUnitOfWork, registered: Sequence[model.Household], blocks: Blocks | None = None
+) -> list[model.Household]:
+    """Store households built by :func:`new_household` (for an import, which builds each one as it
+    checks it) as :func:`register_all_in` does.
+
+    :raise HouseholdIdTaken: if an id is already registered or repeated.
+    """
     taken = uow.households.existing([h.id for h in registered])
     if taken or len({h.id for h in registered}) < len(registered):
         raise HouseholdIdTaken(f"household ids already in use: {', '.join(sorted(taken)) or 'repeated'}")
     uow.households.add_all(registered)
     uow.households.record_all_changes([(household, changes(None, household)) for household in registered])
-    uow.publish_all(HOUSEHOLDS.name, [household_event(household, None) for household in registered])
+    events = [household_event(household, None) for household in registered]
+    uow.publish_all(HOUSEHOLDS.name, events)
+    if blocks is not None:  # the next batch's catch-up takes these from memory, not the database
+        blocks.wrote([(event.id, household) for event, household in zip(events, registered, strict=True)])
     queue_probable_duplicates_of(uow, registered, blocks)
-    return registered
+    return list(registered)
 
 
 def change_household(

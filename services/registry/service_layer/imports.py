@@ -32,8 +32,9 @@ from services.registry.service_layer.handlers import (
     Dependencies,
     HouseholdInput,
     RegisterHousehold,
+    add_registered,
     build_facts,
-    register_all_in,
+    new_household,
     register_in,
 )
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
@@ -299,7 +300,7 @@ def commit_import(
         model.RegistrationSource.KOBOTOOLBOX if job["format"] == "kobo" else model.RegistrationSource.IMPORT
     )
     written = 0
-    batch: list[RegisterHousehold] = []
+    batch: list[tuple[RegisterHousehold, model.Household]] = []
     blocks = Blocks()  # people to compare with, read once for the whole commit
 
     def write() -> None:
@@ -307,12 +308,15 @@ def commit_import(
         with uow_factory() as uow:
             # New households go in together; an id already registered (an earlier attempt's
             # household, or a reference repeated in the file) goes one by one after them.
-            taken = uow.households.existing([c.household_id for c in batch if c.household_id])
+            taken = uow.households.existing([household.id for _, household in batch])
             fresh, again = [], []
-            for command in batch:
-                (again if command.household_id in taken else fresh).append(command)
-                taken.add(command.household_id or "")
-            written += len(register_all_in(uow, fresh, deps, blocks))
+            for command, household in batch:
+                if household.id in taken:
+                    again.append(command)
+                else:
+                    fresh.append(household)
+                taken.add(household.id)
+            written += len(add_registered(uow, fresh, blocks))
             for command in again:
                 try:
                     register_in(uow, command, deps)  # unchanged if the facts are the same
@@ -322,22 +326,21 @@ def commit_import(
             uow.imports.update(import_id, households_written=written)
         batch.clear()
 
-    # Each household's outcome is decided before it joins a batch, so one bad household can
-    # never roll back its neighbours.
+    # Each household is checked and built once, before it joins a batch, so one bad household
+    # can never roll back its neighbours.
     for group in _households(reader, rows, ignored, [0]):
         try:
-            data = _check(group, reader, actor, deps)
-        except (InvalidHousehold, OutsideJurisdiction, HouseholdNotFound):
-            continue
-        batch.append(
-            RegisterHousehold(
-                data,
+            command = RegisterHousehold(
+                _input(group, reader),
                 actor,
                 household_id_for(import_id, group.ref),
                 source,
                 device=f"import:{import_id[:8]}",
             )
-        )
+            household = new_household(command, deps, deps.now())
+        except (InvalidHousehold, OutsideJurisdiction, HouseholdNotFound):
+            continue
+        batch.append((command, household))
         if len(batch) >= COMMIT_BATCH:
             write()
     if batch:
