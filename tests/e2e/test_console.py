@@ -126,3 +126,23 @@ def test_the_console_fits_a_phone_screen(browser, country):
         assert page.locator("#map").bounding_box()["width"] <= 391
     finally:
         context.close()
+
+
+def test_a_new_alert_appears_without_reloading(context, country):
+    """Runs last in this file: the alert it issues becomes the newest."""
+    from services import country_demo
+
+    page = context.new_page()
+    sign_in(page, country, "coe-ana")
+    page.wait_for_selector("#alert h2")
+    coe = country_demo.client(country["stack"], "alerts", "e2e-coe", [CIVIL_PROTECTION], ["DO"])
+    body = (
+        (country_demo.DATA / "fiona-2022-coe-alert.xml")
+        .read_text()
+        .replace("DO-COE-2022-FIONA-001", "DO-COE-2022-LLUVIAS-007")
+        .replace("Huracán Fiona", "Vaguada: lluvias intensas")
+        .format(sent_alert="2026-11-25T10:00:00+00:00", expires="2099-01-01T00:00:00+00:00")
+        .encode()
+    )
+    coe.call("POST", "/v1/alerts", data=body, headers={"Content-Type": "application/cap+xml"})
+    page.wait_for_selector("#alert-list li:has-text('Vaguada: lluvias intensas')", timeout=45_000)

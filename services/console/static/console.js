@@ -85,9 +85,15 @@ async function loadBoundaries() {
 
 // -- alerts ------------------------------------------------------------------------------
 
-async function loadAlerts() {
+// What was last drawn, so that a refresh redraws only what changed.
+const shown = { alerts: null, incident: null, batches: null };
+
+async function loadAlerts({ onlyIfChanged = false } = {}) {
   const alerts = await attempt(() => call('alerts', '/v1/alerts?limit=50'));
-  if (!alerts) return;
+  if (!alerts) return false;
+  const signature = JSON.stringify(alerts);
+  if (onlyIfChanged && signature === shown.alerts) return false;
+  shown.alerts = signature;
   const list = $('#alert-list');
   list.innerHTML = alerts.length ? '' : `<li>${escape(t('no_alerts'))}</li>`;
   for (const alert of alerts) {
@@ -103,6 +109,7 @@ async function loadAlerts() {
   }
   drawActiveAlerts(alerts.filter((a) => a.state === 'active'));
   if (!selected && alerts.length) selectAlert(alerts[0].id);
+  return true;
 }
 
 // Every active alert's areas, coloured by severity, under the selected one's.
@@ -141,7 +148,7 @@ function exposureTables(exposure) {
         number(a.children_under_5), number(a.elderly_65_plus)]))}`;
 }
 
-async function selectAlert(id) {
+async function selectAlert(id, { fit = true } = {}) {
   selected = id;
   document.querySelectorAll('#alert-list li').forEach((li) => li.classList.toggle('selected', li.dataset.id === id));
   const incident = await attempt(() => call('alerts', `/v1/alerts/${id}`));
@@ -150,7 +157,7 @@ async function selectAlert(id) {
   const colour = SEVERITY_COLOURS[current.severity] || '#666';
   const areas = L.geoJSON(current.areas, { style: { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.15 } });
   replaceLayer('areas', areas);
-  if (areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { maxZoom: 10 });
+  if (fit && areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { maxZoom: 10 });
   const grid = await call('alerts', `/v1/alerts/${id}/exposure-grid?cell_deg=0.05`).catch(() => null);
   if (grid) {
     const most = Math.max(1, ...grid.features.map((f) => f.properties.people || 0));
@@ -194,7 +201,7 @@ function minutesBetween(from, to) {
   return `${((new Date(to) - new Date(from)) / 60000).toFixed(1)} ${t('minutes')}`;
 }
 
-async function showBatches(incident) {
+async function showBatches(incident, { onlyIfChanged = false } = {}) {
   const box = $('#batches');
   if (!session.has('programme_officer', 'approver', 'payments_officer', 'auditor')) {
     box.innerHTML = '';
@@ -202,6 +209,10 @@ async function showBatches(incident) {
   }
   const answer = await attempt(() => call('transfers', `/v1/batches?incident_id=${incident.id}`));
   if (!answer) return;
+  const signature = JSON.stringify(answer.batches);
+  if (onlyIfChanged && signature === shown.batches) return;
+  shown.batches = signature;
+  shown.incident = incident;
   const names = Object.fromEntries(programmes.map((p) => [p.id, p.name]));
   box.innerHTML = `<h3>${escape(t('programmes'))}</h3>` + (answer.batches.length ? '' : `<p class="muted">${escape(t('no_batches'))}</p>`);
   for (const batch of answer.batches) {
@@ -390,6 +401,19 @@ async function start() {
   await loadBoundaries();
   await loadAlerts();
 }
+
+// New alerts, proposals and decisions appear without reloading; a form being filled in is left alone.
+const REFRESH_SECONDS = 20;
+setInterval(async () => {
+  if (!session.get() || document.hidden || drawing) return;
+  if (document.activeElement && ['TEXTAREA', 'INPUT', 'SELECT'].includes(document.activeElement.tagName)) return;
+  if ([...document.querySelectorAll('#batches textarea')].some((box) => box.value)) return;
+  if (await loadAlerts({ onlyIfChanged: true })) {
+    if (selected) await selectAlert(selected, { fit: false });
+  } else if (shown.incident && shown.incident.id === selected) {
+    await showBatches(shown.incident, { onlyIfChanged: true });
+  }
+}, REFRESH_SECONDS * 1000);
 
 $('#sign-in').addEventListener('submit', async (event) => {
   event.preventDefault();
