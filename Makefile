@@ -21,9 +21,11 @@ console-libraries: services/console/node_modules/.package-lock.json
 services/console/node_modules/.package-lock.json: services/console/package.json services/console/package-lock.json
 	npm ci --prefix services/console --no-audit --no-fund --loglevel=error
 
-## demo: start the embedded stack and follow a demo household through the three services
+## demo: start the embedded stack and load a country on it (in var/demo/, made anew each time)
+DEMO_DIR := var/demo
 demo: install
-	$(BIN)/amparo up --demo
+	rm -rf $(DEMO_DIR)
+	$(BIN)/amparo up --demo --data-dir $(DEMO_DIR)
 
 ## up: start the embedded stack without demo data
 up: install
