@@ -220,7 +220,8 @@ def test_history_records_changes_and_never_a_protected_value_in_clear():
     head = first.facts.members[0].id
     assert found[f"members.{head}.phone"].old == PROTECTED == found[f"members.{head}.phone"].new
     text = json.dumps(
-        [c.__dict__ for c in changes(first, second)] + [c.__dict__ for c in changes(None, first)], default=str
+        [c._asdict() for c in changes(first, second)] + [c._asdict() for c in changes(None, first)],
+        default=str,
     )
     # The protected values themselves (digit fragments could turn up inside member ids and hashes).
     for secret in ("9988-7766", "3333-4444", "0601-1986-01234", "0601198601234", "99887766"):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete, false, func, insert, or_, select, true, tuple_, update
@@ -470,13 +470,53 @@ class Blocks:
     between the transactions of one long job such as an import's commit."""
 
     def __init__(self) -> None:
-        #: block → first-level area → member id → (admin code, person)
-        self.people: dict[tuple[str, int], dict[str, dict[str, tuple[str, Person]]]] = {}
+        #: block → first-level area → name → member id → (admin code, person, when added); the
+        #: first-level areas and the people of each keep the order they were added in
+        self.people: dict[tuple[str, int], dict[str, dict[str, dict[str, tuple[str, Person, int]]]]] = {}
         self.loaded: set[tuple[str, int]] = set()
         self.position: int | None = None  # the outbox position read up to
-        self._places: dict[str, list[tuple[tuple[str, int], str, str]]] = {}  # household → places
+        self._places: dict[str, list[tuple[tuple[str, int], str, str, str]]] = {}  # household → places
+        self._added = 0
         #: event id → (household id, its rows) of what this job wrote itself since ``position``
         self._written: dict[str, tuple[str, list[tuple[str, str, Person]]]] = {}
+
+    def add(self, rows: Sequence[tuple[str, str, Person]], keys: Sequence[tuple[str, int]] = ()) -> None:
+        """Keep ``rows`` of loaded blocks (all of them when ``keys`` loads new blocks)."""
+        self.loaded.update(keys)
+        for admin_code, initial, person in rows:
+            key = (initial, person.birth_year)
+            if key in self.loaded:
+                named = (
+                    self.people.setdefault(key, {}).setdefault(person.area, {}).setdefault(person.name, {})
+                )
+                if person.member_id not in named:
+                    self._added += 1
+                named[person.member_id] = (
+                    admin_code,
+                    person,
+                    named.get(person.member_id, ("", person, self._added))[2],
+                )
+                self._places.setdefault(person.household_id, []).append(
+                    (key, person.area, person.name, person.member_id)
+                )
+
+    def forget(self, household_ids: Sequence[str]) -> None:
+        """Drop the people of these households (about to be read again)."""
+        for household_id in household_ids:
+            for key, area, name, member_id in self._places.pop(household_id, ()):
+                self.people[key][area][name].pop(member_id, None)
+
+    def places_of(
+        self, person: Person
+    ) -> list[tuple[int, int, dict[str, dict[str, tuple[str, Person, int]]]]]:
+        """(birth year rank, area rank, people by name) of ``person``'s blocks in its area: the
+        order in which :meth:`DuplicateRepository.comparable_to_all` lists them."""
+        return [
+            (y, a, names)
+            for y, year in enumerate((person.birth_year - 1, person.birth_year, person.birth_year + 1))
+            for a, (area, names) in enumerate(self.people.get((person.name[:1], year), {}).items())
+            if area.startswith(person.area)
+        ]
 
     def wrote(self, households: Sequence[tuple[str, Household]]) -> None:
         """Remember (event id, household) pairs this job just wrote: the next catch-up takes their
@@ -488,24 +528,6 @@ class Blocks:
                 else []
             )
             self._written[event_id] = (household.id, rows)
-
-    def add(self, rows: Sequence[tuple[str, str, Person]], keys: Sequence[tuple[str, int]] = ()) -> None:
-        """Keep ``rows`` of loaded blocks (all of them when ``keys`` loads new blocks)."""
-        self.loaded.update(keys)
-        for admin_code, initial, person in rows:
-            key = (initial, person.birth_year)
-            if key in self.loaded:
-                self.people.setdefault(key, {}).setdefault(person.area, {})[person.member_id] = (
-                    admin_code,
-                    person,
-                )
-                self._places.setdefault(person.household_id, []).append((key, person.area, person.member_id))
-
-    def forget(self, household_ids: Sequence[str]) -> None:
-        """Drop the people of these households (about to be read again)."""
-        for household_id in household_ids:
-            for key, area, member_id in self._places.pop(household_id, ()):
-                self.people[key][area].pop(member_id, None)
 
 
 #: What duplicate matching reads of a member (its household's place comes with it).
@@ -584,13 +606,25 @@ class DuplicateRepository:
         return list(found.values())
 
     def comparable_to_all(
-        self, people: Sequence[Person], blocks: Blocks | None = None
+        self,
+        people: Sequence[Person],
+        blocks: Blocks | None = None,
+        *,
+        earlier: Mapping[str, int] | None = None,
+        worth: Callable[[str, set[str]], set[str]] | None = None,
     ) -> dict[str, list[Person]]:
         """:meth:`comparable` for many people at once, by member id, read with a few queries.
 
         ``blocks`` keeps what was read for the next call (the next batch of an import): a block is
         read once, then only the households changed since — by anyone, as the outbox records
         every change in the change's own transaction — are read again.
+
+        ``earlier`` (household id → rank) then keeps, for each person, only the households ranked
+        before its own (unranked ones count as earlier). Given ``worth`` (a name and names → those
+        worth comparing, as matching screens them), a person with nobody of the same document
+        and no more than :data:`COMPARABLE_LIMIT` people in its blocks gets only those whose
+        names are worth comparing, still in the blocks' order: what matching would keep of the
+        whole list, without listing the rest.
         """
         blocks = blocks if blocks is not None else Blocks()
         self._catch_up(blocks)
@@ -605,25 +639,36 @@ class DuplicateRepository:
                 documents.setdefault(other.document_hash or "", []).append(other)
         found: dict[str, list[Person]] = {}
         for person in people:
-            near = list(
-                itertools.islice(
-                    (
-                        other
-                        for year in (person.birth_year - 1, person.birth_year, person.birth_year + 1)
-                        for area, people_there in blocks.people.get((person.name[:1], year), {}).items()
-                        if area.startswith(person.area)
-                        for admin_code, other in people_there.values()
-                        if other.household_id != person.household_id and admin_code.startswith(person.area)
-                    ),
-                    COMPARABLE_LIMIT,
-                )
+            places = blocks.places_of(person)
+            same_document = [
+                other
+                for other in documents.get(person.document_hash or "", ())[:COMPARABLE_LIMIT]
+                if other.household_id != person.household_id
+            ]
+            wanted = None
+            listed_all = sum(len(named) for _, _, names in places for named in names.values())
+            if worth is not None and not same_document and listed_all <= COMPARABLE_LIMIT:
+                wanted = worth(person.name, {name for _, _, names in places for name in names})
+            listed = sorted(
+                (
+                    ((y, a, added), other)
+                    for y, a, names in places
+                    for name, named in names.items()
+                    if wanted is None or name in wanted
+                    for _, other, added in named.values()
+                    if other.household_id != person.household_id
+                ),
+                key=itemgetter(0),
             )
-            if person.document_hash:  # (each member sits in one block: ``near`` repeats nobody)
+            near = [other for _, other in listed[:COMPARABLE_LIMIT]]
+            if same_document:
                 same = {p.member_id: p for p in near}
-                for other in documents.get(person.document_hash, ())[:COMPARABLE_LIMIT]:
-                    if other.household_id != person.household_id:
-                        same.setdefault(other.member_id, other)
+                for other in same_document:
+                    same.setdefault(other.member_id, other)
                 near = list(same.values())
+            if earlier is not None:
+                mine = earlier.get(person.household_id, -1)
+                near = [other for other in near if earlier.get(other.household_id, -1) < mine]
             found[person.member_id] = near
         return found
 

@@ -126,17 +126,23 @@ def worth_comparing(person: Person, candidates: list[Person]) -> list[Person]:
     The names are scored against all candidates in one call each (rapidfuzz's ``cdist``), a
     little below the floor, so nothing :func:`compare` would keep is screened out.
     """
-    names = list(dict.fromkeys(c.name for c in candidates))  # each distinct name scored once
-    floor = NAME_FLOOR * 100 - 1
-    kept = np.zeros(len(names), dtype=bool)
-    for scorer, cutoff in ((fuzz.ratio, floor), (fuzz.token_sort_ratio, floor), (fuzz.token_set_ratio, 99)):
-        kept |= process.cdist([person.name], names, scorer=scorer, score_cutoff=cutoff)[0] > 0
-    near = {name for name, keep in zip(names, kept.tolist(), strict=True) if keep}
+    near = names_worth_comparing(person.name, {c.name for c in candidates})
     return [
         c
         for c in candidates
         if c.name in near or (person.document_hash and c.document_hash == person.document_hash)
     ]
+
+
+def names_worth_comparing(name: str, names: set[str]) -> set[str]:
+    """Those of ``names`` that one of the measures :func:`name_similarity` takes the best of puts
+    near the floor against ``name`` (each scored in one ``cdist`` call per measure)."""
+    listed = list(names)
+    floor = NAME_FLOOR * 100 - 1
+    kept = np.zeros(len(listed), dtype=bool)
+    for scorer, cutoff in ((fuzz.ratio, floor), (fuzz.token_sort_ratio, floor), (fuzz.token_set_ratio, 99)):
+        kept |= process.cdist([name], listed, scorer=scorer, score_cutoff=cutoff)[0] > 0
+    return {n for n, keep in zip(listed, kept.tolist(), strict=True) if keep}
 
 
 def find_all(people: Iterable[Person]) -> Iterator[Match]:

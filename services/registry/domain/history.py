@@ -7,9 +7,8 @@ history in clear: a change to one is recorded as ``"(protected)"`` on both sides
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.registry.domain.members import PLAIN_ATTRIBUTES
 from services.registry.domain.model import Household
@@ -17,8 +16,7 @@ from services.registry.domain.model import Household
 PROTECTED = "(protected)"
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(NamedTuple):  # a tuple: each new household makes dozens
     """One field's change: its path (``members.<id>.given_names``), the old and the new value."""
 
     path: str

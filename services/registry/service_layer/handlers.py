@@ -11,7 +11,7 @@ from typing import Any
 from services.registry.adapters.repository import Blocks
 from services.registry.domain import model
 from services.registry.domain.areas import AdminReference
-from services.registry.domain.duplicates import matches_for
+from services.registry.domain.duplicates import matches_for, names_worth_comparing
 from services.registry.domain.errors import (
     AlreadyDecided,
     HouseholdIdTaken,
@@ -257,13 +257,13 @@ def queue_probable_duplicates_of(
     people = [
         p for h in registered if h.status == model.HouseholdStatus.ACTIVE for p in uow.duplicates.people_of(h)
     ]
-    comparable = uow.duplicates.comparable_to_all(people, blocks)
+    comparable = uow.duplicates.comparable_to_all(people, blocks, earlier=order, worth=names_worth_comparing)
     at = {household.id: household.updated_at for household in registered}
     found = []
     for person in people:
-        mine = order[person.household_id]
-        earlier = [c for c in comparable[person.member_id] if order.get(c.household_id, -1) < mine]
-        found.extend((match, at[person.household_id]) for match in matches_for(person, earlier))
+        found.extend(
+            (match, at[person.household_id]) for match in matches_for(person, comparable[person.member_id])
+        )
     return uow.duplicates.queue_all(found)
 
 

@@ -42,7 +42,7 @@ from shared.errors import Conflict, NotFound
 
 UowFactory = Callable[[], RegistryUnitOfWork]
 PROGRESS_EVERY = 500
-COMMIT_BATCH = 250
+COMMIT_BATCH = 1000
 
 VALIDATING, VALIDATED, FAILED, COMMITTING, COMMITTED = (
     "validating",
