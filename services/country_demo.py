@@ -115,20 +115,9 @@ def province_shapes() -> dict[str, Any]:
     }
 
 
-GIVEN_F = ("María", "Ana", "Rosa", "Yocasta", "Altagracia", "Carmen", "Luisa", "Juana", "Milagros", "Daysi")
-GIVEN_M = ("José", "Juan", "Luis", "Pedro", "Ramón", "Rafael", "Manuel", "Francisco", "Julio", "Wilson")
-FAMILY = (
-    "Pérez",
-    "Rodríguez",
-    "Santos",
-    "Martínez",
-    "Reyes",
-    "Castillo",
-    "Féliz",
-    "Guzmán",
-    "Núñez",
-    "Almonte",
-)
+#: Common Dominican given names and surnames (two surnames each, as registries write them).
+NAMES = json.loads((DATA / "dominican-names.json").read_text())
+GIVEN_F, GIVEN_M, FAMILY = NAMES["given_female"], NAMES["given_male"], NAMES["surnames"]
 ROOFS = ("Zinc", "Concreto", "Lámina", "Teja")
 HEADER = [
     "Código Hogar",
@@ -181,9 +170,10 @@ def registry_csv(households: int, seed: int = 2022) -> bytes:
         for (lon, lat), size in zip(points, sizes, strict=True):
             number += 1
             ref = f"DO-{number:06d}"
-            family = FAMILY[rng.integers(len(FAMILY))]
+            family = _surnames(rng)
             female_head = rng.random() < 0.4
-            head_given = (GIVEN_F if female_head else GIVEN_M)[rng.integers(10)]
+            names = GIVEN_F if female_head else GIVEN_M
+            head_given = names[rng.integers(len(names))]
             head_age = int(rng.integers(19, 80))
             writer.writerow(
                 [
@@ -211,14 +201,25 @@ def registry_csv(households: int, seed: int = 2022) -> bytes:
                         p=[0.12, 0.33, 0.45, 0.10],
                     )
                 )
+                if spouse_free and 18 <= age < 65:
+                    female = not female_head  # the head's spouse
                 relationship = _relationship(age, female, spouse_free)
                 spouse_free = spouse_free and relationship not in ("Esposa", "Esposo")
-                given = (GIVEN_F if female else GIVEN_M)[rng.integers(10)]
+                names = GIVEN_F if female else GIVEN_M
+                given = names[rng.integers(len(names))]
+                surnames = family if relationship in CHILDREN else _surnames(rng)
                 sex = "F" if female else "M"
                 writer.writerow(
-                    [ref, "", "", "", given, family, sex, relationship, age, *[""] * 7, _walking(rng, age)]
+                    [ref, "", "", "", given, surnames, sex, relationship, age, *[""] * 7, _walking(rng, age)]
                 )
     return out.getvalue().encode()
+
+
+CHILDREN = ("Hijo", "Hija")
+
+
+def _surnames(rng: np.random.Generator) -> str:
+    return f"{FAMILY[rng.integers(len(FAMILY))]} {FAMILY[rng.integers(len(FAMILY))]}"
 
 
 def _walking(rng: np.random.Generator, age: int) -> int:
