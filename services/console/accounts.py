@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -72,11 +73,10 @@ def new_password() -> str:
 def write_accounts(path: Path, accounts: Iterable[Account]) -> None:
     """Write the account file (mode 600), replacing it whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 600
     with os.fdopen(descriptor, "w") as handle:
         json.dump([asdict(a) for a in accounts], handle, indent=2)
-    temporary.replace(path)
+    os.replace(temporary, path)
 
 
 def read_accounts(path: Path) -> dict[str, Account]:
@@ -106,9 +106,22 @@ def read_accounts(path: Path) -> dict[str, Account]:
     return accounts
 
 
+_NOBODY: str | None = None
+
+
+def check_nobody(password: str) -> bool:
+    """Spend the time a real check takes, so an unknown username answers as slowly as a known one."""
+    global _NOBODY
+    if _NOBODY is None:
+        _NOBODY = hash_password(secrets.token_urlsafe(16))
+    Account("", "", (), (), _NOBODY).check(password)
+    return False
+
+
 class SignInThrottle:
-    """At most ``attempts`` failed sign-ins per username and per client address in ``window``
-    seconds; later attempts are refused until the window has passed, right password or not."""
+    """At most ``attempts`` sign-ins per username and per client address in ``window`` seconds
+    that did not succeed; later attempts are refused until the window has passed, right password
+    or not. An attempt is counted when it starts, so parallel guesses are counted too."""
 
     def __init__(self, attempts: int = 5, window: float = 300.0):
         self.attempts = attempts
@@ -116,23 +129,22 @@ class SignInThrottle:
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
-    def retry_after(self, *keys: str) -> int:
-        """Seconds to wait before trying again (0: go ahead)."""
+    def attempt(self, *keys: str) -> int:
+        """Count an attempt for each key; the seconds to wait instead (0: go ahead)."""
         now = time.monotonic()
         wait = 0.0
         with self._lock:
+            if len(self._failures) > 10_000:  # forget keys whose window has passed
+                self._failures = {k: v for k, v in self._failures.items() if v and now - v[-1] < self.window}
             for key in keys:
                 recent = [t for t in self._failures.get(key, []) if now - t < self.window]
                 self._failures[key] = recent
                 if len(recent) >= self.attempts:
                     wait = max(wait, self.window - (now - recent[0]))
+            if not wait:
+                for key in keys:
+                    self._failures[key].append(now)
         return int(wait) + 1 if wait else 0
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._failures.setdefault(key, []).append(now)
 
     def succeeded(self, *keys: str) -> None:
         with self._lock:

@@ -10,11 +10,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from flask import Flask, Response, jsonify, request, send_from_directory
 
-from services.console.accounts import SignInThrottle, read_accounts
+from services.console.accounts import SignInThrottle, check_nobody, read_accounts
 from shared.auth import DevIssuer
 from shared.config import DEFAULT_PORTS
 
@@ -34,6 +35,7 @@ FORWARDED_REQUEST = (
     "If-Match",
 )
 FORWARDED_RESPONSE = (
+    "Cache-Control",
     "Content-Type",
     "Content-Disposition",
     "Location",
@@ -81,6 +83,15 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     return response
 
 
+def api_path(rest: str) -> str | None:
+    """The service path a console path forwards to (``rest``: after ``/api/<service>/``, decoded),
+    each segment quoted again; ``None`` unless under ``v1/`` with no ``.`` or ``..`` segment."""
+    segments = rest.split("/")
+    if segments[0] != "v1" or any(s in (".", "..") for s in segments):
+        return None
+    return "/" + "/".join(quote(s, safe="-._~:@!$&'()*+,;=") for s in segments)
+
+
 def create_app(settings: ConsoleSettings) -> Flask:
     app = Flask("console", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
@@ -94,8 +105,8 @@ def create_app(settings: ConsoleSettings) -> Flask:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-            "connect-src 'self'; worker-src 'self'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; connect-src 'self'; "
+            "worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         )
         return response
 
@@ -142,17 +153,19 @@ def create_app(settings: ConsoleSettings) -> Flask:
                 f"{', '.join(missing)} missing",
                 errors=[{"field": f"/{f}"} for f in missing],
             )
-        keys = (f"user:{username}", f"address:{request.remote_addr}")
-        wait = throttle.retry_after(*keys)
+        user_key, address_key = f"user:{username}", f"address:{request.remote_addr}"
+        # The attempt counts before the password is checked, so parallel guesses cannot slip
+        # through; a success forgets only that user's failures, never the address's.
+        wait = throttle.attempt(user_key, address_key)
         if wait:
             response = _problem(429, "Too many attempts", f"too many failed sign-ins; try again in {wait} s")
             response.headers["Retry-After"] = str(wait)
             return response
         account = read_accounts(settings.accounts_file).get(str(username))
-        if account is None or not account.check(str(password)):
-            throttle.failed(*keys)
+        if not (account.check(str(password)) if account else check_nobody(str(password))):
             return _problem(401, "Not signed in", "wrong username or password")
-        throttle.succeeded(*keys)
+        assert account is not None
+        throttle.succeeded(user_key)
         token = issuer.mint(
             account.username,
             account.roles,
@@ -178,15 +191,19 @@ def create_app(settings: ConsoleSettings) -> Flask:
             return _problem(
                 404, "Not found", f"no service {service!r}; one of {', '.join(settings.services)}"
             )
+        target = api_path(rest)
+        if target is None:
+            return _problem(404, "Not found", "only a service's /v1/ API is reached through the console")
         headers = {h: request.headers[h] for h in FORWARDED_REQUEST if h in request.headers}
         try:
             answer = session.request(
                 request.method,
-                f"{base}/{rest}",
+                f"{base}{target}",
                 params=list(request.args.items(multi=True)),
                 data=request.get_data(cache=False) if request.method != "GET" else None,
                 headers=headers,
                 timeout=settings.timeout,
+                allow_redirects=False,
             )
         except requests.RequestException as exc:
             response = _problem(503, "Service unavailable", f"{service} did not answer: {type(exc).__name__}")
@@ -196,6 +213,10 @@ def create_app(settings: ConsoleSettings) -> Flask:
         for name in FORWARDED_RESPONSE:
             if name in answer.headers:
                 response.headers[name] = answer.headers[name]
+        if response.headers.get("Location", "").startswith("/"):
+            response.headers["Location"] = f"/api/{service}{response.headers['Location']}"
+        # Answers carry personal data and payment files: never kept in the browser's cache.
+        response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     return app

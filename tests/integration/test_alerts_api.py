@@ -710,7 +710,36 @@ def test_maps_read_the_alert_list_the_boundaries_and_a_footprints_features(alert
     assert [f["id"] for f in listed] == [footprint["id"]]
     assert listed[0]["exposure"]["by_band"] == footprint["exposure"]["by_band"]
     geometry = alerts.get(f"/v1/footprints/{footprint['id']}/geometry", headers=reader).get_json()
-    assert geometry["features"][0]["properties"] == {"wind_kt": 50}
+    assert geometry["features"][0]["properties"] == {"wind_kt": 50, "intensity": 50}
+    assert listed[0]["thresholds"] == [{"band": "Severe", "min": 50}]
     assert alerts.get("/v1/footprints/nope/geometry", headers=reader).status_code == 404
     assert alerts.get("/v1/footprints?incident_id=nope", headers=reader).status_code == 404
     assert alerts.get("/v1/footprints", headers=reader).status_code == 422
+
+
+def test_a_drawn_area_around_one_or_two_homes_tells_nothing_about_who_lives_there(alerts, issuer):
+    import json as _json
+
+    lonely = add_households(
+        alerts.runtime.session_factory,
+        [(-88.9, 14.9), (-88.9005, 14.9005)],
+        "HN-CP",
+        size=5,
+        members_by_age_band={"0_4": 2, "5_17": 1, "18_64": 1, "65_plus": 1},
+        persons_with_disabilities=1,
+    )
+    assert len(lonely) == 2
+    planner = {"Authorization": f"Bearer {issuer.mint('po', ['programme_officer'], ['HN'])}"}
+    square = [[-88.91, 14.89], [-88.89, 14.89], [-88.89, 14.91], [-88.91, 14.91], [-88.91, 14.89]]
+    around = {"type": "Polygon", "coordinates": [square]}
+    exposure = alerts.post(
+        "/v1/alerts/what-if", data=_json.dumps(around), content_type="application/geo+json", headers=planner
+    ).get_json()["exposure"]
+    assert exposure["households"] is None and exposure["fewer_than"] == 3
+    assert exposure["children_under_5"] is None and exposure["persons_with_disabilities"] is None
+    assert all(a["households"] is None and a["people"] is None for a in exposure["by_area"])
+    empty = {"type": "Polygon", "coordinates": [[[-80, 10], [-79.9, 10], [-79.9, 10.1], [-80, 10]]]}
+    nothing = alerts.post(
+        "/v1/alerts/what-if", data=_json.dumps(empty), content_type="application/geo+json", headers=planner
+    ).get_json()["exposure"]
+    assert nothing["households"] == 0 and "fewer_than" not in nothing

@@ -36,6 +36,7 @@ class Echo(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Disposition", 'attachment; filename="x.json"')
         self.send_header("Set-Cookie", "tracking=1")
+        self.send_header("Location", "/v1/things/1")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -102,8 +103,25 @@ def test_wrong_passwords_are_refused_then_throttled_even_with_the_right_one(cons
         environ_base={"REMOTE_ADDR": "10.0.0.9"},
     )
     assert other.status_code == 200
-    unknown = console.post("/auth/sign-in", json={"username": "nobody", "password": PASSWORD})
-    assert unknown.status_code in (401, 429)
+
+
+def test_one_address_spraying_passwords_is_throttled_and_a_success_does_not_reset_it(console):
+    address = {"REMOTE_ADDR": "10.0.0.7"}
+    for n in range(4):
+        console.post(
+            "/auth/sign-in", json={"username": f"user{n}", "password": "guess-guess"}, environ_base=address
+        )
+    # Signing in as oneself in between does not wipe the address's failures.
+    assert (
+        console.post(
+            "/auth/sign-in", json={"username": "carla", "password": PASSWORD}, environ_base=address
+        ).status_code
+        == 200
+    )
+    blocked = console.post(
+        "/auth/sign-in", json={"username": "ana", "password": PASSWORD}, environ_base=address
+    )
+    assert blocked.status_code == 429
 
 
 def test_sign_in_names_what_is_missing(console):
@@ -131,6 +149,23 @@ def test_calls_are_forwarded_with_the_callers_token_and_nothing_else(console):
     assert echoed["cookie"] is None and echoed["body"] == '{"device": "d"}'
     assert answer.headers["Content-Disposition"] == 'attachment; filename="x.json"'
     assert "Set-Cookie" not in answer.headers
+    assert answer.headers["Cache-Control"] == "no-store"  # personal data never in the browser's cache
+    assert answer.headers["Location"] == "/api/registry/v1/things/1"
+
+
+def test_only_a_services_v1_api_is_reachable_through_the_console(console):
+    for path in (
+        "/api/registry/metrics",
+        "/api/registry/docs",
+        "/api/registry/../../metrics",
+        "/api/registry/v1/../metrics",
+        "/api/registry/v1/%2e%2e/%2e%2e/metrics",
+        "/api/registry/v1/./households",
+    ):
+        answer = console.get(path, headers={"Authorization": "Bearer abc"})
+        assert answer.status_code == 404, path
+    quoted = console.get("/api/registry/v1/households/a%3Fb", headers={"Authorization": "Bearer abc"})
+    assert quoted.get_json()["path"] == "/v1/households/a%3Fb"
 
 
 def test_an_unknown_or_unreachable_service_is_a_clear_problem(console):
@@ -144,7 +179,8 @@ def test_an_unknown_or_unreachable_service_is_a_clear_problem(console):
 def test_pages_and_the_map_library_are_served_from_here_under_a_strict_policy(console):
     page = console.get("/")
     assert page.status_code == 200 and b"/vendor/leaflet/leaflet.js" in page.data
-    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "form-action 'self'" in policy and "unsafe-inline" not in policy
     assert console.get("/vendor/leaflet/leaflet.js").status_code == 200
     assert console.get("/field/").status_code == 200
     worker = console.get("/field/sw.js")

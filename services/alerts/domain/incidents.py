@@ -130,6 +130,29 @@ def exposure_summary(
 SMALLEST_SHOWN = 3
 
 
+def without_small_counts(summary: dict[str, Any]) -> dict[str, Any]:
+    """A summary for an area anyone may draw: the total and each admin area with 1 or 2 households
+    lose their counts (``None``, and ``fewer_than``), so a drawn square around one house tells
+    nothing about who lives there."""
+
+    def hide(part: dict[str, Any]) -> dict[str, Any]:
+        if not 0 < (part.get("households") or 0) < SMALLEST_SHOWN:
+            return part
+        return {
+            **{
+                k: (None if isinstance(v, int | float) and not isinstance(v, bool) else v)
+                for k, v in part.items()
+            },
+            "fewer_than": SMALLEST_SHOWN,
+        }
+
+    shown = hide({k: v for k, v in summary.items() if k not in ("by_area", "by_band")})
+    shown["by_area"] = [hide(a) for a in summary.get("by_area", [])]
+    if "by_band" in summary:
+        shown["by_band"] = [hide(b) for b in summary["by_band"]]
+    return shown
+
+
 def exposure_grid(lon: np.ndarray, lat: np.ndarray, people: np.ndarray, cell_deg: float) -> dict[str, Any]:
     """Exposed households and people aggregated to square cells, as a GeoJSON FeatureCollection."""
     if len(lon) == 0:

@@ -278,6 +278,7 @@ class FootprintListQuerySchema(Schema):
 
 class FootprintSchema(Schema):
     id = fields.String()
+    thresholds = fields.List(fields.Dict(), metadata={"description": "The bands: name and lowest intensity"})
     incident_id = fields.String(allow_none=True)
     kind = fields.String()
     units = fields.String()

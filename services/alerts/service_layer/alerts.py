@@ -293,7 +293,8 @@ def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, A
         with uow:
             shapes = area_shapes(message, uow.admin.layers(), warnings)
             columns, index = LOCATIONS.get(uow.session)
-    return {"exposure": compute_exposure(columns, shapes, index)["summary"], "warnings": warnings}
+    summary = compute_exposure(columns, shapes, index)["summary"]
+    return {"exposure": rules.without_small_counts(summary), "warnings": warnings}
 
 
 def chunked(items: list[dict[str, Any]], most: int, budget: int) -> list[list[dict[str, Any]]]:

@@ -79,8 +79,19 @@ def intensities(
         for shape in geojson_shapes(json.dumps(feature).encode(), []):
             hit = index.match(shape.geometry).positions
             values[hit] = np.fmax(values[hit], float(intensity))
-    # Vector layers are read (and reprojected) to WGS 84.
-    return values, "EPSG:4326", "vector", {"type": "FeatureCollection", "features": features}
+    # Vector layers are read (and reprojected) to WGS 84. Maps read each feature's intensity
+    # under one name, whatever the file called it.
+    kept = [
+        {
+            **f,
+            "properties": {
+                **(f.get("properties") or {}),
+                "intensity": f["properties"][footprint.intensity_property],
+            },
+        }
+        for f in features
+    ]
+    return values, "EPSG:4326", "vector", {"type": "FeatureCollection", "features": kept}
 
 
 def footprints_of(incident_id: str, uow: AlertsUnitOfWork) -> list[dict[str, Any]]:
@@ -100,6 +111,7 @@ def footprints_of(incident_id: str, uow: AlertsUnitOfWork) -> list[dict[str, Any
             "units": r["units"],
             "source_format": r["source_format"],
             "crs": r["crs"],
+            "thresholds": r["thresholds"],
             "exposure": r["summary"],
         }
         for r in rows
