@@ -146,7 +146,12 @@ class SignInThrottle:
                     self._failures[key].append(now)
         return int(wait) + 1 if wait else 0
 
-    def succeeded(self, *keys: str) -> None:
+    def succeeded(self, user_key: str, address_key: str) -> None:
+        """The attempt just counted succeeded: the user's failures are forgotten, and the address
+        keeps its failures but not this success (people behind one office address sign in all
+        day; a success must not wipe the guesses made from there either)."""
         with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+            self._failures.pop(user_key, None)
+            recent = self._failures.get(address_key)
+            if recent:
+                recent.pop()

@@ -165,7 +165,7 @@ def create_app(settings: ConsoleSettings) -> Flask:
         if not (account.check(str(password)) if account else check_nobody(str(password))):
             return _problem(401, "Not signed in", "wrong username or password")
         assert account is not None
-        throttle.succeeded(user_key)
+        throttle.succeeded(user_key, address_key)
         token = issuer.mint(
             account.username,
             account.roles,

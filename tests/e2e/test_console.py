@@ -32,7 +32,11 @@ def test_civil_protection_sees_the_alert_on_the_map_with_its_exposure(context, c
     incident = api(country, "alerts", f"/v1/alerts/{country['incident']['id']}", [CIVIL_PROTECTION])
     exposure = incident["exposure"]
     summary = page.inner_text("#alert")
-    assert f"{exposure['households']:,}" in summary.replace("\u202f", ",").replace("\xa0", ",")
+    shown = {k: page.inner_text(f"#alert [data-count={k}]") for k in ("households", "people")}
+    assert {k: int(v.replace(",", "")) for k, v in shown.items()} == {
+        "households": exposure["households"],
+        "people": exposure["people"],
+    }
     for label in ("Children under 5", "People 65+", "Persons with disabilities", "Female-headed households"):
         assert label in summary
     # Areas coloured by severity, the exposure grid, the footprint and the boundaries are drawn.

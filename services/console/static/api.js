@@ -20,6 +20,9 @@ export const session = {
     return value && value.expires_at > Date.now() ? value : null;
   },
   set(value) { store.setItem('amparo.session', JSON.stringify({ ...value, expires_at: Date.now() + value.expires_in * 1000 })); },
+  // The last person signed in on this device, even after their token expired (the field app
+  // lets them go on registering offline; syncing needs a fresh sign-in).
+  last() { return JSON.parse(store.getItem('amparo.session') || 'null'); },
   clear() { store.removeItem('amparo.session'); },
   has(...roles) {
     const s = this.get();

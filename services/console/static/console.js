@@ -14,10 +14,11 @@ let drawing = null;
 let drawnArea = null;
 let programmes = [];
 
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+// Everything a service returns is text, never markup: in element content and in attributes.
 function escape(text) {
-  const div = document.createElement('div');
-  div.textContent = text == null ? '' : String(text);
-  return div.innerHTML;
+  return (text == null ? '' : String(text)).replace(/[&<>"']/g, (c) => ENTITIES[c]);
 }
 
 function showError(error) {
@@ -52,8 +53,7 @@ function initMap() {
   const legend = L.control({ position: 'bottomleft' });
   legend.onAdd = () => {
     const div = L.DomUtil.create('div', 'legend');
-    div.innerHTML = Object.entries(SEVERITY_COLOURS)
-      .map(([name, colour]) => `<div><i style="background:${colour}"></i>${name}</div>`).join('');
+    div.innerHTML = Object.keys(SEVERITY_COLOURS).map((name) => `<div><i class="sev-${name}"></i>${name}</div>`).join('');
     return div;
   };
   legend.addTo(map);
@@ -77,7 +77,7 @@ async function loadBoundaries() {
   if (!boundaries) return;
   const layer = L.geoJSON(boundaries, {
     style: { color: '#52606d', weight: 1, fillColor: '#ffffff', fillOpacity: 0.6 },
-    onEachFeature: (feature, shape) => shape.bindTooltip(feature.properties.code),
+    onEachFeature: (feature, shape) => shape.bindTooltip(escape(feature.properties.code)),
   });
   replaceLayer('boundaries', layer);
   layer.bringToBack();
@@ -120,7 +120,7 @@ async function drawActiveAlerts(active) {
     if (!areas) continue;
     const colour = SEVERITY_COLOURS[alert.severity] || '#666';
     L.geoJSON(areas, { style: { color: colour, weight: 1, dashArray: '3', fillColor: colour, fillOpacity: 0.08 } })
-      .bindTooltip(`${alert.event || ''} · ${alert.severity || ''}`)
+      .bindTooltip(`${escape(alert.event)} · ${escape(alert.severity)}`)
       .on('click', () => { if (!drawing) selectAlert(alert.id); })
       .addTo(group);
   }
@@ -134,8 +134,8 @@ function exposureTables(exposure) {
   const areas = exposure.by_area || [];
   return `
     <h3>${escape(t('exposure'))}</h3>
-    <p><strong>${number(exposure.households)}</strong> ${escape(t('households'))} ·
-       <strong>${number(exposure.people)}</strong> ${escape(t('people'))}</p>
+    <p><strong data-count="households">${number(exposure.households)}</strong> ${escape(t('households'))} ·
+       <strong data-count="people">${number(exposure.people)}</strong> ${escape(t('people'))}</p>
     <h4>${escape(t('vulnerable'))}</h4>
     ${table([{ label: '' }, { label: '', n: true }], GROUPS.map((g) => [escape(t(g)), number(exposure[g])]))}
     <h4>${escape(t('by_band'))}</h4>
@@ -148,38 +148,46 @@ function exposureTables(exposure) {
         number(a.children_under_5), number(a.elderly_65_plus)]))}`;
 }
 
+let generation = 0;
+
+// Only the latest selection draws: an earlier one still loading gives up after each wait.
 async function selectAlert(id, { fit = true } = {}) {
   selected = id;
+  const mine = ++generation;
   document.querySelectorAll('#alert-list li').forEach((li) => li.classList.toggle('selected', li.dataset.id === id));
   const incident = await attempt(() => call('alerts', `/v1/alerts/${id}`));
-  if (!incident) return;
+  if (!incident || generation !== mine) return;
   const current = incident.current;
   const colour = SEVERITY_COLOURS[current.severity] || '#666';
   const areas = L.geoJSON(current.areas, { style: { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.15 } });
   replaceLayer('areas', areas);
   if (fit && areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { maxZoom: 10 });
   const grid = await call('alerts', `/v1/alerts/${id}/exposure-grid?cell_deg=0.05`).catch(() => null);
+  if (generation !== mine) return;
   if (grid) {
     const most = Math.max(1, ...grid.features.map((f) => f.properties.people || 0));
     replaceLayer('grid', L.geoJSON(grid, {
       style: (f) => ({ weight: 0, fillColor: '#253494', fillOpacity: 0.15 + 0.6 * ((f.properties.people || 0) / most) }),
-      onEachFeature: (f, shape) => shape.bindTooltip(f.properties.households == null
+      onEachFeature: (f, shape) => shape.bindTooltip(escape(f.properties.households == null
         ? `< ${f.properties.fewer_than} ${t('households')}`
-        : `${number(f.properties.households)} ${t('households')} · ${number(f.properties.people)} ${t('people')}`),
+        : `${number(f.properties.households)} ${t('households')} · ${number(f.properties.people)} ${t('people')}`)),
     }));
   }
   const footprints = (await call('alerts', `/v1/footprints?incident_id=${id}`).catch(() => [])) || [];
+  if (generation !== mine) return;
   const drawn = L.layerGroup();
   for (const footprint of footprints) {
     const geometry = await call('alerts', `/v1/footprints/${footprint.id}/geometry`).catch(() => null);
-    if (!geometry) continue;
-    const values = geometry.features.map((f) => Object.values(f.properties || {}).find((v) => typeof v === 'number') || 0);
-    const top = Math.max(1, ...values);
-    geometry.features.forEach((feature, n) => {
-      const level = Math.min(BAND_COLOURS.length - 1, Math.floor((values[n] / top) * (BAND_COLOURS.length - 1)));
-      L.geoJSON(feature, { style: { color: BAND_COLOURS[level], weight: 1, fillOpacity: 0.25 } })
-        .bindTooltip(`${footprint.kind}: ${values[n]} ${footprint.units}`).addTo(drawn);
-    });
+    if (!geometry || generation !== mine) return;
+    const bands = [...(footprint.thresholds || [])].sort((a, b) => a.min - b.min);
+    for (const feature of geometry.features) {
+      const intensity = feature.properties.intensity;
+      const band = bands.filter((b) => intensity >= b.min).length - 1;
+      const colour = band < 0 ? '#bbbbbb' : BAND_COLOURS[Math.min(band, BAND_COLOURS.length - 1)];
+      const name = band < 0 ? '—' : bands[band].band;
+      L.geoJSON(feature, { style: { color: colour, weight: 1, fillOpacity: 0.25 } })
+        .bindTooltip(escape(`${footprint.kind}: ${intensity} ${footprint.units} (${name})`)).addTo(drawn);
+    }
   }
   replaceLayer('footprints', drawn);
   const footprintText = footprints.map((f) => `<li>${escape(f.kind)} (${escape(f.units)}): ${number(f.exposure.households)}
@@ -191,7 +199,7 @@ async function selectAlert(id, { fit = true } = {}) {
       <span class="state">${escape(incident.state)}</span></p>
     ${footprints.length ? `<h3>${escape(t('footprints'))}</h3><ul>${footprintText}</ul>` : ''}
     ${exposureTables(incident.exposure)}`;
-  await showBatches(incident);
+  await showBatches(incident, { generation: mine });
 }
 
 // -- batches -----------------------------------------------------------------------------
@@ -201,14 +209,14 @@ function minutesBetween(from, to) {
   return `${((new Date(to) - new Date(from)) / 60000).toFixed(1)} ${t('minutes')}`;
 }
 
-async function showBatches(incident, { onlyIfChanged = false } = {}) {
+async function showBatches(incident, { onlyIfChanged = false, generation: asked = generation } = {}) {
   const box = $('#batches');
   if (!session.has('programme_officer', 'approver', 'payments_officer', 'auditor')) {
     box.innerHTML = '';
     return;
   }
   const answer = await attempt(() => call('transfers', `/v1/batches?incident_id=${incident.id}`));
-  if (!answer) return;
+  if (!answer || asked !== generation) return;
   const signature = JSON.stringify(answer.batches);
   if (onlyIfChanged && signature === shown.batches) return;
   shown.batches = signature;
@@ -358,7 +366,8 @@ function fillVariant() {
 }
 
 async function loadProgrammes() {
-  if (!session.has('programme_officer', 'approver', 'payments_officer', 'auditor')) return;
+  $('#variant').hidden = !session.has('programme_officer', 'approver');
+  if (!session.has('programme_officer', 'approver')) return;
   programmes = (await call('transfers', '/v1/programmes').catch(() => [])) || [];
   $('#variant').programme.innerHTML = programmes.map((p) => `<option value="${escape(p.id)}">${escape(p.name)}</option>`).join('');
   fillVariant();
@@ -427,7 +436,7 @@ $('#sign-in').addEventListener('submit', async (event) => {
     $('#sign-in-error').textContent = describe(error);
   }
 });
-$('#sign-out').addEventListener('click', () => { session.clear(); selected = null; start(); });
+$('#sign-out').addEventListener('click', () => { session.clear(); window.location.reload(); });
 $('#language').addEventListener('click', () => { setLanguage(language() === 'es' ? 'en' : 'es'); if (session.get()) { loadAlerts(); if (selected) selectAlert(selected); } });
 document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
 wireWhatIf();

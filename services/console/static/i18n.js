@@ -9,7 +9,7 @@ const WORDS = {
     elderly_65_plus: 'People 65+', persons_with_disabilities: 'Persons with disabilities',
     female_headed: 'Female-headed households', programmes: 'Triggered programmes and batches', batch: 'Batch',
     state: 'State', amount: 'Amount', coverage: 'Budget coverage', cut_off: 'Cut-off score',
-    below_cut_off: 'Below the cut-off', timeline: 'Alert → proposal → approval', comment: 'Comment',
+    below_cut_off: 'Below the cut-off', timeline: 'First alert → proposal → decision', comment: 'Comment',
     approve: 'Approve', reject: 'Reject', download: 'Payment file', reconciliation: 'Payments by state',
     no_batches: 'No batch proposed for this alert.', draw: 'Draw an area', finish: 'Finish area',
     clear: 'Clear', upload: 'Or upload GeoJSON', draw_help: 'Click the map to add corners, then finish.',
@@ -30,6 +30,8 @@ const WORDS = {
     conflict: 'conflict', rejected: 'rejected', already_synced: 'already synced', nothing_waiting: 'Nothing waiting.',
     child: 'son or daughter', spouse: 'spouse or partner', grandchild: 'grandchild', parent: 'mother or father',
     sibling: 'brother or sister', other_relative: 'other relative', not_related: 'not related',
+    sign_in_to_sync: 'Your session has ended: you can go on registering; sign in again to sync.',
+    not_saved: 'Not saved on this device', still_waiting: 'records are still waiting to sync and will wait for you. Sign out?',
   },
   es: {
     title: 'Amparo — consola de decisión', sign_in: 'Ingresar', sign_out: 'Salir', username: 'Usuario',
@@ -40,7 +42,7 @@ const WORDS = {
     elderly_65_plus: 'Personas de 65+', persons_with_disabilities: 'Personas con discapacidad',
     female_headed: 'Hogares con jefatura femenina', programmes: 'Programas activados y lotes', batch: 'Lote',
     state: 'Estado', amount: 'Monto', coverage: 'Cobertura del presupuesto', cut_off: 'Puntaje de corte',
-    below_cut_off: 'Bajo el corte', timeline: 'Alerta → propuesta → aprobación', comment: 'Comentario',
+    below_cut_off: 'Bajo el corte', timeline: 'Primera alerta → propuesta → decisión', comment: 'Comentario',
     approve: 'Aprobar', reject: 'Rechazar', download: 'Archivo de pago', reconciliation: 'Pagos por estado',
     no_batches: 'No hay lote propuesto para esta alerta.', draw: 'Dibujar un área', finish: 'Cerrar área',
     clear: 'Borrar', upload: 'O subir GeoJSON', draw_help: 'Haga clic en el mapa para agregar vértices y cierre.',
@@ -61,6 +63,8 @@ const WORDS = {
     created: 'creado', conflict: 'conflicto', rejected: 'rechazado', already_synced: 'ya sincronizado',
     nothing_waiting: 'Nada pendiente.', child: 'hijo o hija', spouse: 'esposo/a o pareja', grandchild: 'nieto o nieta',
     parent: 'madre o padre', sibling: 'hermano o hermana', other_relative: 'otro pariente', not_related: 'no pariente',
+    sign_in_to_sync: 'Su sesión terminó: puede seguir registrando; ingrese de nuevo para sincronizar.',
+    not_saved: 'No se guardó en este equipo', still_waiting: 'registros esperan sincronizar y lo esperarán. ¿Salir?',
   },
 };
 

@@ -1,7 +1,7 @@
 // The field app: register households with GPS, keep them on the device, sync when online.
 import { ApiError, call, describe, keepSessionOnDevice, session, signIn } from '/static/api.js';
 import { language, setLanguage, t, translate } from '/static/i18n.js';
-import { deviceId, queue } from '/static/field/queue.js';
+import { deviceId, queue, queueOwner } from '/static/field/queue.js';
 
 keepSessionOnDevice();
 const $ = (selector) => document.querySelector(selector);
@@ -83,8 +83,12 @@ function showNetwork() {
   $('#network').classList.toggle('offline', !online);
 }
 
+function unsent() {
+  return queue.all().filter((r) => !r.outcome || !['conflict', 'rejected'].includes(r.outcome.status));
+}
+
 async function sync() {
-  const records = queue.all().filter((r) => !r.outcome || !['conflict', 'rejected'].includes(r.outcome.status));
+  const records = unsent();
   if (syncing || !records.length || !session.get()) return;
   syncing = true;
   try {
@@ -102,16 +106,24 @@ async function sync() {
     syncing = false;
     showQueue();
   }
+  // A household registered while this sync was on its way goes now, not at the next trigger.
+  const sent = new Set(records.map((r) => r.client_id));
+  if (navigator.onLine && session.get() && unsent().some((r) => !sent.has(r.client_id))) sync();
 }
 
 function start() {
   translate();
   const current = session.get();
+  // Whoever signed in last may go on registering offline after their token expired; a sign-in
+  // is needed again only to sync.
+  const last = current || session.last();
+  queueOwner(last ? last.username : null);
   $('#sign-in').hidden = !!current;
-  $('#app').hidden = !current;
-  $('#sign-out').hidden = !current;
-  if (current && !$('#household').admin_code.value) {
-    const codes = current.jurisdiction.filter((c) => c !== '*');
+  $('#app').hidden = !last;
+  $('#sign-out').hidden = !last;
+  if (last && !current) $('#sign-in-error').textContent = t('sign_in_to_sync');
+  if (last && !$('#household').admin_code.value) {
+    const codes = last.jurisdiction.filter((c) => c !== '*');
     if (codes.length === 1) $('#household').admin_code.value = codes[0];
   }
   showNetwork();
@@ -131,7 +143,12 @@ $('#sign-in').addEventListener('submit', async (event) => {
 });
 $('#household').addEventListener('submit', (event) => {
   event.preventDefault();
-  queue.add(householdFrom(event.target));
+  try {
+    queue.add(householdFrom(event.target));
+  } catch (error) {
+    $('#form-error').textContent = `${t('not_saved')}: ${error.message}`;
+    return;
+  }
   event.target.reset();
   $('#members').innerHTML = '';
   start();
@@ -151,7 +168,12 @@ $('#locate').addEventListener('click', () => {
 });
 $('#add-member').addEventListener('click', addMember);
 $('#sync').addEventListener('click', sync);
-$('#sign-out').addEventListener('click', () => { session.clear(); start(); });
+$('#sign-out').addEventListener('click', () => {
+  const waiting = unsent().length;
+  if (waiting && !window.confirm(`${waiting} ${t('still_waiting')}`)) return;
+  session.clear();
+  window.location.reload();
+});
 $('#language').addEventListener('click', () => { setLanguage(language() === 'es' ? 'en' : 'es'); start(); });
 window.addEventListener('online', () => { showNetwork(); sync(); });
 window.addEventListener('offline', showNetwork);

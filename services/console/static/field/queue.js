@@ -1,10 +1,19 @@
 // Households registered on this device and not yet accepted by the registry, kept in
 // localStorage so they survive closing the page, a restart and days without a connection.
-const KEY = 'amparo.field.queue';
+// Each person has their own queue: what one worker registered is synced under their name only.
+let owner = null;
+
+export function queueOwner(username) { owner = username; }
+
+function key() {
+  if (!owner) throw new Error('nobody is signed in on this device');
+  return `amparo.field.queue.${owner}`;
+}
 
 export const queue = {
-  all() { return JSON.parse(localStorage.getItem(KEY) || '[]'); },
-  save(records) { localStorage.setItem(KEY, JSON.stringify(records)); },
+  all() { return owner ? JSON.parse(localStorage.getItem(key()) || '[]') : []; },
+  // Throws when the device's storage is full: the caller says the record was not saved.
+  save(records) { localStorage.setItem(key(), JSON.stringify(records)); },
   add(household) {
     const record = {
       client_id: crypto.randomUUID(),

@@ -1,6 +1,6 @@
 // The field app's service worker: the app's own files come from the cache when there is no
 // connection; calls to the services are never cached (the page keeps its own queue).
-const CACHE = 'amparo-field-v1';
+const CACHE = 'amparo-field-v2';
 const SHELL = [
   '/field/', '/static/field/field.js', '/static/field/field.css', '/static/field/queue.js',
   '/static/api.js', '/static/i18n.js', '/static/console.css', '/static/field/manifest.webmanifest',
