@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 console-libraries: services/console/node_modules/.package-lock.json
 
 services/console/node_modules/.package-lock.json: services/console/package.json services/console/package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "installing npm (Debian package npm)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
 	npm ci --prefix services/console --no-audit --no-fund --loglevel=error
 
 ## demo: start the embedded stack and load a country on it (in var/demo/, made anew each time)

@@ -307,19 +307,23 @@ def wait_for_projections(
             last = time.monotonic()
         time.sleep(0.5)
     say(f"alerts     location index: all {households:,} households")
+    # This import's own households, not only a count (a data folder used before holds others).
     sample = [household_id_for(import_id, f"DO-{n:06d}") for n in np.linspace(1, households, 20, dtype=int)]
-    for household_id in sample:
-        while True:
-            found = requests.get(
-                f"{transfers.base}/v1/household-attributes/{household_id}",
-                headers={"Authorization": f"Bearer {transfers.token}"},
-                timeout=30,
-            )
-            if found.status_code == 200:
-                break
-            if time.monotonic() > deadline:
-                raise DemoError(f"transfers does not know household {household_id} after {timeout}s")
-            time.sleep(0.5)
+    for service, path in ((alerts, "/v1/household-locations"), (transfers, "/v1/household-attributes")):
+        for household_id in sample:
+            while (
+                requests.get(
+                    f"{service.base}{path}/{household_id}",
+                    headers={"Authorization": f"Bearer {service.token}"},
+                    timeout=30,
+                ).status_code
+                != 200
+            ):
+                if time.monotonic() > deadline:
+                    raise DemoError(
+                        f"{service.base}{path} does not show household {household_id} after {timeout}s"
+                    )
+                time.sleep(0.5)
     say("transfers  attribute projection has them")
 
 
@@ -444,16 +448,28 @@ def replay_fiona(stack: Stack, say: Say) -> dict[str, Any]:
 # -- deciding and paying ------------------------------------------------------------------------
 
 
+def proposed_batches(approver: Client, incident_id: str, timeout: float, settle: float = 5.0) -> list[Any]:
+    """The alert's batches once the first has come and no other for ``settle`` seconds (the
+    update and the footprint may add supplementary ones); empty after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    batches: list[dict[str, Any]] = []
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        latest = approver.call("GET", f"/v1/batches?incident_id={incident_id}")["batches"]
+        if len(latest) != len(batches):
+            batches, quiet_since = latest, time.monotonic()
+        elif batches and time.monotonic() - quiet_since >= settle:
+            break
+        time.sleep(0.5)
+    return batches
+
+
 def approve_and_export(stack: Stack, incident_id: str, say: Say, timeout: float = 600) -> dict[str, Any]:
     """Wait for the proposed batches, approve the anticipatory one as a second person and write its
     payment files as the payments officer."""
     approver = client(stack, "transfers", "ids-maria", [APPROVER], [COUNTRY])
     payments = client(stack, "transfers", "ids-rosa", [PAYMENTS_OFFICER], [COUNTRY])
-    deadline = time.monotonic() + timeout
-    batches: list[dict[str, Any]] = []
-    while len(batches) < 2 and time.monotonic() < deadline:
-        batches = approver.call("GET", f"/v1/batches?incident_id={incident_id}")["batches"]
-        time.sleep(0.5)
+    batches = proposed_batches(approver, incident_id, timeout)
     if not batches:
         raise DemoError(f"no batch was proposed for the alert within {timeout}s")
     programmes = {p["id"]: p["name"] for p in approver.call("GET", "/v1/programmes")}

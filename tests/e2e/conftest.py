@@ -8,7 +8,6 @@ update and the NHC wind swath. A failed test leaves a screenshot in ``test-artif
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,11 +53,7 @@ def country(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         country_demo.define_programmes(stack, lambda _: None)
         incident = country_demo.replay_fiona(stack, lambda _: None)
         approver = country_demo.client(stack, "transfers", "e2e-approver", [APPROVER], ["DO"])
-        deadline = time.monotonic() + 120
-        batches: list[dict[str, Any]] = []
-        while len(batches) < 2 and time.monotonic() < deadline:
-            batches = approver.call("GET", f"/v1/batches?incident_id={incident['id']}")["batches"]
-            time.sleep(0.3)
+        batches = country_demo.proposed_batches(approver, incident["id"], timeout=120)
         assert batches, "no batch was proposed for the alert"
         yield {
             "stack": stack,
