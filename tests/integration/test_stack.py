@@ -321,8 +321,13 @@ def test_a_wiped_projection_is_rebuilt_identical_by_replaying_the_registry_outbo
 
 def test_an_alert_over_a_household_ends_in_an_approved_batch_and_a_payment_file(running):
     """Registry → broker → alerts → broker → transfers → the registry's payment details, on real
-    processes: the demo's own path, checked."""
-    from services.demo import ensure_demo_programme, follow_one_household, issue_demo_alert, pay_the_exposed
+    processes: one household's whole path, checked."""
+    from tests.one_household import (
+        ensure_demo_programme,
+        follow_one_household,
+        issue_demo_alert,
+        pay_the_exposed,
+    )
 
     said: list[str] = []
     stack = running.stack

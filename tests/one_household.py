@@ -1,4 +1,5 @@
-"""The demo on a running stack: one household registered and followed through all three services."""
+"""One household followed through the running stack (registration, alert, batch, payment file): a
+scenario for the stack tests, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
