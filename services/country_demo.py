@@ -105,13 +105,24 @@ def province_weights() -> dict[str, float]:
 
 
 def province_shapes() -> dict[str, Any]:
+    """Each province's boundary (buffered outward ~10 km in the bundled layer), cut to the box the
+    registry checks a home's coordinates against, so every generated home is accepted."""
     layer = json.loads(
         (resources.files("services.alerts") / "data" / "iso3166-2-bz-do-gt-hn.geojson").read_text()
     )
+    boxes = json.loads((resources.files("services.registry") / "config" / "admin-areas.json").read_text())[
+        "areas"
+    ]
+    margin = 0.001  # degrees, about 100 m inside the box's edge
     return {
-        f["properties"]["ISO3166-2"]: shapely.geometry.shape(f["geometry"])
+        code: shapely.make_valid(shapely.geometry.shape(f["geometry"])).intersection(
+            shapely.geometry.box(
+                *(boxes[code][0] + margin, boxes[code][1] + margin),
+                *(boxes[code][2] - margin, boxes[code][3] - margin),
+            )
+        )
         for f in layer["features"]
-        if f["properties"]["ISO3166-2"] in province_weights()
+        if (code := f["properties"]["ISO3166-2"]) in province_weights()
     }
 
 
