@@ -7,7 +7,7 @@ bearer token untouched: every permission is still decided by the service that ow
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -56,7 +56,6 @@ class ConsoleSettings:
     accounts_file: Path
     issuer_dir: Path
     timeout: float = 120.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_environ(cls, environ: os._Environ[str] | dict[str, str] = os.environ) -> ConsoleSettings:
