@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -498,23 +499,32 @@ def approve_and_export(stack: Stack, incident_id: str, say: Say, timeout: float 
         headers={"Idempotency-Key": f"demo-approve-{first['id']}"},
     )
     say(f"transfers  batch {approved['state']} by {approved['decided_by']} (four eyes)")
+    write_payment_files(stack, payments, approved, say)
+    return dict(approved)
+
+
+def write_payment_files(stack: Stack, payments: Client, batch: dict[str, Any], say: Say) -> list[Path]:
+    """As the payments officer: one file per channel of an approved batch (pain.001 for bank
+    accounts, CSV otherwise), kept under the stack's ``payment-files/``."""
     folder = stack.data_dir / "payment-files"
     folder.mkdir(parents=True, exist_ok=True)
-    for channel in sorted(approved["payments_by_channel"]):
+    written = []
+    for channel in sorted(batch["payments_by_channel"]):
         fmt = "pain.001" if channel == "bank_account" else "csv"
         file = payments.call(
             "POST",
-            f"/v1/batches/{first['id']}/instructions",
+            f"/v1/batches/{batch['id']}/instructions",
             json={"channel_type": channel, "format": fmt},
-            headers={"Idempotency-Key": f"demo-instruct-{first['id']}-{channel}"},
+            headers={"Idempotency-Key": f"demo-instruct-{batch['id']}-{channel}"},
         )
         path = folder / f"{file['message_id']}.{'xml' if fmt == 'pain.001' else 'csv'}"
         path.write_bytes(payments.call("GET", f"/v1/payment-files/{file['id']}"))
+        written.append(path)
         say(
             f"transfers  {fmt} file for {channel}: {file['transactions']:,} payments, "
             f"control sum {file['control_sum']} → {path}"
         )
-    return dict(approved)
+    return written
 
 
 def run(stack: Stack, households: int, say: Say) -> dict[str, Any]:

@@ -10,73 +10,10 @@ from typing import Any
 
 import requests
 
+from services.country_demo import DemoError, client, write_payment_files
 from services.stack import Stack
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PAYMENTS_OFFICER, PROGRAMME_OFFICER
-
-#: A household in Choluteca (HN-CH), on Honduras' Pacific coast, often hit by tropical storms.
-DEMO_HOUSEHOLD = {
-    "admin_code": "HN-CH",
-    "location": {"lat": 13.3007, "lon": -87.1908, "accuracy_m": 8.0, "source": "gps"},
-    "address": "Barrio El Centro, Choluteca",
-    "members": [
-        {
-            "given_names": "María José",
-            "family_names": "Ordóñez Pérez",
-            "sex": "female",
-            "relationship": "head",
-            "birth_date": "1986-03-14",
-            "document": {"type": "national_id", "number": "0601-1986-01234"},
-            "phone": "+504 9988-7766",
-        },
-        {
-            "given_names": "Luis",
-            "family_names": "Ordóñez",
-            "sex": "male",
-            "relationship": "child",
-            "birth_date": "2022-08-02",
-        },
-        {
-            "given_names": "Ana",
-            "family_names": "Ordóñez",
-            "sex": "female",
-            "relationship": "child",
-            "age_estimate": 9,
-            "attends_school": True,
-        },
-        {
-            "given_names": "Rosa",
-            "family_names": "Pérez",
-            "sex": "female",
-            "relationship": "parent",
-            "age_estimate": 71,
-            "disability": {"walking": 3},
-        },
-        {
-            "given_names": "Jorge",
-            "family_names": "Ordóñez",
-            "sex": "male",
-            "relationship": "child",
-            "age_estimate": 15,
-        },
-    ],
-    "dwelling": {"wall": "bahareque", "roof": "sheet_metal", "floor": "earth", "tenure": "owned", "rooms": 2},
-    "services": {"water_source": "well", "sanitation": "latrine"},
-    "livelihood": {"main": "agriculture", "income_source": "informal"},
-    "consent": {
-        "given_at": "2026-11-20T10:00:00-06:00",
-        "given_by": "María José Ordóñez Pérez",
-        "purposes": ["registry", "emergency_transfers"],
-    },
-    "payment": {
-        "type": "mobile_money",
-        "provider": "Tigo Money",
-        "identifiers": {"wallet_number": "99887766"},
-    },
-}
-
-
-class DemoError(RuntimeError):
-    """A step of the demo did not give the expected answer."""
+from tests.samples import household_body
 
 
 def _wait_for(url: str, token: str, timeout: float) -> dict[str, Any]:
@@ -96,7 +33,7 @@ def follow_one_household(stack: Stack, say: Callable[[str], None], timeout: floa
     auditor = issuer.mint("demo-auditor", [AUDITOR], ["HN"])
     programme_officer = issuer.mint("demo-programme-officer", [PROGRAMME_OFFICER], ["HN"])
 
-    household = {"id": str(uuid.uuid4()), **DEMO_HOUSEHOLD}
+    household = {"id": str(uuid.uuid4()), **household_body()}
     correlation_id = f"demo-{household['id'][:8]}"
     started = time.monotonic()
     response = requests.post(
@@ -208,20 +145,11 @@ DEMO_PROGRAMME = {
 }
 
 
-def _call(method: str, url: str, token: str, expected: int = 200, **kwargs: Any) -> Any:
-    headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-    response = requests.request(method, url, headers=headers, timeout=60, **kwargs)
-    if response.status_code != expected:
-        raise DemoError(f"{method} {url}: {response.status_code} {response.text[:500]}")
-    return response
-
-
 def ensure_demo_programme(stack: Stack, say: Callable[[str], None]) -> dict[str, Any]:
     """Define the demo programme once (a data folder used again keeps it)."""
-    officer = stack.issuer.mint("demo-programme-officer", [PROGRAMME_OFFICER], ["HN"])
-    url = f"{stack.url('transfers')}/v1/programmes"
-    existing = [p for p in _call("GET", url, officer).json() if p["name"] == DEMO_PROGRAMME["name"]]
-    programme = existing[0] if existing else _call("POST", url, officer, 201, json=DEMO_PROGRAMME).json()
+    officer = client(stack, "transfers", "demo-programme-officer", [PROGRAMME_OFFICER], ["HN"])
+    existing = [p for p in officer.call("GET", "/v1/programmes") if p["name"] == DEMO_PROGRAMME["name"]]
+    programme = existing[0] if existing else officer.call("POST", "/v1/programmes", json=DEMO_PROGRAMME)
     say(
         f"transfers  programme {programme['name']!r} v{programme['version']}: "
         f"{programme['rules']['eligibility']}"
@@ -233,15 +161,12 @@ def pay_the_exposed(
     stack: Stack, incident_id: str, household_id: str, say: Callable[[str], None], timeout: float = 90.0
 ) -> dict[str, Any]:
     """Wait for the batch the alert proposes, approve it as a second person, write the payment file."""
-    approver = stack.issuer.mint("demo-approver", [APPROVER], ["HN"])
-    payments_officer = stack.issuer.mint("demo-payments-officer", [PAYMENTS_OFFICER], ["HN"])
-    transfers = stack.url("transfers")
+    approver = client(stack, "transfers", "demo-approver", [APPROVER], ["HN"])
+    payments_officer = client(stack, "transfers", "demo-payments-officer", [PAYMENTS_OFFICER], ["HN"])
     deadline = time.monotonic() + timeout
     batches: list[dict[str, Any]] = []
     while not batches and time.monotonic() < deadline:
-        batches = _call("GET", f"{transfers}/v1/batches?incident_id={incident_id}", approver).json()[
-            "batches"
-        ]
+        batches = approver.call("GET", f"/v1/batches?incident_id={incident_id}")["batches"]
         time.sleep(0.2)
     if not batches:
         raise DemoError(f"no batch was proposed for alert {incident_id} within {timeout}s")
@@ -250,36 +175,15 @@ def pay_the_exposed(
         f"transfers  batch proposed: {batch['households']} households, {batch['total']} {batch['currency']} "
         f"(budget coverage {batch['coverage']:.0%}), proposed by {batch['proposed_by']}"
     )
-    approved = _call(
+    approved = approver.call(
         "POST",
-        f"{transfers}/v1/batches/{batch['id']}/approve",
-        approver,
+        f"/v1/batches/{batch['id']}/approve",
         json={"comment": "revisado en la demostración"},
         headers={"Idempotency-Key": f"demo-approve-{batch['id']}"},
-    ).json()
+    )
     say(f"transfers  batch {approved['state']} by {approved['decided_by']} (four eyes)")
-    written = []
-    for channel in sorted(approved["payments_by_channel"]):
-        fmt = "pain.001" if channel == "bank_account" else "csv"
-        file = _call(
-            "POST",
-            f"{transfers}/v1/batches/{batch['id']}/instructions",
-            payments_officer,
-            json={"channel_type": channel, "format": fmt},
-            headers={"Idempotency-Key": f"demo-instruct-{batch['id']}-{channel}"},
-        ).json()
-        body = _call("GET", f"{transfers}/v1/payment-files/{file['id']}", payments_officer).content
-        path = (
-            stack.data_dir / "payment-files" / f"{file['message_id']}.{'xml' if fmt == 'pain.001' else 'csv'}"
-        )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(body)
-        written.append(path)
-        say(
-            f"transfers  {fmt} file for {channel}: {file['transactions']} payments, control sum "
-            f"{file['control_sum']} → {path}"
-        )
-    why = _call("GET", f"{transfers}/v1/households/{household_id}/decisions?lang=es", approver).json()
+    written = write_payment_files(stack, payments_officer, approved, say)
+    why = approver.call("GET", f"/v1/households/{household_id}/decisions?lang=es")
     for line in why["decisions"][0]["explanation"] if why["decisions"] else []:
         say(f"transfers  (hogar de la demo) {line}")
     return {"batch": approved, "files": written}

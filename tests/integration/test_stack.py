@@ -353,7 +353,7 @@ def test_an_alert_over_a_household_ends_in_an_approved_batch_and_a_payment_file(
     mine = [r for r in lines if r[1] == followed["household"]["id"]]
     assert why["status"] in ("payable", "below_cut_off"), why
     if why["status"] == "payable":
-        assert mine and mine[0][5] == "99887766" and mine[0][7] == "2750.00"
+        assert mine and mine[0][5] == "99887766" and mine[0][7] == "2250.00"  # 1 500 + 3 members × 250
     else:
         assert not mine and paid["batch"]["below_cut_off"] > 0
     officer = stack.issuer.mint("po", [PROGRAMME_OFFICER], ["HN"])
