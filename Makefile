@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PG_BIN ?= /usr/lib/postgresql/15/bin
 
-.PHONY: install console-libraries chromium demo up test test-fast lint format postgres postgis clean bench bench-quick
+.PHONY: install console-libraries chromium demo up test test-fast soak lint format postgres postgis clean bench bench-quick
 
 install: $(STAMP) console-libraries
 
@@ -49,6 +49,10 @@ chromium:
 ## test: the whole suite (unit, storage on SQLite and PostgreSQL, broker and process fault tests)
 test: install postgres chromium
 	$(BIN)/python -m pytest
+
+## soak: the reliability and security suite at its longer size (more households, kills, fuzz cases)
+soak: install postgres chromium
+	$(BIN)/python -m pytest tests/reliability --soak
 
 ## test-fast: unit tests only
 test-fast: install

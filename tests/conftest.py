@@ -9,12 +9,33 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from shared.broker import EmbeddedBroker
 from shared.kafka import TOPICS, dead_letter_topic
 from tests.postgres_cluster import PG_BIN, PostgresCluster
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--soak",
+        action="store_true",
+        default=False,
+        help="run the reliability suite's longer soak: more households, kills and fuzz cases",
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Write the reliability figures of this run and print them after the summary."""
+    from tests.reliability.figures import FIGURES
+
+    if FIGURES.sections:
+        FIGURES.write()
+        terminalreporter.section("reliability figures (test-artifacts/reliability-figures.json)")
+        for line in FIGURES.lines():
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
