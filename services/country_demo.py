@@ -413,44 +413,61 @@ def define_programmes(stack: Stack, say: Say) -> list[dict[str, Any]]:
 # -- the alert --------------------------------------------------------------------------------
 
 
-def replay_fiona(stack: Stack, say: Say) -> dict[str, Any]:
-    """The COE's alert, then its update after landfall with NHC's wind swath as the footprint."""
-    coe = client(stack, "alerts", "coe-ana", [CIVIL_PROTECTION], [COUNTRY])
-    now = datetime.now(UTC).replace(microsecond=0)
+#: The COE's alert and its update after landfall, in the order they were sent.
+FIONA_MESSAGES = ("fiona-2022-coe-alert.xml", "fiona-2022-coe-update.xml")
+#: NHC's wind radii, as bands of the swath.
+WIND_BANDS = [
+    {"band": "Moderate", "min": 34},
+    {"band": "Severe", "min": 50},
+    {"band": "Extreme", "min": 64},
+]
+
+
+def fiona_message(name: str, now: datetime) -> bytes:
+    """One of :data:`FIONA_MESSAGES`, sent ten minutes apart and ending at ``now``."""
     times = {
         "sent_alert": (now - timedelta(minutes=10)).isoformat(),
         "sent_update": now.isoformat(),
         "expires": (now + timedelta(days=3)).isoformat(),
     }
+    return (DATA / name).read_text().format(**times).encode()
+
+
+def fiona_footprint(incident_id: str) -> dict[str, Any]:
+    """The request that uploads NHC's wind swath as the alert's footprint."""
+    return {
+        "params": {
+            "kind": "wind_speed",
+            "thresholds": json.dumps(WIND_BANDS),
+            "incident_id": incident_id,
+            "intensity_property": "wind_kt",
+        },
+        "data": (DATA / "fiona-2022-wind-swath.geojson").read_bytes(),
+        "headers": {"Content-Type": "application/geo+json"},
+    }
+
+
+def replay_fiona(stack: Stack, say: Say) -> dict[str, Any]:
+    """The COE's alert, then its update after landfall with NHC's wind swath as the footprint."""
+    coe = client(stack, "alerts", "coe-ana", [CIVIL_PROTECTION], [COUNTRY])
+    now = datetime.now(UTC).replace(microsecond=0)
     incident = None
-    for name in ("fiona-2022-coe-alert.xml", "fiona-2022-coe-update.xml"):
-        body = (DATA / name).read_text().format(**times).encode()
-        incident = coe.call("POST", "/v1/alerts", data=body, headers={"Content-Type": "application/cap+xml"})
+    for name in FIONA_MESSAGES:
+        incident = coe.call(
+            "POST",
+            "/v1/alerts",
+            data=fiona_message(name, now),
+            headers={"Content-Type": "application/cap+xml"},
+        )
         exposure = incident["exposure"] or {}
         say(
             f"alerts     {incident['current']['headline']}: {exposure.get('households', 0):,} households, "
             f"{exposure.get('people', 0):,} people exposed (v{incident['version']})"
         )
-        if name.endswith("alert.xml"):
+        if name == FIONA_MESSAGES[0]:
             time.sleep(1.0)  # transfers decides the alert before its update arrives, as in real life
     assert incident is not None
-    thresholds = [
-        {"band": "Moderate", "min": 34},
-        {"band": "Severe", "min": 50},
-        {"band": "Extreme", "min": 64},
-    ]
-    footprint = coe.call(
-        "POST",
-        "/v1/footprints",
-        params={
-            "kind": "wind_speed",
-            "thresholds": json.dumps(thresholds),
-            "incident_id": incident["id"],
-            "intensity_property": "wind_kt",
-        },
-        data=(DATA / "fiona-2022-wind-swath.geojson").read_bytes(),
-        headers={"Content-Type": "application/geo+json"},
-    )
+    footprint = coe.call("POST", "/v1/footprints", **fiona_footprint(incident["id"]))
     bands = ", ".join(f"{b['band']} {b['households']:,}" for b in footprint["exposure"]["by_band"])
     inside = footprint["exposure"]["households"]
     say(f"alerts     NHC wind swath of Fiona: {inside:,} households inside ({bands})")

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.db import bulk_insert
 from shared.errors import InvalidInput
 from shared.events import CloudEvent
+from shared.faults import crash_point
 from shared.kafka import dead_letter_topic
 from shared.logs import correlation
 from shared.metrics import Metrics
@@ -378,6 +379,7 @@ class EventConsumer:
                 self.metrics.inbox_events.labels(tp.topic, outcome).inc()
                 handled += 1
         if handled:
+            crash_point("consumer.before_offset_commit")
             consumer.commit(timeout_ms=10_000)
         return handled
 

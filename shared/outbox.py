@@ -27,6 +27,7 @@ from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import CloudEvent
+from shared.faults import crash_point
 from shared.logs import current_correlation_id
 from shared.metrics import Metrics
 
@@ -291,6 +292,7 @@ class OutboxRelay:
                 break
             acknowledged.append((row, metadata.partition, metadata.offset))
         if acknowledged:
+            crash_point("relay.before_marking_published")
             self._record(acknowledged)
         if failure is not None:
             raise RuntimeError(

@@ -39,6 +39,7 @@ from services.registry.service_layer.handlers import (
 )
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.errors import Conflict, NotFound
+from shared.faults import crash_point
 
 UowFactory = Callable[[], RegistryUnitOfWork]
 PROGRESS_EVERY = 500
@@ -325,6 +326,7 @@ def commit_import(
                 written += 1
             uow.imports.update(import_id, households_written=written)
         batch.clear()
+        crash_point("import.after_batch")
 
     # Each household is checked and built once, before it joins a batch, so one bad household
     # can never roll back its neighbours.

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from services.transfers.adapters.orm import idempotency_keys
 from shared.db import as_read
 from shared.errors import AmparoError, Conflict, FieldProblem, InvalidInput, Problem
+from shared.faults import crash_point
 from shared.web import current_principal, problem_response
 
 HEADER = "Idempotency-Key"
@@ -123,6 +124,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             _forget(sessions, where)
             raise
         body, status = (result if isinstance(result, tuple) else (result, 200))[:2]
+        crash_point("request.before_answer_stored")
         finish(status, body)
         return result
 
