@@ -77,6 +77,11 @@ class ServiceSettings:
     max_poll_interval_ms: int
     relay_batch_size: int
     migrate_on_start: bool
+    #: Seconds an HTTP request waits for the database (a SQLite write lock, a PostgreSQL connection)
+    #: before it answers 503 with Retry-After: someone is waiting for the answer.
+    request_database_wait: float = 5.0
+    #: Seconds the outbox relay and the consumers wait for a SQLite write lock before they back off.
+    background_database_wait: float = 30.0
     #: Where the registry's API answers (transfers reads payment details from it for an export).
     registry_url: str = DEFAULT_REGISTRY_URL
     #: Service-specific secrets (the registry's encryption and hashing keys), never shown.
@@ -122,6 +127,18 @@ class ServiceSettings:
                 "Kafka consumers' max_poll_interval_ms (1000–60000; larger values stall group joins).",
             ),
             Variable("AMPARO_RELAY_BATCH_SIZE", "500", "Outbox rows published per relay round (1–10000)."),
+            Variable(
+                "AMPARO_DATABASE_REQUEST_WAIT_SECONDS",
+                "5",
+                "Seconds an HTTP request waits for a database lock or connection before answering 503 "
+                "with Retry-After (1–60).",
+            ),
+            Variable(
+                "AMPARO_DATABASE_BACKGROUND_WAIT_SECONDS",
+                "30",
+                "Seconds the outbox relay and consumers wait for a SQLite write lock before retrying "
+                "(1–600).",
+            ),
             Variable(
                 "AMPARO_MIGRATE_ON_START", "true", "Apply pending schema migrations when the service starts."
             ),
@@ -218,6 +235,8 @@ class ServiceSettings:
             max_poll_interval_ms=integer("AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS", 10000, 1000, 60000),
             relay_batch_size=integer("AMPARO_RELAY_BATCH_SIZE", 500, 1, 10000),
             migrate_on_start=migrate in ("true", "1", "yes"),
+            request_database_wait=integer("AMPARO_DATABASE_REQUEST_WAIT_SECONDS", 5, 1, 60),
+            background_database_wait=integer("AMPARO_DATABASE_BACKGROUND_WAIT_SECONDS", 30, 1, 600),
             registry_url=registry_url,
             secrets=secrets,
         )

@@ -3,6 +3,11 @@
 SQLite runs in WAL mode with a busy timeout and ``BEGIN IMMEDIATE`` transactions, so the HTTP
 threads, the outbox relay and the consumers of one process never trip over each other's write
 locks. PostgreSQL is used as-is through psycopg 3.
+
+How long database work waits for a lock (SQLite) or a new connection (PostgreSQL) depends on who
+waits: work done while answering an HTTP request (:data:`ANSWERING_REQUEST` set) waits the
+shorter *request wait*, then fails with an ``OperationalError`` the API answers as 503 with
+Retry-After; the relay and the consumers wait the longer *background wait*, then back off and retry.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import itertools
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,20 +29,29 @@ from sqlalchemy.orm import Session, sessionmaker
 
 #: Execution option marking a connection's work as read-only (see :class:`shared.uow.UnitOfWork`).
 READ_ONLY = "amparo_read_only"
+#: True while the current thread answers an HTTP request (set by :mod:`shared.web`).
+ANSWERING_REQUEST: ContextVar[bool] = ContextVar("amparo_answering_request", default=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, request_wait: float = 5.0, background_wait: float = 30.0, **kwargs: Any
+) -> Engine:
     """Create an engine for ``url`` with Amparo's connection rules.
 
-    For SQLite the parent folder is created, WAL mode and a 30 s busy timeout are set on every
-    connection, and every transaction begins ``IMMEDIATE`` (takes the write lock up front, so a
-    read-then-write transaction cannot fail half-way on a lock upgrade).
+    For SQLite the parent folder is created, WAL mode is set on every connection, and every
+    transaction begins ``IMMEDIATE`` (takes the write lock up front, so a read-then-write
+    transaction cannot fail half-way on a lock upgrade) after setting the busy timeout to
+    ``request_wait`` seconds while answering a request, ``background_wait`` otherwise. For
+    PostgreSQL, connections are checked before use and a new connection gives up after
+    ``request_wait`` seconds (at least 2, libpq's least).
     """
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": background_wait, "check_same_thread": False}, **kwargs
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -45,7 +60,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -53,11 +67,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             options = connection.get_execution_options()
             if options.get("isolation_level") == "AUTOCOMMIT":
                 return  # a plain read (health checks): no transaction, no write lock
+            wait_ms = round(1000 * (request_wait if ANSWERING_REQUEST.get() else background_wait))
+            if connection.info.get("busy_timeout") != wait_ms:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+                connection.info["busy_timeout"] = wait_ms
             # Read-only work takes a snapshot without the write lock, so it never waits on writers.
             connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", max(2, round(request_wait)))
     return create_engine(url, **kwargs)
 
 

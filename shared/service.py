@@ -115,10 +115,14 @@ def build_runtime(
     outbox: Table,
     inbox: Table,
     *,
-    engine_factory: Callable[[str], Engine] = db.make_engine,
+    engine_factory: Callable[..., Engine] = db.make_engine,
 ) -> Runtime:
     """Connect the database (migrating it first if configured), and build metrics and auth."""
-    engine = engine_factory(settings.database_url)
+    engine = engine_factory(
+        settings.database_url,
+        request_wait=settings.request_database_wait,
+        background_wait=settings.background_database_wait,
+    )
     if settings.migrate_on_start:
         db.upgrade(migrations_dir, engine)
     verifier = TokenVerifier(

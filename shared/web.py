@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
 from shared.auth import Principal, TokenVerifier, require_role
+from shared.db import ANSWERING_REQUEST
 from shared.errors import (
     PROBLEM_CONTENT_TYPE,
     PROBLEM_TYPE_BASE,
@@ -148,7 +149,7 @@ def _register_error_handlers(app: Flask, api: Api) -> None:
             log.warning("database unavailable: %s", error)
             return problem_response(
                 Problem.from_error(
-                    Unavailable("the database cannot be reached; retry shortly"), request.path
+                    Unavailable("the database is busy or cannot be reached; retry shortly"), request.path
                 ),
                 {"Retry-After": "5"},
             )
@@ -202,6 +203,7 @@ def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
+        g.database_wait_token = ANSWERING_REQUEST.set(True)
         g.correlation_id = accept_correlation_id(request.headers.get(CORRELATION_HEADER))
         g.correlation_token = bind_correlation_id(g.correlation_id)
 
@@ -228,6 +230,9 @@ def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
         token = g.pop("correlation_token", None)
         if token is not None:
             unbind_correlation_id(token)
+        waiting = g.pop("database_wait_token", None)
+        if waiting is not None:
+            ANSWERING_REQUEST.reset(waiting)
 
 
 def current_principal() -> Principal:

@@ -43,6 +43,10 @@ class PostgresCluster:
             "-E",
             "UTF8",
         )
+        return self.resume()
+
+    def resume(self) -> PostgresCluster:
+        """Start the server on its data folder and port (again, after :meth:`stop`)."""
         self._run(
             str(PG_BIN / "pg_ctl"),
             "-D",
@@ -57,8 +61,9 @@ class PostgresCluster:
         )
         return self
 
-    def stop(self) -> None:
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server: ``immediate`` (no clean-up, like a crash) or ``fast`` (backends terminated)."""
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://amparo@127.0.0.1:{self.port}/{database}"
