@@ -124,6 +124,10 @@ def _register_error_handlers(app: Flask, api: Api) -> None:
         detail = error.description or ""
         if errors:
             detail = "invalid fields: " + ", ".join(e.pointer for e in errors)
+        elif status == 413 and request.max_content_length:
+            detail = (
+                f"the request body is over the {request.max_content_length:,} bytes {request.path} accepts"
+            )
         problem = Problem(
             status=status,
             title=error.name,
@@ -207,6 +211,8 @@ def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
         g.correlation_id = accept_correlation_id(request.headers.get(CORRELATION_HEADER))
         g.correlation_token = bind_correlation_id(g.correlation_id)
 
+    app.before_request(_authenticate_first)
+
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
@@ -246,23 +252,49 @@ def authenticated(roles: Sequence[str]) -> Callable[[Callable[..., Any]], Callab
 
     :raise 401: no token, or a token that does not verify.
     :raise 403: a valid token without any of ``roles``.
+
+    The check runs before the request's body or query is read (see :func:`_authenticate_first`),
+    so a caller without a valid token learns nothing of what the operation expects.
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from flask import current_app
-
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise NotAuthenticated("a bearer token is required (Authorization: Bearer …)")
-            verifier: TokenVerifier = current_app.extensions["amparo.verifier"]
-            principal = verifier.verify(token.strip())
-            require_role(principal, roles)
-            g.principal = principal
+            if "principal" not in g:
+                _authenticate(roles)
             return view(*args, **kwargs)
 
+        wrapper.amparo_roles = tuple(roles)  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
+
+
+def _authenticate(roles: Sequence[str]) -> None:
+    from flask import current_app
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("a bearer token is required (Authorization: Bearer …)")
+    verifier: TokenVerifier = current_app.extensions["amparo.verifier"]
+    principal = verifier.verify(token.strip())
+    g.principal = principal
+    require_role(principal, roles)
+
+
+def _authenticate_first() -> None:
+    """Before any view decorator parses the body or query: authenticate the caller of a view marked
+    by :func:`authenticated` (its mark is carried up through the ``functools.wraps`` of the others)."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method = request.method.lower()
+        view = getattr(view_class, method, None) or (
+            getattr(view_class, "get", None) if method == "head" else None
+        )
+    roles = getattr(view, "amparo_roles", None)
+    if roles is not None:
+        _authenticate(roles)

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import requests
 from flask import Flask, Response, jsonify, request, send_from_directory
+from werkzeug.exceptions import HTTPException
 
 from services.console.accounts import SignInThrottle, check_nobody, read_accounts
 from shared.auth import DevIssuer
@@ -97,6 +98,14 @@ def create_app(settings: ConsoleSettings) -> Flask:
     throttle = SignInThrottle()
     issuer = DevIssuer(settings.issuer_dir)
     session = requests.Session()
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        detail = error.description or ""
+        if status == 413:
+            detail = f"the request body is over the {MAX_BODY:,} bytes the console forwards"
+        return _problem(status, error.name, detail)
 
     @app.after_request
     def _headers(response: Response) -> Response:

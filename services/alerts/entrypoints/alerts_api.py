@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from services.alerts.adapters.cap_xml import MAX_BYTES as MAX_CAP_BYTES
 from services.alerts.service_layer import alerts as service
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from shared.errors import FieldProblem, InvalidInput
@@ -90,6 +91,7 @@ class Alerts(MethodView):
                 f"send CAP XML as one of {', '.join(CAP_TYPES)}, not {request.mimetype or 'nothing'}",
                 errors=[FieldProblem("/", "content type")],
             )
+        request.max_content_length = MAX_CAP_BYTES
         command = service.ReceiveCap(
             request.get_data(cache=False), request.mimetype, current_principal().subject
         )

@@ -21,6 +21,7 @@ from xml.etree import ElementTree as ET
 
 import defusedxml.ElementTree as SafeET
 import xmlschema
+from defusedxml import DefusedXmlException
 
 from shared.errors import FieldProblem, InvalidInput
 from shared.spreadsheet import safe_cell
@@ -308,9 +309,17 @@ def _parse_pain_002(raw: bytes) -> list[Result]:
     """The transaction statuses of an ISO 20022 pain.002 (any version): OrgnlEndToEndId, TxSts and
     the reason code or text."""
     try:
-        root = SafeET.fromstring(raw)
+        root = SafeET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ResultFileError(
+            f"refused: the status report declares a DTD or entities ({type(exc).__name__}); "
+            "pain.002 needs neither",
+            errors=[FieldProblem("/", "DTD or entity declaration")],
+        ) from exc
     except (ET.ParseError, ValueError) as exc:
-        raise ResultFileError(f"the status report is not well-formed XML: {exc}") from exc
+        raise ResultFileError(
+            f"the status report is not well-formed XML: {exc}", errors=[FieldProblem("/", str(exc))]
+        ) from exc
     if "pain.002" not in root.tag:
         raise ResultFileError(f"expected an ISO 20022 pain.002 status report, found {root.tag}")
     namespace = root.tag.split("}")[0] + "}"
