@@ -90,6 +90,13 @@ def test_amounts_follow_the_arithmetic_and_an_impossible_benefit_is_refused():
         parse_benefit({"base": 0})
 
 
+@pytest.mark.parametrize("rounding", [0.001, 0.015, 1e7, 1e307, float("nan")])
+def test_a_rounding_step_is_a_whole_number_of_cents_no_larger_than_a_payment(rounding):
+    with pytest.raises(ProgrammeError) as caught:
+        parse_benefit({"base": 1000, "rounding": rounding})
+    assert caught.value.errors[0].pointer == "/benefit/rounding"
+
+
 def test_a_short_budget_pays_the_most_vulnerable_first_or_everyone_pro_rata():
     requested = np.array([1000.0, 1000.0, 1000.0, 1000.0])
     scores = np.array([50.0, 90.0, 70.0, 10.0])

@@ -246,8 +246,11 @@ def parse_benefit(node: Mapping[str, Any], path: str = "/benefit") -> Benefit:
         raise _mistake(path, "the benefit would always be zero")
     if benefit.cap is not None and benefit.cap < benefit.base:
         raise _mistake(f"{path}/cap", f"the cap {benefit.cap:g} is below the base amount {benefit.base:g}")
-    if benefit.rounding < 0.01 or abs(benefit.rounding * 100 - round(benefit.rounding * 100)) > 1e-9:
-        raise _mistake(f"{path}/rounding", "a whole number of cents, at least 0.01")
+    if (
+        not 0.01 <= benefit.rounding <= MAX_PAYMENT
+        or abs(benefit.rounding * 100 - round(benefit.rounding * 100)) > 1e-9
+    ):
+        raise _mistake(f"{path}/rounding", f"a whole number of cents, from 0.01 to {MAX_PAYMENT:g}")
     for band, multiplier in benefit.band_multipliers.items():
         if not 0 <= multiplier <= MAX_MULTIPLIER:
             raise _mistake(f"{path}/band_multipliers/{band}", f"must lie between 0 and {MAX_MULTIPLIER:g}")
