@@ -42,10 +42,17 @@ def all_topic_names() -> list[str]:
 
 
 def make_producer(bootstrap_servers: Sequence[str], client_id: str) -> KafkaProducer:
-    """An idempotent producer that waits for all in-sync replicas on every send."""
+    """An idempotent producer that waits for all in-sync replicas on every send.
+
+    Producers and consumers never ask the broker to create a topic: one created on a client's
+    first request gets the broker's default shape (partitions, compaction), not the one declared
+    here. (The embedded broker creates it on first produce regardless; see
+    :meth:`shared.broker.EmbeddedBroker.start`.)
+    """
     return KafkaProducer(
         bootstrap_servers=list(bootstrap_servers),
         client_id=client_id,
+        allow_auto_create_topics=False,
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
@@ -76,6 +83,7 @@ def make_consumer(
         bootstrap_servers=list(bootstrap_servers),
         group_id=group_id,
         client_id=client_id,
+        allow_auto_create_topics=False,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_interval_ms=max_poll_interval_ms,

@@ -103,6 +103,7 @@ def _history_reader(servers: Sequence[str], client_id: str):  # type: ignore[no-
         bootstrap_servers=list(servers),
         client_id=client_id,
         group_id=None,
+        allow_auto_create_topics=False,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         request_timeout_ms=10_000,
