@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from shared.errors import FieldProblem, InvalidInput
 GEOPACKAGE_TYPES = ("application/geopackage+sqlite3",)
 ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
 VECTOR_FILE_TYPES = GEOPACKAGE_TYPES + ZIP_TYPES
+#: What a zipped Shapefile may unpack to: a country's boundaries in detail fit well below it.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 
 
 class VectorFileError(InvalidInput):
@@ -55,12 +58,27 @@ def _unzip_shapefile(raw: bytes, folder: Path) -> Path:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile as exc:
         raise VectorFileError("not a zip archive", errors=[FieldProblem("/file", "not a zip")]) from exc
+    members = [
+        member
+        for member in archive.infolist()
+        # never a folder part: no path traversal out of the temp folder
+        if Path(member.filename).name not in ("", ".", "..") and not member.is_dir()
+    ]
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise VectorFileError(
+            f"the zip unpacks to {unpacked:,} bytes; layers over {MAX_UNPACKED_BYTES:,} bytes are refused",
+            errors=[FieldProblem("/file", "too large unpacked")],
+        )
     shapefiles = []
-    for member in archive.infolist():
-        name = Path(member.filename).name  # never a folder part: no path traversal out of the temp folder
-        if not name or member.is_dir() or member.file_size > 512 * 1024 * 1024:
-            continue
-        (folder / name).write_bytes(archive.read(member))
+    for member in members:
+        name = Path(member.filename).name
+        try:
+            (folder / name).write_bytes(archive.read(member))
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise VectorFileError(
+                f"the zip is damaged at {name!r}: {exc}", errors=[FieldProblem("/file", "damaged zip")]
+            ) from exc
         if name.lower().endswith(".shp"):
             shapefiles.append(folder / name)
     if len(shapefiles) != 1:
