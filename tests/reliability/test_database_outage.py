@@ -29,12 +29,20 @@ from sqlalchemy import Engine, create_engine, func, inspect, select
 
 from services.alerts.adapters.orm import household_locations
 from services.alerts.adapters.orm import inbox as alerts_inbox
+from services.country_demo import COUNTRY, registry_csv
 from services.registry.adapters.orm import household_history, households
 from services.registry.adapters.orm import outbox as registry_outbox
 from services.stack import Stack
 from services.transfers.adapters.orm import household_attributes
 from services.transfers.adapters.orm import inbox as transfers_inbox
-from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER
+from shared.auth import (
+    APPROVER,
+    AUDITOR,
+    CIVIL_PROTECTION,
+    FIELD_STAFF,
+    PROGRAMME_OFFICER,
+    REGISTRY_OFFICER,
+)
 from shared.config import SERVICES
 from tests.conftest import wait_until
 from tests.one_household import DEMO_ALERT, DEMO_PROGRAMME
@@ -206,8 +214,9 @@ def proposed_batch(outage: Outage, incident_id: str) -> dict[str, Any]:
     return wait_until(found, 60, interval=0.2, what="the alert's batch")  # type: ignore[return-value]
 
 
-@pytest.fixture
-def sqlite_outage(tmp_path: Path) -> Iterator[Outage]:
+@pytest.fixture(scope="module")
+def sqlite_outage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outage]:
+    tmp_path = tmp_path_factory.mktemp("sqlite-outage")
     urls = {name: f"sqlite:///{tmp_path / (name + '.db')}" for name in SERVICES}
     # The relay and the consumers give up on the lock after 3 s here, so the held lock also sends
     # them through their back-off and retry (by default they wait 30 s, longer than the lock).
@@ -478,3 +487,65 @@ def test_postgresql_unreachable_while_households_keep_coming(tmp_path, own_clust
         postgresql_events_lost=lost,
         postgresql_events_doubled=doubled,
     )
+
+
+def test_import_commit_resumes_by_itself_after_the_registry_database_was_locked(
+    sqlite_outage: Outage, figures, soak
+):
+    """An import commit meets the lock (before or between its batches): it finishes once the lock goes,
+    each household written once, without anyone committing again."""
+    outage = sqlite_outage
+    officer = outage.stack.issuer.mint("officer-imports", [REGISTRY_OFFICER], [COUNTRY], ttl_seconds=7200)
+    outage.tokens["registry officer"] = officer
+    households_in_file = 10_000 if soak else 3_000
+    uploaded = outage.call(
+        "upload an import",
+        "registry",
+        "POST",
+        "/v1/imports",
+        "registry officer",
+        files={"file": ("registro.csv", registry_csv(households_in_file))},
+    )
+    assert uploaded.status == 202, uploaded.body
+    path = f"/v1/imports/{uploaded.body['id']}"
+
+    def job(*statuses: str) -> dict[str, Any] | None:
+        answer = outage.call("read an import", "registry", "GET", path, "registry officer")
+        assert answer.status == 200 and answer.seconds < 2, (answer.status, answer.seconds, answer.body)
+        return answer.body if answer.body["status"] in statuses else None
+
+    validated = wait_until(lambda: job("validated", "failed"), 120, what="the validation")
+    assert validated["status"] == "validated", validated  # type: ignore[index]
+    stored_before, events_before = registry_rows(outage)
+    started = outage.call("commit an import", "registry", "POST", f"{path}/commit", "registry officer")
+    assert started.status in (200, 202), started.body
+    locks = WriteLocks()
+    try:
+        locks.take(outage.database_urls["registry"])
+        during = job("committing")
+        assert during is not None, "the commit finished before the lock; make the file larger"
+        time.sleep(9.0)  # three times the relay's, consumers' and import's wait in this stack
+        assert job("committing") is not None
+    finally:
+        locks.release()
+    released_at = time.monotonic()
+    done = wait_until(lambda: job("committed", "failed", "validated"), 120, what="the commit to finish")
+    finished = time.monotonic() - released_at
+    assert done["status"] == "committed", done  # type: ignore[index]
+    valid = validated["households_valid"]  # type: ignore[index]
+    assert done["households_written"] == valid  # type: ignore[index]
+    assert registry_rows(outage) == (stored_before + valid, events_before + valid)
+    figures.record(
+        "database outage",
+        import_households_committed_across_lock=valid,
+        import_written_before_lock=during["households_written"],
+        import_finish_after_release_seconds=round(finished, 2),
+    )
+
+
+def registry_rows(outage: Outage) -> tuple[int, int]:
+    """(households, events) in the registry's database."""
+    with outage.engines["registry"].connect() as connection:
+        stored = connection.execute(select(func.count()).select_from(households)).scalar_one()
+        events = connection.execute(select(func.count()).select_from(registry_outbox)).scalar_one()
+    return stored, events

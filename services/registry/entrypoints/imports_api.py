@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from services.registry.service_layer.handlers import Actor
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, REGISTRY_OFFICER
 from shared.errors import FieldProblem, InvalidInput
+from shared.inbox import is_transient
 from shared.spreadsheet import csv_lines
 from shared.web import BEARER, authenticated, current_principal
 
@@ -55,9 +58,14 @@ def _runtime() -> Any:
     return current_app.extensions["amparo.runtime"]
 
 
-def _uow() -> RegistryUnitOfWork:
+def _uow(read_only: bool = False) -> RegistryUnitOfWork:
     runtime = _runtime()
-    return RegistryUnitOfWork(runtime.session_factory, runtime.outbox)
+    return RegistryUnitOfWork(runtime.session_factory, runtime.outbox, read_only=read_only)
+
+
+def _reader() -> RegistryUnitOfWork:
+    """A read-only unit of work: it never waits for a writer (an import committing, say)."""
+    return _uow(read_only=True)
 
 
 def _folder(import_id: str) -> Path:
@@ -82,19 +90,47 @@ def _serialised(job: dict[str, Any]) -> dict[str, Any]:
     return {**job, "problems": [{"row": r, "column": c, "problem": p} for r, c, p in job.get("problems", [])]}
 
 
-def _run(target: Any, *args: Any) -> None:
+#: How long an import keeps trying while the database cannot be reached, before it gives up.
+PATIENCE_SECONDS = 300.0
+
+
+def _run(target: Any, *args: Any, resumable: bool = False) -> None:
+    """Run ``target(*args)`` in the import thread. A ``resumable`` target (a commit: it writes each
+    household once however often it runs) starts again while the database cannot be reached; any
+    other failure, or one that lasts past :data:`PATIENCE_SECONDS`, fails the import with the reason.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def job() -> None:
         with app.app_context():
+            deadline = time.monotonic() + PATIENCE_SECONDS
             try:
-                target(*args)
+                _patiently(lambda: target(*args), deadline) if resumable else target(*args)
             except Exception as exc:  # noqa: BLE001 - recorded on the import for its owner to read
-                with RegistryUnitOfWork(_runtime().session_factory, _runtime().outbox) as uow:
-                    uow.imports.update(args[0], status=service.FAILED, error=f"stopped: {exc}")
                 current_app.logger.exception("import %s failed", args[0])
+                reason = f"stopped: {exc}"
+                # Recorded once the database takes it: an import never stays marked as running.
+                _patiently(lambda: _fail(args[0], reason), deadline + PATIENCE_SECONDS)
 
     _executor().submit(job)
+
+
+def _patiently(call: Callable[[], None], deadline: float) -> None:
+    """Run ``call``; run it again every 2 s while the database cannot be reached, until ``deadline``."""
+    while True:
+        try:
+            call()
+            return
+        except Exception as exc:
+            if not is_transient(exc) or time.monotonic() >= deadline:
+                raise
+            current_app.logger.warning("import interrupted, resuming in 2 s: %s", exc)
+            time.sleep(2.0)
+
+
+def _fail(import_id: str, reason: str) -> None:
+    with RegistryUnitOfWork(_runtime().session_factory, _runtime().outbox) as uow:
+        uow.imports.update(import_id, status=service.FAILED, error=reason)
 
 
 @blp.route("")
@@ -171,7 +207,7 @@ class Import(MethodView):
     @authenticated([REGISTRY_OFFICER, AUDITOR])
     def get(self, import_id: str) -> Any:
         """Follow an import: status, progress, counts and the first problems"""
-        return _serialised(service.get_import(import_id, _uow(), current_principal().covers))
+        return _serialised(service.get_import(import_id, _reader(), current_principal().covers))
 
 
 @blp.route("/<import_id>/problems.csv")
@@ -180,8 +216,8 @@ class ImportProblems(MethodView):
     @authenticated([REGISTRY_OFFICER, AUDITOR])
     def get(self, import_id: str) -> Response:
         """Every problem found in the file: row, column, problem"""
-        service.get_import(import_id, _uow(), current_principal().covers)
-        problems = service.problems_of(import_id, _uow())
+        service.get_import(import_id, _reader(), current_principal().covers)
+        problems = service.problems_of(import_id, _reader())
         return Response(
             stream_with_context(csv_lines(["row", "column", "problem"], problems)), mimetype="text/csv"
         )
@@ -200,5 +236,5 @@ class ImportCommit(MethodView):
         actor = Actor(job["created_by"], principal.covers)
         path = _folder(import_id) / f"upload.{job['format']}"
         deps = current_app.extensions["amparo.registry"]
-        _run(service.commit_import, import_id, path, _uow_factory(), deps, actor)
+        _run(service.commit_import, import_id, path, _uow_factory(), deps, actor, resumable=True)
         return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202
