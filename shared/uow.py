@@ -8,6 +8,7 @@ from types import TracebackType
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.audit import AuditEntry, AuditTables, append
 from shared.db import READ_ONLY
 from shared.events import CloudEvent
 from shared.outbox import add_events
@@ -22,6 +23,8 @@ class UnitOfWork:
     """
 
     session: Session
+    #: The service's audit log; each service's unit of work names its own.
+    audit: AuditTables | None = None
 
     def __init__(self, session_factory: sessionmaker[Session], outbox: Table, *, read_only: bool = False):
         self.session_factory = session_factory
@@ -45,6 +48,13 @@ class UnitOfWork:
                 self.session.rollback()
         finally:
             self.session.close()
+
+    def record(self, entry: AuditEntry) -> None:
+        """Append ``entry`` to the service's audit log in this transaction, so it is kept if and
+        only if the change it records is."""
+        if self.read_only or self.audit is None:
+            raise RuntimeError("this unit of work cannot write to an audit log")
+        append(self.session, self.audit, entry)
 
     def publish(self, topic: str, event: CloudEvent) -> None:
         """Queue ``event`` on ``topic`` in this transaction's outbox."""

@@ -97,6 +97,10 @@ def test_csv_dry_run_reports_every_problem_and_writes_nothing_until_commit(regis
     assert detail["registration_source"] == "import" and detail["size"] == 2
     assert detail["dwelling"]["roof"] == "sheet_metal"
     assert detail["members"][1]["birth_date"] == "2023-08-02"
+    log = registry.get("/v1/audit-log?outcome=done", headers=auth(issuer, [AUDITOR])).get_json()["items"]
+    assert [(e["subject_id"], e["comment"]) for e in log if e["action"] == "import_committed"] == [
+        (job["id"], "2 households written from csv file")
+    ]
 
     again = registry.post(f"/v1/imports/{job['id']}/commit", headers=auth(issuer, [REGISTRY_OFFICER]))
     assert again.status_code == 409 and again.mimetype == "application/problem+json"

@@ -392,6 +392,11 @@ def test_duplicates_are_queued_never_dropped_and_officers_merge_or_dismiss(regis
         f"/v1/duplicates/{probable['id']}/decision", headers=officer, json={"decision": "dismiss"}
     )
     assert again.status_code == 409
+    log = registry.get("/v1/audit-log", headers=auth(issuer, [AUDITOR])).get_json()["items"]
+    assert [(e["action"], e["subject_id"]) for e in log if e["action"].startswith("duplicate_")] == [
+        ("duplicate_dismissed", probable["id"]),
+        ("duplicate_merged", certain["id"]),
+    ]
     merged_pairs = registry.get("/v1/duplicates?status=merged", headers=officer).get_json()
     assert (
         len([c for c in merged_pairs if {c["household_a"], c["household_b"]} == {first["id"], second["id"]}])

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
 )
 
+from shared.audit import audit_tables_v1
 from shared.messaging_schema import messaging_tables
 
 metadata = MetaData()
@@ -110,3 +111,4 @@ admin_areas = Table(
 )
 
 outbox, inbox = messaging_tables(metadata)
+audit = audit_tables_v1(metadata)

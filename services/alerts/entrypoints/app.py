@@ -7,13 +7,15 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.alerts.adapters.orm import inbox, outbox
+from services.alerts.adapters.orm import audit, inbox, outbox
 from services.alerts.entrypoints.alerts_api import blp as alerts_blp
 from services.alerts.entrypoints.alerts_api import footprints as footprints_blp
 from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
 from services.alerts.service_layer.alerts import AlertsUnitOfWork, ExpiryWorker, load_layer
 from services.alerts.service_layer.handlers import apply_household_event, apply_household_events
+from shared.audit import AuditLog
+from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.kafka import HOUSEHOLDS
@@ -65,9 +67,11 @@ def create_app(runtime: Runtime) -> Flask:
         metrics=runtime.metrics,
         readiness_checks=runtime.readiness_checks,
         verifier=runtime.verifier,
+        audit=AuditLog(runtime.session_factory, audit),
     )
     app.extensions["amparo.runtime"] = runtime
     api.register_blueprint(blp)
+    api.register_blueprint(audit_blp)
     api.register_blueprint(alerts_blp)
     api.register_blueprint(layers_blp)
     api.register_blueprint(footprints_blp)

@@ -18,6 +18,7 @@ import shapely
 
 from services.alerts.adapters.cap_json import cap_json_to_xml
 from services.alerts.adapters.cap_xml import parse_cap_xml
+from services.alerts.adapters.orm import audit
 from services.alerts.adapters.repository import LOCATIONS, AdminAreaRepository, AlertRepository
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.admin_layer import AdminLayer, layer_from_geojson
@@ -25,6 +26,7 @@ from services.alerts.domain.cap import CapMessage
 from services.alerts.domain.geometry import AreaShape, geojson_shapes, message_shapes
 from services.alerts.domain.matching import LocationIndex
 from shared.admin_codes import within_mask
+from shared.audit import AuditEntry
 from shared.contracts import alerts as contract
 from shared.db import as_read, as_stored
 from shared.errors import FieldProblem, InvalidInput, NotFound
@@ -38,6 +40,7 @@ GROUPS = ("children_under_5", "elderly_65_plus", "persons_with_disabilities", "f
 class AlertsUnitOfWork(UnitOfWork):
     alerts: AlertRepository
     admin: AdminAreaRepository
+    audit = audit
 
     def __enter__(self) -> AlertsUnitOfWork:
         super().__enter__()
@@ -173,7 +176,19 @@ def receive_cap(
             }
         )
         if rules.supersedes(message, current_sent):
-            _advance(uow, incident, message, message_id, shapes, summary, moment)
+            state = _advance(uow, incident, message, message_id, shapes, summary, moment)
+            uow.record(
+                AuditEntry(
+                    by=command.received_by,
+                    action="alert_cancelled" if state == rules.CANCELLED else "alert_accepted",
+                    subject_type="alert",
+                    subject_id=incident["id"],
+                    from_state=incident["state"] if incident["version"] else None,
+                    to_state=state,
+                    comment=f"CAP {message.msg_type.value} from {message.sender}, "
+                    f"version {incident['version'] + 1}",
+                )
+            )
     with uow:
         return incident_view(incident["id"], uow), True
 
@@ -186,8 +201,8 @@ def _advance(
     shapes: list,
     summary: dict[str, Any],
     moment: datetime,
-) -> None:
-    """Make ``message`` the incident's current version: exposure, summary, events."""
+) -> str:
+    """Make ``message`` the incident's current version: exposure, summary, events; return its state."""
     version = incident["version"] + 1
     state = rules.state_of(message, moment)
     exposure = None
@@ -219,6 +234,7 @@ def _advance(
     if exposure is not None:
         for event in _exposure_events(incident["id"], version, message, exposure):
             uow.publish(EXPOSURES.name, event)
+    return state
 
 
 def compute_exposure(

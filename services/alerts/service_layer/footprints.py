@@ -19,6 +19,7 @@ from services.alerts.domain.footprints import KINDS, Bands, FootprintError, band
 from services.alerts.domain.geometry import geojson_shapes
 from services.alerts.domain.matching import LocationIndex
 from services.alerts.service_layer.alerts import GROUPS, AlertsUnitOfWork, IncidentNotFound, exposure_events
+from shared.audit import AuditEntry
 from shared.errors import FieldProblem, NotFound
 from shared.kafka import EXPOSURES
 
@@ -185,6 +186,16 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
         totals = {"households": summary["households"], "people": summary["people"]}
         for event in exposure_events(subject, header, households, totals):
             uow.publish(EXPOSURES.name, event)
+        uow.record(
+            AuditEntry(
+                by=footprint.created_by,
+                action="footprint_uploaded",
+                subject_type="footprint",
+                subject_id=footprint_id,
+                comment=f"{footprint.kind} ({source}) for alert {footprint.incident_id or '(none)'}: "
+                f"{summary['households']} households exposed",
+            )
+        )
     return {
         "id": footprint_id,
         "incident_id": footprint.incident_id,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from shared.audit import audit_tables_v1
 from shared.messaging_schema import Position, messaging_tables
 
 metadata = MetaData()
@@ -163,3 +164,4 @@ import_problems = Table(
 )
 
 outbox, inbox = messaging_tables(metadata)
+audit = audit_tables_v1(metadata)

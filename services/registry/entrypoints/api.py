@@ -191,9 +191,7 @@ class PaymentDetails(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Payment identifiers in clear, for writing a payment file (payments officers only; logged)"""
         principal = current_principal()
-        found = handlers.payment_details(
-            body["household_ids"], _reader(), _deps().protector, principal.covers
-        )
+        found = handlers.payment_details(body["household_ids"], _uow(), _deps().protector, _actor())
         log.info(
             "payment details read for %d of %d households by %s",
             len(found),

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from services.registry.adapters.config_files import load_admin_reference, load_index
-from services.registry.adapters.orm import inbox, outbox
+from services.registry.adapters.orm import audit, inbox, outbox
 from services.registry.adapters.protection import AesGcmProtector, ProtectionError, decode_key
 from services.registry.entrypoints.api import blp
 from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
@@ -15,6 +15,8 @@ from services.registry.entrypoints.imports_api import blp as imports_blp
 from services.registry.service_layer.handlers import Dependencies
 from services.registry.service_layer.imports import recover_interrupted
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
+from shared.audit import AuditLog
+from shared.audit_api import blp as audit_blp
 from shared.config import ConfigError, ServiceSettings
 from shared.service import Runtime, build_runtime
 from shared.web import build_app
@@ -55,10 +57,12 @@ def create_app(runtime: Runtime) -> Flask:
         metrics=runtime.metrics,
         readiness_checks=runtime.readiness_checks,
         verifier=runtime.verifier,
+        audit=AuditLog(runtime.session_factory, audit),
     )
     app.extensions["amparo.runtime"] = runtime
     app.extensions.update(runtime.extensions)
     api.register_blueprint(blp)
+    api.register_blueprint(audit_blp)
     api.register_blueprint(imports_blp)
     api.register_blueprint(duplicates_blp)
     return app

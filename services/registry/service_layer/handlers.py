@@ -34,6 +34,7 @@ from services.registry.domain.members import (
 from services.registry.domain.ports import PersonalDataProtector
 from services.registry.domain.vulnerability import VulnerabilityIndex
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
+from shared.audit import AuditEntry
 from shared.contracts import households as contract
 from shared.events import CloudEvent
 from shared.kafka import HOUSEHOLDS
@@ -389,6 +390,18 @@ def change_household(
         if not uow.households.replace(changed, current.version):
             raise _mismatch(uow, uow.households.get(current.id) or current, command.expected_version)
         _store_new_version(uow, changed, current)
+        if changed.status != current.status:
+            uow.record(
+                AuditEntry(
+                    by=command.actor.subject,
+                    action="status_changed",
+                    subject_type="household",
+                    subject_id=changed.id,
+                    from_state=current.status,
+                    to_state=changed.status,
+                    comment=f"version {changed.version}",
+                )
+            )
     return changed
 
 
@@ -428,14 +441,23 @@ def payment_details(
     household_ids: Sequence[str],
     uow: RegistryUnitOfWork,
     protector: PersonalDataProtector,
-    covers: Callable[[str], bool],
+    actor: Actor,
 ) -> dict[str, dict[str, Any]]:
     """Payment channel, decrypted identifiers and the head's name of each household, for a payment
     file only. Households unknown, outside the caller's jurisdiction or without a channel are left
-    out (the caller reports them).
+    out (the caller reports them). Who was shown whose details goes to the audit log.
     """
     with uow:
-        rows = uow.households.payment_channels(household_ids)
+        rows = [r for r in uow.households.payment_channels(household_ids) if actor.covers(r["admin_code"])]
+        uow.record(
+            AuditEntry(
+                by=actor.subject,
+                action="payment_details_disclosed",
+                subject_type="households",
+                subject_id=f"{len(rows)} of {len(household_ids)} asked",
+                comment=" ".join(row["id"] for row in rows),
+            )
+        )
     return {
         row["id"]: {
             "type": row["payment_channel_type"],
@@ -446,7 +468,6 @@ def payment_details(
             "beneficiary": f"{row['given_names']} {row['family_names']}" if row["given_names"] else None,
         }
         for row in rows
-        if covers(row["admin_code"])
     }
 
 
@@ -696,6 +717,7 @@ def decide_duplicate(command: DecideDuplicate, uow: RegistryUnitOfWork, deps: De
             uow.duplicates.decide(
                 command.candidate_id, "dismissed", command.actor.subject, command.comment, now
             )
+            _record_decision(uow, command, "dismissed")
             return {**candidate, "status": "dismissed"}
         ids = {candidate["household_a"], candidate["household_b"]}
         if command.keep_household_id not in ids:
@@ -730,4 +752,22 @@ def decide_duplicate(command: DecideDuplicate, uow: RegistryUnitOfWork, deps: De
             command.comment,
             now,
         )
+        _record_decision(uow, command, "merged", f"kept {command.keep_household_id}, dissolved {dropped_id}")
         return {**candidate, "status": "merged"}
+
+
+def _record_decision(
+    uow: RegistryUnitOfWork, command: DecideDuplicate, outcome: str, what: str | None = None
+) -> None:
+    comment = "; ".join(c for c in (what, command.comment) if c) or None
+    uow.record(
+        AuditEntry(
+            by=command.actor.subject,
+            action=f"duplicate_{outcome}",
+            subject_type="duplicate_candidate",
+            subject_id=command.candidate_id,
+            from_state="open",
+            to_state=outcome,
+            comment=comment,
+        )
+    )

@@ -38,6 +38,7 @@ from services.registry.service_layer.handlers import (
     register_in,
 )
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
+from shared.audit import AuditEntry
 from shared.errors import Conflict, NotFound
 from shared.faults import crash_point
 
@@ -349,6 +350,17 @@ def commit_import(
         write()
     with uow_factory() as uow:
         uow.imports.update(import_id, status=COMMITTED, households_written=written, error=None)
+        uow.record(
+            AuditEntry(
+                by=actor.subject,
+                action="import_committed",
+                subject_type="import",
+                subject_id=import_id,
+                from_state=COMMITTING,
+                to_state=COMMITTED,
+                comment=f"{written} households written from {job['format']} file",
+            )
+        )
 
 
 def recover_interrupted(uow: RegistryUnitOfWork) -> int:

@@ -1,7 +1,8 @@
-"""The registry's unit of work: households and the outbox in one transaction."""
+"""The registry's unit of work: households, the outbox and the audit log in one transaction."""
 
 from __future__ import annotations
 
+from services.registry.adapters.orm import audit
 from services.registry.adapters.repository import (
     DuplicateRepository,
     HouseholdRepository,
@@ -16,6 +17,7 @@ class RegistryUnitOfWork(UnitOfWork):
     search: HouseholdSearch
     imports: ImportRepository
     duplicates: DuplicateRepository
+    audit = audit
 
     def __enter__(self) -> RegistryUnitOfWork:
         super().__enter__()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, String, Table
 
 from services.transfers.adapters.payment_schema import payment_tables_v1
+from shared.audit import audit_tables_v1
 from shared.messaging_schema import messaging_tables
 
 metadata = MetaData()
@@ -52,5 +53,8 @@ decisions = _payment_tables["decisions"]
 batches = _payment_tables["batches"]
 payments = _payment_tables["payments"]
 instruction_files = _payment_tables["instruction_files"]
-audit_log = _payment_tables["audit_log"]
+# The audit log as migration 0005 left it: chained, with outcomes (the shape shared by every service).
+metadata.remove(_payment_tables["audit_log"])
+audit = audit_tables_v1(metadata)
+audit_log = audit.entries
 idempotency_keys = _payment_tables["idempotency_keys"]

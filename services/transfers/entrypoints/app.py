@@ -6,12 +6,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.transfers.adapters.orm import inbox, outbox
+from services.transfers.adapters.orm import audit, inbox, outbox
 from services.transfers.entrypoints.api import blp
 from services.transfers.entrypoints.batches_api import blp as batches_blp
 from services.transfers.entrypoints.programmes_api import blp as programmes_blp
 from services.transfers.service_layer import deciding
 from services.transfers.service_layer.handlers import apply_household_event, apply_household_events
+from shared.audit import AuditLog
+from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
 from shared.contracts import alerts as alert_contract
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
@@ -60,9 +62,11 @@ def create_app(runtime: Runtime) -> Flask:
         metrics=runtime.metrics,
         readiness_checks=runtime.readiness_checks,
         verifier=runtime.verifier,
+        audit=AuditLog(runtime.session_factory, audit),
     )
     app.extensions["amparo.runtime"] = runtime
     api.register_blueprint(blp)
+    api.register_blueprint(audit_blp)
     api.register_blueprint(programmes_blp)
     api.register_blueprint(batches_blp)
     return app

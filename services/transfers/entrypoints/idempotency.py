@@ -24,7 +24,7 @@ from services.transfers.adapters.orm import idempotency_keys
 from shared.db import as_read
 from shared.errors import AmparoError, Conflict, FieldProblem, InvalidInput, Problem
 from shared.faults import crash_point
-from shared.web import current_principal, problem_response
+from shared.web import current_principal, error_response
 
 HEADER = "Idempotency-Key"
 DOC = {
@@ -119,7 +119,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             problem = Problem.from_error(error, instance=request.path)
             finish(problem.status, problem.to_dict())
-            return problem_response(problem)
+            return error_response(error)
         except BaseException:
             _forget(sessions, where)
             raise

@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.transfers.adapters.orm import (
-    audit_log,
+    audit,
     batches,
     decisions,
     evaluations,
@@ -40,6 +40,7 @@ from services.transfers.domain import deciding
 from services.transfers.domain.payments import BatchStateError, money, new_end_to_end_id
 from services.transfers.domain.programmes import Programme, parse_programme, vulnerable_members
 from shared.admin_codes import smallest_common_area
+from shared.audit import AuditEntry, append
 from shared.contracts import alerts as alert_contract
 from shared.contracts import transfers as contract
 from shared.db import bulk_insert, bulk_insert_columns
@@ -681,20 +682,18 @@ def record(
     role: str | None,
     comment: str | None,
 ) -> None:
-    """One line of the audit log."""
-    session.execute(
-        insert(audit_log).values(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            by=by,
-            role=role,
-            comment=comment,
-            at=_now(),
-        )
+    """One line of the audit log, chained to the one before."""
+    entry = AuditEntry(
+        by=by,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        role=role,
+        comment=comment,
+        from_state=from_state,
+        to_state=to_state,
     )
+    append(session, audit, entry)
 
 
 def batch_event_data(batch: dict[str, Any]) -> dict[str, Any]:
