@@ -19,6 +19,7 @@ from flask_smorest import Api
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
+from shared.audit import DENIED, AuditEntry, AuditLog, roles_text
 from shared.auth import Principal, TokenVerifier, require_role
 from shared.db import ANSWERING_REQUEST
 from shared.errors import (
@@ -26,6 +27,7 @@ from shared.errors import (
     PROBLEM_TYPE_BASE,
     AmparoError,
     FieldProblem,
+    Forbidden,
     NotAuthenticated,
     Problem,
     Unavailable,
@@ -62,13 +64,15 @@ def build_app(
     metrics: Metrics,
     readiness_checks: Mapping[str, ReadinessCheck],
     verifier: TokenVerifier,
+    audit: AuditLog | None = None,
     extra_config: Mapping[str, Any] | None = None,
 ) -> tuple[Flask, Api]:
     """Create a service's Flask app and its flask-smorest ``Api``.
 
     The app serves ``/openapi.json``, a docs page at ``/docs`` (Swagger UI, bundled, no CDN),
     ``/healthz``, ``/readyz`` and ``/metrics``; renders every error as problem+json; reads or
-    creates the correlation id of each request; and counts requests for Prometheus.
+    creates the correlation id of each request; and counts requests for Prometheus. Every
+    refusal (403) of a caller whose token verified is written to ``audit`` as a denied entry.
     """
     app = Flask(service)
     app.config.update(
@@ -91,6 +95,8 @@ def build_app(
     app.config.update(extra_config or {})
     app.extensions["amparo.metrics"] = metrics
     app.extensions["amparo.verifier"] = verifier
+    if audit is not None:
+        app.extensions["amparo.audit"] = audit
 
     api = Api(app)
     _register_error_handlers(app, api)
@@ -100,14 +106,7 @@ def build_app(
 
 
 def _register_error_handlers(app: Flask, api: Api) -> None:
-    @app.errorhandler(AmparoError)
-    def _amparo_error(error: AmparoError) -> Response:
-        headers = {}
-        if isinstance(error, NotAuthenticated):
-            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-        if isinstance(error, Unavailable):
-            headers["Retry-After"] = str(error.extra.get("retry_after", 5))
-        return problem_response(Problem.from_error(error, request.path), headers)
+    app.register_error_handler(AmparoError, error_response)
 
     def _http_error(error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
@@ -166,6 +165,44 @@ def _register_error_handlers(app: Flask, api: Api) -> None:
                 instance=request.path,
             )
         )
+
+
+def error_response(error: AmparoError) -> Response:
+    """Answer a raised :class:`AmparoError` as a problem document, with the headers its kind needs.
+
+    A refusal (:class:`Forbidden`) is first written to the service's audit log. Code that answers
+    an error itself instead of raising it (a decorator that stores the answer) calls this too.
+    """
+    headers = {}
+    if isinstance(error, NotAuthenticated):
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(error, Unavailable):
+        headers["Retry-After"] = str(error.extra.get("retry_after", 5))
+    if isinstance(error, Forbidden):
+        _audit_refusal(error)
+    return problem_response(Problem.from_error(error, request.path), headers)
+
+
+def _audit_refusal(error: Forbidden) -> None:
+    """Write who was refused what, and why, to the service's audit log (in its own transaction)."""
+    from flask import current_app
+
+    audit: AuditLog | None = current_app.extensions.get("amparo.audit")
+    principal: Principal | None = g.get("principal")
+    if audit is None or principal is None:
+        return
+    rule = request.url_rule.rule if request.url_rule else request.path
+    audit.record_alone(
+        AuditEntry(
+            by=principal.subject,
+            role=roles_text(principal.roles),
+            action=f"{request.method} {rule}",
+            subject_type="request",
+            subject_id=request.path,
+            outcome=DENIED,
+            comment=error.detail,
+        )
+    )
 
 
 def _register_operations(app: Flask, metrics: Metrics, checks: Mapping[str, ReadinessCheck]) -> None:
@@ -279,7 +316,7 @@ def _authenticate(roles: Sequence[str]) -> None:
         raise NotAuthenticated("a bearer token is required (Authorization: Bearer …)")
     verifier: TokenVerifier = current_app.extensions["amparo.verifier"]
     principal = verifier.verify(token.strip())
-    g.principal = principal
+    g.principal = principal  # known to the error handler, which audits a refusal
     require_role(principal, roles)
 
 
