@@ -22,7 +22,7 @@ import requests
 from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, REGISTRY_OFFICER
 from shared.spreadsheet import FORMULA_STARTS
 from tests.one_household import ensure_demo_programme, issue_demo_alert, pay_the_exposed
-from tests.reliability.attack_kit import LiveStack, problem_of, start_live_stack
+from tests.reliability.attack_kit import Canary, LiveStack, problem_of, start_canary, start_live_stack
 from tests.samples import distinct_household
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -355,3 +355,85 @@ def test_an_import_over_its_own_limit_is_refused_with_413(live, figures):
     assert live.answering()
     figures.add("attacks", "tried", 1)
     figures.add("attacks", "refused", 1)
+
+
+# -- files that point elsewhere -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def canary() -> Iterator[Canary]:
+    server = start_canary()
+    yield server
+    server.server.shutdown()
+
+
+def raster_vrt(source: str) -> bytes:
+    """A GDAL VRT raster whose pixels come from ``source`` (a path or a /vsicurl/ address)."""
+    return (
+        '<VRTDataset rasterXSize="20" rasterYSize="20"><SRS>EPSG:4326</SRS>'
+        "<GeoTransform>-87.4, 0.02, 0, 13.5, 0, -0.02</GeoTransform>"
+        '<VRTRasterBand dataType="Float32" band="1"><SimpleSource>'
+        f'<SourceFilename relativeToVRT="0">{source}</SourceFilename><SourceBand>1</SourceBand>'
+        "</SimpleSource></VRTRasterBand></VRTDataset>"
+    ).encode()
+
+
+def vector_vrt(source: str) -> bytes:
+    """An OGR VRT layer whose features come from ``source``."""
+    return (
+        f'<OGRVRTDataSource><OGRVRTLayer name="areas"><SrcDataSource>{source}</SrcDataSource>'
+        "<GeometryType>wkbPolygon</GeometryType><LayerSRS>EPSG:4326</LayerSRS></OGRVRTLayer></OGRVRTDataSource>"
+    ).encode()
+
+
+def gzip_bomb(unpacked: int) -> bytes:
+    """Concatenated gzip members of zeros: a few hundred kB that unpack to ``unpacked`` bytes."""
+    import gzip
+
+    member = gzip.compress(bytes(64 * 1024**2), compresslevel=9)
+    return member * -(-unpacked // (64 * 1024**2))
+
+
+def test_files_pointing_at_the_servers_disk_or_other_servers_are_never_followed(live, canary, figures):
+    local_raster = Path(__file__).resolve().parent.parent / "data" / "hazard" / "SC22000_VE__M1.grd.gz"
+    token = bearer(live, [CIVIL_PROTECTION])
+    footprint = {"kind": "wind_speed", "thresholds": json.dumps([{"band": "high", "min": 1}])}
+    layer = {"scheme": "attack", "code_property": "code"}
+    attempts = [
+        ("/v1/footprints", footprint, "image/tiff", raster_vrt(f"/vsicurl/{canary.url}/x.tif")),
+        ("/v1/footprints", footprint, "image/tiff", raster_vrt(f"/vsigzip/{local_raster}")),
+        ("/v1/footprints", footprint, "application/octet-stream", raster_vrt("/etc/passwd")),
+        ("/v1/footprints", footprint, "application/gzip", gzip_bomb(1100 * 1024**2)),
+        ("/v1/footprints", footprint, "application/geopackage+sqlite3", vector_vrt("/etc/passwd")),
+        (
+            "/v1/admin-areas",
+            layer,
+            "application/geopackage+sqlite3",
+            vector_vrt(f"/vsicurl/{canary.url}/a.csv"),
+        ),
+        (
+            "/v1/admin-areas",
+            layer,
+            "application/zip",
+            zipped({"areas.shp": vector_vrt(f"/vsicurl/{canary.url}/")}),
+        ),
+    ]
+    before = live.rows("alerts", "footprints")
+    for path, params, content_type, raw in attempts:
+        response = requests.post(
+            f"{live.url('alerts')}{path}",
+            params=params,
+            data=raw,
+            headers={**token, "Content-Type": content_type},
+            timeout=60,
+        )
+        problem = problem_of(response, 422)
+        assert problem["errors"][0]["pointer"] == "/file", (path, content_type, problem)
+        assert "root:" not in response.text
+        if content_type == "application/gzip":
+            assert "unpacks to over" in problem["detail"], problem
+    assert canary.requests == []
+    assert live.rows("alerts", "footprints") == before
+    assert live.answering()
+    figures.add("attacks", "tried", len(attempts))
+    figures.add("attacks", "refused", len(attempts))

@@ -3,7 +3,7 @@ vectorised affine index lookups after reprojecting the points (never the raster)
 
 from __future__ import annotations
 
-import gzip
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +14,13 @@ from rasterio.io import MemoryFile
 
 from services.alerts.domain.footprints import FootprintError
 from shared.errors import FieldProblem
+
+#: The raster formats read: each a single self-contained file. Formats that point at other files
+#: or at web addresses (a GDAL VRT, WMS or STAC description) are never opened, so an upload
+#: cannot make the service read its own disk or call another server.
+#: What a gzip-compressed raster may unpack to.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+RASTER_DRIVERS = ("GTiff", "COG", "GSBG", "GSAG", "GS7BG", "AAIGrid", "HFA", "GRIB", "netCDF", "XYZ")
 
 
 @dataclass(frozen=True)
@@ -50,14 +57,9 @@ def read_raster(raw: bytes, declared_crs: str | None = None) -> Raster:
     :raise FootprintError: not a raster, or a raster without a CRS.
     """
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise FootprintError(
-                f"a broken gzip stream: {exc}", errors=[FieldProblem("/file", "bad gzip")]
-            ) from exc
+        raw = _gunzip(raw)
     try:
-        with MemoryFile(raw) as memory, memory.open() as dataset:
+        with MemoryFile(raw) as memory, memory.open(driver=list(RASTER_DRIVERS)) as dataset:
             crs = dataset.crs
             if crs is None and declared_crs:
                 try:
@@ -81,8 +83,33 @@ def read_raster(raw: bytes, declared_crs: str | None = None) -> Raster:
             return Raster(np.ma.filled(values, np.nan), (a, b, c, d, e, f), crs)
     except RasterioIOError as exc:
         raise FootprintError(
-            f"not a readable raster: {exc}", errors=[FieldProblem("/file", "unreadable")]
+            f"not a readable raster ({', '.join(RASTER_DRIVERS)}): {exc}",
+            errors=[FieldProblem("/file", "unreadable")],
         ) from exc
+
+
+def _gunzip(raw: bytes) -> bytes:
+    """Decompress every gzip member of ``raw``, refusing to grow past :data:`MAX_UNPACKED_BYTES`."""
+    out = bytearray()
+    while raw:
+        stream = zlib.decompressobj(wbits=31)
+        try:
+            out += stream.decompress(raw, MAX_UNPACKED_BYTES + 1 - len(out))
+        except zlib.error as exc:
+            raise FootprintError(
+                f"a broken gzip stream: {exc}", errors=[FieldProblem("/file", "bad gzip")]
+            ) from exc
+        if len(out) > MAX_UNPACKED_BYTES:
+            raise FootprintError(
+                f"the raster unpacks to over {MAX_UNPACKED_BYTES:,} bytes, which is refused",
+                errors=[FieldProblem("/file", "too large unpacked")],
+            )
+        if not stream.eof:
+            raise FootprintError(
+                "a broken gzip stream: it ends early", errors=[FieldProblem("/file", "bad gzip")]
+            )
+        raw = stream.unused_data
+    return bytes(out)
 
 
 def sample_raster(

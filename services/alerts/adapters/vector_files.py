@@ -15,6 +15,8 @@ from shared.errors import FieldProblem, InvalidInput
 GEOPACKAGE_TYPES = ("application/geopackage+sqlite3",)
 ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
 VECTOR_FILE_TYPES = GEOPACKAGE_TYPES + ZIP_TYPES
+#: How each format's files begin: SQLite's header, and the Shapefile file code 9994.
+SIGNATURES = {".gpkg": b"SQLite format 3\x00", ".shp": b"\x00\x00\x27\x0a"}
 #: What a zipped Shapefile may unpack to: a country's boundaries in detail fit well below it.
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 
@@ -37,6 +39,7 @@ def read_feature_collection(raw: bytes, content_type: str) -> dict[str, Any]:
         else:
             path = Path(folder) / "layer.gpkg"
             path.write_bytes(raw)
+        _check_signature(path)
         try:
             frame = geopandas.read_file(path)
         except Exception as exc:  # noqa: BLE001 - GDAL's errors come in many types; all mean "unreadable"
@@ -49,6 +52,20 @@ def read_feature_collection(raw: bytes, content_type: str) -> dict[str, Any]:
             errors=[FieldProblem("/file", "no CRS")],
         )
     return json.loads(frame.to_crs("EPSG:4326").to_json())
+
+
+def _check_signature(path: Path) -> None:
+    """GDAL opens a file by what it holds, not by its name: a "GeoPackage" or ".shp" holding a VRT
+    description would make it read other files or call other servers, so only the real formats pass."""
+    with path.open("rb") as handle:
+        expected = SIGNATURES[path.suffix.lower()]
+        start = handle.read(len(expected))
+    if start != expected:
+        kind = "GeoPackage" if path.suffix.lower() == ".gpkg" else "Shapefile"
+        raise VectorFileError(
+            f"{path.name} is not a {kind} (its first bytes are not a {kind}'s)",
+            errors=[FieldProblem("/file", f"not a {kind}")],
+        )
 
 
 def _unzip_shapefile(raw: bytes, folder: Path) -> Path:
