@@ -6,6 +6,7 @@ Every test runs on SQLite and on PostgreSQL, on databases built by the services'
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 import time
 import uuid
@@ -19,12 +20,17 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, MetaData, delete, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.alerts.adapters import orm as alerts_orm
+from services.alerts.entrypoints import app as alerts_app
 from services.cli import main
 from services.transfers.adapters import orm as transfers_orm
 from services.transfers.adapters.payment_schema import payment_tables_v1
 from shared import db
 from shared.audit import DENIED, AuditEntry, AuditLog, append, entry_hash
+from shared.auth import PROGRAMME_OFFICER, DevIssuer
 from shared.config import SERVICES
+from shared.errors import PROBLEM_CONTENT_TYPE
+from tests.integration.test_api import make_client
 from tests.samples import registry_keys
 
 pytestmark = pytest.mark.integration
@@ -262,3 +268,26 @@ def test_concurrent_appends_leave_one_unbroken_chain(database_url, figures, soak
             f"appends per second ({dialect})": round(threads_count * each / elapsed),
         },
     )
+
+
+def test_a_refusal_stands_when_its_audit_entry_cannot_be_written(
+    tmp_path, broker, database_url, caplog, figures
+):
+    DevIssuer(tmp_path / "dev-issuer").ensure_keys()  # where the service's settings look for keys
+    client, runtime = make_client(alerts_app, "alerts", tmp_path, broker.bootstrap_server, database_url)
+    token = DevIssuer(tmp_path / "dev-issuer").mint("po-1", [PROGRAMME_OFFICER], ["HN"])
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/v1/household-locations/x", headers=headers).status_code == 403
+    with runtime.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_chain_head"))
+
+    with caplog.at_level(logging.ERROR, logger="shared.audit"):
+        refused = client.get("/v1/household-locations/y", headers=headers)
+
+    assert refused.status_code == 403 and refused.mimetype == PROBLEM_CONTENT_TYPE
+    assert refused.get_json()["detail"] == "this needs one of the roles auditor"
+    assert any("audit entry not written" in r.getMessage() for r in caplog.records)
+    found = AuditLog(runtime.session_factory, alerts_orm.audit).verify()
+    assert found.entries == 1 and "chain head is missing" in str(found.broken)
+    runtime.engine.dispose()
+    figures.add("audit chain", "refusals answered while the log could not be written", 1)
