@@ -153,10 +153,14 @@ def test_hostile_cap_xml_is_refused_without_expanding_or_fetching_anything(live,
         '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>'
     ).encode()
     documents["deep nesting"] = cap_alert("<a>" * 50_000 + "</a>" * 50_000).encode()
-    for content_type in ("application/cap+xml", "text/xml"):
+    for path, content_type in (
+        ("/v1/alerts", "application/cap+xml"),
+        ("/v1/alerts", "text/xml"),
+        ("/v1/alerts/what-if", "application/cap+xml"),
+    ):
         for name, document in documents.items():
             response = requests.post(
-                f"{live.url('alerts')}/v1/alerts",
+                f"{live.url('alerts')}{path}",
                 data=document,
                 headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
                 timeout=60,
@@ -167,24 +171,33 @@ def test_hostile_cap_xml_is_refused_without_expanding_or_fetching_anything(live,
     assert canary.requests == []
     assert live.rows("alerts", "incidents") == before
     assert live.answering()
-    tried = 2 * len(documents)
+    tried = 3 * len(documents)
     for name in ("tried", "refused", "xml tried", "xml refused"):
         figures.add("attacks", name, tried)
 
 
 def test_deeply_nested_cap_json_is_refused(live, figures):
     token = live.token([CIVIL_PROTECTION])
-    for document in ("[" * 100_000 + "]" * 100_000, '{"alert":' * 50_000 + "1" + "}" * 50_000):
+    attempts = [
+        (path, content_type, document)
+        for path, content_type in (
+            ("/v1/alerts", "application/cap+json"),
+            ("/v1/alerts/what-if", "application/cap+json"),
+            ("/v1/alerts/what-if", "application/geo+json"),
+        )
+        for document in ("[" * 100_000 + "]" * 100_000, '{"alert":' * 50_000 + "1" + "}" * 50_000)
+    ]
+    for path, content_type, document in attempts:
         response = requests.post(
-            f"{live.url('alerts')}/v1/alerts",
+            f"{live.url('alerts')}{path}",
             data=document,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/cap+json"},
+            headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
             timeout=60,
         )
         problem_of(response, 422)
     assert live.answering()
-    figures.add("attacks", "tried", 2)
-    figures.add("attacks", "refused", 2)
+    figures.add("attacks", "tried", len(attempts))
+    figures.add("attacks", "refused", len(attempts))
 
 
 PAIN_002 = """<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>
