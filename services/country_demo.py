@@ -66,8 +66,18 @@ class Client:
     token: str
 
     def call(self, method: str, path: str, expected: tuple[int, ...] = (200, 201, 202), **kwargs: Any) -> Any:
+        """The answer's JSON (or bytes); a busy service (503) is asked again when it says, for up
+        to two minutes.
+
+        :raise DemoError: any answer but ``expected``.
+        """
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        response = requests.request(method, f"{self.base}{path}", headers=headers, timeout=300, **kwargs)
+        deadline = time.monotonic() + 120
+        while True:
+            response = requests.request(method, f"{self.base}{path}", headers=headers, timeout=300, **kwargs)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(float(response.headers.get("Retry-After", 5)))
         if response.status_code not in expected:
             raise DemoError(f"{method} {path}: {response.status_code} {response.text[:500]}")
         return response.json() if "json" in response.headers.get("Content-Type", "") else response.content

@@ -1,4 +1,7 @@
-"""The embedded stack as real processes: the flow, redelivery, a SIGKILL and a broker outage."""
+"""The embedded stack as real processes: the flow, redelivery and a SIGKILL mid-stream.
+
+Longer faults (a broker outage, many kills, replays into wiped projections) are in
+``tests/reliability/``."""
 
 from __future__ import annotations
 
@@ -45,9 +48,9 @@ class RunningStack:
         headers = {"Authorization": f"Bearer {self.field_staff}"}
         if correlation_id:
             headers["X-Correlation-ID"] = correlation_id
-        response = requests.post(
-            f"{self.stack.url('registry')}/v1/households", json=body, headers=headers, timeout=30
-        )
+        url = f"{self.stack.url('registry')}/v1/households"
+        while (response := requests.post(url, json=body, headers=headers, timeout=30)).status_code == 503:
+            time.sleep(float(response.headers["Retry-After"]))  # busy: come back when told
         assert response.status_code == 201, response.text
         return household_id
 
@@ -223,100 +226,6 @@ def test_transfers_killed_mid_stream_catches_up_without_loss_or_doubling(running
     assert set(registered) <= running.ids_in("alerts")
     # A healthy broker is never mistaken for a restarted one (no needless republishing).
     assert running.metric("registry", "amparo_outbox_broker_resets_total") == resets_before
-
-
-def test_broker_stopped_for_30_seconds_while_households_keep_coming(running):
-    broker = running.stack.broker
-    failures_before = running.metric("registry", "amparo_outbox_publish_failures_total")
-    registered: list[str] = []
-    during_outage: list[str] = []
-    outage = threading.Event()
-    done = threading.Event()
-
-    def keep_registering():
-        while not done.is_set():
-            household_id = running.register()
-            registered.append(household_id)
-            if outage.is_set():
-                during_outage.append(household_id)
-            time.sleep(0.05)
-
-    worker = threading.Thread(target=keep_registering)
-    worker.start()
-    time.sleep(2)
-    broker.stop()
-    outage.set()
-    stopped_at = time.monotonic()
-    wait_until(
-        lambda: running.metric("registry", "amparo_outbox_publish_failures_total") > failures_before,
-        30,
-        what="the relay to notice the broker is gone",
-    )
-    time.sleep(max(0.0, 30 - (time.monotonic() - stopped_at)))
-    outage.clear()
-    broker.start()
-    time.sleep(3)
-    done.set()
-    worker.join()
-
-    assert len(during_outage) >= 100, "registration must go on while the broker is away"
-    # The restarted broker came back empty and the relay noticed and republished from the outbox.
-    wait_until(
-        lambda: running.metric("registry", "amparo_outbox_broker_resets_total") >= 1,
-        30,
-        what="the relay to notice the broker lost its log",
-    )
-    wait_until(
-        lambda: (
-            set(registered) <= running.ids_in("alerts") and set(registered) <= running.ids_in("transfers")
-        ),
-        180,
-        interval=0.5,
-        what="both projections to receive every household",
-    )
-    for service in ("alerts", "transfers"):
-        assert running.stack.services[service].running
-        with running.engines[service].connect() as connection:
-            inbox = alerts_inbox if service == "alerts" else transfers_inbox
-            doubled = connection.execute(
-                select(inbox.c.event_id).group_by(inbox.c.event_id).having(func.count() > 1)
-            ).all()
-        assert doubled == []
-
-
-def test_a_wiped_projection_is_rebuilt_identical_by_replaying_the_registry_outbox(running):
-    from click.testing import CliRunner
-
-    from services.cli import main
-
-    before = running.ids_in("alerts")
-    assert before  # (the whole module registers thousands before this test)
-    stack = running.stack
-    alerts_env = {
-        "AMPARO_ALERTS_DATABASE_URL": running.urls["alerts"],
-        "AMPARO_DATA_DIR": str(stack.data_dir),
-    }
-    wiped = CliRunner().invoke(
-        main, ["projection", "rebuild", "--service", "alerts", "--yes"], env=alerts_env
-    )
-    assert wiped.exit_code == 0, wiped.output
-    assert f"{len(before)} households removed" in wiped.output
-    assert running.ids_in("alerts") == set()
-
-    registry_env = {
-        "AMPARO_REGISTRY_DATABASE_URL": running.urls["registry"],
-        "AMPARO_DATA_DIR": str(stack.data_dir),
-        **{f"{k}_FILE": str(v) for k, v in stack.key_files.items()},
-    }
-    replayed = CliRunner().invoke(
-        main,
-        ["outbox", "replay", "--service", "registry", "--since", "1970-01-01T00:00:00+00:00"],
-        env=registry_env,
-    )
-    assert replayed.exit_code == 0, replayed.output
-    wait_until(
-        lambda: running.ids_in("alerts") == before, 180, interval=0.5, what="the projection to be rebuilt"
-    )
 
 
 def test_an_alert_over_a_household_ends_in_an_approved_batch_and_a_payment_file(running):
