@@ -8,14 +8,17 @@ A service's app factory calls :func:`build_app`, registers its blueprints on the
 from __future__ import annotations
 
 import functools
+import http
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import marshmallow as ma
 import swagger_ui_bundle
 from flask import Flask, Response, g, jsonify, request, send_from_directory
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +31,7 @@ from shared.errors import (
     AmparoError,
     FieldProblem,
     Forbidden,
+    InvalidInput,
     NotAuthenticated,
     Problem,
     Unavailable,
@@ -53,6 +57,43 @@ def problem_response(problem: Problem, headers: Mapping[str, str] | None = None)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+class FieldProblemSchema(ma.Schema):
+    pointer = ma.fields.String(required=True, metadata={"description": "JSON pointer to the faulty field"})
+    detail = ma.fields.String(required=True)
+
+
+class ProblemSchema(ma.Schema):
+    """A problem document (RFC 9457), as :class:`shared.errors.Problem` writes it."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # some problems carry more, e.g. the current version of a stale update
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    instance = ma.fields.String()
+    errors = ma.fields.List(ma.fields.Nested(FieldProblemSchema))
+
+
+class ServiceApi(Api):
+    """flask-smorest's ``Api`` documenting its error responses as the problem documents they are."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # The same components as flask-smorest's, with the problem content type instead of JSON.
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
 
 def build_app(
@@ -98,7 +139,7 @@ def build_app(
     if audit is not None:
         app.extensions["amparo.audit"] = audit
 
-    api = Api(app)
+    api = ServiceApi(app)
     _register_error_handlers(app, api)
     _register_operations(app, metrics, readiness_checks)
     _register_request_hooks(app, metrics)
@@ -249,6 +290,7 @@ def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
         g.correlation_token = bind_correlation_id(g.correlation_id)
 
     app.before_request(_authenticate_first)
+    app.before_request(_refuse_nul_characters)
 
     @app.after_request
     def _finish(response: Response) -> Response:
@@ -276,6 +318,52 @@ def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
         waiting = g.pop("database_wait_token", None)
         if waiting is not None:
             ANSWERING_REQUEST.reset(waiting)
+
+
+NUL = "\x00"
+
+
+def _refuse_nul_characters() -> None:
+    """Refuse a request with U+0000 in its path, query, form fields or JSON body, naming each place.
+
+    No name, number or code holds one, and PostgreSQL cannot store one in text: let through, it would
+    fail the first query that carries it.
+
+    :raise 422: listing the place of every NUL character.
+    """
+    places = []
+    if NUL in request.path:
+        places.append("/path")
+    for location, values in (("query", request.args), ("form", request.form)):
+        for name, value in values.items(multi=True):
+            if NUL in f"{name}{value}":
+                places.append(f"/{location}/{_escape(str(name))}")
+    if request.is_json and b"\\u0000" in request.get_data(cache=True):
+        places.extend(_nul_pointers(request.get_json(silent=True), ""))
+    if places:
+        raise InvalidInput(
+            "text may not contain the NUL character (U+0000)",
+            errors=[FieldProblem(place or "/", "contains the NUL character (U+0000)") for place in places],
+        )
+
+
+def _escape(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _nul_pointers(value: Any, pointer: str) -> list[str]:
+    """JSON pointers to every string (or key) of ``value`` that holds a NUL character."""
+    if isinstance(value, str):
+        return [pointer] if NUL in value else []
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _nul_pointers(item, f"{pointer}/{i}")]
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            inner = f"{pointer}/{_escape(key)}"
+            found.extend([inner] if NUL in key else _nul_pointers(item, inner))
+        return found
+    return []
 
 
 def current_principal() -> Principal:

@@ -42,7 +42,7 @@ class BatchQuerySchema(Schema):
 
 class PaymentQuerySchema(Schema):
     state = fields.String(load_default=None)
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 

@@ -99,7 +99,7 @@ class LanguageQuerySchema(Schema):
 
 
 class VersionQuerySchema(LanguageQuerySchema):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 def _sessions() -> Any:
