@@ -408,9 +408,24 @@ def _authenticate(roles: Sequence[str]) -> None:
     require_role(principal, roles)
 
 
+def accepts_bodies_up_to(
+    limit: int | Callable[[], int],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a view (below :func:`authenticated`) whose body may be larger, or must be smaller,
+    than the app's ``MAX_CONTENT_LENGTH``: ``limit`` bytes (or what ``limit()`` says) hold before
+    anything reads the body, and a larger body is a 413 naming the limit."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.amparo_max_body = limit  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
 def _authenticate_first() -> None:
-    """Before any view decorator parses the body or query: authenticate the caller of a view marked
-    by :func:`authenticated` (its mark is carried up through the ``functools.wraps`` of the others)."""
+    """Before any view decorator or hook reads the body or query: apply the body limit of a view
+    marked by :func:`accepts_bodies_up_to` and authenticate the caller of a view marked by
+    :func:`authenticated` (the marks are carried up through the ``functools.wraps`` of the others)."""
     from flask import current_app
 
     view = current_app.view_functions.get(request.endpoint or "")
@@ -420,6 +435,9 @@ def _authenticate_first() -> None:
         view = getattr(view_class, method, None) or (
             getattr(view_class, "get", None) if method == "head" else None
         )
+    limit = getattr(view, "amparo_max_body", None)
+    if limit is not None:
+        request.max_content_length = limit() if callable(limit) else limit
     roles = getattr(view, "amparo_roles", None)
     if roles is not None:
         _authenticate(roles)

@@ -437,3 +437,32 @@ def test_files_pointing_at_the_servers_disk_or_other_servers_are_never_followed(
     assert live.answering()
     figures.add("attacks", "tried", len(attempts))
     figures.add("attacks", "refused", len(attempts))
+
+
+def test_operations_with_their_own_larger_limit_take_bodies_over_the_common_one(live):
+    """An admin layer may reach 256 MB: 17 MB is read, not refused at the common 16 MB."""
+    padding = "a" * (17 * 1024**2)
+    layer = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "HN-ZZ", "note": padding},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[-87.3, 13.2], [-87.1, 13.2], [-87.1, 13.4], [-87.3, 13.4], [-87.3, 13.2]]
+                    ],
+                },
+            }
+        ],
+    }
+    response = requests.post(
+        f"{live.url('alerts')}/v1/admin-areas",
+        params={"scheme": "large", "code_property": "code"},
+        data=json.dumps(layer),
+        headers={**bearer(live, [CIVIL_PROTECTION]), "Content-Type": "application/geo+json"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["areas"] == 1

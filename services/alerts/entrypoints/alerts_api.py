@@ -14,7 +14,7 @@ from services.alerts.adapters.cap_xml import MAX_BYTES as MAX_CAP_BYTES
 from services.alerts.service_layer import alerts as service
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from shared.errors import FieldProblem, InvalidInput
-from shared.web import BEARER, authenticated, current_principal
+from shared.web import BEARER, accepts_bodies_up_to, authenticated, current_principal
 
 blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="CAP alerts and who they expose")
 #: Who may read alerts, their areas and aggregated exposure (never a household): those who
@@ -84,6 +84,7 @@ class Alerts(MethodView):
     @blp.doc(security=BEARER, requestBody={"content": {t: {"schema": {"type": "string"}} for t in CAP_TYPES}})
     @blp.response(201, IncidentSchema)
     @authenticated([CIVIL_PROTECTION])
+    @accepts_bodies_up_to(MAX_CAP_BYTES)
     def post(self) -> Any:
         """Post a CAP 1.2 message (XML, or its JSON equivalent); the incident comes back with its exposure"""
         if request.mimetype not in CAP_TYPES:
@@ -91,7 +92,6 @@ class Alerts(MethodView):
                 f"send CAP XML as one of {', '.join(CAP_TYPES)}, not {request.mimetype or 'nothing'}",
                 errors=[FieldProblem("/", "content type")],
             )
-        request.max_content_length = MAX_CAP_BYTES
         command = service.ReceiveCap(
             request.get_data(cache=False), request.mimetype, current_principal().subject
         )
@@ -207,11 +207,11 @@ class AdminAreas(MethodView):
     @layers.arguments(LayerQuerySchema, location="query")
     @layers.response(200, LayerSchema)
     @authenticated([CIVIL_PROTECTION])
+    @accepts_bodies_up_to(256 * 1024 * 1024)
     def post(self, params: dict[str, Any]) -> Any:
         """Load (replace) a reference layer: GeoJSON, GeoPackage or a zipped Shapefile"""
         from services.alerts.adapters.vector_files import VECTOR_FILE_TYPES, read_feature_collection
 
-        request.max_content_length = 256 * 1024 * 1024
         if request.mimetype in VECTOR_FILE_TYPES:
             document: Any = read_feature_collection(request.get_data(cache=False), request.mimetype)
         else:
@@ -303,6 +303,7 @@ class Footprints(MethodView):
     @footprints.arguments(FootprintQuerySchema, location="query")
     @footprints.response(201, FootprintSchema)
     @authenticated([CIVIL_PROTECTION])
+    @accepts_bodies_up_to(512 * 1024 * 1024)
     def post(self, params: dict[str, Any]) -> Any:
         """Upload a footprint (GeoTIFF in any CRS, or GeoJSON with an intensity); exposure by band"""
         from services.alerts.service_layer.footprints import NewFootprint, apply_footprint
@@ -318,7 +319,6 @@ class Footprints(MethodView):
                 "thresholds must be a list of {band, min}",
                 errors=[FieldProblem("/query/thresholds", "not a list of objects")],
             )
-        request.max_content_length = 512 * 1024 * 1024
         footprint = NewFootprint(
             request.get_data(cache=False),
             request.mimetype,

@@ -23,7 +23,7 @@ from shared.auth import AUDITOR, REGISTRY_OFFICER
 from shared.errors import FieldProblem, InvalidInput
 from shared.inbox import is_transient
 from shared.spreadsheet import csv_lines
-from shared.web import BEARER, authenticated, current_principal
+from shared.web import BEARER, accepts_bodies_up_to, authenticated, current_principal
 
 blp = Blueprint(
     "imports", __name__, url_prefix="/v1/imports", description="Imports of CSV, XLSX and KoboToolbox files"
@@ -157,9 +157,9 @@ class Imports(MethodView):
     )
     @blp.response(202, ImportSchema)
     @authenticated([REGISTRY_OFFICER])
+    @accepts_bodies_up_to(lambda: MAX_UPLOAD_BYTES)
     def post(self) -> Any:
         """Upload a file; it is validated in the background and nothing is written until you commit"""
-        request.max_content_length = MAX_UPLOAD_BYTES
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise InvalidInput(
