@@ -231,21 +231,12 @@ def test_hostile_payment_status_reports_are_refused_without_expanding_or_fetchin
 # -- oversized bodies -----------------------------------------------------------------------------
 
 
-def oversized_calls(live: LiveStack) -> list[tuple[str, str, str, list[str], str, int]]:
-    """(service, path, content type, roles, table, bytes): each just above what the service takes."""
-    return [
-        ("registry", "/v1/households", "application/json", [FIELD_STAFF], "households", 16 * 2**20 + 1),
-        ("alerts", "/v1/alerts", "application/cap+xml", [CIVIL_PROTECTION], "incidents", 5 * 2**20 + 1),
-        ("alerts", "/v1/alerts", "application/cap+xml", [CIVIL_PROTECTION], "incidents", 16 * 2**20 + 1),
-        (
-            "transfers",
-            "/v1/programmes",
-            "application/json",
-            [PROGRAMME_OFFICER],
-            "programmes",
-            16 * 2**20 + 1,
-        ),
-    ]
+#: (service, path, content type, roles, table, limit): a body of limit + 1 bytes is sent to each.
+OVERSIZED = [
+    ("registry", "/v1/households", "application/json", [FIELD_STAFF], "households", 16 * 2**20),
+    ("alerts", "/v1/alerts", "application/cap+xml", [CIVIL_PROTECTION], "incidents", 5 * 2**20),
+    ("transfers", "/v1/programmes", "application/json", [PROGRAMME_OFFICER], "programmes", 16 * 2**20),
+]
 
 
 def padded(content_type: str, size: int) -> bytes:
@@ -258,13 +249,15 @@ def padded(content_type: str, size: int) -> bytes:
 
 def test_bodies_over_the_limit_are_refused_with_413(live, figures):
     tried = 0
-    for service, path, content_type, roles, table, size in oversized_calls(live):
+    for service, path, content_type, roles, table, limit in OVERSIZED:
         before = live.rows(service, table)
+        size = limit + 1
         body = padded(content_type, size)
         assert len(body) == size
         headers = {"Authorization": f"Bearer {live.token(roles)}", "Content-Type": content_type}
         url = f"{live.url(service)}{path}"
-        problem_of(requests.post(url, data=body, headers=headers, timeout=60), 413)
+        problem = problem_of(requests.post(url, data=body, headers=headers, timeout=60), 413)
+        assert f"{limit:,} bytes" in problem["detail"], problem
         # Without a Content-Length (chunked), the limit holds while reading.
         problem_of(
             requests.post(
