@@ -708,6 +708,9 @@ def test_maps_read_the_alert_list_the_boundaries_and_a_footprints_features(alert
     ).get_json()
     listed = alerts.get(f"/v1/footprints?incident_id={created['id']}", headers=reader).get_json()
     assert [f["id"] for f in listed] == [footprint["id"]]
+    # Its exposure names the alert version it was matched under (transfers waits for it).
+    published = [d for t, d in events(alerts, created["id"]) if d.get("footprint_id") == footprint["id"]]
+    assert published and {d["alert_version"] for d in published} == {created["version"]}
     assert listed[0]["exposure"]["by_band"] == footprint["exposure"]["by_band"]
     geometry = alerts.get(f"/v1/footprints/{footprint['id']}/geometry", headers=reader).get_json()
     assert geometry["features"][0]["properties"] == {"wind_kt": 50, "intensity": 50}

@@ -109,6 +109,43 @@ def test_an_exposure_before_its_alert_waits_and_is_decided_when_the_alert_arrive
     assert batch["households"] == 2
 
 
+def test_a_footprint_matched_under_an_update_waits_for_that_update(world):
+    """The update and the footprint travel on different topics: a footprint matched under
+    version 2 is never decided against version 1, whichever arrives first."""
+    import uuid
+
+    from services.alerts.service_layer.alerts import exposure_events
+
+    world.define()
+    households = world.register(2)
+    incident = world.new_incident()
+    world.issue(incident, 1, households[:1])
+    header = {
+        "incident_id": incident,
+        "footprint_id": str(uuid.uuid4()),
+        "kind": "wind_speed",
+        "alert_version": 2,
+    }
+    rows = [{"household_id": h, "band": "Severe", "intensity": 55.0} for h in households]
+    for event in exposure_events(incident, header, rows, {"households": 2, "people": 0}):
+        world.apply(event.to_json())
+    seen = world.client.get(
+        f"/v1/alerts/{incident}/decisions", headers=world.auth(PROGRAMME_OFFICER)
+    ).get_json()
+    footprint = next(e for e in seen["exposures"] if e["exposure_key"].startswith("footprint:"))
+    assert footprint["status"] == "waiting_for_alert" and "version 2" in footprint["note"]
+    assert len(world.batches(incident)) == 1
+
+    world.apply(world.alert_event(incident, 2, "Update").to_json())
+    seen = world.client.get(
+        f"/v1/alerts/{incident}/decisions", headers=world.auth(PROGRAMME_OFFICER)
+    ).get_json()
+    footprint = next(e for e in seen["exposures"] if e["exposure_key"].startswith("footprint:"))
+    assert footprint["status"] == "decided"
+    paid = {p["household_id"] for b in world.batches(incident) for p in world.payments(b["id"])}
+    assert paid == set(households)
+
+
 def test_an_update_that_widens_the_area_proposes_the_new_households_only(world):
     world.define()
     first, more = world.register(2), world.register(2)

@@ -143,7 +143,8 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
         )
     bands = Bands.from_thresholds(footprint.thresholds)
     with uow:
-        if footprint.incident_id and uow.alerts.incident(footprint.incident_id) is None:
+        incident = uow.alerts.incident(footprint.incident_id) if footprint.incident_id else None
+        if footprint.incident_id and incident is None:
             raise IncidentNotFound(f"no alert {footprint.incident_id}")
         columns, index = LOCATIONS.get(uow.session)
         values, crs, source, document = intensities(footprint, columns, index)
@@ -183,6 +184,9 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
             )
         ]
         header = {"incident_id": footprint.incident_id, "footprint_id": footprint_id, "kind": footprint.kind}
+        if incident is not None:
+            # The alert as it stood when the footprint was matched: decided against no older one.
+            header["alert_version"] = incident["version"]
         totals = {"households": summary["households"], "people": summary["people"]}
         for event in exposure_events(subject, header, households, totals):
             uow.publish(EXPOSURES.name, event)

@@ -46,6 +46,8 @@ outbox, inbox = messaging_tables(metadata)
 _payment_tables = payment_tables_v1(metadata)
 incidents = _payment_tables["incidents"]
 exposures = _payment_tables["exposures"]
+# 0006: a footprint's alert version (it is decided against that version of the alert or a later one)
+exposures.append_column(Column("alert_version", Integer))
 exposure_chunks = _payment_tables["exposure_chunks"]
 exposed_households = _payment_tables["exposed_households"]
 evaluations = _payment_tables["evaluations"]

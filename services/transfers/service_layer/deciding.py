@@ -96,6 +96,7 @@ def _exposure_key(data: dict[str, Any]) -> str:
 
 
 def _ensure_exposure(session: Session, key: str, data: dict[str, Any]) -> None:
+    alert_version = data.get("alert_version")
     if session.scalar(select(exposures.c.exposure_key).where(exposures.c.exposure_key == key)) is None:
         session.execute(
             insert(exposures).values(
@@ -103,6 +104,7 @@ def _ensure_exposure(session: Session, key: str, data: dict[str, Any]) -> None:
                 incident_id=data.get("incident_id"),
                 version=None if data.get("footprint_id") else data.get("version"),
                 footprint_id=data.get("footprint_id"),
+                alert_version=alert_version if isinstance(alert_version, int) else None,
                 kind=data.get("kind") or "alert_area",
                 status="collecting",
                 received_at=_now(),
@@ -186,7 +188,7 @@ def decide_when_ready(session: Session, key: str) -> None:
     incident = session.execute(
         select(incidents).where(incidents.c.incident_id == exposure.incident_id)
     ).first()
-    wanted = exposure.version or 1
+    wanted = exposure.version or exposure.alert_version or 1
     if incident is None or incident.version < wanted:
         note = f"waiting for alert {exposure.incident_id} version {wanted}, not seen by transfers yet"
         log.warning("exposure %s is %s", key, note)
