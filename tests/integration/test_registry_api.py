@@ -64,7 +64,11 @@ def test_personal_data_is_shown_only_as_far_as_the_role_allows(registry, issuer)
     for role in (CIVIL_PROTECTION, PROGRAMME_OFFICER):
         assert registry.get(url, headers=auth(issuer, [role])).status_code == 403
     outside = registry.get(url, headers=auth(issuer, [FIELD_STAFF], ["HN-CR"]))
-    assert outside.status_code == 404
+    assert outside.status_code == 403 and "outside your jurisdiction" in outside.get_json()["detail"]
+    assert (
+        registry.get(f"/v1/households/{uuid.uuid4()}", headers=auth(issuer, [REGISTRY_OFFICER])).status_code
+        == 404
+    )
 
 
 def test_nothing_personal_leaves_in_events(registry, issuer):

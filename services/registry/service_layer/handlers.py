@@ -364,15 +364,15 @@ def change_household(
 ) -> model.Household:
     """Record a new version of a household if nobody changed it since ``expected_version``.
 
-    :raise HouseholdNotFound: unknown, or outside the caller's jurisdiction.
+    :raise HouseholdNotFound: unknown.
+    :raise OutsideJurisdiction: outside the caller's jurisdiction.
     :raise VersionMismatch: the stored version is not ``expected_version`` (both versions and the
         fields changed since are attached).
     """
     now = deps.now()
     with uow:
         current = uow.households.get(command.household_id, for_update=True)
-        if current is None or not command.actor.covers(current.admin_code):
-            raise HouseholdNotFound(f"no household {command.household_id} in your jurisdiction")
+        _check_visible(current, command.household_id, command.actor.covers)
         if current.version != command.expected_version:
             raise _mismatch(uow, current, command.expected_version)
         facts = build_facts(command.household, deps, current, now.date())
@@ -423,13 +423,24 @@ def get_household(
 ) -> model.Household:
     """Return one household the caller may see.
 
-    :raise HouseholdNotFound: if no household has that id, or it lies outside the caller's
-        jurisdiction (so ids outside it cannot be probed).
+    :raise HouseholdNotFound: if no household has that id.
+    :raise OutsideJurisdiction: if it lies outside the caller's jurisdiction (refused and audited
+        like any other refusal; household ids are random, so this tells nothing worth probing).
     """
     with uow:
         household = uow.households.get(household_id)
-    if household is None or not covers(household.admin_code):
-        raise HouseholdNotFound(f"no household {household_id} in your jurisdiction")
+    return _check_visible(household, household_id, covers)
+
+
+def _check_visible(
+    household: model.Household | None, household_id: str, covers: Callable[[str], bool]
+) -> model.Household:
+    if household is None:
+        raise HouseholdNotFound(f"no household {household_id}")
+    if not covers(household.admin_code):
+        raise OutsideJurisdiction(
+            f"household {household_id} lies in {household.admin_code}, outside your jurisdiction"
+        )
     return household
 
 
@@ -476,9 +487,7 @@ def household_history(
 ) -> list[dict[str, Any]]:
     """Every version's changes (who, when, field, old → new), oldest first."""
     with uow:
-        household = uow.households.get(household_id)
-        if household is None or not covers(household.admin_code):
-            raise HouseholdNotFound(f"no household {household_id} in your jurisdiction")
+        _check_visible(uow.households.get(household_id), household_id, covers)
         return uow.households.history(household_id)
 
 
