@@ -43,6 +43,8 @@ from shared.metrics import Metrics
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+#: No text a service keeps holds it, and PostgreSQL cannot store it.
+NUL = "\x00"
 #: ``@blp.doc(security=BEARER)`` marks an operation as needing a bearer token in the OpenAPI.
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 #: A readiness check returns nothing when healthy and raises when not.
@@ -239,7 +241,7 @@ def _audit_refusal(error: Forbidden) -> None:
             role=roles_text(principal.roles),
             action=f"{request.method} {rule}",
             subject_type="request",
-            subject_id=request.path,
+            subject_id=request.path.replace(NUL, "\\u0000"),  # PostgreSQL text holds no NUL
             outcome=DENIED,
             comment=error.detail,
         )
@@ -318,9 +320,6 @@ def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
         waiting = g.pop("database_wait_token", None)
         if waiting is not None:
             ANSWERING_REQUEST.reset(waiting)
-
-
-NUL = "\x00"
 
 
 def _refuse_nul_characters() -> None:

@@ -39,7 +39,7 @@ from schemathesis.specs.openapi.checks import (
 from services.alerts.entrypoints import app as alerts_app
 from services.registry.entrypoints import app as registry_app
 from services.transfers.entrypoints import app as transfers_app
-from shared.auth import ROLES, DevIssuer
+from shared.auth import AUDITOR, FIELD_STAFF, ROLES, DevIssuer
 from shared.errors import PROBLEM_CONTENT_TYPE
 from tests.integration.test_api import make_client
 from tests.reliability.figures import Figures
@@ -59,9 +59,8 @@ CHECKS = [
     response_schema_conformance,
     negative_data_rejection,
 ]
-#: Examples per operation and generation mode (schema-valid, schema-breaking).
-EXAMPLES, SOAK_EXAMPLES = 15, 60
-ANONYMOUS_EXAMPLES, SOAK_ANONYMOUS_EXAMPLES = 3, 10
+#: Examples per operation and generation mode (schema-valid, schema-breaking): by caller, default and soak.
+EXAMPLES = {"authorised": (15, 60), "field worker": (5, 20), "anonymous": (3, 10)}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -90,15 +89,25 @@ class Findings:
 
 @dataclass
 class Service:
+    """One service under fuzzing: its OpenAPI loaded by schemathesis, its app's test client, and the
+    issuer its tokens verify against."""
+
     name: str
     schema: Any
-    bearer: dict[str, str]
+    client: Any
+    issuer: DevIssuer
+
+    def bearer(
+        self, roles: tuple[str, ...] = ROLES, jurisdiction: tuple[str, ...] = ("*",)
+    ) -> dict[str, str]:
+        return bearer(self.issuer, "fuzzer", roles, jurisdiction)
 
 
-def all_roles_everywhere(data_dir: Path) -> dict[str, str]:
-    """The bearer header of a user holding every role over the whole country."""
-    token = DevIssuer(data_dir / "dev-issuer").ensure_keys().mint("fuzzer", ROLES, ("*",))
-    return {"Authorization": f"Bearer {token}"}
+def bearer(
+    issuer: DevIssuer, subject: str, roles: tuple[str, ...] = ROLES, jurisdiction: tuple[str, ...] = ("*",)
+) -> dict[str, str]:
+    """A bearer header; by default of a user holding every role over the whole country."""
+    return {"Authorization": f"Bearer {issuer.mint(subject, roles, jurisdiction)}"}
 
 
 @pytest.fixture(params=list(SERVICES))
@@ -112,7 +121,7 @@ def service(request: pytest.FixtureRequest, tmp_path: Path, broker: Any, storage
     schema = schemathesis.openapi.from_wsgi("/openapi.json", client.application)
     # Query strings may carry parameters an operation does not know; they are ignored, not refused.
     schema.config.generation.update(allow_extra_parameters=False, with_security_parameters=False)
-    yield Service(name, schema, all_roles_everywhere(tmp_path))
+    yield Service(name, schema, client, DevIssuer(tmp_path / "dev-issuer").ensure_keys())
     runtime.engine.dispose()
 
 
@@ -209,9 +218,32 @@ def test_the_openapi_document_is_valid_openapi(service: Service) -> None:
 def test_every_operation_keeps_its_promises_to_an_authorised_user(
     service: Service, figures: Figures, soak: bool
 ) -> None:
-    examples = SOAK_EXAMPLES if soak else EXAMPLES
-    findings = fuzz(service, figures, examples=examples, headers=service.bearer)
+    examples = EXAMPLES["authorised"][soak]
+    findings = fuzz(service, figures, examples=examples, headers=service.bearer())
     assert findings.statuses[200] + findings.statuses[201] > 0, findings.statuses
+
+
+def test_every_refusal_of_a_field_worker_is_a_problem_and_is_audited(
+    service: Service, figures: Figures, soak: bool
+) -> None:
+    examples = EXAMPLES["field worker"][soak]
+    findings = fuzz(service, figures, examples=examples, headers=service.bearer((FIELD_STAFF,), ("HN-CH",)))
+    assert findings.statuses[403] > 0, findings.statuses
+    assert len(denied_entries(service)) == findings.statuses[403]
+
+
+def denied_entries(service: Service) -> list[dict[str, Any]]:
+    """Every refusal in the service's audit log, read a page at a time as an auditor."""
+    entries: list[dict[str, Any]] = []
+    after = ""
+    while True:
+        page = service.client.get(
+            f"/v1/audit-log?outcome=denied&limit=500{after}", headers=service.bearer((AUDITOR,))
+        ).get_json()
+        entries.extend(page["items"])
+        if page["next_after"] is None:
+            return entries
+        after = f"&after={page['next_after']}"
 
 
 def _refused_without_token(case: Case, response: Any) -> str | None:
@@ -224,7 +256,7 @@ def _refused_without_token(case: Case, response: Any) -> str | None:
 def test_every_operation_refuses_a_caller_without_a_token(
     service: Service, figures: Figures, soak: bool
 ) -> None:
-    examples = SOAK_ANONYMOUS_EXAMPLES if soak else ANONYMOUS_EXAMPLES
+    examples = EXAMPLES["anonymous"][soak]
     findings = fuzz(service, figures, examples=examples, headers={}, expect=_refused_without_token)
     assert findings.statuses[401] > 0, findings.statuses
 
@@ -252,19 +284,19 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
 
 
 def test_a_nul_character_is_refused_where_it_stands(clients: dict[str, Any], tmp_path: Path) -> None:
-    bearer = all_roles_everywhere(tmp_path)
+    everyone = bearer(DevIssuer(tmp_path / "dev-issuer").ensure_keys(), "fuzzer")
     registry, alerts, transfers = clients["registry"], clients["alerts"], clients["transfers"]
     body = household_body(address="Colonia\x00Las Palmas")
-    refused = _problem(registry.post("/v1/households", json=body, headers=bearer), 422)
+    refused = _problem(registry.post("/v1/households", json=body, headers=everyone), 422)
     assert [e["pointer"] for e in refused["errors"]] == ["/address"]
-    assert registry.get("/v1/households", headers=bearer).get_json()["items"] == []
+    assert registry.get("/v1/households", headers=everyone).get_json()["items"] == []
     lookup = {"household_ids": ["a\x00b"]}
-    assert _problem(registry.post("/v1/households/payment-details", json=lookup, headers=bearer), 422)[
+    assert _problem(registry.post("/v1/households/payment-details", json=lookup, headers=everyone), 422)[
         "errors"
     ] == [{"pointer": "/household_ids/0", "detail": "contains the NUL character (U+0000)"}]
-    listed = _problem(alerts.get("/v1/footprints?incident_id=a%00b", headers=bearer), 422)
+    listed = _problem(alerts.get("/v1/footprints?incident_id=a%00b", headers=everyone), 422)
     assert listed["errors"][0]["pointer"] == "/query/incident_id"
-    read = _problem(transfers.get("/v1/programmes/a%00b", headers=bearer), 422)
+    read = _problem(transfers.get("/v1/programmes/a%00b", headers=everyone), 422)
     assert read["errors"][0]["pointer"] == "/path"
 
 
@@ -278,6 +310,17 @@ def test_a_nul_character_is_refused_where_it_stands(clients: dict[str, Any], tmp
 def test_a_number_beyond_what_is_stored_is_refused(
     clients: dict[str, Any], tmp_path: Path, path: str, pointer: str
 ) -> None:
-    bearer = all_roles_everywhere(tmp_path)
-    problem = _problem(clients["transfers"].get(path, headers=bearer), 422)
+    everyone = bearer(DevIssuer(tmp_path / "dev-issuer").ensure_keys(), "fuzzer")
+    problem = _problem(clients["transfers"].get(path, headers=everyone), 422)
     assert [e["pointer"] for e in problem["errors"]] == [pointer]
+
+
+def test_a_refusal_with_a_nul_character_in_its_path_is_still_audited(
+    clients: dict[str, Any], tmp_path: Path
+) -> None:
+    issuer = DevIssuer(tmp_path / "dev-issuer").ensure_keys()
+    field_staff, auditor = bearer(issuer, "curious", (FIELD_STAFF,)), bearer(issuer, "auditor", (AUDITOR,))
+    transfers = clients["transfers"]
+    _problem(transfers.get("/v1/programmes/a%00b", headers=field_staff), 403)
+    denied = transfers.get("/v1/audit-log?outcome=denied", headers=auditor).get_json()["items"]
+    assert [(e["by"], e["subject_id"]) for e in denied] == [("curious", "/v1/programmes/a\\u0000b")]
