@@ -4,7 +4,9 @@ Each service's app is built by its own factory around a bootstrapped runtime (da
 normal way: a SQLite file by default, PostgreSQL too under ``--soak``) and called **in-process
 through WSGI** by schemathesis, which keeps thousands of cases inside a minute. Every operation of
 ``/openapi.json`` gets schema-valid and schema-breaking requests from a user holding every role over
-the whole country, so they reach the handlers; a shorter pass sends no token at all.
+the whole country, so they reach the handlers; shorter passes come from a field worker of one
+department (every 403 must be in the audit log) and from a caller without a token (every answer a
+401, whatever the body). The token is ours, never generated: breaking it is the third pass's job.
 
 Every response is held to the same promises: no server error; every 4xx and 5xx is a problem
 document (``application/problem+json`` with ``type``, ``title`` and the response's ``status``);
@@ -24,7 +26,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -59,7 +61,7 @@ CHECKS = [
     response_schema_conformance,
     negative_data_rejection,
 ]
-#: Examples per operation and generation mode (schema-valid, schema-breaking): by caller, default and soak.
+#: Examples per operation and generation mode (schema-valid, schema-breaking), by caller: (default, soak).
 EXAMPLES = {"authorised": (15, 60), "field worker": (5, 20), "anonymous": (3, 10)}
 
 
@@ -164,8 +166,10 @@ def fuzz(
     """Send ``examples`` schema-valid and as many schema-breaking requests to every operation, note
     what broke without stopping, record the figures, then fail with every broken promise at once."""
     findings = Findings()
-    for result in service.schema.get_all_operations():
-        operation = result.ok()
+    operations = [result.ok() for result in service.schema.get_all_operations()]
+    # A generated id can spell another operation's fixed path (household "summary"): that is the other one.
+    fixed = {(op.method.upper(), op.path) for op in operations if "{" not in op.path}
+    for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             if mode is GenerationMode.NEGATIVE and not can_be_broken(operation):
                 continue
@@ -180,6 +184,9 @@ def fuzz(
                 suppress_health_check=list(HealthCheck),
             )
             def send(case: Case) -> None:
+                assume(
+                    "{" not in case.operation.path or (case.method.upper(), case.formatted_path) not in fixed
+                )
                 response = case.call(headers=headers)
                 findings.cases += 1
                 findings.statuses[response.status_code] += 1
