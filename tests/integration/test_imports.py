@@ -264,3 +264,11 @@ def test_upload_limits_roles_and_fields(registry, issuer, monkeypatch):
         content_type="multipart/form-data",
     )
     assert staff.status_code == 403
+
+
+def test_a_field_sent_twice_is_refused_not_half_read(registry, issuer):
+    twice = upload(
+        registry, issuer, b"a,b\n1,2\n", "datos.csv", mapping=['{"address": "a"}', '{"address": "b"}']
+    )
+    assert twice.status_code == 422 and twice.mimetype == "application/problem+json"
+    assert [e["pointer"] for e in twice.get_json()["errors"]] == ["/mapping"]

@@ -160,6 +160,16 @@ class Imports(MethodView):
     @accepts_bodies_up_to(lambda: MAX_UPLOAD_BYTES)
     def post(self) -> Any:
         """Upload a file; it is validated in the background and nothing is written until you commit"""
+        repeated = [
+            f
+            for f in ("file", "format", "mapping")
+            if len(request.files.getlist(f) + request.form.getlist(f)) > 1
+        ]
+        if repeated:
+            raise InvalidInput(
+                "each field is sent once",
+                errors=[FieldProblem(f"/{f}", "sent more than once") for f in repeated],
+            )
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise InvalidInput(
