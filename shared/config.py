@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -84,6 +85,8 @@ class ServiceSettings:
     background_database_wait: float = 30.0
     #: Where the registry's API answers (transfers reads payment details from it for an export).
     registry_url: str = DEFAULT_REGISTRY_URL
+    #: This instance's lasting name in its consumer groups (see :func:`shared.kafka.make_consumer`).
+    consumer_instance_id: str = ""
     #: Service-specific secrets (the registry's encryption and hashing keys), never shown.
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -125,6 +128,12 @@ class ServiceSettings:
                 "AMPARO_CONSUMER_MAX_POLL_INTERVAL_MS",
                 "10000",
                 "Kafka consumers' max_poll_interval_ms (1000–60000; larger values stall group joins).",
+            ),
+            Variable(
+                "AMPARO_CONSUMER_INSTANCE_ID",
+                "(host name:port)",
+                "This instance's lasting name in its consumer groups: a restart takes its place back "
+                "without a rebalance. Unique per running instance (a pod name, say).",
             ),
             Variable("AMPARO_RELAY_BATCH_SIZE", "500", "Outbox rows published per relay round (1–10000)."),
             Variable(
@@ -221,12 +230,13 @@ class ServiceSettings:
                 problems.append(f"{name} is required (or {name}_FILE); `amparo keys` prints fresh ones")
             secrets[name] = value
 
+        http_port = integer(f"AMPARO_{svc}_PORT", DEFAULT_PORTS[service], 0, 65535)
         settings = cls(
             service=service,
             data_dir=data_dir,
             database_url=database_url,
             host=get("AMPARO_HOST", "127.0.0.1"),
-            port=integer(f"AMPARO_{svc}_PORT", DEFAULT_PORTS[service], 0, 65535),
+            port=http_port,
             kafka_bootstrap_servers=servers,
             jwks_url=jwks_url,
             jwt_issuer=get("AMPARO_JWT_ISSUER", "amparo-dev"),
@@ -238,6 +248,8 @@ class ServiceSettings:
             request_database_wait=integer("AMPARO_DATABASE_REQUEST_WAIT_SECONDS", 5, 1, 60),
             background_database_wait=integer("AMPARO_DATABASE_BACKGROUND_WAIT_SECONDS", 30, 1, 600),
             registry_url=registry_url,
+            consumer_instance_id=get("AMPARO_CONSUMER_INSTANCE_ID", "")
+            or f"{socket.gethostname()}:{http_port}",
             secrets=secrets,
         )
         if problems:

@@ -69,9 +69,15 @@ def make_consumer(
     *,
     max_poll_interval_ms: int,
     client_id: str,
+    instance_id: str | None = None,
     max_poll_records: int = 500,
 ) -> KafkaConsumer:
     """A consumer group member that commits offsets only when told to.
+
+    With ``instance_id`` it is a static member (KIP-345): it never sends LeaveGroup, and a
+    restart under the same name takes its place back as soon as it asks, instead of waiting for
+    the old member's session to expire and the group to rebalance. (The embedded broker also
+    left a group unjoinable for good when a dynamic member left it in the middle of a join.)
 
     :raise ValueError: if ``max_poll_interval_ms`` exceeds 60 000 (group joins then stall on
         the embedded broker).
@@ -83,6 +89,7 @@ def make_consumer(
         bootstrap_servers=list(bootstrap_servers),
         group_id=group_id,
         client_id=client_id,
+        group_instance_id=instance_id,
         allow_auto_create_topics=False,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -88,6 +88,7 @@ class Runtime:
                 topics,
                 max_poll_interval_ms=self.settings.max_poll_interval_ms,
                 client_id=f"{name}-consumer",
+                instance_id=self.settings.consumer_instance_id or None,
             ),
             producer_factory=lambda: make_producer(servers, f"{name}-dead-letters"),
             metrics=self.metrics,
