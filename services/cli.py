@@ -258,6 +258,104 @@ def keys() -> None:
     click.echo(f"AMPARO_REGISTRY_HASHING_KEY={new_key()}")
 
 
+@main.command("check-config")
+@click.option("--service", type=click.Choice(SERVICES), multiple=True, help="Default: all three.")
+@click.option(
+    "--connect",
+    is_flag=True,
+    help="Also reach each database (and check its schema revision), the brokers and the signing keys.",
+)
+def check_config(service: tuple[str, ...], connect: bool) -> None:
+    """Validate the settings in the environment; exit 1 naming every problem."""
+    import importlib
+
+    from shared.service import connection_problems
+
+    problems = []
+    for name in service or SERVICES:
+        try:
+            settings = ServiceSettings.from_environ(name)
+        except ConfigError as exc:
+            problems += [f"{name}: {problem}" for problem in exc.problems]
+            continue
+        if connect:
+            migrations = importlib.import_module(f"services.{name}.entrypoints.app").MIGRATIONS
+            found = connection_problems(settings, migrations)
+            problems += [f"{name}: {problem}" for problem in found]
+            if found:
+                continue
+        click.echo(
+            f"{name}: settings valid" + ("; database, brokers and signing keys answer" if connect else "")
+        )
+    if problems:
+        raise click.ClickException("\n  - ".join([f"{len(problems)} problem(s):", *problems]))
+
+
+@main.command()
+@click.option(
+    "--replication",
+    type=click.Choice(["production", "embedded"]),
+    default="production",
+    show_default=True,
+    help="production: 3 replicas, min.insync.replicas=2; embedded: one broker, one copy.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the declaration as JSON.")
+@click.option("--apply", is_flag=True, help="Create missing topics; report those that differ (exit 1).")
+@click.option(
+    "--bootstrap-servers",
+    default=lambda: os.environ.get("AMPARO_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+    show_default="AMPARO_KAFKA_BOOTSTRAP_SERVERS",
+    help="Comma-separated host:port list of the brokers (with --apply).",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 600),
+    default=30,
+    show_default=True,
+    help="Seconds to wait for the brokers to answer (with --apply).",
+)
+def topics(replication: str, as_json: bool, apply: bool, bootstrap_servers: str, timeout: int) -> None:
+    """Print the declared Kafka topics, or create them on a cluster (--apply)."""
+    import json
+
+    from shared.kafka import EMBEDDED, PRODUCTION, declared_topics
+
+    shape = PRODUCTION if replication == "production" else EMBEDDED
+    declared = declared_topics()
+    if apply:
+        from kafka.errors import KafkaError
+
+        from shared.topic_admin import DIFFERS, apply_topics
+
+        servers = [s.strip() for s in bootstrap_servers.split(",") if s.strip()]
+        try:
+            outcomes = apply_topics(servers, declared, shape, timeout_ms=timeout * 1000)
+        except KafkaError as exc:
+            raise click.ClickException(f"cannot apply the topics on {bootstrap_servers}: {exc}") from exc
+        for outcome in outcomes:
+            click.echo(outcome.describe())
+        if any(o.state == DIFFERS for o in outcomes):
+            raise click.ClickException("some topics differ from the declaration (shared/kafka.py)")
+        return
+    if as_json:
+        rows = [
+            {
+                "name": t.name,
+                "key": t.key,
+                "partitions": t.partitions,
+                "replication_factor": shape.factor,
+                "configs": t.configs(shape),
+            }
+            for t in declared
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for t in declared:
+        settings = ", ".join(f"{k}={v}" for k, v in t.configs(shape).items())
+        shown = f"{t.partitions} partitions × {shape.factor} replicas"
+        click.echo(f"{t.name:<26} key {t.key:<20} {shown}  {settings}")
+
+
 @main.command()
 def config() -> None:
     """List every setting, its variable and its default."""

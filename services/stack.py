@@ -20,7 +20,7 @@ from services.registry.adapters.protection import new_key
 from shared.auth import DevIssuer
 from shared.broker import EmbeddedBroker, free_port
 from shared.config import DEFAULT_PORTS, SERVICES
-from shared.kafka import TOPICS, dead_letter_topic
+from shared.kafka import declared_topics
 
 Progress = Callable[[str], None]
 
@@ -147,8 +147,7 @@ class Stack:
         self.ensure_registry_keys()
         progress("starting the embedded Kafka-protocol broker")
         self.broker = EmbeddedBroker(port=self.broker_port, log_path=self.logs / "broker.log").start()
-        topics = {t.name: t.partitions for t in TOPICS}
-        topics.update({dead_letter_topic(t.name): 1 for t in TOPICS})
+        topics = {t.name: t.partitions for t in declared_topics()}
         self.broker.create_topics(topics)
         progress(f"broker ready on {self.broker.bootstrap_server} with {len(topics)} topics")
         for name in SERVICES:

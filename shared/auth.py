@@ -127,6 +127,10 @@ class JwksSource:
                 log.warning("skipping signing key %s: %s", jwk.get("kid"), exc)
         return keys
 
+    def published_keys(self) -> dict[str, Any]:
+        """Fetch the signing keys now, by ``kid`` (for a configuration check; not cached)."""
+        return self._fetch()
+
     def key(self, kid: str) -> Any:
         """Return the verification key for ``kid``.
 

@@ -107,7 +107,8 @@ class ServiceSettings:
             Variable(
                 f"AMPARO_{svc}_DATABASE_URL",
                 f"sqlite:///$AMPARO_DATA_DIR/{service}.db",
-                "SQLAlchemy URL of the service's own database (SQLite in WAL mode, or postgresql+psycopg://…).",
+                "SQLAlchemy URL of the service's own database (SQLite in WAL mode, or "
+                "postgresql+psycopg://…); or `…_FILE` naming a file that holds it (it carries the password).",
             ),
             Variable("AMPARO_HOST", "127.0.0.1", "Address the HTTP API listens on."),
             Variable(f"AMPARO_{svc}_PORT", str(DEFAULT_PORTS[service]), "Port of the service's HTTP API."),
@@ -184,8 +185,18 @@ class ServiceSettings:
                 problems.append(f"{name}={value} is outside {low}–{high}")
             return value
 
+        def secret(name: str) -> str:
+            value = env.get(name, "").strip()
+            path = env.get(name + "_FILE", "").strip()
+            if not value and path:
+                try:
+                    value = Path(path).read_text().strip()
+                except OSError as exc:
+                    problems.append(f"{name}_FILE={path!r} cannot be read: {exc.strerror}")
+            return value
+
         data_dir = Path(get("AMPARO_DATA_DIR", "./var")).resolve()
-        database_url = get(f"AMPARO_{svc}_DATABASE_URL", f"sqlite:///{data_dir / (service + '.db')}")
+        database_url = secret(f"AMPARO_{svc}_DATABASE_URL") or f"sqlite:///{data_dir / (service + '.db')}"
         if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
             problems.append(
                 f"AMPARO_{svc}_DATABASE_URL={mask_url(database_url)!r} must start with sqlite:// or postgresql://"
@@ -219,13 +230,7 @@ class ServiceSettings:
 
         secrets: dict[str, str] = {}
         for name in SECRETS.get(service, {}):
-            value = env.get(name, "").strip()
-            path = env.get(name + "_FILE", "").strip()
-            if not value and path:
-                try:
-                    value = Path(path).read_text().strip()
-                except OSError as exc:
-                    problems.append(f"{name}_FILE={path!r} cannot be read: {exc.strerror}")
+            value = secret(name)
             if not value:
                 problems.append(f"{name} is required (or {name}_FILE); `amparo keys` prints fresh ones")
             secrets[name] = value

@@ -183,6 +183,42 @@ def upgrade(migrations_dir: Path, engine: Engine, revision: str = "head") -> Non
     command.upgrade(alembic_config(migrations_dir, engine), revision)
 
 
+class SchemaNotCurrent(RuntimeError):
+    """The database's schema is not the one this code was written for."""
+
+
+def head_revision(migrations_dir: Path) -> str | None:
+    """Return the newest revision among a service's migrations."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(migrations_dir)).get_current_head()
+
+
+def require_head(migrations_dir: Path, engine: Engine) -> None:
+    """Check that the database holds the schema of the code's newest migration.
+
+    :raise SchemaNotCurrent: naming both revisions and what to run, if it is behind (or ahead:
+        migrated by a newer release).
+    """
+    from alembic.script import ScriptDirectory
+
+    service = Path(migrations_dir).parent.name
+    head = head_revision(migrations_dir)
+    current = current_revision(migrations_dir, engine)
+    if current == head:
+        return
+    known = {script.revision for script in ScriptDirectory(str(migrations_dir)).walk_revisions()}
+    if current is not None and current not in known:
+        raise SchemaNotCurrent(
+            f"the {service} database is at revision {current}, which this release does not know "
+            f"(its newest is {head}): a newer release migrated it"
+        )
+    raise SchemaNotCurrent(
+        f"the {service} database is at revision {current or 'none (empty)'}, this release needs {head}: "
+        f"run `amparo migrate --service {service}` first"
+    )
+
+
 def current_revision(migrations_dir: Path, engine: Engine) -> str | None:
     """Return the service's schema revision in the database, or ``None`` if it has none yet."""
     from alembic.runtime.migration import MigrationContext

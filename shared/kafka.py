@@ -12,21 +12,59 @@ from dataclasses import dataclass
 
 from kafka import KafkaConsumer, KafkaProducer
 
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Replication:
+    """How many brokers keep each partition, and how many must have a write before it counts."""
+
+    factor: int
+    min_insync: int
+
+
+#: A production cluster: three brokers, a write acknowledged by two (one broker may be down).
+PRODUCTION = Replication(factor=3, min_insync=2)
+#: The embedded broker: one process, one copy.
+EMBEDDED = Replication(factor=1, min_insync=1)
+
 
 @dataclass(frozen=True)
 class Topic:
-    """A topic: its name, what its record key is, and how many partitions it has."""
+    """A topic: its name, what its record key is, how many partitions it has, and how long it keeps
+    its records.
+
+    A compacted topic keeps the last record of every key for good (the current state of each
+    household); the others delete records older than ``retention_days``.
+    """
 
     name: str
     key: str
     partitions: int
     compacted: bool = False
+    retention_days: int = 30
+
+    def configs(self, replication: Replication) -> dict[str, str]:
+        """The topic-level Kafka settings of this declaration on a cluster of ``replication``."""
+        configs = {"min.insync.replicas": str(replication.min_insync)}
+        if self.compacted:
+            configs.update(
+                {
+                    "cleanup.policy": "compact",
+                    "retention.ms": "-1",
+                    "delete.retention.ms": str(DAY_MS),
+                    "min.compaction.lag.ms": str(DAY_MS),
+                }
+            )
+        else:
+            configs.update({"cleanup.policy": "delete", "retention.ms": str(self.retention_days * DAY_MS)})
+        return configs
 
 
 HOUSEHOLDS = Topic("registry.households", key="household id", partitions=6, compacted=True)
-ALERTS = Topic("alerts.alerts", key="alert (incident) id", partitions=3)
-EXPOSURES = Topic("alerts.exposures", key="alert id", partitions=6)
-BATCHES = Topic("transfers.batches", key="batch id", partitions=3)
+ALERTS = Topic("alerts.alerts", key="alert (incident) id", partitions=3, retention_days=365)
+EXPOSURES = Topic("alerts.exposures", key="alert id", partitions=6, retention_days=30)
+BATCHES = Topic("transfers.batches", key="batch id", partitions=3, retention_days=365)
 TOPICS: tuple[Topic, ...] = (HOUSEHOLDS, ALERTS, EXPOSURES, BATCHES)
 
 
@@ -35,10 +73,22 @@ def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
+def declared_topics() -> tuple[Topic, ...]:
+    """Every topic Amparo needs, each event topic followed by its dead-letter topic.
+
+    Dead letters keep the key of their topic, on one partition, for 30 days: long enough for an
+    operator to look at them and replay what was fixed.
+    """
+    declared: list[Topic] = []
+    for topic in TOPICS:
+        declared.append(topic)
+        declared.append(Topic(dead_letter_topic(topic.name), key=topic.key, partitions=1, retention_days=30))
+    return tuple(declared)
+
+
 def all_topic_names() -> list[str]:
     """Every topic including dead-letter topics, for brokers that must have them created."""
-    names = [t.name for t in TOPICS]
-    return names + [dead_letter_topic(n) for n in names]
+    return [t.name for t in declared_topics()]
 
 
 def make_producer(bootstrap_servers: Sequence[str], client_id: str) -> KafkaProducer:

@@ -1,5 +1,6 @@
-"""One service process: the HTTP API under waitress plus its background workers (outbox relay,
-event consumers), stopped together on SIGTERM or SIGINT."""
+"""One service process: the HTTP API under waitress (or gunicorn, see :func:`wsgi_application`)
+plus its background workers (outbox relay, event consumers), stopped together on SIGTERM or
+SIGINT."""
 
 from __future__ import annotations
 
@@ -24,6 +25,37 @@ class Worker:
     run: Callable[[threading.Event], None]
 
 
+def start_workers(
+    workers: Sequence[Worker], stop: threading.Event, failures: list[BaseException]
+) -> list[threading.Thread]:
+    """Run each worker in its own daemon thread until ``stop`` is set.
+
+    A worker that dies of an unexpected error is logged, its error appended to ``failures``, and
+    ``stop`` set, so that the others stop too.
+    """
+
+    def run_worker(worker: Worker) -> None:
+        try:
+            worker.run(stop)
+        except BaseException as exc:  # noqa: BLE001 - reported to whoever watches ``failures``
+            log.exception("worker %s died", worker.name)
+            failures.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=run_worker, args=(w,), name=w.name, daemon=True) for w in workers]
+    for thread in threads:
+        thread.start()
+        log.info("worker %s started", thread.name)
+    return threads
+
+
+def join_workers(threads: Sequence[threading.Thread], timeout: float = 15.0) -> None:
+    """Wait up to ``timeout`` seconds in all for the workers' threads to leave their loops."""
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
 def serve(app: Any, host: str, port: int, workers: Sequence[Worker], *, threads: int = 8) -> None:
     """Serve ``app`` and run ``workers`` until SIGTERM or SIGINT.
 
@@ -37,14 +69,6 @@ def serve(app: Any, host: str, port: int, workers: Sequence[Worker], *, threads:
     server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
     failures: list[BaseException] = []
 
-    def run_worker(worker: Worker) -> None:
-        try:
-            worker.run(stop)
-        except BaseException as exc:  # noqa: BLE001 - reported and re-raised in the main thread
-            log.exception("worker %s died", worker.name)
-            failures.append(exc)
-            stop.set()
-
     def request_stop(signum: int, _frame: Any) -> None:
         log.info("stopping on signal %s", signal.Signals(signum).name)
         stop.set()
@@ -53,9 +77,8 @@ def serve(app: Any, host: str, port: int, workers: Sequence[Worker], *, threads:
     signal.signal(signal.SIGINT, request_stop)
 
     http = threading.Thread(target=server.run, name="http", daemon=True)
-    background = [threading.Thread(target=run_worker, args=(w,), name=w.name, daemon=True) for w in workers]
-    for thread in [http, *background]:
-        thread.start()
+    http.start()
+    background = start_workers(workers, stop, failures)
     log.info("listening on http://%s:%s", host, server.effective_port, extra={"port": server.effective_port})
     while not stop.wait(0.5):
         if not http.is_alive():
@@ -64,9 +87,7 @@ def serve(app: Any, host: str, port: int, workers: Sequence[Worker], *, threads:
     stop.set()
     _drain(server)
     http.join(timeout=2)
-    deadline = time.monotonic() + 15
-    for thread in background:
-        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    join_workers(background)
     if failures:
         raise failures[0]
     log.info("stopped")
@@ -88,20 +109,62 @@ def _drain(server: Any, timeout: float = 10.0) -> None:
 def run_service(service: str, bootstrap: Callable[[Any], Any], create_app: Callable[[Any], Any]) -> None:
     """Entry point of a service process: settings, logging, wiring, then :func:`serve`.
 
-    A configuration error is printed as one clear message and the process exits with status 2.
+    A configuration error, or a database schema that is not the code's (when migrations are left
+    to ``amparo migrate``), is printed as one clear message and the process exits with status 2.
     """
+    runtime = _bootstrap(service, bootstrap)
+    app = create_app(runtime)
+    serve(app, runtime.settings.host, runtime.settings.port, runtime.workers)
+
+
+def wsgi_application(service: str, bootstrap: Callable[[Any], Any], create_app: Callable[[Any], Any]) -> Any:
+    """A service's WSGI app for gunicorn, with the process's background workers running.
+
+    Gunicorn calls it once in each worker process, after the fork (``'module:application()'``,
+    without ``preload_app``), so every process that answers requests also runs the relay and the
+    consumers, exactly once. Run one worker process with threads: consumer-group membership and
+    the relay's lease are per process. At the process's exit the workers are stopped and given
+    15 s; a worker that dies makes the process stop (SIGTERM to itself), and gunicorn starts a
+    fresh one. Settings and schema errors end the process with status 2, as in :func:`run_service`.
+    """
+    import atexit
+    import os
+
+    runtime = _bootstrap(service, bootstrap)
+    app = create_app(runtime)
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    threads = start_workers(runtime.workers, stop, failures)
+
+    def stop_process_when_a_worker_dies() -> None:
+        stop.wait()
+        if failures:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def stop_workers() -> None:
+        stop.set()
+        join_workers(threads)
+        log.info("stopped")
+
+    threading.Thread(target=stop_process_when_a_worker_dies, name="worker-watch", daemon=True).start()
+    atexit.register(stop_workers)
+    return app
+
+
+def _bootstrap(service: str, bootstrap: Callable[[Any], Any]) -> Any:
+    """Settings, logging and wiring of a service process; exit 2 with one clear message if the
+    settings are invalid or the database schema is not the code's."""
     import sys
 
     from shared.config import ConfigError, ServiceSettings
+    from shared.db import SchemaNotCurrent
     from shared.logs import configure_logging
 
     try:
         settings = ServiceSettings.from_environ(service)
         configure_logging(service, settings.log_level)
         log.info("starting with %r", settings)
-        runtime = bootstrap(settings)
-    except ConfigError as exc:
+        return bootstrap(settings)
+    except (ConfigError, SchemaNotCurrent) as exc:
         print(f"amparo {service}: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
-    app = create_app(runtime)
-    serve(app, settings.host, settings.port, runtime.workers)

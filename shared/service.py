@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared import db
 from shared.auth import JwksSource, TokenVerifier
-from shared.config import ServiceSettings
+from shared.config import ServiceSettings, mask_url
 from shared.inbox import BatchHandler, EventConsumer, EventHandler
 from shared.kafka import make_consumer, make_producer
 from shared.metrics import Metrics
@@ -34,6 +34,38 @@ def broker_reachable(servers: Sequence[str], timeout: float = 1.0) -> None:
         except OSError as exc:
             errors.append(f"{server}: {exc.strerror or exc}")
     raise ConnectionError("no broker reachable (" + "; ".join(errors) + ")")
+
+
+def connection_problems(settings: ServiceSettings, migrations_dir: Path) -> list[str]:
+    """Reach what ``settings`` name — the database, the brokers, the token signing keys — and
+    describe each that fails; ``[]`` when all answer. When migrations are left to ``amparo
+    migrate``, a schema that is not the code's newest is a problem too."""
+    problems = []
+    engine = db.make_engine(settings.database_url, request_wait=5)
+    try:
+        db.ping(engine)
+        if not settings.migrate_on_start:
+            db.require_head(migrations_dir, engine)
+    except db.SchemaNotCurrent as exc:
+        problems.append(str(exc))
+    except Exception as exc:  # noqa: BLE001 - whatever the driver raises is the answer
+        problems.append(f"database {mask_url(settings.database_url)} cannot be reached: {_first_line(exc)}")
+    finally:
+        engine.dispose()
+    try:
+        broker_reachable(settings.kafka_bootstrap_servers, timeout=3.0)
+    except ConnectionError as exc:
+        problems.append(str(exc))
+    try:
+        if not JwksSource(settings.jwks_url).published_keys():
+            problems.append(f"{settings.jwks_url} publishes no signing key")
+    except Exception as exc:  # noqa: BLE001 - a file, HTTP or JSON error: each is the answer
+        problems.append(f"token signing keys at {settings.jwks_url} cannot be read: {_first_line(exc)}")
+    return problems
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 @dataclass
@@ -119,7 +151,11 @@ def build_runtime(
     *,
     engine_factory: Callable[..., Engine] = db.make_engine,
 ) -> Runtime:
-    """Connect the database (migrating it first if configured), and build metrics and auth."""
+    """Connect the database (migrating it first if configured), and build metrics and auth.
+
+    :raise shared.db.SchemaNotCurrent: if migrations are left to ``amparo migrate`` and the
+        database is not at the code's newest revision.
+    """
     engine = engine_factory(
         settings.database_url,
         request_wait=settings.request_database_wait,
@@ -127,6 +163,8 @@ def build_runtime(
     )
     if settings.migrate_on_start:
         db.upgrade(migrations_dir, engine)
+    else:
+        db.require_head(migrations_dir, engine)
     verifier = TokenVerifier(
         JwksSource(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )

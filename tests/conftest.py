@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from shared.broker import EmbeddedBroker
-from shared.kafka import TOPICS, dead_letter_topic
+from shared.kafka import declared_topics
 from tests.postgres_cluster import PG_BIN, PostgresCluster
 
 
@@ -42,8 +42,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def broker() -> Iterator[EmbeddedBroker]:
     """A real Tansu broker with Amparo's topics, shared by the session."""
     with EmbeddedBroker() as running:
-        topics = {t.name: t.partitions for t in TOPICS}
-        topics.update({dead_letter_topic(t.name): 1 for t in TOPICS})
+        topics = {t.name: t.partitions for t in declared_topics()}
         running.create_topics(topics)
         yield running
 
