@@ -15,6 +15,8 @@ from typing import Any
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
+#: A gunicorn worker exiting with this status makes gunicorn stop instead of starting another.
+GUNICORN_BOOT_ERROR = 3
 
 
 @dataclass(frozen=True)
@@ -125,12 +127,13 @@ def wsgi_application(service: str, bootstrap: Callable[[Any], Any], create_app: 
     consumers, exactly once. Run one worker process with threads: consumer-group membership and
     the relay's lease are per process. At the process's exit the workers are stopped and given
     15 s; a worker that dies makes the process stop (SIGTERM to itself), and gunicorn starts a
-    fresh one. Settings and schema errors end the process with status 2, as in :func:`run_service`.
+    fresh one. Settings and schema errors end the worker with gunicorn's boot-error status, so
+    gunicorn itself stops (status 3) instead of starting the same failing worker again and again.
     """
     import atexit
     import os
 
-    runtime = _bootstrap(service, bootstrap)
+    runtime = _bootstrap(service, bootstrap, exit_status=GUNICORN_BOOT_ERROR)
     app = create_app(runtime)
     stop = threading.Event()
     failures: list[BaseException] = []
@@ -151,9 +154,9 @@ def wsgi_application(service: str, bootstrap: Callable[[Any], Any], create_app: 
     return app
 
 
-def _bootstrap(service: str, bootstrap: Callable[[Any], Any]) -> Any:
-    """Settings, logging and wiring of a service process; exit 2 with one clear message if the
-    settings are invalid or the database schema is not the code's."""
+def _bootstrap(service: str, bootstrap: Callable[[Any], Any], exit_status: int = 2) -> Any:
+    """Settings, logging and wiring of a service process; exit with ``exit_status`` and one clear
+    message if the settings are invalid or the database schema is not the code's."""
     import sys
 
     from shared.config import ConfigError, ServiceSettings
@@ -167,4 +170,4 @@ def _bootstrap(service: str, bootstrap: Callable[[Any], Any]) -> Any:
         return bootstrap(settings)
     except (ConfigError, SchemaNotCurrent) as exc:
         print(f"amparo {service}: {exc}", file=sys.stderr)
-        raise SystemExit(2) from exc
+        raise SystemExit(exit_status) from exc

@@ -88,3 +88,15 @@ def test_alerts_under_gunicorn_serves_consumes_and_stops_on_sigterm(tmp_path, br
         assert text.count(f"worker {worker} started") == 1, text[-3000:]
     assert '"message": "stopped"' in text
     assert "Traceback" not in text, text[-3000:]
+
+
+def test_gunicorn_stops_with_the_reason_when_the_database_is_behind_the_code(tmp_path):
+    env = {**os.environ, "AMPARO_DATA_DIR": str(tmp_path), "AMPARO_MIGRATE_ON_START": "false"}
+    command = [
+        sys.executable, "-m", "gunicorn", "--config", str(CONFIG), "--bind", f"127.0.0.1:{free_port()}",
+        "services.alerts.entrypoints.wsgi:application()",
+    ]  # fmt: skip
+    stopped = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert stopped.returncode == 3  # gunicorn's "worker failed to boot": the container exits
+    assert "run `amparo migrate --service alerts` first" in stopped.stderr
+    assert stopped.stderr.count("Booting worker") == 1
