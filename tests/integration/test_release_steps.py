@@ -117,6 +117,19 @@ def test_amparo_migrate_upgrades_the_previous_release_keeping_its_data(new_datab
         engine.dispose()
 
 
+def test_migrations_go_forwards_only():
+    import importlib.util
+
+    for name, folder in MIGRATIONS.items():
+        for path in sorted((folder / "versions").glob("0*.py")):
+            spec = importlib.util.spec_from_file_location(f"{name}_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            with pytest.raises(NotImplementedError, match="forwards only"):
+                module.downgrade()
+    assert not any(p.name in ("revision", "to") for p in main.commands["migrate"].params)
+
+
 def start_without_migrating(tmp_path, service: str, url: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,

@@ -20,5 +20,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("footprints") as table:
-        table.drop_column("geometry")
+    raise NotImplementedError("Amparo migrates forwards only")
