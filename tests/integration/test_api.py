@@ -137,14 +137,14 @@ def test_wrong_role_or_place_is_403(registry, issuer):
     assert response.status_code == 403 and "HN-CH" in response.get_json()["detail"]
 
 
-def test_reading_outside_jurisdiction_looks_like_not_found(registry, issuer):
+def test_reading_outside_jurisdiction_is_refused_and_unknown_is_not_found(registry, issuer):
     created = registry.post(
         "/v1/households", json=household(), headers=bearer(issuer, [FIELD_STAFF])
     ).get_json()
     elsewhere = registry.get(
         f"/v1/households/{created['id']}", headers=bearer(issuer, [FIELD_STAFF], ["HN-CR"])
     )
-    assert elsewhere.status_code == 404
+    assert elsewhere.status_code == 403 and elsewhere.mimetype == "application/problem+json"
     missing = registry.get(f"/v1/households/{uuid.uuid4()}", headers=bearer(issuer, [AUDITOR]))
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
 

@@ -193,9 +193,10 @@ class Supervisor:
                 began = time.monotonic()
                 try:
                     process.start().wait_ready(timeout=120)
-                except StackError as exc:  # it will be found dead again and restarted
-                    self.killer.unexpected.append(f"{service} did not come back: {exc}")
-                    continue
+                except StackError as exc:
+                    if process.running:  # alive but never ready
+                        self.killer.unexpected.append(f"{service} did not come back: {exc}")
+                    continue  # dead again (a crash point on the way up): found and restarted next
                 finally:
                     self.restarting = False
                 kill.restarted_after = time.monotonic() - began
