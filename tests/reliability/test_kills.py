@@ -29,6 +29,7 @@ def started(folder) -> Stack:
     return Stack(data_dir=folder, ports=FREE, database_urls=urls, with_console=False).start()
 
 
+@pytest.mark.timeout(1800)  # the --soak run is long
 def test_services_killed_at_random_points_end_as_a_clean_run(tmp_path_factory, figures, soak):
     households = 12_000 if soak else 3_000
     kills = 60 if soak else 20
