@@ -36,7 +36,7 @@ from services.registry.adapters.orm import outbox as registry_outbox
 from services.stack import Stack
 from services.transfers.adapters.orm import household_attributes, payments
 from services.transfers.adapters.orm import inbox as transfers_inbox
-from shared.auth import CIVIL_PROTECTION, FIELD_STAFF, REGISTRY_OFFICER
+from shared.auth import CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from shared.events import CloudEvent
 from shared.kafka import ALERTS, EXPOSURES
 from tests.conftest import wait_until
@@ -258,6 +258,17 @@ def scrambled(events: list[tuple[str, bytes]], rng: random.Random) -> list[tuple
     return doubled
 
 
+#: The demo's anticipatory programme without a budget. With a budget that binds, who fits under it
+#: depends on which versions were decided: an alert version superseded before it arrived is never
+#: decided (it is stale), so in order its households are ranked first and out of order together.
+UNCAPPED = {
+    **country_demo.ANTICIPATORY,
+    "name": "Fiona — transferencia anticipatoria sin tope (prueba)",
+    "budget": {"policy": "rank_by_vulnerability"},
+}
+
+
+@pytest.mark.timeout(1800)  # the --soak run is long
 def test_events_twice_and_out_of_order_end_as_in_order(stack, figures):
     """An alert over Santo Domingo and its update widening it north, in order, then the same
     events about another alert id twice each, the update's first and the chunks backwards."""
@@ -268,7 +279,8 @@ def test_events_twice_and_out_of_order_end_as_in_order(stack, figures):
         importing.join()
         registered = ids_in(stack, "registry")
         wait_until(lambda: registered <= ids_in(stack, "transfers"), 300, what="households in transfers")
-    country_demo.define_programmes(stack, lambda _: None)
+    officer = country_demo.client(stack, "transfers", "po", [PROGRAMME_OFFICER], [country_demo.COUNTRY])
+    officer.call("POST", "/v1/programmes", json=UNCAPPED)
 
     identifier = uuid.uuid4().hex[:8]
     sent = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
@@ -278,7 +290,7 @@ def test_events_twice_and_out_of_order_end_as_in_order(stack, figures):
     )
     assert first.status_code == 201, first.text
     incident_id = first.json()["id"]
-    wait_until(lambda: _settled(stack, incident_id, versions=1), 120, what="the alert's batch")
+    wait_until(lambda: _settled(stack, incident_id, versions=1), 600, what="the alert's batch")
     update = requests.post(
         f"{alerts}/v1/alerts",
         data=cap(identifier + "u", sent + timedelta(minutes=3), SOUTH_AND_CIBAO, updates=(identifier, sent)),
@@ -288,7 +300,7 @@ def test_events_twice_and_out_of_order_end_as_in_order(stack, figures):
     assert update.status_code in (200, 201), update.text
     assert update.json()["id"] == incident_id and update.json()["version"] == 2
     exposed = update.json()["exposure"]["households"]
-    wait_until(lambda: len(paid(stack, incident_id)) >= 1 and _settled(stack, incident_id), 120)
+    wait_until(lambda: _settled(stack, incident_id), 600, what="the update's batch")
     in_order = paid(stack, incident_id)
     assert in_order
 
@@ -303,7 +315,7 @@ def test_events_twice_and_out_of_order_end_as_in_order(stack, figures):
         producer.send(topic, key=other.encode(), value=payload).get(10)
     producer.close()
 
-    wait_until(lambda: _settled(stack, other) and len(paid(stack, other)) == len(in_order), 180)
+    wait_until(lambda: _settled(stack, other), 600, what="the scrambled alert to be decided")
     out_of_order = paid(stack, other)
     figures.record(
         "events twice and out of order",
