@@ -22,7 +22,7 @@ from services.alerts.adapters.cap_xml import parse_cap_xml
 from services.alerts.domain.admin_layer import layer_from_geojson
 from services.alerts.domain.geometry import AreaShape, message_shapes
 from services.alerts.domain.matching import LocationIndex
-from services.alerts.service_layer.alerts import compute_exposure
+from services.alerts.service_layer.exposures import compute_exposure
 
 CAP = ROOT / "tests" / "data" / "cap" / "mexico.xml"  # SMN, Tropical Storm Vicente 2018 (Chiapas, Oaxaca)
 

@@ -87,6 +87,9 @@ class ServiceSettings:
     registry_url: str = DEFAULT_REGISTRY_URL
     #: This instance's lasting name in its consumer groups (see :func:`shared.kafka.make_consumer`).
     consumer_instance_id: str = ""
+    #: Which households an alerts instance indexes: ``all``, or only its ``partitions``' (several
+    #: instances in one consumer group).
+    alerts_index: str = "all"
     #: Service-specific secrets (the registry's encryption and hashing keys), never shown.
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -102,7 +105,7 @@ class ServiceSettings:
     def variables(cls, service: str) -> list[Variable]:
         """Return the documented variables of ``service`` with their defaults."""
         svc = service.upper()
-        return [
+        documented = [
             Variable("AMPARO_DATA_DIR", "./var", "Folder for the embedded stack's databases, keys and logs."),
             Variable(
                 f"AMPARO_{svc}_DATABASE_URL",
@@ -157,7 +160,20 @@ class ServiceSettings:
                 DEFAULT_REGISTRY_URL,
                 "Base URL of the registry's API (transfers reads payment details from it for exports).",
             ),
-        ] + [Variable(name, "(required)", doc) for name, doc in SECRETS.get(service, {}).items()]
+        ]
+        if service == "alerts":
+            documented.append(
+                Variable(
+                    "AMPARO_ALERTS_INDEX",
+                    "all",
+                    "`all`: this instance indexes every household. `partitions`: only those of the "
+                    "registry.households partitions its consumer group gives it, so several instances "
+                    "share the households, and each alert's matching, between them.",
+                )
+            )
+        return documented + [
+            Variable(name, "(required)", doc) for name, doc in SECRETS.get(service, {}).items()
+        ]
 
     @classmethod
     def from_environ(cls, service: str, environ: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -224,6 +240,10 @@ class ServiceSettings:
         if migrate not in ("true", "false", "1", "0", "yes", "no"):
             problems.append(f"AMPARO_MIGRATE_ON_START={migrate!r} is not true or false")
 
+        alerts_index = get("AMPARO_ALERTS_INDEX", "all").lower()
+        if alerts_index not in ("all", "partitions"):
+            problems.append(f"AMPARO_ALERTS_INDEX={alerts_index!r} is not all or partitions")
+
         registry_url = get("AMPARO_REGISTRY_URL", DEFAULT_REGISTRY_URL).rstrip("/")
         if urlsplit(registry_url).scheme not in ("http", "https"):
             problems.append(f"AMPARO_REGISTRY_URL={registry_url!r} must be an http:// or https:// URL")
@@ -255,6 +275,7 @@ class ServiceSettings:
             registry_url=registry_url,
             consumer_instance_id=get("AMPARO_CONSUMER_INSTANCE_ID", "")
             or f"{socket.gethostname()}:{http_port}",
+            alerts_index=alerts_index,
             secrets=secrets,
         )
         if problems:

@@ -40,6 +40,7 @@ from shared.faults import crash_point
 from shared.kafka import dead_letter_topic
 from shared.logs import correlation
 from shared.metrics import Metrics
+from shared.partitions import PartitionAssignment, applying
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,8 @@ def apply_once(
                     session.execute(insert(inbox).values(**_inbox_row(event.id, event.type, record, APPLIED)))
                 except IntegrityError as exc:
                     raise _InboxKeyTaken from exc
-                changed = handler(session, event)
+                with applying(record.partition):
+                    changed = handler(session, event)
                 if not changed:
                     session.execute(update(inbox).where(inbox.c.event_id == event.id).values(outcome=STALE))
         except _InboxKeyTaken:
@@ -198,15 +200,21 @@ def apply_all(
         start = 0
         while start < len(todo):
             first = events[todo[start]]
+            partition = records[todo[start]].partition
             many = batch_handlers.get(first.type)
             end = start + 1
             if many is None:
-                with correlation(first.correlationid):
+                with correlation(first.correlationid), applying(partition):
                     changed = [handlers[first.type](session, first)]
             else:
-                while end < len(todo) and batch_handlers.get(events[todo[end]].type) is many:
+                while (
+                    end < len(todo)
+                    and batch_handlers.get(events[todo[end]].type) is many
+                    and records[todo[end]].partition == partition
+                ):
                     end += 1
-                changed = many(session, [events[i] for i in todo[start:end]])
+                with applying(partition):
+                    changed = many(session, [events[i] for i in todo[start:end]])
             for index, done in zip(todo[start:end], changed, strict=True):
                 outcomes[index] = APPLIED if done else STALE
                 if not done:
@@ -310,6 +318,8 @@ class EventConsumer:
         Event type → handler.
     batch_handlers
         Event type → the handler's batch form, for the types that have one (see :func:`apply_all`).
+    assignment
+        Kept up to date, after every poll, with the partitions the group assigned this member.
     """
 
     def __init__(
@@ -324,7 +334,9 @@ class EventConsumer:
         max_backoff: float = 10.0,
         max_attempts: int = 3,
         batch_handlers: Mapping[str, BatchHandler] | None = None,
+        assignment: PartitionAssignment | None = None,
     ):
+        self.assignment = assignment
         self.max_attempts = max_attempts
         self.batch_handlers = dict(batch_handlers or {})
         self._attempts: dict[tuple[str, int, int], int] = {}
@@ -355,6 +367,8 @@ class EventConsumer:
         """Poll once, apply what came, commit offsets; return the number of records handled."""
         consumer = self._get_consumer()
         batches = consumer.poll(timeout_ms=timeout_ms)
+        if self.assignment is not None:
+            self._report_assignment(consumer)
         handled = 0
         for tp, records in batches.items():
             consumed = [ConsumedRecord(tp.topic, tp.partition, m.offset, m.value or b"") for m in records]
@@ -382,6 +396,15 @@ class EventConsumer:
             crash_point("consumer.before_offset_commit")
             consumer.commit(timeout_ms=10_000)
         return handled
+
+    def _report_assignment(self, consumer: KafkaConsumer) -> None:
+        """Tell :attr:`assignment` what the group gave this member (nothing while it rebalances)."""
+        assert self.assignment is not None
+        assigned: dict[str, set[int]] = {topic: set() for topic in consumer.subscription() or ()}
+        for tp in consumer.assignment():
+            assigned.setdefault(tp.topic, set()).add(tp.partition)
+        counts = {topic: len(consumer.partitions_for_topic(topic) or ()) for topic in assigned}
+        self.assignment.update({t: frozenset(p) for t, p in assigned.items()}, counts)
 
     def _apply_together(
         self,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.partitioner.default import murmur2
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -89,6 +90,12 @@ def declared_topics() -> tuple[Topic, ...]:
 def all_topic_names() -> list[str]:
     """Every topic including dead-letter topics, for brokers that must have them created."""
     return [t.name for t in declared_topics()]
+
+
+def partition_of(key: str, count: int) -> int:
+    """The partition a record keyed ``key`` goes to among ``count`` (the producers' murmur2 rule,
+    the same as Kafka's Java client)."""
+    return (murmur2(key.encode()) & 0x7FFFFFFF) % count
 
 
 def make_producer(bootstrap_servers: Sequence[str], client_id: str) -> KafkaProducer:

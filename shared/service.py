@@ -19,6 +19,7 @@ from shared.inbox import BatchHandler, EventConsumer, EventHandler
 from shared.kafka import make_consumer, make_producer
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay, RelayLease
+from shared.partitions import PartitionAssignment
 from shared.runner import Worker
 from shared.web import ReadinessCheck
 
@@ -105,9 +106,11 @@ class Runtime:
         topics: Sequence[str],
         handlers: Mapping[str, EventHandler],
         batch_handlers: Mapping[str, BatchHandler] | None = None,
+        assignment: PartitionAssignment | None = None,
     ) -> None:
         """Consume ``topics`` as a member of ``group_id``, applying events through ``handlers``
-        (through ``batch_handlers`` for the types that have a batch form)."""
+        (through ``batch_handlers`` for the types that have a batch form); ``assignment`` follows
+        the partitions the group gives this member."""
         servers = self.settings.kafka_bootstrap_servers
         name = self.settings.service
         consumer = EventConsumer(
@@ -125,6 +128,7 @@ class Runtime:
             producer_factory=lambda: make_producer(servers, f"{name}-dead-letters"),
             metrics=self.metrics,
             batch_handlers=batch_handlers,
+            assignment=assignment,
         )
         self.workers.append(Worker(f"consumer-{group_id}", consumer.run))
 

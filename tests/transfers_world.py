@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from services.alerts.service_layer.alerts import exposure_events
+from services.alerts.service_layer.exposures import exposure_events
 from services.registry.entrypoints import app as registry_app
 from services.transfers.entrypoints import app as transfers_app
 from shared.auth import APPROVER, PAYMENTS_OFFICER, PROGRAMME_OFFICER, REGISTRY_OFFICER

@@ -233,8 +233,14 @@ def test_what_if_areas_and_grid_for_maps(alerts, issuer):
     assert what_if.status_code == 200, what_if.get_json()
     draft = what_if.get_json()["exposure"]
     issued = post(alerts, issuer, cap("w-1", "2026-11-20T10:00:00-06:00")).get_json()
-    # The same area, the same households (a drawn area has no severity band); the draft stored nothing.
-    assert draft == {k: v for k, v in issued["exposure"].items() if k != "by_band"}
+    # The same area, the same households (a drawn area has no severity band, and is matched at
+    # once over every partition); the draft stored nothing.
+    assert issued["exposure"]["partitions_matched"] == issued["exposure"]["partition_count"]
+    assert draft == {
+        k: v
+        for k, v in issued["exposure"].items()
+        if k not in ("by_band", "partitions_matched", "partition_count")
+    }
     line = {"type": "LineString", "coordinates": [[-87.3, 13.2], [-87.1, 13.2]]}
     refused = alerts.post(
         "/v1/alerts/what-if", data=_json.dumps(line), content_type="application/geo+json", headers=planner

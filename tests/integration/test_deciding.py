@@ -114,7 +114,7 @@ def test_a_footprint_matched_under_an_update_waits_for_that_update(world):
     version 2 is never decided against version 1, whichever arrives first."""
     import uuid
 
-    from services.alerts.service_layer.alerts import exposure_events
+    from services.alerts.service_layer.exposures import exposure_events
 
     world.define()
     households = world.register(2)

@@ -47,9 +47,9 @@ def wiring(tmp_path_factory):
     routes: dict[str, set[str]] = {}
     original = shared_service.Runtime.add_consumer
 
-    def recording(self, group_id, topics, handlers, batch_handlers=None):
+    def recording(self, group_id, topics, handlers, batch_handlers=None, **options):
         groups[self.settings.service][group_id] = list(topics)
-        return original(self, group_id, topics, handlers, batch_handlers)
+        return original(self, group_id, topics, handlers, batch_handlers, **options)
 
     shared_service.Runtime.add_consumer = recording
     try:

@@ -99,7 +99,7 @@ def test_exposure_chunks_stay_inside_one_kafka_record_whatever_the_area_names():
     """5 000 households of an alert whose area has a long name were over a megabyte in one chunk."""
     import json
 
-    from services.alerts.service_layer.alerts import chunked, exposure_events
+    from services.alerts.service_layer.exposures import chunked, exposure_events
     from shared.contracts.alerts import CHUNK_BYTES, CHUNK_SIZE
     from shared.outbox import MAX_EVENT_BYTES
 

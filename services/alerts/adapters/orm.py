@@ -38,6 +38,8 @@ household_locations = Table(
     Column("elderly_65_plus", Integer, nullable=False, server_default="0"),
     Column("persons_with_disabilities", Integer, nullable=False, server_default="0"),
     Column("female_headed", Boolean, nullable=False, server_default="0"),
+    # 0005: the registry.households partition the household's events come on
+    Column("partition", Integer, index=True),
 )
 
 #: Every CAP message received, kept byte for byte, with what was read from it.
@@ -98,6 +100,38 @@ footprints = Table(
     Column("created_by", String(255), nullable=False),
     #: A vector footprint's features (WGS 84 GeoJSON) for maps; a raster keeps none.
     Column("geometry", JSON),
+    # 0005: a raster as uploaded, and how to read it, so every instance can match it
+    Column("raster", LargeBinary),
+    Column("raster_type", String(64)),
+    Column("raster_crs", String(255)),
+)
+
+#: An exposure to be matched: an alert version's areas or a footprint, against every partition
+#: of ``registry.households``. Each instance matches the partitions it indexes; the exposure is
+#: complete when every partition has its part.
+exposure_requests = Table(
+    "exposure_requests",
+    metadata,
+    Column("exposure_key", String(80), primary_key=True),
+    Column("incident_id", String(36)),
+    Column("version", Integer),
+    Column("message_id", String(36)),
+    Column("footprint_id", String(36)),
+    Column("partition_count", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), index=True),
+)
+
+#: One partition's part of an exposure: who matched it and what it found (aggregates only).
+exposure_parts = Table(
+    "exposure_parts",
+    metadata,
+    Column("exposure_key", String(80), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("matched_by", String(255), nullable=False),
+    Column("households", Integer, nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("matched_at", DateTime(timezone=True), nullable=False),
 )
 
 #: The admin-boundary reference layers operators load, one row per area.

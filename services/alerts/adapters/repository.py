@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from services.alerts.adapters.orm import (
     admin_areas,
     alert_messages,
+    exposure_parts,
+    exposure_requests,
     exposures,
     footprints,
     household_locations,
@@ -31,18 +33,22 @@ class LocationRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def save_if_newer(self, location: HouseholdLocation) -> bool:
+    def save_if_newer(self, location: HouseholdLocation, partition: int) -> bool:
+        """Keep ``location`` (from ``partition`` of registry.households) unless a newer one is kept."""
         values = asdict(location)
         values.pop("household_id")
         values.pop("version")
         values["updated_at"] = datetime.now(UTC)
+        values["partition"] = partition
         return apply_if_newer(
             self.session, household_locations, "household_id", location.household_id, location.version, values
         )
 
-    def save_all_if_newer(self, locations: Sequence[HouseholdLocation]) -> list[bool]:
+    def save_all_if_newer(self, locations: Sequence[HouseholdLocation], partition: int) -> list[bool]:
         """:meth:`save_if_newer` for many locations in order; one flag each."""
-        changes = versioned_changes(locations, "household_id", updated_at=datetime.now(UTC))
+        changes = versioned_changes(
+            locations, "household_id", updated_at=datetime.now(UTC), partition=partition
+        )
         return apply_all_if_newer(self.session, household_locations, "household_id", changes)
 
     def get(self, household_id: str) -> HouseholdLocation | None:
@@ -142,6 +148,69 @@ class AlertRepository:
         lon, lat, size = (np.array(v, dtype=np.float64) for v in zip(*rows, strict=True))
         return lon, lat, size
 
+    def add_exposure_request(self, values: dict[str, Any]) -> None:
+        self.session.execute(insert(exposure_requests).values(**values))
+
+    def exposure_request(self, key: str) -> dict[str, Any] | None:
+        row = self.session.execute(
+            select(exposure_requests).where(exposure_requests.c.exposure_key == key)
+        ).first()
+        return dict(row._mapping) if row else None
+
+    def unfinished_exposures(self) -> list[tuple[dict[str, Any], frozenset[int]]]:
+        """Exposures still missing parts, oldest first, with the partitions already matched."""
+        rows = self.session.execute(
+            select(exposure_requests)
+            .where(exposure_requests.c.completed_at.is_(None))
+            .order_by(exposure_requests.c.created_at)
+        ).all()
+        matched: dict[str, set[int]] = {}
+        if rows:
+            for key, partition in self.session.execute(
+                select(exposure_parts.c.exposure_key, exposure_parts.c.partition).where(
+                    exposure_parts.c.exposure_key.in_([r.exposure_key for r in rows])
+                )
+            ):
+                matched.setdefault(key, set()).add(partition)
+        return [(dict(r._mapping), frozenset(matched.get(r.exposure_key, ()))) for r in rows]
+
+    def add_exposure_parts(self, rows: list[dict[str, Any]]) -> None:
+        """Claim partitions of an exposure (fails on the key if another instance claimed one)."""
+        self.session.execute(insert(exposure_parts), rows)
+
+    def exposure_part_summaries(self, key: str) -> list[tuple[int, dict[str, Any]]]:
+        """(partition, summary) of every part of an exposure matched so far."""
+        rows = self.session.execute(
+            select(exposure_parts.c.partition, exposure_parts.c.summary)
+            .where(exposure_parts.c.exposure_key == key)
+            .order_by(exposure_parts.c.partition)
+        )
+        return [(partition, summary) for partition, summary in rows]
+
+    def footprint(self, footprint_id: str) -> dict[str, Any] | None:
+        row = self.session.execute(select(footprints).where(footprints.c.id == footprint_id)).first()
+        return dict(row._mapping) if row else None
+
+    def finish_exposure(self, key: str, at: datetime) -> None:
+        self.session.execute(
+            update(exposure_requests).where(exposure_requests.c.exposure_key == key).values(completed_at=at)
+        )
+
+    def lock_incident(self, incident_id: str) -> dict[str, Any] | None:
+        """The incident, locked until the transaction ends (parts matched at once add up in turn)."""
+        row = self.session.execute(
+            select(incidents).where(incidents.c.id == incident_id).with_for_update()
+        ).first()
+        return dict(row._mapping) if row else None
+
+    def lock_footprint(self, footprint_id: str) -> None:
+        self.session.execute(
+            select(footprints.c.id).where(footprints.c.id == footprint_id).with_for_update()
+        ).all()
+
+    def update_footprint(self, footprint_id: str, **values: Any) -> None:
+        self.session.execute(update(footprints).where(footprints.c.id == footprint_id).values(**values))
+
     def add_footprint(self, values: dict[str, Any]) -> None:
         self.session.execute(insert(footprints).values(**values))
 
@@ -157,7 +226,7 @@ class AlertRepository:
 
     def footprints_of(self, incident_id: str) -> list[dict[str, Any]]:
         """An incident's footprints, oldest first, without their geometry."""
-        columns = [c for c in footprints.c if c.name != "geometry"]
+        columns = [c for c in footprints.c if c.name not in ("geometry", "raster")]
         rows = self.session.execute(
             select(*columns).where(footprints.c.incident_id == incident_id).order_by(footprints.c.created_at)
         )
@@ -185,23 +254,26 @@ class AlertRepository:
         return [dict(r._mapping) for r in rows]
 
 
-def load_locations(session: Session) -> dict[str, np.ndarray]:
-    """Every active household with coordinates, as columns (the matching index's input)."""
-    rows = session.execute(
-        select(
-            household_locations.c.household_id,
-            household_locations.c.lon,
-            household_locations.c.lat,
-            household_locations.c.accuracy_m,
-            household_locations.c.admin_code,
-            household_locations.c.size,
-            household_locations.c.children_under_5,
-            household_locations.c.elderly_65_plus,
-            household_locations.c.persons_with_disabilities,
-            household_locations.c.female_headed,
-        ).where(household_locations.c.status == "active")
-    ).all()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(10)]
+def load_locations(session: Session, partitions: frozenset[int] | None = None) -> dict[str, np.ndarray]:
+    """Every active household (of ``partitions`` only, if given), as columns (the matching index's
+    input)."""
+    query = select(
+        household_locations.c.household_id,
+        household_locations.c.lon,
+        household_locations.c.lat,
+        household_locations.c.accuracy_m,
+        household_locations.c.admin_code,
+        household_locations.c.size,
+        household_locations.c.children_under_5,
+        household_locations.c.elderly_65_plus,
+        household_locations.c.persons_with_disabilities,
+        household_locations.c.female_headed,
+        household_locations.c.partition,
+    ).where(household_locations.c.status == "active")
+    if partitions is not None:
+        query = query.where(household_locations.c.partition.in_(sorted(partitions)))
+    rows = session.execute(query).all()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
     names = (
         "household_id",
         "lon",
@@ -213,12 +285,14 @@ def load_locations(session: Session) -> dict[str, np.ndarray]:
         "elderly_65_plus",
         "persons_with_disabilities",
         "female_headed",
+        "partition",
     )
     arrays = {name: np.array(values, dtype=object) for name, values in zip(names, columns, strict=True)}
     for name in ("lon", "lat", "accuracy_m"):
         arrays[name] = np.array(
             [np.nan if v is None else v for v in columns[names.index(name)]], dtype=np.float64
         )
+    arrays["partition"] = np.array([-1 if v is None else v for v in columns[-1]], dtype=np.int64)
     for name in ("size", "children_under_5", "elderly_65_plus", "persons_with_disabilities", "female_headed"):
         arrays[name] = np.array(columns[names.index(name)], dtype=np.int64)
     return arrays
@@ -238,19 +312,22 @@ class LocationCache:
         self._key: tuple[Any, ...] | None = None
         self._value: tuple[dict[str, np.ndarray], LocationIndex] | None = None
 
-    def get(self, session: Session) -> tuple[dict[str, np.ndarray], LocationIndex]:
+    def get(
+        self, session: Session, partitions: frozenset[int] | None = None
+    ) -> tuple[dict[str, np.ndarray], LocationIndex]:
         c = household_locations.c
-        state = session.execute(
-            select(func.count(), func.coalesce(func.sum(c.version), 0), func.max(c.updated_at)).where(
-                c.status == "active"
-            )
-        ).one()
+        query = select(func.count(), func.coalesce(func.sum(c.version), 0), func.max(c.updated_at)).where(
+            c.status == "active"
+        )
+        if partitions is not None:
+            query = query.where(c.partition.in_(sorted(partitions)))
+        state = session.execute(query).one()
         bind = session.get_bind()
-        key = (id(bind), str(bind.url), *state)
+        key = (id(bind), str(bind.url), partitions, *state)
         with self._lock:
             if key == self._key and self._value is not None:
                 return self._value
-        columns = load_locations(session)
+        columns = load_locations(session, partitions)
         value = (columns, LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"]))
         with self._lock:
             self._key, self._value = key, value

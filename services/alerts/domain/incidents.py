@@ -125,6 +125,38 @@ def exposure_summary(
     }
 
 
+def combined_summary(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One exposure summary from the summaries of its parts (disjoint sets of households): every
+    count added up, areas by code and bands by name, in their order."""
+    combined: dict[str, Any] = {}
+    areas: dict[str, dict[str, Any]] = {}
+    bands: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for key, value in part.items():
+            if key == "by_area":
+                for area in value:
+                    _add_into(areas.setdefault(area["admin_code"], {}), area)
+            elif key == "by_band":
+                for band in value:
+                    _add_into(bands.setdefault(band["band"], {}), band)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                combined[key] = combined.get(key, 0) + value
+            else:
+                combined.setdefault(key, value)
+    combined["by_area"] = [areas[code] for code in sorted(areas)]
+    if bands:
+        combined["by_band"] = list(bands.values())
+    return combined
+
+
+def _add_into(total: dict[str, Any], counts: dict[str, Any]) -> None:
+    for key, value in counts.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            total[key] = total.get(key, 0) + value
+        else:
+            total.setdefault(key, value)
+
+
 #: Grid cells with fewer households than this are shown without their counts, so a map never
 #: points at one family's home.
 SMALLEST_SHOWN = 3

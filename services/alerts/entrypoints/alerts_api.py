@@ -71,7 +71,12 @@ class ListQuerySchema(Schema):
 
 def _uow(read_only: bool = False) -> service.AlertsUnitOfWork:
     runtime = current_app.extensions["amparo.runtime"]
-    return service.AlertsUnitOfWork(runtime.session_factory, runtime.outbox, read_only=read_only)
+    return service.AlertsUnitOfWork(
+        runtime.session_factory,
+        runtime.outbox,
+        read_only=read_only,
+        indexing=runtime.extensions.get("indexing"),
+    )
 
 
 def _reader() -> service.AlertsUnitOfWork:

@@ -13,12 +13,14 @@ from services.alerts.entrypoints.alerts_api import footprints as footprints_blp
 from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
 from services.alerts.service_layer.alerts import AlertsUnitOfWork, ExpiryWorker, load_layer
+from services.alerts.service_layer.exposures import ExposureMatcher, Indexing
 from services.alerts.service_layer.handlers import apply_household_event, apply_household_events
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.kafka import HOUSEHOLDS
+from shared.partitions import PartitionAssignment
 from shared.runner import Worker
 from shared.service import Runtime, build_runtime
 from shared.web import build_app
@@ -28,17 +30,28 @@ CONSUMER_GROUP = "alerts.household-locations"
 
 
 def bootstrap(settings: ServiceSettings) -> Runtime:
-    """Connect and migrate the database, wire the relay and the household consumer."""
+    """Connect and migrate the database, wire the relay, the household consumer and the matcher
+    of this instance's share of exposures."""
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
-    seed_reference_layer(AlertsUnitOfWork(runtime.session_factory, runtime.outbox))
+    assignment = PartitionAssignment() if settings.alerts_index == "partitions" else None
+    indexing = Indexing(instance=settings.consumer_instance_id, assignment=assignment)
+    runtime.extensions["indexing"] = indexing
+    if assignment is not None:
+        runtime.readiness_checks["partitions"] = indexing.check
+
+    def new_uow() -> AlertsUnitOfWork:
+        return AlertsUnitOfWork(runtime.session_factory, runtime.outbox, indexing=indexing)
+
+    seed_reference_layer(new_uow())
     runtime.add_relay()
-    expiry = ExpiryWorker(lambda: AlertsUnitOfWork(runtime.session_factory, runtime.outbox))
-    runtime.workers.append(Worker("alert-expiry", expiry.run))
+    runtime.workers.append(Worker("alert-expiry", ExpiryWorker(new_uow).run))
+    runtime.workers.append(Worker("exposure-matcher", ExposureMatcher(new_uow).run))
     runtime.add_consumer(
         CONSUMER_GROUP,
         [HOUSEHOLDS.name],
         {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES},
         {t: apply_household_events for t in HOUSEHOLD_EVENT_TYPES},
+        assignment=assignment,
     )
     return runtime
 

@@ -1,40 +1,43 @@
 """Receiving CAP messages: store them as received, follow their incident, match, publish.
 
-Everything a message changes — the message row, the incident's new version, its exposures and
-the events — commits in one transaction, or nothing does.
+Everything a message changes — the message row, the incident's new version, the exposure this
+instance matches and the events — commits in one transaction, or nothing does. Partitions of the
+households this instance does not index are matched by the instances that do
+(:mod:`services.alerts.service_layer.exposures`).
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-import shapely
+from sqlalchemy import Table
+from sqlalchemy.orm import Session, sessionmaker
 
-from services.alerts.adapters.cap_json import cap_json_to_xml
-from services.alerts.adapters.cap_xml import parse_cap_xml
 from services.alerts.adapters.orm import audit
-from services.alerts.adapters.repository import LOCATIONS, AdminAreaRepository, AlertRepository
+from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository
 from services.alerts.domain import incidents as rules
-from services.alerts.domain.admin_layer import AdminLayer, layer_from_geojson
+from services.alerts.domain.admin_layer import layer_from_geojson
 from services.alerts.domain.cap import CapMessage
-from services.alerts.domain.geometry import AreaShape, geojson_shapes, message_shapes
-from services.alerts.domain.matching import LocationIndex
-from shared.admin_codes import within_mask
+from services.alerts.domain.geometry import AreaShape, geojson_shapes
+from services.alerts.service_layer.areas import area_shapes, parse_cap
+from services.alerts.service_layer.exposures import (
+    Indexing,
+    alert_exposure_key,
+    compute_exposure,
+    match_mine,
+    request_exposure,
+)
 from shared.audit import AuditEntry
 from shared.contracts import alerts as contract
 from shared.db import as_read, as_stored
 from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.events import CloudEvent
-from shared.kafka import ALERTS, EXPOSURES
+from shared.kafka import ALERTS
 from shared.uow import UnitOfWork
-
-GROUPS = ("children_under_5", "elderly_65_plus", "persons_with_disabilities", "female_headed")
 
 
 class AlertsUnitOfWork(UnitOfWork):
@@ -42,42 +45,23 @@ class AlertsUnitOfWork(UnitOfWork):
     admin: AdminAreaRepository
     audit = audit
 
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        outbox: Table,
+        *,
+        read_only: bool = False,
+        indexing: Indexing | None = None,
+    ):
+        super().__init__(session_factory, outbox, read_only=read_only)
+        #: Which households this instance indexes (every one, unless told otherwise).
+        self.indexing = indexing or Indexing(instance="alerts")
+
     def __enter__(self) -> AlertsUnitOfWork:
         super().__enter__()
         self.alerts = AlertRepository(self.session)
         self.admin = AdminAreaRepository(self.session)
         return self
-
-
-def area_shapes(message: CapMessage, layers: dict[str, AdminLayer], warnings: list[str]) -> list[AreaShape]:
-    """Polygons and circles, checked against the reference layers; areas given by geocodes only
-    resolved through the layer of the same scheme (the geocode's valueName)."""
-    shapes = message_shapes(message, warnings)
-    for shape in shapes:
-        for layer in layers.values():
-            layer.check_placement(shape.geometry, f"/info/{shape.info}/area/{shape.area}", warnings)
-    by_scheme = {scheme.upper(): layer for scheme, layer in layers.items()}
-    for i, info in enumerate(message.infos):
-        for k, area in enumerate(info.areas):
-            if area.polygons or area.circles or not area.geocodes:
-                continue
-            resolved: list[tuple[str, Any]] = []
-            for name, value in area.geocodes:
-                layer = by_scheme.get(name.upper())
-                if layer is None:
-                    warnings.append(f"/info/{i}/area/{k}: no reference layer for geocode scheme {name!r}")
-                    continue
-                found, missing = layer.resolve([value])
-                resolved += found
-                warnings += [
-                    f"/info/{i}/area/{k}: geocode {name} {code!r} matches nothing" for code in missing
-                ]
-            if resolved:
-                geometry = shapely.union_all([shape for _, shape in resolved])
-                shapes.append(
-                    AreaShape(i, k, area.description, geometry, tuple(code for code, _ in resolved))
-                )
-    return shapes
 
 
 def load_layer(
@@ -109,16 +93,6 @@ class ReceiveCap:
     raw: bytes
     content_type: str
     received_by: str
-
-
-CAP_JSON_TYPES = ("application/json", "application/cap+json")
-
-
-def parse_cap(raw: bytes, content_type: str) -> CapMessage:
-    """A CAP message from XML or from its JSON equivalent (validated the same way)."""
-    if content_type in CAP_JSON_TYPES:
-        return parse_cap_xml(cap_json_to_xml(raw))
-    return parse_cap_xml(raw)
 
 
 def receive_cap(
@@ -198,32 +172,21 @@ def _advance(
     incident: dict[str, Any],
     message: CapMessage,
     message_id: str,
-    shapes: list,
+    shapes: list[AreaShape],
     summary: dict[str, Any],
     moment: datetime,
 ) -> str:
-    """Make ``message`` the incident's current version: exposure, summary, events; return its state."""
+    """Make ``message`` the incident's current version: events, the exposure to match (this
+    instance's partitions of it matched now); return its state."""
     version = incident["version"] + 1
     state = rules.state_of(message, moment)
-    exposure = None
-    if state == rules.ACTIVE and shapes:
-        exposure = _expose(uow, incident["id"], version, shapes)
-        # An area carries no intensity: every household in it is in the message's severity band.
-        band = message.infos[0].severity if message.infos else "Unknown"
-        exposure["summary"]["by_band"] = [
-            {
-                "band": band,
-                "households": exposure["summary"]["households"],
-                "people": exposure["summary"]["people"],
-            }
-        ]
     uow.alerts.update_incident(
         incident["id"],
         current_message_id=message_id,
         state=state,
         version=version,
         expires=as_stored(message.expires()),
-        exposure_summary=exposure["summary"] if exposure else None,
+        exposure_summary=None,
         updated_at=moment,
     )
     kind = {rules.CANCELLED: contract.ALERT_CANCELLED}.get(
@@ -231,70 +194,11 @@ def _advance(
     )
     data = {"incident_id": incident["id"], "version": version, "state": state, **summary}
     uow.publish(ALERTS.name, CloudEvent(type=kind, source=contract.SOURCE, subject=incident["id"], data=data))
-    if exposure is not None:
-        for event in _exposure_events(incident["id"], version, message, exposure):
-            uow.publish(EXPOSURES.name, event)
+    if state == rules.ACTIVE and shapes:
+        key = alert_exposure_key(incident["id"], version)
+        request_exposure(uow, key, incident_id=incident["id"], version=version, message_id=message_id)
+        match_mine(uow, key)
     return state
-
-
-def compute_exposure(
-    columns: dict[str, np.ndarray], shapes: list[AreaShape], index: LocationIndex | None = None
-) -> dict[str, Any]:
-    """Match every shape against the households; a household inside several areas counts once,
-    under the first area that covers it. ``index`` is the households' index when already built."""
-    if index is None:
-        index = LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
-    results = [index.match(shape.geometry) for shape in shapes]
-    by_code = _by_admin_code(columns, shapes)
-    # Which area matched is kept as a number per household and turned into its label at the end.
-    labels = np.array([s.label[:255] for s in shapes] + list(by_code[1]), dtype=object)
-    all_positions = np.concatenate([np.empty(0, np.int64), *(r.positions for r in results), by_code[0]])
-    all_near = np.concatenate(
-        [np.empty(0, bool), *(r.near_edge for r in results), np.zeros(len(by_code[0]), bool)]
-    )
-    all_areas = np.concatenate(
-        [
-            np.empty(0, np.int64),
-            *(np.full(len(r.positions), n, dtype=np.int64) for n, r in enumerate(results)),
-            np.arange(len(shapes), len(shapes) + len(by_code[0]), dtype=np.int64),
-        ]
-    )
-    positions, first = np.unique(all_positions, return_index=True)
-    near, areas = all_near[first], labels[all_areas[first]]
-    summary = rules.exposure_summary(
-        columns["admin_code"][positions],
-        columns["size"][positions],
-        {g: columns[g][positions] for g in GROUPS},
-        near,
-    )
-    summary["matched_by_admin_code"] = int(np.isin(positions, by_code[0]).sum())
-    return {"positions": positions, "near": near, "areas": areas, "summary": summary}
-
-
-def _by_admin_code(columns: dict[str, np.ndarray], shapes: list[AreaShape]) -> tuple[np.ndarray, np.ndarray]:
-    """Households without coordinates inside an area given by admin codes (flagged as such)."""
-    unlocated = np.flatnonzero(~np.isfinite(columns["lon"]) | ~np.isfinite(columns["lat"]))
-    positions, labels = [np.empty(0, np.int64)], [np.empty(0, object)]
-    if len(unlocated):
-        codes = columns["admin_code"][unlocated].astype(str)
-        for shape in shapes:
-            for code in shape.codes:
-                hit = unlocated[within_mask(codes, code)]
-                positions.append(hit)
-                labels.append(np.full(len(hit), f"{shape.label[:230]} by admin code", dtype=object))
-    return np.concatenate(positions), np.concatenate(labels)
-
-
-def _expose(uow: AlertsUnitOfWork, incident_id: str, version: int, shapes: list[AreaShape]) -> dict[str, Any]:
-    columns, index = LOCATIONS.get(uow.session)
-    exposure = compute_exposure(columns, shapes, index)
-    ids = columns["household_id"][exposure["positions"]]
-    rows = [
-        {"incident_id": incident_id, "version": version, "household_id": h, "area": a, "near_edge": bool(n)}
-        for h, a, n in zip(ids.tolist(), exposure["areas"].tolist(), exposure["near"].tolist(), strict=True)
-    ]
-    uow.alerts.add_exposures(rows)
-    return {"summary": exposure["summary"], "rows": rows}
 
 
 def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
@@ -303,75 +207,14 @@ def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, A
     if content_type == "application/geo+json":
         shapes = geojson_shapes(raw, warnings)
         with uow:
-            columns, index = LOCATIONS.get(uow.session)
+            columns, index = uow.indexing.every_location(uow.session)
     else:
         message = parse_cap(raw, content_type)
         with uow:
             shapes = area_shapes(message, uow.admin.layers(), warnings)
-            columns, index = LOCATIONS.get(uow.session)
+            columns, index = uow.indexing.every_location(uow.session)
     summary = compute_exposure(columns, shapes, index)["summary"]
     return {"exposure": rules.without_small_counts(summary), "warnings": warnings}
-
-
-def chunked(items: list[dict[str, Any]], most: int, budget: int) -> list[list[dict[str, Any]]]:
-    """Consecutive runs of ``items``, each at most ``most`` long and ``budget`` bytes of JSON."""
-    chunks: list[list[dict[str, Any]]] = []
-    current: list[dict[str, Any]] = []
-    used = 0
-    for item in items:
-        cost = len(json.dumps(item)) + 1  # escaped ASCII: never shorter than the UTF-8 form
-        if current and (len(current) >= most or used + cost > budget):
-            chunks.append(current)
-            current, used = [], 0
-        current.append(item)
-        used += cost
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def exposure_events(
-    subject: str, header: dict[str, Any], households: list[dict[str, Any]], totals: dict[str, Any]
-) -> list[CloudEvent]:
-    """An exposure as events: chunks of at most ``CHUNK_SIZE`` households and ``CHUNK_BYTES`` of
-    JSON (long area names make each household larger), then a completion
-    event with the totals. ``header`` (incident, version, footprint…) goes into every event."""
-    chunks = chunked(households, contract.CHUNK_SIZE, contract.CHUNK_BYTES) or [[]]
-    events = [
-        CloudEvent(
-            type=contract.EXPOSURE_CHUNK,
-            source=contract.SOURCE,
-            subject=subject,
-            data={**header, "chunk": n, "chunks": len(chunks), "households": chunk},
-        )
-        for n, chunk in enumerate(chunks)
-    ]
-    events.append(
-        CloudEvent(
-            type=contract.EXPOSURE_COMPLETED,
-            source=contract.SOURCE,
-            subject=subject,
-            data={**header, "chunks": len(chunks), **totals},
-        )
-    )
-    return events
-
-
-def _exposure_events(
-    incident_id: str, version: int, message: CapMessage, exposure: dict[str, Any]
-) -> list[CloudEvent]:
-    band = message.infos[0].severity if message.infos else "Unknown"
-    households = [
-        {"household_id": r["household_id"], "area": r["area"], "band": band, "near_edge": r["near_edge"]}
-        for r in exposure["rows"]
-    ]
-    summary = exposure["summary"]
-    totals = {
-        "households": summary["households"],
-        "people": summary["people"],
-        "may_trigger_transfers": message.may_trigger_transfers,
-    }
-    return exposure_events(incident_id, {"incident_id": incident_id, "version": version}, households, totals)
 
 
 def incident_view(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:

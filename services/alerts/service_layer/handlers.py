@@ -12,6 +12,15 @@ from shared.contracts.households import load_snapshot
 from shared.db import reading
 from shared.errors import NotFound
 from shared.events import CloudEvent
+from shared.kafka import HOUSEHOLDS, partition_of
+from shared.partitions import applying_partition
+
+
+def _partition(household_id: str) -> int:
+    """The registry.households partition the event came on (worked out from its key when it was
+    not read from the topic: a replay, say)."""
+    partition = applying_partition()
+    return partition_of(household_id, HOUSEHOLDS.partitions) if partition is None else partition
 
 
 def apply_household_event(session: Session, event: CloudEvent) -> bool:
@@ -21,7 +30,7 @@ def apply_household_event(session: Session, event: CloudEvent) -> bool:
     :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
     """
     location = location_from_snapshot(load_snapshot(event.data))
-    return LocationRepository(session).save_if_newer(location)
+    return LocationRepository(session).save_if_newer(location, _partition(location.household_id))
 
 
 def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> list[bool]:
@@ -30,9 +39,11 @@ def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> li
     :return: for each event, ``False`` if it is older than the stored (or an earlier) version.
     :raise InvalidInput: if any snapshot is malformed (the consumer then applies them one by one).
     """
-    return LocationRepository(session).save_all_if_newer(
-        [location_from_snapshot(load_snapshot(e.data)) for e in events]
-    )
+    partition = applying_partition()
+    if partition is None:
+        return [apply_household_event(session, event) for event in events]
+    locations = [location_from_snapshot(load_snapshot(e.data)) for e in events]
+    return LocationRepository(session).save_all_if_newer(locations, partition)
 
 
 def get_location(
