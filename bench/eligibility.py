@@ -64,12 +64,13 @@ def fill(url: str, count: int) -> None:
     """``count`` households in the attribute projection, all exposed by one alert."""
     from services.transfers.adapters.orm import (
         exposed_households,
-        exposure_chunks,
+        exposure_parts,
         exposures,
         household_attributes,
         incidents,
     )
     from services.transfers.adapters.orm import programmes as programme_table
+    from services.transfers.domain.exposure_parts import WHOLE, part_id
     from services.transfers.entrypoints.app import MIGRATIONS
     from shared import db
 
@@ -114,10 +115,22 @@ def fill(url: str, count: int) -> None:
                 chunks=1,
                 households=count,
                 status="collecting",
+                partition_count=1,
                 received_at=now,
             )
         )
-        connection.execute(insert(exposure_chunks).values(exposure_key="alert:bench-incident:1", chunk=0))
+        connection.execute(
+            insert(exposure_parts).values(
+                exposure_key="alert:bench-incident:1",
+                part=part_id(WHOLE),
+                partitions="0",
+                partition_count=1,
+                chunks=1,
+                households=count,
+                status="accepted",
+                received_at=now,
+            )
+        )
         for start in range(0, count, 50_000):
             part = range(start, min(count, start + 50_000))
             connection.execute(

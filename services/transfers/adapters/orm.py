@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, String, Table
 
-from services.transfers.adapters.payment_schema import payment_tables_v1
+from services.transfers.adapters.payment_schema import exposure_part_tables_v1, payment_tables_v1
 from shared.audit import audit_tables_v1
 from shared.messaging_schema import messaging_tables
 
@@ -48,7 +48,13 @@ incidents = _payment_tables["incidents"]
 exposures = _payment_tables["exposures"]
 # 0006: a footprint's alert version (it is decided against that version of the alert or a later one)
 exposures.append_column(Column("alert_version", Integer))
-exposure_chunks = _payment_tables["exposure_chunks"]
+# 0007: an exposure arrives in parts, each covering some partitions of registry.households
+exposures.append_column(Column("partition_count", Integer))
+metadata.remove(_payment_tables["exposure_chunks"])
+_part_tables = exposure_part_tables_v1(metadata)
+exposure_parts = _part_tables["exposure_parts"]
+exposure_part_chunks = _part_tables["exposure_part_chunks"]
+staged_households = _part_tables["staged_households"]
 exposed_households = _payment_tables["exposed_households"]
 evaluations = _payment_tables["evaluations"]
 decisions = _payment_tables["decisions"]

@@ -215,3 +215,41 @@ def payment_tables_v1(metadata: MetaData) -> dict[str, Table]:
             idempotency_keys,
         )
     }
+
+
+def exposure_part_tables_v1(metadata: MetaData) -> dict[str, Table]:
+    """An exposure's parts (migration 0007): each part, its chunks, and its households held apart
+    until the part is complete and accepted."""
+    parts = Table(
+        "exposure_parts",
+        metadata,
+        Column("exposure_key", String(80), primary_key=True),
+        #: A digest of ``partitions`` (see :func:`services.transfers.domain.exposure_parts.part_id`).
+        Column("part", String(32), primary_key=True),
+        Column("partitions", Text, nullable=False),  # "0,3"
+        Column("partition_count", Integer, nullable=False),
+        Column("chunks", Integer),
+        Column("households", Integer),
+        #: collecting, accepted (its households are the exposure's) or overlapping (never counted).
+        Column("status", String(16), nullable=False),
+        Column("note", Text),
+        Column("received_at", DateTime(timezone=True), nullable=False),
+    )
+    part_chunks = Table(
+        "exposure_part_chunks",
+        metadata,
+        Column("exposure_key", String(80), primary_key=True),
+        Column("part", String(32), primary_key=True),
+        Column("chunk", Integer, primary_key=True),
+    )
+    staged = Table(
+        "staged_households",
+        metadata,
+        Column("exposure_key", String(80), primary_key=True),
+        Column("part", String(32), primary_key=True),
+        Column("household_id", String(36), primary_key=True),
+        Column("band", String(64), nullable=False),
+        Column("intensity", Float),
+        Column("area", String(255)),
+    )
+    return {t.name: t for t in (parts, part_chunks, staged)}

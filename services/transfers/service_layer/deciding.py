@@ -1,11 +1,14 @@
 """Deciding on alerts: every triggered programme over every exposed household, once per incident.
 
 The alerts service publishes an incident's versions on ``alerts.alerts`` and each version's
-exposure (and each hazard footprint's) on ``alerts.exposures`` as chunks and a completion. The two
-topics are not ordered with each other, so an exposure is decided only when all its chunks, its
-completion and the alert version it belongs to have all arrived, whichever comes last. Everything
-here runs inside the consumer's inbox transaction: a decision, its batch, its payments and their
-events are stored together or not at all.
+exposure (and each hazard footprint's) on ``alerts.exposures`` in parts, one per alerts instance,
+each covering some partitions of ``registry.households`` and made of chunks and a completion. A
+part's households are held apart until the part is complete, then accepted if no accepted part
+covers any of its partitions. The two topics are not ordered with each other, so an exposure is
+decided only when its accepted parts cover every partition and the alert version it belongs to has
+arrived, whichever comes last. Everything here runs inside the consumer's inbox transaction: a
+decision, its batch, its payments and their events are stored together or not at all; and it holds
+the incident's deciding lock, so several transfers instances never decide one incident side by side.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.transfers.adapters.orm import (
@@ -27,23 +30,34 @@ from services.transfers.adapters.orm import (
     decisions,
     evaluations,
     exposed_households,
-    exposure_chunks,
+    exposure_part_chunks,
+    exposure_parts,
     exposures,
     household_attributes,
     incidents,
     outbox,
     payments,
     programmes,
+    staged_households,
 )
 from services.transfers.adapters.payment_schema import LIVE_PAYMENT_STATES
 from services.transfers.domain import deciding
+from services.transfers.domain.exposure_parts import (
+    Part,
+    check_partition_count,
+    missing_partitions,
+    overlap,
+    parse_listed,
+    parse_part,
+    partitions_note,
+)
 from services.transfers.domain.payments import BatchStateError, money, new_end_to_end_id
 from services.transfers.domain.programmes import Programme, parse_programme, vulnerable_members
 from shared.admin_codes import smallest_common_area
 from shared.audit import AuditEntry, append
 from shared.contracts import alerts as alert_contract
 from shared.contracts import transfers as contract
-from shared.db import bulk_insert, bulk_insert_columns
+from shared.db import bulk_insert, bulk_insert_columns, hold_lock
 from shared.errors import InvalidInput
 from shared.events import CloudEvent
 from shared.kafka import BATCHES
@@ -68,6 +82,7 @@ def apply_alert_event(session: Session, event: CloudEvent) -> bool:
     incident_id, version = data.get("incident_id"), data.get("version")
     if not isinstance(incident_id, str) or not isinstance(version, int) or isinstance(version, bool):
         raise InvalidInput(f"alert event {event.id} has no incident_id and integer version")
+    hold_deciding_lock(session, incident_id)
     stored = session.execute(select(incidents).where(incidents.c.incident_id == incident_id)).first()
     if stored is not None and stored.version >= version:
         return False
@@ -95,9 +110,33 @@ def _exposure_key(data: dict[str, Any]) -> str:
     raise InvalidInput("an exposure event names neither a footprint nor an incident and version")
 
 
-def _ensure_exposure(session: Session, key: str, data: dict[str, Any]) -> None:
+def hold_deciding_lock(session: Session, incident_id: str) -> None:
+    """Wait for, then hold until commit, the right to decide for one incident.
+
+    Several transfers instances apply ``alerts.alerts`` and ``alerts.exposures`` at once, so an
+    alert version and the last part of its exposure may be applied side by side: each transaction
+    would miss the other's uncommitted work (nobody decides) or both would see everything (both
+    decide). Every handler that may decide takes this lock before reading anything it decides on.
+    Budgets across incidents stay safe without it: :func:`decide_programme` locks the programme.
+    """
+    hold_lock(session, f"transfers deciding {incident_id}")
+
+
+def _deciding_lock_for(session: Session, key: str, data: dict[str, Any]) -> None:
+    incident_id = data.get("incident_id")
+    hold_deciding_lock(session, incident_id if isinstance(incident_id, str) and incident_id else key)
+
+
+def _ensure_exposure(session: Session, key: str, data: dict[str, Any], part: Part, event_id: str) -> None:
+    """The exposure's row, created by the first event of any of its parts.
+
+    :raise InvalidInput: the part counts the partitions differently from the exposure's first part.
+    """
     alert_version = data.get("alert_version")
-    if session.scalar(select(exposures.c.exposure_key).where(exposures.c.exposure_key == key)) is None:
+    known = session.execute(
+        select(exposures.c.partition_count).where(exposures.c.exposure_key == key)
+    ).first()
+    if known is None:
         session.execute(
             insert(exposures).values(
                 exposure_key=key,
@@ -107,60 +146,203 @@ def _ensure_exposure(session: Session, key: str, data: dict[str, Any]) -> None:
                 alert_version=alert_version if isinstance(alert_version, int) else None,
                 kind=data.get("kind") or "alert_area",
                 status="collecting",
+                partition_count=part.partition_count,
                 received_at=_now(),
             )
         )
+    else:
+        check_partition_count(part, known.partition_count, key, event_id)
 
 
-def apply_exposure_chunk(session: Session, event: CloudEvent) -> bool:
-    """Keep one chunk of exposed households; decide if it was the last piece missing."""
-    data = event.data or {}
-    key = _exposure_key(data)
-    households = data.get("households")
-    if not isinstance(data.get("chunk"), int) or not isinstance(households, list):
-        raise InvalidInput(f"exposure chunk {event.id} has no chunk number or household list")
-    _ensure_exposure(session, key, data)
-    seen = session.scalar(
-        select(exposure_chunks.c.chunk).where(
-            exposure_chunks.c.exposure_key == key, exposure_chunks.c.chunk == data["chunk"]
+def _part_status(session: Session, key: str, data: dict[str, Any], part: Part, event_id: str) -> str:
+    """The part's status (``collecting`` for a part first heard of now)."""
+    _ensure_exposure(session, key, data, part, event_id)
+    status = session.scalar(
+        select(exposure_parts.c.status).where(
+            exposure_parts.c.exposure_key == key, exposure_parts.c.part == part.part_id
         )
     )
-    if seen is not None:
-        return False
+    if status is None:
+        session.execute(
+            insert(exposure_parts).values(
+                exposure_key=key,
+                part=part.part_id,
+                partitions=part.listed,
+                partition_count=part.partition_count,
+                status="collecting",
+                received_at=_now(),
+            )
+        )
+        return "collecting"
+    return status
+
+
+def _staged_rows(event_id: str, key: str, part: Part, households: list[Any]) -> list[dict[str, Any]]:
     rows = []
     for n, household in enumerate(households):
         if not isinstance(household, dict) or not household.get("household_id") or not household.get("band"):
-            raise InvalidInput(f"exposure chunk {event.id}: /households/{n} needs household_id and band")
+            raise InvalidInput(f"exposure chunk {event_id}: /households/{n} needs household_id and band")
         intensity = household.get("intensity")
         rows.append(
             {
                 "exposure_key": key,
+                "part": part.part_id,
                 "household_id": str(household["household_id"]),
                 "band": str(household["band"])[:64],
                 "intensity": float(intensity) if isinstance(intensity, int | float) else None,
                 "area": (household.get("area") or None) and str(household["area"])[:255],
             }
         )
-    session.execute(insert(exposure_chunks).values(exposure_key=key, chunk=data["chunk"]))
-    bulk_insert(session, exposed_households, rows)
+    return rows
+
+
+def apply_exposure_chunk(session: Session, event: CloudEvent) -> bool:
+    """Hold one chunk of a part's households apart; accept the part once it is complete, and
+    decide if that was the last piece missing.
+
+    :return: ``False`` for a chunk already kept, or of a part already accepted or refused.
+    :raise InvalidInput: no chunk number or household list, a household without id or band, or a
+        part named wrongly (``/partitions``, ``/partition_count``).
+    """
+    data = event.data or {}
+    key = _exposure_key(data)
+    households = data.get("households")
+    if not isinstance(data.get("chunk"), int) or not isinstance(households, list):
+        raise InvalidInput(f"exposure chunk {event.id} has no chunk number or household list")
+    part = parse_part(data, event.id)
+    rows = _staged_rows(event.id, key, part, households)
+    _deciding_lock_for(session, key, data)
+    if _part_status(session, key, data, part, event.id) != "collecting":
+        return False
+    c = exposure_part_chunks.c
+    seen = session.scalar(
+        select(c.chunk).where(c.exposure_key == key, c.part == part.part_id, c.chunk == data["chunk"])
+    )
+    if seen is not None:
+        return False
+    session.execute(
+        insert(exposure_part_chunks).values(exposure_key=key, part=part.part_id, chunk=data["chunk"])
+    )
+    bulk_insert(session, staged_households, rows)
+    settle_part(session, key, part)
     decide_when_ready(session, key)
     return True
 
 
 def apply_exposure_completed(session: Session, event: CloudEvent) -> bool:
-    """Note how many chunks the exposure has; decide if nothing else is missing."""
+    """Note how many chunks and households a part has; accept it if its chunks are all here, and
+    decide if nothing else is missing.
+
+    :return: ``False`` for a part already accepted or refused.
+    :raise InvalidInput: no chunk count, or a part named wrongly.
+    """
     data = event.data or {}
     key = _exposure_key(data)
     if not isinstance(data.get("chunks"), int) or data["chunks"] < 1:
         raise InvalidInput(f"exposure completion {event.id} has no chunk count")
-    _ensure_exposure(session, key, data)
+    part = parse_part(data, event.id)
+    households = data.get("households")
+    _deciding_lock_for(session, key, data)
+    if _part_status(session, key, data, part, event.id) != "collecting":
+        return False
+    session.execute(
+        update(exposure_parts)
+        .where(exposure_parts.c.exposure_key == key, exposure_parts.c.part == part.part_id)
+        .values(chunks=data["chunks"], households=households if isinstance(households, int) else None)
+    )
+    settle_part(session, key, part)
+    decide_when_ready(session, key)
+    return True
+
+
+def settle_part(session: Session, key: str, part: Part) -> None:
+    """A complete part (its completion and all its chunks here) is accepted when none of its
+    partitions is already covered: its households become the exposure's. Otherwise it is never
+    counted, and says so."""
+    p = exposure_parts.c
+    row = session.execute(select(exposure_parts).where(p.exposure_key == key, p.part == part.part_id)).one()
+    received = session.scalar(
+        select(func.count())
+        .select_from(exposure_part_chunks)
+        .where(exposure_part_chunks.c.exposure_key == key, exposure_part_chunks.c.part == part.part_id)
+    )
+    if row.status != "collecting" or row.chunks is None or received < row.chunks:
+        return
+    accepted = [
+        parse_listed(listed)
+        for listed in session.scalars(
+            select(p.partitions).where(p.exposure_key == key, p.status == "accepted")
+        )
+    ]
+    s = staged_households.c
+    staged = (s.exposure_key == key) & (s.part == part.part_id)
+    taken = overlap(part.partitions, accepted)
+    if taken:
+        note = (
+            f"partitions {', '.join(map(str, taken))} were already received in another part; "
+            "this part is not counted"
+        )
+        log.warning("exposure %s, part of partitions %s: %s", key, part.listed, note)
+        session.execute(delete(staged_households).where(staged))
+        session.execute(
+            update(exposure_parts)
+            .where(p.exposure_key == key, p.part == part.part_id)
+            .values(status="overlapping", note=note)
+        )
+        return
+    e = exposed_households.c
+    already = select(e.household_id).where(e.exposure_key == key, e.household_id == s.household_id)
+    moved = session.execute(
+        insert(exposed_households).from_select(
+            ["exposure_key", "household_id", "band", "intensity", "area"],
+            select(s.exposure_key, s.household_id, s.band, s.intensity, s.area).where(
+                staged, ~already.exists()
+            ),
+        )
+    ).rowcount
+    session.execute(delete(staged_households).where(staged))
+    session.execute(
+        update(exposure_parts)
+        .where(p.exposure_key == key, p.part == part.part_id)
+        .values(status="accepted", households=row.households if row.households is not None else moved)
+    )
+    totals = session.execute(
+        select(func.sum(p.chunks), func.sum(p.households)).where(
+            p.exposure_key == key, p.status == "accepted"
+        )
+    ).one()
     session.execute(
         update(exposures)
         .where(exposures.c.exposure_key == key)
-        .values(chunks=data["chunks"], households=data.get("households"))
+        .values(chunks=totals[0], households=totals[1])
     )
-    decide_when_ready(session, key)
-    return True
+
+
+def _still_collecting(session: Session, key: str, partition_count: int) -> str | None:
+    """What the exposure still waits for, or ``None`` when its accepted parts cover every partition."""
+    p, c = exposure_parts.c, exposure_part_chunks.c
+    parts = session.execute(
+        select(p.part, p.partitions, p.chunks, p.status).where(p.exposure_key == key).order_by(p.partitions)
+    ).all()
+    accepted = [parse_listed(r.partitions) for r in parts if r.status == "accepted"]
+    missing = missing_partitions(accepted, partition_count)
+    if not missing:
+        return None
+    received = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(c.part, func.count()).where(c.exposure_key == key).group_by(c.part)
+        ).all()
+    )
+    progress = [
+        (r.partitions, f"{received.get(r.part, 0)} of {r.chunks or '?'} chunks received")
+        for r in parts
+        if r.status == "collecting"
+    ]
+    if partition_count == 1:
+        return progress[0][1] if progress else "0 of ? chunks received"
+    notes = [partitions_note(missing, partition_count)]
+    notes += [f"part of partitions {listed}: {chunks}" for listed, chunks in progress]
+    return "; ".join(notes)
 
 
 def _set_status(session: Session, key: str, status: str, note: str | None = None) -> None:
@@ -176,11 +358,9 @@ def decide_when_ready(session: Session, key: str) -> None:
     exposure = session.execute(select(exposures).where(exposures.c.exposure_key == key)).one()
     if exposure.status in ("decided", "superseded", "not_decided"):
         return
-    received = session.scalar(
-        select(func.count()).select_from(exposure_chunks).where(exposure_chunks.c.exposure_key == key)
-    )
-    if exposure.chunks is None or received < exposure.chunks:
-        _set_status(session, key, "collecting", f"{received} of {exposure.chunks or '?'} chunks received")
+    waiting = _still_collecting(session, key, exposure.partition_count or 1)
+    if waiting is not None:
+        _set_status(session, key, "collecting", waiting)
         return
     if exposure.incident_id is None:
         _set_status(session, key, "not_decided", "a footprint tied to no alert cannot trigger transfers")
@@ -262,7 +442,22 @@ def exposures_with_late_households(session: Session) -> list[str]:
 def decide_late_households(session: Session) -> int:
     """Decide again the exposures where households reached transfers after their decision (only
     households not yet decided can be proposed). :return: how many exposures were decided again."""
-    keys = exposures_with_late_households(session)
+    # Every incident's lock first, in one order, before any programme is locked: a handler holds
+    # one incident's lock and then programmes, so taking them one by one could wait in a circle.
+    found = session.scalars(
+        select(exposures.c.incident_id)
+        .where(exposures.c.exposure_key.in_(exposures_with_late_households(session)))
+        .distinct()
+    ).all()
+    locked = sorted(found)
+    for incident_id in locked:
+        hold_deciding_lock(session, incident_id)
+    # Asked again now that no other instance decides for them: one may have just done so.
+    keys = [
+        key
+        for key in exposures_with_late_households(session)
+        if session.scalar(select(exposures.c.incident_id).where(exposures.c.exposure_key == key)) in locked
+    ]
     for key in keys:
         exposure = session.execute(select(exposures).where(exposures.c.exposure_key == key)).one()
         incident = session.execute(

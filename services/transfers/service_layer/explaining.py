@@ -21,7 +21,7 @@ from services.transfers.adapters.orm import (
 from services.transfers.domain.deciding import PAYABLE, explain
 from services.transfers.domain.payments import money
 from services.transfers.domain.programmes import parse_programme
-from services.transfers.service_layer.deciding import decide_exposure
+from services.transfers.service_layer.deciding import decide_exposure, hold_deciding_lock
 from services.transfers.service_layer.paying import payment_view
 from shared.db import as_read, reading
 from shared.errors import Conflict, NotFound
@@ -98,6 +98,7 @@ def decide_again(incident_id: str, by: str, sessions: sessionmaker[Session]) -> 
     :raise Conflict: the alert is not active, or none of its exposures has been decided.
     """
     with sessions.begin() as session:
+        hold_deciding_lock(session, incident_id)
         incident = session.execute(
             select(incidents).where(incidents.c.incident_id == incident_id).with_for_update()
         ).first()
