@@ -8,7 +8,11 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.alerts.entrypoints.schemas import HouseholdLocationSchema, LocationSummarySchema
+from services.alerts.entrypoints.schemas import (
+    HouseholdLocationSchema,
+    LocationIndexSchema,
+    LocationSummarySchema,
+)
 from services.alerts.service_layer import handlers
 from shared.auth import AUDITOR, CIVIL_PROTECTION
 from shared.web import BEARER, authenticated, current_principal
@@ -37,6 +41,17 @@ class LocationSummary(MethodView):
             "total": sum(counts.values()),
             "areas": [{"admin_code": code, "households": n} for code, n in counts.items()],
         }
+
+
+@blp.route("/index")
+class LocationIndex(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, LocationIndexSchema)
+    @authenticated([CIVIL_PROTECTION, AUDITOR])
+    def get(self) -> Any:
+        """What this instance indexes: which partitions of registry.households, how many households"""
+        runtime = current_app.extensions["amparo.runtime"]
+        return handlers.index_held(runtime.session_factory, runtime.extensions["indexing"])
 
 
 @blp.route("/<household_id>")

@@ -23,3 +23,16 @@ class AreaCountSchema(Schema):
 class LocationSummarySchema(Schema):
     total = fields.Integer()
     areas = fields.List(fields.Nested(AreaCountSchema))
+
+
+class LocationIndexSchema(Schema):
+    instance = fields.String(metadata={"description": "This instance's name in its consumer group"})
+    whole = fields.Boolean(metadata={"description": "Whether it indexes every household"})
+    partitions = fields.List(
+        fields.Integer(),
+        allow_none=True,
+        metadata={"description": "The registry.households partitions it indexes (null: not assigned yet)"},
+    )
+    partition_count = fields.Integer()
+    households = fields.Integer(metadata={"description": "Households in its index now"})
+    households_by_partition = fields.Dict(keys=fields.String(), values=fields.Integer())

@@ -28,7 +28,7 @@ from services.alerts.service_layer.exposures import (
     Indexing,
     alert_exposure_key,
     compute_exposure,
-    match_mine,
+    match_mine_now,
     request_exposure,
 )
 from shared.audit import AuditEntry
@@ -197,7 +197,7 @@ def _advance(
     if state == rules.ACTIVE and shapes:
         key = alert_exposure_key(incident["id"], version)
         request_exposure(uow, key, incident_id=incident["id"], version=version, message_id=message_id)
-        match_mine(uow, key)
+        match_mine_now(uow, key)
     return state
 
 

@@ -254,10 +254,29 @@ def match_mine(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
     if not wanted:
         return wanted
     if request["footprint_id"] is None:
-        _match_alert(uow, request, wanted)
+        households = _match_alert(uow, request, wanted)
     else:
-        _match_footprint(uow, request, wanted)
+        households = _match_footprint(uow, request, wanted)
+    log.info(
+        "matched partitions %s of %s: %d households",
+        ",".join(map(str, sorted(wanted))),
+        key,
+        households,
+        extra={"exposure_key": key},
+    )
     return wanted
+
+
+def match_mine_now(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
+    """:func:`match_mine` for an exposure just written down, in a savepoint: if another instance
+    (the group rebalancing) claimed one of the partitions first, this instance's part is left out
+    and looked at again by the next round, and the rest of the caller's work stands."""
+    try:
+        with uow.session.begin_nested():
+            return match_mine(uow, key)
+    except IntegrityError:
+        log.info("another instance matched part of %s first; looking again", key)
+        return frozenset()
 
 
 def match_unfinished(uow_factory: Callable[[], AlertsUnitOfWork]) -> int:
@@ -334,7 +353,7 @@ def _header(request: dict[str, Any], partitions: frozenset[int]) -> dict[str, An
     return {"partitions": sorted(partitions), "partition_count": request["partition_count"]}
 
 
-def _match_alert(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: frozenset[int]) -> None:
+def _match_alert(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: frozenset[int]) -> int:
     message_row = uow.alerts.message(request["message_id"])
     assert message_row is not None, f"exposure {request['exposure_key']} names no stored message"
     message = parse_cap(message_row["original"], message_row["content_type"])
@@ -388,9 +407,10 @@ def _match_alert(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: fro
     combined = _combined(uow, request, now)
     if incident is not None and incident["version"] == request["version"]:
         uow.alerts.update_incident(request["incident_id"], exposure_summary=combined)
+    return len(households)
 
 
-def _match_footprint(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: frozenset[int]) -> None:
+def _match_footprint(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: frozenset[int]) -> int:
     footprint = uow.alerts.footprint(request["footprint_id"])
     assert footprint is not None, f"exposure {request['exposure_key']} names no stored footprint"
     columns, index = uow.indexing.locations(uow.session)
@@ -432,6 +452,7 @@ def _match_footprint(uow: AlertsUnitOfWork, request: dict[str, Any], partitions:
         uow.publish(EXPOSURES.name, event)
     uow.alerts.lock_footprint(footprint["id"])
     uow.alerts.update_footprint(footprint["id"], summary=_combined(uow, request, now))
+    return len(households)
 
 
 def footprint_source(footprint: dict[str, Any]) -> FootprintSource:

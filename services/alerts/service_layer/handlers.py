@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.alerts.adapters.repository import LocationRepository
 from services.alerts.domain.locations import HouseholdLocation, location_from_snapshot
+from services.alerts.service_layer.exposures import Indexing
 from shared.contracts.households import load_snapshot
 from shared.db import reading
 from shared.errors import NotFound
@@ -64,3 +67,21 @@ def households_per_area(
     with reading(session_factory) as session:
         counts = LocationRepository(session).count_by_admin_code()
     return {code: n for code, n in sorted(counts.items()) if covers(code)}
+
+
+def index_held(session_factory: sessionmaker[Session], indexing: Indexing) -> dict[str, Any]:
+    """What this instance's location index holds now (read again if the projection changed)."""
+    partitions = indexing.partitions()
+    with reading(session_factory) as session:
+        columns, _ = indexing.locations(session)
+    found, counts = np.unique(columns["partition"], return_counts=True)
+    return {
+        "instance": indexing.instance,
+        "whole": indexing.whole,
+        "partitions": None if partitions is None else sorted(partitions),
+        "partition_count": indexing.partition_count,
+        "households": len(columns["household_id"]),
+        "households_by_partition": {
+            str(p): int(n) for p, n in zip(found.tolist(), counts.tolist(), strict=True)
+        },
+    }
