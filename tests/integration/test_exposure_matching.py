@@ -1,0 +1,132 @@
+"""Two alerts instances, each indexing half the partitions of one database, match an alert and a
+footprint between them exactly as one instance indexing every household does."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from rasterio.transform import from_origin
+from sqlalchemy import select
+
+from services.alerts.adapters.orm import outbox
+from services.alerts.entrypoints import app as alerts_app
+from services.alerts.service_layer.alerts import AlertsUnitOfWork, ReceiveCap, receive_cap
+from services.alerts.service_layer.exposures import Indexing, match_unfinished
+from services.alerts.service_layer.footprints import NewFootprint, apply_footprint
+from shared.contracts import alerts as contract
+from shared.kafka import HOUSEHOLDS
+from shared.partitions import PartitionAssignment
+from tests.integration.test_alerts_api import LARGE, _geotiff, add_households, cap
+from tests.integration.test_api import make_client
+
+pytestmark = pytest.mark.integration
+
+THRESHOLDS = [{"band": "moderate", "min": 0.5}, {"band": "severe", "min": 1.5}]
+
+
+@pytest.fixture
+def alerts(tmp_path, broker, database_url):
+    """The alerts app over a database holding 900 households of every size around Choluteca,
+    some of them known only by their municipality."""
+    client, runtime = make_client(alerts_app, "alerts", tmp_path, broker.bootstrap_server, database_url)
+    rng = np.random.default_rng(11)
+    for size in range(1, 7):
+        points = zip(rng.uniform(-87.8, -86.7, 140), rng.uniform(12.8, 13.8, 140), strict=True)
+        add_households(runtime.session_factory, points, "HN-CH-0601", size=size, female_headed=size % 2 == 0)
+    add_households(runtime.session_factory, [(0, 0)] * 60, "HN-CH-0601", located=False)
+    client.runtime = runtime
+    return client
+
+
+def instance(name: str, partitions: set[int]) -> Indexing:
+    assignment = PartitionAssignment()
+    assignment.update({HOUSEHOLDS.name: frozenset(partitions)}, {HOUSEHOLDS.name: HOUSEHOLDS.partitions})
+    return Indexing(instance=name, assignment=assignment)
+
+
+def exposure_parts(client, subject: str) -> tuple[list[dict], list[str]]:
+    """The completion events published for ``subject``, and the households of its chunks."""
+    with client.runtime.session_factory() as session:
+        rows = session.execute(
+            select(outbox.c.event_type, outbox.c.payload)
+            .where(outbox.c.key == subject)
+            .order_by(outbox.c.position)
+        ).all()
+    events = [(kind, json.loads(payload)["data"]) for kind, payload in rows]
+    return [data for kind, data in events if kind == contract.EXPOSURE_COMPLETED], [
+        h["household_id"]
+        for kind, data in events
+        if kind == contract.EXPOSURE_CHUNK
+        for h in data["households"]
+    ]
+
+
+def flood_depth() -> bytes:
+    depth = np.tile(np.linspace(0, 3, 100), (100, 1))
+    return _geotiff("EPSG:4326", depth, from_origin(-87.7, 13.8, 0.01, 0.01))
+
+
+def test_two_instances_match_between_them_what_one_matches(alerts):
+    runtime = alerts.runtime
+    west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
+
+    def uow(indexing: Indexing | None = None) -> AlertsUnitOfWork:
+        return AlertsUnitOfWork(runtime.session_factory, runtime.outbox, indexing=indexing)
+
+    # One instance indexing every household: the reference.
+    whole = receive_cap(
+        ReceiveCap(cap("one-1", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(),
+    )[0]
+    whole_footprint = apply_footprint(
+        NewFootprint(flood_depth(), "image/tiff", "flood_depth", THRESHOLDS, "cp"), uow()
+    )
+
+    # The west instance receives both: it matches its half before answering.
+    incident = receive_cap(
+        ReceiveCap(cap("two-1", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(west),
+    )[0]
+    footprint = apply_footprint(
+        NewFootprint(flood_depth(), "image/tiff", "flood_depth", THRESHOLDS, "cp"), uow(west)
+    )
+    assert incident["exposure"]["partitions_matched"] == 3
+    assert 0 < incident["exposure"]["households"] < whole["exposure"]["households"]
+    assert footprint["exposure"]["partitions_matched"] == 3
+    # The west instance finds nothing more to do; the east one matches the other half.
+    assert match_unfinished(lambda: uow(west)) == 0
+    assert match_unfinished(lambda: uow(east)) == 6
+    assert match_unfinished(lambda: uow(east)) == 0
+
+    with uow() as reading:
+        together = reading.alerts.incident(incident["id"])["exposure_summary"]
+        footprint_row = reading.alerts.footprint(footprint["id"])
+    assert together == whole["exposure"]
+    assert footprint_row["summary"] == whole_footprint["exposure"]
+
+    for subject, reference in ((incident["id"], whole["id"]), (footprint["id"], whole_footprint["id"])):
+        parts, households = exposure_parts(alerts, subject)
+        whole_parts, whole_households = exposure_parts(alerts, reference)
+        assert [p["partitions"] for p in parts] == [[0, 1, 2], [3, 4, 5]]
+        assert whole_parts[0]["partitions"] == list(range(HOUSEHOLDS.partitions))
+        assert {p["partition_count"] for p in parts + whole_parts} == {HOUSEHOLDS.partitions}
+        # Every household exactly once, the same ones as one instance found.
+        assert len(households) == len(set(households)) and set(households) == set(whole_households)
+        assert sum(p["households"] for p in parts) == whole_parts[0]["households"] > 0
+
+
+def test_an_instance_given_no_partitions_yet_leaves_the_matching_to_others(alerts):
+    runtime = alerts.runtime
+    waiting = Indexing(instance="alerts-new", assignment=PartitionAssignment())
+    incident = receive_cap(
+        ReceiveCap(cap("new-1", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        AlertsUnitOfWork(runtime.session_factory, runtime.outbox, indexing=waiting),
+    )[0]
+    assert incident["exposure"] is None  # stored and announced; nothing matched yet
+    everyone = lambda: AlertsUnitOfWork(runtime.session_factory, runtime.outbox)  # noqa: E731
+    assert match_unfinished(everyone) == HOUSEHOLDS.partitions
+    with everyone() as reading:
+        summary = reading.alerts.incident(incident["id"])["exposure_summary"]
+    assert summary["partitions_matched"] == HOUSEHOLDS.partitions and summary["households"] > 0
