@@ -18,7 +18,7 @@ from services.alerts.service_layer.footprints import NewFootprint, apply_footpri
 from shared.contracts import alerts as contract
 from shared.kafka import HOUSEHOLDS
 from shared.partitions import PartitionAssignment
-from tests.integration.test_alerts_api import LARGE, _geotiff, add_households, cap
+from tests.integration.test_alerts_api import LARGE, SMALL, _geotiff, add_households, cap
 from tests.integration.test_api import make_client
 
 pytestmark = pytest.mark.integration
@@ -72,8 +72,10 @@ def test_two_instances_match_between_them_what_one_matches(alerts):
     runtime = alerts.runtime
     west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
 
-    def uow(indexing: Indexing | None = None) -> AlertsUnitOfWork:
-        return AlertsUnitOfWork(runtime.session_factory, runtime.outbox, indexing=indexing)
+    def uow(indexing: Indexing | None = None, read_only: bool = False) -> AlertsUnitOfWork:
+        return AlertsUnitOfWork(
+            runtime.session_factory, runtime.outbox, indexing=indexing, read_only=read_only
+        )
 
     # One instance indexing every household: the reference.
     whole = receive_cap(
@@ -96,9 +98,9 @@ def test_two_instances_match_between_them_what_one_matches(alerts):
     assert 0 < incident["exposure"]["households"] < whole["exposure"]["households"]
     assert footprint["exposure"]["partitions_matched"] == 3
     # The west instance finds nothing more to do; the east one matches the other half.
-    assert match_unfinished(lambda: uow(west)) == 0
-    assert match_unfinished(lambda: uow(east)) == 6
-    assert match_unfinished(lambda: uow(east)) == 0
+    assert match_unfinished(lambda **kw: uow(west, **kw)) == 0
+    assert match_unfinished(lambda **kw: uow(east, **kw)) == 6
+    assert match_unfinished(lambda **kw: uow(east, **kw)) == 0
 
     with uow() as reading:
         together = reading.alerts.incident(incident["id"])["exposure_summary"]
@@ -125,8 +127,56 @@ def test_an_instance_given_no_partitions_yet_leaves_the_matching_to_others(alert
         AlertsUnitOfWork(runtime.session_factory, runtime.outbox, indexing=waiting),
     )[0]
     assert incident["exposure"] is None  # stored and announced; nothing matched yet
-    everyone = lambda: AlertsUnitOfWork(runtime.session_factory, runtime.outbox)  # noqa: E731
+    everyone = lambda **kw: AlertsUnitOfWork(runtime.session_factory, runtime.outbox, **kw)  # noqa: E731
     assert match_unfinished(everyone) == HOUSEHOLDS.partitions
     with everyone() as reading:
         summary = reading.alerts.incident(incident["id"])["exposure_summary"]
     assert summary["partitions_matched"] == HOUSEHOLDS.partitions and summary["households"] > 0
+
+
+def test_parts_matched_after_an_expiry_or_an_update_land_where_they_belong(alerts):
+    from datetime import UTC, datetime
+
+    from services.alerts.service_layer.alerts import expire_due
+
+    runtime = alerts.runtime
+    west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
+
+    def uow(indexing: Indexing | None = None, read_only: bool = False) -> AlertsUnitOfWork:
+        return AlertsUnitOfWork(
+            runtime.session_factory, runtime.outbox, indexing=indexing, read_only=read_only
+        )
+
+    def received(
+        identifier: str, polygon: str, msg_type: str = "Alert", references=(), hour: int = 10
+    ) -> dict:
+        sent = f"2026-11-20T{hour}:00:00-06:00"
+        body = cap(identifier, sent, msg_type=msg_type, polygon=polygon, references=references)
+        return receive_cap(ReceiveCap(body, "application/cap+xml", "cp"), uow(west))[0]
+
+    # Expired before the east half came: the incident still shows its whole last exposure.
+    expiring = received("exp-1", LARGE)
+    expire_due(uow(), datetime(2100, 1, 1, tzinfo=UTC))
+    match_unfinished(lambda **kw: uow(east, **kw))
+    with uow() as reading:
+        shown = reading.alerts.incident(expiring["id"])
+    assert shown["state"] == "expired" and shown["exposure_summary"]["partitions_matched"] == 6
+
+    # Updated before the east half of version 1 came: version 2's exposure is what it shows.
+    first = received("upd-1", LARGE)
+    second = received(
+        "upd-2",
+        SMALL,
+        msg_type="Update",
+        references=("copeco.gob.hn,upd-1,2026-11-20T10:00:00-06:00",),
+        hour=11,
+    )
+    assert second["id"] == first["id"] and second["version"] == 2
+    match_unfinished(lambda **kw: uow(east, **kw))
+    with uow() as reading:
+        shown = reading.alerts.incident(first["id"])["exposure_summary"]
+    small = receive_cap(
+        ReceiveCap(cap("small-1", "2026-11-20T10:00:00-06:00", polygon=SMALL), "application/cap+xml", "cp"),
+        uow(),
+    )[0]
+    assert shown == small["exposure"]

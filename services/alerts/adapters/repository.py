@@ -174,6 +174,14 @@ class AlertRepository:
                 matched.setdefault(key, set()).add(partition)
         return [(dict(r._mapping), frozenset(matched.get(r.exposure_key, ()))) for r in rows]
 
+    def latest_alert_exposure_version(self, incident_id: str) -> int | None:
+        """The latest version of an incident whose areas were written down to be matched."""
+        return self.session.scalar(
+            select(func.max(exposure_requests.c.version)).where(
+                exposure_requests.c.incident_id == incident_id, exposure_requests.c.footprint_id.is_(None)
+            )
+        )
+
     def add_exposure_parts(self, rows: list[dict[str, Any]]) -> None:
         """Claim partitions of an exposure (fails on the key if another instance claimed one)."""
         self.session.execute(insert(exposure_parts), rows)

@@ -39,8 +39,10 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     if assignment is not None:
         runtime.readiness_checks["partitions"] = indexing.check
 
-    def new_uow() -> AlertsUnitOfWork:
-        return AlertsUnitOfWork(runtime.session_factory, runtime.outbox, indexing=indexing)
+    def new_uow(read_only: bool = False) -> AlertsUnitOfWork:
+        return AlertsUnitOfWork(
+            runtime.session_factory, runtime.outbox, read_only=read_only, indexing=indexing
+        )
 
     seed_reference_layer(new_uow())
     runtime.add_relay()

@@ -279,9 +279,11 @@ def match_mine_now(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
         return frozenset()
 
 
-def match_unfinished(uow_factory: Callable[[], AlertsUnitOfWork]) -> int:
-    """Match this instance's share of every exposure still missing parts; the partitions matched."""
-    with uow_factory() as uow:
+def match_unfinished(uow_factory: Callable[..., AlertsUnitOfWork]) -> int:
+    """Match this instance's share of every exposure still missing parts; the partitions matched.
+
+    ``uow_factory(read_only=True)`` is used to look (on SQLite it never waits for a writer)."""
+    with uow_factory(read_only=True) as uow:
         unfinished = uow.alerts.unfinished_exposures()
         owned = uow.indexing.partitions() or frozenset()
     done = 0
@@ -299,7 +301,7 @@ def match_unfinished(uow_factory: Callable[[], AlertsUnitOfWork]) -> int:
 class ExposureMatcher:
     """Matches this instance's share of exposures others wrote down (checks every ``interval`` s)."""
 
-    def __init__(self, uow_factory: Callable[[], AlertsUnitOfWork], interval: float = 1.0):
+    def __init__(self, uow_factory: Callable[..., AlertsUnitOfWork], interval: float = 1.0):
         self.uow_factory = uow_factory
         self.interval = interval
 
@@ -405,9 +407,18 @@ def _match_alert(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: fro
         uow.publish(EXPOSURES.name, event)
     incident = uow.alerts.lock_incident(request["incident_id"])
     combined = _combined(uow, request, now)
-    if incident is not None and incident["version"] == request["version"]:
+    if incident is not None and _shows(incident, request, uow):
         uow.alerts.update_incident(request["incident_id"], exposure_summary=combined)
     return len(households)
+
+
+def _shows(incident: dict[str, Any], request: dict[str, Any], uow: AlertsUnitOfWork) -> bool:
+    """Whether the incident shows this exposure: it is its current version's, or the incident has
+    only expired since (an expiry keeps the last exposure; an update or a cancellation does not)."""
+    if incident["version"] == request["version"]:
+        return True
+    latest = uow.alerts.latest_alert_exposure_version(incident["id"])
+    return incident["state"] == rules.EXPIRED and latest == request["version"]
 
 
 def _match_footprint(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: frozenset[int]) -> int:
