@@ -4,6 +4,7 @@ footprint between them exactly as one instance indexing every household does."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -63,19 +64,26 @@ def exposure_parts(client, subject: str) -> tuple[list[dict], list[str]]:
     ]
 
 
+def units_of_work(alerts) -> Callable[..., AlertsUnitOfWork]:
+    """Units of work of an instance indexing as ``indexing`` says (every household if ``None``)."""
+
+    def uow(indexing: Indexing | None = None, read_only: bool = False) -> AlertsUnitOfWork:
+        runtime = alerts.runtime
+        return AlertsUnitOfWork(
+            runtime.session_factory, runtime.outbox, indexing=indexing, read_only=read_only
+        )
+
+    return uow
+
+
 def flood_depth() -> bytes:
     depth = np.tile(np.linspace(0, 3, 100), (100, 1))
     return _geotiff("EPSG:4326", depth, from_origin(-87.7, 13.8, 0.01, 0.01))
 
 
 def test_two_instances_match_between_them_what_one_matches(alerts):
-    runtime = alerts.runtime
+    uow = units_of_work(alerts)
     west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
-
-    def uow(indexing: Indexing | None = None, read_only: bool = False) -> AlertsUnitOfWork:
-        return AlertsUnitOfWork(
-            runtime.session_factory, runtime.outbox, indexing=indexing, read_only=read_only
-        )
 
     # One instance indexing every household: the reference.
     whole = receive_cap(
@@ -139,13 +147,8 @@ def test_parts_matched_after_an_expiry_or_an_update_land_where_they_belong(alert
 
     from services.alerts.service_layer.alerts import expire_due
 
-    runtime = alerts.runtime
+    uow = units_of_work(alerts)
     west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
-
-    def uow(indexing: Indexing | None = None, read_only: bool = False) -> AlertsUnitOfWork:
-        return AlertsUnitOfWork(
-            runtime.session_factory, runtime.outbox, indexing=indexing, read_only=read_only
-        )
 
     def received(
         identifier: str, polygon: str, msg_type: str = "Alert", references=(), hour: int = 10
