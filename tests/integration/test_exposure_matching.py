@@ -183,3 +183,32 @@ def test_parts_matched_after_an_expiry_or_an_update_land_where_they_belong(alert
         uow(),
     )[0]
     assert shown == small["exposure"]
+
+
+def test_households_stored_without_their_partition_are_matched_where_their_key_belongs(alerts):
+    """Rows from before partitions were stored (or filled in by hand) carry none: each is read as
+    the registry's producer would have placed it, by one instance or by the instance owning it."""
+    from sqlalchemy import update
+
+    from services.alerts.adapters.orm import household_locations
+
+    uow = units_of_work(alerts)
+    whole_before = receive_cap(
+        ReceiveCap(cap("key-0", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(),
+    )[0]["exposure"]
+    with alerts.runtime.session_factory.begin() as session:
+        session.execute(update(household_locations).values(partition=None))
+    whole = receive_cap(
+        ReceiveCap(cap("key-1", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(),
+    )[0]["exposure"]
+    west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
+    halves = receive_cap(
+        ReceiveCap(cap("key-2", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(west),
+    )[0]
+    match_unfinished(lambda **kw: uow(east, **kw))
+    with uow() as reading:
+        together = reading.alerts.incident(halves["id"])["exposure_summary"]
+    assert whole == whole_before == together and whole["households"] > 0

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import shapely.geometry
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.alerts.adapters.orm import (
@@ -26,6 +26,7 @@ from services.alerts.adapters.orm import (
 from services.alerts.domain.admin_layer import AdminLayer
 from services.alerts.domain.locations import HouseholdLocation
 from services.alerts.domain.matching import LocationIndex
+from shared.kafka import HOUSEHOLDS, partition_of
 from shared.projection import apply_all_if_newer, apply_if_newer, versioned_changes
 
 
@@ -279,7 +280,7 @@ def load_locations(session: Session, partitions: frozenset[int] | None = None) -
         household_locations.c.partition,
     ).where(household_locations.c.status == "active")
     if partitions is not None:
-        query = query.where(household_locations.c.partition.in_(sorted(partitions)))
+        query = query.where(_in_partitions(partitions))
     rows = session.execute(query).all()
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
     names = (
@@ -300,10 +301,28 @@ def load_locations(session: Session, partitions: frozenset[int] | None = None) -
         arrays[name] = np.array(
             [np.nan if v is None else v for v in columns[names.index(name)]], dtype=np.float64
         )
-    arrays["partition"] = np.array([-1 if v is None else v for v in columns[-1]], dtype=np.int64)
+    # A row written without its partition (before the column existed, or by hand) is where the
+    # registry's producer puts its key.
+    arrays["partition"] = np.array(
+        [
+            partition_of(household_id, HOUSEHOLDS.partitions) if p is None else p
+            for household_id, p in zip(columns[0], columns[-1], strict=True)
+        ],
+        dtype=np.int64,
+    )
     for name in ("size", "children_under_5", "elderly_65_plus", "persons_with_disabilities", "female_headed"):
         arrays[name] = np.array(columns[names.index(name)], dtype=np.int64)
+    if partitions is not None:
+        mine = np.isin(arrays["partition"], sorted(partitions))
+        if not mine.all():
+            arrays = {name: values[mine] for name, values in arrays.items()}
     return arrays
+
+
+def _in_partitions(partitions: frozenset[int]) -> Any:
+    """Rows of ``partitions``, and rows whose partition is not stored (sorted out after reading)."""
+    c = household_locations.c
+    return or_(c.partition.in_(sorted(partitions)), c.partition.is_(None))
 
 
 class LocationCache:
@@ -328,7 +347,7 @@ class LocationCache:
             c.status == "active"
         )
         if partitions is not None:
-            query = query.where(c.partition.in_(sorted(partitions)))
+            query = query.where(_in_partitions(partitions))
         state = session.execute(query).one()
         bind = session.get_bind()
         key = (id(bind), str(bind.url), partitions, *state)
