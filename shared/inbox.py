@@ -404,6 +404,8 @@ class EventConsumer:
         for tp in consumer.assignment():
             assigned.setdefault(tp.topic, set()).add(tp.partition)
         counts = {topic: len(consumer.partitions_for_topic(topic) or ()) for topic in assigned}
+        if not all(counts.values()):
+            return  # the topics' metadata is not known yet: keep what was known
         self.assignment.update({t: frozenset(p) for t, p in assigned.items()}, counts)
 
     def _apply_together(

@@ -18,7 +18,7 @@ from services.alerts.service_layer.exposures import Indexing, match_unfinished
 from services.alerts.service_layer.footprints import NewFootprint, apply_footprint
 from shared.contracts import alerts as contract
 from shared.kafka import HOUSEHOLDS
-from shared.partitions import PartitionAssignment
+from shared.partitions import Owned, PartitionAssignment
 from tests.integration.test_alerts_api import LARGE, SMALL, _geotiff, add_households, cap
 from tests.integration.test_api import make_client
 
@@ -44,7 +44,7 @@ def alerts(tmp_path, broker, database_url):
 def instance(name: str, partitions: set[int]) -> Indexing:
     assignment = PartitionAssignment()
     assignment.update({HOUSEHOLDS.name: frozenset(partitions)}, {HOUSEHOLDS.name: HOUSEHOLDS.partitions})
-    return Indexing(instance=name, assignment=assignment)
+    return Indexing(instance=name, assignment=assignment, whole=False)
 
 
 def exposure_parts(client, subject: str) -> tuple[list[dict], list[str]]:
@@ -129,7 +129,7 @@ def test_two_instances_match_between_them_what_one_matches(alerts):
 
 def test_an_instance_given_no_partitions_yet_leaves_the_matching_to_others(alerts):
     runtime = alerts.runtime
-    waiting = Indexing(instance="alerts-new", assignment=PartitionAssignment())
+    waiting = Indexing(instance="alerts-new", assignment=PartitionAssignment(), whole=False)
     incident = receive_cap(
         ReceiveCap(cap("new-1", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
         AlertsUnitOfWork(runtime.session_factory, runtime.outbox, indexing=waiting),
@@ -184,6 +184,26 @@ def test_parts_matched_after_an_expiry_or_an_update_land_where_they_belong(alert
     )[0]
     assert shown == small["exposure"]
 
+    # An update without areas, then the expiry, before the east half of version 1 came: version
+    # 1's exposure is not shown again.
+    third = received("none-1", LARGE)
+    no_areas = cap(
+        "none-2",
+        "2026-11-20T11:00:00-06:00",
+        msg_type="Update",
+        polygon=LARGE,
+        references=("copeco.gob.hn,none-1,2026-11-20T10:00:00-06:00",),
+    )
+    no_areas = no_areas.replace(b"<area><areaDesc>Costa de Choluteca</areaDesc><polygon>", b"<!--").replace(
+        b"</polygon></area>", b"-->"
+    )
+    receive_cap(ReceiveCap(no_areas, "application/cap+xml", "cp"), uow(west))
+    expire_due(uow(), datetime(2100, 1, 1, tzinfo=UTC))
+    match_unfinished(lambda **kw: uow(east, **kw))
+    with uow() as reading:
+        shown = reading.alerts.incident(third["id"])
+    assert shown["state"] == "expired" and shown["version"] == 3 and shown["exposure_summary"] is None
+
 
 def test_households_stored_without_their_partition_are_matched_where_their_key_belongs(alerts):
     """Rows from before partitions were stored (or filled in by hand) carry none: each is read as
@@ -212,3 +232,84 @@ def test_households_stored_without_their_partition_are_matched_where_their_key_b
     with uow() as reading:
         together = reading.alerts.incident(halves["id"])["exposure_summary"]
     assert whole == whole_before == together and whole["households"] > 0
+
+
+class ShrinkingAssignment(PartitionAssignment):
+    """The group takes partitions 3–5 away the moment after they were first read: a rebalance at
+    the worst time, which no broker can be told to do on cue."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.update({HOUSEHOLDS.name: frozenset(range(6))}, {HOUSEHOLDS.name: HOUSEHOLDS.partitions})
+        self.reads = 0
+
+    def of(self, topic: str) -> Owned | None:
+        self.reads += 1
+        if self.reads == 2:
+            self.update({HOUSEHOLDS.name: frozenset({0, 1, 2})}, {HOUSEHOLDS.name: HOUSEHOLDS.partitions})
+        return super().of(topic)
+
+
+def test_a_rebalance_while_matching_never_claims_a_partition_without_its_households(alerts):
+    uow = units_of_work(alerts)
+    whole = receive_cap(
+        ReceiveCap(cap("rb-0", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(),
+    )[0]["exposure"]
+    shrinking = Indexing(instance="alerts-shrinking", assignment=ShrinkingAssignment(), whole=False)
+    incident = receive_cap(
+        ReceiveCap(cap("rb-1", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(shrinking),
+    )[0]
+    # What it claimed, it matched against those partitions' households.
+    assert incident["exposure"] == whole
+
+
+def test_households_beyond_the_declared_partitions_stop_the_matching_rather_than_go_missing(alerts, caplog):
+    from sqlalchemy import update
+
+    from services.alerts.adapters.orm import household_locations
+
+    uow = units_of_work(alerts)
+    with alerts.runtime.session_factory.begin() as session:
+        session.execute(
+            update(household_locations)
+            .where(household_locations.c.partition == 1)
+            .values(partition=HOUSEHOLDS.partitions + 1)
+        )
+    incident = receive_cap(
+        ReceiveCap(cap("far-1", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(),
+    )[0]
+    assert incident["exposure"] is None  # stored, not matched: nobody left out silently
+    assert f"beyond the {HOUSEHOLDS.partitions} declared" in caplog.text
+
+
+def test_every_part_is_matched_against_the_areas_as_they_were_when_the_alert_came(alerts):
+    from services.alerts.service_layer.alerts import load_layer
+    from tests.integration.test_alerts_api import GEOCODED
+
+    uow = units_of_work(alerts)
+    west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
+    whole = receive_cap(ReceiveCap(GEOCODED.encode(), "application/cap+xml", "cp"), uow())[0]
+    by_west = receive_cap(
+        ReceiveCap(GEOCODED.replace("g-1", "g-2").encode(), "application/cap+xml", "cp"), uow(west)
+    )[0]
+    # An operator replaces the layer before the east half is matched: Choluteca shrinks to a dot.
+    dot = {
+        "type": "Polygon",
+        "coordinates": [[[-87.0, 13.0], [-86.99, 13.0], [-86.99, 13.01], [-87.0, 13.0]]],
+    }
+    load_layer(
+        {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {"code": "HN-CH"}, "geometry": dot}],
+        },
+        "ISO3166-2",
+        "code",
+        uow(),
+    )
+    match_unfinished(lambda **kw: uow(east, **kw))
+    with uow() as reading:
+        together = reading.alerts.incident(by_west["id"])["exposure_summary"]
+    assert together == whole["exposure"] and together["households"] > 100

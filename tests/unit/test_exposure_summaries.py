@@ -47,7 +47,7 @@ def test_parts_add_up_to_the_whole(seed):
 
 def test_an_instance_indexes_what_its_group_gave_it_and_nothing_before():
     assignment = PartitionAssignment()
-    indexing = Indexing(instance="alerts-1", assignment=assignment)
+    indexing = Indexing(instance="alerts-1", assignment=assignment, whole=False)
     assert indexing.partitions() is None
     with pytest.raises(RuntimeError, match="waiting for the consumer group"):
         indexing.check()
@@ -59,4 +59,14 @@ def test_an_instance_indexes_what_its_group_gave_it_and_nothing_before():
     assert indexing.partitions() is None
     with pytest.raises(RuntimeError, match="partitions on the broker"):
         indexing.check()
-    assert Indexing(instance="alerts").partitions() == frozenset(range(HOUSEHOLDS.partitions))
+    # One instance indexing every household matches every partition, but not while the broker has
+    # more than declared: the households of the others would be left out.
+    every = frozenset(range(HOUSEHOLDS.partitions))
+    assert Indexing(instance="alerts").partitions() == every
+    whole = Indexing(instance="alerts", assignment=PartitionAssignment())
+    assert whole.partitions() == every
+    whole.check()
+    whole.assignment.update({HOUSEHOLDS.name: frozenset({0})}, {HOUSEHOLDS.name: 12})
+    assert whole.partitions() is None
+    with pytest.raises(RuntimeError, match="12 partitions on the broker"):
+        whole.check()

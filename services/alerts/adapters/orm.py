@@ -72,6 +72,8 @@ incidents = Table(
     Column("expires", DateTime(timezone=True)),
     Column("exposure_summary", JSON),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # 0005: the version whose exposure the summary shows (an expiry keeps it)
+    Column("exposure_version", Integer),
 )
 
 exposures = Table(
@@ -115,8 +117,12 @@ exposure_requests = Table(
     Column("exposure_key", String(80), primary_key=True),
     Column("incident_id", String(36)),
     Column("version", Integer),
-    Column("message_id", String(36)),
     Column("footprint_id", String(36)),
+    #: An alert's areas as they were resolved when it came (GeoJSON, label, admin codes), its
+    #: severity band and whether it may trigger transfers: every part is matched against the same.
+    Column("areas", JSON),
+    Column("band", String(64)),
+    Column("may_trigger_transfers", Boolean),
     Column("partition_count", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True), index=True),

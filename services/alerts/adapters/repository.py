@@ -96,8 +96,9 @@ class AlertRepository:
     def add_message(self, values: dict[str, Any]) -> None:
         self.session.execute(insert(alert_messages).values(**values))
 
-    def incident_by_root(self, key: str) -> dict[str, Any] | None:
-        row = self.session.execute(select(incidents).where(incidents.c.root_key == key)).first()
+    def incident_by_root(self, key: str, for_update: bool = False) -> dict[str, Any] | None:
+        query = select(incidents).where(incidents.c.root_key == key)
+        row = self.session.execute(query.with_for_update() if for_update else query).first()
         return dict(row._mapping) if row else None
 
     def incident(self, incident_id: str) -> dict[str, Any] | None:
@@ -175,14 +176,6 @@ class AlertRepository:
                 matched.setdefault(key, set()).add(partition)
         return [(dict(r._mapping), frozenset(matched.get(r.exposure_key, ()))) for r in rows]
 
-    def latest_alert_exposure_version(self, incident_id: str) -> int | None:
-        """The latest version of an incident whose areas were written down to be matched."""
-        return self.session.scalar(
-            select(func.max(exposure_requests.c.version)).where(
-                exposure_requests.c.incident_id == incident_id, exposure_requests.c.footprint_id.is_(None)
-            )
-        )
-
     def add_exposure_parts(self, rows: list[dict[str, Any]]) -> None:
         """Claim partitions of an exposure (fails on the key if another instance claimed one)."""
         self.session.execute(insert(exposure_parts), rows)
@@ -195,6 +188,9 @@ class AlertRepository:
             .order_by(exposure_parts.c.partition)
         )
         return [(partition, summary) for partition, summary in rows]
+
+    def footprint_summary(self, footprint_id: str) -> dict[str, Any]:
+        return self.session.scalar(select(footprints.c.summary).where(footprints.c.id == footprint_id)) or {}
 
     def footprint(self, footprint_id: str) -> dict[str, Any] | None:
         row = self.session.execute(select(footprints).where(footprints.c.id == footprint_id)).first()
@@ -224,12 +220,15 @@ class AlertRepository:
         self.session.execute(insert(footprints).values(**values))
 
     def due_to_expire(self, now: datetime) -> list[dict[str, Any]]:
+        """Active incidents past their expiry, locked (instances expiring at once do it once)."""
         rows = self.session.execute(
-            select(incidents).where(
+            select(incidents)
+            .where(
                 incidents.c.state == "active",
                 incidents.c.expires.is_not(None),
                 incidents.c.expires <= now.astimezone(UTC),
             )
+            .with_for_update()
         )
         return [dict(r._mapping) for r in rows]
 

@@ -33,11 +33,14 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     """Connect and migrate the database, wire the relay, the household consumer and the matcher
     of this instance's share of exposures."""
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
-    assignment = PartitionAssignment() if settings.alerts_index == "partitions" else None
-    indexing = Indexing(instance=settings.consumer_instance_id, assignment=assignment)
+    assignment = PartitionAssignment()
+    indexing = Indexing(
+        instance=settings.consumer_instance_id,
+        assignment=assignment,
+        whole=settings.alerts_index == "all",
+    )
     runtime.extensions["indexing"] = indexing
-    if assignment is not None:
-        runtime.readiness_checks["partitions"] = indexing.check
+    runtime.readiness_checks["partitions"] = indexing.check
 
     def new_uow(read_only: bool = False) -> AlertsUnitOfWork:
         return AlertsUnitOfWork(

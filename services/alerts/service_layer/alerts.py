@@ -28,7 +28,7 @@ from services.alerts.service_layer.exposures import (
     Indexing,
     alert_exposure_key,
     compute_exposure,
-    match_mine_now,
+    match_mine,
     request_exposure,
 )
 from shared.audit import AuditEntry
@@ -112,7 +112,8 @@ def receive_cap(
         existing = uow.alerts.message_by_key(message.key)
         if existing is not None:
             return incident_view(existing["incident_id"], uow), False
-        incident = uow.alerts.incident_by_root(rules.root_key(message))
+        # Locked: two instances receiving messages of one incident at once number them in turn.
+        incident = uow.alerts.incident_by_root(rules.root_key(message), for_update=True)
         message_id = str(uuid.uuid4())
         if incident is None:
             incident = {
@@ -187,6 +188,7 @@ def _advance(
         version=version,
         expires=as_stored(message.expires()),
         exposure_summary=None,
+        exposure_version=version if state == rules.ACTIVE and shapes else None,
         updated_at=moment,
     )
     kind = {rules.CANCELLED: contract.ALERT_CANCELLED}.get(
@@ -196,8 +198,10 @@ def _advance(
     uow.publish(ALERTS.name, CloudEvent(type=kind, source=contract.SOURCE, subject=incident["id"], data=data))
     if state == rules.ACTIVE and shapes:
         key = alert_exposure_key(incident["id"], version)
-        request_exposure(uow, key, incident_id=incident["id"], version=version, message_id=message_id)
-        match_mine_now(uow, key)
+        request_exposure(
+            uow, key, incident_id=incident["id"], version=version, message=message, shapes=shapes
+        )
+        match_mine(uow, key)
     return state
 
 

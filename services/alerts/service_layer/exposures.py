@@ -19,20 +19,21 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import shapely.geometry
 from sqlalchemy.exc import IntegrityError
 
 from services.alerts.adapters.repository import LOCATIONS, load_locations
 from services.alerts.domain import incidents as rules
+from services.alerts.domain.cap import CapMessage
 from services.alerts.domain.footprints import Bands, band_summary
 from services.alerts.domain.geometry import AreaShape
 from services.alerts.domain.matching import LocationIndex
-from services.alerts.service_layer.areas import area_shapes, parse_cap
 from services.alerts.service_layer.intensities import FootprintSource, intensities
 from shared.admin_codes import within_mask
 from shared.contracts import alerts as contract
@@ -50,32 +51,34 @@ GROUPS = ("children_under_5", "elderly_65_plus", "persons_with_disabilities", "f
 
 @dataclass(frozen=True)
 class Indexing:
-    """Which households this instance indexes and matches: every one (``assignment`` is
-    ``None``), or those of the registry.households partitions its consumer group gave it."""
+    """Which households this instance indexes and matches: every one (``whole``), or those of the
+    registry.households partitions its consumer group gave it (``assignment``, kept up to date by
+    the household consumer)."""
 
     instance: str
     assignment: PartitionAssignment | None = None
+    whole: bool = True
     partition_count: int = HOUSEHOLDS.partitions
 
-    @property
-    def whole(self) -> bool:
-        return self.assignment is None
-
     def partitions(self) -> frozenset[int] | None:
-        """The partitions indexed now; ``None`` until the group has assigned some, or while the
-        topic's partition count is not the one declared (nothing can be matched then)."""
-        if self.assignment is None:
-            return frozenset(range(self.partition_count))
-        owned = self.assignment.of(HOUSEHOLDS.name)
-        if owned is None or owned.count != self.partition_count:
+        """The partitions indexed now (read it once per use); ``None`` while nothing may be
+        matched: before the group has assigned this instance its share (``partitions`` only), or
+        while the broker's partition count is not the one declared (households would be left out)."""
+        owned = self.assignment.of(HOUSEHOLDS.name) if self.assignment is not None else None
+        if owned is not None and owned.count != self.partition_count:
             return None
-        return owned.partitions
+        if self.whole:
+            return frozenset(range(self.partition_count))
+        return None if owned is None else owned.partitions
 
-    def locations(self, session: Any) -> tuple[dict[str, np.ndarray], LocationIndex]:
-        """The indexed households and their index (kept between exposures)."""
+    def locations(
+        self, session: Any, partitions: frozenset[int]
+    ) -> tuple[dict[str, np.ndarray], LocationIndex]:
+        """The households of ``partitions`` (a value of :meth:`partitions`) and their index, kept
+        between exposures."""
         if self.whole:
             return LOCATIONS.get(session)
-        return LOCATIONS.get(session, self.partitions() or frozenset())
+        return LOCATIONS.get(session, partitions)
 
     def every_location(self, session: Any) -> tuple[dict[str, np.ndarray], LocationIndex]:
         """Every household, for a what-if: the kept index if it holds them all, else read now."""
@@ -85,15 +88,16 @@ class Indexing:
         return columns, LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
 
     def check(self) -> None:
-        """Readiness: this instance knows which partitions it indexes."""
-        if self.partitions() is None:
-            owned = self.assignment.of(HOUSEHOLDS.name) if self.assignment else None
-            if owned is None:
-                raise RuntimeError(f"waiting for the consumer group to assign {HOUSEHOLDS.name} partitions")
-            raise RuntimeError(
-                f"{HOUSEHOLDS.name} has {owned.count} partitions on the broker, "
-                f"{self.partition_count} declared"
-            )
+        """Readiness: this instance knows which partitions it indexes, and may match them."""
+        if self.partitions() is not None:
+            return
+        owned = self.assignment.of(HOUSEHOLDS.name) if self.assignment is not None else None
+        if owned is None:
+            raise RuntimeError(f"waiting for the consumer group to assign {HOUSEHOLDS.name} partitions")
+        raise RuntimeError(
+            f"{HOUSEHOLDS.name} has {owned.count} partitions on the broker, {self.partition_count} "
+            "declared: no exposure is matched until they agree"
+        )
 
 
 def alert_exposure_key(incident_id: str, version: int) -> str:
@@ -221,20 +225,45 @@ def request_exposure(
     *,
     incident_id: str | None,
     version: int | None,
-    message_id: str | None = None,
     footprint_id: str | None = None,
+    message: CapMessage | None = None,
+    shapes: Sequence[AreaShape] = (),
 ) -> None:
-    """Write down an exposure to match over every partition (in the caller's transaction)."""
+    """Write down an exposure to match over every partition (in the caller's transaction): an
+    alert version's ``message`` with its ``shapes`` as resolved now, or a footprint."""
     uow.alerts.add_exposure_request(
         {
             "exposure_key": key,
             "incident_id": incident_id,
             "version": version,
-            "message_id": message_id,
             "footprint_id": footprint_id,
+            "areas": [_stored_shape(shape) for shape in shapes] if message is not None else None,
+            # An area carries no intensity: every household in it is in the message's severity band.
+            "band": (message.infos[0].severity if message.infos else "Unknown") if message else None,
+            "may_trigger_transfers": message.may_trigger_transfers if message else None,
             "partition_count": uow.indexing.partition_count,
             "created_at": datetime.now(UTC),
         }
+    )
+
+
+def _stored_shape(shape: AreaShape) -> dict[str, Any]:
+    return {
+        "info": shape.info,
+        "area": shape.area,
+        "description": shape.description,
+        "geometry": shapely.geometry.mapping(shape.geometry),
+        "codes": list(shape.codes),
+    }
+
+
+def _read_shape(stored: dict[str, Any]) -> AreaShape:
+    return AreaShape(
+        stored["info"],
+        stored["area"],
+        stored["description"],
+        shapely.geometry.shape(stored["geometry"]),
+        tuple(stored["codes"]),
     )
 
 
@@ -242,8 +271,11 @@ def match_mine(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
     """Match and publish the partitions of exposure ``key`` this instance indexes that no one has
     matched yet (in the caller's transaction); return them.
 
-    :raise IntegrityError: another instance claimed one of them first (nothing of this is kept;
-        the next round looks again).
+    Nothing is matched while households are stored on partitions beyond those declared (they
+    would be left out of every part): the alert stands, and the error is logged until the
+    partition counts agree.
+
+    :raise IntegrityError: another instance claimed one of them first (nothing of this is kept).
     """
     request = uow.alerts.exposure_request(key)
     owned = uow.indexing.partitions()
@@ -253,10 +285,21 @@ def match_mine(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
     wanted = frozenset(p for p in owned if p < request["partition_count"] and p not in matched)
     if not wanted:
         return wanted
+    columns, index = uow.indexing.locations(uow.session, owned)
+    beyond = sorted(set(np.unique(columns["partition"]).tolist()) - set(range(request["partition_count"])))
+    if beyond:
+        log.error(
+            "households on %s partitions %s, beyond the %d declared: %s is not matched until they agree",
+            HOUSEHOLDS.name,
+            beyond,
+            request["partition_count"],
+            key,
+        )
+        return frozenset()
     if request["footprint_id"] is None:
-        households = _match_alert(uow, request, wanted)
+        households = _match_alert(uow, request, wanted, columns, index)
     else:
-        households = _match_footprint(uow, request, wanted)
+        households = _match_footprint(uow, request, wanted, columns, index)
     log.info(
         "matched partitions %s of %s: %d households",
         ",".join(map(str, sorted(wanted))),
@@ -265,18 +308,6 @@ def match_mine(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
         extra={"exposure_key": key},
     )
     return wanted
-
-
-def match_mine_now(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
-    """:func:`match_mine` for an exposure just written down, in a savepoint: if another instance
-    (the group rebalancing) claimed one of the partitions first, this instance's part is left out
-    and looked at again by the next round, and the rest of the caller's work stands."""
-    try:
-        with uow.session.begin_nested():
-            return match_mine(uow, key)
-    except IntegrityError:
-        log.info("another instance matched part of %s first; looking again", key)
-        return frozenset()
 
 
 def match_unfinished(uow_factory: Callable[..., AlertsUnitOfWork]) -> int:
@@ -293,7 +324,10 @@ def match_unfinished(uow_factory: Callable[..., AlertsUnitOfWork]) -> int:
         try:
             with uow_factory() as uow:
                 done += len(match_mine(uow, request["exposure_key"]))
-        except IntegrityError:
+        except IntegrityError as exc:
+            if "exposure_parts" not in str(exc.orig):
+                raise
+            # Two instances both held a partition for a moment while the group rebalanced.
             log.info("another instance matched part of %s first; looking again", request["exposure_key"])
     return done
 
@@ -355,16 +389,17 @@ def _header(request: dict[str, Any], partitions: frozenset[int]) -> dict[str, An
     return {"partitions": sorted(partitions), "partition_count": request["partition_count"]}
 
 
-def _match_alert(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: frozenset[int]) -> int:
-    message_row = uow.alerts.message(request["message_id"])
-    assert message_row is not None, f"exposure {request['exposure_key']} names no stored message"
-    message = parse_cap(message_row["original"], message_row["content_type"])
-    shapes = area_shapes(message, uow.admin.layers(), [])
-    columns, index = uow.indexing.locations(uow.session)
+def _match_alert(
+    uow: AlertsUnitOfWork,
+    request: dict[str, Any],
+    partitions: frozenset[int],
+    columns: dict[str, np.ndarray],
+    index: LocationIndex,
+) -> int:
+    shapes = [_read_shape(stored) for stored in request["areas"]]
     exposure = compute_exposure(columns, shapes, index)
     positions, near = exposure["positions"], exposure["near"]
-    # An area carries no intensity: every household in it is in the message's severity band.
-    band = message.infos[0].severity if message.infos else "Unknown"
+    band = request["band"]
     summaries, kept = [], []
     for partition, at in _parts(columns, positions, partitions):
         summary = summarise(columns, positions[at], near[at], exposure["by_admin_code"][at])
@@ -396,7 +431,7 @@ def _match_alert(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: fro
     totals = {
         "households": part["households"],
         "people": part["people"],
-        "may_trigger_transfers": message.may_trigger_transfers,
+        "may_trigger_transfers": request["may_trigger_transfers"],
     }
     header = {
         "incident_id": request["incident_id"],
@@ -407,24 +442,26 @@ def _match_alert(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: fro
         uow.publish(EXPOSURES.name, event)
     incident = uow.alerts.lock_incident(request["incident_id"])
     combined = _combined(uow, request, now)
-    if incident is not None and _shows(incident, request, uow):
+    if incident is not None and _shows(incident, request):
         uow.alerts.update_incident(request["incident_id"], exposure_summary=combined)
     return len(households)
 
 
-def _shows(incident: dict[str, Any], request: dict[str, Any], uow: AlertsUnitOfWork) -> bool:
-    """Whether the incident shows this exposure: it is its current version's, or the incident has
-    only expired since (an expiry keeps the last exposure; an update or a cancellation does not)."""
-    if incident["version"] == request["version"]:
-        return True
-    latest = uow.alerts.latest_alert_exposure_version(incident["id"])
-    return incident["state"] == rules.EXPIRED and latest == request["version"]
+def _shows(incident: dict[str, Any], request: dict[str, Any]) -> bool:
+    """Whether the incident shows this exposure: its version's areas are the latest it had (an
+    expiry keeps them; an update or a cancellation does not)."""
+    return incident["exposure_version"] == request["version"]
 
 
-def _match_footprint(uow: AlertsUnitOfWork, request: dict[str, Any], partitions: frozenset[int]) -> int:
+def _match_footprint(
+    uow: AlertsUnitOfWork,
+    request: dict[str, Any],
+    partitions: frozenset[int],
+    columns: dict[str, np.ndarray],
+    index: LocationIndex,
+) -> int:
     footprint = uow.alerts.footprint(request["footprint_id"])
     assert footprint is not None, f"exposure {request['exposure_key']} names no stored footprint"
-    columns, index = uow.indexing.locations(uow.session)
     values, _, _, _ = intensities(footprint_source(footprint), columns, index)
     bands = Bands.from_thresholds(footprint["thresholds"])
     band_index = bands.classify(values)

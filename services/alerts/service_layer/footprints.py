@@ -12,7 +12,7 @@ import numpy as np
 
 from services.alerts.domain.footprints import KINDS, Bands, FootprintError
 from services.alerts.service_layer.alerts import AlertsUnitOfWork, IncidentNotFound
-from services.alerts.service_layer.exposures import footprint_exposure_key, match_mine_now, request_exposure
+from services.alerts.service_layer.exposures import footprint_exposure_key, match_mine, request_exposure
 from services.alerts.service_layer.intensities import FootprintSource, intensities
 from shared.audit import AuditEntry
 from shared.errors import FieldProblem, NotFound
@@ -123,8 +123,8 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
             version=incident["version"] if incident else None,
             footprint_id=footprint_id,
         )
-        match_mine_now(uow, key)
-        summary = (uow.alerts.footprint(footprint_id) or {}).get("summary") or {}
+        match_mine(uow, key)
+        summary = uow.alerts.footprint_summary(footprint_id)
         uow.record(
             AuditEntry(
                 by=footprint.created_by,

@@ -73,7 +73,7 @@ def index_held(session_factory: sessionmaker[Session], indexing: Indexing) -> di
     """What this instance's location index holds now (read again if the projection changed)."""
     partitions = indexing.partitions()
     with reading(session_factory) as session:
-        columns, _ = indexing.locations(session)
+        columns, _ = indexing.locations(session, partitions or frozenset())
     found, counts = np.unique(columns["partition"], return_counts=True)
     return {
         "instance": indexing.instance,

@@ -20,20 +20,10 @@ def upgrade() -> None:
     with op.batch_alter_table("household_locations") as table:
         table.add_column(sa.Column("partition", sa.Integer))
         table.create_index("ix_household_locations_partition", ["partition"])
-    # Where the registry's producer put each household (by its key), as a consumer would have seen.
-    connection = op.get_bind()
-    ids = [row[0] for row in connection.execute(sa.text("SELECT household_id FROM household_locations"))]
-    by_partition: dict[int, list[str]] = {}
-    for household_id in ids:
-        by_partition.setdefault(partition_of(household_id, HOUSEHOLDS.partitions), []).append(household_id)
-    locations = sa.table("household_locations", sa.column("household_id"), sa.column("partition"))
-    for partition, members in by_partition.items():
-        for start in range(0, len(members), 1000):
-            connection.execute(
-                sa.update(locations)
-                .where(locations.c.household_id.in_(members[start : start + 1000]))
-                .values(partition=partition)
-            )
+    _place_households()
+    with op.batch_alter_table("incidents") as table:
+        table.add_column(sa.Column("exposure_version", sa.Integer))
+    op.execute("UPDATE incidents SET exposure_version = version WHERE exposure_summary IS NOT NULL")
     with op.batch_alter_table("footprints") as table:
         table.add_column(sa.Column("raster", sa.LargeBinary))
         table.add_column(sa.Column("raster_type", sa.String(64)))
@@ -43,8 +33,10 @@ def upgrade() -> None:
         sa.Column("exposure_key", sa.String(80), primary_key=True),
         sa.Column("incident_id", sa.String(36)),
         sa.Column("version", sa.Integer),
-        sa.Column("message_id", sa.String(36)),
         sa.Column("footprint_id", sa.String(36)),
+        sa.Column("areas", sa.JSON),
+        sa.Column("band", sa.String(64)),
+        sa.Column("may_trigger_transfers", sa.Boolean),
         sa.Column("partition_count", sa.Integer, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True)),
@@ -59,6 +51,34 @@ def upgrade() -> None:
         sa.Column("summary", sa.JSON, nullable=False),
         sa.Column("matched_at", sa.DateTime(timezone=True), nullable=False),
     )
+
+
+def _place_households(page: int = 10_000) -> None:
+    """Each stored household's partition, where the registry's producer put it (by its key), a page
+    at a time so a national projection never sits in memory at once."""
+    connection = op.get_bind()
+    locations = sa.table("household_locations", sa.column("household_id"), sa.column("partition"))
+    after = ""
+    while True:
+        ids = (
+            connection.execute(
+                sa.select(locations.c.household_id)
+                .where(locations.c.household_id > after)
+                .order_by(locations.c.household_id)
+                .limit(page)
+            )
+            .scalars()
+            .all()
+        )
+        if not ids:
+            return
+        connection.execute(
+            sa.update(locations)
+            .where(locations.c.household_id == sa.bindparam("id"))
+            .values(partition=sa.bindparam("placed")),
+            [{"id": h, "placed": partition_of(h, HOUSEHOLDS.partitions)} for h in ids],
+        )
+        after = ids[-1]
 
 
 def downgrade() -> None:
