@@ -23,6 +23,7 @@ from shared import db
 from shared.audit import AuditLog
 from shared.auth import DevIssuer
 from shared.config import SERVICES
+from shared.kafka import HOUSEHOLDS, partition_of
 from tests.samples import registry_keys
 
 pytestmark = pytest.mark.integration
@@ -105,9 +106,9 @@ def test_amparo_migrate_upgrades_the_previous_release_keeping_its_data(new_datab
         household = connection.execute(text("SELECT size, version, children_under_5 FROM households")).one()
     assert tuple(household) == (4, 3, 2)
     with engines["alerts"].connect() as connection:
-        assert connection.execute(text("SELECT household_id, size FROM household_locations")).all() == [
-            ("h1", 4)
-        ]
+        assert connection.execute(
+            text('SELECT household_id, size, "partition" FROM household_locations')
+        ).all() == [("h1", 4, partition_of("h1", HOUSEHOLDS.partitions))]
     with engines["transfers"].connect() as connection:
         assert connection.execute(text("SELECT household_id FROM household_attributes")).all() == [("h1",)]
     chain = AuditLog(db.make_session_factory(engines["transfers"]), transfers_audit).verify()
