@@ -283,6 +283,14 @@ def test_households_beyond_the_declared_partitions_stop_the_matching_rather_than
     )[0]
     assert incident["exposure"] is None  # stored, not matched: nobody left out silently
     assert f"beyond the {HOUSEHOLDS.partitions} declared" in caplog.text
+    # Nor by instances that index only their own partitions (none of them holds the ones beyond).
+    west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
+    halves = receive_cap(
+        ReceiveCap(cap("far-2", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(west),
+    )[0]
+    assert match_unfinished(lambda **kw: uow(east, **kw)) == 0
+    assert halves["exposure"] is None
 
 
 def test_every_part_is_matched_against_the_areas_as_they_were_when_the_alert_came(alerts):
@@ -313,3 +321,36 @@ def test_every_part_is_matched_against_the_areas_as_they_were_when_the_alert_cam
     with uow() as reading:
         together = reading.alerts.incident(by_west["id"])["exposure_summary"]
     assert together == whole["exposure"] and together["households"] > 100
+
+
+def test_two_instances_receiving_one_incident_at_once_take_its_messages_in_turn(alerts):
+    """The same alert sent to two instances at once, then an alert and its update: each message is
+    stored once, answered, and numbered in turn (on PostgreSQL the two really run side by side)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    uow = units_of_work(alerts)
+    west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
+
+    def receive(body: bytes, indexing: Indexing) -> tuple[dict, bool]:
+        return receive_cap(ReceiveCap(body, "application/cap+xml", "cp"), uow(indexing))
+
+    with ThreadPoolExecutor(3) as pool:
+        for n in range(5):
+            alert = cap(f"twice-{n}", "2026-11-20T10:00:00-06:00", polygon=LARGE)
+            update = cap(
+                f"twice-{n}-u",
+                "2026-11-20T11:00:00-06:00",
+                msg_type="Update",
+                polygon=LARGE,
+                references=(f"copeco.gob.hn,twice-{n},2026-11-20T10:00:00-06:00",),
+            )
+            sent = [(alert, west), (alert, east), (update, east)]
+            results = [f.result() for f in [pool.submit(receive, body, indexing) for body, indexing in sent]]
+            assert sorted(created for _, created in results[:2]) == [False, True]
+            assert results[2][1] and len({incident["id"] for incident, _ in results}) == 1
+            assert len(reading_messages(uow, results[2][0]["id"])) == 2
+
+
+def reading_messages(uow, incident_id: str) -> list:
+    with uow() as reading:
+        return reading.alerts.messages_of(incident_id)

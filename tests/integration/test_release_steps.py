@@ -81,6 +81,20 @@ def test_amparo_migrate_upgrades_the_previous_release_keeping_its_data(new_datab
             ),
             {"at": now},
         )
+        # Incidents as the previous release left them: exposed and active, exposed then expired,
+        # cancelled (its summary stored as JSON null).
+        for incident, state, version, summary in (
+            ("i-active", "active", 2, '{"households": 1}'),
+            ("i-expired", "expired", 3, '{"households": 1}'),
+            ("i-cancelled", "cancelled", 2, "null"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO incidents (id, root_key, current_message_id, state, version, "
+                    "exposure_summary, updated_at) VALUES (:id, :id, 'm', :state, :version, :summary, :at)"
+                ),
+                {"id": incident, "state": state, "version": version, "summary": summary, "at": now},
+            )
     with engines["transfers"].begin() as connection:
         connection.execute(
             text(
@@ -109,6 +123,8 @@ def test_amparo_migrate_upgrades_the_previous_release_keeping_its_data(new_datab
         assert connection.execute(
             text('SELECT household_id, size, "partition" FROM household_locations')
         ).all() == [("h1", 4, partition_of("h1", HOUSEHOLDS.partitions))]
+        shown = dict(connection.execute(text("SELECT id, exposure_version FROM incidents")).all())
+    assert shown == {"i-active": 2, "i-expired": 2, "i-cancelled": None}
     with engines["transfers"].connect() as connection:
         assert connection.execute(text("SELECT household_id FROM household_attributes")).all() == [("h1",)]
     chain = AuditLog(db.make_session_factory(engines["transfers"]), transfers_audit).verify()

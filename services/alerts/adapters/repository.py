@@ -96,9 +96,8 @@ class AlertRepository:
     def add_message(self, values: dict[str, Any]) -> None:
         self.session.execute(insert(alert_messages).values(**values))
 
-    def incident_by_root(self, key: str, for_update: bool = False) -> dict[str, Any] | None:
-        query = select(incidents).where(incidents.c.root_key == key)
-        row = self.session.execute(query.with_for_update() if for_update else query).first()
+    def incident_by_root(self, key: str) -> dict[str, Any] | None:
+        row = self.session.execute(select(incidents).where(incidents.c.root_key == key)).first()
         return dict(row._mapping) if row else None
 
     def incident(self, incident_id: str) -> dict[str, Any] | None:
@@ -161,10 +160,9 @@ class AlertRepository:
 
     def unfinished_exposures(self) -> list[tuple[dict[str, Any], frozenset[int]]]:
         """Exposures still missing parts, oldest first, with the partitions already matched."""
+        r = exposure_requests.c
         rows = self.session.execute(
-            select(exposure_requests)
-            .where(exposure_requests.c.completed_at.is_(None))
-            .order_by(exposure_requests.c.created_at)
+            select(r.exposure_key, r.partition_count).where(r.completed_at.is_(None)).order_by(r.created_at)
         ).all()
         matched: dict[str, set[int]] = {}
         if rows:
@@ -175,6 +173,14 @@ class AlertRepository:
             ):
                 matched.setdefault(key, set()).add(partition)
         return [(dict(r._mapping), frozenset(matched.get(r.exposure_key, ()))) for r in rows]
+
+    def households_beyond(self, partition_count: int) -> list[int]:
+        """Partitions at or beyond ``partition_count`` that active households are stored on."""
+        c = household_locations.c
+        rows = self.session.scalars(
+            select(c.partition).where(c.status == "active", c.partition >= partition_count).distinct()
+        )
+        return sorted(rows)
 
     def add_exposure_parts(self, rows: list[dict[str, Any]]) -> None:
         """Claim partitions of an exposure (fails on the key if another instance claimed one)."""
@@ -228,6 +234,7 @@ class AlertRepository:
                 incidents.c.expires.is_not(None),
                 incidents.c.expires <= now.astimezone(UTC),
             )
+            .order_by(incidents.c.id)
             .with_for_update()
         )
         return [dict(r._mapping) for r in rows]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +34,7 @@ from services.alerts.service_layer.exposures import (
 )
 from shared.audit import AuditEntry
 from shared.contracts import alerts as contract
-from shared.db import as_read, as_stored
+from shared.db import as_read, as_stored, hold_lock
 from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.events import CloudEvent
 from shared.kafka import ALERTS
@@ -108,12 +109,14 @@ def receive_cap(
     warnings = list(message.warnings)
     moment = now()
     with uow:
+        # One incident's messages are taken in turn, whichever instances receive them: the same
+        # message twice is recognised, and versions are numbered one after the other.
+        hold_lock(uow.session, f"alerts incident {rules.root_key(message)}")
         shapes = area_shapes(message, uow.admin.layers(), warnings)
         existing = uow.alerts.message_by_key(message.key)
         if existing is not None:
             return incident_view(existing["incident_id"], uow), False
-        # Locked: two instances receiving messages of one incident at once number them in turn.
-        incident = uow.alerts.incident_by_root(rules.root_key(message), for_update=True)
+        incident = uow.alerts.incident_by_root(rules.root_key(message))
         message_id = str(uuid.uuid4())
         if incident is None:
             incident = {
@@ -289,7 +292,10 @@ def exposure_grid(incident_id: str, cell_deg: float, uow: AlertsUnitOfWork) -> d
         incident = uow.alerts.incident(incident_id)
         if incident is None:
             raise IncidentNotFound(f"no alert {incident_id}")
-        lon, lat, people = uow.alerts.exposed_points(incident_id, incident["version"])
+        if incident["exposure_version"] is None:
+            lon, lat, people = np.empty(0), np.empty(0), np.empty(0)
+        else:
+            lon, lat, people = uow.alerts.exposed_points(incident_id, incident["exposure_version"])
     return rules.exposure_grid(lon, lat, people, cell_deg)
 
 

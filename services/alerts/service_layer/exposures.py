@@ -87,17 +87,24 @@ class Indexing:
         columns = load_locations(session)
         return columns, LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
 
-    def check(self) -> None:
-        """Readiness: this instance knows which partitions it indexes, and may match them."""
-        if self.partitions() is not None:
-            return
+    def disagreement(self) -> str | None:
+        """What is wrong when the broker's partition count is not the one declared (nothing is
+        matched then)."""
         owned = self.assignment.of(HOUSEHOLDS.name) if self.assignment is not None else None
-        if owned is None:
-            raise RuntimeError(f"waiting for the consumer group to assign {HOUSEHOLDS.name} partitions")
-        raise RuntimeError(
+        if owned is None or owned.count == self.partition_count:
+            return None
+        return (
             f"{HOUSEHOLDS.name} has {owned.count} partitions on the broker, {self.partition_count} "
             "declared: no exposure is matched until they agree"
         )
+
+    def check(self) -> None:
+        """Readiness: this instance knows which partitions it indexes. A partition count that
+        disagrees does not make it unready: it still receives and stores messages, matched once
+        the counts agree (the matcher logs the error)."""
+        owned = self.assignment.of(HOUSEHOLDS.name) if self.assignment is not None else None
+        if not self.whole and owned is None:
+            raise RuntimeError(f"waiting for the consumer group to assign {HOUSEHOLDS.name} partitions")
 
 
 def alert_exposure_key(incident_id: str, version: int) -> str:
@@ -285,8 +292,7 @@ def match_mine(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
     wanted = frozenset(p for p in owned if p < request["partition_count"] and p not in matched)
     if not wanted:
         return wanted
-    columns, index = uow.indexing.locations(uow.session, owned)
-    beyond = sorted(set(np.unique(columns["partition"]).tolist()) - set(range(request["partition_count"])))
+    beyond = uow.alerts.households_beyond(request["partition_count"])
     if beyond:
         log.error(
             "households on %s partitions %s, beyond the %d declared: %s is not matched until they agree",
@@ -296,6 +302,7 @@ def match_mine(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
             key,
         )
         return frozenset()
+    columns, index = uow.indexing.locations(uow.session, owned)
     if request["footprint_id"] is None:
         households = _match_alert(uow, request, wanted, columns, index)
     else:
@@ -340,11 +347,18 @@ class ExposureMatcher:
         self.interval = interval
 
     def run(self, stop: threading.Event) -> None:
+        said = None
         while not stop.wait(self.interval):
             try:
                 match_unfinished(self.uow_factory)
             except Exception:  # noqa: BLE001 - the next round tries again; logged for operators
                 log.warning("matching exposures failed; retrying", exc_info=True)
+            problem = self.uow_factory(read_only=True).indexing.disagreement()
+            if problem != said:
+                (log.error if problem else log.info)(
+                    problem or "partition counts agree: exposures are matched"
+                )
+                said = problem
 
 
 def _parts(

@@ -23,7 +23,11 @@ def upgrade() -> None:
     _place_households()
     with op.batch_alter_table("incidents") as table:
         table.add_column(sa.Column("exposure_version", sa.Integer))
-    op.execute("UPDATE incidents SET exposure_version = version WHERE exposure_summary IS NOT NULL")
+    # The version whose exposure the summary shows: the current one, or the one before an expiry.
+    # (No summary is stored as JSON null, not SQL NULL.)
+    shown = "exposure_summary IS NOT NULL AND CAST(exposure_summary AS TEXT) <> 'null'"
+    op.execute(f"UPDATE incidents SET exposure_version = version WHERE state = 'active' AND {shown}")
+    op.execute(f"UPDATE incidents SET exposure_version = version - 1 WHERE state = 'expired' AND {shown}")
     with op.batch_alter_table("footprints") as table:
         table.add_column(sa.Column("raster", sa.LargeBinary))
         table.add_column(sa.Column("raster_type", sa.String(64)))
