@@ -369,13 +369,22 @@ def _parts(
     return [(p, np.flatnonzero(of == p)) for p in sorted(partitions)]
 
 
-def _claim(
-    uow: AlertsUnitOfWork, key: str, summaries: list[tuple[int, dict[str, Any]]], now: datetime
-) -> None:
+def _claim_and_publish(
+    uow: AlertsUnitOfWork,
+    request: dict[str, Any],
+    summaries: list[tuple[int, dict[str, Any]]],
+    subject: str,
+    header: dict[str, Any],
+    households: list[dict[str, Any]],
+    **totals: Any,
+) -> datetime:
+    """Claim the partitions of ``summaries`` (one row each, with its summary) and publish their
+    ``households`` as one part of the exposure, labelled with those partitions; when it was."""
+    now = datetime.now(UTC)
     uow.alerts.add_exposure_parts(
         [
             {
-                "exposure_key": key,
+                "exposure_key": request["exposure_key"],
                 "partition": partition,
                 "matched_by": uow.indexing.instance,
                 "households": summary["households"],
@@ -385,6 +394,16 @@ def _claim(
             for partition, summary in summaries
         ]
     )
+    part = rules.combined_summary([summary for _, summary in summaries])
+    header = {
+        **header,
+        "partitions": [partition for partition, _ in summaries],
+        "partition_count": request["partition_count"],
+    }
+    totals = {"households": part["households"], "people": part["people"], **totals}
+    for event in exposure_events(subject, header, households, totals):
+        uow.publish(EXPOSURES.name, event)
+    return now
 
 
 def _combined(uow: AlertsUnitOfWork, request: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -397,10 +416,6 @@ def _combined(uow: AlertsUnitOfWork, request: dict[str, Any], now: datetime) -> 
     if len(parts) >= request["partition_count"]:
         uow.alerts.finish_exposure(request["exposure_key"], now)
     return combined
-
-
-def _header(request: dict[str, Any], partitions: frozenset[int]) -> dict[str, Any]:
-    return {"partitions": sorted(partitions), "partition_count": request["partition_count"]}
 
 
 def _match_alert(
@@ -434,26 +449,20 @@ def _match_alert(
         }
         for h, a, n in zip(ids, exposure["areas"][at].tolist(), near[at].tolist(), strict=True)
     ]
-    now = datetime.now(UTC)
-    _claim(uow, request["exposure_key"], summaries, now)
     uow.alerts.add_exposures(rows)
     households = [
         {"household_id": r["household_id"], "area": r["area"], "band": band, "near_edge": r["near_edge"]}
         for r in rows
     ]
-    part = rules.combined_summary([s for _, s in summaries])
-    totals = {
-        "households": part["households"],
-        "people": part["people"],
-        "may_trigger_transfers": request["may_trigger_transfers"],
-    }
-    header = {
-        "incident_id": request["incident_id"],
-        "version": request["version"],
-        **_header(request, partitions),
-    }
-    for event in exposure_events(request["incident_id"], header, households, totals):
-        uow.publish(EXPOSURES.name, event)
+    now = _claim_and_publish(
+        uow,
+        request,
+        summaries,
+        request["incident_id"],
+        {"incident_id": request["incident_id"], "version": request["version"]},
+        households,
+        may_trigger_transfers=request["may_trigger_transfers"],
+    )
     incident = uow.alerts.lock_incident(request["incident_id"])
     combined = _combined(uow, request, now)
     if incident is not None and _shows(incident, request):
@@ -497,21 +506,17 @@ def _match_footprint(
             strict=True,
         )
     ]
-    now = datetime.now(UTC)
-    _claim(uow, request["exposure_key"], summaries, now)
     header = {
         "incident_id": footprint["incident_id"],
         "footprint_id": footprint["id"],
         "kind": footprint["kind"],
-        **_header(request, partitions),
     }
     if request["version"] is not None:
         # The alert as it stood when the footprint was uploaded: decided against no older one.
         header["alert_version"] = request["version"]
-    part = rules.combined_summary([s for _, s in summaries])
-    totals = {"households": part["households"], "people": part["people"]}
-    for event in exposure_events(footprint["incident_id"] or footprint["id"], header, households, totals):
-        uow.publish(EXPOSURES.name, event)
+    now = _claim_and_publish(
+        uow, request, summaries, footprint["incident_id"] or footprint["id"], header, households
+    )
     uow.alerts.lock_footprint(footprint["id"])
     uow.alerts.update_footprint(footprint["id"], summary=_combined(uow, request, now))
     return len(households)
