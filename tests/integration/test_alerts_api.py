@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.alerts.adapters.orm import outbox
 from services.alerts.entrypoints import app as alerts_app
 from services.alerts.service_layer.handlers import apply_household_event
-from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, DevIssuer
+from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF
 from shared.contracts.households import HOUSEHOLD_REGISTERED
 from shared.events import CloudEvent
 from tests.integration.test_api import make_client
@@ -66,11 +66,6 @@ def add_households(session_factory, points, admin_code, *, size=3, located=True,
                 session, CloudEvent(type=HOUSEHOLD_REGISTERED, source="/t", subject=household_id, data=data)
             )
     return ids
-
-
-@pytest.fixture
-def issuer(tmp_path):
-    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
 
 
 @pytest.fixture

@@ -15,11 +15,6 @@ from tests.samples import household_body, registry_keys
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def issuer(tmp_path):
-    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
-
-
 def make_client(module, service, tmp_path, broker_address, database_url=None, **extra_env):
     env = {
         "AMPARO_DATA_DIR": str(tmp_path),

@@ -8,7 +8,7 @@ import pytest
 
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PROGRAMME_OFFICER
 from shared.contracts.transfers import BATCH_PROPOSED, PAYMENTS_CHANGED
-from tests.transfers_world import TORMENTA, World
+from tests.transfers_world import TORMENTA
 
 pytestmark = pytest.mark.integration
 
@@ -23,20 +23,6 @@ def outbox_events(world):
         rows = session.execute(select(outbox).order_by(outbox.c.position)).all()
     assert {r.topic for r in rows} <= {"transfers.batches"}
     return [CloudEvent.from_json(r.payload) for r in rows]
-
-
-@pytest.fixture
-def world(tmp_path, broker, issuer, database_url):
-    w = World(tmp_path, broker, issuer, database_url)
-    yield w
-    w.close()
-
-
-@pytest.fixture
-def issuer(tmp_path):
-    from shared.auth import DevIssuer
-
-    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
 
 
 def test_an_exposure_proposes_one_explained_batch_and_replays_change_nothing(world):

@@ -24,7 +24,7 @@ from services.transfers.adapters.orm import (
 from services.transfers.entrypoints.app import MIGRATIONS
 from services.transfers.service_layer import deciding
 from shared import db
-from shared.auth import PROGRAMME_OFFICER, DevIssuer
+from shared.auth import PROGRAMME_OFFICER
 from shared.contracts import alerts as alert_contract
 from shared.events import CloudEvent
 from tests.transfers_world import TORMENTA, World
@@ -82,18 +82,6 @@ def in_partitions(households: list[str], partitions: list[int]) -> list[str]:
 def again(event: CloudEvent) -> CloudEvent:
     """The same event published anew (a new id, as after an outbox replay)."""
     return CloudEvent(type=event.type, source=event.source, subject=event.subject, data=event.data)
-
-
-@pytest.fixture
-def issuer(tmp_path):
-    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
-
-
-@pytest.fixture
-def world(tmp_path, broker, issuer, database_url):
-    w = World(tmp_path, broker, issuer, database_url)
-    yield w
-    w.close()
 
 
 def seen(world: World, incident_id: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from services.registry.entrypoints import app as registry_app
-from shared.auth import AUDITOR, FIELD_STAFF, REGISTRY_OFFICER, DevIssuer
+from shared.auth import AUDITOR, FIELD_STAFF, REGISTRY_OFFICER
 from tests.integration.test_api import make_client
 
 pytestmark = pytest.mark.integration
@@ -28,11 +28,6 @@ ROWS = [
     "H-004;HN-CH;13,33;-87,16;Rosa;Díaz;X;Jefa;31/02/1990;;;;",  # unknown sex, impossible date
     "H-005;HN-ZZ;13,34;-87,15;Julia;Mejía;F;Jefa;;50;;;",  # unknown admin code
 ]
-
-
-@pytest.fixture
-def issuer(tmp_path):
-    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
 
 
 @pytest.fixture

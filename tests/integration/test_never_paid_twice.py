@@ -38,13 +38,6 @@ STEPS = (
 
 
 @pytest.fixture
-def issuer(tmp_path):
-    from shared.auth import DevIssuer
-
-    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
-
-
-@pytest.fixture
 def world(tmp_path, broker, issuer, database_url):
     w = World(tmp_path, broker, issuer, database_url)
     programme = {**TORMENTA, "budget": {"policy": "rank_by_vulnerability"}}

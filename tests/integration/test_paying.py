@@ -16,23 +16,9 @@ from services.transfers.adapters.orm import idempotency_keys
 from services.transfers.domain.instructions import pain_001_schema
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from tests.samples import household_body
-from tests.transfers_world import BANK, TORMENTA, World
+from tests.transfers_world import BANK, TORMENTA
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def issuer(tmp_path):
-    from shared.auth import DevIssuer
-
-    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
-
-
-@pytest.fixture
-def world(tmp_path, broker, issuer, database_url):
-    w = World(tmp_path, broker, issuer, database_url)
-    yield w
-    w.close()
 
 
 def proposed_batch(world, banked=2, wallets=1):

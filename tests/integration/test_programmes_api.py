@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from services.transfers.entrypoints import app as transfers_app
-from shared.auth import APPROVER, CIVIL_PROTECTION, PROGRAMME_OFFICER, DevIssuer
+from shared.auth import APPROVER, CIVIL_PROTECTION, PROGRAMME_OFFICER
 from tests.integration.test_api import make_client
 
 pytestmark = pytest.mark.integration
@@ -44,11 +44,6 @@ TORMENTA = {
     "budget": {"per_incident": 1000000, "overall": 5000000, "policy": "rank_by_vulnerability"},
     "approval": {"four_eyes": True, "pre_approved_ceiling": 200000},
 }
-
-
-@pytest.fixture
-def issuer(tmp_path):
-    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services.registry.adapters.orm import outbox
 from services.registry.entrypoints import app as registry_app
-from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER, REGISTRY_OFFICER, DevIssuer
+from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from shared.events import CloudEvent
 from tests.integration.test_api import make_client
 from tests.samples import household_body
@@ -20,11 +20,6 @@ pytestmark = pytest.mark.integration
 
 # The protected values themselves: digit fragments alone could turn up inside random ids and hashes.
 SECRETS = ("María", "Ordóñez", "0601-1986-01234", "0601198601234", "9988-7766", "99887766", "Tigo", "Palmas")
-
-
-@pytest.fixture
-def issuer(tmp_path):
-    return DevIssuer(tmp_path / "dev-issuer").ensure_keys()
 
 
 @pytest.fixture
