@@ -1,8 +1,10 @@
 """Problem details (RFC 9457) and the error root every service's exceptions descend from.
 
-A service raises its own domain errors; the web layer maps each to one problem document with
-``type``, ``title``, ``status``, ``detail`` and, for bad input, ``errors`` naming each field as a
-JSON pointer. Nothing else decides how an error looks on the wire.
+A service raises its own domain errors, each also one of the kinds below (invalid input, not
+found, conflict, …). The kinds know nothing of HTTP: :mod:`shared.web` maps each kind to its
+status once and writes one problem document with ``type``, ``title``, ``status``, ``detail`` and,
+for bad input, ``errors`` naming each field as a JSON pointer. Nothing else decides how an error
+looks on the wire.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ class FieldProblem:
 
 
 class AmparoError(Exception):
-    """Root of every error a service raises on purpose; each maps to one HTTP status.
+    """Root of every error a service raises on purpose.
 
-    Subclasses set ``status`` and ``slug`` (the last part of the problem ``type`` URI).
+    Subclasses set ``slug`` (the last part of the problem ``type`` URI) and ``title``; which HTTP
+    status each kind answers with is decided in :mod:`shared.web`, not here.
     """
 
-    status = 500
     slug = "internal-error"
     title = "Internal error"
 
@@ -43,7 +45,6 @@ class AmparoError(Exception):
 class InvalidInput(AmparoError, ValueError):
     """The request is well-formed but a field's value is not acceptable."""
 
-    status = 422
     slug = "invalid-input"
     title = "Invalid input"
 
@@ -51,7 +52,6 @@ class InvalidInput(AmparoError, ValueError):
 class NotFound(AmparoError, LookupError):
     """The thing asked for does not exist (or the caller may not know it exists)."""
 
-    status = 404
     slug = "not-found"
     title = "Not found"
 
@@ -59,7 +59,6 @@ class NotFound(AmparoError, LookupError):
 class Conflict(AmparoError):
     """The request conflicts with what is already stored."""
 
-    status = 409
     slug = "conflict"
     title = "Conflict"
 
@@ -67,7 +66,6 @@ class Conflict(AmparoError):
 class NotAuthenticated(AmparoError):
     """No valid bearer token was presented."""
 
-    status = 401
     slug = "not-authenticated"
     title = "Not authenticated"
 
@@ -75,7 +73,6 @@ class NotAuthenticated(AmparoError):
 class Forbidden(AmparoError, PermissionError):
     """The caller is known but may not do this (role or jurisdiction)."""
 
-    status = 403
     slug = "forbidden"
     title = "Forbidden"
 
@@ -83,9 +80,22 @@ class Forbidden(AmparoError, PermissionError):
 class Unavailable(AmparoError):
     """A dependency (database, broker) cannot be reached right now; retry later."""
 
-    status = 503
     slug = "unavailable"
     title = "Service unavailable"
+
+
+class PreconditionFailed(Conflict):
+    """The change was made against an older version than the one stored (a stale ``If-Match``)."""
+
+    slug = "version-mismatch"
+    title = "Precondition failed"
+
+
+class PreconditionRequired(AmparoError):
+    """A change that must name the version it was made against (``If-Match``) did not."""
+
+    slug = "precondition-required"
+    title = "Precondition required"
 
 
 @dataclass
@@ -101,10 +111,10 @@ class Problem:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_error(cls, error: AmparoError, instance: str | None = None) -> Problem:
-        """Build the problem document for a raised :class:`AmparoError`."""
+    def from_error(cls, error: AmparoError, status: int, instance: str | None = None) -> Problem:
+        """Build the problem document for a raised :class:`AmparoError` answered with ``status``."""
         return cls(
-            status=error.status,
+            status=status,
             title=error.title,
             detail=error.detail,
             type=PROBLEM_TYPE_BASE + error.slug,

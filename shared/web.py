@@ -29,10 +29,14 @@ from shared.errors import (
     PROBLEM_CONTENT_TYPE,
     PROBLEM_TYPE_BASE,
     AmparoError,
+    Conflict,
     FieldProblem,
     Forbidden,
     InvalidInput,
     NotAuthenticated,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
     Problem,
     Unavailable,
     field_problems,
@@ -49,6 +53,35 @@ NUL = "\x00"
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 #: A readiness check returns nothing when healthy and raises when not.
 ReadinessCheck = Callable[[], None]
+
+
+#: The HTTP status of each kind of error, the most specific kind first; anything else is a 500.
+HTTP_STATUS: tuple[tuple[type[AmparoError], int], ...] = (
+    (PreconditionFailed, 412),
+    (PreconditionRequired, 428),
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (Conflict, 409),
+    (NotAuthenticated, 401),
+    (Forbidden, 403),
+    (Unavailable, 503),
+)
+
+
+def status_of(error: AmparoError) -> int:
+    """The HTTP status a raised error answers with, decided by its kind.
+
+    Examples
+    --------
+    >>> status_of(NotFound("no household 42"))
+    404
+    """
+    return next((status for kind, status in HTTP_STATUS if isinstance(error, kind)), 500)
+
+
+def problem_of(error: AmparoError, instance: str | None = None) -> Problem:
+    """The problem document answering ``error`` (its status decided by :func:`status_of`)."""
+    return Problem.from_error(error, status_of(error), instance)
 
 
 def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response:
@@ -194,9 +227,7 @@ def _register_error_handlers(app: Flask, api: Api) -> None:
         if isinstance(error, OperationalError):
             log.warning("database unavailable: %s", error)
             return problem_response(
-                Problem.from_error(
-                    Unavailable("the database is busy or cannot be reached; retry shortly"), request.path
-                ),
+                problem_of(Unavailable("the database is busy or cannot be reached; retry shortly"), request.path),
                 {"Retry-After": "5"},
             )
         log.exception("unhandled error")
@@ -223,7 +254,7 @@ def error_response(error: AmparoError) -> Response:
         headers["Retry-After"] = str(error.extra.get("retry_after", 5))
     if isinstance(error, Forbidden):
         _audit_refusal(error)
-    return problem_response(Problem.from_error(error, request.path), headers)
+    return problem_response(problem_of(error, request.path), headers)
 
 
 def _audit_refusal(error: Forbidden) -> None:

@@ -1,7 +1,8 @@
 import json
 import logging
 
-from shared.errors import FieldProblem, InvalidInput, Problem, field_problems
+from shared.errors import FieldProblem, InvalidInput, field_problems
+from shared.web import problem_of
 from shared.logs import JsonFormatter, accept_correlation_id, correlation
 
 
@@ -20,7 +21,7 @@ def test_nested_messages_become_json_pointers():
 
 def test_problem_document_shape():
     error = InvalidInput("bad size", errors=[FieldProblem("/size", "too small")])
-    body = Problem.from_error(error, "/v1/households").to_dict()
+    body = problem_of(error, "/v1/households").to_dict()
     assert body["status"] == 422 and body["instance"] == "/v1/households"
     assert body["errors"] == [{"pointer": "/size", "detail": "too small"}]
     assert body["type"].endswith("/invalid-input")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound, PreconditionFailed
 
 
 class RegistryError(Exception):
@@ -32,12 +32,8 @@ class HouseholdIdTaken(RegistryError, Conflict):
     """A different household was already registered under that id."""
 
 
-class VersionMismatch(RegistryError, Conflict):
+class VersionMismatch(RegistryError, PreconditionFailed):
     """The change was made against an older version than the one stored (``If-Match`` failed)."""
-
-    status = 412
-    slug = "version-mismatch"
-    title = "Precondition failed"
 
 
 class InvalidConfiguration(RegistryError, ValueError):

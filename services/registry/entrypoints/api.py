@@ -28,21 +28,15 @@ from services.registry.entrypoints.schemas import (
 from services.registry.service_layer import handlers
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, FIELD_STAFF, PAYMENTS_OFFICER, REGISTRY_OFFICER
-from shared.errors import AmparoError, FieldProblem, InvalidInput, Problem, field_problems
+from shared.errors import FieldProblem, InvalidInput, PreconditionRequired, field_problems
 from shared.spreadsheet import csv_lines
-from shared.web import BEARER, authenticated, current_principal, problem_response
+from shared.web import BEARER, authenticated, current_principal, problem_of, problem_response
 
 blp = Blueprint("households", __name__, url_prefix="/v1/households", description="Registered households")
 
 log = logging.getLogger(__name__)
 READERS = [FIELD_STAFF, REGISTRY_OFFICER, AUDITOR]
 WRITERS = [FIELD_STAFF, REGISTRY_OFFICER]
-
-
-class PreconditionRequired(AmparoError):
-    status = 428
-    slug = "precondition-required"
-    title = "Precondition required"
 
 
 def _uow(read_only: bool = False) -> RegistryUnitOfWork:
@@ -95,7 +89,7 @@ def _version_mismatch(error: VersionMismatch) -> Response:
     current = extra.pop("current")
     extra["current"] = HouseholdSchema().dump(_shown(current))
     error.extra = extra
-    return problem_response(Problem.from_error(error, request.path), {"ETag": _etag(current.version)})
+    return problem_response(problem_of(error, request.path), {"ETag": _etag(current.version)})
 
 
 @blp.route("")

@@ -22,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 
 from services.transfers.adapters.orm import idempotency_keys
 from shared.db import as_read
-from shared.errors import AmparoError, Conflict, FieldProblem, InvalidInput, Problem
+from shared.errors import AmparoError, Conflict, FieldProblem, InvalidInput
 from shared.faults import crash_point
-from shared.web import current_principal, error_response
+from shared.web import current_principal, error_response, problem_of
 
 HEADER = "Idempotency-Key"
 DOC = {
@@ -114,10 +114,10 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             result = view(*args, **kwargs)
         except AmparoError as error:
-            if error.status >= 500:
+            problem = problem_of(error, instance=request.path)
+            if problem.status >= 500:
                 _forget(sessions, where)
                 raise
-            problem = Problem.from_error(error, instance=request.path)
             finish(problem.status, problem.to_dict())
             return error_response(error)
         except BaseException:
