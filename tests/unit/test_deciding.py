@@ -20,14 +20,11 @@ from services.transfers.domain.instructions import (
     pain_001,
     parse_results,
 )
+from services.transfers.domain.batches import BatchStateError, FourEyes, batch_state_after_results, review
 from services.transfers.domain.payments import (
-    BatchStateError,
-    FourEyes,
     PaymentStateError,
-    batch_state_after_results,
     check_reissue,
     check_result,
-    review,
 )
 from services.transfers.domain.programmes import (
     Benefit,

@@ -1,48 +1,37 @@
-"""Batches and payments: their states, who may move them, and what a result does to them.
+"""Payments: one household's entitlement under a programme for an incident, and the states it moves
+through.
 
-A batch is ``proposed`` → ``approved`` or ``rejected`` (never by its proposer) → ``instructed``
-(every payment is in a payment file) → ``settled``, ``partly_failed`` or ``failed`` once every
-result is known. A proposed batch is ``withdrawn`` when its alert is cancelled; an approved one is
-flagged for review instead, because money may already be on its way.
-
-A payment follows its batch until a result arrives: ``settled``, ``failed`` (with the provider's
-reason) or ``unknown`` (the provider did not say; it is never sent again until it does). Only a
-failed payment may be re-issued, and re-issuing turns it into ``reissued`` in the same step that
-creates its successor, so a household never holds two live payments.
+A payment follows its batch until a result arrives: ``proposed`` → ``approved`` (or ``rejected``,
+``withdrawn``) → ``instructed`` (it is in a payment file) → ``settled``, ``failed`` (with the
+provider's reason) or ``unknown`` (the provider did not say; it is never sent again until it does).
+Only a failed payment may be re-issued, and re-issuing turns it into ``reissued`` in the same step
+that creates its successor, so a household never holds two live payments: while one of its
+payments is in :data:`LIVE_PAYMENT_STATES`, no other may exist for the same entitlement (the
+database enforces it too, with a partial unique index).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict
 
-BATCH_STATES = (
-    "proposed",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "instructed",
-    "settled",
-    "partly_failed",
-    "failed",
-)
-PAYMENT_RESULTS = ("settled", "failed", "unknown")
+PROPOSED, APPROVED, REJECTED, WITHDRAWN = "proposed", "approved", "rejected", "withdrawn"
+INSTRUCTED, SETTLED, FAILED, UNKNOWN, REISSUED = "instructed", "settled", "failed", "unknown", "reissued"
+#: Payment states that hold a household's entitlement for a programme and an incident.
+LIVE_PAYMENT_STATES = (PROPOSED, APPROVED, INSTRUCTED, SETTLED, UNKNOWN, FAILED)
+#: What a provider's result file may say of a payment.
+PAYMENT_RESULTS = (SETTLED, FAILED, UNKNOWN)
+#: A re-issued payment the provider later reports settled: the household may have been paid twice.
+SETTLED_AFTER_REISSUE = "settled_after_reissue"
 #: The format of a payment file, by channel.
 FORMATS = {"bank_account": ("pain.001", "csv"), "mobile_money": ("csv",), "cash_pickup": ("csv",)}
 CHANNELS = tuple(FORMATS)
-
-
-class BatchStateError(Conflict):
-    slug = "batch-state"
-    title = "Not possible in the batch's state"
-
-
-class FourEyes(Forbidden):
-    slug = "four-eyes"
-    title = "Four eyes: approval needs a second person"
+#: The channel of a household whose registry record names none.
+DEFAULT_CHANNEL = "cash_pickup"
 
 
 class PaymentStateError(Conflict):
@@ -50,55 +39,98 @@ class PaymentStateError(Conflict):
     title = "Not possible in the payment's state"
 
 
-def review(batch_state: str, proposed_by: str, reviewer: str, approve: bool) -> str:
-    """The state a batch moves to when ``reviewer`` approves (or rejects) it.
+@dataclass
+class Payment:
+    """One payment of a batch (never an account number: transfers holds none)."""
 
-    :raise FourEyes: the reviewer proposed it; :raise BatchStateError: it is not proposed.
-    """
-    if batch_state != "proposed":
-        raise BatchStateError(
-            f"the batch is {batch_state}; only a proposed batch can be approved or rejected"
+    id: str
+    end_to_end_id: str
+    batch_id: str
+    programme_id: str
+    incident_id: str
+    household_id: str
+    amount: Decimal
+    currency: str
+    channel_type: str
+    state: str
+    reason: str | None = None
+    replaces: str | None = None
+    instruction_file_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def new(
+        cls,
+        batch_id: str,
+        programme_id: str,
+        incident_id: str,
+        household_id: str,
+        amount: float,
+        currency: str,
+        channel_type: str,
+        state: str,
+        replaces: str | None,
+        at: datetime,
+    ) -> Payment:
+        """A payment proposed in a new batch, with a fresh id and end-to-end id."""
+        return cls(
+            id=str(uuid.uuid4()),
+            end_to_end_id=new_end_to_end_id(),
+            batch_id=batch_id,
+            programme_id=programme_id,
+            incident_id=incident_id,
+            household_id=household_id,
+            amount=Decimal(str(round(float(amount), 2))),
+            currency=currency,
+            channel_type=channel_type,
+            state=state,
+            replaces=replaces,
+            created_at=at,
+            updated_at=at,
         )
-    if reviewer == proposed_by:
-        raise FourEyes(
-            f"{reviewer} proposed this batch and cannot also {'approve' if approve else 'reject'} it"
-        )
-    return "approved" if approve else "rejected"
 
+    @property
+    def is_live(self) -> bool:
+        """Whether it holds the household's entitlement (no other payment may exist beside it)."""
+        return self.state in LIVE_PAYMENT_STATES
 
-def batch_state_after_results(current: str, payment_states: Iterable[str]) -> str:
-    """A batch's state once its payments have moved: settled, partly or wholly failed, or as it was."""
-    states = list(payment_states)
-    if current not in ("instructed", "settled", "partly_failed", "failed") or not states:
-        return current
-    waiting = {"approved", "instructed", "unknown"}
-    if any(s in waiting for s in states):
-        return "instructed"
-    failed = sum(s in ("failed", "reissued") for s in states)
-    if failed == 0:
-        return "settled"
-    return "failed" if failed == len(states) else "partly_failed"
+    def result_moves_to(self, result: str) -> str:
+        """The state a provider's ``result`` moves this payment to.
 
+        An instructed or unknown payment takes the result; the same result again changes nothing; a
+        failed payment may be corrected to settled by its provider; a re-issued payment reported
+        settled is recorded as :data:`SETTLED_AFTER_REISSUE` (its successor is then stopped or
+        flagged).
 
-#: A re-issued payment the provider later reports settled: the household may have been paid twice.
-SETTLED_AFTER_REISSUE = "settled_after_reissue"
+        :raise PaymentStateError: a result contradicting a settled payment, or for a payment never sent.
+        """
+        return check_result(self.state, result, self.end_to_end_id)
+
+    def reissue(self) -> None:
+        """Mark a failed payment as paid again elsewhere (its successor is created beside it).
+
+        :raise PaymentStateError: an unknown payment must be resolved first; others cannot be re-issued.
+        """
+        check_reissue(self.state, self.end_to_end_id)
+        self.state = REISSUED
+
+    def check_channel_change(self) -> None:
+        """:raise PaymentStateError: only an approved payment not yet in a file changes channel."""
+        if self.state != APPROVED:
+            raise PaymentStateError(
+                f"payment {self.end_to_end_id} is {self.state}; only an approved payment changes channel"
+            )
 
 
 def check_result(payment_state: str, result: str, end_to_end_id: str) -> str:
-    """The state a result moves a payment to.
-
-    An instructed or unknown payment takes the result; the same result again changes nothing; a
-    failed payment may be corrected to settled by its provider; a re-issued payment reported
-    settled is recorded as :data:`SETTLED_AFTER_REISSUE` (its successor is then stopped or flagged).
-
-    :raise PaymentStateError: a result contradicting a settled payment, or for a payment never sent.
-    """
-    if payment_state in ("instructed", "unknown") or payment_state == result:
+    """The state a result moves a payment in ``payment_state`` to (see :meth:`Payment.result_moves_to`)."""
+    if payment_state in (INSTRUCTED, UNKNOWN) or payment_state == result:
         return result
-    if payment_state == "failed" and result == "settled":
-        return "settled"
-    if payment_state == "reissued":
-        return SETTLED_AFTER_REISSUE if result == "settled" else "reissued"
+    if payment_state == FAILED and result == SETTLED:
+        return SETTLED
+    if payment_state == REISSUED:
+        return SETTLED_AFTER_REISSUE if result == SETTLED else REISSUED
     raise PaymentStateError(
         f"payment {end_to_end_id} is {payment_state}; a result of {result!r} cannot apply to it"
     )
@@ -109,14 +141,27 @@ def check_reissue(payment_state: str, end_to_end_id: str) -> None:
 
     :raise PaymentStateError: an unknown payment must be resolved first; others cannot be re-issued.
     """
-    if payment_state == "failed":
+    if payment_state == FAILED:
         return
-    if payment_state == "unknown":
+    if payment_state == UNKNOWN:
         raise PaymentStateError(
             f"payment {end_to_end_id} has an unknown outcome: import the provider's status for it "
             "before paying again"
         )
     raise PaymentStateError(f"payment {end_to_end_id} is {payment_state}; only a failed payment is re-issued")
+
+
+def file_format(channel_type: str, wanted: str | None) -> str:
+    """The format a payment file on ``channel_type`` is written in (the first allowed, unless
+    ``wanted`` names another allowed one).
+
+    :raise ValueError: ``wanted`` is not a format of that channel (the caller names the field).
+    """
+    allowed = FORMATS[channel_type]
+    chosen = wanted or allowed[0]
+    if chosen not in allowed:
+        raise ValueError(f"{channel_type} payments are written as {' or '.join(allowed)}")
+    return chosen
 
 
 def new_end_to_end_id() -> str:
@@ -132,3 +177,41 @@ def new_message_id() -> str:
 def money(value: float | Decimal) -> Decimal:
     """An amount to the cent."""
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class PaymentFile:
+    """A payment file: which payments of a batch, on one channel, in which format. Its bytes are
+    written on each download, with the account details read from the registry then."""
+
+    id: str
+    message_id: str
+    batch_id: str
+    channel_type: str
+    format: str
+    transactions: int
+    control_sum: Decimal
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def new(
+        cls,
+        batch_id: str,
+        channel_type: str,
+        file_format: str,
+        payments: list[Payment],
+        by: str,
+        at: datetime,
+    ) -> PaymentFile:
+        return cls(
+            id=str(uuid.uuid4()),
+            message_id=new_message_id(),
+            batch_id=batch_id,
+            channel_type=channel_type,
+            format=file_format,
+            transactions=len(payments),
+            control_sum=sum((money(p.amount) for p in payments), Decimal("0")),
+            created_by=by,
+            created_at=at,
+        )

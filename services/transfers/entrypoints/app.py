@@ -9,6 +9,7 @@ from flask import Flask
 from services.transfers.adapters.orm import audit, inbox, outbox
 from services.transfers.entrypoints.api import blp
 from services.transfers.entrypoints.batches_api import blp as batches_blp
+from services.transfers.entrypoints.decisions_api import blp as decisions_blp
 from services.transfers.entrypoints.programmes_api import blp as programmes_blp
 from services.transfers.service_layer import deciding
 from services.transfers.service_layer.handlers import apply_household_event, apply_household_events
@@ -69,4 +70,5 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(audit_blp)
     api.register_blueprint(programmes_blp)
     api.register_blueprint(batches_blp)
+    api.register_blueprint(decisions_blp)
     return app

@@ -14,10 +14,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.transfers.adapters.registry_details import RegistryPaymentDetails
-from services.transfers.domain.payments import BATCH_STATES, CHANNELS
-from services.transfers.domain.programmes import LANGUAGES
+from services.transfers.domain.batches import BATCH_STATES
+from services.transfers.domain.payments import CHANNELS
 from services.transfers.entrypoints.idempotency import DOC, idempotent
-from services.transfers.service_layer import explaining, paying
+from services.transfers.service_layer import paying
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from shared.web import BEARER, authenticated, current_principal
 
@@ -70,10 +70,6 @@ class ReissueSchema(Schema):
     payment_ids = fields.List(fields.String(), load_default=None)
     channel_type = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
     comment = fields.String(load_default=None, validate=validate.Length(max=2000))
-
-
-class LanguageSchema(Schema):
-    lang = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
 
 
 @blp.route("/batches")
@@ -243,35 +239,4 @@ class PaymentResults(MethodView):
         """Import a result file: each payment settled, failed (with reason) or unknown; all or nothing"""
         return paying.import_results(
             request.get_data(cache=True), request.content_type or "", current_principal(), _sessions()
-        )
-
-
-@blp.route("/alerts/<incident_id>/decisions")
-class AlertDecisions(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(200)
-    @authenticated(READERS)
-    def get(self, incident_id: str) -> Any:
-        """What transfers did with an alert: its exposures, programme evaluations and batches"""
-        return explaining.incident_decisions(incident_id, _sessions())
-
-    @blp.doc(security=BEARER, **DOC)
-    @blp.response(200)
-    @authenticated([PROGRAMME_OFFICER])
-    @idempotent
-    def post(self, incident_id: str) -> Any:
-        """Decide the alert's current exposure again (new households only are ever proposed)"""
-        return explaining.decide_again(incident_id, current_principal().subject, _sessions())
-
-
-@blp.route("/households/<household_id>/decisions")
-class HouseholdDecisions(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.arguments(LanguageSchema, location="query")
-    @blp.response(200)
-    @authenticated(READERS)
-    def get(self, query: dict[str, Any], household_id: str) -> Any:
-        """Why a household was or was not paid, in plain words (lang=en or es)"""
-        return explaining.household_decisions(
-            household_id, query["lang"], current_principal().covers, _sessions()
         )

@@ -51,7 +51,8 @@ from services.transfers.domain.exposure_parts import (
     parse_part,
     partitions_note,
 )
-from services.transfers.domain.payments import BatchStateError, money, new_end_to_end_id
+from services.transfers.domain.batches import BatchStateError
+from services.transfers.domain.payments import money, new_end_to_end_id
 from services.transfers.domain.programmes import Programme, parse_programme, vulnerable_members
 from shared.admin_codes import smallest_common_area
 from shared.audit import AuditEntry, append

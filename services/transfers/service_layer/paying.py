@@ -26,17 +26,15 @@ from services.transfers.adapters.orm import (
 )
 from services.transfers.adapters.payment_schema import LIVE_PAYMENT_STATES
 from services.transfers.domain import instructions as files
+from services.transfers.domain.batches import BatchStateError, batch_state_after_results, review
 from services.transfers.domain.payments import (
     FORMATS,
     SETTLED_AFTER_REISSUE,
-    BatchStateError,
     PaymentStateError,
-    batch_state_after_results,
     check_reissue,
     check_result,
     money,
     new_message_id,
-    review,
 )
 from services.transfers.domain.programmes import Programme, parse_programme
 from services.transfers.service_layer.deciding import (

@@ -1,0 +1,340 @@
+"""Batches, payments and payment files in the transfers service's database.
+
+Money moves in large sets (a national batch approved in one step), so the repositories move
+payments with set-based statements; the domain says which state they move to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from services.transfers.adapters.orm import audit_log, batches, instruction_files, payments
+from services.transfers.domain.batches import PRE_APPROVED, Batch, BatchStateError
+from services.transfers.domain.payments import LIVE_PAYMENT_STATES, WITHDRAWN, Payment, PaymentFile
+from shared.db import as_read, bulk_insert
+
+#: Ids per ``IN (…)`` list: well under every database's limit on bound parameters.
+CHUNK = 1000
+_BATCH_FIELDS = tuple(f.name for f in fields(Batch) if f.name != "changes")
+_PAYMENT_FIELDS = tuple(f.name for f in fields(Payment))
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def _batch(row: Any) -> Batch:
+    values = {name: row._mapping[name] for name in _BATCH_FIELDS}
+    for name in ("proposed_at", "decided_at", "updated_at"):
+        values[name] = as_read(values[name])
+    return Batch(**values)
+
+
+def _payment(row: Any) -> Payment:
+    return Payment(**{name: row._mapping[name] for name in _PAYMENT_FIELDS})
+
+
+class BatchRepository:
+    def __init__(self, session: Session):
+        self.session = session
+        #: The state each batch had when read: a save moves it only from there.
+        self._read: dict[str, str] = {}
+
+    def _seen(self, batch: Batch) -> Batch:
+        self._read[batch.id] = batch.state
+        return batch
+
+    def get(self, batch_id: str, lock: bool = False) -> Batch | None:
+        """The batch, or ``None``; ``lock`` holds its row until the transaction ends."""
+        query = select(batches).where(batches.c.id == batch_id)
+        row = self.session.execute(query.with_for_update() if lock else query).first()
+        return None if row is None else self._seen(_batch(row))
+
+    def of_incident(self, incident_id: str) -> list[Batch]:
+        """Every batch of an incident, locked, in one order (so two writers never wait in a circle)."""
+        query = select(batches).where(batches.c.incident_id == incident_id).order_by(batches.c.id)
+        return [self._seen(_batch(r)) for r in self.session.execute(query.with_for_update()).all()]
+
+    def newest(self, incident_id: str | None, state: str | None, limit: int = 200) -> list[Batch]:
+        query = select(batches).order_by(batches.c.proposed_at.desc()).limit(limit)
+        if incident_id:
+            query = query.where(batches.c.incident_id == incident_id)
+        if state:
+            query = query.where(batches.c.state == state)
+        return [_batch(r) for r in self.session.execute(query).all()]
+
+    def count_for(self, programme_id: str, incident_id: str) -> int:
+        """How many batches the programme already proposed for the incident."""
+        return self.session.scalar(
+            select(func.count())
+            .select_from(batches)
+            .where(batches.c.programme_id == programme_id, batches.c.incident_id == incident_id)
+        )
+
+    def scopes_holding(self, end_to_end_ids: Sequence[str]) -> dict[str, str]:
+        """The admin scope of every batch holding one of the payments, the batches locked first (the
+        order every writer locks batches and payments in)."""
+        held = select(payments.c.batch_id)
+        return {
+            row.id: row.admin_scope
+            for ids in _chunks(end_to_end_ids)
+            for row in self.session.execute(
+                select(batches.c.id, batches.c.admin_scope)
+                .where(batches.c.id.in_(held.where(payments.c.end_to_end_id.in_(ids))))
+                .with_for_update()
+            ).all()
+        }
+
+    def add(self, batch: Batch) -> None:
+        values = {name: getattr(batch, name) for name in _BATCH_FIELDS}
+        self.session.execute(batches.insert().values(**values))
+        self._seen(batch)
+
+    def save(self, batch: Batch) -> None:
+        """Write what changed of a batch read here.
+
+        :raise BatchStateError: it changed state meanwhile (nothing is written then).
+        """
+        moved = self.session.execute(
+            update(batches)
+            .where(batches.c.id == batch.id, batches.c.state == self._read.get(batch.id, batch.state))
+            .values(
+                state=batch.state,
+                decided_by=batch.decided_by,
+                decided_at=batch.decided_at,
+                review_reason=batch.review_reason,
+                updated_at=batch.updated_at,
+            )
+        )
+        if moved.rowcount != 1:
+            raise BatchStateError(f"batch {batch.id} changed while this was being done; read it again")
+        self._seen(batch)
+
+    def counts(self, batch_id: str) -> tuple[dict[str, int], dict[str, int]]:
+        """How many of its payments are in each state, and on each channel."""
+        by: dict[str, dict[str, int]] = {}
+        for column in (payments.c.state, payments.c.channel_type):
+            rows = self.session.execute(
+                select(column, func.count()).where(payments.c.batch_id == batch_id).group_by(column)
+            ).all()
+            by[column.name] = {value: count for value, count in rows}
+        return by["state"], by["channel_type"]
+
+    def trail(self, batch_id: str) -> list[dict[str, Any]]:
+        """The batch's lines of the audit log, in order."""
+        rows = self.session.execute(
+            select(audit_log)
+            .where(audit_log.c.subject_type == "batch", audit_log.c.subject_id == batch_id)
+            .order_by(audit_log.c.position)
+        ).all()
+        return [{**r._mapping, "at": as_read(r.at)} for r in rows]
+
+
+class PaymentRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add_all(self, many: Sequence[Payment]) -> None:
+        bulk_insert(self.session, payments, [asdict(p) for p in many])
+
+    def of_batch(
+        self, batch_id: str, state: str | None = None, channel_type: str | None = None, lock: bool = False
+    ) -> list[Payment]:
+        query = select(payments).where(payments.c.batch_id == batch_id)
+        if state is not None:
+            query = query.where(payments.c.state == state)
+        if channel_type is not None:
+            query = query.where(payments.c.channel_type == channel_type)
+        return [_payment(r) for r in self.session.execute(query.with_for_update() if lock else query).all()]
+
+    def named(self, batch_id: str, payment_ids: Sequence[str], lock: bool = False) -> list[Payment]:
+        """The batch's payments among ``payment_ids`` (those of other batches are not found)."""
+        query = select(payments).where(payments.c.batch_id == batch_id, payments.c.id.in_(list(payment_ids)))
+        return [_payment(r) for r in self.session.execute(query.with_for_update() if lock else query).all()]
+
+    def page(self, batch_id: str, state: str | None, offset: int, limit: int) -> list[Payment]:
+        query = select(payments).where(payments.c.batch_id == batch_id)
+        if state:
+            query = query.where(payments.c.state == state)
+        query = query.order_by(payments.c.created_at, payments.c.id).offset(offset).limit(limit)
+        return [_payment(r) for r in self.session.execute(query).all()]
+
+    def in_file(self, file_id: str) -> list[Payment]:
+        query = select(payments).where(payments.c.instruction_file_id == file_id)
+        return [_payment(r) for r in self.session.execute(query.order_by(payments.c.end_to_end_id)).all()]
+
+    def by_end_to_end_id(self, end_to_end_ids: Sequence[str]) -> dict[str, Payment]:
+        """The payments named, locked, by end-to-end id."""
+        return {
+            r.end_to_end_id: _payment(r)
+            for ids in _chunks(end_to_end_ids)
+            for r in self.session.execute(
+                select(payments).where(payments.c.end_to_end_id.in_(ids)).with_for_update()
+            ).all()
+        }
+
+    def live_successor(self, payment_id: str) -> Payment | None:
+        """The live payment that re-issued ``payment_id``, locked, if any."""
+        row = self.session.execute(
+            select(payments)
+            .where(payments.c.replaces == payment_id, payments.c.state.in_(LIVE_PAYMENT_STATES))
+            .with_for_update()
+        ).first()
+        return None if row is None else _payment(row)
+
+    def of_household(self, household_id: str) -> list[Payment]:
+        query = (
+            select(payments).where(payments.c.household_id == household_id).order_by(payments.c.created_at)
+        )
+        return [_payment(r) for r in self.session.execute(query).all()]
+
+    def households_holding(self, programme_id: str, incident_id: str, states: Sequence[str]) -> set[str]:
+        """Households with a payment of the programme for the incident in one of ``states``."""
+        return set(
+            self.session.scalars(
+                select(payments.c.household_id).where(
+                    payments.c.programme_id == programme_id,
+                    payments.c.incident_id == incident_id,
+                    payments.c.state.in_(list(states)),
+                )
+            )
+        )
+
+    def committed(self, programme_id: str, incident_id: str | None) -> Decimal:
+        """What the programme's live payments add up to (for one incident, or all)."""
+        query = select(func.coalesce(func.sum(payments.c.amount), 0)).where(
+            payments.c.programme_id == programme_id, payments.c.state.in_(LIVE_PAYMENT_STATES)
+        )
+        if incident_id is not None:
+            query = query.where(payments.c.incident_id == incident_id)
+        return Decimal(str(self.session.scalar(query)))
+
+    def pre_approved_so_far(self, programme_id: str, incident_id: str) -> Decimal:
+        """What the pre-approved ceiling already let through for the incident (its live payments)."""
+        spent = self.session.scalar(
+            select(func.coalesce(func.sum(payments.c.amount), 0))
+            .select_from(payments.join(batches, batches.c.id == payments.c.batch_id))
+            .where(
+                batches.c.programme_id == programme_id,
+                batches.c.incident_id == incident_id,
+                batches.c.decided_by == PRE_APPROVED,
+                payments.c.state.in_(LIVE_PAYMENT_STATES),
+            )
+        )
+        return Decimal(str(spent))
+
+    def states_in(self, batch_id: str) -> list[str]:
+        """The states of the batch's payments, the withdrawn ones left out."""
+        return list(
+            self.session.scalars(
+                select(payments.c.state).where(payments.c.batch_id == batch_id, payments.c.state != WITHDRAWN)
+            )
+        )
+
+    def count(self, batch_id: str, state: str) -> int:
+        return self.session.scalar(
+            select(func.count()).where(payments.c.batch_id == batch_id, payments.c.state == state)
+        )
+
+    def move(
+        self, batch_id: str, from_state: str, to_state: str, reason: str | None, at: datetime
+    ) -> list[Payment]:
+        """Move the batch's payments in ``from_state`` to ``to_state`` (with ``reason`` when given).
+
+        :return: the payments as they are now.
+        """
+        moving = self.of_batch(batch_id, from_state)
+        values: dict[str, Any] = {"state": to_state, "updated_at": at}
+        if reason is not None:
+            values["reason"] = reason
+        self.session.execute(
+            update(payments)
+            .where(payments.c.batch_id == batch_id, payments.c.state == from_state)
+            .values(**values)
+        )
+        for p in moving:
+            p.state, p.updated_at = to_state, at
+            if reason is not None:
+                p.reason = reason
+        return moving
+
+    def save(self, payment: Payment) -> None:
+        """Write a payment's state, reason and channel."""
+        self.save_all([payment])
+
+    def save_all(self, many: Sequence[Payment]) -> None:
+        """:meth:`save` for many payments, with one statement."""
+        if not many:
+            return
+        self.session.execute(
+            update(payments)
+            .where(payments.c.id == bindparam("payment_id"))
+            .values(
+                state=bindparam("new_state"),
+                reason=bindparam("new_reason"),
+                channel_type=bindparam("new_channel"),
+                updated_at=bindparam("at"),
+            ),
+            [
+                {
+                    "payment_id": p.id,
+                    "new_state": p.state,
+                    "new_reason": p.reason,
+                    "new_channel": p.channel_type,
+                    "at": p.updated_at,
+                }
+                for p in many
+            ],
+        )
+
+    def put_in_file(self, many: Sequence[Payment], file_id: str, at: datetime) -> None:
+        """Mark approved payments instructed in the file ``file_id``.
+
+        :raise BatchStateError: one of them is no longer approved (another file took it meanwhile).
+        """
+        self.session.execute(
+            update(payments)
+            .where(payments.c.id == bindparam("payment_id"), payments.c.state == "approved")
+            .values(state="instructed", instruction_file_id=file_id, updated_at=at),
+            [{"payment_id": p.id} for p in many],
+        )
+        in_file = self.session.scalar(select(func.count()).where(payments.c.instruction_file_id == file_id))
+        if in_file != len(many):
+            batch_id = many[0].batch_id if many else "?"
+            raise BatchStateError(f"payments of batch {batch_id} changed while the file was being written")
+        for p in many:
+            p.state, p.instruction_file_id, p.updated_at = "instructed", file_id, at
+
+    def note_reasons(self, reasons: Mapping[str, str]) -> None:
+        """Say on each payment (by id) why it was left out of a file."""
+        if reasons:
+            self.session.execute(
+                update(payments)
+                .where(payments.c.id == bindparam("payment_id"))
+                .values(reason=bindparam("why")),
+                [{"payment_id": k, "why": v} for k, v in reasons.items()],
+            )
+
+
+class FileRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, file: PaymentFile) -> None:
+        self.session.execute(instruction_files.insert().values(**asdict(file)))
+
+    def get(self, file_id: str) -> PaymentFile | None:
+        row = self.session.execute(select(instruction_files).where(instruction_files.c.id == file_id)).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        values["created_at"] = as_read(values["created_at"])
+        return PaymentFile(**values)

@@ -1,0 +1,57 @@
+"""Reading batches and payments back, as the people who follow them see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.transfers.domain.batches import Batch
+from services.transfers.domain.payments import Payment
+from services.transfers.service_layer.batches import Covers, find_batch
+from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """A batch with how its payments stand and every step it took."""
+
+    batch: Batch
+    payments_by_state: dict[str, int]
+    payments_by_channel: dict[str, int]
+    trail: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    payments: list[Payment]
+    offset: int
+    limit: int
+
+
+def report(uow: TransfersUnitOfWork, batch: Batch) -> BatchReport:
+    """The batch as it stands in this unit of work."""
+    by_state, by_channel = uow.batches.counts(batch.id)
+    return BatchReport(batch, by_state, by_channel, uow.batches.trail(batch.id))
+
+
+def get_batch(batch_id: str, covers: Covers, uow: TransfersUnitOfWork) -> BatchReport:
+    """:raise BatchNotFound: no such batch in the caller's jurisdiction."""
+    with uow.reading() as reader:
+        return report(reader, find_batch(reader, batch_id, covers))
+
+
+def list_batches(
+    uow: TransfersUnitOfWork, covers: Covers, incident_id: str | None = None, state: str | None = None
+) -> list[BatchReport]:
+    """The newest 200 batches (of an alert, in a state), those in the caller's jurisdiction."""
+    with uow.reading() as reader:
+        return [report(reader, b) for b in reader.batches.newest(incident_id, state) if covers(b.admin_scope)]
+
+
+def list_payments(
+    batch_id: str, covers: Covers, uow: TransfersUnitOfWork, state: str | None, offset: int, limit: int
+) -> PaymentPage:
+    """A page of a batch's payments. :raise BatchNotFound: not in the caller's jurisdiction."""
+    with uow.reading() as reader:
+        find_batch(reader, batch_id, covers)
+        return PaymentPage(reader.payments.page(batch_id, state, offset, limit), offset, limit)

@@ -1,0 +1,86 @@
+"""The transfers service's unit of work: its repositories, the outbox and the audit log in one
+transaction.
+
+A handler receives a unit of work and uses it as ``with uow: ...``; what it changed, the audit
+lines and the events are committed together or not at all. Reads that must not hold a write
+lock (on SQLite) use ``with uow.reading() as reader: ...``. The consumers apply events inside the
+inbox's own transaction: :meth:`TransfersUnitOfWork.joining` gives a unit of work over that
+session, which the inbox commits.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.transfers.adapters.batches import BatchRepository, FileRepository, PaymentRepository
+from services.transfers.adapters.decisions import EvaluationRepository
+from services.transfers.adapters.exposures import ExposureRepository, IncidentRepository
+from services.transfers.adapters.orm import audit, outbox
+from services.transfers.adapters.programmes import ProgrammeRepository
+from services.transfers.adapters.repository import AttributeRepository
+from shared.db import hold_lock
+from shared.uow import UnitOfWork
+
+
+class TransfersUnitOfWork(UnitOfWork):
+    attributes: AttributeRepository
+    incidents: IncidentRepository
+    exposures: ExposureRepository
+    programmes: ProgrammeRepository
+    evaluations: EvaluationRepository
+    batches: BatchRepository
+    payments: PaymentRepository
+    files: FileRepository
+    audit = audit
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session] | None,
+        outbox_table: Table = outbox,
+        *,
+        read_only: bool = False,
+        session: Session | None = None,
+    ):
+        super().__init__(session_factory, outbox_table, read_only=read_only)  # type: ignore[arg-type]
+        self._joined = session
+
+    @classmethod
+    def joining(cls, session: Session) -> TransfersUnitOfWork:
+        """A unit of work inside a transaction someone else began and will commit (the inbox's)."""
+        return cls(None, session=session)
+
+    def reading(self) -> TransfersUnitOfWork:
+        """A read-only unit of work on the same database (it never takes SQLite's write lock)."""
+        if self._joined is not None:
+            return self
+        return type(self)(self.session_factory, self.outbox, read_only=True)
+
+    def __enter__(self) -> TransfersUnitOfWork:
+        if self._joined is not None:
+            self.session = self._joined
+        else:
+            super().__enter__()
+        session = self.session
+        self.attributes = AttributeRepository(session)
+        self.incidents = IncidentRepository(session)
+        self.exposures = ExposureRepository(session)
+        self.programmes = ProgrammeRepository(session)
+        self.evaluations = EvaluationRepository(session)
+        self.batches = BatchRepository(session)
+        self.payments = PaymentRepository(session)
+        self.files = FileRepository(session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._joined is None:
+            super().__exit__(exc_type, exc, tb)
+
+    def lock(self, name: str) -> None:
+        """Wait for, then hold until this transaction ends, the lock called ``name`` (see
+        :func:`shared.db.hold_lock`)."""
+        hold_lock(self.session, name)
