@@ -16,8 +16,26 @@ from marshmallow import Schema, fields, validate
 from services.transfers.adapters.registry_details import RegistryPaymentDetails
 from services.transfers.domain.batches import BATCH_STATES
 from services.transfers.domain.payments import CHANNELS
+from services.transfers.entrypoints import presenter
+from services.transfers.entrypoints.batch_schemas import (
+    PAYMENT_FILE_RESPONSE,
+    BatchListSchema,
+    BatchSchema,
+    PaymentFileSchema,
+    PaymentPageSchema,
+    ResultsSchema,
+)
 from services.transfers.entrypoints.idempotency import DOC, idempotent
-from services.transfers.service_layer import paying
+from services.transfers.service_layer import approving, instructing, reading, reissuing, results
+from services.transfers.service_layer.commands import (
+    ChangeChannel,
+    ImportResults,
+    ReissuePayments,
+    ReviewBatch,
+    SettleReview,
+    WritePaymentFile,
+)
+from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from shared.web import BEARER, authenticated, current_principal
 
@@ -25,8 +43,9 @@ blp = Blueprint("batches", __name__, url_prefix="/v1", description="Batches, pay
 READERS = [PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR]
 
 
-def _sessions() -> Any:
-    return current_app.extensions["amparo.runtime"].session_factory
+def _uow() -> TransfersUnitOfWork:
+    runtime = current_app.extensions["amparo.runtime"]
+    return TransfersUnitOfWork(runtime.session_factory, runtime.outbox)
 
 
 def _details() -> RegistryPaymentDetails:
@@ -76,88 +95,88 @@ class ReissueSchema(Schema):
 class Batches(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(BatchQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, BatchListSchema)
     @authenticated(READERS)
     def get(self, query: dict[str, Any]) -> Any:
         """Batches, newest first (by alert or state)"""
-        return {
-            "batches": paying.list_batches(
-                _sessions(), current_principal().covers, query["incident_id"], query["state"]
-            )
-        }
+        found = reading.list_batches(_uow(), current_principal().covers, query["incident_id"], query["state"])
+        return {"batches": [presenter.batch_view(r) for r in found]}
 
 
 @blp.route("/batches/<batch_id>")
 class Batch(MethodView):
     @blp.doc(security=BEARER)
-    @blp.response(200)
+    @blp.response(200, BatchSchema)
     @authenticated(READERS)
     def get(self, batch_id: str) -> Any:
         """A batch: amounts, budget coverage and cut-off, payments by state, the audit trail"""
-        return paying.get_batch(batch_id, current_principal().covers, _sessions())
+        return presenter.batch_view(reading.get_batch(batch_id, current_principal().covers, _uow()))
 
 
 @blp.route("/batches/<batch_id>/payments")
 class BatchPayments(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(PaymentQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, PaymentPageSchema)
     @authenticated(READERS)
     def get(self, query: dict[str, Any], batch_id: str) -> Any:
         """A batch's payments, a page at a time"""
-        return paying.list_payments(
-            batch_id, current_principal().covers, _sessions(), query["state"], query["offset"], query["limit"]
+        page = reading.list_payments(
+            batch_id, current_principal().covers, _uow(), query["state"], query["offset"], query["limit"]
         )
+        return presenter.payment_page_view(page)
 
 
 @blp.route("/batches/<batch_id>/approve")
 class Approve(MethodView):
     @blp.doc(security=BEARER, **DOC)
     @blp.arguments(ReviewSchema)
-    @blp.response(200)
+    @blp.response(200, BatchSchema)
     @authenticated([APPROVER])
     @idempotent
     def post(self, body: dict[str, Any], batch_id: str) -> Any:
         """Approve a proposed batch (never one you proposed)"""
-        return paying.decide_batch(batch_id, True, current_principal(), body["comment"], _sessions())
+        command = ReviewBatch(batch_id, True, current_principal(), body["comment"])
+        return presenter.batch_view(approving.review_batch(command, _uow()))
 
 
 @blp.route("/batches/<batch_id>/reject")
 class Reject(MethodView):
     @blp.doc(security=BEARER, **DOC)
     @blp.arguments(RejectSchema)
-    @blp.response(200)
+    @blp.response(200, BatchSchema)
     @authenticated([APPROVER])
     @idempotent
     def post(self, body: dict[str, Any], batch_id: str) -> Any:
         """Reject a proposed batch, saying why (never one you proposed)"""
-        return paying.decide_batch(batch_id, False, current_principal(), body["comment"], _sessions())
+        command = ReviewBatch(batch_id, False, current_principal(), body["comment"])
+        return presenter.batch_view(approving.review_batch(command, _uow()))
 
 
 @blp.route("/batches/<batch_id>/review")
 class FlagReview(MethodView):
     @blp.doc(security=BEARER, **DOC)
     @blp.arguments(FlagReviewSchema)
-    @blp.response(200)
+    @blp.response(200, BatchSchema)
     @authenticated([APPROVER])
     @idempotent
     def post(self, body: dict[str, Any], batch_id: str) -> Any:
         """Settle a batch flagged after its alert was cancelled: keep it, or withdraw what is not sent"""
-        return paying.clear_review(batch_id, body["keep"], current_principal(), body["comment"], _sessions())
+        command = SettleReview(batch_id, body["keep"], current_principal(), body["comment"])
+        return presenter.batch_view(approving.settle_review(command, _uow()))
 
 
 @blp.route("/batches/<batch_id>/instructions")
 class Instructions(MethodView):
     @blp.doc(security=BEARER, **DOC)
     @blp.arguments(InstructSchema)
-    @blp.response(200)
+    @blp.response(200, PaymentFileSchema)
     @authenticated([PAYMENTS_OFFICER])
     @idempotent
     def post(self, body: dict[str, Any], batch_id: str) -> Any:
         """Send a batch's approved payments on one channel to a payment file (pain.001 or provider CSV)"""
-        return paying.instruct(
-            batch_id, body["channel_type"], body["format"], current_principal(), _details(), _sessions()
-        )
+        command = WritePaymentFile(batch_id, body["channel_type"], body["format"], current_principal())
+        return presenter.file_written_view(instructing.write_payment_file(command, _details(), _uow()))
 
 
 class ChannelSchema(Schema):
@@ -170,51 +189,46 @@ class ChannelSchema(Schema):
 class Channel(MethodView):
     @blp.doc(security=BEARER, **DOC)
     @blp.arguments(ChannelSchema)
-    @blp.response(200)
+    @blp.response(200, BatchSchema)
     @authenticated([PAYMENTS_OFFICER])
     @idempotent
     def post(self, body: dict[str, Any], batch_id: str) -> Any:
         """Move approved payments not yet in a file to another channel (same end-to-end ids)"""
-        return paying.change_channel(
-            batch_id,
-            body["payment_ids"],
-            body["channel_type"],
-            current_principal(),
-            body["comment"],
-            _sessions(),
+        command = ChangeChannel(
+            batch_id, body["payment_ids"], body["channel_type"], current_principal(), body["comment"]
         )
+        return presenter.batch_view(instructing.change_channel(command, _uow()))
 
 
 @blp.route("/batches/<batch_id>/reissue")
 class Reissue(MethodView):
     @blp.doc(security=BEARER, **DOC)
     @blp.arguments(ReissueSchema)
-    @blp.response(200)
+    @blp.response(200, BatchSchema)
     @authenticated([PAYMENTS_OFFICER])
     @idempotent
     def post(self, body: dict[str, Any], batch_id: str) -> Any:
         """Pay failed payments again, in a new batch that needs approval (never an unknown one)"""
-        return paying.reissue(
-            batch_id,
-            body["payment_ids"],
-            body["channel_type"],
-            current_principal(),
-            body["comment"],
-            _sessions(),
+        command = ReissuePayments(
+            batch_id, body["payment_ids"], body["channel_type"], current_principal(), body["comment"]
         )
+        return presenter.batch_view(reissuing.reissue(command, _uow()))
 
 
 @blp.route("/payment-files/<file_id>")
 class PaymentFile(MethodView):
-    @blp.doc(security=BEARER)
+    @blp.doc(security=BEARER, responses=PAYMENT_FILE_RESPONSE)
     @authenticated([PAYMENTS_OFFICER])
     def get(self, file_id: str) -> Response:
         """Download a payment file (account details read from the registry now, never stored)"""
-        body, content_type, name = paying.render_file(file_id, current_principal(), _details(), _sessions())
+        file = instructing.render_file(file_id, current_principal(), _details(), _uow())
         return Response(
-            body,
-            mimetype=content_type,
-            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+            file.body,
+            mimetype=file.content_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{file.name}"',
+                "Cache-Control": "no-store",
+            },
         )
 
 
@@ -232,11 +246,10 @@ class PaymentResults(MethodView):
         },
         **DOC,
     )
-    @blp.response(200)
+    @blp.response(200, ResultsSchema)
     @authenticated([PAYMENTS_OFFICER])
     @idempotent
     def post(self) -> Any:
         """Import a result file: each payment settled, failed (with reason) or unknown; all or nothing"""
-        return paying.import_results(
-            request.get_data(cache=True), request.content_type or "", current_principal(), _sessions()
-        )
+        command = ImportResults(request.get_data(cache=True), request.content_type or "", current_principal())
+        return presenter.results_view(results.import_results(command, _uow()))
