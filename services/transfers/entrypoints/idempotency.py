@@ -17,11 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, current_app, request
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from services.transfers.adapters.orm import idempotency_keys
-from shared.db import as_read
+from services.transfers.adapters.idempotency import IdempotencyKeys, KeyTaken
 from shared.errors import AmparoError, Conflict, FieldProblem, InvalidInput
 from shared.faults import crash_point
 from shared.web import current_principal, error_response, problem_of
@@ -62,24 +59,13 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
                 f"money-moving requests need an {HEADER} header (8 to 255 characters)",
                 errors=[FieldProblem(f"header {HEADER}", "missing or not 8–255 characters")],
             )
-        principal = current_principal().subject
         fingerprint = _fingerprint()
-        sessions = current_app.extensions["amparo.runtime"].session_factory
-        where = (idempotency_keys.c.key == key) & (idempotency_keys.c.principal == principal)
+        keys = IdempotencyKeys(
+            current_app.extensions["amparo.runtime"].session_factory, key, current_principal().subject
+        )
         try:
-            with sessions.begin() as session:
-                stored = session.execute(select(idempotency_keys).where(where)).first()
-                if stored is None:
-                    session.execute(
-                        insert(idempotency_keys).values(
-                            key=key,
-                            principal=principal,
-                            request=fingerprint,
-                            state="running",
-                            created_at=datetime.now(UTC),
-                        )
-                    )
-        except IntegrityError:
+            stored = keys.claim(fingerprint)
+        except KeyTaken:
             raise KeyInUse(f"the request with {HEADER} {key!r} is still running; retry later") from None
         if stored is not None:
             if stored.request != fingerprint:
@@ -92,43 +78,37 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         if stored is not None and stored.state == "running":
             # Its process died mid-request: each request is one transaction and checks the state it
             # moves, so running it again is safe; the lease starts again.
-            with sessions.begin() as session:
-                session.execute(update(idempotency_keys).where(where).values(created_at=datetime.now(UTC)))
+            keys.renew()
         elif stored is not None:
             replay = Response(
                 json.dumps(stored.response), status=stored.status_code, mimetype=_mimetype(stored.status_code)
             )
             replay.headers["Idempotent-Replayed"] = "true"
             return replay
-
-        def finish(status: int, body: Any) -> None:
-            with sessions.begin() as session:
-                session.execute(
-                    update(idempotency_keys)
-                    .where(where)
-                    .values(
-                        state="done", status_code=status, response=json.loads(json.dumps(body, default=str))
-                    )
-                )
-
-        try:
-            result = view(*args, **kwargs)
-        except AmparoError as error:
-            problem = problem_of(error, instance=request.path)
-            if problem.status >= 500:
-                _forget(sessions, where)
-                raise
-            finish(problem.status, problem.to_dict())
-            return error_response(error)
-        except BaseException:
-            _forget(sessions, where)
-            raise
-        body, status = (result if isinstance(result, tuple) else (result, 200))[:2]
-        crash_point("request.before_answer_stored")
-        finish(status, body)
-        return result
+        return _answer(keys, view, *args, **kwargs)
 
     return wrapper
+
+
+def _answer(keys: IdempotencyKeys, view: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run the view once for its key and keep its answer (a problem too); an unexpected failure
+    frees the key."""
+    try:
+        result = view(*args, **kwargs)
+    except AmparoError as error:
+        problem = problem_of(error, instance=request.path)
+        if problem.status >= 500:
+            keys.forget()
+            raise
+        keys.finish(problem.status, problem.to_dict())
+        return error_response(error)
+    except BaseException:
+        keys.forget()
+        raise
+    body, status = (result if isinstance(result, tuple) else (result, 200))[:2]
+    crash_point("request.before_answer_stored")
+    keys.finish(status, body)
+    return result
 
 
 #: How long a request may run before its key is taken for abandoned.
@@ -136,7 +116,7 @@ LEASE = timedelta(minutes=5)
 
 
 def _abandoned(started: datetime) -> bool:
-    return datetime.now(UTC) - as_read(started) > LEASE  # type: ignore[operator]
+    return datetime.now(UTC) - started > LEASE
 
 
 def _fingerprint() -> str:
@@ -146,11 +126,6 @@ def _fingerprint() -> str:
         with contextlib.suppress(ValueError):  # not JSON after all: the raw bytes count
             body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
-
-
-def _forget(sessions: Any, where: Any) -> None:
-    with sessions.begin() as session:
-        session.execute(delete(idempotency_keys).where(where))
 
 
 def _mimetype(status: int) -> str:
