@@ -22,11 +22,11 @@ from sqlalchemy import (
     text,
 )
 
+from services.transfers.domain.payments import LIVE_PAYMENT_STATES
 from shared.messaging_schema import Position
 
-#: Payment states that hold a household's entitlement for a programme and an incident: while one
-#: of its payments is in one of these, no other payment for it may exist.
-LIVE_PAYMENT_STATES = ("proposed", "approved", "instructed", "settled", "unknown", "failed")
+#: While one of a household's payments for a programme and an incident is in one of these states,
+#: no other payment for it may exist (the partial unique index below).
 _LIVE = "state IN ({})".format(", ".join(f"'{s}'" for s in LIVE_PAYMENT_STATES))
 
 Money = Numeric(14, 2)
