@@ -176,7 +176,7 @@ class Batch:
             ceiling = f"{proposal.programme.pre_approved_ceiling:g} {proposal.programme.currency}"
             comment = f"within the programme's pre-approved ceiling of {ceiling}"
             batch._step("pre_approved", PROPOSED, APPROVED, SYSTEM, None, comment, publishes=APPROVED)
-        replaced = proposal.replaces or [None] * len(proposal.households)
+        replaced: Sequence[str | None] = proposal.replaces or [None] * len(proposal.households)
         payments = [
             Payment.new(
                 batch.id, batch.programme_id, batch.incident_id, h, a, batch.currency, c, state, r, at
