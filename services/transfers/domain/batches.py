@@ -324,12 +324,10 @@ class Batch:
         comment: str | None,
         publishes: str | None,
     ) -> None:
-        event = (
-            {**self.event_data(), "state": publishes}
-            if publishes and publishes != FLAGGED
-            else self.event_data()
+        # The event carries the batch as it is after this step.
+        self.changes.append(
+            BatchChange(action, from_state, to_state, by, role, comment, publishes, self.event_data())
         )
-        self.changes.append(BatchChange(action, from_state, to_state, by, role, comment, publishes, event))
 
 
 def review(batch_state: str, proposed_by: str, reviewer: str, approve: bool) -> str:
