@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services.alerts.adapters.orm import outbox
 from services.alerts.entrypoints import app as alerts_app
-from services.alerts.service_layer.handlers import apply_household_event
+from services.alerts.entrypoints.consumer import apply_household_event
 from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF
 from shared.contracts.households import HOUSEHOLD_REGISTERED
 from shared.events import CloudEvent
@@ -353,7 +353,8 @@ def test_operators_load_reference_layers_and_bad_layers_are_refused(alerts, issu
 def test_alerts_expire_by_themselves(alerts, issuer):
     from datetime import UTC, datetime
 
-    from services.alerts.service_layer.alerts import AlertsUnitOfWork, expire_due
+    from services.alerts.service_layer.alerts import expire_due
+    from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 
     body = cap("x-1", "2026-11-20T10:00:00-06:00").replace(
         b"2099-01-01T00:00:00-06:00", b"2030-01-01T00:00:00-06:00"
@@ -400,7 +401,7 @@ def _geotiff(crs: str | None, values, transform) -> bytes:
 
 
 def _locations(alerts):
-    from services.alerts.adapters.repository import load_locations
+    from services.alerts.adapters.locations import load_locations
 
     with alerts.runtime.session_factory() as session:
         return load_locations(session)

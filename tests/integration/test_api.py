@@ -168,7 +168,7 @@ def test_unknown_route_is_a_problem_document(registry):
 
 
 def test_civil_protection_sees_counts_per_area_never_homes(tmp_path, broker, issuer, database_url):
-    from services.alerts.service_layer.handlers import apply_household_event
+    from services.alerts.entrypoints.consumer import apply_household_event
     from shared.contracts.households import HOUSEHOLD_REGISTERED
     from shared.events import CloudEvent
 

@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from services.alerts.adapters.orm import outbox
 from services.alerts.entrypoints import app as alerts_app
-from services.alerts.service_layer.alerts import AlertsUnitOfWork, ReceiveCap, receive_cap
-from services.alerts.service_layer.exposures import Indexing, match_unfinished
+from services.alerts.service_layer.alerts import ReceiveCap, receive_cap
 from services.alerts.service_layer.footprints import NewFootprint, apply_footprint
+from services.alerts.service_layer.indexing import Indexing
+from services.alerts.service_layer.parts import match_unfinished
+from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.contracts import alerts as contract
 from shared.kafka import HOUSEHOLDS
 from shared.partitions import Owned, PartitionAssignment

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from services.alerts.adapters.orm import household_locations
 from services.alerts.adapters.orm import inbox as alerts_inbox
 from services.alerts.entrypoints.app import MIGRATIONS as ALERTS_MIGRATIONS
-from services.alerts.service_layer.handlers import apply_household_event, apply_household_events
+from services.alerts.entrypoints.consumer import apply_household_event, apply_household_events
 from shared import db
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.inbox import (

@@ -7,9 +7,9 @@ import uuid
 import pytest
 import shapely
 
-from services.alerts.adapters.repository import LocationCache
+from services.alerts.adapters.locations import LocationCache
 from services.alerts.entrypoints import app as alerts_app
-from services.alerts.service_layer.handlers import apply_household_event
+from services.alerts.entrypoints.consumer import apply_household_event
 from shared.contracts.households import HOUSEHOLD_DEACTIVATED, HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED
 from shared.events import CloudEvent
 from tests.integration.test_api import make_client

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from services.alerts.adapters.orm import household_locations
 from services.alerts.adapters.orm import inbox as alerts_inbox
 from services.alerts.entrypoints.app import MIGRATIONS as ALERTS_MIGRATIONS
-from services.alerts.service_layer.handlers import apply_household_event
+from services.alerts.entrypoints.consumer import apply_household_event
 from services.registry.adapters.orm import outbox
 from services.registry.entrypoints.app import MIGRATIONS as REGISTRY_MIGRATIONS
 from shared import db

@@ -7,7 +7,9 @@ import pytest
 
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.footprints import Bands, band_summary
-from services.alerts.service_layer.exposures import GROUPS, Indexing, summarise
+from services.alerts.service_layer.exposures import summarise
+from services.alerts.service_layer.indexing import Indexing
+from shared.contracts.household_groups import EXPOSURE_GROUPS as GROUPS
 from shared.kafka import HOUSEHOLDS
 from shared.partitions import PartitionAssignment
 

@@ -1,17 +1,15 @@
-"""The household location projection in the alerts service's database."""
+"""The alerts service's records: CAP messages, incidents, exposures, footprints, reference layers."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import shapely.geometry
-from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from services.alerts.adapters.orm import (
     admin_areas,
@@ -24,63 +22,25 @@ from services.alerts.adapters.orm import (
     incidents,
 )
 from services.alerts.domain.admin_layer import AdminLayer
-from services.alerts.domain.locations import HouseholdLocation
-from services.alerts.domain.matching import LocationIndex
-from shared.kafka import HOUSEHOLDS, partition_of
-from shared.projection import apply_all_if_newer, apply_if_newer, versioned_changes
+from services.alerts.domain.errors import PartAlreadyMatched
+from shared.columns import columns_from_rows
+from shared.db import as_read, as_stored, hold_lock
+
+#: What a unit of work opens its sessions with (and ``Table``, what its outbox is).
+Sessions = sessionmaker[Session]
+__all__ = ["AdminAreaRepository", "AlertRepository", "Sessions", "Table"]
+
+#: The times stored in UTC (SQLite would drop the offset and keep the local clock time).
+TIMES = ("expires", "sent")
 
 
-class LocationRepository:
-    def __init__(self, session: Session):
-        self.session = session
+def _stored(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: as_stored(v) if k in TIMES else v for k, v in values.items()}
 
-    def save_if_newer(self, location: HouseholdLocation, partition: int) -> bool:
-        """Keep ``location`` (from ``partition`` of registry.households) unless a newer one is kept."""
-        values = asdict(location)
-        values.pop("household_id")
-        values.pop("version")
-        values["updated_at"] = datetime.now(UTC)
-        values["partition"] = partition
-        return apply_if_newer(
-            self.session, household_locations, "household_id", location.household_id, location.version, values
-        )
 
-    def save_all_if_newer(self, locations: Sequence[HouseholdLocation], partition: int) -> list[bool]:
-        """:meth:`save_if_newer` for many locations in order; one flag each."""
-        changes = versioned_changes(
-            locations, "household_id", updated_at=datetime.now(UTC), partition=partition
-        )
-        return apply_all_if_newer(self.session, household_locations, "household_id", changes)
-
-    def get(self, household_id: str) -> HouseholdLocation | None:
-        row = self.session.execute(
-            select(household_locations).where(household_locations.c.household_id == household_id)
-        ).first()
-        if row is None:
-            return None
-        return HouseholdLocation(
-            size=row.size,
-            children_under_5=row.children_under_5,
-            elderly_65_plus=row.elderly_65_plus,
-            persons_with_disabilities=row.persons_with_disabilities,
-            female_headed=row.female_headed,
-            household_id=row.household_id,
-            version=row.version,
-            status=row.status,
-            admin_code=row.admin_code,
-            lat=row.lat,
-            lon=row.lon,
-            accuracy_m=row.accuracy_m,
-        )
-
-    def count_by_admin_code(self) -> dict[str, int]:
-        """Active households per admin code."""
-        rows = self.session.execute(
-            select(household_locations.c.admin_code, func.count())
-            .where(household_locations.c.status == "active")
-            .group_by(household_locations.c.admin_code)
-        )
-        return {code: count for code, count in rows}
+def _message(row: Any) -> dict[str, Any] | None:
+    """A message as read back: its ``sent`` in UTC, with its zone."""
+    return None if row is None else {**row._mapping, "sent": as_read(row.sent)}
 
 
 class AlertRepository:
@@ -89,12 +49,17 @@ class AlertRepository:
     def __init__(self, session: Session):
         self.session = session
 
+    def hold_incident(self, root_key: str) -> None:
+        """Take one incident's messages in turn, whichever instances receive them (until the
+        transaction ends)."""
+        hold_lock(self.session, f"alerts incident {root_key}")
+
     def message_by_key(self, key: str) -> dict[str, Any] | None:
         row = self.session.execute(select(alert_messages).where(alert_messages.c.message_key == key)).first()
-        return dict(row._mapping) if row else None
+        return _message(row)
 
     def add_message(self, values: dict[str, Any]) -> None:
-        self.session.execute(insert(alert_messages).values(**values))
+        self.session.execute(insert(alert_messages).values(**_stored(values)))
 
     def incident_by_root(self, key: str) -> dict[str, Any] | None:
         row = self.session.execute(select(incidents).where(incidents.c.root_key == key)).first()
@@ -105,14 +70,14 @@ class AlertRepository:
         return dict(row._mapping) if row else None
 
     def add_incident(self, values: dict[str, Any]) -> None:
-        self.session.execute(insert(incidents).values(**values))
+        self.session.execute(insert(incidents).values(**_stored(values)))
 
     def update_incident(self, incident_id: str, **values: Any) -> None:
-        self.session.execute(update(incidents).where(incidents.c.id == incident_id).values(**values))
+        self.session.execute(update(incidents).where(incidents.c.id == incident_id).values(**_stored(values)))
 
     def message(self, message_id: str) -> dict[str, Any] | None:
         row = self.session.execute(select(alert_messages).where(alert_messages.c.id == message_id)).first()
-        return dict(row._mapping) if row else None
+        return _message(row)
 
     def messages_of(self, incident_id: str) -> list[dict[str, Any]]:
         rows = self.session.execute(
@@ -127,7 +92,7 @@ class AlertRepository:
             .where(alert_messages.c.incident_id == incident_id)
             .order_by(alert_messages.c.sent)
         )
-        return [dict(r._mapping) for r in rows]
+        return [_message(r) or {} for r in rows]
 
     def add_exposures(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -144,10 +109,8 @@ class AlertRepository:
                 household_locations.c.lon.is_not(None),
             )
         ).all()
-        if not rows:
-            return np.empty(0), np.empty(0), np.empty(0)
-        lon, lat, size = (np.array(v, dtype=np.float64) for v in zip(*rows, strict=True))
-        return lon, lat, size
+        points = columns_from_rows(rows, {"lon": float, "lat": float, "people": float})
+        return points["lon"], points["lat"], points["people"]
 
     def add_exposure_request(self, values: dict[str, Any]) -> None:
         self.session.execute(insert(exposure_requests).values(**values))
@@ -174,17 +137,20 @@ class AlertRepository:
                 matched.setdefault(key, set()).add(partition)
         return [(dict(r._mapping), frozenset(matched.get(r.exposure_key, ()))) for r in rows]
 
-    def households_beyond(self, partition_count: int) -> list[int]:
-        """Partitions at or beyond ``partition_count`` that active households are stored on."""
-        c = household_locations.c
-        rows = self.session.scalars(
-            select(c.partition).where(c.status == "active", c.partition >= partition_count).distinct()
-        )
-        return sorted(rows)
-
     def add_exposure_parts(self, rows: list[dict[str, Any]]) -> None:
-        """Claim partitions of an exposure (fails on the key if another instance claimed one)."""
-        self.session.execute(insert(exposure_parts), rows)
+        """Claim partitions of an exposure.
+
+        :raise PartAlreadyMatched: another instance claimed one of them first (the transaction
+            cannot go on: nothing of it is kept).
+        """
+        try:
+            self.session.execute(insert(exposure_parts), rows)
+        except IntegrityError as exc:
+            if "exposure_parts" not in str(exc.orig):
+                raise
+            raise PartAlreadyMatched(
+                f"partitions of {rows[0]['exposure_key']} were matched first elsewhere"
+            ) from exc
 
     def exposure_part_summaries(self, key: str) -> list[tuple[int, dict[str, Any]]]:
         """(partition, summary) of every part of an exposure matched so far."""
@@ -267,108 +233,6 @@ class AlertRepository:
             .limit(limit)
         )
         return [dict(r._mapping) for r in rows]
-
-
-def load_locations(session: Session, partitions: frozenset[int] | None = None) -> dict[str, np.ndarray]:
-    """Every active household (of ``partitions`` only, if given), as columns (the matching index's
-    input)."""
-    query = select(
-        household_locations.c.household_id,
-        household_locations.c.lon,
-        household_locations.c.lat,
-        household_locations.c.accuracy_m,
-        household_locations.c.admin_code,
-        household_locations.c.size,
-        household_locations.c.children_under_5,
-        household_locations.c.elderly_65_plus,
-        household_locations.c.persons_with_disabilities,
-        household_locations.c.female_headed,
-        household_locations.c.partition,
-    ).where(household_locations.c.status == "active")
-    if partitions is not None:
-        query = query.where(_in_partitions(partitions))
-    rows = session.execute(query).all()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
-    names = (
-        "household_id",
-        "lon",
-        "lat",
-        "accuracy_m",
-        "admin_code",
-        "size",
-        "children_under_5",
-        "elderly_65_plus",
-        "persons_with_disabilities",
-        "female_headed",
-        "partition",
-    )
-    arrays = {name: np.array(values, dtype=object) for name, values in zip(names, columns, strict=True)}
-    for name in ("lon", "lat", "accuracy_m"):
-        arrays[name] = np.array(
-            [np.nan if v is None else v for v in columns[names.index(name)]], dtype=np.float64
-        )
-    # A row written without its partition (before the column existed, or by hand) is where the
-    # registry's producer puts its key.
-    arrays["partition"] = np.array(
-        [
-            partition_of(household_id, HOUSEHOLDS.partitions) if p is None else p
-            for household_id, p in zip(columns[0], columns[-1], strict=True)
-        ],
-        dtype=np.int64,
-    )
-    for name in ("size", "children_under_5", "elderly_65_plus", "persons_with_disabilities", "female_headed"):
-        arrays[name] = np.array(columns[names.index(name)], dtype=np.int64)
-    if partitions is not None:
-        mine = np.isin(arrays["partition"], sorted(partitions))
-        if not mine.all():
-            arrays = {name: values[mine] for name, values in arrays.items()}
-    return arrays
-
-
-def _in_partitions(partitions: frozenset[int]) -> Any:
-    """Rows of ``partitions``, and rows whose partition is not stored (sorted out after reading)."""
-    c = household_locations.c
-    return or_(c.partition.in_(sorted(partitions)), c.partition.is_(None))
-
-
-class LocationCache:
-    """The located households and their matching index, kept between alerts.
-
-    Reading a national projection and building its index takes seconds; an alert should only pay
-    for matching. The cache is used again only while the projection is exactly as it was: same
-    database, same number of active households, same sum of their versions (every change raises a
-    version) and same latest change time. Otherwise it is read again.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple[Any, ...] | None = None
-        self._value: tuple[dict[str, np.ndarray], LocationIndex] | None = None
-
-    def get(
-        self, session: Session, partitions: frozenset[int] | None = None
-    ) -> tuple[dict[str, np.ndarray], LocationIndex]:
-        c = household_locations.c
-        query = select(func.count(), func.coalesce(func.sum(c.version), 0), func.max(c.updated_at)).where(
-            c.status == "active"
-        )
-        if partitions is not None:
-            query = query.where(_in_partitions(partitions))
-        state = session.execute(query).one()
-        bind = session.get_bind()
-        key = (id(bind), str(bind.url), partitions, *state)
-        with self._lock:
-            if key == self._key and self._value is not None:
-                return self._value
-        columns = load_locations(session, partitions)
-        value = (columns, LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"]))
-        with self._lock:
-            self._key, self._value = key, value
-        return value
-
-
-#: One per process: every request and worker of the alerts service shares it.
-LOCATIONS = LocationCache()
 
 
 class AdminAreaRepository:

@@ -8,10 +8,31 @@ from typing import Any
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from services.alerts.adapters.cap_xml import MAX_BYTES as MAX_CAP_BYTES
+from services.alerts.adapters.vector_files import VECTOR_FILE_TYPES, read_feature_collection
+from services.alerts.entrypoints import presenter
+from services.alerts.entrypoints.schemas import (
+    FeatureCollectionSchema,
+    FootprintListQuerySchema,
+    FootprintQuerySchema,
+    FootprintSchema,
+    GridQuerySchema,
+    IncidentSchema,
+    LayerQuerySchema,
+    LayerSchema,
+    ListedAlertSchema,
+    ListQuerySchema,
+    WhatIfSchema,
+)
 from services.alerts.service_layer import alerts as service
+from services.alerts.service_layer.footprints import (
+    NewFootprint,
+    apply_footprint,
+    footprint_geometry,
+    footprints_of,
+)
+from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from shared.errors import FieldProblem, InvalidInput
 from shared.web import BEARER, accepts_bodies_up_to, authenticated, current_principal
@@ -20,58 +41,14 @@ blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="CAP al
 #: Who may read alerts, their areas and aggregated exposure (never a household): those who
 #: issue them, and those who decide and pay the transfers they trigger.
 READERS = [CIVIL_PROTECTION, PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR]
-#: The OpenAPI of an operation that answers with GeoJSON, for maps.
-GEOJSON: dict[str, Any] = {
-    "security": BEARER,
-    "responses": {"200": {"description": "GeoJSON", "content": {"application/geo+json": {}}}},
-}
+#: The media type of the maps' answers.
+GEOJSON = "application/geo+json"
 CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml", "application/json", "application/cap+json")
 
 
-class MessageSchema(Schema):
-    id = fields.String()
-    message_key = fields.String()
-    sent = fields.String()
-    msg_type = fields.String()
-    status = fields.String()
-    warnings = fields.List(fields.String())
-
-
-class IncidentSchema(Schema):
-    id = fields.String()
-    state = fields.String(metadata={"description": "active, cancelled or expired"})
-    version = fields.Integer()
-    current = fields.Dict(metadata={"description": "The current message: event, severity, areas (GeoJSON) …"})
-    warnings = fields.List(fields.String())
-    exposure = fields.Dict(allow_none=True, metadata={"description": "Aggregates only: never a household"})
-    messages = fields.List(fields.Nested(MessageSchema))
-
-
-class ListedAlertSchema(Schema):
-    id = fields.String()
-    state = fields.String()
-    version = fields.Integer()
-    updated_at = fields.String()
-    event = fields.String(allow_none=True)
-    headline = fields.String(allow_none=True)
-    sender = fields.String(allow_none=True)
-    sent = fields.String(allow_none=True)
-    expires = fields.String(allow_none=True)
-    status = fields.String(allow_none=True)
-    urgency = fields.String(allow_none=True)
-    severity = fields.String(allow_none=True)
-    certainty = fields.String(allow_none=True)
-    households = fields.Integer(allow_none=True)
-    people = fields.Integer(allow_none=True)
-
-
-class ListQuerySchema(Schema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-
-
-def _uow(read_only: bool = False) -> service.AlertsUnitOfWork:
+def _uow(read_only: bool = False) -> AlertsUnitOfWork:
     runtime = current_app.extensions["amparo.runtime"]
-    return service.AlertsUnitOfWork(
+    return AlertsUnitOfWork(
         runtime.session_factory,
         runtime.outbox,
         read_only=read_only,
@@ -79,7 +56,7 @@ def _uow(read_only: bool = False) -> service.AlertsUnitOfWork:
     )
 
 
-def _reader() -> service.AlertsUnitOfWork:
+def _reader() -> AlertsUnitOfWork:
     """For reads: on SQLite it never waits for a writer."""
     return _uow(read_only=True)
 
@@ -102,7 +79,7 @@ class Alerts(MethodView):
         )
         incident, created = service.receive_cap(command, _uow())
         return (
-            incident,
+            presenter.incident_view(incident),
             201 if created else 200,
             {"Location": url_for("alerts.Alert", incident_id=incident["id"])},
         )
@@ -113,58 +90,47 @@ class Alerts(MethodView):
     @authenticated(READERS)
     def get(self, params: dict[str, Any]) -> Any:
         """The latest alerts in any state, the latest change first, with how many they expose"""
-        return service.list_incidents(_reader(), params["limit"])
-
-
-class WhatIfSchema(Schema):
-    exposure = fields.Dict()
-    warnings = fields.List(fields.String())
-
-
-class GridQuerySchema(Schema):
-    cell_deg = fields.Float(
-        load_default=0.05,
-        validate=validate.Range(0.005, 1.0),
-        metadata={"description": "Cell size in degrees"},
-    )
+        return [
+            presenter.listed_alert(*listed) for listed in service.list_incidents(_reader(), params["limit"])
+        ]
 
 
 @blp.route("/what-if")
 class WhatIf(MethodView):
     @blp.doc(
         security=BEARER,
-        requestBody={
-            "content": {t: {"schema": {"type": "string"}} for t in (*CAP_TYPES, "application/geo+json")}
-        },
+        requestBody={"content": {t: {"schema": {"type": "string"}} for t in (*CAP_TYPES, GEOJSON)}},
     )
     @blp.response(200, WhatIfSchema)
     @authenticated([CIVIL_PROTECTION, PROGRAMME_OFFICER])
     def post(self) -> Any:
         """Who a draft CAP message or a drawn GeoJSON area would expose; nothing is stored or sent"""
-        if request.mimetype not in (*CAP_TYPES, "application/geo+json"):
+        if request.mimetype not in (*CAP_TYPES, GEOJSON):
             raise InvalidInput("send CAP XML or GeoJSON", errors=[FieldProblem("/", "content type")])
         return service.what_if(request.get_data(cache=False), request.mimetype, _reader())
 
 
 @blp.route("/<incident_id>/areas")
 class AlertAreas(MethodView):
-    @blp.doc(**GEOJSON)
+    @blp.doc(security=BEARER)
+    @blp.response(200, FeatureCollectionSchema, content_type=GEOJSON)
     @authenticated(READERS)
     def get(self, incident_id: str) -> Response:
         """The alert's current areas as GeoJSON, for maps"""
         areas = service.get_incident(incident_id, _reader())["current"]["areas"]
-        return Response(json.dumps(areas), mimetype="application/geo+json")
+        return Response(json.dumps(areas), mimetype=GEOJSON)
 
 
 @blp.route("/<incident_id>/exposure-grid")
 class ExposureGrid(MethodView):
-    @blp.doc(**GEOJSON)
+    @blp.doc(security=BEARER)
     @blp.arguments(GridQuerySchema, location="query")
+    @blp.response(200, FeatureCollectionSchema, content_type=GEOJSON)
     @authenticated(READERS)
     def get(self, params: dict[str, Any], incident_id: str) -> Response:
         """Exposed households and people on a grid, for maps (cells of very few households without counts)"""
         grid = service.exposure_grid(incident_id, params["cell_deg"], _reader())
-        return Response(json.dumps(grid), mimetype="application/geo+json")
+        return Response(json.dumps(grid), mimetype=GEOJSON)
 
 
 @blp.route("/<incident_id>")
@@ -174,7 +140,7 @@ class Alert(MethodView):
     @authenticated(READERS)
     def get(self, incident_id: str) -> Any:
         """Read an alert: its current state, areas and exposure summary"""
-        return service.get_incident(incident_id, _reader())
+        return presenter.incident_view(service.get_incident(incident_id, _reader()))
 
 
 layers = Blueprint(
@@ -183,25 +149,6 @@ layers = Blueprint(
     url_prefix="/v1/admin-areas",
     description="Admin-boundary reference layers that CAP geocodes resolve against",
 )
-
-
-class LayerQuerySchema(Schema):
-    scheme = fields.String(
-        required=True,
-        validate=validate.Length(min=2, max=64),
-        metadata={"description": "The geocode valueName it serves, e.g. ISO3166-2"},
-    )
-    code_property = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=64),
-        metadata={"description": "The feature property holding each area's code"},
-    )
-
-
-class LayerSchema(Schema):
-    scheme = fields.String()
-    areas = fields.Integer()
-    problems = fields.List(fields.String())
 
 
 @layers.route("")
@@ -215,8 +162,6 @@ class AdminAreas(MethodView):
     @accepts_bodies_up_to(256 * 1024 * 1024)
     def post(self, params: dict[str, Any]) -> Any:
         """Load (replace) a reference layer: GeoJSON, GeoPackage or a zipped Shapefile"""
-        from services.alerts.adapters.vector_files import VECTOR_FILE_TYPES, read_feature_collection
-
         if request.mimetype in VECTOR_FILE_TYPES:
             document: Any = read_feature_collection(request.get_data(cache=False), request.mimetype)
         else:
@@ -235,25 +180,18 @@ class AdminAreas(MethodView):
     @authenticated(READERS)
     def get(self) -> Any:
         """The reference layers loaded, with their number of areas"""
-        uow = _reader()
-        with uow:
-            return [{"scheme": s, "areas": n, "problems": []} for s, n in uow.admin.schemes().items()]
+        return presenter.layers_view(service.layers_loaded(_reader()))
 
 
 @layers.route("/<scheme>")
 class AdminAreaFeatures(MethodView):
-    @layers.doc(**GEOJSON)
+    @layers.doc(security=BEARER)
+    @layers.response(200, FeatureCollectionSchema, content_type=GEOJSON)
     @authenticated(READERS)
     def get(self, scheme: str) -> Response:
         """One reference layer's areas as GeoJSON, for maps"""
-        uow = _reader()
-        with uow:
-            features = uow.admin.features(scheme)
-        if not features:
-            raise service.LayerNotFound(f"no reference layer {scheme!r} is loaded")
-        return Response(
-            json.dumps({"type": "FeatureCollection", "features": features}), mimetype="application/geo+json"
-        )
+        features = service.layer_features(scheme, _reader())
+        return Response(json.dumps(presenter.feature_collection(features)), mimetype=GEOJSON)
 
 
 footprints = Blueprint(
@@ -262,36 +200,6 @@ footprints = Blueprint(
     url_prefix="/v1/footprints",
     description="Hazard footprints: rasters and vector layers with intensities",
 )
-
-
-class FootprintQuerySchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(("flood_depth", "wind_speed", "rainfall")))
-    thresholds = fields.String(
-        required=True,
-        metadata={"description": 'JSON list of {"band": name, "min": intensity}, e.g. moderate from 0.5'},
-    )
-    incident_id = fields.String(
-        load_default=None, metadata={"description": "The alert it belongs to, if any"}
-    )
-    intensity_property = fields.String(
-        load_default="intensity", metadata={"description": "For vector footprints: the intensity property"}
-    )
-    crs = fields.String(load_default=None, metadata={"description": "For a raster that declares no CRS"})
-
-
-class FootprintListQuerySchema(Schema):
-    incident_id = fields.String(required=True, metadata={"description": "The alert whose footprints to list"})
-
-
-class FootprintSchema(Schema):
-    id = fields.String()
-    thresholds = fields.List(fields.Dict(), metadata={"description": "The bands: name and lowest intensity"})
-    incident_id = fields.String(allow_none=True)
-    kind = fields.String()
-    units = fields.String()
-    source_format = fields.String()
-    crs = fields.String(allow_none=True)
-    exposure = fields.Dict()
 
 
 @footprints.route("")
@@ -311,8 +219,6 @@ class Footprints(MethodView):
     @accepts_bodies_up_to(512 * 1024 * 1024)
     def post(self, params: dict[str, Any]) -> Any:
         """Upload a footprint (GeoTIFF in any CRS, or GeoJSON with an intensity); exposure by band"""
-        from services.alerts.service_layer.footprints import NewFootprint, apply_footprint
-
         try:
             thresholds = json.loads(params["thresholds"])
         except ValueError as exc:
@@ -342,18 +248,15 @@ class Footprints(MethodView):
     @authenticated(READERS)
     def get(self, params: dict[str, Any]) -> Any:
         """An alert's footprints with their exposure by band"""
-        from services.alerts.service_layer.footprints import footprints_of
-
-        return footprints_of(params["incident_id"], _reader())
+        return [presenter.footprint_view(f) for f in footprints_of(params["incident_id"], _reader())]
 
 
 @footprints.route("/<footprint_id>/geometry")
 class FootprintGeometry(MethodView):
-    @footprints.doc(**GEOJSON)
+    @footprints.doc(security=BEARER)
+    @footprints.response(200, FeatureCollectionSchema, content_type=GEOJSON)
     @authenticated(READERS)
     def get(self, footprint_id: str) -> Response:
         """A vector footprint's features with their intensities, for maps (empty for a raster)"""
-        from services.alerts.service_layer.footprints import footprint_geometry
-
         geometry = footprint_geometry(footprint_id, _reader())
-        return Response(json.dumps(geometry), mimetype="application/geo+json")
+        return Response(json.dumps(geometry), mimetype=GEOJSON)

@@ -8,12 +8,14 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.alerts.entrypoints import presenter
 from services.alerts.entrypoints.schemas import (
     HouseholdLocationSchema,
     LocationIndexSchema,
     LocationSummarySchema,
 )
 from services.alerts.service_layer import handlers
+from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.auth import AUDITOR, CIVIL_PROTECTION
 from shared.web import BEARER, authenticated, current_principal
 
@@ -25,8 +27,12 @@ blp = Blueprint(
 )
 
 
-def _sessions() -> Any:
-    return current_app.extensions["amparo.runtime"].session_factory
+def _reader() -> AlertsUnitOfWork:
+    """For reads: on SQLite it never waits for a writer."""
+    runtime = current_app.extensions["amparo.runtime"]
+    return AlertsUnitOfWork(
+        runtime.session_factory, runtime.outbox, read_only=True, indexing=runtime.extensions.get("indexing")
+    )
 
 
 @blp.route("/summary")
@@ -36,11 +42,7 @@ class LocationSummary(MethodView):
     @authenticated([CIVIL_PROTECTION, AUDITOR])
     def get(self) -> Any:
         """Count indexed households per admin area (no individual homes)"""
-        counts = handlers.households_per_area(_sessions(), current_principal().covers)
-        return {
-            "total": sum(counts.values()),
-            "areas": [{"admin_code": code, "households": n} for code, n in counts.items()],
-        }
+        return presenter.location_summary(handlers.households_per_area(_reader(), current_principal().covers))
 
 
 @blp.route("/index")
@@ -50,8 +52,7 @@ class LocationIndex(MethodView):
     @authenticated([CIVIL_PROTECTION, AUDITOR])
     def get(self) -> Any:
         """What this instance indexes: which partitions of registry.households, how many households"""
-        runtime = current_app.extensions["amparo.runtime"]
-        return handlers.index_held(runtime.session_factory, runtime.extensions["indexing"])
+        return presenter.index_view(handlers.index_held(_reader()))
 
 
 @blp.route("/<household_id>")
@@ -61,4 +62,4 @@ class HouseholdLocation(MethodView):
     @authenticated([AUDITOR])
     def get(self, household_id: str) -> Any:
         """Read one household's entry in the location index"""
-        return handlers.get_location(household_id, _sessions(), current_principal().covers)
+        return handlers.get_location(household_id, _reader(), current_principal().covers)

@@ -12,9 +12,11 @@ from services.alerts.entrypoints.alerts_api import blp as alerts_blp
 from services.alerts.entrypoints.alerts_api import footprints as footprints_blp
 from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
-from services.alerts.service_layer.alerts import AlertsUnitOfWork, ExpiryWorker, load_layer
-from services.alerts.service_layer.exposures import ExposureMatcher, Indexing
-from services.alerts.service_layer.handlers import apply_household_event, apply_household_events
+from services.alerts.entrypoints.consumer import apply_household_event, apply_household_events
+from services.alerts.service_layer.alerts import ExpiryWorker, load_layer
+from services.alerts.service_layer.indexing import Indexing
+from services.alerts.service_layer.parts import ExposureMatcher
+from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings

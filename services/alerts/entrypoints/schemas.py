@@ -1,8 +1,8 @@
-"""Response schemas of the alerts API."""
+"""Request and response schemas of the alerts API."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class HouseholdLocationSchema(Schema):
@@ -36,3 +36,119 @@ class LocationIndexSchema(Schema):
     partition_count = fields.Integer()
     households = fields.Integer(metadata={"description": "Households in its index now"})
     households_by_partition = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class MessageSchema(Schema):
+    id = fields.String()
+    message_key = fields.String()
+    sent = fields.String()
+    msg_type = fields.String()
+    status = fields.String()
+    warnings = fields.List(fields.String())
+
+
+class IncidentSchema(Schema):
+    id = fields.String()
+    state = fields.String(metadata={"description": "active, cancelled or expired"})
+    version = fields.Integer()
+    current = fields.Dict(metadata={"description": "The current message: event, severity, areas (GeoJSON) …"})
+    warnings = fields.List(fields.String())
+    exposure = fields.Dict(allow_none=True, metadata={"description": "Aggregates only: never a household"})
+    messages = fields.List(fields.Nested(MessageSchema))
+
+
+class ListedAlertSchema(Schema):
+    id = fields.String()
+    state = fields.String()
+    version = fields.Integer()
+    updated_at = fields.String()
+    event = fields.String(allow_none=True)
+    headline = fields.String(allow_none=True)
+    sender = fields.String(allow_none=True)
+    sent = fields.String(allow_none=True)
+    expires = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    urgency = fields.String(allow_none=True)
+    severity = fields.String(allow_none=True)
+    certainty = fields.String(allow_none=True)
+    households = fields.Integer(allow_none=True)
+    people = fields.Integer(allow_none=True)
+
+
+class ListQuerySchema(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class WhatIfSchema(Schema):
+    exposure = fields.Dict()
+    warnings = fields.List(fields.String())
+
+
+class GridQuerySchema(Schema):
+    cell_deg = fields.Float(
+        load_default=0.05,
+        validate=validate.Range(0.005, 1.0),
+        metadata={"description": "Cell size in degrees"},
+    )
+
+
+class LayerQuerySchema(Schema):
+    scheme = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=64),
+        metadata={"description": "The geocode valueName it serves, e.g. ISO3166-2"},
+    )
+    code_property = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "The feature property holding each area's code"},
+    )
+
+
+class LayerSchema(Schema):
+    scheme = fields.String()
+    areas = fields.Integer()
+    problems = fields.List(fields.String())
+
+
+class FootprintQuerySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("flood_depth", "wind_speed", "rainfall")))
+    thresholds = fields.String(
+        required=True,
+        metadata={"description": 'JSON list of {"band": name, "min": intensity}, e.g. moderate from 0.5'},
+    )
+    incident_id = fields.String(
+        load_default=None, metadata={"description": "The alert it belongs to, if any"}
+    )
+    intensity_property = fields.String(
+        load_default="intensity", metadata={"description": "For vector footprints: the intensity property"}
+    )
+    crs = fields.String(load_default=None, metadata={"description": "For a raster that declares no CRS"})
+
+
+class FootprintListQuerySchema(Schema):
+    incident_id = fields.String(required=True, metadata={"description": "The alert whose footprints to list"})
+
+
+class FootprintSchema(Schema):
+    id = fields.String()
+    thresholds = fields.List(fields.Dict(), metadata={"description": "The bands: name and lowest intensity"})
+    incident_id = fields.String(allow_none=True)
+    kind = fields.String()
+    units = fields.String()
+    source_format = fields.String()
+    crs = fields.String(allow_none=True)
+    exposure = fields.Dict()
+
+
+class FeatureSchema(Schema):
+    type = fields.String(metadata={"description": "Feature"})
+    properties = fields.Dict(allow_none=True)
+    geometry = fields.Dict(allow_none=True, metadata={"description": "A GeoJSON geometry (lon, lat)"})
+
+
+class FeatureCollectionSchema(Schema):
+    """A GeoJSON FeatureCollection (RFC 7946), for maps."""
+
+    type = fields.String(metadata={"description": "FeatureCollection"})
+    features = fields.List(fields.Nested(FeatureSchema))

@@ -3,11 +3,12 @@
 Everything a message changes — the message row, the incident's new version, the exposure this
 instance matches and the events — commits in one transaction, or nothing does. Partitions of the
 households this instance does not index are matched by the instances that do
-(:mod:`services.alerts.service_layer.exposures`).
+(:mod:`services.alerts.service_layer.parts`).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,54 +16,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from services.alerts.adapters.orm import audit
-from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.admin_layer import layer_from_geojson
 from services.alerts.domain.cap import CapMessage
+from services.alerts.domain.errors import IncidentNotFound, LayerNotFound
 from services.alerts.domain.geometry import AreaShape, geojson_shapes
 from services.alerts.service_layer.areas import area_shapes, parse_cap
-from services.alerts.service_layer.exposures import (
-    Indexing,
-    alert_exposure_key,
-    compute_exposure,
-    match_mine,
-    request_exposure,
-)
+from services.alerts.service_layer.exposures import alert_exposure_key, compute_exposure
+from services.alerts.service_layer.parts import match_mine, request_exposure
+from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.audit import AuditEntry
 from shared.contracts import alerts as contract
-from shared.db import as_read, as_stored, hold_lock
-from shared.errors import FieldProblem, InvalidInput, NotFound
+from shared.errors import FieldProblem, InvalidInput
 from shared.events import CloudEvent
 from shared.kafka import ALERTS
-from shared.uow import UnitOfWork
 
-
-class AlertsUnitOfWork(UnitOfWork):
-    alerts: AlertRepository
-    admin: AdminAreaRepository
-    audit = audit
-
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        outbox: Table,
-        *,
-        read_only: bool = False,
-        indexing: Indexing | None = None,
-    ):
-        super().__init__(session_factory, outbox, read_only=read_only)
-        #: Which households this instance indexes (every one, unless told otherwise).
-        self.indexing = indexing or Indexing(instance="alerts")
-
-    def __enter__(self) -> AlertsUnitOfWork:
-        super().__enter__()
-        self.alerts = AlertRepository(self.session)
-        self.admin = AdminAreaRepository(self.session)
-        return self
+log = logging.getLogger(__name__)
 
 
 def load_layer(
@@ -81,12 +51,22 @@ def load_layer(
     return {"scheme": scheme, "areas": len(layer.areas), "problems": problems}
 
 
-class IncidentNotFound(NotFound):
-    pass
+def layers_loaded(uow: AlertsUnitOfWork) -> dict[str, int]:
+    """The reference layers loaded: their number of areas by scheme."""
+    with uow:
+        return uow.admin.schemes()
 
 
-class LayerNotFound(NotFound):
-    pass
+def layer_features(scheme: str, uow: AlertsUnitOfWork) -> list[dict[str, Any]]:
+    """One reference layer's areas as GeoJSON features, by code.
+
+    :raise LayerNotFound: no layer of that scheme is loaded.
+    """
+    with uow:
+        features = uow.admin.features(scheme)
+    if not features:
+        raise LayerNotFound(f"no reference layer {scheme!r} is loaded")
+    return features
 
 
 @dataclass(frozen=True)
@@ -101,7 +81,7 @@ def receive_cap(
 ) -> tuple[dict[str, Any], bool]:
     """Store a CAP message and bring its incident up to date.
 
-    :return: the incident view and whether the message was new (a message sent again is
+    :return: the incident as it stands and whether the message was new (a message sent again is
         recognised by its sender and identifier and changes nothing).
     :raise CapError: the message is refused, naming why.
     """
@@ -111,38 +91,23 @@ def receive_cap(
     with uow:
         # One incident's messages are taken in turn, whichever instances receive them: the same
         # message twice is recognised, and versions are numbered one after the other.
-        hold_lock(uow.session, f"alerts incident {rules.root_key(message)}")
+        uow.alerts.hold_incident(rules.root_key(message))
         shapes = area_shapes(message, uow.admin.layers(), warnings)
         existing = uow.alerts.message_by_key(message.key)
         if existing is not None:
-            return incident_view(existing["incident_id"], uow), False
-        incident = uow.alerts.incident_by_root(rules.root_key(message))
+            return incident_now(existing["incident_id"], uow), False
         message_id = str(uuid.uuid4())
-        if incident is None:
-            incident = {
-                "id": str(uuid.uuid4()),
-                "root_key": rules.root_key(message),
-                "current_message_id": message_id,
-                "state": rules.state_of(message, moment),
-                "version": 0,
-                "expires": as_stored(message.expires()),
-                "exposure_summary": None,
-                "updated_at": moment,
-            }
-            uow.alerts.add_incident(incident)
-            current_sent = None
-        else:
-            current = uow.alerts.message(incident["current_message_id"])
-            current_sent = as_read(current["sent"]) if current else None
+        incident, current_sent = _incident_of(uow, message, message_id, moment)
         summary = rules.summary(message, shapes)
-        if not rules.supersedes(message, current_sent):
+        current = rules.supersedes(message, current_sent)
+        if not current:
             warnings.append("this message is older than the incident's current one; kept for the record only")
         uow.alerts.add_message(
             {
                 "id": message_id,
                 "incident_id": incident["id"],
                 "message_key": message.key,
-                "sent": as_stored(message.sent),
+                "sent": message.sent,
                 "status": message.status,
                 "msg_type": message.msg_type.value,
                 "summary": summary,
@@ -153,22 +118,51 @@ def receive_cap(
                 "received_by": command.received_by,
             }
         )
-        if rules.supersedes(message, current_sent):
+        if current:
             state = _advance(uow, incident, message, message_id, shapes, summary, moment)
-            uow.record(
-                AuditEntry(
-                    by=command.received_by,
-                    action="alert_cancelled" if state == rules.CANCELLED else "alert_accepted",
-                    subject_type="alert",
-                    subject_id=incident["id"],
-                    from_state=incident["state"] if incident["version"] else None,
-                    to_state=state,
-                    comment=f"CAP {message.msg_type.value} from {message.sender}, "
-                    f"version {incident['version'] + 1}",
-                )
-            )
+            _record_accepted(uow, command, incident, message, state)
     with uow:
-        return incident_view(incident["id"], uow), True
+        return incident_now(incident["id"], uow), True
+
+
+def _incident_of(
+    uow: AlertsUnitOfWork, message: CapMessage, message_id: str, moment: datetime
+) -> tuple[dict[str, Any], datetime | None]:
+    """The incident ``message`` belongs to (opened with it if it is the first of its chain), and
+    when its current message was sent (``None`` for a new one)."""
+    incident = uow.alerts.incident_by_root(rules.root_key(message))
+    if incident is not None:
+        current = uow.alerts.message(incident["current_message_id"])
+        return incident, current["sent"] if current else None
+    incident = {
+        "id": str(uuid.uuid4()),
+        "root_key": rules.root_key(message),
+        "current_message_id": message_id,
+        "state": rules.state_of(message, moment),
+        "version": 0,
+        "expires": message.expires(),
+        "exposure_summary": None,
+        "updated_at": moment,
+    }
+    uow.alerts.add_incident(incident)
+    return incident, None
+
+
+def _record_accepted(
+    uow: AlertsUnitOfWork, command: ReceiveCap, incident: dict[str, Any], message: CapMessage, state: str
+) -> None:
+    """The audit log's line for a message that became its incident's new version."""
+    uow.record(
+        AuditEntry(
+            by=command.received_by,
+            action="alert_cancelled" if state == rules.CANCELLED else "alert_accepted",
+            subject_type="alert",
+            subject_id=incident["id"],
+            from_state=incident["state"] if incident["version"] else None,
+            to_state=state,
+            comment=f"CAP {message.msg_type.value} from {message.sender}, version {incident['version'] + 1}",
+        )
+    )
 
 
 def _advance(
@@ -189,7 +183,7 @@ def _advance(
         current_message_id=message_id,
         state=state,
         version=version,
-        expires=as_stored(message.expires()),
+        expires=message.expires(),
         exposure_summary=None,
         exposure_version=version if state == rules.ACTIVE and shapes else None,
         updated_at=moment,
@@ -214,18 +208,22 @@ def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, A
     if content_type == "application/geo+json":
         shapes = geojson_shapes(raw, warnings)
         with uow:
-            columns, index = uow.indexing.every_location(uow.session)
+            columns, index = uow.indexing.every_location(uow.locations)
     else:
         message = parse_cap(raw, content_type)
         with uow:
             shapes = area_shapes(message, uow.admin.layers(), warnings)
-            columns, index = uow.indexing.every_location(uow.session)
+            columns, index = uow.indexing.every_location(uow.locations)
     summary = compute_exposure(columns, shapes, index)["summary"]
     return {"exposure": rules.without_small_counts(summary), "warnings": warnings}
 
 
-def incident_view(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
-    """The incident: state, version, current message summary, exposure summary, message history."""
+def incident_now(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
+    """The incident as it stands (inside ``uow``): state, version, its current message's summary
+    and warnings, its exposure summary, and every message it received, oldest first.
+
+    :raise IncidentNotFound: unknown incident.
+    """
     incident = uow.alerts.incident(incident_id)
     if incident is None:
         raise IncidentNotFound(f"no alert {incident_id}")
@@ -238,52 +236,22 @@ def incident_view(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
         "current": current["summary"],
         "warnings": current["warnings"],
         "exposure": incident["exposure_summary"],
-        "messages": [
-            {**m, "sent": as_read(m["sent"]).isoformat()} for m in uow.alerts.messages_of(incident_id)
-        ],
+        "messages": uow.alerts.messages_of(incident_id),
     }
 
 
-#: What an alert list shows of each incident's current message.
-LISTED_FIELDS = (
-    "event",
-    "headline",
-    "sender",
-    "sent",
-    "expires",
-    "status",
-    "urgency",
-    "severity",
-    "certainty",
-)
-
-
-def list_incidents(uow: AlertsUnitOfWork, limit: int = 100) -> list[dict[str, Any]]:
-    """The latest incidents, for a list or a map: what, how bad, until when, how many exposed."""
+def list_incidents(uow: AlertsUnitOfWork, limit: int = 100) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The latest incidents, the latest change first, each with its current message's summary."""
     with uow:
         incidents = uow.alerts.recent_incidents(limit)
         messages = {i["id"]: uow.alerts.message(i["current_message_id"]) for i in incidents}
-    listed = []
-    for incident in incidents:
-        current = (messages[incident["id"]] or {}).get("summary") or {}
-        exposure = incident["exposure_summary"] or {}
-        listed.append(
-            {
-                "id": incident["id"],
-                "state": incident["state"],
-                "version": incident["version"],
-                "updated_at": as_read(incident["updated_at"]).isoformat(),
-                **{key: current.get(key) for key in LISTED_FIELDS},
-                "households": exposure.get("households"),
-                "people": exposure.get("people"),
-            }
-        )
-    return listed
+    return [(incident, (messages[incident["id"]] or {}).get("summary") or {}) for incident in incidents]
 
 
 def get_incident(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
+    """:func:`incident_now` in a unit of work of its own."""
     with uow:
-        return incident_view(incident_id, uow)
+        return incident_now(incident_id, uow)
 
 
 def exposure_grid(incident_id: str, cell_deg: float, uow: AlertsUnitOfWork) -> dict[str, Any]:
@@ -334,6 +302,4 @@ class ExpiryWorker:
             try:
                 expire_due(self.uow_factory(), datetime.now(UTC))
             except Exception:  # noqa: BLE001 - the next round tries again; logged for operators
-                import logging
-
-                logging.getLogger(__name__).warning("expiring alerts failed; retrying", exc_info=True)
+                log.warning("expiring alerts failed; retrying", exc_info=True)

@@ -10,17 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from services.alerts.domain.errors import FootprintNotFound, IncidentNotFound
 from services.alerts.domain.footprints import KINDS, Bands, FootprintError
-from services.alerts.service_layer.alerts import AlertsUnitOfWork, IncidentNotFound
-from services.alerts.service_layer.exposures import footprint_exposure_key, match_mine, request_exposure
+from services.alerts.service_layer.exposures import footprint_exposure_key
 from services.alerts.service_layer.intensities import FootprintSource, intensities
+from services.alerts.service_layer.parts import match_mine, request_exposure
+from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.audit import AuditEntry
-from shared.errors import FieldProblem, NotFound
-
-
-class FootprintNotFound(NotFound):
-    pass
-
+from shared.errors import FieldProblem
 
 #: No household at all: a footprint read against it is only checked.
 NO_HOUSEHOLDS = {"lon": np.empty(0), "lat": np.empty(0)}
@@ -39,27 +36,15 @@ class NewFootprint:
 
 
 def footprints_of(incident_id: str, uow: AlertsUnitOfWork) -> list[dict[str, Any]]:
-    """An incident's footprints with their exposure by band (geometry apart, see below).
+    """An incident's footprints, oldest first, with their exposure by band (``summary``) and
+    without their geometry (see below).
 
     :raise IncidentNotFound: unknown incident.
     """
     with uow:
         if uow.alerts.incident(incident_id) is None:
             raise IncidentNotFound(f"no alert {incident_id}")
-        rows = uow.alerts.footprints_of(incident_id)
-    return [
-        {
-            "id": r["id"],
-            "incident_id": r["incident_id"],
-            "kind": r["kind"],
-            "units": r["units"],
-            "source_format": r["source_format"],
-            "crs": r["crs"],
-            "thresholds": r["thresholds"],
-            "exposure": r["summary"],
-        }
-        for r in rows
-    ]
+        return uow.alerts.footprints_of(incident_id)
 
 
 def footprint_geometry(footprint_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
@@ -78,43 +63,17 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
     """Store a footprint and the exposure to match by band; this instance's partitions of it are
     matched now, and published when linked to an incident.
 
+    :return: what was stored, with the exposure matched so far (``exposure``).
     :raise FootprintError: unknown kind, bad thresholds, unreadable file or a raster without CRS.
+    :raise IncidentNotFound: it names an alert that does not exist.
     """
-    if footprint.kind not in KINDS:
-        raise FootprintError(
-            f"unknown kind {footprint.kind!r}; one of {', '.join(KINDS)}",
-            errors=[FieldProblem("/query/kind", "unknown")],
-        )
-    Bands.from_thresholds(footprint.thresholds)
-    source = FootprintSource(
-        footprint.raw, footprint.content_type, footprint.intensity_property, footprint.crs
-    )
-    # Read at no household first: the file is checked here whoever indexes the households.
-    _, crs, source_format, document = intensities(source, NO_HOUSEHOLDS)
+    source_format, crs, document = _checked(footprint)
     with uow:
         incident = uow.alerts.incident(footprint.incident_id) if footprint.incident_id else None
         if footprint.incident_id and incident is None:
             raise IncidentNotFound(f"no alert {footprint.incident_id}")
         footprint_id = str(uuid.uuid4())
-        raster = source_format == "raster"
-        uow.alerts.add_footprint(
-            {
-                "id": footprint_id,
-                "incident_id": footprint.incident_id,
-                "kind": footprint.kind,
-                "units": KINDS[footprint.kind],
-                "thresholds": [dict(t) for t in footprint.thresholds],
-                "source_format": source_format,
-                "crs": crs,
-                "summary": {},
-                "created_at": datetime.now(UTC),
-                "created_by": footprint.created_by,
-                "geometry": None if raster else document,
-                "raster": footprint.raw if raster else None,
-                "raster_type": footprint.content_type if raster else None,
-                "raster_crs": footprint.crs if raster else None,
-            }
-        )
+        uow.alerts.add_footprint(_stored(footprint_id, footprint, source_format, crs, document))
         key = footprint_exposure_key(footprint_id)
         request_exposure(
             uow,
@@ -145,4 +104,48 @@ def apply_footprint(footprint: NewFootprint, uow: AlertsUnitOfWork) -> dict[str,
         "source_format": source_format,
         "crs": crs,
         "exposure": summary,
+    }
+
+
+def _checked(footprint: NewFootprint) -> tuple[str, str | None, dict[str, Any] | None]:
+    """The footprint's kind of source, CRS and (for vector features) its WGS 84 GeoJSON, once its
+    kind, thresholds and file are checked.
+
+    :raise FootprintError: naming what is wrong.
+    """
+    if footprint.kind not in KINDS:
+        raise FootprintError(
+            f"unknown kind {footprint.kind!r}; one of {', '.join(KINDS)}",
+            errors=[FieldProblem("/query/kind", "unknown")],
+        )
+    Bands.from_thresholds(footprint.thresholds)
+    source = FootprintSource(
+        footprint.raw, footprint.content_type, footprint.intensity_property, footprint.crs
+    )
+    # Read at no household first: the file is checked here whoever indexes the households.
+    _, crs, source_format, document = intensities(source, NO_HOUSEHOLDS)
+    return source_format, crs, document
+
+
+def _stored(
+    footprint_id: str, footprint: NewFootprint, source_format: str, crs: str | None, document: Any
+) -> dict[str, Any]:
+    """The footprint as stored: a raster as uploaded (read again for each part), vector
+    features as WGS 84 GeoJSON."""
+    raster = source_format == "raster"
+    return {
+        "id": footprint_id,
+        "incident_id": footprint.incident_id,
+        "kind": footprint.kind,
+        "units": KINDS[footprint.kind],
+        "thresholds": [dict(t) for t in footprint.thresholds],
+        "source_format": source_format,
+        "crs": crs,
+        "summary": {},
+        "created_at": datetime.now(UTC),
+        "created_by": footprint.created_by,
+        "geometry": None if raster else document,
+        "raster": footprint.raw if raster else None,
+        "raster_type": footprint.content_type if raster else None,
+        "raster_crs": footprint.crs if raster else None,
     }

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy.orm import Session, sessionmaker
 
-from services.alerts.adapters.repository import LocationRepository
+from services.alerts.adapters.locations import LocationRepository
 from services.alerts.domain.locations import HouseholdLocation, location_from_snapshot
-from services.alerts.service_layer.exposures import Indexing
+from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.contracts.households import load_snapshot
-from shared.db import reading
 from shared.errors import NotFound
 from shared.events import CloudEvent
 from shared.kafka import HOUSEHOLDS, partition_of
@@ -26,62 +24,71 @@ def _partition(household_id: str) -> int:
     return partition_of(household_id, HOUSEHOLDS.partitions) if partition is None else partition
 
 
-def apply_household_event(session: Session, event: CloudEvent) -> bool:
+def keep_location(event: CloudEvent, locations: LocationRepository) -> bool:
     """Update the location index from a registry household event (inside the inbox transaction).
 
     :return: ``False`` if the event is older than the stored version.
     :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
     """
     location = location_from_snapshot(load_snapshot(event.data))
-    return LocationRepository(session).save_if_newer(location, _partition(location.household_id))
+    return locations.save_if_newer(location, _partition(location.household_id))
 
 
-def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> list[bool]:
-    """:func:`apply_household_event` for a run of events, in order, with one read and a few writes.
+def keep_locations(events: Sequence[CloudEvent], locations: LocationRepository) -> list[bool]:
+    """:func:`keep_location` for a run of events, in order, with one read and a few writes.
 
     :return: for each event, ``False`` if it is older than the stored (or an earlier) version.
     :raise InvalidInput: if any snapshot is malformed (the consumer then applies them one by one).
     """
     partition = applying_partition()
     if partition is None:
-        return [apply_household_event(session, event) for event in events]
-    locations = [location_from_snapshot(load_snapshot(e.data)) for e in events]
-    return LocationRepository(session).save_all_if_newer(locations, partition)
+        return [keep_location(event, locations) for event in events]
+    found = [location_from_snapshot(load_snapshot(e.data)) for e in events]
+    return locations.save_all_if_newer(found, partition)
 
 
 def get_location(
-    household_id: str, session_factory: sessionmaker[Session], covers: Callable[[str], bool]
+    household_id: str, uow: AlertsUnitOfWork, covers: Callable[[str], bool]
 ) -> HouseholdLocation:
     """:raise NotFound: if the household is not indexed or lies outside the caller's jurisdiction."""
-    with reading(session_factory) as session:
-        location = LocationRepository(session).get(household_id)
+    with uow:
+        location = uow.locations.get(household_id)
     if location is None or not covers(location.admin_code):
         raise NotFound(f"household {household_id} is not in the location index (in your jurisdiction)")
     return location
 
 
-def households_per_area(
-    session_factory: sessionmaker[Session], covers: Callable[[str], bool]
-) -> dict[str, int]:
+def households_per_area(uow: AlertsUnitOfWork, covers: Callable[[str], bool]) -> dict[str, int]:
     """Active households per admin code, limited to the caller's jurisdiction."""
-    with reading(session_factory) as session:
-        counts = LocationRepository(session).count_by_admin_code()
+    with uow:
+        counts = uow.locations.count_by_admin_code()
     return {code: n for code, n in sorted(counts.items()) if covers(code)}
 
 
-def index_held(session_factory: sessionmaker[Session], indexing: Indexing) -> dict[str, Any]:
+@dataclass(frozen=True)
+class IndexHeld:
+    """What an instance's location index holds: which partitions, how many households in each."""
+
+    instance: str
+    whole: bool
+    partitions: list[int] | None
+    partition_count: int
+    households: int
+    households_by_partition: dict[int, int]
+
+
+def index_held(uow: AlertsUnitOfWork) -> IndexHeld:
     """What this instance's location index holds now (read again if the projection changed)."""
+    indexing = uow.indexing
     partitions = indexing.partitions()
-    with reading(session_factory) as session:
-        columns, _ = indexing.locations(session, partitions or frozenset())
+    with uow:
+        columns, _ = indexing.locations(uow.locations, partitions or frozenset())
     found, counts = np.unique(columns["partition"], return_counts=True)
-    return {
-        "instance": indexing.instance,
-        "whole": indexing.whole,
-        "partitions": None if partitions is None else sorted(partitions),
-        "partition_count": indexing.partition_count,
-        "households": len(columns["household_id"]),
-        "households_by_partition": {
-            str(p): int(n) for p, n in zip(found.tolist(), counts.tolist(), strict=True)
-        },
-    }
+    return IndexHeld(
+        instance=indexing.instance,
+        whole=indexing.whole,
+        partitions=None if partitions is None else sorted(partitions),
+        partition_count=indexing.partition_count,
+        households=len(columns["household_id"]),
+        households_by_partition=dict(zip(found.tolist(), counts.tolist(), strict=True)),
+    )

@@ -1,0 +1,29 @@
+"""The household consumer's handlers: a registry event, inside the inbox's transaction, handed to
+the location index's handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from services.alerts.adapters.locations import LocationRepository
+from services.alerts.service_layer.handlers import keep_location, keep_locations
+from shared.events import CloudEvent
+
+
+def apply_household_event(session: Session, event: CloudEvent) -> bool:
+    """Update the location index from a registry household event (in the inbox's transaction).
+
+    :return: ``False`` if the event is older than the stored version.
+    :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
+    """
+    return keep_location(event, LocationRepository(session))
+
+
+def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> list[bool]:
+    """:func:`apply_household_event` for a run of events, in order, with one read and a few writes.
+
+    :raise InvalidInput: if any snapshot is malformed (the consumer then applies them one by one).
+    """
+    return keep_locations(events, LocationRepository(session))

@@ -1,0 +1,36 @@
+"""The alerts service's unit of work: messages, incidents, exposures, footprints, reference layers
+and the household location index, with the outbox and the audit log, in one transaction."""
+
+from __future__ import annotations
+
+from services.alerts.adapters.locations import LocationRepository
+from services.alerts.adapters.orm import audit
+from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository, Sessions, Table
+from services.alerts.service_layer.indexing import Indexing
+from shared.uow import UnitOfWork
+
+
+class AlertsUnitOfWork(UnitOfWork):
+    alerts: AlertRepository
+    admin: AdminAreaRepository
+    locations: LocationRepository
+    audit = audit
+
+    def __init__(
+        self,
+        session_factory: Sessions,
+        outbox: Table,
+        *,
+        read_only: bool = False,
+        indexing: Indexing | None = None,
+    ):
+        super().__init__(session_factory, outbox, read_only=read_only)
+        #: Which households this instance indexes (every one, unless told otherwise).
+        self.indexing = indexing or Indexing(instance="alerts")
+
+    def __enter__(self) -> AlertsUnitOfWork:
+        super().__enter__()
+        self.alerts = AlertRepository(self.session)
+        self.admin = AdminAreaRepository(self.session)
+        self.locations = LocationRepository(self.session)
+        return self
