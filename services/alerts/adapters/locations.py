@@ -65,10 +65,7 @@ class LocationRepository:
             return None
         return HouseholdLocation(
             size=row.size,
-            children_under_5=row.children_under_5,
-            elderly_65_plus=row.elderly_65_plus,
-            persons_with_disabilities=row.persons_with_disabilities,
-            female_headed=row.female_headed,
+            **{group: row._mapping[group] for group in EXPOSURE_GROUPS},
             household_id=row.household_id,
             version=row.version,
             status=row.status,

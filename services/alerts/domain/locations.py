@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.contracts.household_groups import vulnerable_groups
+from shared.contracts.household_groups import EXPOSURE_GROUPS, vulnerable_groups
 
 
 @dataclass(frozen=True)
@@ -45,5 +45,5 @@ def location_from_snapshot(snapshot: dict[str, Any]) -> HouseholdLocation:
         lon=location.get("lon"),
         accuracy_m=location.get("accuracy_m"),
         size=snapshot["size"],
-        **{k: v for k, v in groups.items() if k != "pregnant_members"},
+        **{group: groups[group] for group in EXPOSURE_GROUPS},
     )

@@ -65,6 +65,7 @@ def _reader() -> AlertsUnitOfWork:
 class Alerts(MethodView):
     @blp.doc(security=BEARER, requestBody={"content": {t: {"schema": {"type": "string"}} for t in CAP_TYPES}})
     @blp.response(201, IncidentSchema)
+    @blp.alt_response(200, schema=IncidentSchema, description="Sent before: recognised, nothing changed")
     @authenticated([CIVIL_PROTECTION])
     @accepts_bodies_up_to(MAX_CAP_BYTES)
     def post(self) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 
 class HouseholdLocationSchema(Schema):
@@ -142,6 +142,11 @@ class FootprintSchema(Schema):
 
 
 class FeatureSchema(Schema):
+    """A GeoJSON Feature; members beyond these (``id``, ``bbox``…) are kept as they are."""
+
+    class Meta:
+        unknown = INCLUDE
+
     type = fields.String(metadata={"description": "Feature"})
     properties = fields.Dict(allow_none=True)
     geometry = fields.Dict(allow_none=True, metadata={"description": "A GeoJSON geometry (lon, lat)"})
@@ -149,6 +154,9 @@ class FeatureSchema(Schema):
 
 class FeatureCollectionSchema(Schema):
     """A GeoJSON FeatureCollection (RFC 7946), for maps."""
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String(metadata={"description": "FeatureCollection"})
     features = fields.List(fields.Nested(FeatureSchema))
