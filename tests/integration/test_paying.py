@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import insert, update
 
 from services.transfers.adapters.orm import idempotency_keys
-from services.transfers.domain.instructions import pain_001_schema
+from services.transfers.adapters.payment_files import pain_001_schema
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from tests.samples import household_body
 from tests.transfers_world import BANK, TORMENTA

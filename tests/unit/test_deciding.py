@@ -11,16 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.transfers.adapters.payment_files import pain_001
 from services.transfers.domain import deciding
+from services.transfers.domain.batches import BatchStateError, FourEyes, batch_state_after_results, review
 from services.transfers.domain.instructions import (
     FileHeader,
     Instruction,
     PaymentFileError,
     ResultFileError,
-    pain_001,
     parse_results,
 )
-from services.transfers.domain.batches import BatchStateError, FourEyes, batch_state_after_results, review
 from services.transfers.domain.payments import (
     PaymentStateError,
     check_reissue,

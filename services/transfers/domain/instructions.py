@@ -2,7 +2,8 @@
 ISO 20022 pain.002 status reports).
 
 Pure: bytes in, bytes out. Account details arrive from the registry for the export only and are
-never kept.
+never kept. A pain.001 built here is checked against the official schema before anyone receives
+it: :func:`services.transfers.adapters.payment_files.pain_001` builds and validates it.
 """
 
 from __future__ import annotations
@@ -14,13 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import defusedxml.ElementTree as SafeET
-import xmlschema
 from defusedxml import DefusedXmlException
 
 from shared.errors import FieldProblem, InvalidInput
@@ -150,10 +148,11 @@ def _agent(parent: ET.Element, tag: str, code: str | None) -> None:
         _sub(_sub(institution, "Othr"), "Id", "NOTPROVIDED")
 
 
-def pain_001(header: FileHeader, instructions: Sequence[Instruction]) -> bytes:
-    """An ISO 20022 ``pain.001.001.09`` credit transfer initiation, validated against its schema.
+def pain_001_document(header: FileHeader, instructions: Sequence[Instruction]) -> bytes:
+    """An ISO 20022 ``pain.001.001.09`` credit transfer initiation, not yet checked against its
+    schema (hand out only what :func:`services.transfers.adapters.payment_files.pain_001` returns).
 
-    :raise PaymentFileError: the programme has no payer account, or the file fails the schema.
+    :raise PaymentFileError: the programme has no payer account.
     """
     payer = header.payer
     if not (payer.get("iban") or payer.get("account_number")):
@@ -188,21 +187,7 @@ def pain_001(header: FileHeader, instructions: Sequence[Instruction]) -> bytes:
         _sub(_sub(transaction, "Cdtr"), "Nm", str(i.details.get("beneficiary") or i.household_id)[:140])
         _account(transaction, "CdtrAcct", ids.get("iban"), ids.get("account_number"))
         _sub(_sub(transaction, "RmtInf"), "Ustrd", f"{header.purpose}"[:140])
-    body = ET.tostring(document, encoding="utf-8", xml_declaration=True)
-    errors = list(pain_001_schema().iter_errors(body))
-    if errors:
-        raise PaymentFileError(
-            "the payment file does not pass the pain.001.001.09 schema",
-            errors=[FieldProblem(str(e.path or "/"), e.reason or str(e)) for e in errors[:20]],
-        )
-    return body
-
-
-@cache
-def pain_001_schema() -> xmlschema.XMLSchema:
-    source = resources.files("services.transfers") / "schemas" / "pain.001.001.09.xsd"
-    with resources.as_file(source) as path:
-        return xmlschema.XMLSchema(str(path))
+    return ET.tostring(document, encoding="utf-8", xml_declaration=True)
 
 
 # -- results ------------------------------------------------------------------------------------
