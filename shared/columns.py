@@ -39,7 +39,8 @@ def columns_from_pages(pages: Iterable[Sequence[Sequence[Any]]], kinds: Kinds) -
         for name, column in columns_from_rows(page, kinds).items():
             parts[name].append(column)
     return {
-        name: np.concatenate(parts[name]) if parts[name] else _column((), kind) for name, kind in kinds.items()
+        name: np.concatenate(parts[name]) if parts[name] else _column((), kind)
+        for name, kind in kinds.items()
     }
 
 

@@ -227,7 +227,9 @@ def _register_error_handlers(app: Flask, api: Api) -> None:
         if isinstance(error, OperationalError):
             log.warning("database unavailable: %s", error)
             return problem_response(
-                problem_of(Unavailable("the database is busy or cannot be reached; retry shortly"), request.path),
+                problem_of(
+                    Unavailable("the database is busy or cannot be reached; retry shortly"), request.path
+                ),
                 {"Retry-After": "5"},
             )
         log.exception("unhandled error")

@@ -2,8 +2,8 @@ import json
 import logging
 
 from shared.errors import FieldProblem, InvalidInput, field_problems
-from shared.web import problem_of
 from shared.logs import JsonFormatter, accept_correlation_id, correlation
+from shared.web import problem_of
 
 
 def test_nested_messages_become_json_pointers():

@@ -108,7 +108,9 @@ class WhatIf(MethodView):
         """Who a draft CAP message or a drawn GeoJSON area would expose; nothing is stored or sent"""
         if request.mimetype not in (*CAP_TYPES, GEOJSON):
             raise InvalidInput("send CAP XML or GeoJSON", errors=[FieldProblem("/", "content type")])
-        return service.what_if(request.get_data(cache=False), request.mimetype, _reader())
+        return presenter.what_if_view(
+            service.what_if(request.get_data(cache=False), request.mimetype, _reader())
+        )
 
 
 @blp.route("/<incident_id>/areas")
@@ -174,7 +176,8 @@ class AdminAreas(MethodView):
             raise InvalidInput(
                 "expected a GeoJSON FeatureCollection", errors=[FieldProblem("/", "not an object")]
             )
-        return service.load_layer(document, params["scheme"], params["code_property"], _uow())
+        loaded = service.load_layer(document, params["scheme"], params["code_property"], _uow())
+        return presenter.layer_view(loaded)
 
     @layers.doc(security=BEARER)
     @layers.response(200, LayerSchema(many=True))

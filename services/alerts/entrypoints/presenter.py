@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from services.alerts.service_layer.alerts import LayerLoaded, WhatIf
 from services.alerts.service_layer.handlers import IndexHeld
 from shared.db import as_read
 
@@ -60,6 +61,16 @@ def footprint_view(footprint: Mapping[str, Any]) -> dict[str, Any]:
 def feature_collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     """Features as a GeoJSON FeatureCollection."""
     return {"type": "FeatureCollection", "features": features}
+
+
+def what_if_view(what_if: WhatIf) -> dict[str, Any]:
+    """Who a draft would expose (aggregates, small counts left out), with its warnings."""
+    return {"exposure": what_if.exposure, "warnings": what_if.warnings}
+
+
+def layer_view(layer: LayerLoaded) -> dict[str, Any]:
+    """A reference layer as loaded."""
+    return {"scheme": layer.scheme, "areas": layer.areas, "problems": layer.problems}
 
 
 def layers_view(schemes: Mapping[str, int]) -> list[dict[str, Any]]:

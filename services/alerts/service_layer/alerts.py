@@ -35,9 +35,18 @@ from shared.kafka import ALERTS
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class LayerLoaded:
+    """A reference layer as loaded: its scheme, how many areas, what was wrong with some."""
+
+    scheme: str
+    areas: int
+    problems: list[str]
+
+
 def load_layer(
     document: dict[str, Any], scheme: str, code_property: str, uow: AlertsUnitOfWork
-) -> dict[str, Any]:
+) -> LayerLoaded:
     """Replace the reference layer of ``scheme`` with a GeoJSON FeatureCollection's areas.
 
     :raise InvalidInput: the document is not usable, naming why.
@@ -48,7 +57,7 @@ def load_layer(
         raise InvalidInput(str(exc), errors=[FieldProblem("/", str(exc))]) from exc
     with uow:
         uow.admin.replace_layer(layer)
-    return {"scheme": scheme, "areas": len(layer.areas), "problems": problems}
+    return LayerLoaded(scheme, len(layer.areas), problems)
 
 
 def layers_loaded(uow: AlertsUnitOfWork) -> dict[str, int]:
@@ -202,7 +211,15 @@ def _advance(
     return state
 
 
-def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
+@dataclass(frozen=True)
+class WhatIf:
+    """The exposure a draft would have (small counts left out), and what was wrong with it."""
+
+    exposure: dict[str, Any]
+    warnings: list[str]
+
+
+def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> WhatIf:
     """The exposure a draft CAP message or GeoJSON area would have; nothing is stored or sent."""
     warnings: list[str] = []
     if content_type == "application/geo+json":
@@ -215,7 +232,7 @@ def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> dict[str, A
             shapes = area_shapes(message, uow.admin.layers(), warnings)
             columns, index = uow.indexing.every_location(uow.locations)
     summary = compute_exposure(columns, shapes, index)["summary"]
-    return {"exposure": rules.without_small_counts(summary), "warnings": warnings}
+    return WhatIf(rules.without_small_counts(summary), warnings)
 
 
 def incident_now(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from services.transfers.adapters.orm import (
 )
 from services.transfers.adapters.payment_schema import LIVE_PAYMENT_STATES
 from services.transfers.domain import deciding
+from services.transfers.domain.batches import BatchStateError
 from services.transfers.domain.exposure_parts import (
     Part,
     check_partition_count,
@@ -51,7 +52,6 @@ from services.transfers.domain.exposure_parts import (
     parse_part,
     partitions_note,
 )
-from services.transfers.domain.batches import BatchStateError
 from services.transfers.domain.payments import money, new_end_to_end_id
 from services.transfers.domain.programmes import Programme, parse_programme, vulnerable_members
 from shared.admin_codes import smallest_common_area

@@ -21,8 +21,8 @@ from services.transfers.adapters.orm import (
 from services.transfers.domain.deciding import PAYABLE, explain
 from services.transfers.domain.payments import money
 from services.transfers.domain.programmes import parse_programme
-from services.transfers.service_layer.deciding import decide_exposure, hold_deciding_lock
 from services.transfers.entrypoints.presenter import payment_view
+from services.transfers.service_layer.deciding import decide_exposure, hold_deciding_lock
 from shared.db import as_read, reading
 from shared.errors import Conflict, NotFound
 

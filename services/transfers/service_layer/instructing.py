@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from services.transfers.adapters.payment_files import pain_001
 from services.transfers.domain import instructions as files
 from services.transfers.domain.batches import BatchStateError
 from services.transfers.domain.payments import APPROVED, FORMATS, Payment, PaymentFile, file_format, money
@@ -130,7 +131,7 @@ def write_payment_file(
     if chosen == "pain.001" and ready:
         # Write the file once now: a file that would fail its schema moves nothing.
         header = files.FileHeader("AMPMSGCHECK", now(), programme.payer, programme.institute, programme.name)
-        files.pain_001(header, _instructions(ready, found))
+        pain_001(header, _instructions(ready, found))
     return _take_into_file(command, chosen, {p.id for p in ready}, lacking, uow)
 
 
@@ -198,7 +199,7 @@ def render_file(
     )
     if file.format == "pain.001":
         rendered = RenderedFile(
-            files.pain_001(header, _instructions(items, found)), "application/xml", f"{file.message_id}.xml"
+            pain_001(header, _instructions(items, found)), "application/xml", f"{file.message_id}.xml"
         )
     else:
         rendered = RenderedFile(
