@@ -172,15 +172,16 @@ def decide(url: str) -> dict[str, float]:
     """Run in a fresh process: decide the exposure, report time and peak memory."""
     from sqlalchemy import func, select
 
-    from services.transfers.adapters.orm import decisions, payments
+    from services.transfers.adapters.orm import decisions, outbox, payments
     from services.transfers.service_layer.deciding import decide_when_ready
+    from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
     from shared import db
 
     engine = db.make_engine(url)
     sessions = db.make_session_factory(engine)
     started = time.perf_counter()
-    with sessions.begin() as session:
-        decide_when_ready(session, "alert:bench-incident:1")
+    with TransfersUnitOfWork(sessions, outbox) as uow:
+        decide_when_ready(uow, "alert:bench-incident:1")
     seconds = time.perf_counter() - started
     with sessions() as session:
         stored = session.scalar(select(func.count()).select_from(decisions))

@@ -225,11 +225,14 @@ def test_households_transfers_did_not_know_yet_are_proposed_when_decided_again(w
     assert again.status_code == 200, again.get_json()
     assert len(world.batches(incident)) == 1  # still unknown: nothing new, nobody twice
     from services.transfers.service_layer.deciding import decide_late_households
+    from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 
-    with world.runtime.session_factory.begin() as session:
-        assert decide_late_households(session) == 0  # still unknown: nothing to do
+    def units_of_work():
+        return TransfersUnitOfWork(world.runtime.session_factory, world.runtime.outbox)
+
+    assert decide_late_households(units_of_work()) == 0  # still unknown: nothing to do
     # The household's registry record arrives; the worker's next round proposes it, once.
-    from services.transfers.service_layer.handlers import apply_household_event
+    from services.transfers.entrypoints.consumer import apply_household_event
     from shared.contracts.households import HOUSEHOLD_REGISTERED
     from shared.events import CloudEvent
 
@@ -239,10 +242,8 @@ def test_households_transfers_did_not_know_yet_are_proposed_when_decided_again(w
         apply_household_event(
             session, CloudEvent(type=HOUSEHOLD_REGISTERED, source="/t", subject=late, data=snapshot)
         )
-    with world.runtime.session_factory.begin() as session:
-        assert decide_late_households(session) == 1
-    with world.runtime.session_factory.begin() as session:
-        assert decide_late_households(session) == 0
+    assert decide_late_households(units_of_work()) == 1
+    assert decide_late_households(units_of_work()) == 0
     late_batch = world.batches(incident)[-1]
     assert late_batch["kind"] == "supplementary" and late_batch["households"] == 1
     assert [p["household_id"] for p in world.payments(late_batch["id"])] == [late]
@@ -316,7 +317,7 @@ def test_big_exposures_are_decided_and_their_events_stay_small(world):
 
     from sqlalchemy import select
 
-    from services.transfers.service_layer.handlers import apply_household_event
+    from services.transfers.entrypoints.consumer import apply_household_event
     from shared.contracts.households import HOUSEHOLD_REGISTERED
     from shared.events import CloudEvent
 

@@ -22,7 +22,8 @@ from services.transfers.adapters.orm import (
     programmes,
 )
 from services.transfers.entrypoints.app import MIGRATIONS
-from services.transfers.service_layer import deciding
+from services.transfers.entrypoints import consumer
+from services.transfers.service_layer import collecting
 from shared import db
 from shared.auth import PROGRAMME_OFFICER
 from shared.contracts import alerts as alert_contract
@@ -162,7 +163,7 @@ def test_a_part_overlapping_an_accepted_one_is_never_counted(world, caplog):
     for event in part_events(incident, 1, in_partitions(households, [0, 1, 2]), [0, 1, 2]):
         world.apply(event.to_json())
     # Another instance's part, from before a rebalance, covering 2 again and 3.
-    with caplog.at_level(logging.WARNING, logger=deciding.__name__):
+    with caplog.at_level(logging.WARNING, logger=collecting.__name__):
         for event in part_events(incident, 1, in_partitions(households, [2, 3]), [2, 3]):
             world.apply(event.to_json())
     assert "partitions 2 were already received in another part" in caplog.text
@@ -238,8 +239,8 @@ def test_events_without_partitions_are_one_part_and_still_decided(world):
 
 
 HANDLERS = {
-    alert_contract.EXPOSURE_CHUNK: deciding.apply_exposure_chunk,
-    alert_contract.EXPOSURE_COMPLETED: deciding.apply_exposure_completed,
+    alert_contract.EXPOSURE_CHUNK: consumer.apply_exposure_chunk,
+    alert_contract.EXPOSURE_COMPLETED: consumer.apply_exposure_completed,
 }
 
 
@@ -283,10 +284,10 @@ def test_an_exposure_collected_before_the_upgrade_is_one_part_and_is_finished_af
         part = session.execute(select(exposure_parts)).one()
         assert (part.partitions, part.partition_count, part.chunks, part.status) == ("0", 1, 3, "collecting")
         assert session.scalar(select(exposures.c.partition_count)) == 1
-    apply(sessions, deciding.apply_exposure_chunk, events[1])  # seen before the upgrade
-    apply(sessions, deciding.apply_exposure_chunk, events[2])
-    apply(sessions, deciding.apply_exposure_completed, events[3])
-    apply(sessions, deciding.apply_alert_event, World.alert_event(incident, 1))
+    apply(sessions, consumer.apply_exposure_chunk, events[1])  # seen before the upgrade
+    apply(sessions, consumer.apply_exposure_chunk, events[2])
+    apply(sessions, consumer.apply_exposure_completed, events[3])
+    apply(sessions, consumer.apply_alert_event, World.alert_event(incident, 1))
     with sessions() as session:
         exposure = session.execute(select(exposures)).one()
         exposed = set(session.scalars(select(exposed_households.c.household_id)))
@@ -331,8 +332,8 @@ def test_two_instances_deciding_side_by_side_decide_each_exposure_exactly_once(p
                 failures.append(exc)
 
         pair = [
-            threading.Thread(target=side, args=(deciding.apply_alert_event, World.alert_event(incident, 1))),
-            threading.Thread(target=side, args=(deciding.apply_exposure_completed, last[-1])),
+            threading.Thread(target=side, args=(consumer.apply_alert_event, World.alert_event(incident, 1))),
+            threading.Thread(target=side, args=(consumer.apply_exposure_completed, last[-1])),
         ]
         if n % 2:
             pair.reverse()

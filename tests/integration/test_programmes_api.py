@@ -117,7 +117,7 @@ def test_what_if_a_draft_programme_over_an_area_without_storing_anything(
 ):
     import uuid
 
-    from services.transfers.service_layer.handlers import apply_household_event
+    from services.transfers.entrypoints.consumer import apply_household_event
     from shared.contracts.households import HOUSEHOLD_REGISTERED
     from shared.events import CloudEvent
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, String, Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from services.transfers.adapters.payment_schema import exposure_part_tables_v1, payment_tables_v1
 from shared.audit import audit_tables_v1
 from shared.messaging_schema import messaging_tables
+
+#: What a unit of work opens its transactions from, and what it holds them in.
+Sessions = sessionmaker[Session]
 
 metadata = MetaData()
 

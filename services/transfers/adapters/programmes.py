@@ -2,20 +2,54 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import asdict
+
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from services.transfers.adapters.orm import programmes
 from services.transfers.domain.programme_versions import ProgrammeVersion
+
+_FIELDS = ("id", "version", "name", "document", "created_by", "created_at")
+
+
+def _version(row: object) -> ProgrammeVersion:
+    return ProgrammeVersion(**{name: row._mapping[name] for name in _FIELDS})  # type: ignore[attr-defined]
 
 
 class ProgrammeRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def get(self, programme_id: str, version: int) -> ProgrammeVersion | None:
-        """The programme at ``version``, or ``None``."""
-        row = self.session.execute(
-            select(programmes).where(programmes.c.id == programme_id, programmes.c.version == version)
-        ).first()
-        return None if row is None else ProgrammeVersion(**row._mapping)
+    def get(self, programme_id: str, version: int | None = None) -> ProgrammeVersion | None:
+        """The programme at ``version`` (its latest when ``None``), or ``None``."""
+        query = select(programmes).where(programmes.c.id == programme_id)
+        if version is not None:
+            query = query.where(programmes.c.version == version)
+        row = self.session.execute(query.order_by(programmes.c.version.desc()).limit(1)).first()
+        return None if row is None else _version(row)
+
+    def latest(self) -> list[ProgrammeVersion]:
+        """Every programme at its latest version."""
+        newest = (
+            select(programmes.c.id, func.max(programmes.c.version).label("version"))
+            .group_by(programmes.c.id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(programmes).join(
+                newest, (programmes.c.id == newest.c.id) & (programmes.c.version == newest.c.version)
+            )
+        ).all()
+        return [_version(r) for r in rows]
+
+    def add(self, version: ProgrammeVersion) -> None:
+        values = asdict(version)
+        self.session.execute(insert(programmes).values(**{name: values[name] for name in _FIELDS}))
+
+    def lock(self, programme_id: str) -> None:
+        """Hold the programme's rows until the transaction ends: one decider per programme at a
+        time, since what is left of its budgets is read, then spent."""
+        self.session.execute(
+            select(programmes.c.id).where(programmes.c.id == programme_id).with_for_update()
+        ).all()

@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.transfers.adapters.orm import household_attributes
 from services.transfers.domain.households import HouseholdAttributes
+from shared.columns import columns_from_rows
+from shared.contracts.household_groups import COUNTED_GROUPS, FEMALE_HEADED
 from shared.projection import apply_all_if_newer, apply_if_newer, versioned_changes
 
 
@@ -57,3 +60,17 @@ class AttributeRepository:
             admin_code=row.admin_code,
             size=row.size,
         )
+
+    def columns_in(self, area: str) -> dict[str, np.ndarray]:
+        """The attributes of the active households inside ``area`` (the area or below it), as
+        numpy columns."""
+        a = household_attributes.c
+        kinds = {"size": int, "vulnerability_score": float, **dict.fromkeys(COUNTED_GROUPS, int)}
+        kinds |= {FEMALE_HEADED: bool, "admin_code": object, "payment_channel_type": object}
+        rows = self.session.execute(
+            select(*(a[n] for n in kinds)).where(
+                a.status == "active",
+                (a.admin_code == area) | a.admin_code.startswith(area + "-", autoescape=True),
+            )
+        ).all()
+        return columns_from_rows(rows, kinds)

@@ -19,8 +19,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from services.transfers.domain.deciding import BELOW_CUT_OFF, Evaluation
 from services.transfers.domain.payments import (
     APPROVED,
+    DEFAULT_CHANNEL,
     FAILED,
     INSTRUCTED,
     PROPOSED,
@@ -32,6 +34,7 @@ from services.transfers.domain.payments import (
     money,
 )
 from services.transfers.domain.programmes import Programme
+from shared.admin_codes import smallest_common_area
 from shared.errors import Conflict, Forbidden
 
 SETTLED, PARTLY_FAILED = "settled", "partly_failed"
@@ -93,6 +96,33 @@ class Proposal:
     below_cut_off: int
     kind: str | None = None
     replaces: Sequence[str] | None = None
+
+    @classmethod
+    def of_evaluation(cls, evaluation: Evaluation, programme: Programme, proposer: str) -> Proposal | None:
+        """The batch an evaluation asks for: every payable household, on its payment channel
+        (cash pick-up when the registry names none); ``None`` when nobody new is payable."""
+        decision, columns = evaluation.decision, evaluation.columns
+        payable = decision.payable
+        if not payable.any():
+            return None
+        channels = columns["payment_channel_type"][payable]
+        return cls(
+            admin_scope=smallest_common_area(columns["admin_code"][payable].tolist()),
+            programme=programme,
+            programme_id=evaluation.programme_id,
+            programme_version=evaluation.programme_version,
+            incident_id=evaluation.incident_id,
+            evaluation_id=evaluation.id,
+            proposer=proposer,
+            households=evaluation.household_ids[payable].tolist(),
+            amounts=decision.amount[payable].tolist(),
+            channels=[c or DEFAULT_CHANNEL for c in channels.tolist()],
+            budget=decision.budget,
+            requested=float(evaluation.summary["requested"]),  # type: ignore[arg-type]
+            coverage=decision.coverage,
+            cut_off_score=decision.cut_off_score,
+            below_cut_off=evaluation.counts[BELOW_CUT_OFF],
+        )
 
     @property
     def total(self) -> Decimal:

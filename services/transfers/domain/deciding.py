@@ -6,6 +6,7 @@ households already hold a payment for this programme and incident; nothing here 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -145,3 +146,68 @@ def explain(
             lines.append(arithmetic)
         lines.append(f"{'a pagar' if lang == 'es' else 'to pay'}: {amount:g} {programme.currency}")
     return lines
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One programme version evaluated over one exposure: its conditions, what it found, and
+    every household's :class:`Decision` (in ``household_ids`` order)."""
+
+    id: str
+    exposure_key: str
+    incident_id: str
+    programme_id: str
+    programme_version: int
+    conditions: list[str]
+    summary: dict[str, object]
+    household_ids: np.ndarray
+    columns: Mapping[str, np.ndarray]
+    known: np.ndarray
+    decision: Decision
+
+    @classmethod
+    def of(
+        cls,
+        exposure_key: str,
+        incident_id: str,
+        programme_id: str,
+        programme_version: int,
+        programme: Programme,
+        exposed: tuple[np.ndarray, Mapping[str, np.ndarray], np.ndarray],
+        entitled: np.ndarray,
+        budget_left: float | None,
+    ) -> Evaluation:
+        """Decide ``programme`` over the exposed households (ids, columns, which are known), given
+        those already ``entitled`` and what is left of its budget; the summary says what it found.
+        """
+        household_ids, columns, known = exposed
+        decision = decide(programme, columns, known, entitled, budget_left)
+        counts = {s: int((decision.status == s).sum()) for s in STATUSES}
+        summary = {
+            "households": len(household_ids),
+            "by_status": counts,
+            "eligible": int(decision.eligible.sum()),
+            "requested": float(decision.requested[decision.eligible & ~entitled].sum()),
+            "proposed": float(decision.amount[decision.payable].sum()),
+            "budget_left": decision.budget,
+            "coverage": round(decision.coverage, 4),
+            "cut_off_score": decision.cut_off_score,
+        }
+        conditions = [c.describe() for c in programme.eligibility.conditions()]
+        return cls(
+            str(uuid.uuid4()),
+            exposure_key,
+            incident_id,
+            programme_id,
+            programme_version,
+            conditions,
+            summary,
+            household_ids,
+            columns,
+            known,
+            decision,
+        )
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.summary["by_status"]  # type: ignore[return-value]

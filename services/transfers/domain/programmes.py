@@ -450,6 +450,20 @@ class Budget:
     overall: float | None = None
     policy: str = "rank_by_vulnerability"
 
+    def left(self, committed_for_incident: float, committed_overall: float) -> float | None:
+        """What may still be committed for an incident: both budgets minus what their live payments
+        already hold (``None``: no limit).
+
+        >>> Budget(per_incident=100.0, overall=1000.0).left(40.0, 950.0)
+        50.0
+        """
+        limits = []
+        if self.per_incident is not None:
+            limits.append(self.per_incident - committed_for_incident)
+        if self.overall is not None:
+            limits.append(self.overall - committed_overall)
+        return max(0.0, min(limits)) if limits else None
+
 
 @dataclass(frozen=True)
 class Programme:

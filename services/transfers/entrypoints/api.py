@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.transfers.entrypoints.schemas import HouseholdAttributesSchema
+from services.transfers.entrypoints.wiring import unit_of_work
 from services.transfers.service_layer import handlers
 from shared.auth import AUDITOR, PROGRAMME_OFFICER
 from shared.web import BEARER, authenticated, current_principal
@@ -28,5 +28,4 @@ class HouseholdAttributes(MethodView):
     @authenticated([PROGRAMME_OFFICER, AUDITOR])
     def get(self, household_id: str) -> Any:
         """Read one household's attributes"""
-        session_factory = current_app.extensions["amparo.runtime"].session_factory
-        return handlers.get_attributes(household_id, session_factory, current_principal().covers)
+        return handlers.get_attributes(household_id, unit_of_work(), current_principal().covers)

@@ -9,14 +9,18 @@ from flask import Flask
 from services.transfers.adapters.orm import audit, inbox, outbox
 from services.transfers.entrypoints.api import blp
 from services.transfers.entrypoints.batches_api import blp as batches_blp
+from services.transfers.entrypoints.consumer import (
+    ALERT_HANDLERS,
+    apply_household_event,
+    apply_household_events,
+)
 from services.transfers.entrypoints.decisions_api import blp as decisions_blp
 from services.transfers.entrypoints.programmes_api import blp as programmes_blp
-from services.transfers.service_layer import deciding
-from services.transfers.service_layer.handlers import apply_household_event, apply_household_events
+from services.transfers.service_layer.deciding import LateHouseholdsWorker
+from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
-from shared.contracts import alerts as alert_contract
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.kafka import ALERTS, EXPOSURES, HOUSEHOLDS
 from shared.runner import Worker
@@ -26,14 +30,6 @@ from shared.web import build_app
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 CONSUMER_GROUP = "transfers.household-attributes"
 DECISIONS_GROUP = "transfers.decisions"
-ALERT_HANDLERS = {
-    alert_contract.ALERT_ISSUED: deciding.apply_alert_event,
-    alert_contract.ALERT_UPDATED: deciding.apply_alert_event,
-    alert_contract.ALERT_CANCELLED: deciding.apply_alert_event,
-    alert_contract.ALERT_EXPIRED: deciding.apply_alert_event,
-    alert_contract.EXPOSURE_CHUNK: deciding.apply_exposure_chunk,
-    alert_contract.EXPOSURE_COMPLETED: deciding.apply_exposure_completed,
-}
 
 
 def bootstrap(settings: ServiceSettings) -> Runtime:
@@ -48,7 +44,7 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
         {t: apply_household_events for t in HOUSEHOLD_EVENT_TYPES},
     )
     runtime.add_consumer(DECISIONS_GROUP, [ALERTS.name, EXPOSURES.name], ALERT_HANDLERS)
-    late = deciding.LateHouseholdsWorker(runtime.session_factory)
+    late = LateHouseholdsWorker(lambda: TransfersUnitOfWork(runtime.session_factory, runtime.outbox))
     runtime.workers.append(Worker("late-households", late.run))
     return runtime
 

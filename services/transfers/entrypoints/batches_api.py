@@ -26,6 +26,7 @@ from services.transfers.entrypoints.batch_schemas import (
     ResultsSchema,
 )
 from services.transfers.entrypoints.idempotency import DOC, idempotent
+from services.transfers.entrypoints.wiring import unit_of_work
 from services.transfers.service_layer import approving, instructing, reading, reissuing, results
 from services.transfers.service_layer.commands import (
     ChangeChannel,
@@ -35,7 +36,6 @@ from services.transfers.service_layer.commands import (
     SettleReview,
     WritePaymentFile,
 )
-from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from shared.web import BEARER, authenticated, current_principal
 
@@ -43,9 +43,7 @@ blp = Blueprint("batches", __name__, url_prefix="/v1", description="Batches, pay
 READERS = [PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR]
 
 
-def _uow() -> TransfersUnitOfWork:
-    runtime = current_app.extensions["amparo.runtime"]
-    return TransfersUnitOfWork(runtime.session_factory, runtime.outbox)
+_uow = unit_of_work
 
 
 def _details() -> RegistryPaymentDetails:

@@ -13,9 +13,16 @@ from typing import Any
 
 from services.transfers.domain.batches import Batch
 from services.transfers.domain.payments import Payment, PaymentFile, money
+from services.transfers.service_layer.explaining import (
+    HouseholdDecision,
+    HouseholdDecisions,
+    IncidentDecisions,
+)
 from services.transfers.service_layer.instructing import FileWritten
+from services.transfers.service_layer.programmes import Described
 from services.transfers.service_layer.reading import BatchReport, PaymentPage
 from services.transfers.service_layer.results import ResultsImported
+from shared.db import as_read
 
 _BATCH_FIELDS = tuple(f.name for f in fields(Batch) if f.name != "changes")
 TRAIL = ("action", "from_state", "to_state", "by", "role", "comment", "at")
@@ -86,3 +93,77 @@ def file_written_view(written: FileWritten) -> dict[str, Any]:
 
 def results_view(imported: ResultsImported) -> dict[str, Any]:
     return {"results": imported.results, **imported.counts, "batches": imported.batches}
+
+
+def programme_view(described: Described) -> dict[str, Any]:
+    """A programme version: its document as defined, its rules in plain words."""
+    version = described.version
+    return {
+        "id": version.id,
+        "version": version.version,
+        "name": version.name,
+        "programme": version.document,
+        "rules": described.rules,
+        "created_by": version.created_by,
+        "created_at": as_read(version.created_at),
+    }
+
+
+def incident_decisions_view(found: IncidentDecisions) -> dict[str, Any]:
+    """What transfers did with an alert: its exposures and evaluations."""
+    incident = found.incident
+    return {
+        "incident_id": found.incident_id,
+        "version": incident.version if incident else None,
+        "state": incident.state if incident else "not yet received",
+        "headline": incident.summary.get("headline") if incident else None,
+        "exposures": [
+            {
+                **{name: e._mapping[name] for name in EXPOSURE_FIELDS},
+                "received_at": _stored_when(e.received_at),
+                "decided_at": _stored_when(e.decided_at),
+            }
+            for e in found.exposures
+        ],
+        "evaluations": [
+            {
+                **{name: v._mapping[name] for name in EVALUATION_FIELDS},
+                "programme": v.name,
+                "created_at": _stored_when(v.created_at),
+            }
+            for v in found.evaluations
+        ],
+    }
+
+
+def household_decisions_view(found: HouseholdDecisions) -> dict[str, Any]:
+    """Why a household was or was not paid, and its payments."""
+    return {
+        "household_id": found.household_id,
+        "decisions": [
+            {
+                **{f.name: getattr(d, f.name) for f in fields(HouseholdDecision)},
+                "decided_at": _stored_when(d.decided_at),
+                "amount": _amount(d.amount),
+            }
+            for d in found.decisions
+        ],
+        "payments": [payment_view(p) for p in found.payments],
+    }
+
+
+EXPOSURE_FIELDS = ("exposure_key", "version", "footprint_id", "kind", "households", "status", "note")
+EVALUATION_FIELDS = (
+    "id",
+    "exposure_key",
+    "programme_id",
+    "programme_version",
+    "batch_id",
+    "conditions",
+    "summary",
+)
+
+
+def _stored_when(value: datetime | None) -> str | None:
+    """A time as stored (SQLite gives it back without its zone, in UTC)."""
+    return as_read(value).isoformat() if value else None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.transfers.entrypoints import presenter
+from services.transfers.entrypoints.wiring import unit_of_work
 from services.transfers.service_layer import programmes as service
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from shared.web import BEARER, authenticated, current_principal
@@ -102,10 +103,6 @@ class VersionQuerySchema(LanguageQuerySchema):
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
 
 
-def _sessions() -> Any:
-    return current_app.extensions["amparo.runtime"].session_factory
-
-
 @blp.route("")
 class Programmes(MethodView):
     @blp.doc(security=BEARER)
@@ -114,7 +111,8 @@ class Programmes(MethodView):
     @authenticated([PROGRAMME_OFFICER])
     def post(self, body: dict[str, Any]) -> Any:
         """Define a programme (refused with the path of any mistake)"""
-        return service.define_programme(body, current_principal().subject, _sessions())
+        defined = service.define_programme(body, current_principal().subject, unit_of_work())
+        return presenter.programme_view(defined)
 
     @blp.doc(security=BEARER)
     @blp.arguments(LanguageQuerySchema, location="query")
@@ -122,7 +120,7 @@ class Programmes(MethodView):
     @authenticated([PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR])
     def get(self, params: dict[str, Any]) -> Any:
         """Every programme at its latest version, its rules in plain words (lang=en or es)"""
-        return service.list_programmes(_sessions(), params["lang"])
+        return [presenter.programme_view(p) for p in service.list_programmes(unit_of_work(), params["lang"])]
 
 
 class WhatIfSchema(Schema):
@@ -177,8 +175,8 @@ class WhatIf(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """A draft programme over an area: counts, cost and budget coverage, nothing stored"""
         if body["incident_id"]:
-            return service.what_if_for_alert(body["programme"], body["incident_id"], _sessions())
-        return service.what_if(body["programme"], body["area"], body["band"], _sessions())
+            return service.what_if_for_alert(body["programme"], body["incident_id"], unit_of_work())
+        return service.what_if(body["programme"], body["area"], body["band"], unit_of_work())
 
 
 @blp.route("/<programme_id>")
@@ -189,7 +187,8 @@ class Programme(MethodView):
     @authenticated([PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR])
     def get(self, params: dict[str, Any], programme_id: str) -> Any:
         """Read a programme (its latest version, or ?version=)"""
-        return service.get_programme(programme_id, _sessions(), params["version"], params["lang"])
+        found = service.get_programme(programme_id, unit_of_work(), params["version"], params["lang"])
+        return presenter.programme_view(found)
 
     @blp.doc(security=BEARER)
     @blp.arguments(ProgrammeSchema)
@@ -197,4 +196,5 @@ class Programme(MethodView):
     @authenticated([PROGRAMME_OFFICER])
     def put(self, body: dict[str, Any], programme_id: str) -> Any:
         """Change a programme: a new version; decisions keep the version they used"""
-        return service.define_programme(body, current_principal().subject, _sessions(), programme_id)
+        defined = service.define_programme(body, current_principal().subject, unit_of_work(), programme_id)
+        return presenter.programme_view(defined)

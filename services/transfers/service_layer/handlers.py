@@ -4,43 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from services.transfers.adapters.repository import AttributeRepository
 from services.transfers.domain.households import HouseholdAttributes, attributes_from_snapshot
+from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.contracts.households import load_snapshot
-from shared.db import reading
 from shared.errors import NotFound
 from shared.events import CloudEvent
 
 
-def apply_household_event(session: Session, event: CloudEvent) -> bool:
+def keep_attributes(event: CloudEvent, attributes: AttributeRepository) -> bool:
     """Update the attribute projection from a registry household event (inside the inbox transaction).
 
     :return: ``False`` if the event is older than the stored version.
     :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
     """
-    attributes = attributes_from_snapshot(load_snapshot(event.data))
-    return AttributeRepository(session).save_if_newer(attributes)
+    return attributes.save_if_newer(attributes_from_snapshot(load_snapshot(event.data)))
 
 
-def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> list[bool]:
-    """:func:`apply_household_event` for a run of events, in order, with one read and a few writes.
+def keep_all_attributes(events: Sequence[CloudEvent], attributes: AttributeRepository) -> list[bool]:
+    """:func:`keep_attributes` for a run of events, in order, with one read and a few writes.
 
     :return: for each event, ``False`` if it is older than the stored (or an earlier) version.
     :raise InvalidInput: if any snapshot is malformed (the consumer then applies them one by one).
     """
-    return AttributeRepository(session).save_all_if_newer(
-        [attributes_from_snapshot(load_snapshot(e.data)) for e in events]
-    )
+    return attributes.save_all_if_newer([attributes_from_snapshot(load_snapshot(e.data)) for e in events])
 
 
 def get_attributes(
-    household_id: str, session_factory: sessionmaker[Session], covers: Callable[[str], bool]
+    household_id: str, uow: TransfersUnitOfWork, covers: Callable[[str], bool]
 ) -> HouseholdAttributes:
     """:raise NotFound: if the household is unknown or lies outside the caller's jurisdiction."""
-    with reading(session_factory) as session:
-        attributes = AttributeRepository(session).get(household_id)
+    with uow.reading() as reader:
+        attributes = reader.attributes.get(household_id)
     if attributes is None or not covers(attributes.admin_code):
         raise NotFound(f"household {household_id} is not known to transfers (in your jurisdiction)")
     return attributes

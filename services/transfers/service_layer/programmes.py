@@ -1,20 +1,26 @@
-"""Programmes: defined, versioned and read in plain words."""
+"""Programmes: defined, versioned, read in plain words, and tried out as drafts."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from services.transfers.adapters.orm import exposures, household_attributes, incidents, programmes
 from services.transfers.domain import deciding
-from services.transfers.domain.programmes import amounts, apply_budget, evaluate, parse_programme
-from services.transfers.service_layer.deciding import exposure_columns, latest_programmes
-from shared.db import reading
+from services.transfers.domain.programme_versions import ProgrammeVersion
+from services.transfers.domain.programmes import (
+    LANGUAGES,
+    Programme,
+    amounts,
+    apply_budget,
+    evaluate,
+    parse_programme,
+)
+from services.transfers.service_layer.batches import now
+from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.errors import NotFound
 
 
@@ -22,86 +28,77 @@ class ProgrammeNotFound(NotFound):
     pass
 
 
-def _view(row: Any, lang: str = "en") -> dict[str, Any]:
-    programme = parse_programme(row.document)
-    return {
-        "id": row.id,
-        "version": row.version,
-        "name": row.name,
-        "programme": row.document,
-        "rules": programme.describe(lang),
-        "created_by": row.created_by,
-        "created_at": row.created_at,
-    }
+@dataclass(frozen=True)
+class Described:
+    """A programme version with its rules in plain words, in the language asked for."""
+
+    version: ProgrammeVersion
+    rules: Mapping[str, str]
+
+
+def _described(version: ProgrammeVersion, lang: str = "en") -> Described:
+    return Described(version, version.programme.describe(lang if lang in LANGUAGES else "en"))
 
 
 def define_programme(
-    document: dict[str, Any], by: str, sessions: sessionmaker[Session], programme_id: str | None = None
-) -> dict[str, Any]:
+    document: dict[str, Any], by: str, uow: TransfersUnitOfWork, programme_id: str | None = None
+) -> Described:
     """Store a programme (a new one, or the next version of ``programme_id``).
 
     :raise ProgrammeError: with the path of the mistake; :raise ProgrammeNotFound: unknown id.
     """
     parse_programme(document)  # refuse before storing anything
-    with sessions.begin() as session:
+    with uow:
         version = 1
         if programme_id is not None:
-            latest = session.scalar(
-                select(func.max(programmes.c.version)).where(programmes.c.id == programme_id)
-            )
+            latest = uow.programmes.get(programme_id)
             if latest is None:
                 raise ProgrammeNotFound(f"no programme {programme_id}")
-            version = latest + 1
-        programme_id = programme_id or str(uuid.uuid4())
-        session.execute(
-            insert(programmes).values(
-                id=programme_id,
-                version=version,
-                name=document["name"],
-                document=document,
-                created_by=by,
-                created_at=datetime.now(UTC),
-            )
+            version = latest.version + 1
+        stored = ProgrammeVersion(
+            id=programme_id or str(uuid.uuid4()),
+            version=version,
+            name=document["name"],
+            document=document,
+            created_by=by,
+            created_at=now(),
         )
-    return get_programme(programme_id, sessions, version)
+        uow.programmes.add(stored)
+    return get_programme(stored.id, uow, version)
 
 
-def list_programmes(sessions: sessionmaker[Session], lang: str = "en") -> list[dict[str, Any]]:
+def list_programmes(uow: TransfersUnitOfWork, lang: str = "en") -> list[Described]:
     """Every programme at its latest version, by name."""
-    with reading(sessions) as session:
-        rows = latest_programmes(session)
-    return sorted((_view(r, lang) for r in rows), key=lambda v: v["name"])
+    with uow.reading() as reader:
+        versions = reader.programmes.latest()
+    return sorted((_described(v, lang) for v in versions), key=lambda d: d.version.name)
 
 
 def get_programme(
-    programme_id: str, sessions: sessionmaker[Session], version: int | None = None, lang: str = "en"
-) -> dict[str, Any]:
-    """A programme at ``version`` (the latest when ``None``)."""
-    with reading(sessions) as session:
-        query = select(programmes).where(programmes.c.id == programme_id)
-        query = (
-            query.where(programmes.c.version == version)
-            if version
-            else query.order_by(programmes.c.version.desc())
-        )
-        row = session.execute(query.limit(1)).first()
-    if row is None:
+    programme_id: str, uow: TransfersUnitOfWork, version: int | None = None, lang: str = "en"
+) -> Described:
+    """A programme at ``version`` (the latest when ``None``).
+
+    :raise ProgrammeNotFound: no such programme, or not at that version.
+    """
+    with uow.reading() as reader:
+        found = reader.programmes.get(programme_id, version or None)
+    if found is None:
         raise ProgrammeNotFound(
             f"no programme {programme_id}" + (f" at version {version}" if version else "")
         )
-    return _view(row, lang)
+    return _described(found, lang)
 
 
-def what_if(
-    document: dict[str, Any], area: str, band: str, sessions: sessionmaker[Session]
-) -> dict[str, Any]:
+def what_if(document: dict[str, Any], area: str, band: str, uow: TransfersUnitOfWork) -> dict[str, Any]:
     """A draft programme applied to every active household of ``area`` as if exposed in ``band``:
     counts, cost and budget coverage; nothing is stored.
 
     :raise ProgrammeError: the draft has a mistake (with its path).
     """
     programme = parse_programme(document)
-    columns = load_attributes(sessions, area)
+    with uow.reading() as reader:
+        columns = reader.attributes.columns_in(area)
     columns["band"] = np.full(len(columns["size"]), band, dtype=object)
     columns["intensity"] = np.full(len(columns["size"]), np.nan)
     evaluation = evaluate(programme.eligibility, columns)
@@ -112,98 +109,53 @@ def what_if(
     )
     eligible = evaluation.eligible
     return {
-        "households": int(len(eligible)),
-        "eligible": int(eligible.sum()),
-        "people_eligible": int(columns["size"][eligible].sum()),
+        **_totals(programme, eligible, columns),
         "requested": float(requested.sum()),
-        "budget": budget,
         "paid": float(outcome.paid.sum()),
         "funded": int(outcome.funded.sum()),
         "coverage": round(outcome.coverage, 4),
         "cut_off_score": outcome.cut_off_score,
-        "currency": programme.currency,
         "conditions": {text: int(result.sum()) for text, result in evaluation.outcomes.items()},
-        "rules": programme.describe(),
     }
 
 
-def what_if_for_alert(
-    document: dict[str, Any], incident_id: str, sessions: sessionmaker[Session]
-) -> dict[str, Any]:
+def what_if_for_alert(document: dict[str, Any], incident_id: str, uow: TransfersUnitOfWork) -> dict[str, Any]:
     """A draft programme over the households an alert's current exposure names, in their own bands,
     as if nobody had been paid yet: counts, cost, coverage and why not; nothing is stored.
 
     :raise NotFound: transfers holds no exposure of that alert.
     """
     programme = parse_programme(document)
-    with reading(sessions) as session:
-        incident = session.execute(select(incidents).where(incidents.c.incident_id == incident_id)).first()
-        key = session.scalar(
-            select(exposures.c.exposure_key).where(
-                exposures.c.incident_id == incident_id,
-                exposures.c.version == (incident.exposed_version if incident else None),
-            )
-        )
+    with uow.reading() as reader:
+        incident = reader.incidents.get(incident_id)
+        key = reader.exposures.current_key(incident_id, incident.exposed_version if incident else None)
         if key is None:
             raise NotFound(f"transfers holds no current exposure of alert {incident_id}")
-        household_ids, columns, known = exposure_columns(session, key)
+        household_ids, columns, known = reader.exposures.columns(key)
     decision = deciding.decide(
         programme, columns, known, np.zeros(len(household_ids), bool), programme.budget.per_incident
     )
-    eligible = decision.eligible
     return {
-        "households": int(len(household_ids)),
-        "eligible": int(eligible.sum()),
-        "people_eligible": int(columns["size"][eligible].sum()),
+        **_totals(programme, decision.eligible, columns),
         "requested": float(decision.requested.sum()),
-        "budget": programme.budget.per_incident,
         "paid": float(decision.amount.sum()),
         "funded": int(decision.payable.sum()),
         "coverage": round(decision.coverage, 4),
         "cut_off_score": decision.cut_off_score,
-        "currency": programme.currency,
         "conditions": {
             c.describe(): int(decision.outcomes[:, n].sum())
             for n, c in enumerate(programme.eligibility.conditions())
         },
         "by_status": {s: int((decision.status == s).sum()) for s in deciding.STATUSES},
-        "rules": programme.describe(),
     }
 
 
-def load_attributes(sessions: sessionmaker[Session], area: str) -> dict[str, np.ndarray]:
-    """The attribute projection of the active households inside ``area``, as numpy columns."""
-    names = (
-        "size",
-        "vulnerability_score",
-        "children_under_5",
-        "elderly_65_plus",
-        "persons_with_disabilities",
-        "pregnant_members",
-        "female_headed",
-        "admin_code",
-        "payment_channel_type",
-    )
-    with reading(sessions) as session:
-        rows = session.execute(
-            select(*(household_attributes.c[n] for n in names)).where(
-                household_attributes.c.status == "active",
-                (household_attributes.c.admin_code == area)
-                | household_attributes.c.admin_code.startswith(area + "-", autoescape=True),
-            )
-        ).all()
-    values = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
-    columns = {n: np.array(v, dtype=object) for n, v in zip(names, values, strict=True)}
-    for name in (
-        "size",
-        "children_under_5",
-        "elderly_65_plus",
-        "persons_with_disabilities",
-        "pregnant_members",
-    ):
-        columns[name] = np.array(values[names.index(name)], dtype=np.int64)
-    columns["vulnerability_score"] = np.array(
-        [np.nan if v is None else v for v in values[names.index("vulnerability_score")]], dtype=np.float64
-    )
-    columns["female_headed"] = np.array(values[names.index("female_headed")], dtype=bool)
-    return columns
+def _totals(programme: Programme, eligible: np.ndarray, columns: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    return {
+        "households": int(len(eligible)),
+        "eligible": int(eligible.sum()),
+        "people_eligible": int(columns["size"][eligible].sum()),
+        "budget": programme.budget.per_incident,
+        "currency": programme.currency,
+        "rules": programme.describe(),
+    }

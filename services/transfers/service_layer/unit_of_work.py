@@ -12,13 +12,10 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Table
-from sqlalchemy.orm import Session, sessionmaker
-
 from services.transfers.adapters.batches import BatchRepository, FileRepository, PaymentRepository
 from services.transfers.adapters.decisions import EvaluationRepository
 from services.transfers.adapters.exposures import ExposureRepository, IncidentRepository
-from services.transfers.adapters.orm import audit, outbox
+from services.transfers.adapters.orm import Session, Sessions, Table, audit, outbox
 from services.transfers.adapters.programmes import ProgrammeRepository
 from services.transfers.adapters.repository import AttributeRepository
 from shared.db import hold_lock
@@ -38,7 +35,7 @@ class TransfersUnitOfWork(UnitOfWork):
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session] | None,
+        session_factory: Sessions | None,
         outbox_table: Table = outbox,
         *,
         read_only: bool = False,
