@@ -21,8 +21,8 @@ from services.transfers.adapters.orm import (
     exposures,
     programmes,
 )
-from services.transfers.entrypoints.app import MIGRATIONS
 from services.transfers.entrypoints import consumer
+from services.transfers.entrypoints.app import MIGRATIONS
 from services.transfers.service_layer import collecting
 from shared import db
 from shared.auth import PROGRAMME_OFFICER
