@@ -4,7 +4,6 @@ and every batch transition, with no database."""
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,8 +15,9 @@ from services.transfers.domain.batches import (
     FourEyes,
     Proposal,
 )
+from services.transfers.domain.exposures import Incident
 from services.transfers.domain.instructions import ResultFileError
-from services.transfers.domain.payments import LIVE_PAYMENT_STATES, Payment, PaymentStateError
+from services.transfers.domain.payments import LIVE_PAYMENT_STATES, PaymentStateError
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.service_layer import approving, instructing, reissuing, results
 from services.transfers.service_layer.batches import BatchNotFound, propose_batch, withdraw_for_cancellation
@@ -31,8 +31,8 @@ from services.transfers.service_layer.commands import (
 from shared.auth import Principal
 from shared.contracts import transfers as contract
 from tests.transfers_world import BANK, TORMENTA
+from tests.unit.transfers_fakes import PROGRAMME, FakeUnitOfWork
 
-PROGRAMME = ProgrammeVersion("prog-1", 1, TORMENTA["name"], TORMENTA, "officer-ana", datetime.now(UTC))
 ANTICIPATORY = {
     **TORMENTA,
     "trigger": {**TORMENTA["trigger"], "mode": "anticipatory"},
@@ -41,188 +41,6 @@ ANTICIPATORY = {
 OFFICER = Principal("officer-ana", frozenset({"programme_officer"}), ("*",))
 APPROVER = Principal("approver-luis", frozenset({"approver"}), ("*",))
 PAYER = Principal("payer-eva", frozenset({"payments_officer"}), ("*",))
-
-
-# -- the fakes ------------------------------------------------------------------------------------
-
-
-class FakeBatches:
-    def __init__(self):
-        self.rows = {}
-        self.audit = []
-
-    def get(self, batch_id, lock=False):
-        found = self.rows.get(batch_id)
-        return copy.deepcopy(found) if found else None
-
-    def of_incident(self, incident_id):
-        return [copy.deepcopy(b) for _, b in sorted(self.rows.items()) if b.incident_id == incident_id]
-
-    def newest(self, incident_id, state, limit=200):
-        return [copy.deepcopy(b) for b in self.rows.values() if state in (None, b.state)]
-
-    def count_for(self, programme_id, incident_id):
-        return sum(
-            b.programme_id == programme_id and b.incident_id == incident_id for b in self.rows.values()
-        )
-
-    def scopes_holding(self, end_to_end_ids):
-        return {b.id: b.admin_scope for b in self.rows.values()}
-
-    def add(self, batch):
-        self.rows[batch.id] = replace(batch, changes=[])
-
-    def save(self, batch):
-        self.rows[batch.id] = replace(batch, changes=[])
-
-    def counts(self, batch_id):
-        return {}, {}
-
-    def trail(self, batch_id):
-        return [e for e in self.audit if e["subject_id"] == batch_id]
-
-
-class FakePayments:
-    def __init__(self):
-        self.rows: dict[str, Payment] = {}
-
-    def _copies(self, found):
-        return [copy.deepcopy(p) for p in found]
-
-    def add_all(self, many):
-        for p in many:
-            held = [
-                q
-                for q in self.rows.values()
-                if q.is_live
-                and (q.programme_id, q.incident_id, q.household_id)
-                == (p.programme_id, p.incident_id, p.household_id)
-            ]
-            assert not held or not p.is_live, f"a second live payment for {p.household_id}"
-            self.rows[p.id] = copy.deepcopy(p)
-
-    def of_batch(self, batch_id, state=None, channel_type=None, lock=False):
-        return self._copies(
-            p
-            for p in self.rows.values()
-            if p.batch_id == batch_id and state in (None, p.state) and channel_type in (None, p.channel_type)
-        )
-
-    def named(self, batch_id, payment_ids, lock=False):
-        return self._copies(p for p in self.rows.values() if p.batch_id == batch_id and p.id in payment_ids)
-
-    def by_end_to_end_id(self, ids):
-        return {p.end_to_end_id: copy.deepcopy(p) for p in self.rows.values() if p.end_to_end_id in ids}
-
-    def live_successor(self, payment_id):
-        found = [p for p in self.rows.values() if p.replaces == payment_id and p.is_live]
-        return copy.deepcopy(found[0]) if found else None
-
-    def pre_approved_so_far(self, programme_id, incident_id):
-        return sum(
-            (
-                p.amount
-                for p in self.rows.values()
-                if p.is_live and p.incident_id == incident_id and p.state != "proposed"
-            ),
-            Decimal("0"),
-        )
-
-    def states_in(self, batch_id):
-        return [p.state for p in self.rows.values() if p.batch_id == batch_id and p.state != "withdrawn"]
-
-    def count(self, batch_id, state):
-        return len(self.of_batch(batch_id, state))
-
-    def move(self, batch_id, from_state, to_state, reason, at):
-        moved = []
-        for p in self.rows.values():
-            if p.batch_id == batch_id and p.state == from_state:
-                p.state = to_state
-                p.reason = reason if reason is not None else p.reason
-                moved.append(copy.deepcopy(p))
-        return moved
-
-    def save_all(self, many):
-        for p in many:
-            self.rows[p.id] = copy.deepcopy(p)
-
-    def put_in_file(self, many, file_id, at):
-        for p in many:
-            assert self.rows[p.id].state == "approved"
-            p.state, p.instruction_file_id = "instructed", file_id
-            self.rows[p.id] = copy.deepcopy(p)
-
-    def note_reasons(self, reasons):
-        for payment_id, why in reasons.items():
-            self.rows[payment_id].reason = why
-
-
-class FakeFiles:
-    def __init__(self):
-        self.rows = {}
-
-    def add(self, file):
-        self.rows[file.id] = file
-
-    def get(self, file_id):
-        return self.rows.get(file_id)
-
-
-class FakeProgrammes:
-    def __init__(self, *versions):
-        self.rows = {(v.id, v.version): v for v in versions}
-
-    def get(self, programme_id, version):
-        return self.rows.get((programme_id, version))
-
-
-class FakeIncidents:
-    def __init__(self):
-        self.states = {}
-
-    def get(self, incident_id, lock=False):
-        state = self.states.get(incident_id)
-        return None if state is None else type("Incident", (), {"state": state})()
-
-
-class FakeUnitOfWork:
-    """Commits what was done when the block ends cleanly; otherwise forgets it."""
-
-    def __init__(self, *programmes):
-        self.batches = FakeBatches()
-        self.payments = FakePayments()
-        self.files = FakeFiles()
-        self.programmes = FakeProgrammes(PROGRAMME, *programmes)
-        self.incidents = FakeIncidents()
-        self.events = []
-        self.committed = 0
-        self._saved = None
-
-    def __enter__(self):
-        self._saved = copy.deepcopy((self.batches.rows, self.batches.audit, self.payments.rows, self.events))
-        return self
-
-    def __exit__(self, kind, *_):
-        if kind is None:
-            self.committed += 1
-        else:
-            self.batches.rows, self.batches.audit, self.payments.rows, self.events = self._saved
-
-    def reading(self):
-        return self
-
-    def lock(self, name):
-        pass
-
-    def record(self, entry):
-        self.batches.audit.append({**entry.__dict__, "at": datetime.now(UTC)})
-
-    def publish(self, topic, event):
-        self.events.append(event)
-
-    def publish_all(self, topic, events):
-        self.events.extend(events)
 
 
 class Registry:
@@ -445,7 +263,7 @@ def test_failed_payments_of_a_cancelled_alert_are_not_paid_again():
     results.import_results(
         ImportResults(results_csv(uow, batch.id, {"h1": "failed"}), "text/csv", PAYER), uow
     )
-    uow.incidents.states["inc-1"] = "cancelled"
+    uow.incidents.rows["inc-1"] = Incident("inc-1", 2, "cancelled", {}, 1)
     with pytest.raises(BatchStateError, match="cancelled"):
         reissuing.reissue(ReissuePayments(batch.id, None, None, PAYER), uow)
 

@@ -1,0 +1,371 @@
+"""A unit of work for transfers' handlers that keeps everything in memory: batches, payments,
+files, programmes, incidents, exposures and evaluations, committed when the block ends cleanly."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import numpy as np
+
+from services.transfers.domain.exposures import PartRecord
+from services.transfers.domain.payments import Payment
+from services.transfers.domain.programme_versions import ProgrammeVersion
+from shared.contracts.household_groups import COUNTED_GROUPS
+from tests.transfers_world import TORMENTA
+
+PROGRAMME = ProgrammeVersion("prog-1", 1, TORMENTA["name"], TORMENTA, "officer-ana", datetime.now(UTC))
+
+
+# -- the fakes ------------------------------------------------------------------------------------
+
+
+class FakeBatches:
+    def __init__(self):
+        self.rows = {}
+        self.audit = []
+
+    def get(self, batch_id, lock=False):
+        found = self.rows.get(batch_id)
+        return copy.deepcopy(found) if found else None
+
+    def of_incident(self, incident_id):
+        return [copy.deepcopy(b) for _, b in sorted(self.rows.items()) if b.incident_id == incident_id]
+
+    def newest(self, incident_id, state, limit=200):
+        return [copy.deepcopy(b) for b in self.rows.values() if state in (None, b.state)]
+
+    def count_for(self, programme_id, incident_id):
+        return sum(
+            b.programme_id == programme_id and b.incident_id == incident_id for b in self.rows.values()
+        )
+
+    def scopes_holding(self, end_to_end_ids):
+        return {b.id: b.admin_scope for b in self.rows.values()}
+
+    def add(self, batch):
+        self.rows[batch.id] = replace(batch, changes=[])
+
+    def save(self, batch):
+        self.rows[batch.id] = replace(batch, changes=[])
+
+    def counts(self, batch_id):
+        return {}, {}
+
+    def trail(self, batch_id):
+        return [e for e in self.audit if e["subject_id"] == batch_id]
+
+
+class FakePayments:
+    def __init__(self):
+        self.rows: dict[str, Payment] = {}
+
+    def _copies(self, found):
+        return [copy.deepcopy(p) for p in found]
+
+    def add_all(self, many):
+        for p in many:
+            held = [
+                q
+                for q in self.rows.values()
+                if q.is_live
+                and (q.programme_id, q.incident_id, q.household_id)
+                == (p.programme_id, p.incident_id, p.household_id)
+            ]
+            assert not held or not p.is_live, f"a second live payment for {p.household_id}"
+            self.rows[p.id] = copy.deepcopy(p)
+
+    def of_batch(self, batch_id, state=None, channel_type=None, lock=False):
+        return self._copies(
+            p
+            for p in self.rows.values()
+            if p.batch_id == batch_id and state in (None, p.state) and channel_type in (None, p.channel_type)
+        )
+
+    def named(self, batch_id, payment_ids, lock=False):
+        return self._copies(p for p in self.rows.values() if p.batch_id == batch_id and p.id in payment_ids)
+
+    def by_end_to_end_id(self, ids):
+        return {p.end_to_end_id: copy.deepcopy(p) for p in self.rows.values() if p.end_to_end_id in ids}
+
+    def live_successor(self, payment_id):
+        found = [p for p in self.rows.values() if p.replaces == payment_id and p.is_live]
+        return copy.deepcopy(found[0]) if found else None
+
+    def pre_approved_so_far(self, programme_id, incident_id):
+        return sum(
+            (
+                p.amount
+                for p in self.rows.values()
+                if p.is_live and p.incident_id == incident_id and p.state != "proposed"
+            ),
+            Decimal("0"),
+        )
+
+    def households_holding(self, programme_id, incident_id, states):
+        return {
+            p.household_id
+            for p in self.rows.values()
+            if (p.programme_id, p.incident_id) == (programme_id, incident_id) and p.state in states
+        }
+
+    def committed(self, programme_id, incident_id):
+        return sum(
+            (
+                p.amount
+                for p in self.rows.values()
+                if p.is_live and p.programme_id == programme_id and incident_id in (None, p.incident_id)
+            ),
+            Decimal("0"),
+        )
+
+    def states_in(self, batch_id):
+        return [p.state for p in self.rows.values() if p.batch_id == batch_id and p.state != "withdrawn"]
+
+    def count(self, batch_id, state):
+        return len(self.of_batch(batch_id, state))
+
+    def move(self, batch_id, from_state, to_state, reason, at):
+        moved = []
+        for p in self.rows.values():
+            if p.batch_id == batch_id and p.state == from_state:
+                p.state = to_state
+                p.reason = reason if reason is not None else p.reason
+                moved.append(copy.deepcopy(p))
+        return moved
+
+    def save_all(self, many):
+        for p in many:
+            self.rows[p.id] = copy.deepcopy(p)
+
+    def put_in_file(self, many, file_id, at):
+        for p in many:
+            assert self.rows[p.id].state == "approved"
+            p.state, p.instruction_file_id = "instructed", file_id
+            self.rows[p.id] = copy.deepcopy(p)
+
+    def note_reasons(self, reasons):
+        for payment_id, why in reasons.items():
+            self.rows[payment_id].reason = why
+
+
+class FakeFiles:
+    def __init__(self):
+        self.rows = {}
+
+    def add(self, file):
+        self.rows[file.id] = file
+
+    def get(self, file_id):
+        return self.rows.get(file_id)
+
+
+class FakeProgrammes:
+    def __init__(self, *versions):
+        self.rows = {(v.id, v.version): v for v in versions}
+
+    def get(self, programme_id, version=None):
+        if version is None:
+            found = [v for (i, _), v in self.rows.items() if i == programme_id]
+            return max(found, key=lambda v: v.version) if found else None
+        return self.rows.get((programme_id, version))
+
+    def latest(self):
+        return [self.get(i) for i in sorted({i for i, _ in self.rows})]
+
+    def add(self, version):
+        self.rows[version.id, version.version] = version
+
+    def lock(self, programme_id):
+        pass
+
+
+class FakeIncidents:
+    def __init__(self):
+        self.rows = {}
+
+    def get(self, incident_id, lock=False):
+        return self.rows.get(incident_id)
+
+    def save(self, incident, new):
+        assert new == (incident.incident_id not in self.rows)
+        self.rows[incident.incident_id] = incident
+
+
+class FakeExposures:
+    """Exposures, their parts and chunks, and the households accepted into each, with the
+    attributes transfers holds (``attributes``: household id to a dict of its attributes)."""
+
+    def __init__(self, attributes):
+        self.attributes = attributes
+        self.rows = {}
+        self.parts_by_key = {}
+        self.chunks = {}
+        self.staged = {}
+        self.exposed = {}
+
+    def get(self, key):
+        return self.rows.get(key)
+
+    def add(self, exposure, at):
+        assert exposure.exposure_key not in self.rows
+        self.rows[exposure.exposure_key] = exposure
+        self.parts_by_key[exposure.exposure_key] = {}
+        self.exposed[exposure.exposure_key] = {}
+
+    def save_status(self, exposure, at):
+        self.rows[exposure.exposure_key] = exposure
+
+    def keys_of(self, incident_id):
+        return [k for k, e in self.rows.items() if e.incident_id == incident_id]
+
+    def decided_keys(self, incident_id, version):
+        return [
+            k
+            for k, e in self.rows.items()
+            if e.incident_id == incident_id and e.status == "decided" and e.version in (None, version)
+        ]
+
+    def current_key(self, incident_id, exposed_version):
+        found = [
+            k for k, e in self.rows.items() if e.incident_id == incident_id and e.version == exposed_version
+        ]
+        return found[0] if found else None
+
+    def part(self, key, part_id):
+        return self.parts_by_key.get(key, {}).get(part_id)
+
+    def parts(self, key):
+        return list(self.parts_by_key.get(key, {}).values())
+
+    def add_part(self, key, part, at):
+        self.parts_by_key[key][part.part_id] = PartRecord(part.part_id, part.listed, None, None, "collecting")
+
+    def has_chunk(self, key, part_id, chunk):
+        return (key, part_id, chunk) in self.chunks
+
+    def add_chunk(self, key, part_id, chunk, households):
+        self.chunks[key, part_id, chunk] = True
+        self.staged.setdefault((key, part_id), []).extend(households)
+
+    def note_part_size(self, key, part_id, chunks, households):
+        self.parts_by_key[key][part_id] = replace(
+            self.part(key, part_id), chunks=chunks, households=households
+        )
+
+    def chunks_received(self, key):
+        counts = {}
+        for k, part_id, _ in self.chunks:
+            if k == key:
+                counts[part_id] = counts.get(part_id, 0) + 1
+        return counts
+
+    def refuse_part(self, key, part_id, note):
+        self.staged.pop((key, part_id), None)
+        self.parts_by_key[key][part_id] = replace(self.part(key, part_id), status="overlapping")
+
+    def accept_part(self, key, part_id, declared):
+        for household in self.staged.pop((key, part_id), []):
+            self.exposed[key].setdefault(household.household_id, household)
+        self.parts_by_key[key][part_id] = replace(self.part(key, part_id), status="accepted")
+
+    def columns(self, key):
+        exposed = sorted(self.exposed.get(key, {}).values(), key=lambda h: h.household_id)
+        known = np.array([h.household_id in self.attributes for h in exposed], dtype=bool)
+
+        def column(name, default, kind):
+            values = [self.attributes.get(h.household_id, {}).get(name, default) for h in exposed]
+            return np.array(values, dtype=kind)
+
+        columns = {
+            "band": np.array([h.band for h in exposed], dtype=object),
+            "intensity": np.array([np.nan if h.intensity is None else h.intensity for h in exposed]),
+            "status": column("status", "unknown", object),
+            "admin_code": column("admin_code", "", object),
+            "vulnerability_score": column("vulnerability_score", np.nan, np.float64),
+            "female_headed": column("female_headed", False, bool),
+            "payment_channel_type": column("payment_channel_type", "", object),
+            **{n: column(n, 0, np.int64) for n in ("size", *COUNTED_GROUPS)},
+        }
+        return np.array([h.household_id for h in exposed], dtype=object), columns, known
+
+    def with_late_households(self):
+        return []
+
+    def incidents_of(self, keys):
+        return {k: self.rows[k].incident_id for k in keys}
+
+
+class FakeEvaluations:
+    def __init__(self):
+        self.rows = {}
+
+    def add(self, evaluation, at):
+        self.rows[evaluation.id] = evaluation
+
+    def attach_batch(self, evaluation_id, batch_id):
+        self.rows[evaluation_id] = replace(
+            self.rows[evaluation_id], summary={**self.rows[evaluation_id].summary, "batch_id": batch_id}
+        )
+
+
+class FakeUnitOfWork:
+    """Commits what was done when the block ends cleanly; otherwise forgets it."""
+
+    def __init__(self, *programmes, attributes=None):
+        self.batches = FakeBatches()
+        self.payments = FakePayments()
+        self.files = FakeFiles()
+        self.programmes = FakeProgrammes(PROGRAMME, *programmes)
+        self.incidents = FakeIncidents()
+        self.exposures = FakeExposures(attributes or {})
+        self.evaluations = FakeEvaluations()
+        self.events = []
+        self.committed = 0
+        self._saved = None
+
+    def __enter__(self):
+        self._saved = copy.deepcopy(self._state())
+        return self
+
+    def __exit__(self, kind, *_):
+        if kind is None:
+            self.committed += 1
+        else:
+            (
+                self.batches.rows,
+                self.batches.audit,
+                self.payments.rows,
+                self.events,
+                self.incidents.rows,
+                self.exposures.__dict__,
+                self.evaluations.rows,
+            ) = self._saved
+
+    def _state(self):
+        return (
+            self.batches.rows,
+            self.batches.audit,
+            self.payments.rows,
+            self.events,
+            self.incidents.rows,
+            self.exposures.__dict__,
+            self.evaluations.rows,
+        )
+
+    def reading(self):
+        return self
+
+    def lock(self, name):
+        pass
+
+    def record(self, entry):
+        self.batches.audit.append({**entry.__dict__, "at": datetime.now(UTC)})
+
+    def publish(self, topic, event):
+        self.events.append(event)
+
+    def publish_all(self, topic, events):
+        self.events.extend(events)
