@@ -22,6 +22,7 @@ from services.registry.entrypoints.schemas import (
     HouseholdQuerySchema,
     HouseholdRegistrationSchema,
     HouseholdSchema,
+    PaymentDetailsPageSchema,
     SyncBatchSchema,
     SyncReportSchema,
 )
@@ -180,7 +181,7 @@ class PaymentDetailsQuerySchema(Schema):
 class PaymentDetails(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(PaymentDetailsQuerySchema)
-    @blp.response(200)
+    @blp.response(200, PaymentDetailsPageSchema)
     @authenticated([PAYMENTS_OFFICER])
     def post(self, body: dict[str, Any]) -> Any:
         """Payment identifiers in clear, for writing a payment file (payments officers only; logged)"""
@@ -302,7 +303,10 @@ IDENTITY_COLUMNS = ["head_document_type", "head_document_number", "head_phone"]
 
 @blp.route("/export.csv")
 class HouseholdExport(MethodView):
-    @blp.doc(security=BEARER, responses={"200": {"description": "CSV", "content": {"text/csv": {}}}})
+    @blp.doc(
+        security=BEARER,
+        responses={"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+    )
     @blp.arguments(HouseholdQuerySchema, location="query")
     @authenticated(READERS)
     def get(self, params: dict[str, Any]) -> Response:

@@ -222,7 +222,10 @@ class Import(MethodView):
 
 @blp.route("/<import_id>/problems.csv")
 class ImportProblems(MethodView):
-    @blp.doc(security=BEARER, responses={"200": {"description": "CSV", "content": {"text/csv": {}}}})
+    @blp.doc(
+        security=BEARER,
+        responses={"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+    )
     @authenticated([REGISTRY_OFFICER, AUDITOR])
     def get(self, import_id: str) -> Response:
         """Every problem found in the file: row, column, problem"""

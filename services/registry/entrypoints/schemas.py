@@ -289,3 +289,28 @@ class HouseholdSummarySchema(Schema):
 class HouseholdPageSchema(Schema):
     items = fields.List(fields.Nested(HouseholdSummarySchema))
     next_cursor = fields.String(allow_none=True)
+
+
+class PaymentDetailsSchema(Schema):
+    type = fields.String(
+        metadata={"description": "The payment channel: bank_account, mobile_money or cash_pickup"}
+    )
+    provider = fields.String(allow_none=True)
+    identifiers = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={
+            "description": "Account number, bank code, phone… in clear (never stored outside the registry)"
+        },
+    )
+    beneficiary = fields.String(allow_none=True, metadata={"description": "The household head's name"})
+
+
+class PaymentDetailsPageSchema(Schema):
+    households = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(PaymentDetailsSchema),
+        metadata={
+            "description": "By household id; those unknown, outside the caller's areas or without a channel are left out"
+        },
+    )
