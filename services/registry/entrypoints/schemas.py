@@ -311,6 +311,7 @@ class PaymentDetailsPageSchema(Schema):
         keys=fields.String(),
         values=fields.Nested(PaymentDetailsSchema),
         metadata={
-            "description": "By household id; those unknown, outside the caller's areas or without a channel are left out"
+            "description": "By household id; those unknown, outside the caller's areas or without a "
+            "channel are left out"
         },
     )
