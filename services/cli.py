@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from services.settings import settings_for, variables_for
 from shared.auth import ROLES, DevIssuer
 from shared.config import SERVICES, ConfigError, ServiceSettings
 
@@ -132,7 +133,7 @@ def token(
 
 def _settings(service: str) -> ServiceSettings:
     try:
-        return ServiceSettings.from_environ(service)
+        return settings_for(service)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -274,7 +275,7 @@ def check_config(service: tuple[str, ...], connect: bool) -> None:
     problems = []
     for name in service or SERVICES:
         try:
-            settings = ServiceSettings.from_environ(name)
+            settings = settings_for(name)
         except ConfigError as exc:
             problems += [f"{name}: {problem}" for problem in exc.problems]
             continue
@@ -361,7 +362,7 @@ def config() -> None:
     """List every setting, its variable and its default."""
     seen = set()
     for service in SERVICES:
-        for variable in ServiceSettings.variables(service):
+        for variable in variables_for(service):
             if variable.name in seen:
                 continue
             seen.add(variable.name)

@@ -2,6 +2,10 @@
 
 Every variable has a documented default; a bad value stops start-up with a message that names
 the variable and what is wrong with it. Secrets are masked wherever settings are shown.
+
+The settings every service shares are read here. A service's own variables and secrets are
+declared by the service itself (an :class:`OwnSettings` in its ``entrypoints/settings.py``) and
+handed to :meth:`ServiceSettings.from_environ`, which reads and checks them with the rest.
 """
 
 from __future__ import annotations
@@ -9,21 +13,13 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 SERVICES = ("registry", "alerts", "transfers")
-#: Secrets each service requires, with no default: set them, or ``<NAME>_FILE`` naming a file.
-SECRETS = {
-    "registry": {
-        "AMPARO_REGISTRY_ENCRYPTION_KEY": "Base64 of 32 random bytes: encrypts documents, phones, accounts.",
-        "AMPARO_REGISTRY_HASHING_KEY": "Base64 of 32 random bytes (not the encryption key): document hashes.",
-    }
-}
 DEFAULT_PORTS = {"registry": 8101, "alerts": 8102, "transfers": 8103}
-DEFAULT_REGISTRY_URL = f"http://127.0.0.1:{DEFAULT_PORTS['registry']}"
 
 
 class ConfigError(ValueError):
@@ -59,6 +55,32 @@ class Variable:
 
 
 @dataclass(frozen=True)
+class OwnVariable:
+    """A variable only one service reads: its name, default and meaning, the key it is kept under
+    in :attr:`ServiceSettings.own`, and how its text is read (``read`` raises ``ValueError`` with
+    what is wrong, which start-up reports naming the variable)."""
+
+    name: str
+    default: str
+    doc: str
+    key: str
+    read: Callable[[str], object] = str
+
+
+@dataclass(frozen=True)
+class OwnSettings:
+    """What one service reads beyond the shared settings: its own variables, and the secrets it
+    requires (no default: the variable, or ``<NAME>_FILE`` naming a file that holds it)."""
+
+    variables: tuple[OwnVariable, ...] = ()
+    #: Secret variable names, each with its meaning.
+    secrets: Mapping[str, str] = field(default_factory=dict)
+
+
+NO_OWN_SETTINGS = OwnSettings()
+
+
+@dataclass(frozen=True)
 class ServiceSettings:
     """Everything one service process needs, read from ``AMPARO_*`` variables.
 
@@ -83,14 +105,11 @@ class ServiceSettings:
     request_database_wait: float = 5.0
     #: Seconds the outbox relay and the consumers wait for a SQLite write lock before they back off.
     background_database_wait: float = 30.0
-    #: Where the registry's API answers (transfers reads payment details from it for an export).
-    registry_url: str = DEFAULT_REGISTRY_URL
     #: This instance's lasting name in its consumer groups (see :func:`shared.kafka.make_consumer`).
     consumer_instance_id: str = ""
-    #: Which households an alerts instance indexes: ``all``, or only its ``partitions``' (several
-    #: instances in one consumer group).
-    alerts_index: str = "all"
-    #: Service-specific secrets (the registry's encryption and hashing keys), never shown.
+    #: The service's own settings, read as its :class:`OwnSettings` declares them.
+    own: Mapping[str, object] = field(default_factory=dict)
+    #: The service's own secrets (the registry's encryption and hashing keys), never shown.
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
@@ -102,8 +121,8 @@ class ServiceSettings:
         return f"ServiceSettings({shown}, database_url={mask_url(self.database_url)!r})"
 
     @classmethod
-    def variables(cls, service: str) -> list[Variable]:
-        """Return the documented variables of ``service`` with their defaults."""
+    def variables(cls, service: str, own: OwnSettings = NO_OWN_SETTINGS) -> list[Variable]:
+        """Return the documented variables of ``service`` (with ``own``, its own) and their defaults."""
         svc = service.upper()
         documented = [
             Variable("AMPARO_DATA_DIR", "./var", "Folder for the embedded stack's databases, keys and logs."),
@@ -155,29 +174,15 @@ class ServiceSettings:
             Variable(
                 "AMPARO_MIGRATE_ON_START", "true", "Apply pending schema migrations when the service starts."
             ),
-            Variable(
-                "AMPARO_REGISTRY_URL",
-                DEFAULT_REGISTRY_URL,
-                "Base URL of the registry's API (transfers reads payment details from it for exports).",
-            ),
         ]
-        if service == "alerts":
-            documented.append(
-                Variable(
-                    "AMPARO_ALERTS_INDEX",
-                    "all",
-                    "`all`: this instance indexes every household. `partitions`: only those of the "
-                    "registry.households partitions its consumer group gives it, so several instances "
-                    "share the households, and each alert's matching, between them.",
-                )
-            )
-        return documented + [
-            Variable(name, "(required)", doc) for name, doc in SECRETS.get(service, {}).items()
-        ]
+        documented += [Variable(v.name, v.default, v.doc) for v in own.variables]
+        return documented + [Variable(name, "(required)", doc) for name, doc in own.secrets.items()]
 
     @classmethod
-    def from_environ(cls, service: str, environ: Mapping[str, str] | None = None) -> ServiceSettings:
-        """Read and validate the settings of ``service``.
+    def from_environ(
+        cls, service: str, environ: Mapping[str, str] | None = None, own: OwnSettings = NO_OWN_SETTINGS
+    ) -> ServiceSettings:
+        """Read and validate the settings of ``service``, its ``own`` among them.
 
         :raise ConfigError: naming every invalid variable at once.
         """
@@ -240,16 +245,16 @@ class ServiceSettings:
         if migrate not in ("true", "false", "1", "0", "yes", "no"):
             problems.append(f"AMPARO_MIGRATE_ON_START={migrate!r} is not true or false")
 
-        alerts_index = get("AMPARO_ALERTS_INDEX", "all").lower()
-        if alerts_index not in ("all", "partitions"):
-            problems.append(f"AMPARO_ALERTS_INDEX={alerts_index!r} is not all or partitions")
-
-        registry_url = get("AMPARO_REGISTRY_URL", DEFAULT_REGISTRY_URL).rstrip("/")
-        if urlsplit(registry_url).scheme not in ("http", "https"):
-            problems.append(f"AMPARO_REGISTRY_URL={registry_url!r} must be an http:// or https:// URL")
+        own_values: dict[str, object] = {}
+        for variable in own.variables:
+            raw = get(variable.name, variable.default)
+            try:
+                own_values[variable.key] = variable.read(raw)
+            except ValueError as exc:
+                problems.append(f"{variable.name}={raw!r} {exc}")
 
         secrets: dict[str, str] = {}
-        for name in SECRETS.get(service, {}):
+        for name in own.secrets:
             value = secret(name)
             if not value:
                 problems.append(f"{name} is required (or {name}_FILE); `amparo keys` prints fresh ones")
@@ -272,10 +277,9 @@ class ServiceSettings:
             migrate_on_start=migrate in ("true", "1", "yes"),
             request_database_wait=integer("AMPARO_DATABASE_REQUEST_WAIT_SECONDS", 5, 1, 60),
             background_database_wait=integer("AMPARO_DATABASE_BACKGROUND_WAIT_SECONDS", 30, 1, 600),
-            registry_url=registry_url,
             consumer_instance_id=get("AMPARO_CONSUMER_INSTANCE_ID", "")
             or f"{socket.gethostname()}:{http_port}",
-            alerts_index=alerts_index,
+            own=own_values,
             secrets=secrets,
         )
         if problems:

@@ -10,9 +10,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from shared.config import OwnSettings
 
 log = logging.getLogger(__name__)
 #: A gunicorn worker exiting with this status makes gunicorn stop instead of starting another.
@@ -108,18 +111,29 @@ def _drain(server: Any, timeout: float = 10.0) -> None:
     server.close()
 
 
-def run_service(service: str, bootstrap: Callable[[Any], Any], create_app: Callable[[Any], Any]) -> None:
+def run_service(
+    service: str,
+    bootstrap: Callable[[Any], Any],
+    create_app: Callable[[Any], Any],
+    own: OwnSettings | None = None,
+) -> None:
     """Entry point of a service process: settings, logging, wiring, then :func:`serve`.
 
     A configuration error, or a database schema that is not the code's (when migrations are left
     to ``amparo migrate``), is printed as one clear message and the process exits with status 2.
+    ``own`` is the service's :class:`~shared.config.OwnSettings`.
     """
-    runtime = _bootstrap(service, bootstrap)
+    runtime = _bootstrap(service, bootstrap, own)
     app = create_app(runtime)
     serve(app, runtime.settings.host, runtime.settings.port, runtime.workers)
 
 
-def wsgi_application(service: str, bootstrap: Callable[[Any], Any], create_app: Callable[[Any], Any]) -> Any:
+def wsgi_application(
+    service: str,
+    bootstrap: Callable[[Any], Any],
+    create_app: Callable[[Any], Any],
+    own: OwnSettings | None = None,
+) -> Any:
     """A service's WSGI app for gunicorn, with the process's background workers running.
 
     Gunicorn calls it once in each worker process, after the fork (``'module:application()'``,
@@ -133,7 +147,7 @@ def wsgi_application(service: str, bootstrap: Callable[[Any], Any], create_app: 
     import atexit
     import os
 
-    runtime = _bootstrap(service, bootstrap, exit_status=GUNICORN_BOOT_ERROR)
+    runtime = _bootstrap(service, bootstrap, own, exit_status=GUNICORN_BOOT_ERROR)
     app = create_app(runtime)
     stop = threading.Event()
     failures: list[BaseException] = []
@@ -154,17 +168,19 @@ def wsgi_application(service: str, bootstrap: Callable[[Any], Any], create_app: 
     return app
 
 
-def _bootstrap(service: str, bootstrap: Callable[[Any], Any], exit_status: int = 2) -> Any:
+def _bootstrap(
+    service: str, bootstrap: Callable[[Any], Any], own: OwnSettings | None, exit_status: int = 2
+) -> Any:
     """Settings, logging and wiring of a service process; exit with ``exit_status`` and one clear
     message if the settings are invalid or the database schema is not the code's."""
     import sys
 
-    from shared.config import ConfigError, ServiceSettings
+    from shared.config import NO_OWN_SETTINGS, ConfigError, ServiceSettings
     from shared.db import SchemaNotCurrent
     from shared.logs import configure_logging
 
     try:
-        settings = ServiceSettings.from_environ(service)
+        settings = ServiceSettings.from_environ(service, None, own or NO_OWN_SETTINGS)
         configure_logging(service, settings.log_level)
         log.info("starting with %r", settings)
         return bootstrap(settings)

@@ -8,8 +8,8 @@ import pytest
 
 from services.alerts.entrypoints import app as alerts_app
 from services.registry.entrypoints import app as registry_app
+from services.settings import settings_for
 from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, DevIssuer
-from shared.config import ServiceSettings
 from tests.samples import household_body, registry_keys
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ def make_client(module, service, tmp_path, broker_address, database_url=None, **
     }
     if database_url:
         env[f"AMPARO_{service.upper()}_DATABASE_URL"] = database_url
-    settings = ServiceSettings.from_environ(service, env)
+    settings = settings_for(service, env)
     runtime = module.bootstrap(settings)  # wires workers too; the tests never start them
     return module.create_app(runtime).test_client(), runtime
 

@@ -18,9 +18,10 @@ import yaml
 from packaging.requirements import Requirement
 
 from services.cli import main as amparo
+from services.settings import secrets_of, settings_for, variables_for
 from shared import service as shared_service
 from shared.auth import ROLES
-from shared.config import DEFAULT_PORTS, SECRETS, SERVICES, ServiceSettings
+from shared.config import DEFAULT_PORTS, SERVICES
 from shared.kafka import PRODUCTION, declared_topics
 from tests.samples import registry_keys
 
@@ -35,8 +36,8 @@ HEALTH, READY = "/healthz", "/readyz"
 def variables(service: str) -> set[str]:
     """Names a process of ``service`` reads: its documented variables, and ``…_FILE`` for the
     database URL and the secrets."""
-    names = {v.name for v in ServiceSettings.variables(service)}
-    with_files = {f"AMPARO_{service.upper()}_DATABASE_URL", *SECRETS.get(service, {})}
+    names = {v.name for v in variables_for(service)}
+    with_files = {f"AMPARO_{service.upper()}_DATABASE_URL", *secrets_of(service)}
     return names | {f"{name}_FILE" for name in with_files}
 
 
@@ -55,7 +56,7 @@ def wiring(tmp_path_factory):
     try:
         for name in SERVICES:
             folder = tmp_path_factory.mktemp(name)
-            settings = ServiceSettings.from_environ(name, {"AMPARO_DATA_DIR": str(folder), **registry_keys()})
+            settings = settings_for(name, {"AMPARO_DATA_DIR": str(folder), **registry_keys()})
             app_module = importlib.import_module(f"services.{name}.entrypoints.app")
             runtime = app_module.bootstrap(settings)
             app = app_module.create_app(runtime)
@@ -121,7 +122,7 @@ def test_compose_services_match_the_code_settings_ports_probes_and_secrets():
         env = service["environment"]
         assert set(env) <= variables(name), set(env) - variables(name)
         assert env["AMPARO_MIGRATE_ON_START"] == "false"
-        for secret in [f"AMPARO_{name.upper()}_DATABASE_URL", *SECRETS.get(name, {})]:
+        for secret in [f"AMPARO_{name.upper()}_DATABASE_URL", *secrets_of(name)]:
             assert secret not in env, f"{secret} is given in the compose file itself"
             assert env[f"{secret}_FILE"].startswith("/run/secrets/")
         for variable, value in env.items():
@@ -160,7 +161,7 @@ def test_the_secrets_script_makes_every_file_compose_reads_and_the_settings_acce
             k: v.replace("/run/secrets/", f"{tmp_path}/secrets/")
             for k, v in services[name]["environment"].items()
         }
-        settings = ServiceSettings.from_environ(name, env)
+        settings = settings_for(name, env)
         assert settings.database_url.startswith(f"postgresql+psycopg://amparo_{name}:")
         assert settings.database_url.endswith(f"@postgres:5432/{name}")
     before = (tmp_path / "secrets" / "registry_hashing_key").read_text()
@@ -219,7 +220,7 @@ def test_the_dockerfile_builds_each_service_non_root_from_exact_pins_without_sec
     user = next(line for line in runtime if line.startswith("USER "))
     assert user.split()[1].split(":")[0] not in ("0", "root")
     text = (DEPLOY / "Dockerfile").read_text()
-    for secret in [*SECRETS["registry"], "PASSWORD", "DATABASE_URL"]:
+    for secret in [*secrets_of("registry"), "PASSWORD", "DATABASE_URL"]:
         assert secret not in text
     for name in SERVICES:
         stage = stages[name]
@@ -297,7 +298,7 @@ def test_kubernetes_deployments_match_the_code_settings_ports_probes_and_secrets
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert volumes["secrets"]["secret"]["secretName"] == f"amparo-{name}"
         mounted = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
-        for secret in [f"AMPARO_{name.upper()}_DATABASE_URL", *SECRETS.get(name, {})]:
+        for secret in [f"AMPARO_{name.upper()}_DATABASE_URL", *secrets_of(name)]:
             assert secret not in env and secret not in config_maps[name]["data"]
             assert env[f"{secret}_FILE"]["value"].startswith(mounted["secrets"] + "/")
         service = services[name]["spec"]

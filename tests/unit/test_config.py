@@ -1,11 +1,12 @@
 import pytest
 
-from shared.config import ConfigError, ServiceSettings, mask_url
+from services.settings import settings_for, variables_for
+from shared.config import ConfigError, mask_url
 from tests.samples import registry_keys
 
 
 def test_defaults_are_usable(tmp_path):
-    settings = ServiceSettings.from_environ("registry", {"AMPARO_DATA_DIR": str(tmp_path), **registry_keys()})
+    settings = settings_for("registry", {"AMPARO_DATA_DIR": str(tmp_path), **registry_keys()})
     assert settings.port == 8101
     assert settings.database_url == f"sqlite:///{tmp_path / 'registry.db'}"
     assert settings.kafka_bootstrap_servers == ("127.0.0.1:9092",)
@@ -15,7 +16,7 @@ def test_defaults_are_usable(tmp_path):
 
 def test_every_bad_variable_is_named_at_once():
     with pytest.raises(ConfigError) as caught:
-        ServiceSettings.from_environ(
+        settings_for(
             "alerts",
             {
                 "AMPARO_ALERTS_PORT": "eighty",
@@ -40,7 +41,7 @@ def test_every_bad_variable_is_named_at_once():
 
 
 def test_passwords_never_shown():
-    settings = ServiceSettings.from_environ(
+    settings = settings_for(
         "transfers", {"AMPARO_TRANSFERS_DATABASE_URL": "postgresql://amparo:s3cret@db/transfers"}
     )
     assert settings.database_url == "postgresql+psycopg://amparo:s3cret@db/transfers"
@@ -50,21 +51,21 @@ def test_passwords_never_shown():
 
 def test_unknown_service_refused():
     with pytest.raises(ConfigError, match="unknown service"):
-        ServiceSettings.from_environ("payments", {})
+        settings_for("payments", {})
 
 
 def test_every_variable_is_documented():
-    names = {v.name for v in ServiceSettings.variables("registry")}
+    names = {v.name for v in variables_for("registry")}
     assert {"AMPARO_REGISTRY_DATABASE_URL", "AMPARO_KAFKA_BOOTSTRAP_SERVERS", "AMPARO_JWKS_URL"} <= names
 
 
 def test_registry_secrets_are_required_and_may_come_from_files(tmp_path):
     with pytest.raises(ConfigError) as caught:
-        ServiceSettings.from_environ("registry", {})
+        settings_for("registry", {})
     assert "AMPARO_REGISTRY_ENCRYPTION_KEY is required" in str(caught.value)
     keys = registry_keys()
     (tmp_path / "enc").write_text(keys["AMPARO_REGISTRY_ENCRYPTION_KEY"] + "\n")
-    settings = ServiceSettings.from_environ(
+    settings = settings_for(
         "registry",
         {
             "AMPARO_REGISTRY_ENCRYPTION_KEY_FILE": str(tmp_path / "enc"),
@@ -74,6 +75,6 @@ def test_registry_secrets_are_required_and_may_come_from_files(tmp_path):
     assert settings.secrets["AMPARO_REGISTRY_ENCRYPTION_KEY"] == keys["AMPARO_REGISTRY_ENCRYPTION_KEY"]
     assert keys["AMPARO_REGISTRY_HASHING_KEY"] not in repr(settings)
     with pytest.raises(ConfigError, match="cannot be read"):
-        ServiceSettings.from_environ(
+        settings_for(
             "registry", {"AMPARO_REGISTRY_ENCRYPTION_KEY_FILE": str(tmp_path / "nope")}
         )

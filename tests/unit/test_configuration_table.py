@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shared.config import DEFAULT_PORTS, SERVICES, ServiceSettings
+from services.settings import variables_for
+from shared.config import DEFAULT_PORTS, SERVICES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -25,7 +26,7 @@ def table_rows() -> dict[str, str]:
 
 def test_every_variable_a_service_reads_is_in_the_table_and_nothing_else():
     documented = table_rows()
-    read = {v.name: v for service in SERVICES for v in ServiceSettings.variables(service)}
+    read = {v.name: v for service in SERVICES for v in variables_for(service)}
     assert set(documented) == set(read)
     for name, variable in read.items():
         if variable.default.startswith("("):

@@ -13,6 +13,7 @@ from services.alerts.entrypoints.alerts_api import footprints as footprints_blp
 from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
 from services.alerts.entrypoints.consumer import apply_household_event, apply_household_events
+from services.alerts.entrypoints.settings import indexes_every_household
 from services.alerts.service_layer.alerts import ExpiryWorker, load_layer
 from services.alerts.service_layer.indexing import Indexing
 from services.alerts.service_layer.parts import ExposureMatcher
@@ -39,7 +40,7 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     indexing = Indexing(
         instance=settings.consumer_instance_id,
         assignment=assignment,
-        whole=settings.alerts_index == "all",
+        whole=indexes_every_household(settings),
     )
     runtime.extensions["indexing"] = indexing
     runtime.readiness_checks["partitions"] = indexing.check

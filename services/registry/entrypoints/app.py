@@ -12,6 +12,7 @@ from services.registry.adapters.protection import AesGcmProtector, ProtectionErr
 from services.registry.entrypoints.api import blp
 from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
 from services.registry.entrypoints.imports_api import blp as imports_blp
+from services.registry.entrypoints.settings import ENCRYPTION_KEY, HASHING_KEY
 from services.registry.service_layer.handlers import Dependencies
 from services.registry.service_layer.imports import recover_interrupted
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
@@ -22,8 +23,6 @@ from shared.service import Runtime, build_runtime
 from shared.web import build_app
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-ENCRYPTION_KEY = "AMPARO_REGISTRY_ENCRYPTION_KEY"
-HASHING_KEY = "AMPARO_REGISTRY_HASHING_KEY"
 
 
 def bootstrap(settings: ServiceSettings) -> Runtime:

@@ -26,6 +26,7 @@ from services.transfers.entrypoints.batch_schemas import (
     ResultsSchema,
 )
 from services.transfers.entrypoints.idempotency import DOC, idempotent
+from services.transfers.entrypoints.settings import registry_url
 from services.transfers.entrypoints.wiring import unit_of_work
 from services.transfers.service_layer import approving, instructing, reading, reissuing, results
 from services.transfers.service_layer.commands import (
@@ -49,7 +50,7 @@ _uow = unit_of_work
 def _details() -> RegistryPaymentDetails:
     """The registry, asked with the caller's own token."""
     token = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    return RegistryPaymentDetails(current_app.extensions["amparo.runtime"].settings.registry_url, token)
+    return RegistryPaymentDetails(registry_url(current_app.extensions["amparo.runtime"].settings), token)
 
 
 class BatchQuerySchema(Schema):
