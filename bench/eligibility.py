@@ -281,7 +281,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def vectorised_only(count: int) -> float:
-    from services.transfers.domain.programmes import amounts, evaluate, parse_programme
+    from services.transfers.domain.benefits import amounts
+    from services.transfers.domain.eligibility import evaluate
+    from services.transfers.domain.programmes import parse_programme
 
     rng = np.random.default_rng(5)
     programme = parse_programme(PROGRAMME)

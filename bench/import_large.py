@@ -83,7 +83,7 @@ def run_amparo(path: str, url: str, queue: multiprocessing.Queue) -> None:  # ty
     from services.registry.adapters.protection import AesGcmProtector
     from services.registry.entrypoints.app import MIGRATIONS
     from services.registry.service_layer import imports
-    from services.registry.service_layer.handlers import Actor, Dependencies
+    from services.registry.service_layer.common import Actor, Dependencies
     from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
     from shared import db
 

@@ -57,7 +57,7 @@ def up(
     free_ports: bool,
 ) -> None:
     """Start the embedded broker, the three services and the console; Ctrl-C stops them all."""
-    from services.country_demo import DemoError
+    from services.demo import DemoError
     from services.stack import Stack, StackError
 
     stack = Stack(data_dir=data_dir, broker_port=broker_port)
@@ -85,11 +85,11 @@ def up(
         click.echo(f"  logs       {stack.logs}")
         click.echo("  tokens     .venv/bin/amparo token --role field_staff --jurisdiction DO-11")
         if demo:
-            from services import country_demo
+            from services import demo
 
             say(f"demo: the Dominican Republic, {households:,} households, Hurricane Fiona")
-            result = country_demo.run(stack, households, say)
-            country_demo.print_console(stack, result["passwords"], click.echo)
+            result = demo.run(stack, households, say)
+            demo.print_console(stack, result["passwords"], click.echo)
         if exit_after_demo:
             return
         click.echo("Press Ctrl-C to stop.")

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from services.country_demo import DemoError, client, write_payment_files
+from services.demo import DemoError, client, write_payment_files
 from services.stack import Stack
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from tests.samples import household_body

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.registry.adapters.config_files import load_admin_reference, load_index
 from services.registry.adapters.protection import AesGcmProtector
-from services.registry.service_layer.handlers import Dependencies
+from services.registry.service_layer.common import Dependencies
 from shared.contracts.households import HOUSEHOLD_UPDATED
 from shared.events import CloudEvent
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from flask import Flask, Response, jsonify, request, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from services.console.accounts import SignInThrottle, check_nobody, read_accounts
@@ -92,139 +92,179 @@ def api_path(rest: str) -> str | None:
     return "/" + "/".join(quote(s, safe="-._~:@!$&'()*+,;=") for s in segments)
 
 
+@dataclass
+class Console:
+    """What one console app keeps between requests: its settings, the sign-in throttle, the
+    stack's local token issuer and the connections to the services."""
+
+    settings: ConsoleSettings
+    throttle: SignInThrottle
+    issuer: DevIssuer
+    session: requests.Session
+
+
+def _console() -> Console:
+    console: Console = current_app.extensions["amparo.console"]
+    return console
+
+
+#: The console's and the field app's pages, their files, and the health checks.
+pages = Blueprint("pages", __name__)
+#: Signing in to the embedded stack.
+auth = Blueprint("auth", __name__)
+#: ``/api/<service>/…``, forwarded to the service.
+forwarding = Blueprint("forwarding", __name__)
+
+
 def create_app(settings: ConsoleSettings) -> Flask:
     app = Flask("console", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    throttle = SignInThrottle()
-    issuer = DevIssuer(settings.issuer_dir)
-    session = requests.Session()
-
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> Response:
-        status = error.code or 500
-        detail = error.description or ""
-        if status == 413:
-            detail = f"the request body is over the {MAX_BODY:,} bytes the console forwards"
-        return _problem(status, error.name, detail)
-
-    @app.after_request
-    def _headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; connect-src 'self'; "
-            "worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        )
-        return response
-
-    @app.get("/")
-    def console_page() -> Response:
-        return send_from_directory(STATIC, "index.html", max_age=0)
-
-    @app.get("/field/")
-    def field_page() -> Response:
-        return send_from_directory(STATIC / "field", "index.html", max_age=0)
-
-    @app.get("/field/sw.js")
-    def field_worker() -> Response:
-        response = send_from_directory(STATIC / "field", "sw.js", max_age=0)
-        response.headers["Service-Worker-Allowed"] = "/field/"
-        return response
-
-    @app.get("/static/<path:name>")
-    def static_file(name: str) -> Response:
-        return send_from_directory(STATIC, name, max_age=0)
-
-    @app.get("/vendor/leaflet/<path:name>")
-    def leaflet(name: str) -> Response:
-        if not LEAFLET.is_dir():
-            return _problem(503, "Map library missing", "run `make install` to install Leaflet from npm")
-        return send_from_directory(LEAFLET, name, max_age=86400)
-
-    @app.get("/healthz")
-    @app.get("/readyz")
-    def health() -> Response:
-        return jsonify({"status": "ok", "map_library": LEAFLET.is_dir()})
-
-    @app.post("/auth/sign-in")
-    def sign_in() -> Response:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return _problem(400, "Invalid input", "send JSON with username and password")
-        username, password = body.get("username"), body.get("password")
-        missing = [f for f in ("username", "password") if not isinstance(body.get(f), str) or not body.get(f)]
-        if missing:
-            return _problem(
-                400,
-                "Invalid input",
-                f"{', '.join(missing)} missing",
-                errors=[{"field": f"/{f}"} for f in missing],
-            )
-        user_key, address_key = f"user:{username}", f"address:{request.remote_addr}"
-        # The attempt counts before the password is checked, so parallel guesses cannot slip
-        # through; a success forgets only that user's failures, never the address's.
-        wait = throttle.attempt(user_key, address_key)
-        if wait:
-            response = _problem(429, "Too many attempts", f"too many failed sign-ins; try again in {wait} s")
-            response.headers["Retry-After"] = str(wait)
-            return response
-        account = read_accounts(settings.accounts_file).get(str(username))
-        if not (account.check(str(password)) if account else check_nobody(str(password))):
-            return _problem(401, "Not signed in", "wrong username or password")
-        assert account is not None
-        throttle.succeeded(user_key, address_key)
-        token = issuer.mint(
-            account.username,
-            account.roles,
-            account.jurisdiction,
-            ttl_seconds=TOKEN_SECONDS,
-            name=account.name,
-        )
-        return jsonify(
-            {
-                "token": token,
-                "expires_in": TOKEN_SECONDS,
-                "username": account.username,
-                "name": account.name,
-                "roles": list(account.roles),
-                "jurisdiction": list(account.jurisdiction),
-            }
-        )
-
-    @app.route("/api/<service>/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-    def forward(service: str, rest: str) -> Response:
-        base = settings.services.get(service)
-        if base is None:
-            return _problem(
-                404, "Not found", f"no service {service!r}; one of {', '.join(settings.services)}"
-            )
-        target = api_path(rest)
-        if target is None:
-            return _problem(404, "Not found", "only a service's /v1/ API is reached through the console")
-        headers = {h: request.headers[h] for h in FORWARDED_REQUEST if h in request.headers}
-        try:
-            answer = session.request(
-                request.method,
-                f"{base}{target}",
-                params=list(request.args.items(multi=True)),
-                data=request.get_data(cache=False) if request.method != "GET" else None,
-                headers=headers,
-                timeout=settings.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            response = _problem(503, "Service unavailable", f"{service} did not answer: {type(exc).__name__}")
-            response.headers["Retry-After"] = "5"
-            return response
-        response = Response(answer.content, status=answer.status_code)
-        for name in FORWARDED_RESPONSE:
-            if name in answer.headers:
-                response.headers[name] = answer.headers[name]
-        if response.headers.get("Location", "").startswith("/"):
-            response.headers["Location"] = f"/api/{service}{response.headers['Location']}"
-        # Answers carry personal data and payment files: never kept in the browser's cache.
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.extensions["amparo.console"] = Console(
+        settings=settings,
+        throttle=SignInThrottle(),
+        issuer=DevIssuer(settings.issuer_dir),
+        session=requests.Session(),
+    )
+    app.register_error_handler(HTTPException, _http_error)
+    app.after_request(_headers)
+    app.register_blueprint(pages)
+    app.register_blueprint(auth)
+    app.register_blueprint(forwarding)
     return app
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    detail = error.description or ""
+    if status == 413:
+        detail = f"the request body is over the {MAX_BODY:,} bytes the console forwards"
+    return _problem(status, error.name, detail)
+
+
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; connect-src 'self'; "
+        "worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    )
+    return response
+
+
+@pages.get("/")
+def console_page() -> Response:
+    return send_from_directory(STATIC, "index.html", max_age=0)
+
+
+@pages.get("/field/")
+def field_page() -> Response:
+    return send_from_directory(STATIC / "field", "index.html", max_age=0)
+
+
+@pages.get("/field/sw.js")
+def field_worker() -> Response:
+    response = send_from_directory(STATIC / "field", "sw.js", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/field/"
+    return response
+
+
+@pages.get("/static/<path:name>")
+def static_file(name: str) -> Response:
+    return send_from_directory(STATIC, name, max_age=0)
+
+
+@pages.get("/vendor/leaflet/<path:name>")
+def leaflet(name: str) -> Response:
+    if not LEAFLET.is_dir():
+        return _problem(503, "Map library missing", "run `make install` to install Leaflet from npm")
+    return send_from_directory(LEAFLET, name, max_age=86400)
+
+
+@pages.get("/healthz")
+@pages.get("/readyz")
+def health() -> Response:
+    return jsonify({"status": "ok", "map_library": LEAFLET.is_dir()})
+
+
+@auth.post("/auth/sign-in")
+def sign_in() -> Response:
+    console = _console()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _problem(400, "Invalid input", "send JSON with username and password")
+    username, password = body.get("username"), body.get("password")
+    missing = [f for f in ("username", "password") if not isinstance(body.get(f), str) or not body.get(f)]
+    if missing:
+        return _problem(
+            400,
+            "Invalid input",
+            f"{', '.join(missing)} missing",
+            errors=[{"field": f"/{f}"} for f in missing],
+        )
+    user_key, address_key = f"user:{username}", f"address:{request.remote_addr}"
+    # The attempt counts before the password is checked, so parallel guesses cannot slip
+    # through; a success forgets only that user's failures, never the address's.
+    wait = console.throttle.attempt(user_key, address_key)
+    if wait:
+        response = _problem(429, "Too many attempts", f"too many failed sign-ins; try again in {wait} s")
+        response.headers["Retry-After"] = str(wait)
+        return response
+    account = read_accounts(console.settings.accounts_file).get(str(username))
+    if not (account.check(str(password)) if account else check_nobody(str(password))):
+        return _problem(401, "Not signed in", "wrong username or password")
+    assert account is not None
+    console.throttle.succeeded(user_key, address_key)
+    token = console.issuer.mint(
+        account.username,
+        account.roles,
+        account.jurisdiction,
+        ttl_seconds=TOKEN_SECONDS,
+        name=account.name,
+    )
+    return jsonify(
+        {
+            "token": token,
+            "expires_in": TOKEN_SECONDS,
+            "username": account.username,
+            "name": account.name,
+            "roles": list(account.roles),
+            "jurisdiction": list(account.jurisdiction),
+        }
+    )
+
+
+@forwarding.route("/api/<service>/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def forward(service: str, rest: str) -> Response:
+    console = _console()
+    settings = console.settings
+    base = settings.services.get(service)
+    if base is None:
+        return _problem(404, "Not found", f"no service {service!r}; one of {', '.join(settings.services)}")
+    target = api_path(rest)
+    if target is None:
+        return _problem(404, "Not found", "only a service's /v1/ API is reached through the console")
+    headers = {h: request.headers[h] for h in FORWARDED_REQUEST if h in request.headers}
+    try:
+        answer = console.session.request(
+            request.method,
+            f"{base}{target}",
+            params=list(request.args.items(multi=True)),
+            data=request.get_data(cache=False) if request.method != "GET" else None,
+            headers=headers,
+            timeout=settings.timeout,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        response = _problem(503, "Service unavailable", f"{service} did not answer: {type(exc).__name__}")
+        response.headers["Retry-After"] = "5"
+        return response
+    response = Response(answer.content, status=answer.status_code)
+    for name in FORWARDED_RESPONSE:
+        if name in answer.headers:
+            response.headers[name] = answer.headers[name]
+    if response.headers.get("Location", "").startswith("/"):
+        response.headers["Location"] = f"/api/{service}{response.headers['Location']}"
+    # Answers carry personal data and payment files: never kept in the browser's cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response

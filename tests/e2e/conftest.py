@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from services import country_demo
+from services import demo as country_demo
 from services.stack import Stack
 from shared.auth import APPROVER
 

@@ -134,7 +134,7 @@ def test_the_console_fits_a_phone_screen(browser, country):
 
 def test_a_new_alert_appears_without_reloading(context, country):
     """Runs last in this file: the alert it issues becomes the newest."""
-    from services import country_demo
+    from services import demo as country_demo
 
     page = context.new_page()
     sign_in(page, country, "coe-ana")

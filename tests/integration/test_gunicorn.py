@@ -54,8 +54,8 @@ def test_alerts_under_gunicorn_serves_consumes_and_stops_on_sigterm(tmp_path, br
         def ready() -> bool:
             try:
                 return requests.get(f"{base}/readyz", timeout=2).status_code == 200
-            except requests.ConnectionError:
-                return False
+            except (requests.ConnectionError, requests.Timeout):
+                return False  # still booting: a busy machine may keep the first answer waiting
 
         wait_until(ready, timeout=60, what="alerts under gunicorn ready")
         assert requests.get(f"{base}/healthz", timeout=2).status_code == 200

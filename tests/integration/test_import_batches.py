@@ -18,8 +18,10 @@ from services.registry.adapters.orm import (
     members,
     outbox,
 )
+from services.registry.domain.model import Location
 from services.registry.entrypoints.app import MIGRATIONS
-from services.registry.service_layer import handlers, imports
+from services.registry.service_layer import facts, imports, registration
+from services.registry.service_layer.common import Actor, HouseholdInput
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared import db
 from shared.events import CloudEvent
@@ -56,28 +58,28 @@ def run_import(url: str, path: Path, monkeypatch, *, one_by_one: bool, existing:
     deps = registry_dependencies()
     deps.now = lambda: NOW
     counter = itertools.count()
-    monkeypatch.setattr(handlers, "new_member_id", lambda: str(uuid.UUID(int=next(counter))))
+    monkeypatch.setattr(facts, "new_member_id", lambda: str(uuid.UUID(int=next(counter))))
     monkeypatch.setattr(imports, "COMMIT_BATCH", 3)  # several batches, each with a few households
     if one_by_one:
 
         def register_each(uow, registered, blocks=None):  # what register_in does once it has built one
             for household in registered:
                 uow.households.add(household)
-                handlers._store_new_version(uow, household, None)
+                registration._store_new_version(uow, household, None)
             return registered
 
         monkeypatch.setattr(imports, "add_registered", register_each)
-    actor = handlers.Actor("officer", lambda code: True)
+    actor = Actor("officer", lambda code: True)
 
     def factory():
         return RegistryUnitOfWork(sessions, outbox)
 
     if existing:  # a household registered before the import, sharing a person with it
-        handlers.register_household(
-            handlers.RegisterHousehold(
-                handlers.HouseholdInput(
+        registration.register_household(
+            registration.RegisterHousehold(
+                HouseholdInput(
                     "HN-CH",
-                    handlers.model.Location(13.3, -87.2),
+                    Location(13.3, -87.2),
                     [
                         {
                             "given_names": "Pedro",

@@ -14,7 +14,8 @@ from services.alerts.entrypoints.app import MIGRATIONS as ALERTS_MIGRATIONS
 from services.alerts.entrypoints.consumer import apply_household_event
 from services.registry.adapters.orm import household_history, households, members, outbox
 from services.registry.entrypoints.app import MIGRATIONS as REGISTRY_MIGRATIONS
-from services.registry.service_layer import handlers
+from services.registry.service_layer.common import Actor
+from services.registry.service_layer.registration import RegisterHousehold, register_household
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from services.transfers.entrypoints.app import MIGRATIONS as TRANSFERS_MIGRATIONS
 from shared import db
@@ -37,12 +38,12 @@ def registration(household_id=None, **overrides):
     from services.registry.entrypoints.schemas import HouseholdInputSchema
 
     loaded = HouseholdInputSchema(unknown=EXCLUDE).load(household_body(**overrides))
-    actor = handlers.Actor("ana", lambda code: True)
-    return handlers.RegisterHousehold(household_input(loaded), actor, household_id)
+    actor = Actor("ana", lambda code: True)
+    return RegisterHousehold(household_input(loaded), actor, household_id)
 
 
 def register(sessions, command=None):
-    return handlers.register_household(command or registration(), RegistryUnitOfWork(sessions, outbox), DEPS)
+    return register_household(command or registration(), RegistryUnitOfWork(sessions, outbox), DEPS)
 
 
 @pytest.fixture
@@ -98,7 +99,7 @@ def test_registry_migrates_forward_keeping_households_of_the_first_schema(databa
         )
     db.upgrade(REGISTRY_MIGRATIONS, engine)
     with db.make_session_factory(engine)() as session:
-        from services.registry.adapters.repository import HouseholdRepository
+        from services.registry.adapters.households import HouseholdRepository
 
         old = HouseholdRepository(session).get("h1")
     assert old is not None and old.admin_code == "HN-CH" and old.version == 1
@@ -127,7 +128,7 @@ def test_a_failed_transaction_leaves_neither_change_nor_event(registry):
     def crash_after_writing(event):
         raise RuntimeError("crash before commit")
 
-    from services.registry.service_layer import handlers as module
+    from services.registry.service_layer import registration as module
 
     original = module.household_event
     module.household_event = lambda household, previous: crash_after_writing(original(household, previous))

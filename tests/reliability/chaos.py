@@ -29,7 +29,7 @@ from typing import Any
 import requests
 from sqlalchemy import Engine, create_engine, func, select
 
-from services import country_demo as demo
+from services import demo
 from services.alerts.adapters.orm import household_locations
 from services.registry.adapters.orm import households as registry_households
 from services.stack import Stack, StackError

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, create_engine, func, inspect, select
 
 from services.alerts.adapters.orm import household_locations
 from services.alerts.adapters.orm import inbox as alerts_inbox
-from services.country_demo import COUNTRY, registry_csv
+from services.demo import COUNTRY, registry_csv
 from services.registry.adapters.orm import household_history, households
 from services.registry.adapters.orm import outbox as registry_outbox
 from services.stack import Stack

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from kafka import KafkaProducer
 from sqlalchemy import create_engine, func, select
 
-from services import country_demo
+from services import demo as country_demo
 from services.alerts.adapters.orm import household_locations
 from services.alerts.adapters.orm import outbox as alerts_outbox
 from services.cli import main

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select
 
-from services import country_demo as demo
+from services import demo
 from services.alerts.adapters.orm import exposure_parts, exposure_requests
 from services.stack import ServiceProcess, Stack
 from services.transfers.adapters.orm import exposures

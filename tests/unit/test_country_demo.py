@@ -4,7 +4,7 @@ import csv
 import io
 from collections import Counter
 
-from services.country_demo import province_weights, registry_csv
+from services.demo import province_weights, registry_csv
 from services.registry.adapters.config_files import load_admin_reference
 
 

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from services.transfers.adapters.payment_files import pain_001
 from services.transfers.domain import deciding
 from services.transfers.domain.batches import BatchStateError, FourEyes, batch_state_after_results, review
+from services.transfers.domain.benefits import Benefit, amounts, parse_benefit
+from services.transfers.domain.eligibility import evaluate, parse_rule
 from services.transfers.domain.instructions import (
     FileHeader,
     Instruction,
@@ -26,15 +28,8 @@ from services.transfers.domain.payments import (
     check_reissue,
     check_result,
 )
-from services.transfers.domain.programmes import (
-    Benefit,
-    ProgrammeError,
-    amounts,
-    evaluate,
-    parse_benefit,
-    parse_programme,
-    parse_rule,
-)
+from services.transfers.domain.programme_errors import ProgrammeError
+from services.transfers.domain.programmes import parse_programme
 
 COLUMNS = {
     "size": np.array([1, 4, 7]),

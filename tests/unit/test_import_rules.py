@@ -2,15 +2,9 @@ from datetime import date, datetime
 
 import pytest
 
-from services.registry.domain.imports import (
-    MappingError,
-    RowProblems,
-    group_households,
-    household_document,
-    normalise,
-    read_row,
-    resolve_mapping,
-)
+from services.registry.domain.imports.cells import RowProblems, read_row
+from services.registry.domain.imports.columns import MappingError, normalise, resolve_mapping
+from services.registry.domain.imports.households import group_households, household_document
 
 SPANISH = [
     "Código Hogar",

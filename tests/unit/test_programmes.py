@@ -3,15 +3,10 @@
 import numpy as np
 import pytest
 
-from services.transfers.domain.programmes import (
-    ProgrammeError,
-    amounts,
-    apply_budget,
-    evaluate,
-    explain,
-    parse_benefit,
-    parse_rule,
-)
+from services.transfers.domain.benefits import amounts, apply_budget, parse_benefit
+from services.transfers.domain.eligibility import evaluate, parse_rule
+from services.transfers.domain.programme_errors import ProgrammeError
+from services.transfers.domain.programmes import explain
 
 RULE = {
     "all": [

@@ -22,7 +22,8 @@ from services.registry.domain.model import (
     register_household,
 )
 from services.registry.domain.vulnerability import COMPONENTS, VulnerabilityIndex
-from services.registry.service_layer.handlers import HouseholdInput, build_facts
+from services.registry.service_layer.common import HouseholdInput
+from services.registry.service_layer.facts import build_facts
 from tests.samples import BODY, registry_dependencies
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

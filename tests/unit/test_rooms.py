@@ -63,30 +63,29 @@ def room_of(path: Path) -> tuple[str, str] | None:
     return None
 
 
-@pytest.mark.parametrize("room", sorted(FORBIDDEN))
-def test_a_room_imports_no_framework_it_must_not_know(room):
-    broken = []
+def imports_in(room: str) -> Iterator[tuple[str, str]]:
+    """Every (module, what it imports) of the services' modules in ``room``."""
     for path in modules():
         where = room_of(path)
-        if where is None or where[1] != room:
-            continue
-        for name in sorted(imports(path)):
-            if name.split(".")[0] in FORBIDDEN[room]:
-                broken.append(f"{module_name(path)} imports {name}")
+        if where is not None and where[1] == room:
+            yield from ((module_name(path), name) for name in sorted(imports(path)))
+
+
+@pytest.mark.parametrize("room", sorted(FORBIDDEN))
+def test_a_room_imports_no_framework_it_must_not_know(room):
+    broken = [f"{m} imports {name}" for m, name in imports_in(room) if name.split(".")[0] in FORBIDDEN[room]]
     assert broken == []
 
 
 @pytest.mark.parametrize("room", sorted(OUTER_ROOMS))
 def test_inner_rooms_never_reach_outwards(room):
-    broken = []
-    for path in modules():
-        where = room_of(path)
-        if where is None or where[1] != room:
-            continue
-        for name in sorted(imports(path)):
-            parts = name.split(".")
-            if parts[0] == "services" and len(parts) > 2 and parts[2] in OUTER_ROOMS[room]:
-                broken.append(f"{module_name(path)} imports {name}")
+    broken = [
+        f"{m} imports {name}"
+        for m, name in imports_in(room)
+        if name.startswith("services.")
+        and len(name.split(".")) > 2
+        and name.split(".")[2] in OUTER_ROOMS[room]
+    ]
     assert broken == []
 
 
@@ -136,3 +135,29 @@ def test_no_module_imports_another_that_imports_it_back():
 
 def test_the_circle_finder_finds_a_circle():
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+#: Declarative lists of tables, written once per migration, that read best whole.
+DECLARATIVE = {("services/transfers/adapters/payment_schema.py", "payment_tables_v1")}
+MOST_LINES_IN_A_FILE = 420
+MOST_LINES_IN_A_FUNCTION = 60
+
+
+def test_every_file_reads_in_one_sitting_and_every_function_on_one_screen():
+    too_long = []
+    for path in sorted((ROOT / "services").rglob("*.py")):
+        where = path.relative_to(ROOT).as_posix()
+        if "/migrations/" in where:
+            continue
+        lines = path.read_text(encoding="utf-8").count("\n")
+        if lines > MOST_LINES_IN_A_FILE:
+            too_long.append(f"{where}: {lines} lines")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and (where, node.name) not in DECLARATIVE
+            ):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MOST_LINES_IN_A_FUNCTION:
+                    too_long.append(f"{where}: {node.name} is {length} lines")
+    assert too_long == []

@@ -26,7 +26,8 @@ from services.registry.entrypoints.schemas import (
     SyncBatchSchema,
     SyncReportSchema,
 )
-from services.registry.service_layer import handlers
+from services.registry.service_layer import payments, reading, registration, sync
+from services.registry.service_layer.common import Actor, Dependencies, HouseholdInput
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, FIELD_STAFF, PAYMENTS_OFFICER, REGISTRY_OFFICER
 from shared.errors import FieldProblem, InvalidInput, PreconditionRequired, field_problems
@@ -49,19 +50,19 @@ def _reader() -> RegistryUnitOfWork:
     return _uow(read_only=True)
 
 
-def _deps() -> handlers.Dependencies:
+def _deps() -> Dependencies:
     return current_app.extensions["amparo.registry"]
 
 
-def _actor() -> handlers.Actor:
+def _actor() -> Actor:
     principal = current_principal()
-    return handlers.Actor(principal.subject, principal.covers)
+    return Actor(principal.subject, principal.covers)
 
 
-def household_input(body: dict[str, Any]) -> handlers.HouseholdInput:
+def household_input(body: dict[str, Any]) -> HouseholdInput:
     """Build the handler's input from a body already loaded by :class:`HouseholdInputSchema`."""
     members = [{**m, "id": str(m["id"]) if m.get("id") else None} for m in body["members"]]
-    return handlers.HouseholdInput(
+    return HouseholdInput(
         admin_code=body["admin_code"],
         location=Location(**body["location"]),
         members=members,
@@ -102,7 +103,7 @@ class Households(MethodView):
     def get(self, params: dict[str, Any]) -> Any:
         """List households with filters, a page at a time (cursor pagination)"""
         query = _query(params)
-        items = handlers.find_households(query, _reader(), current_principal().jurisdiction)
+        items = reading.find_households(query, _reader(), current_principal().jurisdiction)
         next_cursor = encode_cursor(items[-1]["id"]) if len(items) == query.limit else None
         return {"items": [_summary(row) for row in items], "next_cursor": next_cursor}
 
@@ -112,13 +113,13 @@ class Households(MethodView):
     @authenticated(WRITERS)
     def post(self, body: dict[str, Any]) -> Any:
         """Register a household with its members"""
-        command = handlers.RegisterHousehold(
+        command = registration.RegisterHousehold(
             household=household_input(body),
             actor=_actor(),
             household_id=str(body["id"]) if body.get("id") else None,
             device=request.headers.get("X-Device-ID"),
         )
-        household, created = handlers.register_household(command, _uow(), _deps())
+        household, created = registration.register_household(command, _uow(), _deps())
         headers = {
             "Location": url_for("households.Household", household_id=household.id),
             "ETag": _etag(household.version),
@@ -133,7 +134,7 @@ class Household(MethodView):
     @authenticated(READERS)
     def get(self, household_id: str) -> Any:
         """Read one household"""
-        household = handlers.get_household(household_id, _reader(), current_principal().covers)
+        household = reading.get_household(household_id, _reader(), current_principal().covers)
         return _shown(household), 200, {"ETag": _etag(household.version)}
 
     @blp.doc(
@@ -154,8 +155,8 @@ class Household(MethodView):
     def put(self, body: dict[str, Any], household_id: str) -> Any:
         """Change a household (If-Match required; 412 with both versions on conflict)"""
         expected = _if_match_version()
-        command = handlers.ChangeHousehold(household_id, household_input(body), expected, _actor())
-        household = handlers.change_household(command, _uow(), _deps())
+        command = registration.ChangeHousehold(household_id, household_input(body), expected, _actor())
+        household = registration.change_household(command, _uow(), _deps())
         return _shown(household), 200, {"ETag": _etag(household.version)}
 
 
@@ -173,7 +174,7 @@ class PaymentDetailsQuerySchema(Schema):
     household_ids = fields.List(
         fields.String(validate=validate.Length(min=1, max=36)),
         required=True,
-        validate=validate.Length(min=1, max=handlers.PAYMENT_DETAILS_PAGE),
+        validate=validate.Length(min=1, max=payments.PAYMENT_DETAILS_PAGE),
     )
 
 
@@ -186,7 +187,7 @@ class PaymentDetails(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Payment identifiers in clear, for writing a payment file (payments officers only; logged)"""
         principal = current_principal()
-        found = handlers.payment_details(body["household_ids"], _uow(), _deps().protector, _actor())
+        found = payments.payment_details(body["household_ids"], _uow(), _deps().protector, _actor())
         log.info(
             "payment details read for %d of %d households by %s",
             len(found),
@@ -203,7 +204,7 @@ class HouseholdHistory(MethodView):
     @authenticated([REGISTRY_OFFICER, AUDITOR])
     def get(self, household_id: str) -> Any:
         """Read who changed what in a household, version by version"""
-        return handlers.household_history(household_id, _reader(), current_principal().covers)
+        return reading.household_history(household_id, _reader(), current_principal().covers)
 
 
 @blp.route("/sync")
@@ -221,21 +222,17 @@ class Sync(MethodView):
             try:
                 loaded = schema.load(raw["household"])
                 records.append(
-                    handlers.SyncRecord(client_id, household_id, household_input(loaded), raw["base_version"])
+                    sync.SyncRecord(client_id, household_id, household_input(loaded), raw["base_version"])
                 )
             except ValidationError as exc:
                 problems = {
                     p.pointer: p.detail for p in field_problems(exc.normalized_messages(), "/household")
                 }
-                records.append(
-                    handlers.SyncRecord(client_id, household_id, None, raw["base_version"], problems)
-                )
+                records.append(sync.SyncRecord(client_id, household_id, None, raw["base_version"], problems))
             except ValueError as exc:  # a domain value (e.g. the location) refused while building input
                 problems = getattr(exc, "problems", {"household": str(exc)})
-                records.append(
-                    handlers.SyncRecord(client_id, household_id, None, raw["base_version"], problems)
-                )
-        results = handlers.sync_batch(records, body["device"], _actor(), _uow, _deps())
+                records.append(sync.SyncRecord(client_id, household_id, None, raw["base_version"], problems))
+        results = sync.sync_batch(records, body["device"], _actor(), _uow, _deps())
         return {
             "device": body["device"],
             "counts": dict(Counter(r.status for r in results)),
@@ -263,8 +260,8 @@ def decode_cursor(cursor: str) -> str:
     return value
 
 
-def _query(params: dict[str, Any]) -> handlers.HouseholdQuery:
-    return handlers.HouseholdQuery(
+def _query(params: dict[str, Any]) -> reading.HouseholdQuery:
+    return reading.HouseholdQuery(
         admin_code=params["admin_code"],
         status=params["status"],
         score_min=params["score_min"],
@@ -316,7 +313,7 @@ class HouseholdExport(MethodView):
         identity = REGISTRY_OFFICER in principal.roles
         protector = _deps().protector
         header = EXPORT_COLUMNS + (NAME_COLUMNS if names else []) + (IDENTITY_COLUMNS if identity else [])
-        rows = handlers.all_households(_query(params), _reader, principal.jurisdiction)
+        rows = reading.all_households(_query(params), _reader, principal.jurisdiction)
 
         def lines() -> Any:
             for row in rows:

@@ -13,7 +13,7 @@ from services.registry.entrypoints.api import blp
 from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
 from services.registry.entrypoints.imports_api import blp as imports_blp
 from services.registry.entrypoints.settings import ENCRYPTION_KEY, HASHING_KEY
-from services.registry.service_layer.handlers import Dependencies
+from services.registry.service_layer.common import Dependencies
 from services.registry.service_layer.imports import recover_interrupted
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditLog

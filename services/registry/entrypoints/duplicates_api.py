@@ -9,7 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.registry.service_layer import handlers
+from services.registry.service_layer import duplicates
+from services.registry.service_layer.common import Actor
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, REGISTRY_OFFICER
 from shared.web import BEARER, authenticated, current_principal
@@ -62,7 +63,9 @@ class Candidates(MethodView):
     @authenticated([REGISTRY_OFFICER, AUDITOR])
     def get(self, params: dict[str, Any]) -> Any:
         """List probable duplicates, best score first"""
-        return handlers.list_duplicates(params["status"], params["limit"], _uow(), current_principal().covers)
+        return duplicates.list_duplicates(
+            params["status"], params["limit"], _uow(), current_principal().covers
+        )
 
 
 @blp.route("/<candidate_id>/decision")
@@ -74,11 +77,11 @@ class Decision(MethodView):
     def post(self, body: dict[str, Any], candidate_id: str) -> Any:
         """Merge a probable duplicate into the household kept, or dismiss it"""
         principal = current_principal()
-        command = handlers.DecideDuplicate(
+        command = duplicates.DecideDuplicate(
             candidate_id,
             body["decision"],
-            handlers.Actor(principal.subject, principal.covers),
+            Actor(principal.subject, principal.covers),
             body["keep"],
             body["comment"],
         )
-        return handlers.decide_duplicate(command, _uow(), current_app.extensions["amparo.registry"])
+        return duplicates.decide_duplicate(command, _uow(), current_app.extensions["amparo.registry"])

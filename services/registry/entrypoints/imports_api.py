@@ -17,7 +17,7 @@ from marshmallow import Schema, fields
 
 from services.registry.adapters.import_files import FORMATS
 from services.registry.service_layer import imports as service
-from services.registry.service_layer.handlers import Actor
+from services.registry.service_layer.common import Actor
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, REGISTRY_OFFICER
 from shared.errors import FieldProblem, InvalidInput

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from services.registry.domain.model import Household
+from services.registry.domain.members import Member
+from services.registry.domain.model import Household, PaymentChannel
 from services.registry.domain.ports import PersonalDataProtector
 from shared.auth import REGISTRY_OFFICER, Principal
 
@@ -32,16 +34,6 @@ def present(household: Household, principal: Principal, protector: PersonalDataP
         plain = protector.decrypt(ciphertext)
         return plain if clear else mask(plain)
 
-    payment = None
-    if facts.payment is not None:
-        identifiers = None
-        if clear and facts.payment.identifiers_encrypted:
-            identifiers = json.loads(protector.decrypt(facts.payment.identifiers_encrypted))
-        payment = {
-            "type": facts.payment.type.value,
-            "provider": facts.payment.provider,
-            "identifiers": identifiers,
-        }
     return {
         "id": household.id,
         "registration_number": household.registration_number,
@@ -55,27 +47,8 @@ def present(household: Household, principal: Principal, protector: PersonalDataP
         "services": dict(facts.services),
         "livelihood": dict(facts.livelihood),
         "consent": facts.consent.as_record() if facts.consent else None,
-        "payment": payment,
-        "members": [
-            {
-                "id": m.id,
-                "given_names": m.given_names,
-                "family_names": m.family_names,
-                "sex": m.sex.value,
-                "relationship": m.relationship.value,
-                "birth_date": m.birth_date,
-                "age_estimate": m.age_estimate,
-                "document_type": m.document.type.value if m.document else None,
-                "document_number": reveal(m.document.number_encrypted) if m.document else None,
-                "phone": reveal(m.phone_encrypted),
-                "disability": {k: int(v) for k, v in m.disability.items()},
-                "has_disability": m.has_disability,
-                "pregnant": m.pregnant,
-                "chronic_illness": m.chronic_illness,
-                "attends_school": m.attends_school,
-            }
-            for m in facts.members
-        ],
+        "payment": _payment(facts.payment, clear, protector),
+        "members": [_member(m, reveal) for m in facts.members],
         "vulnerability": {
             "score": household.vulnerability.score,
             "index_version": household.vulnerability.index_version,
@@ -88,4 +61,37 @@ def present(household: Household, principal: Principal, protector: PersonalDataP
         "registration_device": household.registration.device,
         "updated_at": household.updated_at,
         "updated_by": household.updated_by,
+    }
+
+
+def _payment(
+    payment: PaymentChannel | None, clear: bool, protector: PersonalDataProtector
+) -> dict[str, Any] | None:
+    """The payment channel; its identifiers only for those who see personal data in clear."""
+    if payment is None:
+        return None
+    identifiers = None
+    if clear and payment.identifiers_encrypted:
+        identifiers = json.loads(protector.decrypt(payment.identifiers_encrypted))
+    return {"type": payment.type.value, "provider": payment.provider, "identifiers": identifiers}
+
+
+def _member(m: Member, reveal: Callable[[str | None], str | None]) -> dict[str, Any]:
+    """One member, documents and phones shown through ``reveal`` (in clear or masked)."""
+    return {
+        "id": m.id,
+        "given_names": m.given_names,
+        "family_names": m.family_names,
+        "sex": m.sex.value,
+        "relationship": m.relationship.value,
+        "birth_date": m.birth_date,
+        "age_estimate": m.age_estimate,
+        "document_type": m.document.type.value if m.document else None,
+        "document_number": reveal(m.document.number_encrypted) if m.document else None,
+        "phone": reveal(m.phone_encrypted),
+        "disability": {k: int(v) for k, v in m.disability.items()},
+        "has_disability": m.has_disability,
+        "pregnant": m.pregnant,
+        "chronic_illness": m.chronic_illness,
+        "attends_school": m.attends_school,
     }

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from services.registry.adapters.blocks import Blocks
 from services.registry.adapters.import_files import ImportFileError, open_rows
-from services.registry.adapters.repository import Blocks
 from services.registry.domain import imports as rules
 from services.registry.domain import model
 from services.registry.domain.errors import (
@@ -27,13 +27,11 @@ from services.registry.domain.errors import (
     OutsideJurisdiction,
 )
 from services.registry.domain.members import DocumentType
-from services.registry.service_layer.handlers import (
-    Actor,
-    Dependencies,
-    HouseholdInput,
+from services.registry.service_layer.common import Actor, Dependencies, HouseholdInput
+from services.registry.service_layer.facts import build_facts
+from services.registry.service_layer.registration import (
     RegisterHousehold,
     add_registered,
-    build_facts,
     new_household,
     register_in,
 )
@@ -297,40 +295,36 @@ def commit_import(
         job = uow.imports.get(import_id)
         assert job is not None
     reader, rows = _open(path, job["format"], job["mapping"])
-    ignored = rules.RowProblems()  # already reported by the validation pass
-    source = (
-        model.RegistrationSource.KOBOTOOLBOX if job["format"] == "kobo" else model.RegistrationSource.IMPORT
-    )
     written = 0
     batch: list[tuple[RegisterHousehold, model.Household]] = []
     blocks = Blocks()  # people to compare with, read once for the whole commit
+    for registration in _registrations(import_id, job["format"], reader, rows, actor, deps):
+        batch.append(registration)
+        if len(batch) >= COMMIT_BATCH:
+            written = _write_batch(import_id, batch, written, uow_factory, deps, blocks)
+            batch.clear()
+    if batch:
+        written = _write_batch(import_id, batch, written, uow_factory, deps, blocks)
+    _finish_commit(import_id, job["format"], written, uow_factory, actor)
 
-    def write() -> None:
-        nonlocal written
-        with uow_factory() as uow:
-            # New households go in together; an id already registered (an earlier attempt's
-            # household, or a reference repeated in the file) goes one by one after them.
-            taken = uow.households.existing([household.id for _, household in batch])
-            fresh, again = [], []
-            for command, household in batch:
-                if household.id in taken:
-                    again.append(command)
-                else:
-                    fresh.append(household)
-                taken.add(household.id)
-            written += len(add_registered(uow, fresh, blocks))
-            for command in again:
-                try:
-                    register_in(uow, command, deps)  # unchanged if the facts are the same
-                except HouseholdIdTaken:
-                    continue
-                written += 1
-            uow.imports.update(import_id, households_written=written)
-        batch.clear()
-        crash_point("import.after_batch")
 
-    # Each household is checked and built once, before it joins a batch, so one bad household
-    # can never roll back its neighbours.
+def _registrations(
+    import_id: str,
+    file_format: str,
+    reader: _Reader,
+    rows: Iterator[tuple[int, dict[str, Any]]],
+    actor: Actor,
+    deps: Dependencies,
+) -> Iterator[tuple[RegisterHousehold, model.Household]]:
+    """Each valid household of the file, as its registration and the household it would create.
+
+    Each household is checked and built once, before it joins a batch, so one bad household can
+    never roll back its neighbours.
+    """
+    ignored = rules.RowProblems()  # already reported by the validation pass
+    source = (
+        model.RegistrationSource.KOBOTOOLBOX if file_format == "kobo" else model.RegistrationSource.IMPORT
+    )
     for group in _households(reader, rows, ignored, [0]):
         try:
             command = RegisterHousehold(
@@ -343,11 +337,46 @@ def commit_import(
             household = new_household(command, deps, deps.now())
         except (InvalidHousehold, OutsideJurisdiction, HouseholdNotFound):
             continue
-        batch.append((command, household))
-        if len(batch) >= COMMIT_BATCH:
-            write()
-    if batch:
-        write()
+        yield command, household
+
+
+def _write_batch(
+    import_id: str,
+    batch: Sequence[tuple[RegisterHousehold, model.Household]],
+    written: int,
+    uow_factory: UowFactory,
+    deps: Dependencies,
+    blocks: Blocks,
+) -> int:
+    """Register one batch in one transaction with the import's progress; return how many
+    households the import has written so far (``written`` of them before this batch)."""
+    with uow_factory() as uow:
+        # New households go in together; an id already registered (an earlier attempt's
+        # household, or a reference repeated in the file) goes one by one after them.
+        taken = uow.households.existing([household.id for _, household in batch])
+        fresh, again = [], []
+        for command, household in batch:
+            if household.id in taken:
+                again.append(command)
+            else:
+                fresh.append(household)
+            taken.add(household.id)
+        written += len(add_registered(uow, fresh, blocks))
+        for command in again:
+            try:
+                register_in(uow, command, deps)  # unchanged if the facts are the same
+            except HouseholdIdTaken:
+                continue
+            written += 1
+        uow.imports.update(import_id, households_written=written)
+    crash_point("import.after_batch")
+    return written
+
+
+def _finish_commit(
+    import_id: str, file_format: str, written: int, uow_factory: UowFactory, actor: Actor
+) -> None:
+    """Mark the import committed, with an audit entry saying how many households it wrote."""
     with uow_factory() as uow:
         uow.imports.update(import_id, status=COMMITTED, households_written=written, error=None)
         uow.record(
@@ -358,7 +387,7 @@ def commit_import(
                 subject_id=import_id,
                 from_state=COMMITTING,
                 to_state=COMMITTED,
-                comment=f"{written} households written from {job['format']} file",
+                comment=f"{written} households written from {file_format} file",
             )
         )
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from services.registry.adapters.duplicates import DuplicateRepository
+from services.registry.adapters.households import HouseholdRepository
+from services.registry.adapters.import_jobs import ImportRepository
 from services.registry.adapters.orm import audit
-from services.registry.adapters.repository import (
-    DuplicateRepository,
-    HouseholdRepository,
-    HouseholdSearch,
-    ImportRepository,
-)
+from services.registry.adapters.search import HouseholdSearch
 from shared.uow import UnitOfWork
 
 

@@ -11,10 +11,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from services.transfers.adapters.orm import decisions, evaluations, programmes
+from services.transfers.domain.benefits import vulnerable_members
 from services.transfers.domain.deciding import Evaluation
-from services.transfers.domain.programmes import vulnerable_members
 from shared.db import bulk_insert_columns
 
+#: An evaluation joined to the programme version it used.
+_VERSION_USED = (programmes.c.id == evaluations.c.programme_id) & (
+    programmes.c.version == evaluations.c.programme_version
+)
 #: Decisions written per statement: a national exposure in a few round trips, not one.
 PAGE = 50_000
 
@@ -89,31 +93,16 @@ class EvaluationRepository:
 
     def of_incident(self, incident_id: str) -> list[Any]:
         """The incident's evaluations with their programme's name, oldest first."""
-        return list(
-            self.session.execute(
-                select(evaluations, programmes.c.name)
-                .join(
-                    programmes,
-                    (programmes.c.id == evaluations.c.programme_id)
-                    & (programmes.c.version == evaluations.c.programme_version),
-                )
-                .where(evaluations.c.incident_id == incident_id)
-                .order_by(evaluations.c.created_at)
-            ).all()
-        )
+        query = select(evaluations, programmes.c.name).join(programmes, _VERSION_USED)
+        query = query.where(evaluations.c.incident_id == incident_id)
+        return list(self.session.execute(query.order_by(evaluations.c.created_at)).all())
 
     def of_household(self, household_id: str) -> list[Any]:
         """Every decision about the household, with its evaluation and programme document, oldest first."""
-        return list(
-            self.session.execute(
-                select(decisions, evaluations, programmes.c.document)
-                .join(evaluations, evaluations.c.id == decisions.c.evaluation_id)
-                .join(
-                    programmes,
-                    (programmes.c.id == evaluations.c.programme_id)
-                    & (programmes.c.version == evaluations.c.programme_version),
-                )
-                .where(decisions.c.household_id == household_id)
-                .order_by(evaluations.c.created_at)
-            ).all()
+        query = (
+            select(decisions, evaluations, programmes.c.document)
+            .join(evaluations, evaluations.c.id == decisions.c.evaluation_id)
+            .join(programmes, _VERSION_USED)
+            .where(decisions.c.household_id == household_id)
         )
+        return list(self.session.execute(query.order_by(evaluations.c.created_at)).all())

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services.transfers.domain.programmes import Programme, ProgrammeError, amounts, apply_budget, evaluate
+from services.transfers.domain.benefits import amounts, apply_budget
+from services.transfers.domain.eligibility import evaluate
+from services.transfers.domain.programme_errors import ProgrammeError
+from services.transfers.domain.programmes import Programme
 from shared.admin_codes import within_mask
 
 #: Why a household is or is not in the batch, in the order they are checked.

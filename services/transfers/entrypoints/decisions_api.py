@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.transfers.domain.programmes import LANGUAGES
+from services.transfers.domain.eligibility import LANGUAGES
 from services.transfers.entrypoints import presenter
 from services.transfers.entrypoints.idempotency import DOC, idempotent
 from services.transfers.entrypoints.schemas import (

@@ -10,15 +10,10 @@ from typing import Any
 import numpy as np
 
 from services.transfers.domain import deciding
+from services.transfers.domain.benefits import amounts, apply_budget
+from services.transfers.domain.eligibility import LANGUAGES, evaluate
 from services.transfers.domain.programme_versions import ProgrammeVersion
-from services.transfers.domain.programmes import (
-    LANGUAGES,
-    Programme,
-    amounts,
-    apply_budget,
-    evaluate,
-    parse_programme,
-)
+from services.transfers.domain.programmes import Programme, parse_programme
 from services.transfers.service_layer.batches import now
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.errors import NotFound

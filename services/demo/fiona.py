@@ -1,0 +1,148 @@
+"""Hurricane Fiona (2022) as the demo replays it: the institute's two programmes, the COE's alert
+and its update after landfall with today's times, and NHC's wind swath as the footprint."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.demo.client import Say, client
+from services.demo.country import COUNTRY, CURRENCY, DATA
+from services.stack import Stack
+from shared.auth import CIVIL_PROTECTION, PROGRAMME_OFFICER
+
+# -- programmes -----------------------------------------------------------------------------
+
+INSTITUTE = "Instituto Dominicano de Seguridad Social (demo)"
+PAYER = {"name": INSTITUTE, "account_number": "0011223344"}
+
+ANTICIPATORY = {
+    "name": "Fiona — transferencia anticipatoria",
+    "institute": INSTITUTE,
+    "currency": CURRENCY,
+    "trigger": {
+        "categories": ["Met"],
+        "min_urgency": "Expected",
+        "min_severity": "Severe",
+        "min_certainty": "Likely",
+        "mode": "anticipatory",
+    },
+    "eligibility": {
+        "any": [
+            {"field": "vulnerability_score", "op": ">=", "value": 50},
+            {"field": "children_under_5", "op": ">", "value": 0},
+            {"field": "elderly_65_plus", "op": ">", "value": 0},
+        ]
+    },
+    "benefit": {"base": 3000, "per_member": 500, "cap": 7000, "rounding": 100},
+    "budget": {"per_incident": 60_000_000, "overall": 200_000_000, "policy": "rank_by_vulnerability"},
+    "approval": {"four_eyes": True},
+    "payer": PAYER,
+}
+
+RESPONSE = {
+    "name": "Fiona — transferencia de respuesta",
+    "institute": INSTITUTE,
+    "currency": CURRENCY,
+    "trigger": {
+        "categories": ["Met"],
+        "min_urgency": "Immediate",
+        "min_severity": "Extreme",
+        "min_certainty": "Observed",
+        "mode": "response",
+    },
+    "eligibility": {
+        "any": [
+            {"field": "vulnerability_score", "op": ">=", "value": 30},
+            {"field": "children_under_5", "op": ">", "value": 0},
+            {"field": "persons_with_disabilities", "op": ">", "value": 0},
+        ]
+    },
+    "benefit": {
+        "base": 4000,
+        "per_member": 600,
+        "cap": 9000,
+        "band_multipliers": {"Extreme": 1.5, "Severe": 1.25},
+        "rounding": 100,
+    },
+    "budget": {"per_incident": 150_000_000, "overall": 400_000_000, "policy": "rank_by_vulnerability"},
+    "approval": {"four_eyes": True},
+    "payer": PAYER,
+}
+
+
+def define_programmes(stack: Stack, say: Say) -> list[dict[str, Any]]:
+    officer = client(stack, "transfers", "ids-luis", [PROGRAMME_OFFICER], [COUNTRY])
+    existing = {p["name"]: p for p in officer.call("GET", "/v1/programmes")}
+    defined = []
+    for programme in (ANTICIPATORY, RESPONSE):
+        found = existing.get(str(programme["name"])) or officer.call("POST", "/v1/programmes", json=programme)
+        say(f"transfers  programme {found['name']!r} v{found['version']}: {found['rules']['trigger']}")
+        defined.append(found)
+    return defined
+
+
+# -- the alert --------------------------------------------------------------------------------
+
+
+#: The COE's alert and its update after landfall, in the order they were sent.
+FIONA_MESSAGES = ("fiona-2022-coe-alert.xml", "fiona-2022-coe-update.xml")
+#: NHC's wind radii, as bands of the swath.
+WIND_BANDS = [
+    {"band": "Moderate", "min": 34},
+    {"band": "Severe", "min": 50},
+    {"band": "Extreme", "min": 64},
+]
+
+
+def fiona_message(name: str, now: datetime) -> bytes:
+    """One of :data:`FIONA_MESSAGES`, sent ten minutes apart and ending at ``now``."""
+    times = {
+        "sent_alert": (now - timedelta(minutes=10)).isoformat(),
+        "sent_update": now.isoformat(),
+        "expires": (now + timedelta(days=3)).isoformat(),
+    }
+    return (DATA / name).read_text().format(**times).encode()
+
+
+def fiona_footprint(incident_id: str) -> dict[str, Any]:
+    """The request that uploads NHC's wind swath as the alert's footprint."""
+    return {
+        "params": {
+            "kind": "wind_speed",
+            "thresholds": json.dumps(WIND_BANDS),
+            "incident_id": incident_id,
+            "intensity_property": "wind_kt",
+        },
+        "data": (DATA / "fiona-2022-wind-swath.geojson").read_bytes(),
+        "headers": {"Content-Type": "application/geo+json"},
+    }
+
+
+def replay_fiona(stack: Stack, say: Say) -> dict[str, Any]:
+    """The COE's alert, then its update after landfall with NHC's wind swath as the footprint."""
+    coe = client(stack, "alerts", "coe-ana", [CIVIL_PROTECTION], [COUNTRY])
+    now = datetime.now(UTC).replace(microsecond=0)
+    incident = None
+    for name in FIONA_MESSAGES:
+        incident = coe.call(
+            "POST",
+            "/v1/alerts",
+            data=fiona_message(name, now),
+            headers={"Content-Type": "application/cap+xml"},
+        )
+        exposure = incident["exposure"] or {}
+        say(
+            f"alerts     {incident['current']['headline']}: {exposure.get('households', 0):,} households, "
+            f"{exposure.get('people', 0):,} people exposed (v{incident['version']})"
+        )
+        if name == FIONA_MESSAGES[0]:
+            time.sleep(1.0)  # transfers decides the alert before its update arrives, as in real life
+    assert incident is not None
+    footprint = coe.call("POST", "/v1/footprints", **fiona_footprint(incident["id"]))
+    bands = ", ".join(f"{b['band']} {b['households']:,}" for b in footprint["exposure"]["by_band"])
+    inside = footprint["exposure"]["households"]
+    say(f"alerts     NHC wind swath of Fiona: {inside:,} households inside ({bands})")
+    return dict(incident)

@@ -1,0 +1,101 @@
+"""Finding households by area, status, vulnerability score and vulnerable groups, a page at a
+time, each with its head of household."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import false, or_, select, true
+from sqlalchemy.orm import Session
+
+from services.registry.adapters.orm import households, members
+from shared.db import as_read
+
+GROUP_COLUMNS = {
+    "children_under_5": households.c.children_under_5 > 0,
+    "elderly_65_plus": households.c.elderly_65_plus > 0,
+    "disability": households.c.persons_with_disabilities > 0,
+    "pregnant": households.c.pregnant_members > 0,
+    "female_headed": households.c.female_headed.is_(True),
+}
+
+
+def _within(areas: Sequence[str]) -> Any:
+    """SQL condition: the household's admin code lies in one of ``areas`` ("*" = anywhere)."""
+    if "*" in areas:
+        return true()
+    if not areas:
+        return false()
+    return or_(
+        *[
+            or_(households.c.admin_code == a, households.c.admin_code.startswith(a + "-", autoescape=True))
+            for a in areas
+        ]
+    )
+
+
+class HouseholdSearch:
+    """Filtered, keyset-paginated reads of households with their head of household."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def find(
+        self,
+        *,
+        jurisdiction: Sequence[str],
+        admin_code: str | None = None,
+        status: str | None = None,
+        score_min: float | None = None,
+        score_max: float | None = None,
+        groups: Sequence[str] = (),
+        after_id: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        head = members.alias("head")
+        query = (
+            select(
+                households.c.id,
+                households.c.registration_number,
+                households.c.admin_code,
+                households.c.status,
+                households.c.size,
+                households.c.lat,
+                households.c.lon,
+                households.c.vulnerability_score,
+                households.c.children_under_5,
+                households.c.elderly_65_plus,
+                households.c.persons_with_disabilities,
+                households.c.pregnant_members,
+                households.c.female_headed,
+                households.c.version,
+                households.c.updated_at,
+                head.c.given_names.label("head_given_names"),
+                head.c.family_names.label("head_family_names"),
+                head.c.document_type.label("head_document_type"),
+                head.c.document_encrypted.label("head_document_encrypted"),
+                head.c.phone_encrypted.label("head_phone_encrypted"),
+            )
+            .select_from(
+                households.outerjoin(
+                    head, (head.c.household_id == households.c.id) & (head.c.relationship == "head")
+                )
+            )
+            .where(_within(jurisdiction))
+            .order_by(households.c.id)
+            .limit(limit)
+        )
+        if admin_code:
+            query = query.where(_within([admin_code]))
+        if status:
+            query = query.where(households.c.status == status)
+        if score_min is not None:
+            query = query.where(households.c.vulnerability_score >= score_min)
+        if score_max is not None:
+            query = query.where(households.c.vulnerability_score <= score_max)
+        for group in groups:
+            query = query.where(GROUP_COLUMNS[group])
+        if after_id:
+            query = query.where(households.c.id > after_id)
+        return [dict(row._mapping, updated_at=as_read(row.updated_at)) for row in self.session.execute(query)]
