@@ -15,6 +15,15 @@ COUNTED_GROUPS = ("children_under_5", "elderly_65_plus", "persons_with_disabilit
 FEMALE_HEADED = "female_headed"
 #: Every vulnerable group, counted ones first.
 VULNERABLE_GROUPS = (*COUNTED_GROUPS, FEMALE_HEADED)
+#: The groups a registry search filters by, as its API names them, with the group each one reads:
+#: households with at least one such member (or headed by a woman).
+SEARCH_GROUPS = {
+    "children_under_5": "children_under_5",
+    "elderly_65_plus": "elderly_65_plus",
+    "disability": "persons_with_disabilities",
+    "pregnant": "pregnant_members",
+    "female_headed": FEMALE_HEADED,
+}
 #: The groups an exposure summary adds up (pregnancy is not kept in the location index).
 EXPOSURE_GROUPS = ("children_under_5", "elderly_65_plus", "persons_with_disabilities", FEMALE_HEADED)
 

@@ -10,14 +10,12 @@ from sqlalchemy import false, or_, select, true
 from sqlalchemy.orm import Session
 
 from services.registry.adapters.orm import households, members
+from shared.contracts.household_groups import FEMALE_HEADED, SEARCH_GROUPS
 from shared.db import as_read
 
 GROUP_COLUMNS = {
-    "children_under_5": households.c.children_under_5 > 0,
-    "elderly_65_plus": households.c.elderly_65_plus > 0,
-    "disability": households.c.persons_with_disabilities > 0,
-    "pregnant": households.c.pregnant_members > 0,
-    "female_headed": households.c.female_headed.is_(True),
+    name: households.c[group].is_(True) if group == FEMALE_HEADED else households.c[group] > 0
+    for name, group in SEARCH_GROUPS.items()
 }
 
 

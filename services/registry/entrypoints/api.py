@@ -30,6 +30,7 @@ from services.registry.service_layer import payments, reading, registration, syn
 from services.registry.service_layer.common import Actor, Dependencies, HouseholdInput
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, FIELD_STAFF, PAYMENTS_OFFICER, REGISTRY_OFFICER
+from shared.contracts.household_groups import VULNERABLE_GROUPS
 from shared.errors import FieldProblem, InvalidInput, PreconditionRequired, field_problems
 from shared.spreadsheet import csv_lines
 from shared.web import BEARER, authenticated, current_principal, problem_of, problem_response
@@ -286,11 +287,7 @@ EXPORT_COLUMNS = [
     "lat",
     "lon",
     "vulnerability_score",
-    "children_under_5",
-    "elderly_65_plus",
-    "persons_with_disabilities",
-    "pregnant_members",
-    "female_headed",
+    *VULNERABLE_GROUPS,
     "version",
     "updated_at",
 ]

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.registry.domain import model
 from services.registry.domain.members import WG_DOMAINS, DocumentType, Relationship, Sex
+from shared.contracts.household_groups import SEARCH_GROUPS
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{5,24}$", error="not a phone number (digits, spaces, + ( ) -)")
 
@@ -257,11 +258,7 @@ class HouseholdQuerySchema(Schema):
     score_min = fields.Float(load_default=None, validate=validate.Range(0, 100))
     score_max = fields.Float(load_default=None, validate=validate.Range(0, 100))
     group = fields.List(
-        fields.String(
-            validate=validate.OneOf(
-                ("children_under_5", "elderly_65_plus", "disability", "pregnant", "female_headed")
-            )
-        ),
+        fields.String(validate=validate.OneOf(tuple(SEARCH_GROUPS))),
         load_default=list,
         metadata={"description": "Households with members of every group given"},
     )

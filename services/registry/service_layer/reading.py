@@ -37,7 +37,6 @@ def household_history(
 
 # -- search and export ----------------------------------------------------------------------
 
-VULNERABLE_GROUPS = ("children_under_5", "elderly_65_plus", "disability", "pregnant", "female_headed")
 MAX_PAGE = 500
 
 
