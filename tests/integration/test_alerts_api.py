@@ -87,12 +87,12 @@ def alerts(tmp_path, broker, issuer, database_url):
     return client
 
 
-def post(alerts, issuer, body, roles=(CIVIL_PROTECTION,)):
+def post(alerts, issuer, body, roles=(CIVIL_PROTECTION,), jurisdiction="HN"):
     return alerts.post(
         "/v1/alerts",
         data=body,
         content_type="application/cap+xml",
-        headers={"Authorization": f"Bearer {issuer.mint('cp', list(roles), ['HN'])}"},
+        headers={"Authorization": f"Bearer {issuer.mint('cp', list(roles), [jurisdiction])}"},
     )
 
 
@@ -174,7 +174,8 @@ def test_updates_and_cancels_follow_references_in_any_order(alerts, issuer):
 
 
 def test_real_messages_bad_input_and_roles(alerts, issuer):
-    mexico = post(alerts, issuer, (DATA / "mexico.xml").read_bytes())
+    # Mexico's polygon reaches into Guatemala: only an officer for the whole region may post it.
+    mexico = post(alerts, issuer, (DATA / "mexico.xml").read_bytes(), jurisdiction="*")
     # A real update from 2018: accepted, followed to its incident, and already expired.
     assert mexico.status_code == 201 and mexico.get_json()["state"] == "expired"
     assert mexico.get_json()["exposure"] is None
@@ -748,3 +749,41 @@ def test_a_drawn_area_around_one_or_two_homes_tells_nothing_about_who_lives_ther
         "/v1/alerts/what-if", data=_json.dumps(empty), content_type="application/geo+json", headers=planner
     ).get_json()["exposure"]
     assert nothing["households"] == 0 and "fewer_than" not in nothing
+
+
+def test_an_officer_alerts_updates_and_cancels_only_inside_their_jurisdiction(alerts, issuer):
+    def as_officer(body, jurisdiction):
+        token = issuer.mint(f"cp-{jurisdiction}", [CIVIL_PROTECTION], [jurisdiction])
+        return alerts.post(
+            "/v1/alerts",
+            data=body,
+            content_type="application/cap+xml",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    auditor = {"Authorization": f"Bearer {issuer.mint('a', [AUDITOR])}"}
+    santo_domingo = "18.40,-70.05 18.40,-69.80 18.60,-69.80 18.60,-70.05 18.40,-70.05"
+    over_another_country = as_officer(cap("j-1", "2026-11-20T10:00:00-06:00", polygon=santo_domingo), "HN")
+    assert over_another_country.status_code == 403, over_another_country.get_json()
+    problem = over_another_country.get_json()
+    assert problem["errors"][0]["pointer"] == "/info/0/area/0"
+    assert "covers DO-" in problem["errors"][0]["detail"] and "(HN)" in problem["detail"]
+    assert alerts.get("/v1/alerts", headers=auditor).get_json() == []
+    assert events(alerts, "j-1") == []
+    denied = alerts.get("/v1/audit-log?outcome=denied", headers=auditor).get_json()["items"]
+    assert any(e["by"] == "cp-HN" for e in denied)
+
+    issued = as_officer(cap("j-2", "2026-11-20T10:00:00-06:00"), "HN-CH")
+    assert issued.status_code == 201, issued.get_json()
+    cancel = cap(
+        "j-3",
+        "2026-11-20T11:00:00-06:00",
+        msg_type="Cancel",
+        polygon=santo_domingo,
+        references=["copeco.gob.hn,j-2,2026-11-20T10:00:00-06:00"],
+    )
+    from_elsewhere = as_officer(cancel, "DO")
+    assert from_elsewhere.status_code == 403
+    assert "as the alert stands" in str(from_elsewhere.get_json()["errors"])
+    still = alerts.get(f"/v1/alerts/{issued.get_json()['id']}", headers=auditor).get_json()
+    assert still["state"] == "active" and still["version"] == 1

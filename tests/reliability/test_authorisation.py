@@ -38,6 +38,24 @@ SERVICES = ("registry", "alerts", "transfers")
 CORTES = {"admin_code": "HN-CR", "location": {"lat": 15.50, "lon": -88.03, "accuracy_m": 10}}
 
 
+SANTO_DOMINGO = "18.40,-70.05 18.40,-69.80 18.60,-69.80 18.60,-70.05 18.40,-70.05"
+
+
+def _alert_over(identifier: str, msg_type: str, polygon: str, references: str = "") -> bytes:
+    """A CAP message over ``polygon`` (CAP's lat,lon pairs)."""
+    sent = datetime.now(UTC).replace(microsecond=0).isoformat()
+    refs = f"<references>{references}</references>" if references else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>{identifier}-{uuid.uuid4().hex[:8]}</identifier><sender>copeco.gob.hn</sender><sent>{sent}</sent>
+  <status>Actual</status><msgType>{msg_type}</msgType><scope>Public</scope>{refs}
+  <info><category>Met</category><event>Tormenta tropical</event>
+    <urgency>Expected</urgency><severity>Severe</severity><certainty>Likely</certainty>
+    <area><areaDesc>Santo Domingo</areaDesc><polygon>{polygon}</polygon></area>
+  </info>
+</alert>""".encode()
+
+
 @dataclass
 class World:
     """A running stack with one household in Choluteca and one batch proposed for it."""
@@ -46,6 +64,8 @@ class World:
     database_urls: dict[str, str]
     household: dict[str, Any] = field(default_factory=dict)
     batch_id: str = ""
+    #: The issued alert as a CAP ``<references>`` entry names it (sender,identifier,sent).
+    alert_key: str = ""
 
     def token(self, subject: str, roles: list[str], jurisdiction: tuple[str, ...] = ("HN",)) -> str:
         return self.stack.issuer.mint(subject, roles, list(jurisdiction), ttl_seconds=3600)
@@ -78,9 +98,11 @@ def _set_up(world: World) -> None:
         what="the household in alerts",
     )
     now = datetime.now(UTC).replace(microsecond=0)
+    identifier = uuid.uuid4().hex[:8]
     cap = DEMO_ALERT.format(
-        identifier=uuid.uuid4().hex[:8], sent=now.isoformat(), expires=(now + timedelta(days=2)).isoformat()
+        identifier=identifier, sent=now.isoformat(), expires=(now + timedelta(days=2)).isoformat()
     )
+    world.alert_key = f"copeco.gob.hn,demo-{identifier},{now.isoformat()}"
     incident = world.ok(
         "alerts",
         "POST",
@@ -140,6 +162,7 @@ class Attempt:
     jurisdiction: tuple[str, ...] = ("HN",)
     json: Any = None
     headers: tuple[tuple[str, str], ...] = ()
+    data: bytes | None = None
 
 
 def attempts(world: World) -> list[Attempt]:
@@ -272,6 +295,28 @@ def attempts(world: World) -> list[Attempt]:
             f"/v1/batches/{batch_id}",
             "copeco",
             (CIVIL_PROTECTION,),
+        ),
+        # civil protection beyond its country
+        Attempt(
+            "civil protection of Honduras alerts the Dominican Republic",
+            "alerts",
+            "POST",
+            "/v1/alerts",
+            "copeco",
+            (CIVIL_PROTECTION,),
+            data=_alert_over("demo-elsewhere", "Alert", SANTO_DOMINGO),
+            headers=(("Content-Type", "application/cap+xml"),),
+        ),
+        Attempt(
+            "civil protection of the Dominican Republic cancels Honduras's alert",
+            "alerts",
+            "POST",
+            "/v1/alerts",
+            "coe-do",
+            (CIVIL_PROTECTION,),
+            ("DO",),
+            data=_alert_over("demo-cancel", "Cancel", SANTO_DOMINGO, references=world.alert_key),
+            headers=(("Content-Type", "application/cap+xml"),),
         ),
         # roles escalating themselves
         Attempt(
@@ -448,6 +493,7 @@ def test_every_attempt_is_refused_with_a_problem_and_audited(world, figures):
             attempt.path,
             token,
             json=attempt.json,
+            data=attempt.data,
             headers=dict(attempt.headers),
         )
         assert response.status_code == 403, f"{attempt.what}: {response.status_code} {response.text[:300]}"

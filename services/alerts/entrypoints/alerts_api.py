@@ -75,8 +75,9 @@ class Alerts(MethodView):
                 f"send CAP XML as one of {', '.join(CAP_TYPES)}, not {request.mimetype or 'nothing'}",
                 errors=[FieldProblem("/", "content type")],
             )
+        principal = current_principal()
         command = service.ReceiveCap(
-            request.get_data(cache=False), request.mimetype, current_principal().subject
+            request.get_data(cache=False), request.mimetype, principal.subject, principal.jurisdiction
         )
         incident, created = service.receive_cap(command, _uow())
         return (

@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import shapely.geometry
 
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.admin_layer import layer_from_geojson
 from services.alerts.domain.cap import CapMessage
 from services.alerts.domain.errors import IncidentNotFound, LayerNotFound
 from services.alerts.domain.geometry import AreaShape, geojson_shapes
+from services.alerts.domain.jurisdiction import EVERYWHERE, check_within
 from services.alerts.service_layer.areas import area_shapes, parse_cap
 from services.alerts.service_layer.exposures import alert_exposure_key, compute_exposure
 from services.alerts.service_layer.parts import match_mine, request_exposure
@@ -83,6 +85,9 @@ class ReceiveCap:
     raw: bytes
     content_type: str
     received_by: str
+    #: Where the sender may alert; every area of the message (and of the alert it updates or
+    #: cancels) must lie inside it.
+    jurisdiction: tuple[str, ...] = (EVERYWHERE,)
 
 
 def receive_cap(
@@ -101,7 +106,11 @@ def receive_cap(
         # One incident's messages are taken in turn, whichever instances receive them: the same
         # message twice is recognised, and versions are numbered one after the other.
         uow.alerts.hold_incident(rules.root_key(message))
-        shapes = area_shapes(message, uow.admin.layers(), warnings)
+        layers = uow.admin.layers()
+        shapes = area_shapes(message, layers, warnings)
+        what = f"this {message.msg_type.value.lower()}"
+        check_within(shapes, layers, command.jurisdiction, what)
+        check_within(_current_shapes(uow, message), layers, command.jurisdiction, what)
         existing = uow.alerts.message_by_key(message.key)
         if existing is not None:
             return incident_now(existing["incident_id"], uow), False
@@ -132,6 +141,23 @@ def receive_cap(
             _record_accepted(uow, command, incident, message, state)
     with uow:
         return incident_now(incident["id"], uow), True
+
+
+def _current_shapes(uow: AlertsUnitOfWork, message: CapMessage) -> list[AreaShape]:
+    """The areas of the alert ``message`` would update or cancel, as its current version has them."""
+    incident = uow.alerts.incident_by_root(rules.root_key(message))
+    current = uow.alerts.message(incident["current_message_id"]) if incident else None
+    if current is None:
+        return []
+    return [
+        AreaShape(
+            feature["properties"]["info"],
+            feature["properties"]["area"],
+            f"{feature['properties']['description']} (as the alert stands)",
+            shapely.geometry.shape(feature["geometry"]),
+        )
+        for feature in (current["summary"].get("areas") or {}).get("features", [])
+    ]
 
 
 def _incident_of(

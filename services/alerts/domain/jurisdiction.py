@@ -1,0 +1,91 @@
+"""Where a civil-protection officer may alert: every area of a message inside their jurisdiction.
+
+An area given by geocodes is inside when each code lies within one of the officer's areas
+(``HN`` holds ``HN-CH`` and ``HN-CH-0601``). An area drawn as polygons or circles is inside when it
+covers no reference area outside the jurisdiction: a drawing may stray over a border by a little
+(:data:`STRAY` of its own area, or of the neighbouring area), since CAP polygons are drawn by hand at
+national scale; more than that covers the neighbour. A drawn area over no reference area at all
+(open sea, say) is not refused for it: it holds nobody's households.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from services.alerts.domain.admin_layer import AdminLayer
+from services.alerts.domain.geometry import AreaShape
+from shared.admin_codes import lies_within
+from shared.errors import FieldProblem, Forbidden
+
+EVERYWHERE = "*"
+#: How far a drawn area may stray over a border, as a share of its own area or the neighbour's.
+STRAY = 0.01
+
+
+class OutsideJurisdiction(Forbidden):
+    slug = "outside-jurisdiction"
+    title = "An area lies outside your jurisdiction"
+
+
+def covers(jurisdiction: Sequence[str], code: str) -> bool:
+    """Whether ``code`` lies inside ``jurisdiction``.
+
+    >>> covers(("HN",), "HN-CH-0601"), covers(("HN-CH",), "HN-EP"), covers(("*",), "DO-01")
+    (True, False, True)
+    """
+    return any(area == EVERYWHERE or lies_within(code, area) for area in jurisdiction)
+
+
+def _meeting(layers: Iterable[AdminLayer], shape: BaseGeometry) -> list[tuple[str, BaseGeometry, float]]:
+    """The reference areas ``shape`` overlaps, with the area of the overlap (in degrees²)."""
+    found = []
+    for layer in layers:
+        for code, area in layer.areas.items():
+            if not shapely.intersects(area, shape):
+                continue
+            found.append((code, area, shapely.area(shapely.intersection(area, shape))))
+    return found
+
+
+def _problem(shape: AreaShape, layers: Iterable[AdminLayer], jurisdiction: Sequence[str]) -> str | None:
+    """Why ``shape`` lies outside ``jurisdiction``, or ``None`` when it lies inside."""
+    if shape.codes:
+        outside = [code for code in shape.codes if not covers(jurisdiction, code)]
+        return f"names {', '.join(outside)}" if outside else None
+    met = _meeting(layers, shape.geometry)
+    own_area = shapely.area(shape.geometry)
+    foreign = sorted(
+        code
+        for code, area, overlap in met
+        if not covers(jurisdiction, code)
+        and overlap > 0
+        and (overlap > STRAY * own_area or overlap > STRAY * shapely.area(area))
+    )
+    return f"covers {', '.join(foreign)}" if foreign else None
+
+
+def check_within(
+    shapes: Iterable[AreaShape], layers: Mapping[str, AdminLayer], jurisdiction: Sequence[str], what: str
+) -> None:
+    """Refuse ``what`` (issuing, updating, cancelling) unless every area lies inside ``jurisdiction``.
+
+    :raise OutsideJurisdiction: naming each area outside (``/info/0/area/1``) and why.
+    """
+    if EVERYWHERE in jurisdiction:
+        return
+    problems = []
+    for shape in shapes:
+        why = _problem(shape, layers.values(), jurisdiction)
+        if why is not None:
+            problems.append(
+                FieldProblem(f"/info/{shape.info}/area/{shape.area}", f"{shape.description!r} {why}")
+            )
+    if problems:
+        raise OutsideJurisdiction(
+            f"{what} is refused: {len(problems)} area(s) lie outside your jurisdiction "
+            f"({', '.join(jurisdiction)})",
+            errors=problems,
+        )
