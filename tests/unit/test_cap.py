@@ -9,7 +9,7 @@ import shapely
 
 from services.alerts.adapters.cap_xml import parse_cap_xml
 from services.alerts.domain.cap import CapError, Circle, MsgType
-from services.alerts.domain.geometry import circle_shape, message_shapes, polygon_shape
+from services.alerts.domain.geometry import circle_shape, geodesic_circle, message_shapes, polygon_shape
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
 VALID = [
@@ -123,12 +123,12 @@ def test_polygons_are_repaired_or_refused_with_the_area_named():
 
 def test_circles_are_geodesic_and_a_bad_radius_is_refused():
     warnings: list[str] = []
-    circle = circle_shape(Circle(13.3, -87.19, 10.0), "/c", warnings)
+    circle = circle_shape(geodesic_circle(Circle(13.3, -87.19, 10.0), "/c", warnings))
     centre = shapely.Point(-87.19, 13.3)
     assert circle.contains(centre) and not circle.contains(shapely.Point(-87.19, 13.3 + 11 / 111))
     assert circle.contains(shapely.Point(-87.19, 13.3 + 9 / 111))
     with pytest.raises(CapError, match="positive"):
-        circle_shape(Circle(13.3, -87.19, -5), "/c", [])
-    assert circle_shape(Circle(13.3, -87.19, 0), "/c", warnings) is None
-    circle_shape(Circle(13.3, -87.19, 2500), "/c", warnings)
+        geodesic_circle(Circle(13.3, -87.19, -5), "/c", [])
+    assert geodesic_circle(Circle(13.3, -87.19, 0), "/c", warnings) is None
+    geodesic_circle(Circle(13.3, -87.19, 2500), "/c", warnings)
     assert "unusually large" in warnings[-1]

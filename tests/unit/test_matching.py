@@ -10,7 +10,7 @@ import shapely
 
 from services.alerts.adapters.cap_xml import parse_cap_xml
 from services.alerts.domain.cap import Circle
-from services.alerts.domain.geometry import circle_shape, message_shapes
+from services.alerts.domain.geometry import circle_shape, geodesic_circle, message_shapes
 from services.alerts.domain.matching import LocationIndex
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
@@ -68,7 +68,7 @@ def test_edge_flags_use_each_locations_accuracy():
 def test_a_geodesic_circle_matches_by_distance():
     rng = np.random.default_rng(1)
     lon, lat = rng.uniform(-87.6, -86.8, 50_000), rng.uniform(12.9, 13.7, 50_000)
-    circle = circle_shape(Circle(13.3, -87.19, 20.0), "/c", [])
+    circle = circle_shape(geodesic_circle(Circle(13.3, -87.19, 20.0), "/c", []))
     found = set(LocationIndex(lon, lat).match(circle).positions.tolist())
     from pyproj import Geod
 

@@ -3,6 +3,10 @@
 CAP writes ``lat,lon``; shapes here are in (lon, lat) order (x, y), WGS 84. Problems that can be
 repaired are repaired and reported as warnings kept with the alert (an open ring closed, a
 self-intersection made valid); problems that cannot are refused, naming the area.
+
+A circle covers exactly the points whose geodesic distance (WGS 84) to its centre is at most its
+radius, the rim included. Its polygon only pre-selects: it is drawn a little outside the rim
+(:data:`PRESELECT_MARGIN`), and every household it takes is then measured to the centre.
 """
 
 from __future__ import annotations
@@ -22,7 +26,37 @@ from shared.errors import FieldProblem
 
 GEOD = Geod(ellps="WGS84")
 LARGE_CIRCLE_KM = 1500.0
+#: Beyond this radius a circle covers more than a hemisphere: no polygon can pre-select it.
+HEMISPHERE_KM = 10_000.0
+#: How far outside the rim the pre-selecting polygon is drawn (a share of the radius): far more
+#: than a 72-sided polygon's chords fall inside the rim (0.1 %), at any latitude.
+PRESELECT_MARGIN = 0.02
+#: Vertices of a circle as drawn on a map: within a metre of the rim at 25 km.
+DRAWN_SEGMENTS = 360
+#: A point this close outside the rim is on it (the rounding of a distance computed back).
+RIM_TOLERANCE_M = 0.001
 WORLD = shapely.box(-180, -90, 180, 90)
+
+
+@dataclass(frozen=True)
+class GeodesicCircle:
+    """A CAP circle: every point within ``radius_m`` of its centre on the WGS 84 ellipsoid."""
+
+    lon: float
+    lat: float
+    radius_m: float
+
+    def distances(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Geodesic distance in metres from the centre to each point (vectorised)."""
+        lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        if len(lon) == 0:
+            return np.empty(0)
+        _, _, metres = GEOD.inv(np.full(len(lon), self.lon), np.full(len(lat), self.lat), lon, lat)
+        return np.asarray(metres, dtype=np.float64)
+
+    def covers(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Which points lie inside or on the rim."""
+        return self.distances(lon, lat) <= self.radius_m + RIM_TOLERANCE_M
 
 
 @dataclass(frozen=True)
@@ -32,13 +66,49 @@ class AreaShape:
     info: int
     area: int
     description: str
+    #: Everything the area may cover: matching pre-selects with it, then :meth:`covers` decides.
     geometry: BaseGeometry
     #: Admin codes the area was given by (geocodes); households without coordinates match by them.
     codes: tuple[str, ...] = ()
+    #: The area's circles, measured exactly; with them, ``geometry`` is only a pre-selection.
+    circles: tuple[GeodesicCircle, ...] = ()
+    #: The area's polygons alone (``None``: it has none).
+    polygons: BaseGeometry | None = None
+    #: The area as drawn on a map (circles at their true radius); ``None``: ``geometry``.
+    outline: BaseGeometry | None = None
 
     @property
     def label(self) -> str:
         return f"info {self.info}, area {self.area} ({self.description})"
+
+    @property
+    def drawn(self) -> BaseGeometry:
+        """The area for a map."""
+        return self.geometry if self.outline is None else self.outline
+
+    def covers(
+        self, lon: np.ndarray, lat: np.ndarray, accuracy_m: np.ndarray, near: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Of points ``geometry`` pre-selected (with ``near``: within their accuracy of its edge),
+        which the area covers, and which of those lie within their accuracy of its true edge.
+
+        Without circles, ``geometry`` is the area: every point is kept as it came.
+        """
+        if not self.circles:
+            return np.ones(len(lon), dtype=bool), near
+        in_polygon = (
+            shapely.intersects_xy(self.polygons, lon, lat)
+            if self.polygons is not None
+            else np.zeros(len(lon), dtype=bool)
+        )
+        in_circle = np.zeros(len(lon), dtype=bool)
+        near_rim = np.zeros(len(lon), dtype=bool)
+        accuracy = np.where(np.isfinite(accuracy_m) & (accuracy_m > 0), accuracy_m, 0.0)
+        for circle in self.circles:
+            metres = circle.distances(lon, lat)
+            in_circle |= metres <= circle.radius_m + RIM_TOLERANCE_M
+            near_rim |= (accuracy > 0) & (np.abs(metres - circle.radius_m) <= accuracy)
+        return in_polygon | in_circle, np.where(in_polygon, near, near_rim)
 
 
 def _refuse(where: str, detail: str) -> CapError:
@@ -92,10 +162,11 @@ def polygon_shape(points: tuple[tuple[float, float], ...], where: str, warnings:
     return shape
 
 
-def circle_shape(circle: Circle, where: str, warnings: list[str], segments: int = 72) -> BaseGeometry | None:
-    """A CAP circle as a geodesic polygon (the radius measured on the WGS 84 ellipsoid).
+def geodesic_circle(circle: Circle, where: str, warnings: list[str]) -> GeodesicCircle | None:
+    """A CAP circle as the points within its radius of its centre on the WGS 84 ellipsoid.
 
     A radius of 0 (feeds use it for an epicentre) is a point: it covers no household, and says so.
+    A radius beyond a hemisphere is warned about: it is matched by distance alone.
 
     :raise CapError: a negative radius, or a centre out of range.
     """
@@ -106,17 +177,33 @@ def circle_shape(circle: Circle, where: str, warnings: list[str], segments: int 
         return None
     if abs(circle.lat) > 90 or abs(circle.lon) > 180:
         raise _refuse(where, "the centre is out of range (CAP writes lat,lon)")
-    if circle.radius_km > LARGE_CIRCLE_KM:
+    if circle.radius_km > HEMISPHERE_KM:
+        warnings.append(
+            f"{where}: a circle of {circle.radius_km:,.0f} km radius covers more than a hemisphere; "
+            "every household within that distance of its centre is matched"
+        )
+    elif circle.radius_km > LARGE_CIRCLE_KM:
         warnings.append(f"{where}: a circle of {circle.radius_km:,.0f} km radius is unusually large")
+    return GeodesicCircle(circle.lon, circle.lat, circle.radius_km * 1000)
+
+
+def circle_shape(circle: GeodesicCircle, segments: int = 72, scale: float = 1.0) -> BaseGeometry:
+    """A polygon whose vertices lie ``scale`` × the radius from the centre, on the ellipsoid.
+
+    With ``scale`` above 1 it holds the whole circle (a pre-selection); at 1 it is drawn inside the
+    rim, within the chords' sag. A circle beyond a hemisphere is the whole world.
+    """
+    if circle.radius_m * scale > HEMISPHERE_KM * 1000:
+        return WORLD
     azimuths = np.linspace(0, 360, segments, endpoint=False)
     lons, lats, _ = GEOD.fwd(
         np.full(segments, circle.lon),
         np.full(segments, circle.lat),
         azimuths,
-        np.full(segments, circle.radius_km * 1000),
+        np.full(segments, circle.radius_m * scale),
     )
     ring = np.column_stack([lons, lats])
-    if np.ptp(ring[:, 0]) > 180 or abs(circle.lat) + circle.radius_km / 111 > 89:
+    if np.ptp(ring[:, 0]) > 180 or abs(circle.lat) + circle.radius_m * scale / 111_000 > 89:
         # Around the antimeridian or a pole: unwrap relative to the centre, then cut to the world.
         ring[:, 0] = circle.lon + (ring[:, 0] - circle.lon + 180) % 360 - 180
         return _polygonal(shapely.intersection(shapely.Polygon(ring), WORLD))
@@ -132,12 +219,24 @@ def _polygonal(shape: BaseGeometry) -> BaseGeometry:
 def area_shape(area: Area, info: int, number: int, warnings: list[str]) -> AreaShape | None:
     """The union of an area's polygons and circles; ``None`` for an area of geocodes only."""
     where = f"/info/{info}/area/{number}"
-    parts = [polygon_shape(p, f"{where}/polygon/{k}", warnings) for k, p in enumerate(area.polygons)]
-    circles = (circle_shape(c, f"{where}/circle/{k}", warnings) for k, c in enumerate(area.circles))
-    parts += [c for c in circles if c is not None]
-    if not parts:
+    polygons = [polygon_shape(p, f"{where}/polygon/{k}", warnings) for k, p in enumerate(area.polygons)]
+    found = (geodesic_circle(c, f"{where}/circle/{k}", warnings) for k, c in enumerate(area.circles))
+    circles = tuple(c for c in found if c is not None)
+    if not polygons and not circles:
         return None
-    return AreaShape(info, number, area.description, shapely.union_all(parts))
+    if not circles:
+        return AreaShape(info, number, area.description, shapely.union_all(polygons))
+    preselect = [circle_shape(c, scale=1 + PRESELECT_MARGIN) for c in circles]
+    drawn = [circle_shape(c, segments=DRAWN_SEGMENTS) for c in circles]
+    return AreaShape(
+        info,
+        number,
+        area.description,
+        shapely.union_all(polygons + preselect),
+        circles=circles,
+        polygons=shapely.union_all(polygons) if polygons else None,
+        outline=shapely.union_all(polygons + drawn),
+    )
 
 
 def message_shapes(message: CapMessage, warnings: list[str]) -> list[AreaShape]:

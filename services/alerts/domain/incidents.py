@@ -74,7 +74,7 @@ def summary(message: CapMessage, shapes: list[AreaShape]) -> dict[str, Any]:
             "features": [
                 {
                     "type": "Feature",
-                    "geometry": shapely.geometry.mapping(s.geometry),
+                    "geometry": shapely.geometry.mapping(s.drawn),
                     "properties": {"info": s.info, "area": s.area, "description": s.description},
                 }
                 for s in shapes

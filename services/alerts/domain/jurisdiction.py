@@ -55,8 +55,8 @@ def _problem(shape: AreaShape, layers: Iterable[AdminLayer], jurisdiction: Seque
     if shape.codes:
         outside = [code for code in shape.codes if not covers(jurisdiction, code)]
         return f"names {', '.join(outside)}" if outside else None
-    met = _meeting(layers, shape.geometry)
-    own_area = shapely.area(shape.geometry)
+    met = _meeting(layers, shape.drawn)
+    own_area = shapely.area(shape.drawn)
     foreign = sorted(
         code
         for code, area, overlap in met

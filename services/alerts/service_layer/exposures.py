@@ -14,7 +14,7 @@ import numpy as np
 
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.geometry import AreaShape
-from services.alerts.domain.matching import LocationIndex
+from services.alerts.domain.matching import Exposure, LocationIndex
 from shared.admin_codes import within_mask
 from shared.contracts import alerts as contract
 from shared.contracts.household_groups import EXPOSURE_GROUPS
@@ -36,7 +36,7 @@ def compute_exposure(
     under the first area that covers it. ``index`` is the households' index when already built."""
     if index is None:
         index = LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
-    results = [index.match(shape.geometry) for shape in shapes]
+    results = [_exactly(shape, index.match(shape.geometry), columns) for shape in shapes]
     by_code = _by_admin_code(columns, shapes)
     # Which area matched is kept as a number per household and turned into its label at the end.
     labels = np.array([s.label[:255] for s in shapes] + list(by_code[1]), dtype=object)
@@ -62,6 +62,18 @@ def compute_exposure(
         "by_admin_code": by_admin_code,
         "summary": summary,
     }
+
+
+def _exactly(shape: AreaShape, found: Exposure, columns: dict[str, np.ndarray]) -> Exposure:
+    """Of the households ``shape``'s geometry pre-selected, those the area covers (a circle's
+    measured to its centre), each flagged when within its location's accuracy of the true edge."""
+    if not shape.circles:
+        return found
+    at = found.positions
+    kept, near = shape.covers(
+        columns["lon"][at], columns["lat"][at], columns["accuracy_m"][at], found.near_edge
+    )
+    return Exposure(at[kept], near[kept])
 
 
 def summarise(

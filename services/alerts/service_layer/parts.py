@@ -30,7 +30,7 @@ from services.alerts.domain import incidents as rules
 from services.alerts.domain.cap import CapMessage
 from services.alerts.domain.errors import PartAlreadyMatched
 from services.alerts.domain.footprints import Bands, band_summary
-from services.alerts.domain.geometry import AreaShape
+from services.alerts.domain.geometry import AreaShape, GeodesicCircle
 from services.alerts.domain.matching import LocationIndex
 from services.alerts.service_layer.exposures import compute_exposure, exposure_events, summarise
 from services.alerts.service_layer.intensities import FootprintSource, intensities
@@ -69,22 +69,30 @@ def request_exposure(
 
 
 def _stored_shape(shape: AreaShape) -> dict[str, Any]:
+    """An area as an exposure request keeps it, so every instance matches the same area."""
     return {
         "info": shape.info,
         "area": shape.area,
         "description": shape.description,
         "geometry": shapely.geometry.mapping(shape.geometry),
         "codes": list(shape.codes),
+        "circles": [[c.lon, c.lat, c.radius_m] for c in shape.circles],
+        "polygons": None if shape.polygons is None else shapely.geometry.mapping(shape.polygons),
     }
 
 
 def _read_shape(stored: dict[str, Any]) -> AreaShape:
+    """An area as an exposure request kept it (requests stored before circles were kept whole have
+    no ``circles``: their polygon is the area)."""
+    polygons = stored.get("polygons")
     return AreaShape(
         stored["info"],
         stored["area"],
         stored["description"],
         shapely.geometry.shape(stored["geometry"]),
         tuple(stored["codes"]),
+        circles=tuple(GeodesicCircle(*c) for c in stored.get("circles") or ()),
+        polygons=None if polygons is None else shapely.geometry.shape(polygons),
     )
 
 
