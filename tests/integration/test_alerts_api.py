@@ -787,3 +787,69 @@ def test_an_officer_alerts_updates_and_cancels_only_inside_their_jurisdiction(al
     assert "as the alert stands" in str(from_elsewhere.get_json()["errors"])
     still = alerts.get(f"/v1/alerts/{issued.get_json()['id']}", headers=auditor).get_json()
     assert still["state"] == "active" and still["version"] == 1
+
+
+TWO_STATEMENTS = """<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>two-statements</identifier><sender>copeco.gob.hn</sender>
+  <sent>2026-11-20T10:00:00-06:00</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
+  <info><language>es-HN</language><category>Met</category><event>Tormenta tropical</event>
+    <urgency>Expected</urgency><severity>Moderate</severity><certainty>Possible</certainty>
+    <area><areaDesc>Oeste</areaDesc><polygon>{west}</polygon></area>
+  </info>
+  <info><language>es-HN</language><category>Met</category><event>Huracán</event>
+    <urgency>Immediate</urgency><severity>Extreme</severity><certainty>Observed</certainty>
+    <parameter><valueName>viento_kmh</valueName><value>180</value></parameter>
+    <area><areaDesc>Este</areaDesc><polygon>{east}</polygon></area>
+  </info>
+  <info><language>en-US</language><category>Met</category><event>Hurricane</event>
+    <urgency>Immediate</urgency><severity>Extreme</severity><certainty>Observed</certainty>
+    <parameter><valueName>viento_kmh</valueName><value>180</value></parameter>
+    <area><areaDesc>East</areaDesc><polygon>{east}</polygon></area>
+  </info>
+</alert>"""
+
+
+def test_every_info_is_its_own_statement_and_each_household_takes_the_strongest_covering_it(alerts, issuer):
+    west = "12.90,-87.60 12.90,-87.20 13.70,-87.20 13.70,-87.60 12.90,-87.60"
+    east = "12.90,-87.30 12.90,-86.80 13.70,-86.80 13.70,-87.30 12.90,-87.30"
+    response = post(alerts, issuer, TWO_STATEMENTS.format(west=west, east=east).encode())
+    assert response.status_code == 201, response.get_json()
+    incident = response.get_json()
+    said = incident["current"]["statements"]
+    # The English block says what the second Spanish one says: one statement in two languages.
+    assert [(s["statement"], s["infos"], s["severity"], s["urgency"], s["certainty"]) for s in said] == [
+        (0, [0], "Moderate", "Expected", "Possible"),
+        (1, [1, 2], "Extreme", "Immediate", "Observed"),
+    ]
+    assert said[1]["languages"] == ["es-HN", "en-US"]
+    assert said[1]["parameters"] == [{"name": "viento_kmh", "value": "180"}]
+    features = incident["current"]["areas"]["features"]
+    assert [f["properties"]["statement"] for f in features] == [0, 1, 1]
+
+    with alerts.runtime.session_factory() as session:
+        from services.alerts.adapters.orm import household_locations
+
+        located = {
+            r.household_id: r.lon
+            for r in session.execute(select(household_locations)).all()
+            if r.lon is not None
+        }
+    households = [
+        h
+        for t, d in events(alerts, incident["id"])
+        if t == "amparo.alerts.exposure.chunk.v1"
+        for h in d["households"]
+    ]
+    # The oracle: east of -87.3 the Extreme statement covers a household; west of -87.2 only the
+    # Moderate one; between them both, and the stronger holds.
+    for household in households:
+        lon = located[household["household_id"]]
+        expected = (1, "Extreme") if lon >= -87.3 else (0, "Moderate")
+        assert (household["statement"], household["band"]) == expected, (lon, household)
+    assert len(households) == len(located) == incident["exposure"]["households"]
+    by_band = {b["band"]: b["households"] for b in incident["exposure"]["by_band"]}
+    assert by_band == {
+        "Extreme": sum(lon >= -87.3 for lon in located.values()),
+        "Moderate": sum(lon < -87.3 for lon in located.values()),
+    }

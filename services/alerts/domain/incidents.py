@@ -17,6 +17,7 @@ import shapely.geometry
 
 from services.alerts.domain.cap import CapMessage, MsgType
 from services.alerts.domain.geometry import AreaShape
+from services.alerts.domain.statements import statement_of_info, statements
 from shared.admin_codes import first_level
 
 ACTIVE, CANCELLED, EXPIRED = "active", "cancelled", "expired"
@@ -43,8 +44,15 @@ def state_of(message: CapMessage, now: datetime) -> str:
 
 
 def summary(message: CapMessage, shapes: list[AreaShape]) -> dict[str, Any]:
-    """What other services need of a CAP message, areas as GeoJSON (lon, lat)."""
+    """What other services need of a CAP message, areas as GeoJSON (lon, lat).
+
+    ``statements`` holds what each ``<info>`` block says (blocks saying it in several languages
+    are one statement), and each area names its statement. The top-level event, categories,
+    urgency, severity, certainty, onset and response types are the first block's.
+    """
     info = message.infos[0] if message.infos else None
+    said = statements(message)
+    of_info = statement_of_info(said)
 
     def when(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
@@ -69,13 +77,19 @@ def summary(message: CapMessage, shapes: list[AreaShape]) -> dict[str, Any]:
         "headline": info.headline if info else None,
         "languages": [i.language for i in message.infos],
         "geocodes": sorted({f"{n}:{v}" for i in message.infos for a in i.areas for n, v in a.geocodes}),
+        "statements": [statement.as_record() for statement in said],
         "areas": {
             "type": "FeatureCollection",
             "features": [
                 {
                     "type": "Feature",
                     "geometry": shapely.geometry.mapping(s.drawn),
-                    "properties": {"info": s.info, "area": s.area, "description": s.description},
+                    "properties": {
+                        "info": s.info,
+                        "area": s.area,
+                        "description": s.description,
+                        "statement": of_info[s.info].number if s.info in of_info else None,
+                    },
                 }
                 for s in shapes
             ],

@@ -33,31 +33,43 @@ def compute_exposure(
     columns: dict[str, np.ndarray], shapes: list[AreaShape], index: LocationIndex | None = None
 ) -> dict[str, Any]:
     """Match every shape against the households; a household inside several areas counts once,
-    under the first area that covers it. ``index`` is the households' index when already built."""
+    under the first area that covers it (callers put the strongest statement's areas first).
+    ``index`` is the households' index when already built.
+
+    :return: ``positions`` of the households, ``near`` (within their accuracy of an edge),
+        ``shape`` (which of ``shapes`` exposes each), ``areas`` (its label), ``by_admin_code``
+        (matched by code, having no coordinates) and the ``summary``.
+    """
     if index is None:
         index = LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
     results = [_exactly(shape, index.match(shape.geometry), columns) for shape in shapes]
-    by_code = _by_admin_code(columns, shapes)
-    # Which area matched is kept as a number per household and turned into its label at the end.
-    labels = np.array([s.label[:255] for s in shapes] + list(by_code[1]), dtype=object)
-    all_positions = np.concatenate([np.empty(0, np.int64), *(r.positions for r in results), by_code[0]])
+    coded_positions, coded_shapes = _by_admin_code(columns, shapes)
+    all_positions = np.concatenate([np.empty(0, np.int64), *(r.positions for r in results), coded_positions])
     all_near = np.concatenate(
-        [np.empty(0, bool), *(r.near_edge for r in results), np.zeros(len(by_code[0]), bool)]
+        [np.empty(0, bool), *(r.near_edge for r in results), np.zeros(len(coded_positions), bool)]
     )
-    all_areas = np.concatenate(
+    all_shapes = np.concatenate(
         [
             np.empty(0, np.int64),
             *(np.full(len(r.positions), n, dtype=np.int64) for n, r in enumerate(results)),
-            np.arange(len(shapes), len(shapes) + len(by_code[0]), dtype=np.int64),
+            coded_shapes,
         ]
     )
+    all_coded = np.concatenate(
+        [np.zeros(len(all_positions) - len(coded_positions), bool), np.ones(len(coded_positions), bool)]
+    )
     positions, first = np.unique(all_positions, return_index=True)
-    near, areas = all_near[first], labels[all_areas[first]]
-    by_admin_code = np.isin(positions, by_code[0])
+    near, shape, by_admin_code = all_near[first], all_shapes[first], all_coded[first]
+    # Which area matched is kept as a number per household and turned into its label at the end.
+    labels = np.array(
+        [s.label[:255] for s in shapes] + [f"{s.label[:230]} by admin code" for s in shapes], dtype=object
+    )
+    areas = labels[shape + np.where(by_admin_code, len(shapes), 0)] if len(shapes) else labels[:0]
     summary = summarise(columns, positions, near, by_admin_code)
     return {
         "positions": positions,
         "near": near,
+        "shape": shape,
         "areas": areas,
         "by_admin_code": by_admin_code,
         "summary": summary,
@@ -95,17 +107,18 @@ def summarise(
 
 
 def _by_admin_code(columns: dict[str, np.ndarray], shapes: list[AreaShape]) -> tuple[np.ndarray, np.ndarray]:
-    """Households without coordinates inside an area given by admin codes (flagged as such)."""
+    """Households without coordinates inside an area given by admin codes, and which shape names
+    the code (in the order of ``shapes``)."""
     unlocated = np.flatnonzero(~np.isfinite(columns["lon"]) | ~np.isfinite(columns["lat"]))
-    positions, labels = [np.empty(0, np.int64)], [np.empty(0, object)]
+    positions, which = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
     if len(unlocated):
         codes = columns["admin_code"][unlocated].astype(str)
-        for shape in shapes:
+        for n, shape in enumerate(shapes):
             for code in shape.codes:
                 hit = unlocated[within_mask(codes, code)]
                 positions.append(hit)
-                labels.append(np.full(len(hit), f"{shape.label[:230]} by admin code", dtype=object))
-    return np.concatenate(positions), np.concatenate(labels)
+                which.append(np.full(len(hit), n, dtype=np.int64))
+    return np.concatenate(positions), np.concatenate(which)
 
 
 def chunked(items: list[dict[str, Any]], most: int, budget: int) -> list[list[dict[str, Any]]]:

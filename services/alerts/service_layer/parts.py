@@ -32,6 +32,7 @@ from services.alerts.domain.errors import PartAlreadyMatched
 from services.alerts.domain.footprints import Bands, band_summary
 from services.alerts.domain.geometry import AreaShape, GeodesicCircle
 from services.alerts.domain.matching import LocationIndex
+from services.alerts.domain.statements import statement_of_info, statements
 from services.alerts.service_layer.exposures import compute_exposure, exposure_events, summarise
 from services.alerts.service_layer.intensities import FootprintSource, intensities
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
@@ -58,14 +59,32 @@ def request_exposure(
             "incident_id": incident_id,
             "version": version,
             "footprint_id": footprint_id,
-            "areas": [_stored_shape(shape) for shape in shapes] if message is not None else None,
-            # An area carries no intensity: every household in it is in the message's severity band.
+            "areas": _stored_shapes(message, shapes) if message is not None else None,
+            # An area carries no intensity: a household is in the severity band of the statement
+            # whose area covers it (the first statement's, for requests kept before statements).
             "band": (message.infos[0].severity if message.infos else "Unknown") if message else None,
             "may_trigger_transfers": message.may_trigger_transfers if message else None,
             "partition_count": uow.indexing.partition_count,
             "created_at": datetime.now(UTC),
         }
     )
+
+
+def _stored_shapes(message: CapMessage, shapes: Sequence[AreaShape]) -> list[dict[str, Any]]:
+    """The message's areas as the request keeps them, each with its statement, band and strength."""
+    of_info = statement_of_info(statements(message))
+    stored = []
+    for shape in shapes:
+        kept = _stored_shape(shape)
+        statement = of_info.get(shape.info)
+        if statement is not None:
+            kept |= {
+                "statement": statement.number,
+                "band": statement.severity,
+                "strength": list(statement.strength),
+            }
+        stored.append(kept)
+    return stored
 
 
 def _stored_shape(shape: AreaShape) -> dict[str, Any]:
@@ -245,15 +264,18 @@ def _match_alert(
     columns: dict[str, np.ndarray],
     index: LocationIndex,
 ) -> int:
-    shapes = [_read_shape(stored) for stored in request["areas"]]
-    exposure = compute_exposure(columns, shapes, index)
+    # The strongest statement's areas first: a household several areas cover takes the first.
+    stored = sorted(request["areas"], key=lambda area: area.get("strength", [0, 0, 0]), reverse=True)
+    exposure = compute_exposure(columns, [_read_shape(area) for area in stored], index)
     positions, near = exposure["positions"], exposure["near"]
-    band = request["band"]
+    bands = np.array([area.get("band", request["band"]) for area in stored] or [""], dtype=object)
+    bands = bands[exposure["shape"]]
+    said = [area.get("statement") for area in stored]
     summaries, kept = [], []
     for partition, at in _parts(columns, positions, partitions):
         summary = summarise(columns, positions[at], near[at], exposure["by_admin_code"][at])
-        summary["by_band"] = [
-            {"band": band, "households": summary["households"], "people": summary["people"]}
+        summary["by_band"] = _by_band(bands[at], columns["size"][positions[at]]) or [
+            {"band": request["band"], "households": 0, "people": 0}
         ]
         summaries.append((partition, summary))
         kept.append(at)
@@ -271,8 +293,9 @@ def _match_alert(
     ]
     uow.alerts.add_exposures(rows)
     households = [
-        {"household_id": r["household_id"], "area": r["area"], "band": band, "near_edge": r["near_edge"]}
-        for r in rows
+        {"household_id": r["household_id"], "area": r["area"], "band": b, "near_edge": r["near_edge"]}
+        | ({"statement": said[n]} if said[n] is not None else {})
+        for r, b, n in zip(rows, bands[at].tolist(), exposure["shape"][at].tolist(), strict=True)
     ]
     now = _claim_and_publish(
         uow,
@@ -288,6 +311,19 @@ def _match_alert(
     if incident is not None and _shows(incident, request):
         uow.alerts.update_incident(request["incident_id"], exposure_summary=combined)
     return len(households)
+
+
+def _by_band(bands: np.ndarray, sizes: np.ndarray) -> list[dict[str, Any]]:
+    """Households and people in each band, the bands in order of first appearance."""
+    names, first = np.unique(bands.astype(str), return_index=True)
+    return [
+        {
+            "band": str(name),
+            "households": int((bands == name).sum()),
+            "people": int(sizes[bands == name].sum()),
+        }
+        for name in names[np.argsort(first)]
+    ]
 
 
 def _shows(incident: dict[str, Any], request: dict[str, Any]) -> bool:
