@@ -1,8 +1,16 @@
 """Reading CAP 1.2 XML safely: defusedxml (no DTDs, no entities), the official schema, and the
 elements Amparo needs, keeping the original document byte for byte elsewhere.
 
-CAP's date-time pattern demands an explicit offset; feeds that write ``Z`` are read as UTC with
-a warning saying so, because refusing a real warning over its time-zone notation would help no one.
+Real agencies bend the schema in ways whose meaning is clear; those are read, with a warning that
+names the place and the repair, because refusing a real warning over its notation would help no
+one:
+
+* times written with ``Z`` (CAP wants an offset) are read as UTC;
+* a CAP 1.1 message is read as CAP 1.2 (the elements Amparo reads are the same in both);
+* elements out of the schema's order inside ``<alert>``, ``<info>``, ``<area>`` or ``<resource>``
+  (``<polygon>`` after ``<geocode>``, as one of the largest producers writes) are read in order.
+
+Anything else the schema refuses is refused, naming the element.
 """
 
 from __future__ import annotations
@@ -30,6 +38,51 @@ from services.alerts.domain.cap import (
 from shared.errors import FieldProblem
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
+NS_1_1 = "urn:oasis:names:tc:emergency:cap:1.1"
+#: The schema's order of the children of each element that has one.
+SCHEMA_ORDER = {
+    "alert": [
+        "identifier",
+        "sender",
+        "sent",
+        "status",
+        "msgType",
+        "source",
+        "scope",
+        "restriction",
+        "addresses",
+        "code",
+        "note",
+        "references",
+        "incidents",
+        "info",
+    ],
+    "info": [
+        "language",
+        "category",
+        "event",
+        "responseType",
+        "urgency",
+        "severity",
+        "certainty",
+        "audience",
+        "eventCode",
+        "effective",
+        "onset",
+        "expires",
+        "senderName",
+        "headline",
+        "description",
+        "instruction",
+        "web",
+        "contact",
+        "parameter",
+        "resource",
+        "area",
+    ],
+    "area": ["areaDesc", "polygon", "circle", "geocode", "altitude", "ceiling"],
+    "resource": ["resourceDesc", "mimeType", "size", "uri", "derefUri", "digest"],
+}
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "CAP-v1.2.xsd"
 MAX_BYTES = 5 * 1024 * 1024
 _Z_TIME = re.compile(
@@ -69,6 +122,9 @@ def parse_cap_xml(raw: bytes) -> CapMessage:
         ) from exc
     except SafeET.ParseError as exc:
         raise CapError(f"not well-formed XML: {exc}", errors=[FieldProblem("/", str(exc))]) from exc
+    if root.tag == f"{{{NS_1_1}}}alert":
+        _renamespace(root, NS_1_1, NS)
+        warnings.append("/alert: a CAP 1.1 message; it was read as CAP 1.2")
     if root.tag != f"{{{NS}}}alert":
         raise CapError(
             f"not a CAP 1.2 alert (root element {root.tag!r}; expected alert in {NS})",
@@ -76,15 +132,59 @@ def parse_cap_xml(raw: bytes) -> CapMessage:
         )
     errors = list(_schema().iter_errors(root))
     if errors:
-        problems = [FieldProblem(_path(e.path), e.reason or str(e)) for e in errors[:20]]
-        raise CapError(
-            "the message is not valid CAP 1.2: "
-            + "; ".join(f"{p.pointer}: {p.detail}" for p in problems[:3]),
-            errors=problems,
-        )
+        reordered = _in_schema_order(root, "/alert")
+        if not reordered or list(_schema().iter_errors(root)):
+            problems = [FieldProblem(_path(e.path), e.reason or str(e)) for e in errors[:20]]
+            raise CapError(
+                "the message is not valid CAP 1.2: "
+                + "; ".join(f"{p.pointer}: {p.detail}" for p in problems[:3]),
+                errors=problems,
+            )
+        warnings += reordered
     message = _read(root, warnings)
     check_message(message)
     return message
+
+
+def _renamespace(root: Any, old: str, new: str) -> None:
+    """Every element of namespace ``old`` moved to ``new``, in place."""
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith(f"{{{old}}}"):
+            element.tag = f"{{{new}}}" + element.tag[len(old) + 2 :]
+
+
+def _local(element: Any) -> str:
+    return str(element.tag).rsplit("}", 1)[-1]
+
+
+def _in_schema_order(element: Any, where: str) -> list[str]:
+    """Put the children of ``element`` and its descendants in the schema's order, in place;
+    return one warning per element whose children moved, naming it and what came out of order."""
+    moved = []
+    order = SCHEMA_ORDER.get(_local(element))
+    if order is not None:
+        children = list(element)
+        rank = {name: n for n, name in enumerate(order)}
+        ordered = sorted(children, key=lambda child: rank.get(_local(child), len(order)))
+        if ordered != children:
+            late = next(
+                (a, b)
+                for a, b in zip(children, children[1:], strict=False)
+                if rank.get(_local(a), len(order)) > rank.get(_local(b), len(order))
+            )
+            element[:] = ordered
+            moved.append(
+                f"{where}: <{_local(late[1])}> came after <{_local(late[0])}>; "
+                "the elements were read in the schema's order"
+            )
+    seen: dict[str, int] = {}
+    for child in element:
+        name = _local(child)
+        if name in SCHEMA_ORDER:
+            number = seen.get(name, 0)
+            seen[name] = number + 1
+            moved += _in_schema_order(child, f"{where}/{name}/{number}")
+    return moved
 
 
 def _path(path: str | None) -> str:

@@ -142,6 +142,16 @@ def polygon_shape(points: tuple[tuple[float, float], ...], where: str, warnings:
     lats, lons = lat_lon[:, 0], lat_lon[:, 1]
     if not np.isfinite(lat_lon).all():
         raise _refuse(where, "coordinates must be numbers")
+    beyond = np.abs(lons) > 180
+    if beyond.any() and (np.abs(lats) <= 90).all() and (np.abs(lons) <= 360).all():
+        # An area drawn across the antimeridian with longitudes carried on past ±180.
+        warnings.append(
+            f"{where}: {int(beyond.sum())} longitude(s) beyond ±180 (such as {lons[beyond][0]:g}) "
+            "were read 360° the other way"
+        )
+        lat_lon = lat_lon.copy()
+        lat_lon[:, 1] = np.where(lons > 180, lons - 360, np.where(lons < -180, lons + 360, lons))
+        lats, lons = lat_lon[:, 0], lat_lon[:, 1]
     if (np.abs(lats) > 90).any() or (np.abs(lons) > 180).any():
         swapped = (np.abs(lons) <= 90).all() and (np.abs(lats) <= 180).all()
         hint = "; they look like lon,lat — CAP writes lat,lon" if swapped else ""
@@ -240,13 +250,33 @@ def area_shape(area: Area, info: int, number: int, warnings: list[str]) -> AreaS
 
 
 def message_shapes(message: CapMessage, warnings: list[str]) -> list[AreaShape]:
-    """Every area of every info block that has polygons or circles."""
-    shapes = []
+    """Every area of every info block that has polygons or circles.
+
+    An area that cannot be read (a polygon of two distinct points, coordinates out of range) is
+    left out with a warning naming it and why, and the others are kept: the message is refused
+    only when none of its areas remains (areas given by geocodes alone count as remaining).
+
+    :raise CapError: no area of the message is usable, naming each and why.
+    """
+    shapes, refused, usable = [], [], 0
     for i, info in enumerate(message.infos):
         for k, area in enumerate(info.areas):
-            shape = area_shape(area, i, k, warnings)
+            try:
+                shape = area_shape(area, i, k, warnings)
+            except CapError as exc:
+                if "swapped" in str(exc) or "lon,lat" in str(exc):
+                    raise  # written the other way round: every area is suspect
+                refused.append(exc)
+                continue
+            usable += shape is not None or bool(area.geocodes)
             if shape is not None:
                 shapes.append(shape)
+    if refused and not usable:
+        raise CapError(
+            "no area of the message can be used: " + "; ".join(str(e) for e in refused[:3]),
+            errors=[problem for e in refused for problem in e.errors],
+        )
+    warnings += [f"{e}; this area was left out, the others are kept" for e in refused]
     return shapes
 
 
