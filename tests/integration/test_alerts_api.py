@@ -853,3 +853,56 @@ def test_every_info_is_its_own_statement_and_each_household_takes_the_strongest_
         "Extreme": sum(lon >= -87.3 for lon in located.values()),
         "Moderate": sum(lon < -87.3 for lon in located.values()),
     }
+
+
+def test_households_registered_or_moved_after_the_alert_are_followed_in_and_out(alerts, issuer):
+    auditor = {"Authorization": f"Bearer {issuer.mint('a', [AUDITOR])}"}
+    incident = post(alerts, issuer, cap("late-1", "2026-11-20T10:00:00-06:00")).get_json()
+    before = incident["exposure"]["households"]
+    sessions = alerts.runtime.session_factory
+
+    def snapshot(household_id, version, lon, lat, status="active"):
+        data = {
+            "household_id": household_id,
+            "version": version,
+            "status": status,
+            "admin_code": "HN-CH",
+            "size": 5,
+            "location": {"lat": lat, "lon": lon, "accuracy_m": 10.0, "source": "gps"},
+        }
+        with sessions.begin() as session:
+            return apply_household_event(
+                session, CloudEvent(type=HOUSEHOLD_REGISTERED, source="/t", subject=household_id, data=data)
+            )
+
+    def supplements():
+        return [
+            d
+            for t, d in events(alerts, incident["id"])
+            if t == "amparo.alerts.exposure.chunk.v1" and d.get("supplement")
+        ]
+
+    def after_alert():
+        found = alerts.get(f"/v1/alerts/{incident['id']}", headers=auditor).get_json()
+        return found["exposure"]["households"], found["exposure"].get("after_alert")
+
+    # Registered inside the area two minutes after the alert: matched and published at once.
+    newcomer = str(uuid.uuid4())
+    assert snapshot(newcomer, 1, -87.2, 13.3)
+    [supplement] = supplements()
+    assert [h["household_id"] for h in supplement["households"]] == [newcomer]
+    assert supplement["households"][0]["band"] == "Severe" and supplement["version"] == 1
+    assert (supplement["partitions"], supplement["partition_count"]) == ([0], 1)
+    assert after_alert() == (before, {"arrived": 1, "moved_out": 0})
+    # The same event again, or a household registered outside: nothing new.
+    assert not snapshot(newcomer, 1, -87.2, 13.3)
+    assert snapshot(str(uuid.uuid4()), 1, -86.0, 14.5)
+    assert len(supplements()) == 1
+    # The newcomer moves out, then back; a household made inactive counts as gone too.
+    snapshot(newcomer, 2, -86.0, 14.5)
+    assert after_alert()[1] == {"arrived": 1, "moved_out": 1}
+    snapshot(newcomer, 3, -87.2, 13.3)
+    assert after_alert()[1] == {"arrived": 1, "moved_out": 0}
+    snapshot(newcomer, 4, -87.2, 13.3, status="inactive")
+    assert after_alert()[1] == {"arrived": 1, "moved_out": 1}
+    assert len(supplements()) == 1  # coming back never publishes a household twice

@@ -136,6 +136,13 @@ class FakeAlerts:
     def add_exposures(self, rows: list[dict[str, Any]]) -> None:
         self.exposures += rows
 
+    def after_alert(self, incident_id: str, version: int) -> dict[str, int]:
+        mine = [r for r in self.exposures if (r["incident_id"], r["version"]) == (incident_id, version)]
+        return {
+            "arrived": sum(bool(r.get("arrived_after")) for r in mine),
+            "moved_out": sum(r.get("moved_out_at") is not None for r in mine),
+        }
+
     def add_footprint(self, values: dict[str, Any]) -> None:
         self.footprints[values["id"]] = dict(values)
 

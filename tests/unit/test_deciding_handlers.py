@@ -118,3 +118,32 @@ def test_a_person_deciding_again_proposes_nobody_already_in_a_batch():
         notes = deciding.decide_exposure(uow, "alert:inc-1:1", incident, by="officer-ana")
     assert "nobody new to pay" in notes[0]
     assert paid(uow) == ["h1", "h2"]
+
+
+def supplement(incident_id, version, households, name="a1b2c3"):
+    """Households that came into an alert version's areas after it was matched, as alerts
+    publishes them: an exposure of its own, whole in one part."""
+    from services.alerts.service_layer.exposures import exposure_events
+
+    rows = [
+        {"household_id": h, "area": "Costa sur", "band": "Severe", "near_edge": False} for h in households
+    ]
+    header = {"incident_id": incident_id, "version": version, "supplement": name, "partitions": [0]}
+    header["partition_count"] = 1
+    totals = {"households": len(rows), "people": 0, "may_trigger_transfers": True}
+    return exposure_events(incident_id, header, rows, totals)
+
+
+def test_households_arriving_after_the_alert_are_decided_as_a_supplement_and_nobody_twice():
+    uow = FakeUnitOfWork(attributes=HOUSEHOLDS)
+    apply(uow, World.alert_event("inc-1", 1), *World.exposure("inc-1", 1, ["h1", "h2"]))
+    apply(uow, *supplement("inc-1", 1, ["h3", "h1"]))
+    late = uow.exposures.get("alert:inc-1:1:late-a1b2c3")
+    assert late.status == "decided" and late.version == 1
+    assert paid(uow) == ["h1", "h2", "h3"]
+    [later] = [b for b in uow.batches.rows.values() if b.kind == "supplementary"]
+    assert later.households == 1
+    # A supplement of a version an update replaced pays nobody.
+    apply(uow, World.alert_event("inc-1", 2, "Update"), *supplement("inc-1", 1, ["h4"], name="d4e5f6"))
+    assert uow.exposures.get("alert:inc-1:1:late-d4e5f6").status == "superseded"
+    assert "h4" not in paid(uow)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    false,
 )
 
 from shared.audit import audit_tables_v1
@@ -84,6 +85,10 @@ exposures = Table(
     Column("household_id", String(36), primary_key=True),
     Column("area", String(255), nullable=False),
     Column("near_edge", Boolean, nullable=False),
+    # 0006: matched after its alert (registered, moved or changed inside an active area), and
+    # when it left the areas again
+    Column("arrived_after", Boolean, nullable=False, server_default=false()),
+    Column("moved_out_at", DateTime(timezone=True)),
 )
 Index("ix_exposures_incident", exposures.c.incident_id, exposures.c.version)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,6 +112,47 @@ class AlertRepository:
         ).all()
         points = columns_from_rows(rows, {"lon": float, "lat": float, "people": float})
         return points["lon"], points["lat"], points["people"]
+
+    def exposure_states(
+        self, incident_id: str, version: int, household_ids: Sequence[str]
+    ) -> dict[str, datetime | None]:
+        """Of ``household_ids``, those the incident version exposes, each with when it moved out
+        of the areas (``None``: still inside)."""
+        e = exposures.c
+        rows = self.session.execute(
+            select(e.household_id, e.moved_out_at).where(
+                e.incident_id == incident_id, e.version == version, e.household_id.in_(list(household_ids))
+            )
+        )
+        return {household_id: moved for household_id, moved in rows.all()}
+
+    def mark_moved(
+        self, incident_id: str, version: int, household_ids: Sequence[str], at: datetime | None
+    ) -> None:
+        """Households that left the areas (``at``), or came back into them (``None``)."""
+        if household_ids:
+            e = exposures.c
+            self.session.execute(
+                update(exposures)
+                .where(
+                    e.incident_id == incident_id,
+                    e.version == version,
+                    e.household_id.in_(list(household_ids)),
+                )
+                .values(moved_out_at=at)
+            )
+
+    def after_alert(self, incident_id: str, version: int) -> dict[str, int]:
+        """How many households arrived in the areas after the alert was matched, and how many of
+        those it exposed have left them since."""
+        e = exposures.c
+        arrived, moved_out = self.session.execute(
+            select(
+                func.count().filter(e.arrived_after.is_(True)),
+                func.count().filter(e.moved_out_at.is_not(None)),
+            ).where(e.incident_id == incident_id, e.version == version)
+        ).one()
+        return {"arrived": int(arrived), "moved_out": int(moved_out)}
 
     def add_exposure_request(self, values: dict[str, Any]) -> None:
         self.session.execute(insert(exposure_requests).values(**values))

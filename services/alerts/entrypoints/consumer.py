@@ -1,5 +1,5 @@
 """The household consumer's handlers: a registry event, inside the inbox's transaction, handed to
-the location index's handlers."""
+the location index's handlers over a unit of work joining that transaction."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from services.alerts.adapters.locations import LocationRepository
+from services.alerts.adapters.orm import outbox
 from services.alerts.service_layer.handlers import keep_location, keep_locations
+from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.events import CloudEvent
 
 
@@ -18,7 +19,7 @@ def apply_household_event(session: Session, event: CloudEvent) -> bool:
     :return: ``False`` if the event is older than the stored version.
     :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
     """
-    return keep_location(event, LocationRepository(session))
+    return keep_location(event, AlertsUnitOfWork.joining(session, outbox))
 
 
 def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> list[bool]:
@@ -26,4 +27,4 @@ def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> li
 
     :raise InvalidInput: if any snapshot is malformed (the consumer then applies them one by one).
     """
-    return keep_locations(events, LocationRepository(session))
+    return keep_locations(events, AlertsUnitOfWork.joining(session, outbox))

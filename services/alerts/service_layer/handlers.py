@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services.alerts.adapters.locations import LocationRepository
 from services.alerts.domain.locations import HouseholdLocation, location_from_snapshot
+from services.alerts.service_layer.arrivals import follow_households
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.contracts.households import load_snapshot
 from shared.errors import NotFound
@@ -24,17 +24,23 @@ def _partition(household_id: str) -> int:
     return partition_of(household_id, HOUSEHOLDS.partitions) if partition is None else partition
 
 
-def keep_location(event: CloudEvent, locations: LocationRepository) -> bool:
-    """Update the location index from a registry household event (inside the inbox transaction).
+def keep_location(event: CloudEvent, uow: AlertsUnitOfWork) -> bool:
+    """Update the location index from a registry household event (inside the inbox transaction),
+    and follow the household into or out of the areas of active alerts.
 
     :return: ``False`` if the event is older than the stored version.
     :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
     """
     location = location_from_snapshot(load_snapshot(event.data))
-    return locations.save_if_newer(location, _partition(location.household_id))
+    partition = _partition(location.household_id)
+    with uow:
+        kept = uow.locations.save_if_newer(location, partition)
+        if kept:
+            follow_households(uow, [location], partition)
+        return kept
 
 
-def keep_locations(events: Sequence[CloudEvent], locations: LocationRepository) -> list[bool]:
+def keep_locations(events: Sequence[CloudEvent], uow: AlertsUnitOfWork) -> list[bool]:
     """:func:`keep_location` for a run of events, in order, with one read and a few writes.
 
     :return: for each event, ``False`` if it is older than the stored (or an earlier) version.
@@ -42,9 +48,14 @@ def keep_locations(events: Sequence[CloudEvent], locations: LocationRepository) 
     """
     partition = applying_partition()
     if partition is None:
-        return [keep_location(event, locations) for event in events]
+        return [keep_location(event, uow) for event in events]
     found = [location_from_snapshot(load_snapshot(e.data)) for e in events]
-    return locations.save_all_if_newer(found, partition)
+    with uow:
+        kept = uow.locations.save_all_if_newer(found, partition)
+        # The latest of each household that changed, once.
+        latest = {location.household_id: location for location, new in zip(found, kept, strict=True) if new}
+        follow_households(uow, list(latest.values()), partition)
+        return kept
 
 
 def get_location(

@@ -87,6 +87,17 @@ def _stored_shapes(message: CapMessage, shapes: Sequence[AreaShape]) -> list[dic
     return stored
 
 
+def read_stored_areas(request: dict[str, Any]) -> tuple[list[AreaShape], list[str], list[int | None]]:
+    """An alert's areas as its exposure request keeps them, the strongest statement's first (a
+    household several areas cover takes the first), with each area's band and statement."""
+    stored = sorted(request["areas"], key=lambda area: area.get("strength", [0, 0, 0]), reverse=True)
+    return (
+        [_read_shape(area) for area in stored],
+        [area.get("band", request["band"]) for area in stored],
+        [area.get("statement") for area in stored],
+    )
+
+
 def _stored_shape(shape: AreaShape) -> dict[str, Any]:
     """An area as an exposure request keeps it, so every instance matches the same area."""
     return {
@@ -252,6 +263,10 @@ def _combined(uow: AlertsUnitOfWork, request: dict[str, Any], now: datetime) -> 
     combined = rules.combined_summary([summary for _, summary in parts])
     combined["partitions_matched"] = len(parts)
     combined["partition_count"] = request["partition_count"]
+    if request["footprint_id"] is None and request["version"] is not None:
+        after = uow.alerts.after_alert(request["incident_id"], request["version"])
+        if any(after.values()):
+            combined["after_alert"] = after
     if len(parts) >= request["partition_count"]:
         uow.alerts.finish_exposure(request["exposure_key"], now)
     return combined
@@ -264,13 +279,10 @@ def _match_alert(
     columns: dict[str, np.ndarray],
     index: LocationIndex,
 ) -> int:
-    # The strongest statement's areas first: a household several areas cover takes the first.
-    stored = sorted(request["areas"], key=lambda area: area.get("strength", [0, 0, 0]), reverse=True)
-    exposure = compute_exposure(columns, [_read_shape(area) for area in stored], index)
+    shapes, band_of, said = read_stored_areas(request)
+    exposure = compute_exposure(columns, shapes, index)
     positions, near = exposure["positions"], exposure["near"]
-    bands = np.array([area.get("band", request["band"]) for area in stored] or [""], dtype=object)
-    bands = bands[exposure["shape"]]
-    said = [area.get("statement") for area in stored]
+    bands = np.array(band_of or [""], dtype=object)[exposure["shape"]]
     summaries, kept = [], []
     for partition, at in _parts(columns, positions, partitions):
         summary = summarise(columns, positions[at], near[at], exposure["by_admin_code"][at])

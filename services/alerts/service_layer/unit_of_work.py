@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.alerts.adapters.locations import LocationRepository
 from services.alerts.adapters.orm import audit
-from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository, Sessions, Table
+from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository, Session, Sessions, Table
 from services.alerts.service_layer.indexing import Indexing
 from shared.uow import UnitOfWork
 
@@ -28,9 +28,25 @@ class AlertsUnitOfWork(UnitOfWork):
         #: Which households this instance indexes (every one, unless told otherwise).
         self.indexing = indexing or Indexing(instance="alerts")
 
+    @classmethod
+    def joining(cls, session: Session, outbox: Table) -> AlertsUnitOfWork:
+        """A unit of work inside a transaction someone else began and will commit (the inbox's)."""
+        joined = cls(None, outbox)  # type: ignore[arg-type]
+        joined._joined = session
+        return joined
+
+    _joined: Session | None = None
+
     def __enter__(self) -> AlertsUnitOfWork:
-        super().__enter__()
+        if self._joined is not None:
+            self.session = self._joined
+        else:
+            super().__enter__()
         self.alerts = AlertRepository(self.session)
         self.admin = AdminAreaRepository(self.session)
         self.locations = LocationRepository(self.session)
         return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._joined is None:
+            super().__exit__(*exc)  # type: ignore[arg-type]
