@@ -752,6 +752,8 @@ def test_a_drawn_area_around_one_or_two_homes_tells_nothing_about_who_lives_ther
 
 
 def test_an_officer_alerts_updates_and_cancels_only_inside_their_jurisdiction(alerts, issuer):
+    import json as _json
+
     def as_officer(body, jurisdiction):
         token = issuer.mint(f"cp-{jurisdiction}", [CIVIL_PROTECTION], [jurisdiction])
         return alerts.post(
@@ -787,6 +789,49 @@ def test_an_officer_alerts_updates_and_cancels_only_inside_their_jurisdiction(al
     assert "as the alert stands" in str(from_elsewhere.get_json()["errors"])
     still = alerts.get(f"/v1/alerts/{issued.get_json()['id']}", headers=auditor).get_json()
     assert still["state"] == "active" and still["version"] == 1
+    assert still["current"]["admin_codes"] == ["HN-CH"]
+
+    # Reading is limited to one's jurisdiction too: the alert list, the alert, its areas and grid.
+    incident_id = issued.get_json()["id"]
+    elsewhere = {"Authorization": f"Bearer {issuer.mint('cp-DO', [CIVIL_PROTECTION], ['DO'])}"}
+    neighbour = {"Authorization": f"Bearer {issuer.mint('cp-HN-VA', [CIVIL_PROTECTION], ['HN-VA'])}"}
+    assert alerts.get("/v1/alerts", headers=elsewhere).get_json() == []
+    assert [a["id"] for a in alerts.get("/v1/alerts", headers=auditor).get_json()] == [incident_id]
+    for path in ("", "/areas", "/exposure-grid"):
+        refused = alerts.get(f"/v1/alerts/{incident_id}{path}", headers=elsewhere)
+        assert refused.status_code == 403, (path, refused.get_json())
+    assert alerts.get(f"/v1/footprints?incident_id={incident_id}", headers=neighbour).status_code == 403
+    # A footprint only for an alert wholly in one's areas, and its features inside them too.
+    square = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"RADII": 64},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[-87.3, 13.2], [-87.1, 13.2], [-87.1, 13.4], [-87.3, 13.2]]],
+                },
+            }
+        ],
+    }
+    from urllib.parse import quote
+
+    thresholds = quote('[{"band": "Severe", "min": 50}]')
+    query = f"/v1/footprints?kind=wind_speed&intensity_property=RADII&thresholds={thresholds}"
+    for headers, link in ((elsewhere, f"&incident_id={incident_id}"), (elsewhere, "")):
+        uploaded = alerts.post(
+            query + link, data=_json.dumps(square), content_type="application/geo+json", headers=headers
+        )
+        assert uploaded.status_code == 403, uploaded.get_json()
+    own = {"Authorization": f"Bearer {issuer.mint('cp-HN', [CIVIL_PROTECTION], ['HN'])}"}
+    uploaded = alerts.post(
+        query + f"&incident_id={incident_id}",
+        data=_json.dumps(square),
+        content_type="application/geo+json",
+        headers=own,
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
 
 
 TWO_STATEMENTS = """<?xml version="1.0" encoding="UTF-8"?>

@@ -44,6 +44,21 @@ class Raster:
         sampled[inside] = self.values[rows[inside].astype(np.intp), cols[inside].astype(np.intp)]
         return sampled
 
+    def extent(self) -> tuple[float, float, float, float]:
+        """The raster's extent in WGS 84 (west, south, east, north), its edges followed in steps so
+        a projected raster's curved edges are held."""
+        a, b, c, d, e, f = self.to_pixel
+        height, width = self.values.shape
+        det = a * e - b * d
+        steps = np.linspace(0, 1, 33)
+        cols = np.concatenate([steps * width, np.full(33, width), steps * width, np.zeros(33)])
+        rows = np.concatenate([np.zeros(33), steps * height, np.full(33, height), steps * height])
+        # pixel → world: the inverse of the world → pixel coefficients
+        x = (e * (cols - c) - b * (rows - f)) / det
+        y = (a * (rows - f) - d * (cols - c)) / det
+        lon, lat = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True).transform(x, y)
+        return float(np.nanmin(lon)), float(np.nanmin(lat)), float(np.nanmax(lon)), float(np.nanmax(lat))
+
     def project(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """WGS 84 points in the raster's CRS (the points move, never the raster)."""
         x, y = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True).transform(lon, lat)

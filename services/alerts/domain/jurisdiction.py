@@ -89,3 +89,49 @@ def check_within(
             f"({', '.join(jurisdiction)})",
             errors=problems,
         )
+
+
+def covered_codes(shapes: Iterable[AreaShape], layers: Mapping[str, AdminLayer]) -> list[str]:
+    """The reference areas a message's areas reach (those given by geocodes, and those a drawn
+    area overlaps), sorted: whose alert it is."""
+    found: set[str] = set()
+    for shape in shapes:
+        if shape.codes:
+            found.update(shape.codes)
+        else:
+            found.update(code for code, _, overlap in _meeting(layers.values(), shape.drawn) if overlap > 0)
+    return sorted(found)
+
+
+def visible(codes: Sequence[str] | None, jurisdiction: Sequence[str]) -> bool:
+    """Whether an alert reaching ``codes`` is within sight of ``jurisdiction``: it reaches one of
+    its areas. An alert reaching no known area is seen only by those whose jurisdiction is
+    everywhere; one stored before its areas were kept (``None``) by everyone.
+
+    >>> visible(["HN-CH", "HN-VA"], ("HN-CH",)), visible(["DO-01"], ("HN",)), visible([], ("*",))
+    (True, False, True)
+    """
+    if EVERYWHERE in jurisdiction or codes is None:
+        return True
+    return any(covers(jurisdiction, code) for code in codes)
+
+
+def check_visible(codes: Sequence[str] | None, jurisdiction: Sequence[str], what: str) -> None:
+    """:raise OutsideJurisdiction: ``what`` (an alert, a footprint) lies outside ``jurisdiction``."""
+    if not visible(codes, jurisdiction):
+        raise OutsideJurisdiction(
+            f"{what} lies outside your jurisdiction ({', '.join(jurisdiction)})",
+            errors=[FieldProblem("/", f"reaches {', '.join(codes or []) or 'no area you hold'}")],
+        )
+
+
+def check_all_within(codes: Sequence[str] | None, jurisdiction: Sequence[str], what: str) -> None:
+    """:raise OutsideJurisdiction: ``what`` reaches an area outside ``jurisdiction``, naming it."""
+    if EVERYWHERE in jurisdiction:
+        return
+    outside = [code for code in codes or [] if not covers(jurisdiction, code)]
+    if outside or codes is None:
+        raise OutsideJurisdiction(
+            f"{what} reaches areas outside your jurisdiction ({', '.join(jurisdiction)})",
+            errors=[FieldProblem("/incident_id", f"reaches {', '.join(outside) or 'areas not known'}")],
+        )

@@ -61,6 +61,11 @@ def _reader() -> AlertsUnitOfWork:
     return _uow(read_only=True)
 
 
+def _jurisdiction() -> tuple[str, ...]:
+    """Where the caller may look and act."""
+    return tuple(current_principal().jurisdiction)
+
+
 @blp.route("")
 class Alerts(MethodView):
     @blp.doc(security=BEARER, requestBody={"content": {t: {"schema": {"type": "string"}} for t in CAP_TYPES}})
@@ -93,7 +98,8 @@ class Alerts(MethodView):
     def get(self, params: dict[str, Any]) -> Any:
         """The latest alerts in any state, the latest change first, with how many they expose"""
         return [
-            presenter.listed_alert(*listed) for listed in service.list_incidents(_reader(), params["limit"])
+            presenter.listed_alert(*listed)
+            for listed in service.list_incidents(_reader(), params["limit"], _jurisdiction())
         ]
 
 
@@ -121,7 +127,7 @@ class AlertAreas(MethodView):
     @authenticated(READERS)
     def get(self, incident_id: str) -> Response:
         """The alert's current areas as GeoJSON, for maps"""
-        areas = service.get_incident(incident_id, _reader())["current"]["areas"]
+        areas = service.get_incident(incident_id, _reader(), _jurisdiction())["current"]["areas"]
         return Response(json.dumps(areas), mimetype=GEOJSON)
 
 
@@ -133,7 +139,7 @@ class ExposureGrid(MethodView):
     @authenticated(READERS)
     def get(self, params: dict[str, Any], incident_id: str) -> Response:
         """Exposed households and people on a grid, for maps (cells of very few households without counts)"""
-        grid = service.exposure_grid(incident_id, params["cell_deg"], _reader())
+        grid = service.exposure_grid(incident_id, params["cell_deg"], _reader(), _jurisdiction())
         return Response(json.dumps(grid), mimetype=GEOJSON)
 
 
@@ -144,7 +150,7 @@ class Alert(MethodView):
     @authenticated(READERS)
     def get(self, incident_id: str) -> Any:
         """Read an alert: its current state, areas and exposure summary"""
-        return presenter.incident_view(service.get_incident(incident_id, _reader()))
+        return presenter.incident_view(service.get_incident(incident_id, _reader(), _jurisdiction()))
 
 
 layers = Blueprint(
@@ -244,6 +250,7 @@ class Footprints(MethodView):
             params["incident_id"],
             params["intensity_property"],
             params["crs"],
+            current_principal().jurisdiction,
         )
         return apply_footprint(footprint, _uow()), 201
 
@@ -253,7 +260,8 @@ class Footprints(MethodView):
     @authenticated(READERS)
     def get(self, params: dict[str, Any]) -> Any:
         """An alert's footprints with their exposure by band"""
-        return [presenter.footprint_view(f) for f in footprints_of(params["incident_id"], _reader())]
+        found = footprints_of(params["incident_id"], _reader(), _jurisdiction())
+        return [presenter.footprint_view(f) for f in found]
 
 
 @footprints.route("/<footprint_id>/geometry")
@@ -263,5 +271,5 @@ class FootprintGeometry(MethodView):
     @authenticated(READERS)
     def get(self, footprint_id: str) -> Response:
         """A vector footprint's features with their intensities, for maps (empty for a raster)"""
-        geometry = footprint_geometry(footprint_id, _reader())
+        geometry = footprint_geometry(footprint_id, _reader(), _jurisdiction())
         return Response(json.dumps(geometry), mimetype=GEOJSON)

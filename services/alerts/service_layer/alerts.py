@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +23,13 @@ from services.alerts.domain.admin_layer import layer_from_geojson
 from services.alerts.domain.cap import CapMessage
 from services.alerts.domain.errors import IncidentNotFound, LayerNotFound
 from services.alerts.domain.geometry import AreaShape, geojson_shapes
-from services.alerts.domain.jurisdiction import EVERYWHERE, check_within
+from services.alerts.domain.jurisdiction import (
+    EVERYWHERE,
+    check_visible,
+    check_within,
+    covered_codes,
+    visible,
+)
 from services.alerts.service_layer.areas import area_shapes, parse_cap
 from services.alerts.service_layer.exposures import alert_exposure_key, compute_exposure
 from services.alerts.service_layer.parts import match_mine, request_exposure
@@ -116,7 +122,7 @@ def receive_cap(
             return incident_now(existing["incident_id"], uow), False
         message_id = str(uuid.uuid4())
         incident, current_sent = _incident_of(uow, message, message_id, moment)
-        summary = rules.summary(message, shapes)
+        summary = rules.summary(message, shapes) | {"admin_codes": covered_codes(shapes, layers)}
         current = rules.supersedes(message, current_sent)
         if not current:
             warnings.append("this message is older than the incident's current one; kept for the record only")
@@ -283,26 +289,48 @@ def incident_now(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
     }
 
 
-def list_incidents(uow: AlertsUnitOfWork, limit: int = 100) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """The latest incidents, the latest change first, each with its current message's summary."""
+def list_incidents(
+    uow: AlertsUnitOfWork, limit: int = 100, jurisdiction: Sequence[str] = (EVERYWHERE,)
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The latest incidents within sight of ``jurisdiction``, the latest change first, each with
+    its current message's summary."""
     with uow:
         incidents = uow.alerts.recent_incidents(limit)
         messages = {i["id"]: uow.alerts.message(i["current_message_id"]) for i in incidents}
-    return [(incident, (messages[incident["id"]] or {}).get("summary") or {}) for incident in incidents]
+    listed = [(incident, (messages[incident["id"]] or {}).get("summary") or {}) for incident in incidents]
+    return [
+        (incident, summary)
+        for incident, summary in listed
+        if visible(summary.get("admin_codes"), jurisdiction)
+    ]
 
 
-def get_incident(incident_id: str, uow: AlertsUnitOfWork) -> dict[str, Any]:
-    """:func:`incident_now` in a unit of work of its own."""
+def get_incident(
+    incident_id: str, uow: AlertsUnitOfWork, jurisdiction: Sequence[str] = (EVERYWHERE,)
+) -> dict[str, Any]:
+    """:func:`incident_now` in a unit of work of its own.
+
+    :raise OutsideJurisdiction: the alert reaches none of ``jurisdiction``'s areas.
+    """
     with uow:
-        return incident_now(incident_id, uow)
+        incident = incident_now(incident_id, uow)
+    check_visible(incident["current"].get("admin_codes"), jurisdiction, f"alert {incident_id}")
+    return incident
 
 
-def exposure_grid(incident_id: str, cell_deg: float, uow: AlertsUnitOfWork) -> dict[str, Any]:
-    """The current exposure of an incident on a grid (GeoJSON), small cells without counts."""
+def exposure_grid(
+    incident_id: str, cell_deg: float, uow: AlertsUnitOfWork, jurisdiction: Sequence[str] = (EVERYWHERE,)
+) -> dict[str, Any]:
+    """The current exposure of an incident on a grid (GeoJSON), small cells without counts.
+
+    :raise OutsideJurisdiction: the alert reaches none of ``jurisdiction``'s areas.
+    """
     with uow:
         incident = uow.alerts.incident(incident_id)
         if incident is None:
             raise IncidentNotFound(f"no alert {incident_id}")
+        current = uow.alerts.message(incident["current_message_id"]) or {"summary": {}}
+        check_visible(current["summary"].get("admin_codes"), jurisdiction, f"alert {incident_id}")
         if incident["exposure_version"] is None:
             lon, lat, people = np.empty(0), np.empty(0), np.empty(0)
         else:

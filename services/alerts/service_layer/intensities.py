@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from services.alerts.adapters.footprint_files import sample_raster
+from services.alerts.adapters.footprint_files import read_raster, sample_raster
 from services.alerts.adapters.vector_files import VECTOR_FILE_TYPES, read_feature_collection
 from services.alerts.domain.footprints import FootprintError
 from services.alerts.domain.geometry import geojson_shapes
@@ -78,3 +78,10 @@ def intensities(
         for f in features
     ]
     return values, "EPSG:4326", "vector", {"type": "FeatureCollection", "features": kept}
+
+
+def raster_extent(footprint: FootprintSource) -> tuple[float, float, float, float] | None:
+    """A raster footprint's extent in WGS 84 (west, south, east, north); ``None`` for features."""
+    if footprint.content_type not in RASTER_TYPES:
+        return None
+    return read_raster(footprint.raw, footprint.crs).extent()
