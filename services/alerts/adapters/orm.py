@@ -14,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     false,
 )
 
@@ -153,6 +154,30 @@ admin_areas = Table(
     Column("code", String(64), primary_key=True),
     Column("geometry", JSON, nullable=False),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+#: 0007: CAP feeds followed
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("sender", String(255), nullable=False),
+    Column("jurisdiction", JSON, nullable=False),
+    Column("interval_seconds", Integer, nullable=False),
+    Column("allowed_hosts", JSON, nullable=False),
+    Column("added_by", String(255), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("etag", String(255)),
+    Column("last_modified", String(255)),
+    Column("next_fetch_at", DateTime(timezone=True), index=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("last_fetch_at", DateTime(timezone=True)),
+    Column("last_change_at", DateTime(timezone=True)),
+    Column("taken", Integer, nullable=False, server_default="0"),
+    Column("refused", JSON, nullable=False),
+    Column("last_error", Text),
+    Column("entries_taken", JSON, nullable=False),
 )
 
 outbox, inbox = messaging_tables(metadata)

@@ -136,9 +136,16 @@ class CapMessage:
 def check_message(message: CapMessage) -> None:
     """Rules the schema cannot express.
 
-    :raise CapError: an Update or Cancel without references, or an alert without any info.
+    :raise CapError: an Update or Cancel without references, an alert without any info, or an
+        identifier or sender holding spaces, commas, ``<`` or ``&`` (they could not be referenced
+        as ``sender,identifier,sent``).
     """
     problems = []
+    for name, value in (("identifier", message.identifier), ("sender", message.sender)):
+        if not value or any(c.isspace() or c in ",<&" for c in value):
+            problems.append(
+                FieldProblem(f"/alert/{name}", f"the {name} {value!r} must not hold spaces, commas, < or &")
+            )
     if message.msg_type in (MsgType.UPDATE, MsgType.CANCEL) and not message.references:
         problems.append(
             FieldProblem("/references", f"a {message.msg_type.value} must name the messages it replaces")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -25,6 +25,7 @@ from services.alerts.entrypoints.schemas import (
     ListQuerySchema,
     WhatIfSchema,
 )
+from services.alerts.entrypoints.wiring import unit_of_work
 from services.alerts.service_layer import alerts as service
 from services.alerts.service_layer.footprints import (
     NewFootprint,
@@ -46,19 +47,12 @@ GEOJSON = "application/geo+json"
 CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml", "application/json", "application/cap+json")
 
 
-def _uow(read_only: bool = False) -> AlertsUnitOfWork:
-    runtime = current_app.extensions["amparo.runtime"]
-    return AlertsUnitOfWork(
-        runtime.session_factory,
-        runtime.outbox,
-        read_only=read_only,
-        indexing=runtime.extensions.get("indexing"),
-    )
+_uow = unit_of_work
 
 
 def _reader() -> AlertsUnitOfWork:
     """For reads: on SQLite it never waits for a writer."""
-    return _uow(read_only=True)
+    return unit_of_work(read_only=True)
 
 
 def _jurisdiction() -> tuple[str, ...]:

@@ -7,14 +7,18 @@ from pathlib import Path
 
 from flask import Flask
 
+from services.alerts.adapters.feed_files import read_feed
+from services.alerts.adapters.feed_http import FeedClient
 from services.alerts.adapters.orm import audit, inbox, outbox
 from services.alerts.entrypoints.alerts_api import blp as alerts_blp
 from services.alerts.entrypoints.alerts_api import footprints as footprints_blp
 from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
 from services.alerts.entrypoints.consumer import apply_household_event, apply_household_events
+from services.alerts.entrypoints.feeds_api import blp as feeds_blp
 from services.alerts.entrypoints.settings import indexes_every_household
 from services.alerts.service_layer.alerts import ExpiryWorker, load_layer
+from services.alerts.service_layer.feeds import FeedReader
 from services.alerts.service_layer.indexing import Indexing
 from services.alerts.service_layer.parts import ExposureMatcher
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
@@ -23,6 +27,7 @@ from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.kafka import HOUSEHOLDS
+from shared.outbox import RelayLease
 from shared.partitions import PartitionAssignment
 from shared.runner import Worker
 from shared.service import Runtime, build_runtime
@@ -54,6 +59,8 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     runtime.add_relay()
     runtime.workers.append(Worker("alert-expiry", ExpiryWorker(new_uow).run))
     runtime.workers.append(Worker("exposure-matcher", ExposureMatcher(new_uow).run))
+    reader = FeedReader(new_uow, FeedClient(), read_feed, RelayLease(runtime.engine, "alerts-feeds"))
+    runtime.workers.append(Worker("feed-reader", reader.run))
     runtime.add_consumer(
         CONSUMER_GROUP,
         [HOUSEHOLDS.name],
@@ -96,4 +103,5 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(alerts_blp)
     api.register_blueprint(layers_blp)
     api.register_blueprint(footprints_blp)
+    api.register_blueprint(feeds_blp)
     return app

@@ -3,6 +3,7 @@ and the household location index, with the outbox and the audit log, in one tran
 
 from __future__ import annotations
 
+from services.alerts.adapters.feeds import FeedRepository
 from services.alerts.adapters.locations import LocationRepository
 from services.alerts.adapters.orm import audit
 from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository, Session, Sessions, Table
@@ -14,6 +15,7 @@ class AlertsUnitOfWork(UnitOfWork):
     alerts: AlertRepository
     admin: AdminAreaRepository
     locations: LocationRepository
+    feeds: FeedRepository
     audit = audit
 
     def __init__(
@@ -45,6 +47,7 @@ class AlertsUnitOfWork(UnitOfWork):
         self.alerts = AlertRepository(self.session)
         self.admin = AdminAreaRepository(self.session)
         self.locations = LocationRepository(self.session)
+        self.feeds = FeedRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,228 @@
+"""Following CAP feeds: civil protection names an agency's feed, and the alerts service reads it
+every so often, taking each CAP message as if it had been posted by an officer of the feed's
+jurisdiction — once, however often the feed repeats it, and in the order the messages were sent,
+so an update follows what it updates. One instance reads the feeds at a time (a lease).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from services.alerts.domain.cap import CapError
+from services.alerts.domain.feeds import Feed, FeedEntry, FeedError, Refusal
+from services.alerts.domain.jurisdiction import EVERYWHERE, covers
+from services.alerts.service_layer.alerts import ReceiveCap, receive_cap
+from services.alerts.service_layer.areas import parse_cap
+from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
+from shared.audit import AuditEntry
+from shared.auth import Principal
+from shared.errors import AmparoError, FieldProblem, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+SHORTEST_INTERVAL, LONGEST_INTERVAL = 30, 86_400
+
+
+class FeedNotFound(NotFound):
+    pass
+
+
+class Fetches(Protocol):
+    """Where feeds and linked messages are read from (HTTP, or a test's own server)."""
+
+    def feed(self, url: str, etag: str | None, last_modified: str | None) -> Any: ...
+
+    def message(self, url: str) -> bytes: ...
+
+
+class Reads(Protocol):
+    def __call__(self, raw: bytes) -> list[FeedEntry]: ...
+
+
+@dataclass(frozen=True)
+class AddFeed:
+    url: str
+    sender: str
+    interval_seconds: int
+    allowed_hosts: tuple[str, ...]
+    by: Principal
+
+
+def _problem(pointer: str, detail: str) -> InvalidInput:
+    return InvalidInput(f"{pointer.strip('/')}: {detail}", errors=[FieldProblem(pointer, detail)])
+
+
+def add_feed(command: AddFeed, uow: AlertsUnitOfWork) -> Feed:
+    """Follow a feed within the officer's jurisdiction: its messages are taken as theirs.
+
+    :raise InvalidInput: not an http(s) URL, or an interval outside 30 s – 1 day.
+    """
+    if urlsplit(command.url).scheme not in ("http", "https") or not urlsplit(command.url).hostname:
+        raise _problem("/url", "an http:// or https:// URL")
+    if not SHORTEST_INTERVAL <= command.interval_seconds <= LONGEST_INTERVAL:
+        raise _problem("/interval_seconds", f"between {SHORTEST_INTERVAL} and {LONGEST_INTERVAL}")
+    now = datetime.now(UTC)
+    feed = Feed(
+        id=str(uuid.uuid4()),
+        url=command.url,
+        sender=command.sender,
+        jurisdiction=tuple(command.by.jurisdiction),
+        interval_seconds=command.interval_seconds,
+        added_by=command.by.subject,
+        added_at=now,
+        allowed_hosts=command.allowed_hosts,
+    )
+    with uow:
+        uow.feeds.add(feed)
+        _audit(
+            uow,
+            command.by.subject,
+            "feed_added",
+            feed,
+            f"{feed.url} ({feed.sender}), every {feed.interval_seconds} s",
+        )
+    return feed
+
+
+def _audit(uow: AlertsUnitOfWork, by: str, action: str, feed: Feed, comment: str) -> None:
+    uow.record(AuditEntry(by=by, action=action, subject_type="feed", subject_id=feed.id, comment=comment))
+
+
+def _within(feed: Feed, jurisdiction: Sequence[str]) -> bool:
+    return EVERYWHERE in jurisdiction or all(covers(jurisdiction, area) for area in feed.jurisdiction)
+
+
+def list_feeds(uow: AlertsUnitOfWork, jurisdiction: Sequence[str]) -> list[Feed]:
+    """The feeds followed within ``jurisdiction``."""
+    with uow:
+        return [f for f in uow.feeds.every() if _within(f, jurisdiction)]
+
+
+def get_feed(feed_id: str, uow: AlertsUnitOfWork, jurisdiction: Sequence[str]) -> Feed:
+    """:raise FeedNotFound: no such feed within ``jurisdiction``."""
+    with uow:
+        feed = uow.feeds.get(feed_id)
+    if feed is None or not _within(feed, jurisdiction):
+        raise FeedNotFound(f"no feed {feed_id} in your jurisdiction")
+    return feed
+
+
+def stop_following(feed_id: str, by: Principal, uow: AlertsUnitOfWork) -> None:
+    """:raise FeedNotFound: no such feed within the officer's jurisdiction."""
+    with uow:
+        feed = uow.feeds.get(feed_id)
+        if feed is None or not _within(feed, by.jurisdiction):
+            raise FeedNotFound(f"no feed {feed_id} in your jurisdiction")
+        uow.feeds.remove(feed_id)
+        _audit(uow, by.subject, "feed_removed", feed, feed.url)
+
+
+def read_due_feeds(units_of_work: Callable[[], AlertsUnitOfWork], fetches: Fetches, reads: Reads) -> int:
+    """Read every feed whose time has come. :return: how many messages were taken."""
+    with units_of_work() as uow:
+        due = uow.feeds.due(datetime.now(UTC))
+    return sum(read_feed_once(feed, units_of_work, fetches, reads) for feed in due)
+
+
+def read_feed_once(
+    feed: Feed, units_of_work: Callable[[], AlertsUnitOfWork], fetches: Fetches, reads: Reads
+) -> int:
+    """Read one feed now, take its new messages in the order they were sent, keep what happened.
+
+    An entry that cannot be read or taken is refused with its reason; it never stops the others.
+    :return: how many messages were taken.
+    """
+    now = datetime.now(UTC)
+    try:
+        fetched = fetches.feed(feed.url, feed.etag, feed.last_modified)
+        entries = reads(fetched.body) if fetched.changed else None
+    except FeedError as exc:
+        log.warning("feed %s (%s) could not be read: %s", feed.id, feed.url, exc)
+        return _keep(units_of_work, feed.failed(now, str(exc)), 0)
+    if entries is None:
+        return _keep(units_of_work, feed.unchanged(now), 0)
+    messages, refused = _messages(feed, entries, fetches, now)
+    taken, done = 0, []
+    for _, entry_id, raw in sorted(messages, key=lambda m: m[0]):
+        try:
+            _, created = receive_cap(
+                ReceiveCap(raw, "application/cap+xml", f"feed {feed.id} ({feed.sender})", feed.jurisdiction),
+                units_of_work(),
+            )
+        except AmparoError as exc:
+            refused.append(Refusal(entry_id, str(exc), now))
+            continue
+        taken += created
+        done.append(entry_id)
+    read = feed.read(now, fetched.etag, fetched.last_modified, taken, tuple(done), tuple(refused))
+    return _keep(units_of_work, read, taken)
+
+
+def _messages(
+    feed: Feed, entries: list[FeedEntry], fetches: Fetches, now: datetime
+) -> tuple[list[tuple[datetime, str, bytes]], list[Refusal]]:
+    """The feed's new entries as CAP messages with when each was sent, and those refused."""
+    messages, refused = [], []
+    for entry in entries:
+        if entry.id in feed.entries_taken:
+            continue
+        try:
+            raw = entry.embedded if entry.embedded is not None else _linked(feed, entry, fetches)
+            messages.append((parse_cap(raw, "application/cap+xml").sent, entry.id, raw))
+        except (FeedError, CapError) as exc:
+            refused.append(Refusal(entry.id, str(exc), now))
+    return messages, refused
+
+
+def _linked(feed: Feed, entry: FeedEntry, fetches: Fetches) -> bytes:
+    if entry.link is None:
+        raise FeedError("the entry neither embeds a CAP alert nor links to one")
+    if not feed.link_allowed(entry.link):
+        raise FeedError(f"the entry links to {entry.link}, not on the feed's own host; not fetched")
+    return fetches.message(entry.link)
+
+
+def _keep(units_of_work: Callable[[], AlertsUnitOfWork], feed: Feed, taken: int) -> int:
+    with units_of_work() as uow:
+        if uow.feeds.get(feed.id) is not None:  # removed meanwhile: nothing to keep
+            uow.feeds.save(feed)
+    return taken
+
+
+class FeedReader:
+    """Every ``tick`` seconds, reads the feeds whose time has come, while this instance holds the
+    feed lease (one reader across instances)."""
+
+    def __init__(
+        self,
+        units_of_work: Callable[[], AlertsUnitOfWork],
+        fetches: Fetches,
+        reads: Reads,
+        lease: Any,
+        tick: float = 5.0,
+    ):
+        self.units_of_work, self.fetches, self.reads, self.lease, self.tick = (
+            units_of_work,
+            fetches,
+            reads,
+            lease,
+            tick,
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        try:
+            while not stop.wait(self.tick):
+                if not self.lease.held():
+                    continue
+                try:
+                    read_due_feeds(self.units_of_work, self.fetches, self.reads)
+                except Exception:  # noqa: BLE001 - the next round tries again; logged for operators
+                    log.warning("reading feeds failed; trying again", exc_info=True)
+        finally:
+            self.lease.release()
