@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from services.cli_feeds import feeds
 from services.settings import settings_for, variables_for
 from shared.auth import ROLES, DevIssuer
 from shared.config import SERVICES, ConfigError, ServiceSettings
@@ -248,6 +249,9 @@ def verify(service: str) -> None:
             f"{service}: audit log broken at {found.broken} ({found.entries} entries verified before it)"
         )
     click.echo(f"{service}: {found.entries} audit entries verified; the chain is intact")
+
+
+main.add_command(feeds)
 
 
 @main.command()

@@ -187,3 +187,34 @@ def test_account_command_adds_people_who_can_sign_in_and_keeps_the_others(tmp_pa
         + ["--jurisdiction", "DO"],
     )
     assert refused.exit_code == 2 and "'root' is not one of" in refused.output
+
+
+def test_feeds_are_followed_listed_and_dropped_from_the_command_line(tmp_path):
+    env = {"AMPARO_ALERTS_DATABASE_URL": f"sqlite:///{tmp_path / 'alerts.db'}", **registry_keys()}
+    assert CliRunner().invoke(main, ["migrate", "--service", "alerts"], env=env).exit_code == 0
+    added = CliRunner().invoke(
+        main,
+        [
+            "feeds",
+            "add",
+            "https://alertas.copeco.gob.hn/cap.atom",
+            "--sender",
+            "COPECO",
+            "--jurisdiction",
+            "HN",
+        ],
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    feed_id = added.output.split()[-1]
+    listed = CliRunner().invoke(main, ["feeds", "list"], env=env)
+    assert (
+        f"{feed_id}  COPECO  https://alertas.copeco.gob.hn/cap.atom  every 60 s  not yet read"
+        in listed.output
+    )
+    wrong = CliRunner().invoke(
+        main, ["feeds", "add", "ftp://x", "--sender", "x", "--jurisdiction", "HN"], env=env
+    )
+    assert wrong.exit_code == 1 and "url: an http:// or https:// URL" in wrong.output
+    assert CliRunner().invoke(main, ["feeds", "remove", feed_id], env=env).exit_code == 0
+    assert CliRunner().invoke(main, ["feeds", "list"], env=env).output == ""
