@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -130,6 +131,9 @@ class Stack:
     with_console: bool = True
     broker: EmbeddedBroker | None = None
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    #: Things running beside the stack for as long as it does (the demo's agency feed), each with
+    #: a ``stop()``.
+    companions: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()
@@ -233,12 +237,19 @@ class Stack:
     def url(self, name: str) -> str:
         return self.services[name].url
 
+    def keep_alive(self, companion: Any) -> None:
+        """Run ``companion`` beside the stack; it is stopped with it."""
+        self.companions.append(companion)
+
     def stop(self) -> None:
-        """Stop the services, then the broker."""
+        """Stop the services, then the broker, then what ran beside them."""
         for service in self.services.values():
             service.stop()
         if self.broker is not None:
             self.broker.stop()
+        for companion in self.companions:
+            companion.stop()
+        self.companions.clear()
 
     def alive(self) -> dict[str, bool]:
         """Which parts are still running."""

@@ -8,7 +8,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.demo.client import Say, client
+from services.demo.client import DemoError, Say, client
+from services.demo.coe_feed import AgencyFeed
 from services.demo.country import COUNTRY, CURRENCY, DATA
 from services.stack import Stack
 from shared.auth import CIVIL_PROTECTION, PROGRAMME_OFFICER
@@ -89,6 +90,8 @@ def define_programmes(stack: Stack, say: Say) -> list[dict[str, Any]]:
 
 #: The COE's alert and its update after landfall, in the order they were sent.
 FIONA_MESSAGES = ("fiona-2022-coe-alert.xml", "fiona-2022-coe-update.xml")
+#: Who sends them.
+FIONA_SENDER = "coe.gob.do"
 #: NHC's wind radii, as bands of the swath.
 WIND_BANDS = [
     {"band": "Moderate", "min": 34},
@@ -122,21 +125,29 @@ def fiona_footprint(incident_id: str) -> dict[str, Any]:
 
 
 def replay_fiona(stack: Stack, say: Say) -> dict[str, Any]:
-    """The COE's alert, then its update after landfall with NHC's wind swath as the footprint."""
+    """The COE publishes its alert, then its update after landfall, in its CAP feed; the stack
+    follows the feed (read at once each time, as an officer who knows it changed would ask), and
+    NHC's wind swath is uploaded as the alert's footprint."""
     coe = client(stack, "alerts", "coe-ana", [CIVIL_PROTECTION], [COUNTRY])
+    agency = AgencyFeed("COE — alertas CAP")
+    stack.keep_alive(agency)
+    feed = coe.call(
+        "POST", "/v1/feeds", json={"url": agency.feed_url, "sender": "COE", "interval_seconds": 60}
+    )
+    say(f"alerts     following the COE's CAP feed {agency.feed_url}")
     now = datetime.now(UTC).replace(microsecond=0)
     incident = None
     for name in FIONA_MESSAGES:
-        incident = coe.call(
-            "POST",
-            "/v1/alerts",
-            data=fiona_message(name, now),
-            headers={"Content-Type": "application/cap+xml"},
-        )
+        agency.publish(name, fiona_message(name, now))
+        read = coe.call("POST", f"/v1/feeds/{feed['id']}/read")
+        if read["refused"] or read["last_error"]:
+            raise DemoError(f"the COE's feed was not taken: {read['refused'] or read['last_error']}")
+        [listed] = [a for a in coe.call("GET", "/v1/alerts?limit=5") if a["sender"] == FIONA_SENDER][:1]
+        incident = coe.call("GET", f"/v1/alerts/{listed['id']}")
         exposure = incident["exposure"] or {}
         say(
             f"alerts     {incident['current']['headline']}: {exposure.get('households', 0):,} households, "
-            f"{exposure.get('people', 0):,} people exposed (v{incident['version']})"
+            f"{exposure.get('people', 0):,} people exposed (v{incident['version']}, from the feed)"
         )
         if name == FIONA_MESSAGES[0]:
             time.sleep(1.0)  # transfers decides the alert before its update arrives, as in real life

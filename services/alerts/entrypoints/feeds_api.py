@@ -8,6 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from services.alerts.adapters.feed_files import read_feed
+from services.alerts.adapters.feed_http import FeedClient
 from services.alerts.domain.feeds import Feed
 from services.alerts.entrypoints.wiring import unit_of_work
 from services.alerts.service_layer import feeds as service
@@ -132,3 +134,14 @@ class OneFeed(MethodView):
         """Stop following a feed (the messages taken stay)"""
         service.stop_following(feed_id, current_principal(), unit_of_work())
         return None
+
+
+@blp.route("/<feed_id>/read")
+class ReadFeed(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, FeedSchema)
+    @authenticated([CIVIL_PROTECTION])
+    def post(self, feed_id: str) -> Any:
+        """Read a feed now instead of at its next turn; what came of it"""
+        read = service.read_now(feed_id, current_principal(), unit_of_work, FeedClient(), read_feed)
+        return feed_view(read)
