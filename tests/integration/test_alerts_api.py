@@ -951,3 +951,30 @@ def test_households_registered_or_moved_after_the_alert_are_followed_in_and_out(
     snapshot(newcomer, 4, -87.2, 13.3, status="inactive")
     assert after_alert()[1] == {"arrived": 1, "moved_out": 1}
     assert len(supplements()) == 1  # coming back never publishes a household twice
+
+
+def test_an_envelope_of_alerts_yields_each_alert_with_its_own_result(alerts, issuer):
+    def body(identifier, polygon=SMALL):
+        text = cap(identifier, "2026-11-20T10:00:00-06:00", polygon=polygon).decode()
+        return text.split("?>", 1)[1]  # without its XML declaration, to sit inside the envelope
+
+    santo_domingo = "18.40,-70.05 18.40,-69.80 18.60,-69.80 18.60,-70.05 18.40,-70.05"
+    listed = f"<alerts>{body('env-1')}{body('env-2', santo_domingo)}{body('env-1')}</alerts>".encode()
+    answer = post(alerts, issuer, listed)
+    assert answer.status_code == 207, answer.get_json()
+    results = answer.get_json()["results"]
+    assert [(r["position"], r["status"]) for r in results] == [(0, 201), (1, 403), (2, 200)]
+    assert (
+        results[0]["incident"]["state"] == "active" and results[0]["incident"]["exposure"]["households"] > 0
+    )
+    assert results[1]["problem"]["errors"][0]["pointer"] == "/info/0/area/0"
+    edxl = f"""<EDXLDistribution xmlns="urn:oasis:names:tc:emergency:EDXL:DE:1.0">
+      <distributionID>copeco-2026-11-20-1</distributionID><senderID>copeco.gob.hn</senderID>
+      <dateTimeSent>2026-11-20T10:00:00-06:00</dateTimeSent><distributionStatus>Actual</distributionStatus>
+      <distributionType>Report</distributionType><combinedConfidentiality>UNCLASSIFIED</combinedConfidentiality>
+      <contentObject><xmlContent><embeddedXMLContent>{body("env-3")}</embeddedXMLContent></xmlContent></contentObject>
+    </EDXLDistribution>""".encode()
+    answer = post(alerts, issuer, edxl)
+    assert [r["status"] for r in answer.get_json()["results"]] == [201]
+    empty = post(alerts, issuer, b"<alerts><note>nothing</note></alerts>")
+    assert empty.status_code == 422 and "holds no CAP alert" in empty.get_json()["detail"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.alerts.adapters.cap_xml import MAX_BYTES as MAX_CAP_BYTES
+from services.alerts.adapters.cap_wrappers import MAX_WRAPPER_BYTES, unwrap
 from services.alerts.adapters.vector_files import VECTOR_FILE_TYPES, read_feature_collection
 from services.alerts.entrypoints import presenter
 from services.alerts.entrypoints.schemas import (
+    EnvelopeResultsSchema,
     FeatureCollectionSchema,
     FootprintListQuerySchema,
     FootprintQuerySchema,
@@ -35,8 +36,8 @@ from services.alerts.service_layer.footprints import (
 )
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PAYMENTS_OFFICER, PROGRAMME_OFFICER
-from shared.errors import FieldProblem, InvalidInput
-from shared.web import BEARER, accepts_bodies_up_to, authenticated, current_principal
+from shared.errors import AmparoError, FieldProblem, InvalidInput
+from shared.web import BEARER, accepts_bodies_up_to, authenticated, current_principal, error_response
 
 blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="CAP alerts and who they expose")
 #: Who may read alerts, their areas and aggregated exposure (never a household): those who
@@ -44,7 +45,8 @@ blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="CAP al
 READERS = [CIVIL_PROTECTION, PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR]
 #: The media type of the maps' answers.
 GEOJSON = "application/geo+json"
-CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml", "application/json", "application/cap+json")
+XML_TYPES = ("application/cap+xml", "application/xml", "text/xml")
+CAP_TYPES = (*XML_TYPES, "application/json", "application/cap+json")
 
 
 _uow = unit_of_work
@@ -60,13 +62,40 @@ def _jurisdiction() -> tuple[str, ...]:
     return tuple(current_principal().jurisdiction)
 
 
+def _each_alert(alerts: list[bytes], principal: Any) -> Response:
+    """Every alert of an envelope taken like one posted alone; one answer listing each result."""
+    results = []
+    for position, raw in enumerate(alerts):
+        try:
+            command = service.ReceiveCap(
+                raw, "application/cap+xml", principal.subject, principal.jurisdiction
+            )
+            incident, created = service.receive_cap(command, _uow())
+        except AmparoError as exc:
+            refused = error_response(exc)
+            results.append(
+                {"position": position, "status": refused.status_code, "problem": refused.get_json()}
+            )
+            continue
+        view = presenter.incident_view(incident)
+        results.append({"position": position, "status": 201 if created else 200, "incident": view})
+    response = jsonify({"results": results})
+    response.status_code = 207
+    return response
+
+
 @blp.route("")
 class Alerts(MethodView):
     @blp.doc(security=BEARER, requestBody={"content": {t: {"schema": {"type": "string"}} for t in CAP_TYPES}})
     @blp.response(201, IncidentSchema)
     @blp.alt_response(200, schema=IncidentSchema, description="Sent before: recognised, nothing changed")
+    @blp.alt_response(
+        207,
+        schema=EnvelopeResultsSchema,
+        description="An envelope of alerts (<alerts>, EDXL-DE): each alert's result, in order",
+    )
     @authenticated([CIVIL_PROTECTION])
-    @accepts_bodies_up_to(MAX_CAP_BYTES)
+    @accepts_bodies_up_to(MAX_WRAPPER_BYTES)
     def post(self) -> Any:
         """Post a CAP 1.2 message (XML, or its JSON equivalent); the incident comes back with its exposure"""
         if request.mimetype not in CAP_TYPES:
@@ -75,9 +104,11 @@ class Alerts(MethodView):
                 errors=[FieldProblem("/", "content type")],
             )
         principal = current_principal()
-        command = service.ReceiveCap(
-            request.get_data(cache=False), request.mimetype, principal.subject, principal.jurisdiction
-        )
+        raw = request.get_data(cache=False)
+        wrapped = unwrap(raw) if request.mimetype in XML_TYPES else None
+        if wrapped is not None:
+            return _each_alert(wrapped, principal)
+        command = service.ReceiveCap(raw, request.mimetype, principal.subject, principal.jurisdiction)
         incident, created = service.receive_cap(command, _uow())
         return (
             presenter.incident_view(incident),

@@ -160,3 +160,18 @@ class FeatureCollectionSchema(Schema):
 
     type = fields.String(metadata={"description": "FeatureCollection"})
     features = fields.List(fields.Nested(FeatureSchema))
+
+
+class EnvelopeResultSchema(Schema):
+    position = fields.Integer(metadata={"description": "The alert's place in the envelope, from 0"})
+    status = fields.Integer(metadata={"description": "201 taken, 200 sent before, or the refusal's status"})
+    incident = fields.Dict(
+        allow_none=True, metadata={"description": "The incident, as a single alert's answer"}
+    )
+    problem = fields.Dict(
+        allow_none=True, metadata={"description": "Why it was refused (a problem document)"}
+    )
+
+
+class EnvelopeResultsSchema(Schema):
+    results = fields.List(fields.Nested(EnvelopeResultSchema))
