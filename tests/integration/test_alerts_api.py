@@ -978,3 +978,21 @@ def test_an_envelope_of_alerts_yields_each_alert_with_its_own_result(alerts, iss
     assert [r["status"] for r in answer.get_json()["results"]] == [201]
     empty = post(alerts, issuer, b"<alerts><note>nothing</note></alerts>")
     assert empty.status_code == 422 and "holds no CAP alert" in empty.get_json()["detail"]
+
+
+def test_a_sender_in_strict_mode_has_its_messages_refused_for_any_repair(alerts, issuer):
+    regional = {"Authorization": f"Bearer {issuer.mint('ops', [CIVIL_PROTECTION], ['*'])}"}
+    national = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"}
+    strict = {"strict": True}
+    assert alerts.put("/v1/senders/copeco.gob.hn", json=strict, headers=national).status_code == 403
+    assert alerts.put("/v1/senders/copeco.gob.hn", json=strict, headers=regional).status_code == 200
+    listed = alerts.get("/v1/senders", headers=regional).get_json()
+    assert [(s["sender"], s["strict"], s["set_by"]) for s in listed] == [("copeco.gob.hn", True, "ops")]
+    zulu = cap("strict-1", "2026-11-20T16:00:00Z")  # CAP wants an offset; read as UTC when lenient
+    refused = post(alerts, issuer, zulu)
+    assert refused.status_code == 422 and "strict mode" in refused.get_json()["detail"]
+    assert alerts.get("/v1/alerts", headers=regional).get_json() == []
+    assert post(alerts, issuer, cap("strict-2", "2026-11-20T10:00:00-06:00")).status_code == 201
+    alerts.put("/v1/senders/copeco.gob.hn", json={"strict": False}, headers=regional)
+    lenient = post(alerts, issuer, zulu)
+    assert lenient.status_code == 201 and "read as UTC" in str(lenient.get_json()["warnings"])

@@ -196,6 +196,14 @@ class FakeLocations:
         return []
 
 
+class FakeSenders:
+    def __init__(self) -> None:
+        self.rules: dict[str, bool] = {}
+
+    def strict(self, sender: str) -> bool:
+        return self.rules.get(sender, False)
+
+
 class FakeUnitOfWork:
     """Commits on a clean exit (events and audit lines then count as written); on an error, puts
     back what the repositories held when it began."""
@@ -203,6 +211,7 @@ class FakeUnitOfWork:
     def __init__(self, indexing: Indexing | None = None, locations: FakeLocations | None = None) -> None:
         self.alerts, self.admin = FakeAlerts(), FakeAdmin()
         self.locations = locations or FakeLocations()
+        self.senders = FakeSenders()
         self.indexing = indexing or Indexing(instance="alerts")
         self.published: list[tuple[str, Any]] = []
         self.audited: list[Any] = []

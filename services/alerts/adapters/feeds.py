@@ -1,4 +1,4 @@
-"""Followed CAP feeds in the alerts service's database."""
+"""Followed CAP feeds, and senders in strict mode, in the alerts service's database."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.alerts.adapters.orm import feeds
+from services.alerts.adapters.orm import feeds, senders
 from services.alerts.domain.feeds import Feed, Refusal
 from shared.db import as_read
 
@@ -64,3 +64,21 @@ class FeedRepository:
         """Feeds to read now, the longest waiting first."""
         query = select(feeds).where(or_(feeds.c.next_fetch_at.is_(None), feeds.c.next_fetch_at <= now))
         return [_feed(r) for r in self.session.execute(query.order_by(feeds.c.next_fetch_at)).all()]
+
+
+class SenderRepository:
+    """Senders whose messages must obey CAP 1.2 as written."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def strict(self, sender: str) -> bool:
+        return bool(self.session.scalar(select(senders.c.strict).where(senders.c.sender == sender)))
+
+    def set_strict(self, sender: str, strict: bool, by: str, at: datetime) -> None:
+        self.session.execute(delete(senders).where(senders.c.sender == sender))
+        self.session.execute(insert(senders).values(sender=sender, strict=strict, set_by=by, set_at=at))
+
+    def every(self) -> list[dict[str, Any]]:
+        rows = self.session.execute(select(senders).order_by(senders.c.sender)).all()
+        return [{**r._mapping, "set_at": as_read(r.set_at)} for r in rows]

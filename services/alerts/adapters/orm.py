@@ -180,5 +180,15 @@ feeds = Table(
     Column("entries_taken", JSON, nullable=False),
 )
 
+#: 0008: senders whose messages must obey CAP 1.2 as written
+senders = Table(
+    "senders",
+    metadata,
+    Column("sender", String(255), primary_key=True),
+    Column("strict", Boolean, nullable=False),
+    Column("set_by", String(255), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
 outbox, inbox = messaging_tables(metadata)
 audit = audit_tables_v1(metadata)

@@ -16,6 +16,7 @@ from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
 from services.alerts.entrypoints.consumer import apply_household_event, apply_household_events
 from services.alerts.entrypoints.feeds_api import blp as feeds_blp
+from services.alerts.entrypoints.feeds_api import senders_blp
 from services.alerts.entrypoints.settings import indexes_every_household
 from services.alerts.service_layer.alerts import ExpiryWorker, load_layer
 from services.alerts.service_layer.feeds import FeedReader
@@ -104,4 +105,5 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(layers_blp)
     api.register_blueprint(footprints_blp)
     api.register_blueprint(feeds_blp)
+    api.register_blueprint(senders_blp)
     return app

@@ -145,3 +145,49 @@ class ReadFeed(MethodView):
         """Read a feed now instead of at its next turn; what came of it"""
         read = service.read_now(feed_id, current_principal(), unit_of_work, FeedClient(), read_feed)
         return feed_view(read)
+
+
+senders_blp = Blueprint(
+    "senders",
+    __name__,
+    url_prefix="/v1/senders",
+    description="Senders whose CAP must obey the schema as written",
+)
+
+
+class SenderModeSchema(Schema):
+    strict = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Refuse its messages whenever reading them needed a repair or raised a doubt"
+        },
+    )
+
+
+class SenderSchema(Schema):
+    sender = fields.String()
+    strict = fields.Boolean()
+    set_by = fields.String()
+    set_at = fields.DateTime(format="iso")
+
+
+@senders_blp.route("")
+class Senders(MethodView):
+    @senders_blp.doc(security=BEARER)
+    @senders_blp.response(200, SenderSchema(many=True))
+    @authenticated([CIVIL_PROTECTION, AUDITOR])
+    def get(self) -> Any:
+        """Senders with a mode of their own"""
+        return service.senders(unit_of_work(read_only=True))
+
+
+@senders_blp.route("/<path:sender>")
+class Sender(MethodView):
+    @senders_blp.doc(security=BEARER)
+    @senders_blp.arguments(SenderModeSchema)
+    @senders_blp.response(200, SenderModeSchema)
+    @authenticated([CIVIL_PROTECTION])
+    def put(self, body: dict[str, Any], sender: str) -> Any:
+        """Put a sender in strict mode or out of it (officers for every area only)"""
+        service.set_strict(sender, body["strict"], current_principal(), unit_of_work())
+        return body

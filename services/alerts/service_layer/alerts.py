@@ -20,7 +20,7 @@ import shapely.geometry
 
 from services.alerts.domain import incidents as rules
 from services.alerts.domain.admin_layer import layer_from_geojson
-from services.alerts.domain.cap import CapMessage
+from services.alerts.domain.cap import CapError, CapMessage
 from services.alerts.domain.errors import IncidentNotFound, LayerNotFound
 from services.alerts.domain.geometry import AreaShape, geojson_shapes
 from services.alerts.domain.jurisdiction import (
@@ -117,6 +117,12 @@ def receive_cap(
         what = f"this {message.msg_type.value.lower()}"
         check_within(shapes, layers, command.jurisdiction, what)
         check_within(_current_shapes(uow, message), layers, command.jurisdiction, what)
+        if warnings and uow.senders.strict(message.sender):
+            raise CapError(
+                f"{message.sender} sends in strict mode: the message is refused for what reading it "
+                "needed (" + "; ".join(warnings[:3]) + ")",
+                errors=[FieldProblem("/", warning) for warning in warnings],
+            )
         existing = uow.alerts.message_by_key(message.key)
         if existing is not None:
             return incident_now(existing["incident_id"], uow), False

@@ -23,7 +23,7 @@ from services.alerts.service_layer.areas import parse_cap
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.audit import AuditEntry
 from shared.auth import Principal
-from shared.errors import AmparoError, FieldProblem, InvalidInput, NotFound
+from shared.errors import AmparoError, FieldProblem, Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 SHORTEST_INTERVAL, LONGEST_INTERVAL = 30, 86_400
@@ -238,3 +238,33 @@ class FeedReader:
                     log.warning("reading feeds failed; trying again", exc_info=True)
         finally:
             self.lease.release()
+
+
+def set_strict(sender: str, strict: bool, by: Principal, uow: AlertsUnitOfWork) -> None:
+    """Put a sender in strict mode (its messages refused for any repair or doubt) or out of it.
+    Senders are the platform's, not one area's: only an officer for every area sets them.
+
+    :raise Forbidden: the officer's jurisdiction is not everywhere.
+    """
+    if EVERYWHERE not in by.jurisdiction:
+        raise Forbidden(
+            "only an officer whose jurisdiction is every area sets a sender's mode",
+            errors=[FieldProblem("/strict", "not for one area's officer")],
+        )
+    with uow:
+        uow.senders.set_strict(sender, strict, by.subject, datetime.now(UTC))
+        uow.record(
+            AuditEntry(
+                by=by.subject,
+                action="sender_strict" if strict else "sender_lenient",
+                subject_type="sender",
+                subject_id=sender[:255],
+                comment=f"{sender} {'in' if strict else 'out of'} strict mode",
+            )
+        )
+
+
+def senders(uow: AlertsUnitOfWork) -> list[dict[str, Any]]:
+    """Every sender with a mode of its own."""
+    with uow:
+        return uow.senders.every()

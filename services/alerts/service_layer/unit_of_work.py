@@ -3,7 +3,7 @@ and the household location index, with the outbox and the audit log, in one tran
 
 from __future__ import annotations
 
-from services.alerts.adapters.feeds import FeedRepository
+from services.alerts.adapters.feeds import FeedRepository, SenderRepository
 from services.alerts.adapters.locations import LocationRepository
 from services.alerts.adapters.orm import audit
 from services.alerts.adapters.repository import AdminAreaRepository, AlertRepository, Session, Sessions, Table
@@ -16,6 +16,7 @@ class AlertsUnitOfWork(UnitOfWork):
     admin: AdminAreaRepository
     locations: LocationRepository
     feeds: FeedRepository
+    senders: SenderRepository
     audit = audit
 
     def __init__(
@@ -48,6 +49,7 @@ class AlertsUnitOfWork(UnitOfWork):
         self.admin = AdminAreaRepository(self.session)
         self.locations = LocationRepository(self.session)
         self.feeds = FeedRepository(self.session)
+        self.senders = SenderRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:
