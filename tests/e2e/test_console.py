@@ -46,6 +46,11 @@ def test_civil_protection_sees_the_alert_on_the_map_with_its_exposure(context, c
     )
     assert "#7a0019" in colours  # the update's Extreme severity
     assert "Hazard footprints" in summary and "wind_speed" in summary
+    # What the alert says, statement by statement, as the alert's summary has it.
+    said = incident["current"]["statements"]
+    rows = page.locator("#alert [data-statement]")
+    assert rows.count() == len(said) >= 1
+    assert "What the alert says" in summary and said[0]["severity"] in summary
     # Civil protection sees no batch and no household; nothing was loaded from another host.
     assert page.inner_text("#batches") == ""
     assert outside == []

@@ -128,6 +128,20 @@ async function drawActiveAlerts(active) {
   if (layers.boundaries) layers.boundaries.bringToBack();
 }
 
+// Each statement of the alert (its <info> blocks; several languages saying the same are one).
+function statementsTable(current) {
+  const said = current.statements || [];
+  if (said.length === 0) return '';
+  const areas = (current.areas?.features || []);
+  return `<h3>${escape(t('statements'))}</h3>
+    ${table([{ label: '' }, { label: t('severity') }, { label: t('urgency') }, { label: t('certainty') },
+      { label: t('areas_count'), n: true }],
+      said.map((s) => [`<span data-statement="${s.statement}">${escape(s.event || s.headline || '')}</span>
+        <span class="muted">${escape((s.languages || []).join(', '))}</span>`,
+        escape(s.severity), escape(s.urgency), escape(s.certainty),
+        number(areas.filter((f) => f.properties.statement === s.statement).length)]))}`;
+}
+
 function exposureTables(exposure) {
   if (!exposure) return `<p class="muted">—</p>`;
   const bands = exposure.by_band || [];
@@ -136,6 +150,8 @@ function exposureTables(exposure) {
     <h3>${escape(t('exposure'))}</h3>
     <p><strong data-count="households">${number(exposure.households)}</strong> ${escape(t('households'))} ·
        <strong data-count="people">${number(exposure.people)}</strong> ${escape(t('people'))}</p>
+    ${exposure.after_alert ? `<p data-after-alert>${escape(t('after_alert'))}: ${escape(t('arrived'))}
+       ${number(exposure.after_alert.arrived)} · ${escape(t('moved_out'))} ${number(exposure.after_alert.moved_out)}</p>` : ''}
     <h4>${escape(t('vulnerable'))}</h4>
     ${table([{ label: '' }, { label: '', n: true }], GROUPS.map((g) => [escape(t(g)), number(exposure[g])]))}
     <h4>${escape(t('by_band'))}</h4>
@@ -158,8 +174,12 @@ async function selectAlert(id, { fit = true } = {}) {
   const incident = await attempt(() => call('alerts', `/v1/alerts/${id}`));
   if (!incident || generation !== mine) return;
   const current = incident.current;
-  const colour = SEVERITY_COLOURS[current.severity] || '#666';
-  const areas = L.geoJSON(current.areas, { style: { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.15 } });
+  const said = current.statements || [];
+  // Each area in the colour of its own statement's severity.
+  const colourOf = (feature) => SEVERITY_COLOURS[(said[feature.properties.statement] || current).severity] || '#666';
+  const areas = L.geoJSON(current.areas, {
+    style: (feature) => ({ color: colourOf(feature), weight: 2, fillColor: colourOf(feature), fillOpacity: 0.15 }),
+  });
   replaceLayer('areas', areas);
   if (fit && areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { maxZoom: 10 });
   const grid = await call('alerts', `/v1/alerts/${id}/exposure-grid?cell_deg=0.05`).catch(() => null);
@@ -197,6 +217,7 @@ async function selectAlert(id, { fit = true } = {}) {
     <p class="muted">${escape(t('sender'))}: ${escape(current.sender)} · ${escape(t('sent'))}: ${when(current.sent)} ·
       ${escape(t('expires'))}: ${when(current.expires)} · ${escape(t('severity'))}: ${escape(current.severity)} ·
       <span class="state">${escape(incident.state)}</span></p>
+    ${statementsTable(current)}
     ${footprints.length ? `<h3>${escape(t('footprints'))}</h3><ul>${footprintText}</ul>` : ''}
     ${exposureTables(incident.exposure)}`;
   await showBatches(incident, { generation: mine });
