@@ -181,3 +181,26 @@ def test_a_feed_embedding_a_real_cap_1_1_alert_is_taken_and_a_hostile_one_refuse
     assert [a["event"] for a in listed] == ["Flash Flood Watch"]
     bad = client.post("/v1/feeds", json={"url": "file:///etc/passwd", "sender": "x"}, headers=everywhere)
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["pointer"] == "/url"
+
+
+def test_many_feeds_due_at_once_are_each_read_and_one_down_holds_up_none(world, issuer):
+    from services.alerts.service_layer.feeds import read_due_feeds
+
+    client, runtime, agency = world
+    officer = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"}
+    for n in range(12):
+        agency.pages[f"/cap/{n}.xml"] = (200, cap(f"many-{n}", f"2026-11-20T10:{n:02d}:00-06:00"), None)
+        agency.pages[f"/feed-{n}.atom"] = (200, index(agency, f"/cap/{n}.xml"), f'"{n}"')
+        client.post(
+            "/v1/feeds", json={"url": f"{agency.url}/feed-{n}.atom", "sender": f"S{n}"}, headers=officer
+        )
+    client.post("/v1/feeds", json={"url": "http://127.0.0.1:9/down.atom", "sender": "down"}, headers=officer)
+
+    def units_of_work() -> AlertsUnitOfWork:
+        return AlertsUnitOfWork(runtime.session_factory, runtime.outbox)
+
+    assert read_due_feeds(units_of_work, FeedClient(timeout=5), read_feed) == 12
+    states = {f["sender"]: f for f in client.get("/v1/feeds", headers=officer).get_json()}
+    assert all(states[f"S{n}"]["taken"] == 1 for n in range(12))
+    assert states["down"]["failures"] == 1 and "could not be reached" in states["down"]["last_error"]
+    assert read_due_feeds(units_of_work, FeedClient(timeout=5), read_feed) == 0  # none due again yet
