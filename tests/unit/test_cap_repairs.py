@@ -97,3 +97,16 @@ def test_a_message_with_no_usable_area_is_refused_naming_each():
     with pytest.raises(CapError, match="no area of the message can be used") as refused:
         message_shapes(read, [])
     assert [p.pointer for p in refused.value.errors] == ["/info/0/area/0/polygon/0"]
+
+
+def test_odd_numbers_and_times_are_refused_naming_them_never_a_crash():
+    nan_centre = message("<area><areaDesc>Centro</areaDesc><circle>nan,-87 5</circle></area>")
+    with pytest.raises(CapError, match="no area of the message can be used"):
+        message_shapes(parse_cap_xml(nan_centre), [])
+    midnight = MESSAGE.replace("2026-11-20T10:00:00-06:00", "2026-11-20T24:00:00-06:00")
+    with pytest.raises(CapError, match="is not a time"):
+        parse_cap_xml(
+            midnight.format(
+                areas=f"<area><areaDesc>x</areaDesc><polygon>{CHOLUTECA}</polygon></area>"
+            ).encode()
+        )

@@ -91,6 +91,11 @@ def test_a_failing_feed_is_asked_again_later_and_later_then_as_often_as_before()
 def test_entries_are_fetched_only_from_the_feeds_own_host_or_those_allowed():
     own = feed(allowed_hosts=("cap.smn.gob.mx",))
     assert own.link_allowed("https://alertas.copeco.gob.hn/cap/1.xml")
-    assert own.link_allowed("http://cap.smn.gob.mx/x.xml")
+    assert own.link_allowed("https://cap.smn.gob.mx/x.xml")
+    assert not own.link_allowed("http://cap.smn.gob.mx/x.xml")  # the allowed host over HTTPS only
     assert not own.link_allowed("http://169.254.169.254/latest/meta-data")
     assert not own.link_allowed("file:///etc/passwd")
+    # Links a check and an HTTP client would read as two hosts, or another port of the own host.
+    assert not own.link_allowed("https://127.0.0.1\\@alertas.copeco.gob.hn/cap/1.xml")
+    assert not own.link_allowed("https://user@alertas.copeco.gob.hn/cap/1.xml")
+    assert not own.link_allowed("https://alertas.copeco.gob.hn:8443/cap/1.xml")

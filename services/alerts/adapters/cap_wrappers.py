@@ -35,11 +35,16 @@ def unwrap(raw: bytes) -> list[bytes] | None:
             f"the envelope is {len(raw):,} bytes; envelopes over {MAX_WRAPPER_BYTES:,} bytes are refused",
             errors=[FieldProblem("/", "too large")],
         )
-    alerts = [
-        ElementTree.tostring(element, encoding="utf-8")
-        for element in root.iter()
-        if element.tag in (f"{{{NS}}}alert", f"{{{NS_1_1}}}alert")
-    ]
+    try:
+        alerts = [
+            ElementTree.tostring(element, encoding="utf-8")
+            for element in root.iter()
+            if element.tag in (f"{{{NS}}}alert", f"{{{NS_1_1}}}alert")
+        ]
+    except RecursionError as exc:
+        raise CapError(
+            "the envelope nests elements too deeply", errors=[FieldProblem("/", "too deep")]
+        ) from exc
     if not alerts:
         raise CapError(
             f"the {str(root.tag).rsplit('}', 1)[-1]} envelope holds no CAP alert",

@@ -203,7 +203,15 @@ def _all(element: Any, name: str) -> list[str]:
 
 
 def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    """:raise CapError: a time the schema lets through but no calendar has (``T24:00:00``)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CapError(
+            f"{value!r} is not a time: {exc}", errors=[FieldProblem("/alert", f"time {value!r}")]
+        ) from exc
 
 
 def _pairs(element: Any, name: str) -> tuple[tuple[str, str], ...]:

@@ -31,10 +31,13 @@ def read_feed(raw: bytes) -> list[FeedEntry]:
         raise FeedError(f"refused: the feed declares a DTD or entities ({type(exc).__name__})") from exc
     except SafeET.ParseError as exc:
         raise FeedError(f"the feed is not well-formed XML: {exc}") from exc
-    if root.tag == f"{{{ATOM}}}feed":
-        return [_atom_entry(e, n) for n, e in enumerate(root.findall(f"{{{ATOM}}}entry"))]
-    if root.tag == "rss":
-        return [_rss_item(i, n) for n, i in enumerate(root.findall("channel/item"))]
+    try:
+        if root.tag == f"{{{ATOM}}}feed":
+            return [_atom_entry(e, n) for n, e in enumerate(root.findall(f"{{{ATOM}}}entry"))]
+        if root.tag == "rss":
+            return [_rss_item(i, n) for n, i in enumerate(root.findall("channel/item"))]
+    except RecursionError as exc:
+        raise FeedError("the feed nests elements too deeply") from exc
     raise FeedError(f"neither an Atom nor an RSS 2.0 feed (root element {root.tag!r})")
 
 

@@ -69,12 +69,25 @@ class Feed:
         return self.next_fetch_at is None or self.next_fetch_at <= now
 
     def link_allowed(self, link: str) -> bool:
-        """Whether an entry may be fetched from ``link``: over HTTP(S), from the feed's own host or
-        one the feed was allowed to link to."""
-        target = urlsplit(link)
+        """Whether an entry may be fetched from ``link``: from the feed's own host, scheme and port,
+        or from a host the feed was allowed to link to (over HTTPS, or the feed's own scheme).
+
+        A link that parsers could read two ways is refused outright: one with a backslash, user
+        information, control characters or spaces (``http://127.0.0.1\\@agency.gov/`` names one
+        host to a check and another to an HTTP client).
+        """
+        if any(c in link for c in "\\@ \t\r\n") or any(ord(c) < 32 for c in link):
+            return False
+        target, own = urlsplit(link), urlsplit(self.url)
+        try:
+            port, own_port = target.port, own.port
+        except ValueError:
+            return False
         if target.scheme not in ("http", "https") or not target.hostname:
             return False
-        return target.hostname in (urlsplit(self.url).hostname, *self.allowed_hosts)
+        if (target.hostname, target.scheme, port) == (own.hostname, own.scheme, own_port):
+            return True
+        return target.hostname in self.allowed_hosts and target.scheme in ("https", own.scheme) and port is None
 
     def unchanged(self, now: datetime) -> Feed:
         """It answered that nothing changed (304)."""

@@ -180,8 +180,10 @@ def geodesic_circle(circle: Circle, where: str, warnings: list[str]) -> Geodesic
 
     :raise CapError: a negative radius, or a centre out of range.
     """
-    if not circle.radius_km >= 0:
+    if not circle.radius_km >= 0 or not np.isfinite(circle.radius_km):
         raise _refuse(where, f"the radius must be a positive number of kilometres, not {circle.radius_km}")
+    if not (np.isfinite(circle.lat) and np.isfinite(circle.lon)):
+        raise _refuse(where, "the centre's coordinates must be numbers")
     if circle.radius_km == 0:
         warnings.append(f"{where}: a circle of radius 0 is a point; it covers no households")
         return None

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from services.alerts.domain.cap import CapError
 from services.alerts.domain.feeds import Feed, FeedEntry, FeedError, Refusal
 from services.alerts.domain.jurisdiction import EVERYWHERE, covers
 from services.alerts.service_layer.alerts import ReceiveCap, receive_cap
@@ -163,9 +162,9 @@ def read_feed_once(
     try:
         fetched = fetches.feed(feed.url, feed.etag, feed.last_modified)
         entries = reads(fetched.body) if fetched.changed else None
-    except FeedError as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the feed did, it is said, and asked again later
         log.warning("feed %s (%s) could not be read: %s", feed.id, feed.url, exc)
-        return _keep(units_of_work, feed.failed(now, str(exc)), 0)
+        return _keep(units_of_work, feed.failed(now, _reason(exc)), 0)
     if entries is None:
         return _keep(units_of_work, feed.unchanged(now), 0)
     messages, refused = _messages(feed, entries, fetches, now)
@@ -176,8 +175,8 @@ def read_feed_once(
                 ReceiveCap(raw, "application/cap+xml", f"feed {feed.id} ({feed.sender})", feed.jurisdiction),
                 units_of_work(),
             )
-        except AmparoError as exc:
-            refused.append(Refusal(entry_id, str(exc), now))
+        except Exception as exc:  # noqa: BLE001 - one entry never stops the others; its reason is kept
+            refused.append(Refusal(entry_id, _reason(exc), now))
             continue
         taken += created
         done.append(entry_id)
@@ -196,9 +195,17 @@ def _messages(
         try:
             raw = entry.embedded if entry.embedded is not None else _linked(feed, entry, fetches)
             messages.append((parse_cap(raw, "application/cap+xml").sent, entry.id, raw))
-        except (FeedError, CapError) as exc:
-            refused.append(Refusal(entry.id, str(exc), now))
+        except Exception as exc:  # noqa: BLE001 - one entry never stops the others; its reason is kept
+            refused.append(Refusal(entry.id, _reason(exc), now))
     return messages, refused
+
+
+def _reason(error: Exception) -> str:
+    """Why something from a feed was refused, as the feed's state says it."""
+    if isinstance(error, AmparoError | FeedError):
+        return str(error)
+    log.warning("unexpected error reading a feed entry", exc_info=error)
+    return f"could not be read ({type(error).__name__}: {error})"[:500]
 
 
 def _linked(feed: Feed, entry: FeedEntry, fetches: Fetches) -> bytes:
