@@ -87,7 +87,8 @@ class Feed:
             return False
         if (target.hostname, target.scheme, port) == (own.hostname, own.scheme, own_port):
             return True
-        return target.hostname in self.allowed_hosts and target.scheme in ("https", own.scheme) and port is None
+        allowed = target.hostname in self.allowed_hosts
+        return allowed and target.scheme in ("https", own.scheme) and port is None
 
     def unchanged(self, now: datetime) -> Feed:
         """It answered that nothing changed (304)."""

@@ -50,21 +50,10 @@ def _meeting(layers: Iterable[AdminLayer], shape: BaseGeometry) -> list[tuple[st
     return found
 
 
-def _problem(shape: AreaShape, layers: Iterable[AdminLayer], jurisdiction: Sequence[str]) -> str | None:
-    """Why ``shape`` lies outside ``jurisdiction``, or ``None`` when it lies inside."""
-    if shape.codes:
-        outside = [code for code in shape.codes if not covers(jurisdiction, code)]
-        return f"names {', '.join(outside)}" if outside else None
-    met = _meeting(layers, shape.drawn)
-    own_area = shapely.area(shape.drawn)
-    foreign = sorted(
-        code
-        for code, area, overlap in met
-        if not covers(jurisdiction, code)
-        and overlap > 0
-        and (overlap > STRAY * own_area or overlap > STRAY * shapely.area(area))
-    )
-    return f"covers {', '.join(foreign)}" if foreign else None
+def _own_union(layers: Iterable[AdminLayer], jurisdiction: Sequence[str]) -> BaseGeometry | None:
+    """The officer's own areas, as the reference layers draw them (``None``: none is loaded)."""
+    own = [area for layer in layers for code, area in layer.areas.items() if covers(jurisdiction, code)]
+    return shapely.union_all(own) if own else None
 
 
 def check_within(
@@ -72,18 +61,41 @@ def check_within(
 ) -> None:
     """Refuse ``what`` (issuing, updating, cancelling) unless every area lies inside ``jurisdiction``.
 
+    Only what a drawn area reaches beyond the officer's own areas is measured (reference layers
+    may overlap at borders), and what all the message's areas reach of each neighbour is added up,
+    so splitting a drawing into many small strays covers the neighbour all the same.
+
     :raise OutsideJurisdiction: naming each area outside (``/info/0/area/1``) and why.
     """
     if EVERYWHERE in jurisdiction:
         return
-    problems = []
-    for shape in shapes:
-        why = _problem(shape, layers.values(), jurisdiction)
-        if why is not None:
-            problems.append(
-                FieldProblem(f"/info/{shape.info}/area/{shape.area}", f"{shape.description!r} {why}")
-            )
+    shapes = list(shapes)
+    problems = [
+        FieldProblem(f"/info/{s.info}/area/{s.area}", f"{s.description!r} names {', '.join(outside)}")
+        for s in shapes
+        if s.codes and (outside := [code for code in s.codes if not covers(jurisdiction, code)])
+    ]
+    drawn = [s for s in shapes if not s.codes]
+    own = _own_union(layers.values(), jurisdiction)
+    reached: dict[str, float] = {}
+    sizes: dict[str, float] = {}
+    by: dict[str, list[int]] = {}
+    for n, shape in enumerate(drawn):
+        beyond = shape.drawn if own is None else shapely.difference(shape.drawn, own)
+        for code, area, overlap in _meeting(layers.values(), beyond):
+            if overlap > 0 and not covers(jurisdiction, code):
+                reached[code] = reached.get(code, 0.0) + overlap
+                sizes[code] = shapely.area(area)
+                by.setdefault(code, []).append(n)
+    total = sum(shapely.area(s.drawn) for s in drawn)
+    covered = sorted(c for c, o in reached.items() if o > STRAY * total or o > STRAY * sizes[c])
+    for n, shape in enumerate(drawn):
+        mine = [c for c in covered if n in by[c]]
+        if mine:
+            where = f"/info/{shape.info}/area/{shape.area}"
+            problems.append(FieldProblem(where, f"{shape.description!r} covers {', '.join(mine)}"))
     if problems:
+        problems.sort(key=lambda p: [int(part) if part.isdigit() else part for part in p.pointer.split("/")])
         raise OutsideJurisdiction(
             f"{what} is refused: {len(problems)} area(s) lie outside your jurisdiction "
             f"({', '.join(jurisdiction)})",

@@ -78,7 +78,16 @@ def compute_exposure(
 
 def _exactly(shape: AreaShape, found: Exposure, columns: dict[str, np.ndarray]) -> Exposure:
     """Of the households ``shape``'s geometry pre-selected, those the area covers (a circle's
-    measured to its centre), each flagged when within its location's accuracy of the true edge."""
+    measured to its centre), each flagged when within its location's accuracy of the true edge.
+
+    An area given by geocodes covers households of the geocodes' countries only: reference layers
+    may overlap at borders, and a department's alert never reaches the next country's families.
+    """
+    if shape.codes:
+        countries = {code.split("-", 1)[0] for code in shape.codes}
+        registered = columns["admin_code"][found.positions].tolist()
+        mine = np.array([str(code).split("-", 1)[0] in countries for code in registered], dtype=bool)
+        found = Exposure(found.positions[mine], found.near_edge[mine])
     if not shape.circles:
         return found
     at = found.positions
