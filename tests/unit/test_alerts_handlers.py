@@ -68,6 +68,9 @@ class FakeAlerts:
         #: Parts another instance claimed after this one looked (it sees them only when inserting).
         self.unseen: set[tuple[str, int]] = set()
 
+    def hold_partition(self, partition: int) -> None:
+        pass
+
     def hold_incident(self, root_key: str) -> None:
         self.held.append(root_key)
 

@@ -55,6 +55,12 @@ class AlertRepository:
         transaction ends)."""
         hold_lock(self.session, f"alerts incident {root_key}")
 
+    def hold_partition(self, partition: int) -> None:
+        """Match, or follow a household into, one registry.households partition at a time (until the
+        transaction ends): a family saved while its partition is being matched is either read by
+        the matching or followed after it, never missed by both."""
+        hold_lock(self.session, f"alerts partition {partition}")
+
     def message_by_key(self, key: str) -> dict[str, Any] | None:
         row = self.session.execute(select(alert_messages).where(alert_messages.c.message_key == key)).first()
         return _message(row)

@@ -53,6 +53,15 @@ def follow_households(uow: AlertsUnitOfWork, households: Sequence[HouseholdLocat
     transaction). :return: how many households arrived in an alert's areas."""
     if not households:
         return 0
+    active = [i for i in uow.alerts.active_incidents() if i.get("exposure_version") is not None]
+    if not active:
+        return 0
+    # The incidents' locks first, in one order, then the partition's: a message being received
+    # holds its incident's lock before it matches partitions, so nobody waits in a circle. Once
+    # they are held, what was matched of this partition is committed and seen below.
+    for root_key in sorted({i["root_key"] for i in active}):
+        uow.alerts.hold_incident(root_key)
+    uow.alerts.hold_partition(partition)
     arrived = 0
     for incident in uow.alerts.active_incidents():
         version = incident.get("exposure_version")

@@ -144,6 +144,8 @@ def match_mine(uow: AlertsUnitOfWork, key: str) -> frozenset[int]:
     wanted = frozenset(p for p in owned if p < request["partition_count"] and p not in matched)
     if not wanted:
         return wanted
+    for partition in sorted(wanted):
+        uow.alerts.hold_partition(partition)
     beyond = uow.locations.households_beyond(request["partition_count"])
     if beyond:
         log.error(
