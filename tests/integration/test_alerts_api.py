@@ -996,3 +996,13 @@ def test_a_sender_in_strict_mode_has_its_messages_refused_for_any_repair(alerts,
     alerts.put("/v1/senders/copeco.gob.hn", json={"strict": False}, headers=regional)
     lenient = post(alerts, issuer, zulu)
     assert lenient.status_code == 201 and "read as UTC" in str(lenient.get_json()["warnings"])
+
+
+def test_an_epicentre_with_a_geocode_exposes_the_place_the_geocode_names(alerts, issuer):
+    body = cap("quake-1", "2026-11-20T10:00:00-06:00").replace(
+        f"<polygon>{SMALL}</polygon>".encode(),
+        b"<circle>13.30,-87.19 0</circle><geocode><valueName>ISO3166-2</valueName><value>HN-CH</value></geocode>",
+    )
+    incident = post(alerts, issuer, body).get_json()
+    assert incident["exposure"]["households"] > 0, incident
+    assert any("radius 0" in w for w in incident["warnings"])

@@ -110,3 +110,12 @@ def test_odd_numbers_and_times_are_refused_naming_them_never_a_crash():
                 areas=f"<area><areaDesc>x</areaDesc><polygon>{CHOLUTECA}</polygon></area>"
             ).encode()
         )
+
+
+def test_an_area_whose_drawing_is_unusable_keeps_its_geocodes():
+    geocode = "<geocode><valueName>ISO3166-2</valueName><value>HN-CH</value></geocode>"
+    line = "<polygon>13.0,-87.0 13.1,-87.1 13.1,-87.1 13.0,-87.0</polygon>"
+    warnings: list[str] = []
+    read = parse_cap_xml(message(f"<area><areaDesc>Choluteca</areaDesc>{line}{geocode}</area>"))
+    assert message_shapes(read, warnings) == []  # not refused: the geocode remains
+    assert warnings[-1].endswith("its geocodes are used instead")

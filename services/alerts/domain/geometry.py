@@ -268,17 +268,22 @@ def message_shapes(message: CapMessage, warnings: list[str]) -> list[AreaShape]:
             except CapError as exc:
                 if "swapped" in str(exc) or "lon,lat" in str(exc):
                     raise  # written the other way round: every area is suspect
-                refused.append(exc)
+                refused.append((exc, bool(area.geocodes)))
+                usable += bool(area.geocodes)
                 continue
             usable += shape is not None or bool(area.geocodes)
             if shape is not None:
                 shapes.append(shape)
     if refused and not usable:
         raise CapError(
-            "no area of the message can be used: " + "; ".join(str(e) for e in refused[:3]),
-            errors=[problem for e in refused for problem in e.errors],
+            "no area of the message can be used: " + "; ".join(str(e) for e, _ in refused[:3]),
+            errors=[problem for e, _ in refused for problem in e.errors],
         )
-    warnings += [f"{e}; this area was left out, the others are kept" for e in refused]
+    warnings += [
+        f"{e}; "
+        + ("its geocodes are used instead" if coded else "this area was left out, the others are kept")
+        for e, coded in refused
+    ]
     return shapes
 
 

@@ -23,16 +23,20 @@ def parse_cap(raw: bytes, content_type: str) -> CapMessage:
 
 
 def area_shapes(message: CapMessage, layers: dict[str, AdminLayer], warnings: list[str]) -> list[AreaShape]:
-    """Polygons and circles, checked against the reference layers; areas given by geocodes only
-    resolved through the layer of the same scheme (the geocode's valueName)."""
+    """Polygons and circles, checked against the reference layers; areas given by geocodes (or
+    whose drawing covers nothing) resolved through the layer of the same scheme (the geocode's
+    valueName)."""
     shapes = message_shapes(message, warnings)
     for shape in shapes:
         for layer in layers.values():
             layer.check_placement(shape.geometry, f"/info/{shape.info}/area/{shape.area}", warnings)
     by_scheme = {scheme.upper(): layer for scheme, layer in layers.items()}
+    drawn = {(shape.info, shape.area) for shape in shapes}
     for i, info in enumerate(message.infos):
         for k, area in enumerate(info.areas):
-            if area.polygons or area.circles or not area.geocodes:
+            # An area given by geocodes, or whose drawing covers nothing (a circle of radius 0, a
+            # polygon left out), is the places its geocodes name.
+            if (i, k) in drawn or not area.geocodes:
                 continue
             resolved: list[tuple[str, Any]] = []
             for name, value in area.geocodes:
