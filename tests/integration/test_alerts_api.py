@@ -1001,7 +1001,8 @@ def test_a_sender_in_strict_mode_has_its_messages_refused_for_any_repair(alerts,
 def test_an_epicentre_with_a_geocode_exposes_the_place_the_geocode_names(alerts, issuer):
     body = cap("quake-1", "2026-11-20T10:00:00-06:00").replace(
         f"<polygon>{SMALL}</polygon>".encode(),
-        b"<circle>13.30,-87.19 0</circle><geocode><valueName>ISO3166-2</valueName><value>HN-CH</value></geocode>",
+        b"<circle>13.30,-87.19 0</circle>"
+        b"<geocode><valueName>ISO3166-2</valueName><value>HN-CH</value></geocode>",
     )
     incident = post(alerts, issuer, body).get_json()
     assert incident["exposure"]["households"] > 0, incident
