@@ -12,6 +12,7 @@ import pytest
 
 from services.alerts.adapters.feed_files import read_feed
 from services.alerts.adapters.feed_http import FeedClient
+from services.alerts.domain.feeds import FeedError
 from services.alerts.entrypoints import app as alerts_app
 from services.alerts.service_layer.feeds import read_feed_once
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
@@ -204,3 +205,58 @@ def test_many_feeds_due_at_once_are_each_read_and_one_down_holds_up_none(world, 
     assert all(states[f"S{n}"]["taken"] == 1 for n in range(12))
     assert states["down"]["failures"] == 1 and "could not be reached" in states["down"]["last_error"]
     assert read_due_feeds(units_of_work, FeedClient(timeout=5), read_feed) == 0  # none due again yet
+
+
+def test_a_message_that_could_not_be_fetched_is_asked_for_again_and_a_trickle_is_given_up(world, issuer):
+    client, runtime, agency = world
+    officer = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"}
+    agency.pages["/cap/1.xml"] = (503, b"busy", None)
+    agency.pages["/feed.atom"] = (200, index(agency, "/cap/1.xml"), '"v1"')
+    feed_id = client.post(
+        "/v1/feeds", json={"url": f"{agency.url}/feed.atom", "sender": "COPECO"}, headers=officer
+    ).get_json()["id"]
+
+    def units_of_work() -> AlertsUnitOfWork:
+        return AlertsUnitOfWork(runtime.session_factory, runtime.outbox)
+
+    def read() -> dict:
+        with units_of_work() as uow:
+            feed = uow.feeds.get(feed_id)
+        read_feed_once(feed, units_of_work, FeedClient(timeout=5), read_feed)
+        return client.get(f"/v1/feeds/{feed_id}", headers=officer).get_json()
+
+    busy = read()
+    assert busy["taken"] == 0 and "answered 503" in busy["refused"][0]["reason"]
+    agency.pages["/cap/1.xml"] = (200, cap("retry-1", "2026-11-20T10:00:00-06:00"), None)
+    assert read()["taken"] == 1  # the feed was asked for whole again, not "if changed"
+    # A server trickling its feed is given up at the deadline, not waited on for ever.
+    trickle = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    trickle.daemon_threads, trickle.block_on_close = True, False
+    threading.Thread(target=trickle.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(FeedError, match="took over 1 s"):
+            FeedClient(timeout=5, deadline=1.0).feed(
+                f"http://127.0.0.1:{trickle.server_address[1]}/", None, None
+            )
+    finally:
+        trickle.shutdown()
+        trickle.server_close()
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        import time
+
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        for _ in range(30):
+            try:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.2)
+
+    def log_message(self, *args: object) -> None:
+        pass

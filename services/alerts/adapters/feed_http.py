@@ -3,6 +3,8 @@ redirects followed (a link is checked before it is fetched), bounded sizes and t
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 import requests
@@ -27,8 +29,12 @@ class Fetched:
 class FeedClient:
     """Reads feeds and linked messages over HTTP(S)."""
 
-    def __init__(self, timeout: float = 10.0, session: requests.Session | None = None):
+    def __init__(
+        self, timeout: float = 10.0, session: requests.Session | None = None, deadline: float = 60.0
+    ):
         self.timeout = timeout
+        #: The longest one download may take, however slowly the server trickles it.
+        self.deadline = deadline
         self.session = session or requests.Session()
 
     def feed(self, url: str, etag: str | None, last_modified: str | None) -> Fetched:
@@ -45,14 +51,13 @@ class FeedClient:
         if response.status_code == 304:
             response.close()
             return Fetched(False, etag=etag, last_modified=last_modified)
-        body = self._body(response, MAX_FEED_BYTES, "the feed")
+        body = self._body(response, MAX_FEED_BYTES, "the feed", self.deadline)
         return Fetched(True, body, response.headers.get("ETag"), response.headers.get("Last-Modified"))
 
     def message(self, url: str) -> bytes:
         """A linked CAP message. :raise FeedError: unreachable, an error status, or too large."""
-        return self._body(
-            self._get(url, {"Accept": "application/cap+xml, application/xml"}), MAX_CAP_BYTES, url
-        )
+        response = self._get(url, {"Accept": "application/cap+xml, application/xml"})
+        return self._body(response, MAX_CAP_BYTES, url, self.deadline)
 
     def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
         try:
@@ -72,16 +77,28 @@ class FeedClient:
         return response
 
     @staticmethod
-    def _body(response: requests.Response, most: int, what: str) -> bytes:
+    def _body(response: requests.Response, most: int, what: str, deadline: float) -> bytes:
         chunks, size = [], 0
+        ends = time.monotonic() + deadline
+        # A server trickling a byte now and then never trips a read's timeout: past the deadline
+        # the connection is closed under the reader.
+        watchdog = threading.Timer(deadline, response.close)
+        watchdog.start()
         try:
-            for chunk in response.iter_content(64 * 1024):
+            for chunk in response.iter_content(16 * 1024):
                 size += len(chunk)
                 if size > most:
                     raise FeedError(f"{what} is over {most:,} bytes; refused")
                 chunks.append(chunk)
-        except requests.RequestException as exc:
+        except FeedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a read cut short, by the server or the deadline
+            if time.monotonic() >= ends:
+                raise FeedError(f"{what} took over {deadline:g} s to arrive; given up") from exc
             raise FeedError(f"{what} broke off: {exc}") from exc
         finally:
+            watchdog.cancel()
             response.close()
+        if time.monotonic() >= ends:
+            raise FeedError(f"{what} took over {deadline:g} s to arrive; given up")
         return b"".join(chunks)

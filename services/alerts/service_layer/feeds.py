@@ -167,7 +167,7 @@ def read_feed_once(
         return _keep(units_of_work, feed.failed(now, _reason(exc)), 0)
     if entries is None:
         return _keep(units_of_work, feed.unchanged(now), 0)
-    messages, refused = _messages(feed, entries, fetches, now)
+    messages, refused, retry = _messages(feed, entries, fetches, now)
     taken, done = 0, []
     for _, entry_id, raw in sorted(messages, key=lambda m: m[0]):
         try:
@@ -180,24 +180,40 @@ def read_feed_once(
             continue
         taken += created
         done.append(entry_id)
-    read = feed.read(now, fetched.etag, fetched.last_modified, taken, tuple(done), tuple(refused))
+    # A linked message that could not be fetched this time is asked for again at the next read:
+    # the feed is then asked for whole, not "if changed".
+    etag, last_modified = (feed.etag, feed.last_modified) if retry else (fetched.etag, fetched.last_modified)
+    read = feed.read(now, etag, last_modified, taken, tuple(done), tuple(refused))
     return _keep(units_of_work, read, taken)
 
 
 def _messages(
     feed: Feed, entries: list[FeedEntry], fetches: Fetches, now: datetime
-) -> tuple[list[tuple[datetime, str, bytes]], list[Refusal]]:
-    """The feed's new entries as CAP messages with when each was sent, and those refused."""
-    messages, refused = [], []
+) -> tuple[list[tuple[datetime, str, bytes]], list[Refusal], bool]:
+    """The feed's new entries as CAP messages with when each was sent, those refused, and whether
+    a linked message could not be fetched (worth asking for again)."""
+    messages, refused, retry = [], [], False
     for entry in entries:
         if entry.id in feed.entries_taken:
             continue
         try:
             raw = entry.embedded if entry.embedded is not None else _linked(feed, entry, fetches)
+        except FetchFailed as exc:
+            refused.append(Refusal(entry.id, str(exc), now))
+            retry = True
+            continue
+        except Exception as exc:  # noqa: BLE001 - one entry never stops the others; its reason is kept
+            refused.append(Refusal(entry.id, _reason(exc), now))
+            continue
+        try:
             messages.append((parse_cap(raw, "application/cap+xml").sent, entry.id, raw))
         except Exception as exc:  # noqa: BLE001 - one entry never stops the others; its reason is kept
             refused.append(Refusal(entry.id, _reason(exc), now))
-    return messages, refused
+    return messages, refused, retry
+
+
+class FetchFailed(FeedError):
+    """A linked message that could not be fetched this time (it may be next time)."""
 
 
 def _reason(error: Exception) -> str:
@@ -213,7 +229,10 @@ def _linked(feed: Feed, entry: FeedEntry, fetches: Fetches) -> bytes:
         raise FeedError("the entry neither embeds a CAP alert nor links to one")
     if not feed.link_allowed(entry.link):
         raise FeedError(f"the entry links to {entry.link}, not on the feed's own host; not fetched")
-    return fetches.message(entry.link)
+    try:
+        return fetches.message(entry.link)
+    except FeedError as exc:
+        raise FetchFailed(str(exc)) from exc
 
 
 def _keep(units_of_work: Callable[[], AlertsUnitOfWork], feed: Feed, taken: int) -> int:
