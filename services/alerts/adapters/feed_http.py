@@ -3,6 +3,7 @@ redirects followed (a link is checked before it is fetched), bounded sizes and t
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -82,7 +83,7 @@ class FeedClient:
         ends = time.monotonic() + deadline
         # A server trickling a byte now and then never trips a read's timeout: past the deadline
         # the connection is closed under the reader.
-        watchdog = threading.Timer(deadline, response.close)
+        watchdog = threading.Timer(deadline, _cut, (response,))
         watchdog.start()
         try:
             for chunk in response.iter_content(16 * 1024):
@@ -102,3 +103,16 @@ class FeedClient:
         if time.monotonic() >= ends:
             raise FeedError(f"{what} took over {deadline:g} s to arrive; given up")
         return b"".join(chunks)
+
+
+def _cut(response: requests.Response) -> None:
+    """Close a download's connection under its reader (a blocked read then ends at once)."""
+    # The socket the body is read from (http.client's reader over it), else the connection's.
+    reader = getattr(getattr(getattr(response.raw, "_fp", None), "fp", None), "raw", None)
+    sock = getattr(reader, "_sock", None) or getattr(getattr(response.raw, "connection", None), "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    response.close()
