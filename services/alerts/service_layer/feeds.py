@@ -265,11 +265,10 @@ class FeedReader:
     def run(self, stop: threading.Event) -> None:
         try:
             while not stop.wait(self.tick):
-                if not self.lease.held():
-                    continue
                 try:
-                    read_due_feeds(self.units_of_work, self.fetches, self.reads)
-                except Exception:  # noqa: BLE001 - the next round tries again; logged for operators
+                    if self.lease.held():
+                        read_due_feeds(self.units_of_work, self.fetches, self.reads)
+                except Exception:  # noqa: BLE001 - a database down, say: the next round tries again
                     log.warning("reading feeds failed; trying again", exc_info=True)
         finally:
             self.lease.release()

@@ -21,6 +21,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("exposures") as table:
-        table.drop_column("moved_out_at")
-        table.drop_column("arrived_after")
+    raise NotImplementedError("migrations go forwards only; restore a backup to go back")

@@ -39,4 +39,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("feeds")
+    raise NotImplementedError("migrations go forwards only; restore a backup to go back")

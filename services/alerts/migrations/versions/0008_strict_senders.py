@@ -25,4 +25,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("senders")
+    raise NotImplementedError("migrations go forwards only; restore a backup to go back")
