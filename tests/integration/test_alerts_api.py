@@ -801,6 +801,21 @@ def test_an_officer_alerts_updates_and_cancels_only_inside_their_jurisdiction(al
         refused = alerts.get(f"/v1/alerts/{incident_id}{path}", headers=elsewhere)
         assert refused.status_code == 403, (path, refused.get_json())
     assert alerts.get(f"/v1/footprints?incident_id={incident_id}", headers=neighbour).status_code == 403
+    # Nobody counts another country's families with a drawn what-if either.
+    over_santo_domingo = {
+        "type": "Polygon",
+        "coordinates": [
+            [[-70.05, 18.40], [-69.80, 18.40], [-69.80, 18.60], [-70.05, 18.60], [-70.05, 18.40]]
+        ],
+    }
+    planner = {"Authorization": f"Bearer {issuer.mint('po', ['programme_officer'], ['HN'])}"}
+    counted = alerts.post(
+        "/v1/alerts/what-if",
+        data=_json.dumps(over_santo_domingo),
+        content_type="application/geo+json",
+        headers=planner,
+    )
+    assert counted.status_code == 403, counted.get_json()
     # A footprint only for an alert wholly in one's areas, and its features inside them too.
     square = {
         "type": "FeatureCollection",

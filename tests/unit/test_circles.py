@@ -139,3 +139,11 @@ def test_a_circle_beyond_a_hemisphere_is_matched_by_distance_and_said_so():
     found = compute_exposure(columns_of(lon, lat), [shape])["positions"].tolist()
     assert found == [i for i in range(4) if vincenty(0, 0, lat[i], lon[i]) <= 15_000_000]
     assert 0 in found and 2 not in found
+
+
+def test_a_circle_across_the_antimeridian_covers_both_sides():
+    [shape] = message_shapes(parse_cap_xml(CAP.format(lat=-17.0, lon=179.9, radius=50).encode()), [])
+    lon, lat = np.array([-179.8, 179.7, 179.0]), np.array([-17.0, -17.0, -17.0])
+    found = compute_exposure(columns_of(lon, lat), [shape])["positions"].tolist()
+    assert found == [i for i in range(3) if vincenty(-17.0, 179.9, lat[i], lon[i]) <= 50_000]
+    assert found == [0, 1]

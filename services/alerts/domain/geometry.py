@@ -216,9 +216,18 @@ def circle_shape(circle: GeodesicCircle, segments: int = 72, scale: float = 1.0)
     )
     ring = np.column_stack([lons, lats])
     if np.ptp(ring[:, 0]) > 180 or abs(circle.lat) + circle.radius_m * scale / 111_000 > 89:
-        # Around the antimeridian or a pole: unwrap relative to the centre, then cut to the world.
+        # Around the antimeridian or a pole: unwrap relative to the centre, cut to the world, and
+        # carry what lies past ±180 over to the other side.
         ring[:, 0] = circle.lon + (ring[:, 0] - circle.lon + 180) % 360 - 180
-        return _polygonal(shapely.intersection(shapely.Polygon(ring), WORLD))
+        unwrapped = shapely.make_valid(shapely.Polygon(ring))
+        east = shapely.intersection(unwrapped, shapely.box(180, -90, 540, 90))
+        west = shapely.intersection(unwrapped, shapely.box(-540, -90, -180, 90))
+        parts = [
+            shapely.intersection(unwrapped, WORLD),
+            shapely.affinity.translate(east, xoff=-360),
+            shapely.affinity.translate(west, xoff=360),
+        ]
+        return _polygonal(shapely.union_all(parts))
     return shapely.Polygon(ring)
 
 

@@ -141,7 +141,7 @@ class WhatIf(MethodView):
         if request.mimetype not in (*CAP_TYPES, GEOJSON):
             raise InvalidInput("send CAP XML or GeoJSON", errors=[FieldProblem("/", "content type")])
         return presenter.what_if_view(
-            service.what_if(request.get_data(cache=False), request.mimetype, _reader())
+            service.what_if(request.get_data(cache=False), request.mimetype, _reader(), _jurisdiction())
         )
 
 

@@ -257,18 +257,22 @@ class WhatIf:
     warnings: list[str]
 
 
-def what_if(raw: bytes, content_type: str, uow: AlertsUnitOfWork) -> WhatIf:
-    """The exposure a draft CAP message or GeoJSON area would have; nothing is stored or sent."""
+def what_if(
+    raw: bytes, content_type: str, uow: AlertsUnitOfWork, jurisdiction: Sequence[str] = (EVERYWHERE,)
+) -> WhatIf:
+    """The exposure a draft CAP message or GeoJSON area would have; nothing is stored or sent.
+
+    :raise OutsideJurisdiction: an area lies outside ``jurisdiction`` (nobody counts another
+        country's families).
+    """
     warnings: list[str] = []
-    if content_type == "application/geo+json":
-        shapes = geojson_shapes(raw, warnings)
-        with uow:
-            columns, index = uow.indexing.every_location(uow.locations)
-    else:
-        message = parse_cap(raw, content_type)
-        with uow:
-            shapes = area_shapes(message, uow.admin.layers(), warnings)
-            columns, index = uow.indexing.every_location(uow.locations)
+    message = None if content_type == "application/geo+json" else parse_cap(raw, content_type)
+    drawn = geojson_shapes(raw, warnings) if message is None else []
+    with uow:
+        layers = uow.admin.layers()
+        shapes = drawn if message is None else area_shapes(message, layers, warnings)
+        check_within(shapes, layers, jurisdiction, "this what-if")
+        columns, index = uow.indexing.every_location(uow.locations)
     summary = compute_exposure(columns, shapes, index)["summary"]
     return WhatIf(rules.without_small_counts(summary), warnings)
 
