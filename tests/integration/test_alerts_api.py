@@ -1022,3 +1022,34 @@ def test_an_epicentre_with_a_geocode_exposes_the_place_the_geocode_names(alerts,
     incident = post(alerts, issuer, body).get_json()
     assert incident["exposure"]["households"] > 0, incident
     assert any("radius 0" in w for w in incident["warnings"])
+
+
+def test_a_cancellation_without_areas_leaves_the_alert_where_it_was_drawn(alerts, issuer):
+    def as_officer(body, jurisdiction):
+        token = issuer.mint(f"cp-{jurisdiction}", [CIVIL_PROTECTION], [jurisdiction])
+        headers = {"Authorization": f"Bearer {token}"}
+        return alerts.post("/v1/alerts", data=body, content_type="application/cap+xml", headers=headers)
+
+    issued = as_officer(cap("bare-1", "2026-11-20T10:00:00-06:00"), "HN").get_json()
+    refs = "<references>copeco.gob.hn,bare-1,2026-11-20T10:00:00-06:00</references>"
+    bare_cancel = (
+        cap("bare-2", "2026-11-20T11:00:00-06:00", msg_type="Cancel").split(b"<info>")[0] + b"</alert>"
+    )
+    bare_cancel = bare_cancel.replace(b"<scope>Public</scope>", b"<scope>Public</scope>" + refs.encode())
+    cancelled = as_officer(bare_cancel, "HN")
+    assert cancelled.status_code == 201, cancelled.get_json()
+    reader = {"Authorization": f"Bearer {issuer.mint('cp-HN-CH', [CIVIL_PROTECTION], ['HN-CH'])}"}
+    seen = alerts.get(f"/v1/alerts/{issued['id']}", headers=reader).get_json()
+    assert seen["state"] == "cancelled" and seen["current"]["admin_codes"] == ["HN-CH"]
+    reopened = cap(
+        "bare-3",
+        "2026-11-20T12:00:00-06:00",
+        msg_type="Update",
+        polygon="18.40,-70.05 18.40,-69.80 18.60,-69.80 18.60,-70.05 18.40,-70.05",
+        references=[
+            "copeco.gob.hn,bare-1,2026-11-20T10:00:00-06:00",
+            "copeco.gob.hn,bare-2,2026-11-20T11:00:00-06:00",
+        ],
+    )
+    refused = as_officer(reopened, "DO")
+    assert refused.status_code == 403 and "as the alert stands" in str(refused.get_json()["errors"])

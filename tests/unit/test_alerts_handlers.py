@@ -89,6 +89,13 @@ class FakeAlerts:
         mine = [m for m in self.messages.values() if m["incident_id"] == incident_id]
         return [{f: m[f] for f in fields} for m in sorted(mine, key=lambda m: m["sent"])]
 
+    def latest_summary_with_areas(self, incident_id: str) -> dict[str, Any] | None:
+        mine = sorted(
+            (m for m in self.messages.values() if m["incident_id"] == incident_id), key=lambda m: m["sent"]
+        )
+        drawn = [m["summary"] for m in mine if (m["summary"].get("areas") or {}).get("features")]
+        return drawn[-1] if drawn else None
+
     def incident_by_root(self, key: str) -> dict[str, Any] | None:
         return next((dict(i) for i in self.incidents.values() if i["root_key"] == key), None)
 

@@ -101,6 +101,19 @@ class AlertRepository:
         )
         return [_message(r) or {} for r in rows]
 
+    def latest_summary_with_areas(self, incident_id: str) -> dict[str, Any] | None:
+        """The summary of the incident's latest message that had areas (a cancellation or an
+        update without ``<info>`` has none: the alert stands where the one before drew it)."""
+        rows = self.session.execute(
+            select(alert_messages.c.summary)
+            .where(alert_messages.c.incident_id == incident_id)
+            .order_by(alert_messages.c.sent.desc())
+        )
+        for (summary,) in rows:
+            if summary and (summary.get("areas") or {}).get("features"):
+                return dict(summary)
+        return None
+
     def add_exposures(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self.session.execute(insert(exposures), rows)

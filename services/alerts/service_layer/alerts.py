@@ -114,21 +114,16 @@ def receive_cap(
         uow.alerts.hold_incident(rules.root_key(message))
         layers = uow.admin.layers()
         shapes = area_shapes(message, layers, warnings)
-        what = f"this {message.msg_type.value.lower()}"
-        check_within(shapes, layers, command.jurisdiction, what)
-        check_within(_current_shapes(uow, message), layers, command.jurisdiction, what)
-        if warnings and uow.senders.strict(message.sender):
-            raise CapError(
-                f"{message.sender} sends in strict mode: the message is refused for what reading it "
-                "needed (" + "; ".join(warnings[:3]) + ")",
-                errors=[FieldProblem("/", warning) for warning in warnings],
-            )
+        standing = _check_may_take(uow, command, message, shapes, warnings)
         existing = uow.alerts.message_by_key(message.key)
         if existing is not None:
             return incident_now(existing["incident_id"], uow), False
         message_id = str(uuid.uuid4())
         incident, current_sent = _incident_of(uow, message, message_id, moment)
-        summary = rules.summary(message, shapes) | {"admin_codes": covered_codes(shapes, layers)}
+        # Whose alert it is: where this message reaches, or (with no areas of its own: a
+        # cancellation, say) where the alert stood.
+        codes = covered_codes(shapes, layers) or covered_codes(standing, layers)
+        summary = rules.summary(message, shapes) | {"admin_codes": codes}
         current = rules.supersedes(message, current_sent)
         if not current:
             warnings.append("this message is older than the incident's current one; kept for the record only")
@@ -155,12 +150,42 @@ def receive_cap(
         return incident_now(incident["id"], uow), True
 
 
+def _check_may_take(
+    uow: AlertsUnitOfWork,
+    command: ReceiveCap,
+    message: CapMessage,
+    shapes: list[AreaShape],
+    warnings: list[str],
+) -> list[AreaShape]:
+    """Refuse a message whose areas, or the areas of the alert it updates or cancels, lie outside the
+    sender's jurisdiction, or that needed repairs from a sender in strict mode; return the areas of
+    the alert as it stands.
+
+    :raise OutsideJurisdiction: naming each area outside; :raise CapError: strict mode, naming each
+        repair.
+    """
+    layers = uow.admin.layers()
+    what = f"this {message.msg_type.value.lower()}"
+    check_within(shapes, layers, command.jurisdiction, what)
+    standing = _current_shapes(uow, message)
+    check_within(standing, layers, command.jurisdiction, what)
+    if warnings and uow.senders.strict(message.sender):
+        raise CapError(
+            f"{message.sender} sends in strict mode: the message is refused for what reading it "
+            "needed (" + "; ".join(warnings[:3]) + ")",
+            errors=[FieldProblem("/", warning) for warning in warnings],
+        )
+    return standing
+
+
 def _current_shapes(uow: AlertsUnitOfWork, message: CapMessage) -> list[AreaShape]:
-    """The areas of the alert ``message`` would update or cancel, as its current version has them."""
+    """The areas of the alert ``message`` would update or cancel, as it stands: its latest message
+    that had areas (a cancellation without ``<info>`` leaves the alert where it was drawn)."""
     incident = uow.alerts.incident_by_root(rules.root_key(message))
-    current = uow.alerts.message(incident["current_message_id"]) if incident else None
-    if current is None:
+    summary = uow.alerts.latest_summary_with_areas(incident["id"]) if incident else None
+    if summary is None:
         return []
+    current = {"summary": summary}
     return [
         AreaShape(
             feature["properties"]["info"],
