@@ -286,13 +286,10 @@ class AlertRepository:
         rows = self.session.execute(select(incidents).order_by(incidents.c.updated_at.desc()).limit(limit))
         return [dict(r._mapping) for r in rows]
 
-    def active_incidents(self, limit: int = 200) -> list[dict[str, Any]]:
-        rows = self.session.execute(
-            select(incidents)
-            .where(incidents.c.state == "active")
-            .order_by(incidents.c.updated_at.desc())
-            .limit(limit)
-        )
+    def active_incidents(self, limit: int | None = 200) -> list[dict[str, Any]]:
+        """Active incidents, the latest change first (every one with ``limit=None``)."""
+        query = select(incidents).where(incidents.c.state == "active").order_by(incidents.c.updated_at.desc())
+        rows = self.session.execute(query if limit is None else query.limit(limit))
         return [dict(r._mapping) for r in rows]
 
 

@@ -53,7 +53,7 @@ def follow_households(uow: AlertsUnitOfWork, households: Sequence[HouseholdLocat
     transaction). :return: how many households arrived in an alert's areas."""
     if not households:
         return 0
-    active = [i for i in uow.alerts.active_incidents() if i.get("exposure_version") is not None]
+    active = [i for i in uow.alerts.active_incidents(limit=None) if i.get("exposure_version") is not None]
     if not active:
         return 0
     # The incidents' locks first, in one order, then the partition's: a message being received
@@ -63,7 +63,7 @@ def follow_households(uow: AlertsUnitOfWork, households: Sequence[HouseholdLocat
         uow.alerts.hold_incident(root_key)
     uow.alerts.hold_partition(partition)
     arrived = 0
-    for incident in uow.alerts.active_incidents():
+    for incident in uow.alerts.active_incidents(limit=None):
         version = incident.get("exposure_version")
         if version is None:
             continue
@@ -100,8 +100,8 @@ def _follow(
     if new.any():
         _publish_arrivals(uow, request, columns, exposure, new, bands, statements)
     if left or back or new.any():
-        after = uow.alerts.after_alert(incident_id, version)
         locked = uow.alerts.lock_incident(incident_id)
+        after = uow.alerts.after_alert(incident_id, version)  # counted once the row is ours
         if locked is not None and locked.get("exposure_version") == version:
             summary = dict(locked.get("exposure_summary") or {})
             uow.alerts.update_incident(incident_id, exposure_summary={**summary, "after_alert": after})
