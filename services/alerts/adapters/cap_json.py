@@ -8,57 +8,13 @@ import json
 from typing import Any
 from xml.sax.saxutils import escape
 
+from services.alerts.adapters.cap_schema_order import SCHEMA_ORDER
 from services.alerts.adapters.cap_xml import NS
 from services.alerts.domain.cap import CapError
 from shared.errors import FieldProblem
 
 #: The CAP 1.2 element order the schema requires, per parent element.
-ORDER = {
-    "alert": [
-        "identifier",
-        "sender",
-        "sent",
-        "status",
-        "msgType",
-        "source",
-        "scope",
-        "restriction",
-        "addresses",
-        "code",
-        "note",
-        "references",
-        "incidents",
-        "info",
-    ],
-    "info": [
-        "language",
-        "category",
-        "event",
-        "responseType",
-        "urgency",
-        "severity",
-        "certainty",
-        "audience",
-        "eventCode",
-        "effective",
-        "onset",
-        "expires",
-        "senderName",
-        "headline",
-        "description",
-        "instruction",
-        "web",
-        "contact",
-        "parameter",
-        "resource",
-        "area",
-    ],
-    "area": ["areaDesc", "polygon", "circle", "geocode", "altitude", "ceiling"],
-    "eventCode": ["valueName", "value"],
-    "parameter": ["valueName", "value"],
-    "geocode": ["valueName", "value"],
-    "resource": ["resourceDesc", "mimeType", "size", "uri", "derefUri", "digest"],
-}
+ORDER = SCHEMA_ORDER
 
 
 def cap_json_to_xml(raw: bytes) -> bytes:

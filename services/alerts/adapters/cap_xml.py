@@ -25,6 +25,7 @@ import xmlschema
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
+from services.alerts.adapters.cap_schema_order import SCHEMA_ORDER
 from services.alerts.domain.cap import (
     Area,
     CapError,
@@ -39,50 +40,6 @@ from shared.errors import FieldProblem
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 NS_1_1 = "urn:oasis:names:tc:emergency:cap:1.1"
-#: The schema's order of the children of each element that has one.
-SCHEMA_ORDER = {
-    "alert": [
-        "identifier",
-        "sender",
-        "sent",
-        "status",
-        "msgType",
-        "source",
-        "scope",
-        "restriction",
-        "addresses",
-        "code",
-        "note",
-        "references",
-        "incidents",
-        "info",
-    ],
-    "info": [
-        "language",
-        "category",
-        "event",
-        "responseType",
-        "urgency",
-        "severity",
-        "certainty",
-        "audience",
-        "eventCode",
-        "effective",
-        "onset",
-        "expires",
-        "senderName",
-        "headline",
-        "description",
-        "instruction",
-        "web",
-        "contact",
-        "parameter",
-        "resource",
-        "area",
-    ],
-    "area": ["areaDesc", "polygon", "circle", "geocode", "altitude", "ceiling"],
-    "resource": ["resourceDesc", "mimeType", "size", "uri", "derefUri", "digest"],
-}
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "CAP-v1.2.xsd"
 MAX_BYTES = 5 * 1024 * 1024
 _Z_TIME = re.compile(

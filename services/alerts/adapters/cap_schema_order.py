@@ -1,0 +1,51 @@
+"""The order CAP 1.2's schema requires of the children of each element that has one: a message
+written from JSON is put in it, and a message sent out of it is read in it."""
+
+from __future__ import annotations
+
+SCHEMA_ORDER = {
+    "alert": [
+        "identifier",
+        "sender",
+        "sent",
+        "status",
+        "msgType",
+        "source",
+        "scope",
+        "restriction",
+        "addresses",
+        "code",
+        "note",
+        "references",
+        "incidents",
+        "info",
+    ],
+    "info": [
+        "language",
+        "category",
+        "event",
+        "responseType",
+        "urgency",
+        "severity",
+        "certainty",
+        "audience",
+        "eventCode",
+        "effective",
+        "onset",
+        "expires",
+        "senderName",
+        "headline",
+        "description",
+        "instruction",
+        "web",
+        "contact",
+        "parameter",
+        "resource",
+        "area",
+    ],
+    "area": ["areaDesc", "polygon", "circle", "geocode", "altitude", "ceiling"],
+    "eventCode": ["valueName", "value"],
+    "parameter": ["valueName", "value"],
+    "geocode": ["valueName", "value"],
+    "resource": ["resourceDesc", "mimeType", "size", "uri", "derefUri", "digest"],
+}
