@@ -356,3 +356,50 @@ def test_two_instances_receiving_one_incident_at_once_take_its_messages_in_turn(
 def reading_messages(uow, incident_id: str) -> list:
     with uow() as reading:
         return reading.alerts.messages_of(incident_id)
+
+
+def test_households_after_the_alert_are_followed_partition_by_partition(alerts):
+    """Several instances: a family on a partition not yet matched is found by the matching; one on
+    a partition already matched is published as a supplement — never both, never neither."""
+    import uuid
+
+    from services.alerts.entrypoints.consumer import apply_household_event
+    from shared.contracts.households import HOUSEHOLD_REGISTERED
+    from shared.events import CloudEvent
+    from shared.kafka import partition_of
+
+    uow = units_of_work(alerts)
+    west, east = instance("alerts-west", {0, 1, 2}), instance("alerts-east", {3, 4, 5})
+    incident = receive_cap(
+        ReceiveCap(cap("after-1", "2026-11-20T10:00:00-06:00", polygon=LARGE), "application/cap+xml", "cp"),
+        uow(west),
+    )[0]
+
+    def household_on(partitions: set[int]) -> str:
+        while (found := str(uuid.uuid4())) and partition_of(found, HOUSEHOLDS.partitions) not in partitions:
+            pass
+        return found
+
+    def register(household_id: str) -> None:
+        data = {
+            "household_id": household_id,
+            "version": 1,
+            "status": "active",
+            "admin_code": "HN-CH-0601",
+            "size": 2,
+            "location": {"lat": 13.3, "lon": -87.2, "accuracy_m": 5.0, "source": "gps"},
+        }
+        with alerts.runtime.session_factory.begin() as session:
+            apply_household_event(
+                session, CloudEvent(type=HOUSEHOLD_REGISTERED, source="/t", subject=household_id, data=data)
+            )
+
+    early, late = household_on({3, 4, 5}), household_on({0, 1, 2})
+    register(early)  # its partition is the east instance's, not matched yet
+    _, published = exposure_parts(alerts, incident["id"])
+    assert early not in published
+    assert match_unfinished(lambda **kw: uow(east, **kw)) == 3
+    register(late)  # its partition was matched by the west instance: a supplement
+    parts, published = exposure_parts(alerts, incident["id"])
+    assert published.count(early) == 1 and published.count(late) == 1
+    assert [p.get("supplement") is not None for p in parts] == [False, False, True]
