@@ -1053,3 +1053,69 @@ def test_a_cancellation_without_areas_leaves_the_alert_where_it_was_drawn(alerts
     )
     refused = as_officer(reopened, "DO")
     assert refused.status_code == 403 and "as the alert stands" in str(refused.get_json()["errors"])
+
+
+def test_households_arriving_under_an_alerts_footprint_are_followed_too(alerts, issuer):
+    import json as _json
+    from urllib.parse import quote
+
+    officer = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"}
+    incident = post(alerts, issuer, cap("under-1", "2026-11-20T10:00:00-06:00")).get_json()
+    swath = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"wind": 70},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[-87.3, 13.2], [-87.1, 13.2], [-87.1, 13.4], [-87.3, 13.4], [-87.3, 13.2]]
+                    ],
+                },
+            }
+        ],
+    }
+    thresholds = quote('[{"band": "Severe", "min": 50}, {"band": "Extreme", "min": 64}]')
+    uploaded = alerts.post(
+        f"/v1/footprints?kind=wind_speed&intensity_property=wind&incident_id={incident['id']}&thresholds={thresholds}",
+        data=_json.dumps(swath),
+        content_type="application/geo+json",
+        headers=officer,
+    ).get_json()
+
+    def register(household_id, version, lon, lat):
+        data = {
+            "household_id": household_id,
+            "version": version,
+            "status": "active",
+            "admin_code": "HN-CH",
+            "size": 4,
+            "location": {"lat": lat, "lon": lon, "accuracy_m": 10.0, "source": "gps"},
+        }
+        with alerts.runtime.session_factory.begin() as session:
+            apply_household_event(
+                session, CloudEvent(type=HOUSEHOLD_REGISTERED, source="/t", subject=household_id, data=data)
+            )
+
+    newcomer = str(uuid.uuid4())
+    register(newcomer, 1, -87.2, 13.3)
+    late = [
+        d
+        for t, d in events(alerts, incident["id"])
+        if t == "amparo.alerts.exposure.chunk.v1"
+        and d.get("footprint_id") == uploaded["id"]
+        and d.get("supplement")
+    ]
+    assert [h["household_id"] for d in late for h in d["households"]] == [newcomer]
+    assert late[0]["households"][0]["band"] == "Extreme" and late[0]["households"][0]["intensity"] == 70
+    assert late[0]["alert_version"] == 1
+    register(newcomer, 2, -87.2, 13.3)  # changed, still under it: nothing published again
+    again = [
+        d
+        for t, d in events(alerts, incident["id"])
+        if t == "amparo.alerts.exposure.chunk.v1"
+        and d.get("footprint_id") == uploaded["id"]
+        and d.get("supplement")
+    ]
+    assert len(again) == 1

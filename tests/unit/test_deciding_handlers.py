@@ -147,3 +147,16 @@ def test_households_arriving_after_the_alert_are_decided_as_a_supplement_and_nob
     apply(uow, World.alert_event("inc-1", 2, "Update"), *supplement("inc-1", 1, ["h4"], name="d4e5f6"))
     assert uow.exposures.get("alert:inc-1:1:late-d4e5f6").status == "superseded"
     assert "h4" not in paid(uow)
+
+
+def test_a_household_arriving_under_a_footprint_is_decided_as_the_footprints_supplement():
+    from services.alerts.service_layer.exposures import exposure_events
+
+    uow = FakeUnitOfWork(attributes=HOUSEHOLDS)
+    apply(uow, World.alert_event("inc-1", 1), *World.exposure("inc-1", 1, ["h1"]))
+    rows = [{"household_id": "h6", "band": "Extreme", "intensity": 70.0}]
+    header = {"incident_id": "inc-1", "footprint_id": "fp-1", "kind": "wind_speed", "alert_version": 1}
+    header |= {"supplement": "0a1b2c", "partitions": [0], "partition_count": 1}
+    apply(uow, *exposure_events("inc-1", header, rows, {"households": 1, "people": 3}))
+    assert uow.exposures.get("footprint:fp-1:late-0a1b2c").status == "decided"
+    assert paid(uow) == ["h1", "h6"]

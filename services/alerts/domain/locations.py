@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from shared.contracts.household_groups import EXPOSURE_GROUPS, vulnerable_groups
 
@@ -47,3 +50,17 @@ def location_from_snapshot(snapshot: dict[str, Any]) -> HouseholdLocation:
         size=snapshot["size"],
         **{group: groups[group] for group in EXPOSURE_GROUPS},
     )
+
+
+def columns_of(households: Sequence[HouseholdLocation]) -> dict[str, np.ndarray]:
+    """The households as the matching reads them (only active ones can be matched)."""
+    active = [h for h in households if h.indexed]
+    return {
+        "household_id": np.array([h.household_id for h in active], dtype=object),
+        "lon": np.array([np.nan if h.lon is None else h.lon for h in active], dtype=np.float64),
+        "lat": np.array([np.nan if h.lat is None else h.lat for h in active], dtype=np.float64),
+        "accuracy_m": np.array([np.nan if h.accuracy_m is None else h.accuracy_m for h in active]),
+        "admin_code": np.array([h.admin_code for h in active], dtype=object),
+        "size": np.array([h.size for h in active], dtype=np.int64),
+        **{g: np.array([getattr(h, g) for h in active], dtype=np.int64) for g in EXPOSURE_GROUPS},
+    }

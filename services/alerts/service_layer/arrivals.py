@@ -10,7 +10,7 @@ active) is marked as having left, and comes back if it returns. The alert's expo
 how many arrived and how many left (``after_alert``). Households whose partition is not matched
 yet need nothing here: the matching will find them where they are.
 
-Only an alert's areas are followed so; footprints are matched when they come.
+A footprint of an active alert is followed the same way (:mod:`.footprint_arrivals`).
 """
 
 from __future__ import annotations
@@ -23,28 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from services.alerts.domain.locations import HouseholdLocation
-from services.alerts.service_layer.exposures import alert_exposure_key, compute_exposure, exposure_events
+from services.alerts.domain.locations import HouseholdLocation, columns_of
+from services.alerts.service_layer.exposures import (
+    alert_exposure_key,
+    compute_exposure,
+    exposure_events,
+    footprint_exposure_key,
+)
+from services.alerts.service_layer.footprint_arrivals import follow_footprint
 from services.alerts.service_layer.parts import read_stored_areas
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
-from shared.contracts.household_groups import EXPOSURE_GROUPS
 from shared.kafka import EXPOSURES
 
 log = logging.getLogger(__name__)
-
-
-def columns_of(households: Sequence[HouseholdLocation]) -> dict[str, np.ndarray]:
-    """The households as the matching reads them (only active ones can be matched)."""
-    active = [h for h in households if h.indexed]
-    return {
-        "household_id": np.array([h.household_id for h in active], dtype=object),
-        "lon": np.array([np.nan if h.lon is None else h.lon for h in active], dtype=np.float64),
-        "lat": np.array([np.nan if h.lat is None else h.lat for h in active], dtype=np.float64),
-        "accuracy_m": np.array([np.nan if h.accuracy_m is None else h.accuracy_m for h in active]),
-        "admin_code": np.array([h.admin_code for h in active], dtype=object),
-        "size": np.array([h.size for h in active], dtype=np.int64),
-        **{g: np.array([getattr(h, g) for h in active], dtype=np.int64) for g in EXPOSURE_GROUPS},
-    }
 
 
 def follow_households(uow: AlertsUnitOfWork, households: Sequence[HouseholdLocation], partition: int) -> int:
@@ -69,12 +60,18 @@ def follow_households(uow: AlertsUnitOfWork, households: Sequence[HouseholdLocat
             continue
         key = alert_exposure_key(incident["id"], version)
         request = uow.alerts.exposure_request(key)
-        if request is None or request["areas"] is None:
-            continue
-        if partition not in {p for p, _ in uow.alerts.exposure_part_summaries(key)}:
-            continue
-        arrived += _follow(uow, incident, request, households)
+        if request is not None and request["areas"] is not None and _matched(uow, key, partition):
+            arrived += _follow(uow, incident, request, households)
+        for listed in uow.alerts.footprints_of(incident["id"]):
+            key = footprint_exposure_key(listed["id"])
+            request = uow.alerts.exposure_request(key)
+            if request is not None and _matched(uow, key, partition):
+                arrived += follow_footprint(uow, listed["id"], request, households)
     return arrived
+
+
+def _matched(uow: AlertsUnitOfWork, key: str, partition: int) -> bool:
+    return partition in {p for p, _ in uow.alerts.exposure_part_summaries(key)}
 
 
 def _follow(

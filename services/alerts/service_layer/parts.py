@@ -376,6 +376,19 @@ def _match_footprint(
             strict=True,
         )
     ]
+    # Who the footprint exposed, kept to tell a household arriving under it later from a repeat.
+    uow.alerts.add_exposures(
+        [
+            {
+                "incident_id": footprint["id"],
+                "version": FOOTPRINT_VERSION,
+                "household_id": h["household_id"],
+                "area": h["band"],
+                "near_edge": False,
+            }
+            for h in households
+        ]
+    )
     header = {
         "incident_id": footprint["incident_id"],
         "footprint_id": footprint["id"],
@@ -390,6 +403,10 @@ def _match_footprint(
     uow.alerts.lock_footprint(footprint["id"])
     uow.alerts.update_footprint(footprint["id"], summary=_combined(uow, request, now))
     return len(households)
+
+
+#: The footprint's households are kept among the exposures under its own id and this version.
+FOOTPRINT_VERSION = 0
 
 
 def footprint_source(footprint: dict[str, Any]) -> FootprintSource:

@@ -70,21 +70,22 @@ class Incident:
 
 def exposure_key(data: Mapping[str, Any]) -> str:
     """The name an exposure is stored under: its footprint's, its alert version's, or a supplement's
-    of an alert version (households that came into its areas after it was matched).
+    of either (households that came into its areas after it was matched).
 
     :raise InvalidInput: the event names neither, or a supplement that is not a short name.
     """
     if data.get("footprint_id"):
-        return f"footprint:{data['footprint_id']}"
-    if isinstance(data.get("incident_id"), str) and isinstance(data.get("version"), int):
+        key = f"footprint:{data['footprint_id']}"
+    elif isinstance(data.get("incident_id"), str) and isinstance(data.get("version"), int):
         key = f"alert:{data['incident_id']}:{data['version']}"
-        supplement = data.get("supplement")
-        if supplement is None:
-            return key
-        if not isinstance(supplement, str) or not 0 < len(supplement) <= 16:
-            raise InvalidInput("an exposure event's supplement must be a name of at most 16 characters")
-        return f"{key}:late-{supplement}"
-    raise InvalidInput("an exposure event names neither a footprint nor an incident and version")
+    else:
+        raise InvalidInput("an exposure event names neither a footprint nor an incident and version")
+    supplement = data.get("supplement")
+    if supplement is None:
+        return key
+    if not isinstance(supplement, str) or not 0 < len(supplement) <= 16:
+        raise InvalidInput("an exposure event's supplement must be a name of at most 16 characters")
+    return f"{key}:late-{supplement}"
 
 
 @dataclass(frozen=True)
