@@ -583,6 +583,11 @@ def test_published_alert_events_match_their_documented_contract(alerts, issuer):
         schema = schemas[names[event_type]]
         assert set(schema["required"]) <= set(data), event_type
         assert set(data) <= set(schema["properties"]), (event_type, set(data) - set(schema["properties"]))
+        # Each exposed household names its statement, as documented.
+        item = schema["properties"].get("households", {}).get("items", {})
+        for household in data["households"] if isinstance(data.get("households"), list) else []:
+            assert set(item["required"]) <= set(household) <= set(item["properties"]), household
+            assert household["statement"] == 0
 
 
 HAZARD = Path(__file__).resolve().parents[1] / "data" / "hazard"
