@@ -9,8 +9,17 @@ import argparse
 import importlib
 import sys
 
-ALL = ("matching", "rasters", "eligibility", "end_to_end", "registration", "outbox_relay", "dedup_quality")
-QUICK_ONLY = ("matching", "rasters", "eligibility", "end_to_end", "registration")
+ALL = (
+    "matching",
+    "rasters",
+    "eligibility",
+    "end_to_end",
+    "registration",
+    "feeds",
+    "outbox_relay",
+    "dedup_quality",
+)
+QUICK_ONLY = ("matching", "rasters", "eligibility", "end_to_end", "registration", "feeds")
 
 
 def main() -> None:

@@ -24,3 +24,4 @@ def test_every_benchmark_runs_in_quick_mode_and_agrees_with_its_baseline():
     assert "store 100,000 decisions" in out
     assert "batch proposed for 10,000 households" in out
     assert "sync batches of 500:" in out and "one POST per household:" in out
+    assert "same feeds read: True; messages taken again: 0" in out

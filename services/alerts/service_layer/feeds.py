@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from services.alerts.domain.feeds import Feed, FeedEntry, FeedError, Refusal
 from services.alerts.domain.jurisdiction import EVERYWHERE, covers
@@ -227,10 +227,11 @@ def _reason(error: Exception) -> str:
 def _linked(feed: Feed, entry: FeedEntry, fetches: Fetches) -> bytes:
     if entry.link is None:
         raise FeedError("the entry neither embeds a CAP alert nor links to one")
-    if not feed.link_allowed(entry.link):
-        raise FeedError(f"the entry links to {entry.link}, not on the feed's own host; not fetched")
+    link = urljoin(feed.url, entry.link)  # a link may be written relative to the feed
+    if not feed.link_allowed(link):
+        raise FeedError(f"the entry links to {link}, not on the feed's own host; not fetched")
     try:
-        return fetches.message(entry.link)
+        return fetches.message(link)
     except FeedError as exc:
         raise FetchFailed(str(exc)) from exc
 
