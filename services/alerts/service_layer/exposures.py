@@ -84,9 +84,10 @@ def _exactly(shape: AreaShape, found: Exposure, columns: dict[str, np.ndarray]) 
     may overlap at borders, and a department's alert never reaches the next country's families.
     """
     if shape.codes:
-        countries = {code.split("-", 1)[0] for code in shape.codes}
-        registered = columns["admin_code"][found.positions].tolist()
-        mine = np.array([str(code).split("-", 1)[0] in countries for code in registered], dtype=bool)
+        registered = columns["admin_code"][found.positions].astype(str)
+        mine = np.zeros(len(registered), dtype=bool)
+        for country in {code.split("-", 1)[0] for code in shape.codes}:
+            mine |= within_mask(registered, country)
         found = Exposure(found.positions[mine], found.near_edge[mine])
     if not shape.circles:
         return found
