@@ -143,7 +143,9 @@ class PaymentRepository:
         self.session = session
 
     def add_all(self, many: Sequence[Payment]) -> None:
-        bulk_insert(self.session, payments, [asdict(p) for p in many])
+        # Each payment's own attributes as they are: ``asdict`` copies deeply, seconds for a
+        # national batch.
+        bulk_insert(self.session, payments, [vars(p) for p in many])
 
     def of_batch(
         self, batch_id: str, state: str | None = None, channel_type: str | None = None, lock: bool = False
