@@ -19,7 +19,7 @@ import numpy as np
 import shapely.geometry
 
 from services.alerts.domain import incidents as rules
-from services.alerts.domain.admin_layer import layer_from_geojson
+from services.alerts.domain.admin_layer import AdminLayer, layer_from_geojson
 from services.alerts.domain.cap import CapError, CapMessage
 from services.alerts.domain.errors import IncidentNotFound, LayerNotFound
 from services.alerts.domain.geometry import AreaShape, geojson_shapes
@@ -114,7 +114,7 @@ def receive_cap(
         uow.alerts.hold_incident(rules.root_key(message))
         layers = uow.admin.layers()
         shapes = area_shapes(message, layers, warnings)
-        standing = _check_may_take(uow, command, message, shapes, warnings)
+        standing = _check_may_take(uow, command, message, shapes, layers, warnings)
         existing = uow.alerts.message_by_key(message.key)
         if existing is not None:
             return incident_now(existing["incident_id"], uow), False
@@ -155,6 +155,7 @@ def _check_may_take(
     command: ReceiveCap,
     message: CapMessage,
     shapes: list[AreaShape],
+    layers: dict[str, AdminLayer],
     warnings: list[str],
 ) -> list[AreaShape]:
     """Refuse a message whose areas, or the areas of the alert it updates or cancels, lie outside the
@@ -164,7 +165,6 @@ def _check_may_take(
     :raise OutsideJurisdiction: naming each area outside; :raise CapError: strict mode, naming each
         repair.
     """
-    layers = uow.admin.layers()
     what = f"this {message.msg_type.value.lower()}"
     check_within(shapes, layers, command.jurisdiction, what)
     standing = _current_shapes(uow, message)

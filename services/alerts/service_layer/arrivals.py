@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,7 @@ from services.alerts.service_layer.exposures import (
     exposure_events,
     footprint_exposure_key,
 )
-from services.alerts.service_layer.footprint_arrivals import follow_footprint
+from services.alerts.service_layer.footprint_arrivals import follow_footprint, record_moves
 from services.alerts.service_layer.parts import read_stored_areas
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.kafka import EXPOSURES
@@ -81,16 +80,11 @@ def _follow(
     households: Sequence[HouseholdLocation],
 ) -> int:
     incident_id, version = incident["id"], request["version"]
-    known = uow.alerts.exposure_states(incident_id, version, [h.household_id for h in households])
     columns = columns_of(households)
     areas, bands, statements = read_stored_areas(request)
     exposure = compute_exposure(columns, areas)
     inside = set(columns["household_id"][exposure["positions"]].tolist())
-    now = datetime.now(UTC)
-    left = [h for h, moved in known.items() if moved is None and h not in inside]
-    back = [h for h, moved in known.items() if moved is not None and h in inside]
-    uow.alerts.mark_moved(incident_id, version, left, now)
-    uow.alerts.mark_moved(incident_id, version, back, None)
+    known, left, back = record_moves(uow, incident_id, version, households, inside)
     new = np.array(
         [h not in known for h in columns["household_id"][exposure["positions"]].tolist()], dtype=bool
     )

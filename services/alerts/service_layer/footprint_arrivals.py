@@ -20,6 +20,27 @@ from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.kafka import EXPOSURES
 
 
+def record_moves(
+    uow: AlertsUnitOfWork,
+    subject_id: str,
+    version: int,
+    households: Sequence[HouseholdLocation],
+    inside: set[str],
+) -> tuple[dict[str, datetime | None], list[str], list[str]]:
+    """Of ``households``, mark those an exposure (``subject_id`` at ``version``) held that are no
+    longer ``inside`` as having left, and those that had left and are inside again as back.
+
+    :return: the households the exposure held (with when each left), those that left, those back.
+    """
+    known = uow.alerts.exposure_states(subject_id, version, [h.household_id for h in households])
+    left = [h for h, moved in known.items() if moved is None and h not in inside]
+    back = [h for h, moved in known.items() if moved is not None and h in inside]
+    now = datetime.now(UTC)
+    uow.alerts.mark_moved(subject_id, version, left, now)
+    uow.alerts.mark_moved(subject_id, version, back, None)
+    return known, left, back
+
+
 def follow_footprint(
     uow: AlertsUnitOfWork, footprint_id: str, request: dict[str, Any], households: Sequence[HouseholdLocation]
 ) -> int:
@@ -35,14 +56,7 @@ def follow_footprint(
     inside_at = np.flatnonzero(band_index >= 0)
     ids = columns["household_id"].tolist()
     inside = {ids[i] for i in inside_at.tolist()}
-    known = uow.alerts.exposure_states(footprint_id, FOOTPRINT_VERSION, [h.household_id for h in households])
-    now = datetime.now(UTC)
-    uow.alerts.mark_moved(
-        footprint_id, FOOTPRINT_VERSION, [h for h, m in known.items() if m is None and h not in inside], now
-    )
-    uow.alerts.mark_moved(
-        footprint_id, FOOTPRINT_VERSION, [h for h, m in known.items() if m is not None and h in inside], None
-    )
+    known, _, _ = record_moves(uow, footprint_id, FOOTPRINT_VERSION, households, inside)
     new = [i for i in inside_at.tolist() if ids[i] not in known]
     if not new:
         return 0
