@@ -124,11 +124,35 @@ def bulk_insert_columns(session: Session, table: Any, columns: Mapping[str, Sequ
             connection.exec_driver_sql(compiled.string, chunk)
 
 
+def pages(session: Session, query: Any, size: int = 50_000) -> Iterator[Sequence[tuple[Any, ...]]]:
+    """The rows of a large ``query`` a page at a time, each row a plain tuple of what the driver read.
+
+    For reading many rows into columns: on SQLite straight from the driver (building SQLAlchemy's
+    rows costs more than reading them), elsewhere through a server-side cursor. No result type is
+    applied: select values a driver returns as they are (text, numbers; SQLite gives booleans as 0
+    or 1), and bind plain values.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield from session.execute(query.execution_options(yield_per=size)).partitions()
+        return
+    compiled = query.compile(dialect=connection.dialect)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string, [compiled.params[name] for name in compiled.positiontup or ()])
+        while page := cursor.fetchmany(size):
+            yield page
+    finally:
+        cursor.close()
+
+
 def _sqlite_column(values: Sequence[Any]) -> Sequence[Any]:
     """A column converted the way SQLAlchemy's SQLite types bind it, when it needs converting."""
     sample = next((v for v in values if v is not None), None)
     if isinstance(sample, datetime | Decimal):
-        return [_for_sqlite(v) for v in values]
+        # A column often repeats one value (the moment a batch was proposed): converted once.
+        converted: dict[Any, Any] = {}
+        return [converted[v] if v in converted else converted.setdefault(v, _for_sqlite(v)) for v in values]
     return values
 
 

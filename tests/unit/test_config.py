@@ -75,6 +75,4 @@ def test_registry_secrets_are_required_and_may_come_from_files(tmp_path):
     assert settings.secrets["AMPARO_REGISTRY_ENCRYPTION_KEY"] == keys["AMPARO_REGISTRY_ENCRYPTION_KEY"]
     assert keys["AMPARO_REGISTRY_HASHING_KEY"] not in repr(settings)
     with pytest.raises(ConfigError, match="cannot be read"):
-        settings_for(
-            "registry", {"AMPARO_REGISTRY_ENCRYPTION_KEY_FILE": str(tmp_path / "nope")}
-        )
+        settings_for("registry", {"AMPARO_REGISTRY_ENCRYPTION_KEY_FILE": str(tmp_path / "nope")})

@@ -17,10 +17,16 @@ from services.transfers.domain.batches import (
 )
 from services.transfers.domain.exposures import Incident
 from services.transfers.domain.instructions import ResultFileError
-from services.transfers.domain.payments import LIVE_PAYMENT_STATES, PaymentStateError
+from services.transfers.domain.payments import LIVE_PAYMENT_STATES, PaymentStateError, ProposedPayments
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.service_layer import approving, instructing, reissuing, results
-from services.transfers.service_layer.batches import BatchNotFound, propose_batch, withdraw_for_cancellation
+from services.transfers.service_layer.batches import (
+    BatchNotFound,
+    payment_event,
+    propose_batch,
+    proposed_events,
+    withdraw_for_cancellation,
+)
 from services.transfers.service_layer.commands import (
     ImportResults,
     ReissuePayments,
@@ -318,3 +324,28 @@ def test_a_flagged_batch_kept_after_review_pays_on():
         WritePaymentFile(paid.id, "bank_account", None, PAYER), Registry({"h1": BANK}), uow
     )
     assert written.file.format == "pain.001" and uow.batches.rows[paid.id].state == "instructed"
+
+
+def test_a_new_batchs_payments_held_by_column_read_back_as_payments_and_events():
+    at = datetime(2026, 10, 1, tzinfo=UTC)
+    proposed = ProposedPayments.of(
+        "b",
+        "p",
+        "i",
+        "HNL",
+        "proposed",
+        at,
+        ["h1", "h2"],
+        [2250.0, 1999.999],
+        ["mobile_money", "cash_pickup"],
+        None,
+    )
+    first, second = list(proposed)
+    assert (first.household_id, first.amount, first.replaces) == ("h1", Decimal("2250.00"), None)
+    assert second.amount == Decimal("2000.00")
+    ids = [p.end_to_end_id for p in proposed]
+    assert ids == proposed.end_to_end_ids() and len(set(ids)) == 2
+    assert all(len(e) == 35 and e.startswith("AMP") for e in ids)
+    assert proposed_events(proposed) == [payment_event(p) for p in proposed]
+    with pytest.raises(ValueError, match="differ in number"):
+        ProposedPayments.of("b", "p", "i", "HNL", "proposed", at, ["h1"], [1.0, 2.0], ["mobile_money"], None)

@@ -65,8 +65,8 @@ class FakePayments:
     def _copies(self, found):
         return [copy.deepcopy(p) for p in found]
 
-    def add_all(self, many):
-        for p in many:
+    def add_proposed(self, proposed):
+        for p in proposed:
             held = [
                 q
                 for q in self.rows.values()

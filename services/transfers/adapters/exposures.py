@@ -37,7 +37,7 @@ from services.transfers.domain.exposures import (
 )
 from shared.columns import columns_from_pages
 from shared.contracts.household_groups import COUNTED_GROUPS
-from shared.db import bulk_insert
+from shared.db import bulk_insert, pages
 
 _INCIDENT_FIELDS = ("incident_id", "version", "state", "summary", "exposed_version", "updated_at")
 _EXPOSURE_FIELDS = (
@@ -275,8 +275,7 @@ class ExposureRepository:
         kinds: dict[str, Any] = dict.fromkeys(names, object)
         kinds |= {"intensity": float, "vulnerability_score": float, "known": bool, "female_headed": bool}
         kinds |= dict.fromkeys(NUMBERS, int)
-        pages = self.session.execute(query.execution_options(yield_per=50_000)).partitions()
-        columns = columns_from_pages(pages, kinds)
+        columns = columns_from_pages(pages(self.session, query), kinds)
         known = columns.pop("known")
         return columns.pop("household_id"), columns, known
 

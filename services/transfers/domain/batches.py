@@ -30,7 +30,7 @@ from services.transfers.domain.payments import (
     REJECTED,
     UNKNOWN,
     WITHDRAWN,
-    Payment,
+    ProposedPayments,
     money,
 )
 from services.transfers.domain.programmes import Programme
@@ -173,7 +173,7 @@ class Batch:
     @classmethod
     def propose(
         cls, proposal: Proposal, earlier_batches: int, pre_approved_so_far: Decimal, at: datetime
-    ) -> tuple[Batch, list[Payment]]:
+    ) -> tuple[Batch, ProposedPayments]:
         """A new batch with one payment per household, approved on the spot when it fits within
         the programme's pre-approved ceiling."""
         pre_approved = proposal.pre_approved(pre_approved_so_far)
@@ -206,15 +206,18 @@ class Batch:
             ceiling = f"{proposal.programme.pre_approved_ceiling:g} {proposal.programme.currency}"
             comment = f"within the programme's pre-approved ceiling of {ceiling}"
             batch._step("pre_approved", PROPOSED, APPROVED, SYSTEM, None, comment, publishes=APPROVED)
-        replaced: Sequence[str | None] = proposal.replaces or [None] * len(proposal.households)
-        payments = [
-            Payment.new(
-                batch.id, batch.programme_id, batch.incident_id, h, a, batch.currency, c, state, r, at
-            )
-            for h, a, c, r in zip(
-                proposal.households, proposal.amounts, proposal.channels, replaced, strict=True
-            )
-        ]
+        payments = ProposedPayments.of(
+            batch.id,
+            batch.programme_id,
+            batch.incident_id,
+            batch.currency,
+            state,
+            at,
+            proposal.households,
+            proposal.amounts,
+            proposal.channels,
+            proposal.replaces,
+        )
         return batch, payments
 
     # -- reviewing ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ database enforces it too, with a partial unique index).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -121,6 +122,88 @@ class Payment:
             raise PaymentStateError(
                 f"payment {self.end_to_end_id} is {self.state}; only an approved payment changes channel"
             )
+
+
+@dataclass(frozen=True)
+class ProposedPayments:
+    """A new batch's payments, held by column: a national batch proposes a hundred thousand at
+    once, and each needs no behaviour until it moves (read back, each is a :class:`Payment`).
+
+    Each payment's id is a fresh UUID; its end-to-end id is that UUID's 32 hex digits after
+    ``AMP`` (35 characters, never reused: a re-issued payment gets a new one).
+    """
+
+    batch_id: str
+    programme_id: str
+    incident_id: str
+    currency: str
+    state: str
+    at: datetime
+    ids: list[str]
+    household_ids: list[str]
+    #: Rounded to the cent.
+    amounts: list[float]
+    channel_types: list[str]
+    replaces: list[str | None]
+
+    @classmethod
+    def of(
+        cls,
+        batch_id: str,
+        programme_id: str,
+        incident_id: str,
+        currency: str,
+        state: str,
+        at: datetime,
+        households: Sequence[str],
+        amounts: Iterable[float],
+        channel_types: Sequence[str],
+        replaces: Sequence[str | None] | None,
+    ) -> ProposedPayments:
+        count = len(households)
+        rounded = [round(float(a), 2) for a in amounts]
+        if not len(rounded) == len(channel_types) == count or (replaces and len(replaces) != count):
+            raise ValueError("a batch's households, amounts, channels and replaced payments differ in number")
+        return cls(
+            batch_id=batch_id,
+            programme_id=programme_id,
+            incident_id=incident_id,
+            currency=currency,
+            state=state,
+            at=at,
+            ids=[str(uuid.uuid4()) for _ in range(count)],
+            household_ids=list(households),
+            amounts=rounded,
+            channel_types=list(channel_types),
+            replaces=list(replaces) if replaces else [None] * count,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[Payment]:
+        for n in range(len(self)):
+            yield self.payment(n)
+
+    def end_to_end_ids(self) -> list[str]:
+        return ["AMP" + i.replace("-", "") for i in self.ids]
+
+    def payment(self, n: int) -> Payment:
+        return Payment(
+            id=self.ids[n],
+            end_to_end_id="AMP" + self.ids[n].replace("-", ""),
+            batch_id=self.batch_id,
+            programme_id=self.programme_id,
+            incident_id=self.incident_id,
+            household_id=self.household_ids[n],
+            amount=money(self.amounts[n]),
+            currency=self.currency,
+            channel_type=self.channel_types[n],
+            state=self.state,
+            replaces=self.replaces[n],
+            created_at=self.at,
+            updated_at=self.at,
+        )
 
 
 def check_result(payment_state: str, result: str, end_to_end_id: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from services.transfers.domain.batches import SYSTEM, Batch, Proposal
-from services.transfers.domain.payments import PROPOSED, WITHDRAWN, Payment, money
+from services.transfers.domain.payments import PROPOSED, WITHDRAWN, Payment, ProposedPayments, money
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditEntry
 from shared.auth import Principal
@@ -56,9 +56,9 @@ def propose_batch(uow: TransfersUnitOfWork, proposal: Proposal) -> Batch:
     so_far = uow.payments.pre_approved_so_far(proposal.programme_id, proposal.incident_id)
     batch, payments = Batch.propose(proposal, earlier, so_far, now())
     uow.batches.add(batch)
-    uow.payments.add_all(payments)
+    uow.payments.add_proposed(payments)
     write_steps(uow, batch)
-    publish_payments(uow, batch.id, payments)
+    publish_changes(uow, batch.id, proposed_events(payments))
     return batch
 
 
@@ -114,6 +114,11 @@ def write_steps(uow: TransfersUnitOfWork, batch: Batch) -> None:
 
 def publish_payments(uow: TransfersUnitOfWork, batch_id: str, payments: Sequence[Payment]) -> None:
     """Payments whose state changed, in chunks (never one event per payment)."""
+    publish_changes(uow, batch_id, [payment_event(p) for p in payments])
+
+
+def publish_changes(uow: TransfersUnitOfWork, batch_id: str, changes: Sequence[dict[str, object]]) -> None:
+    """:func:`publish_payments` for payments already written as their events."""
     size = contract.PAYMENT_CHUNK
     events = [
         CloudEvent(
@@ -122,13 +127,37 @@ def publish_payments(uow: TransfersUnitOfWork, batch_id: str, payments: Sequence
             subject=batch_id,
             data={
                 "batch_id": batch_id,
-                "payments": [payment_event(p) for p in payments[start : start + size]],
+                "payments": list(changes[start : start + size]),
             },
         )
-        for start in range(0, len(payments), size)
+        for start in range(0, len(changes), size)
     ]
     if events:
         uow.publish_all(BATCHES.name, events)
+
+
+def proposed_events(proposed: ProposedPayments) -> list[dict[str, object]]:
+    """The events of a new batch's payments, built from its columns."""
+    return [
+        {
+            "payment_id": i,
+            "end_to_end_id": e,
+            "household_id": h,
+            "amount": f"{a:.2f}",
+            "currency": proposed.currency,
+            "channel_type": c,
+            "state": proposed.state,
+            "reason": None,
+        }
+        for i, e, h, a, c in zip(
+            proposed.ids,
+            proposed.end_to_end_ids(),
+            proposed.household_ids,
+            proposed.amounts,
+            proposed.channel_types,
+            strict=True,
+        )
+    ]
 
 
 def payment_event(p: Payment) -> dict[str, object]:
