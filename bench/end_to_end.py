@@ -96,10 +96,18 @@ def fill_projections(stack: Stack, registry: int, exposed: int) -> None:
 
 def define_programme(stack: Stack) -> None:
     officer = stack.issuer.mint("bench-officer", [PROGRAMME_OFFICER], ["HN"])
-    requests.post(
+    approver = stack.issuer.mint("bench-approver", [APPROVER], ["HN"])
+    defined = requests.post(
         f"{stack.url('transfers')}/v1/programmes",
         json=PROGRAMME,
         headers={"Authorization": f"Bearer {officer}"},
+        timeout=30,
+    )
+    defined.raise_for_status()
+    requests.post(
+        f"{stack.url('transfers')}/v1/programmes/{defined.json()['id']}/versions/1/review",
+        json={"approve": True, "comment": "bench"},
+        headers={"Authorization": f"Bearer {approver}"},
         timeout=30,
     ).raise_for_status()
 

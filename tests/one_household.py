@@ -150,6 +150,13 @@ def ensure_demo_programme(stack: Stack, say: Callable[[str], None]) -> dict[str,
     officer = client(stack, "transfers", "demo-programme-officer", [PROGRAMME_OFFICER], ["HN"])
     existing = [p for p in officer.call("GET", "/v1/programmes") if p["name"] == DEMO_PROGRAMME["name"]]
     programme = existing[0] if existing else officer.call("POST", "/v1/programmes", json=DEMO_PROGRAMME)
+    if programme["state"] == "draft":
+        approver = client(stack, "transfers", "demo-programme-approver", [APPROVER], ["HN"])
+        programme = approver.call(
+            "POST",
+            f"/v1/programmes/{programme['id']}/versions/{programme['version']}/review",
+            json={"approve": True, "comment": "read and agreed"},
+        )
     say(
         f"transfers  programme {programme['name']!r} v{programme['version']}: "
         f"{programme['rules']['eligibility']}"

@@ -175,11 +175,28 @@ class World:
 
     # -- transfers ----------------------------------------------------------------------------
 
-    def define(self, programme: dict[str, Any] | None = None, who: str = "officer-ana") -> dict[str, Any]:
+    def define(
+        self, programme: dict[str, Any] | None = None, who: str = "officer-ana", approve: bool = True
+    ) -> dict[str, Any]:
+        """A programme defined by ``who`` and, unless told not to, approved by a second person."""
         response = self.client.post(
             "/v1/programmes", json=programme or TORMENTA, headers=self.auth(PROGRAMME_OFFICER, who)
         )
         assert response.status_code == 201, response.get_json()
+        defined = response.get_json()
+        if not approve:
+            return defined
+        return self.review_programme(defined["id"], defined["version"])
+
+    def review_programme(
+        self, programme_id: str, version: int, approve: bool = True, who: str = "approver-marta"
+    ) -> dict[str, Any]:
+        response = self.client.post(
+            f"/v1/programmes/{programme_id}/versions/{version}/review",
+            json={"approve": approve, "comment": "read and checked"},
+            headers=self.auth(APPROVER, who),
+        )
+        assert response.status_code == 200, response.get_json()
         return response.get_json()
 
     def batches(self, incident_id: str) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from services.demo.client import DemoError, Say, client
 from services.demo.coe_feed import AgencyFeed
 from services.demo.country import COUNTRY, CURRENCY, DATA
 from services.stack import Stack
-from shared.auth import CIVIL_PROTECTION, PROGRAMME_OFFICER
+from shared.auth import APPROVER, CIVIL_PROTECTION, PROGRAMME_OFFICER
 
 # -- programmes -----------------------------------------------------------------------------
 
@@ -76,10 +76,18 @@ RESPONSE = {
 
 def define_programmes(stack: Stack, say: Say) -> list[dict[str, Any]]:
     officer = client(stack, "transfers", "ids-luis", [PROGRAMME_OFFICER], [COUNTRY])
+    approver = client(stack, "transfers", "ids-marta", [APPROVER], [COUNTRY])
     existing = {p["name"]: p for p in officer.call("GET", "/v1/programmes")}
     defined = []
     for programme in (ANTICIPATORY, RESPONSE):
         found = existing.get(str(programme["name"])) or officer.call("POST", "/v1/programmes", json=programme)
+        if found["state"] == "draft":
+            found = approver.call(
+                "POST",
+                f"/v1/programmes/{found['id']}/versions/{found['version']}/review",
+                json={"approve": True, "comment": "rules, budget and ceiling read and agreed"},
+            )
+            say(f"transfers  programme {found['name']!r} v{found['version']} approved by a second person")
         say(f"transfers  programme {found['name']!r} v{found['version']}: {found['rules']['trigger']}")
         defined.append(found)
     return defined

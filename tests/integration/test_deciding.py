@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 
 import pytest
+from sqlalchemy import select
 
+from services.transfers.adapters.orm import audit_log
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PROGRAMME_OFFICER
 from shared.contracts.transfers import BATCH_PROPOSED, PAYMENTS_CHANGED
 from tests.transfers_world import TORMENTA
@@ -396,3 +398,54 @@ def test_what_if_a_draft_programme_over_an_alerts_exposure_stores_nothing(world)
         headers=world.auth(PROGRAMME_OFFICER),
     )
     assert unknown.status_code == 404
+
+
+def test_only_a_programme_version_approved_by_a_second_person_triggers(world):
+    draft = world.define(approve=False)
+    assert draft["state"] == "draft" and draft["decided_by"] is None
+    households = world.register(2)
+    first = world.new_incident()
+    world.issue(first, 1, households[:1])
+    assert world.batches(first) == []  # a draft decides nothing
+
+    review = f"/v1/programmes/{draft['id']}/versions/1/review"
+    body = {"approve": True, "comment": "mine"}
+    own = world.client.post(review, json=body, headers=world.auth(APPROVER, "officer-ana"))
+    assert own.status_code == 403 and "cannot also approve" in own.get_json()["detail"]
+    assert world.client.post(review, json=body, headers=world.auth(PROGRAMME_OFFICER)).status_code == 403
+    approved = world.review_programme(draft["id"], 1)
+    assert (approved["state"], approved["decided_by"]) == ("approved", "approver-marta")
+    again = world.client.post(review, json=body, headers=world.auth(APPROVER, "approver-luis"))
+    assert again.status_code == 409
+
+    # A change waits for its own approval while the approved version keeps deciding.
+    changed = copy.deepcopy(TORMENTA)
+    changed["benefit"]["per_member"] = 300
+    response = world.client.put(
+        f"/v1/programmes/{draft['id']}", json=changed, headers=world.auth(PROGRAMME_OFFICER, "officer-ana")
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["state"] == "draft" and response.get_json()["version"] == 2
+    second = world.new_incident()
+    world.issue(second, 1, households[1:])
+    [batch] = world.batches(second)
+    assert batch["programme_version"] == 1 and batch["total"] == "2250.00"
+    world.review_programme(draft["id"], 2, approve=False)
+    with world.runtime.session_factory() as session:
+        rows = session.execute(select(audit_log).where(audit_log.c.subject_type == "programme")).all()
+    assert [(r.action, r.subject_id) for r in rows] == [
+        ("approved", f"{draft['id']}:1"),
+        ("rejected", f"{draft['id']}:2"),
+    ]
+
+
+def test_a_pre_approved_ceiling_is_at_most_a_quarter_of_the_budget(world):
+    programme = copy.deepcopy(TORMENTA)
+    programme["trigger"]["mode"] = "anticipatory"
+    programme["approval"] = {"four_eyes": True, "pre_approved_ceiling": 250_001}
+    refused = world.client.post("/v1/programmes", json=programme, headers=world.auth(PROGRAMME_OFFICER))
+    assert refused.status_code == 422
+    assert "/approval/pre_approved_ceiling" in [e["pointer"] for e in refused.get_json()["errors"]]
+    programme["approval"]["pre_approved_ceiling"] = 250_000
+    defined = world.define(programme)
+    assert "(25% of the budget)" in defined["rules"]["approval"]

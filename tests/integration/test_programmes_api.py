@@ -152,6 +152,7 @@ def test_what_if_a_draft_programme_over_an_area_without_storing_anything(
             )
     draft = copy.deepcopy(TORMENTA)
     draft["budget"] = {"per_incident": 5000, "policy": "rank_by_vulnerability"}
+    draft["approval"] = {"four_eyes": True}  # a ceiling is at most a quarter of the budget
     response = client.post(
         "/v1/programmes/what-if",
         json={"programme": draft, "area": "HN-CH", "band": "Extreme"},

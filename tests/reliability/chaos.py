@@ -298,11 +298,20 @@ def _count(engine: Engine, table: Any) -> int:
 
 def define_programmes(stack: Stack) -> None:
     officer = _patient(stack, "transfers", "ids-luis", [PROGRAMME_OFFICER])
+    approver = _patient(stack, "transfers", "ids-marta", [APPROVER])
     for programme in (demo.ANTICIPATORY, demo.RESPONSE):
-        names = {p["name"] for p in officer.call("GET", "/v1/programmes")}
-        if programme["name"] not in names:
+        found = {p["name"]: p for p in officer.call("GET", "/v1/programmes")}
+        if programme["name"] not in found:
             # A retry after a lost answer would define it twice: look first, as a person would.
             officer.call("POST", "/v1/programmes", json=programme)
+        # Approved by a second person (looked up again: an answer lost after approving is not retried blind).
+        draft = {p["name"]: p for p in officer.call("GET", "/v1/programmes")}[programme["name"]]
+        if draft["state"] == "draft":
+            approver.call(
+                "POST",
+                f"/v1/programmes/{draft['id']}/versions/{draft['version']}/review",
+                json={"approve": True, "comment": "read and agreed"},
+            )
 
 
 def issue_fiona(stack: Stack) -> str:

@@ -118,7 +118,13 @@ def _set_up(world: World) -> None:
         return found.ok and any(e.get("status") == "decided" for e in found.json().get("exposures", []))
 
     wait_until(decided, 90, what="the alert's exposure decided in transfers")
-    world.ok("transfers", "POST", "/v1/programmes", both, json=DEMO_PROGRAMME)
+    defined = world.ok("transfers", "POST", "/v1/programmes", both, json=DEMO_PROGRAMME)
+    review = f"/v1/programmes/{defined['id']}/versions/{defined['version']}/review"
+    # Whoever defined a programme never approves it, even holding both roles.
+    own = world.call("transfers", "POST", review, both, json={"approve": True, "comment": "mine"})
+    assert own.status_code == 403 and "cannot also approve" in own.json()["detail"], own.text
+    approver = world.token("approver-other", [APPROVER])
+    world.ok("transfers", "POST", review, approver, json={"approve": True, "comment": "read and agreed"})
     world.ok(
         "transfers",
         "POST",

@@ -36,7 +36,7 @@ from services.registry.adapters.orm import outbox as registry_outbox
 from services.stack import Stack
 from services.transfers.adapters.orm import household_attributes, payments
 from services.transfers.adapters.orm import inbox as transfers_inbox
-from shared.auth import CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER, REGISTRY_OFFICER
+from shared.auth import APPROVER, CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from shared.events import CloudEvent
 from shared.kafka import ALERTS, EXPOSURES
 from tests.conftest import wait_until
@@ -280,7 +280,13 @@ def test_events_twice_and_out_of_order_end_as_in_order(stack, figures):
         registered = ids_in(stack, "registry")
         wait_until(lambda: registered <= ids_in(stack, "transfers"), 300, what="households in transfers")
     officer = country_demo.client(stack, "transfers", "po", [PROGRAMME_OFFICER], [country_demo.COUNTRY])
-    officer.call("POST", "/v1/programmes", json=UNCAPPED)
+    defined = officer.call("POST", "/v1/programmes", json=UNCAPPED)
+    approver = country_demo.client(stack, "transfers", "ap", [APPROVER], [country_demo.COUNTRY])
+    approver.call(
+        "POST",
+        f"/v1/programmes/{defined['id']}/versions/{defined['version']}/review",
+        json={"approve": True, "comment": "read and agreed"},
+    )
 
     identifier = uuid.uuid4().hex[:8]
     sent = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)

@@ -154,7 +154,9 @@ def test_a_batch_outside_the_jurisdiction_is_not_found():
 
 
 def test_a_pre_approved_ceiling_approves_only_what_fits_within_it():
-    anticipatory = ProgrammeVersion("prog-2", 1, "early", ANTICIPATORY, "officer-ana", datetime.now(UTC))
+    anticipatory = ProgrammeVersion(
+        "prog-2", 1, "early", ANTICIPATORY, "officer-ana", datetime.now(UTC), "approved", "approver-luis"
+    )
     uow = FakeUnitOfWork(anticipatory)
     first = proposed(uow, ("h1", "h2"), programme=anticipatory, amounts=[2000.0, 2000.0])
     assert first.state == "approved" and first.decided_by == PRE_APPROVED

@@ -16,7 +16,9 @@ from services.transfers.domain.programme_versions import ProgrammeVersion
 from shared.contracts.household_groups import COUNTED_GROUPS
 from tests.transfers_world import TORMENTA
 
-PROGRAMME = ProgrammeVersion("prog-1", 1, TORMENTA["name"], TORMENTA, "officer-ana", datetime.now(UTC))
+PROGRAMME = ProgrammeVersion(
+    "prog-1", 1, TORMENTA["name"], TORMENTA, "officer-ana", datetime.now(UTC), "approved", "approver-luis"
+)
 
 
 # -- the fakes ------------------------------------------------------------------------------------
@@ -94,32 +96,48 @@ class FakePayments:
         found = [p for p in self.rows.values() if p.replaces == payment_id and p.is_live]
         return copy.deepcopy(found[0]) if found else None
 
-    def pre_approved_so_far(self, programme_id, incident_id):
+    def pre_approved_so_far(self, programme_id, incident_ids):
         return sum(
             (
                 p.amount
                 for p in self.rows.values()
-                if p.is_live and p.incident_id == incident_id and p.state != "proposed"
+                if p.is_live and p.incident_id in incident_ids and p.state != "proposed"
             ),
             Decimal("0"),
         )
 
-    def households_holding(self, programme_id, incident_id, states):
-        return {
-            p.household_id
-            for p in self.rows.values()
-            if (p.programme_id, p.incident_id) == (programme_id, incident_id) and p.state in states
-        }
+    def households_holding(self, programme_id, incident_ids, states, since=None):
+        holding = {}
+        for p in sorted(self.rows.values(), key=lambda p: p.created_at, reverse=True):
+            recent = since is not None and p.created_at >= since
+            if (
+                p.programme_id == programme_id
+                and p.state in states
+                and (p.incident_id in incident_ids or recent)
+            ):
+                holding[p.household_id] = p.id
+        return holding
 
-    def committed(self, programme_id, incident_id):
+    def committed(self, programme_id, incident_ids):
         return sum(
             (
                 p.amount
                 for p in self.rows.values()
-                if p.is_live and p.programme_id == programme_id and incident_id in (None, p.incident_id)
+                if p.is_live
+                and p.programme_id == programme_id
+                and (incident_ids is None or p.incident_id in incident_ids)
             ),
             Decimal("0"),
         )
+
+    def held_twice(self, incident_ids):
+        by = {}
+        for p in sorted(self.rows.values(), key=lambda p: (p.created_at, p.id)):
+            if p.is_live and p.incident_id in incident_ids:
+                by.setdefault((p.programme_id, p.household_id), []).append(copy.deepcopy(p))
+        return [
+            (programme, household, found) for (programme, household), found in by.items() if len(found) > 1
+        ]
 
     def states_in(self, batch_id):
         return [p.state for p in self.rows.values() if p.batch_id == batch_id and p.state != "withdrawn"]
@@ -174,6 +192,13 @@ class FakeProgrammes:
 
     def latest(self):
         return [self.get(i) for i in sorted({i for i, _ in self.rows})]
+
+    def in_force(self):
+        approved = {}
+        for (programme_id, _version), found in sorted(self.rows.items()):
+            if found.state == "approved":
+                approved[programme_id] = found
+        return list(approved.values())
 
     def add(self, version):
         self.rows[version.id, version.version] = version
@@ -311,6 +336,75 @@ class FakeEvaluations:
         )
 
 
+class FakeHazardEvents:
+    """Hazard events held in dicts: which event each incident sits in, and CAP names."""
+
+    def __init__(self):
+        self.events = {}
+        self.links = {}
+        self.names = {}
+
+    def link_of(self, incident_id):
+        return self.links.get(incident_id)
+
+    def incidents_with_event(self, hazard_event_id):
+        return sorted(i for i, link in self.links.items() if link.hazard_event_id == hazard_event_id)
+
+    def incidents_with(self, incident_id):
+        link = self.links.get(incident_id)
+        return [incident_id] if link is None else self.incidents_with_event(link.hazard_event_id)
+
+    def sharing_names(self, incident_id, names):
+        found = [
+            (self.links[other].hazard_event_id, other)
+            for other, theirs in self.names.items()
+            if other != incident_id and set(theirs) & set(names) and other in self.links
+        ]
+        return sorted(set(found), key=lambda f: (self.events[f[0]].created_at, f[0], f[1]))
+
+    def note_names(self, incident_id, names):
+        self.names.setdefault(incident_id, set()).update(names)
+
+    def add(self, event):
+        self.events[event.id] = event
+
+    def link(self, link):
+        self.links[link.incident_id] = link
+
+    def merge(self, source, target, how, by, at, note):
+        moved = self.incidents_with_event(source)
+        for incident_id in moved:
+            self.links[incident_id] = replace(
+                self.links[incident_id],
+                hazard_event_id=target,
+                how=how,
+                linked_by=by,
+                linked_at=at,
+                note=note,
+            )
+        del self.events[source]
+        return moved
+
+    def drop_if_empty(self, hazard_event_id):
+        if not self.incidents_with_event(hazard_event_id):
+            self.events.pop(hazard_event_id, None)
+
+    def get(self, hazard_event_id):
+        event = self.events.get(hazard_event_id)
+        if event is None:
+            return None
+        links = tuple(link for link in self.links.values() if link.hazard_event_id == hazard_event_id)
+        return replace(event, links=links)
+
+    def newest(self, limit=100):
+        return [
+            self.get(i) for i in sorted(self.events, key=lambda i: self.events[i].created_at, reverse=True)
+        ][:limit]
+
+    def summaries(self, incident_ids):
+        return {}
+
+
 class FakeUnitOfWork:
     """Commits what was done when the block ends cleanly; otherwise forgets it."""
 
@@ -322,6 +416,7 @@ class FakeUnitOfWork:
         self.incidents = FakeIncidents()
         self.exposures = FakeExposures(attributes or {})
         self.evaluations = FakeEvaluations()
+        self.hazard_events = FakeHazardEvents()
         self.events = []
         self.committed = 0
         self._saved = None
@@ -342,6 +437,7 @@ class FakeUnitOfWork:
                 self.incidents.rows,
                 self.exposures.__dict__,
                 self.evaluations.rows,
+                self.hazard_events.__dict__,
             ) = self._saved
 
     def _state(self):
@@ -353,6 +449,7 @@ class FakeUnitOfWork:
             self.incidents.rows,
             self.exposures.__dict__,
             self.evaluations.rows,
+            self.hazard_events.__dict__,
         )
 
     def reading(self):

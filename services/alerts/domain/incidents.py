@@ -76,6 +76,8 @@ def summary(message: CapMessage, shapes: list[AreaShape]) -> dict[str, Any]:
         "expires": when(message.expires()),
         "headline": info.headline if info else None,
         "languages": [i.language for i in message.infos],
+        "incidents": list(message.incidents),
+        "references": [f"{r.sender},{r.identifier},{r.sent}" for r in message.references],
         "geocodes": sorted({f"{n}:{v}" for i in message.infos for a in i.areas for n, v in a.geocodes}),
         "statements": [statement.as_record() for statement in said],
         "areas": {

@@ -222,40 +222,66 @@ class PaymentRepository:
         )
         return [_payment(r) for r in self.session.execute(query).all()]
 
-    def households_holding(self, programme_id: str, incident_id: str, states: Sequence[str]) -> set[str]:
-        """Households with a payment of the programme for the incident in one of ``states``."""
-        return set(
-            self.session.scalars(
-                select(payments.c.household_id).where(
-                    payments.c.programme_id == programme_id,
-                    payments.c.incident_id == incident_id,
-                    payments.c.state.in_(list(states)),
-                )
-            )
+    def households_holding(
+        self,
+        programme_id: str,
+        incident_ids: Sequence[str],
+        states: Sequence[str],
+        since: datetime | None = None,
+    ) -> dict[str, str]:
+        """Households with a payment of the programme in one of ``states``, for one of the
+        incidents (a hazard event's) or, with ``since``, for any incident from that moment on: the
+        payment that holds each (its earliest)."""
+        query = select(payments.c.household_id, payments.c.id).where(
+            payments.c.programme_id == programme_id, payments.c.state.in_(list(states))
         )
+        if since is not None:
+            query = query.where(
+                (payments.c.incident_id.in_(list(incident_ids))) | (payments.c.created_at >= since)
+            )
+        else:
+            query = query.where(payments.c.incident_id.in_(list(incident_ids)))
+        holding: dict[str, str] = {}
+        for household_id, payment_id in self.session.execute(query.order_by(payments.c.created_at.desc())):
+            holding[household_id] = payment_id
+        return holding
 
-    def committed(self, programme_id: str, incident_id: str | None) -> Decimal:
-        """What the programme's live payments add up to (for one incident, or all)."""
+    def committed(self, programme_id: str, incident_ids: Sequence[str] | None) -> Decimal:
+        """What the programme's live payments add up to (for some incidents, or all)."""
         query = select(func.coalesce(func.sum(payments.c.amount), 0)).where(
             payments.c.programme_id == programme_id, payments.c.state.in_(LIVE_PAYMENT_STATES)
         )
-        if incident_id is not None:
-            query = query.where(payments.c.incident_id == incident_id)
+        if incident_ids is not None:
+            query = query.where(payments.c.incident_id.in_(list(incident_ids)))
         return Decimal(str(self.session.scalar(query)))
 
-    def pre_approved_so_far(self, programme_id: str, incident_id: str) -> Decimal:
-        """What the pre-approved ceiling already let through for the incident (its live payments)."""
+    def pre_approved_so_far(self, programme_id: str, incident_ids: Sequence[str]) -> Decimal:
+        """What the pre-approved ceiling already let through for the incidents (their live payments)."""
         spent = self.session.scalar(
             select(func.coalesce(func.sum(payments.c.amount), 0))
             .select_from(payments.join(batches, batches.c.id == payments.c.batch_id))
             .where(
                 batches.c.programme_id == programme_id,
-                batches.c.incident_id == incident_id,
+                batches.c.incident_id.in_(list(incident_ids)),
                 batches.c.decided_by == PRE_APPROVED,
                 payments.c.state.in_(LIVE_PAYMENT_STATES),
             )
         )
         return Decimal(str(spent))
+
+    def held_twice(self, incident_ids: Sequence[str]) -> list[tuple[str, str, list[Payment]]]:
+        """Households holding more than one live payment of one programme across the incidents
+        (a hazard event linked after each was paid): ``(programme_id, household_id, payments)``,
+        earliest payment first."""
+        rows = self.session.execute(
+            select(payments)
+            .where(payments.c.incident_id.in_(list(incident_ids)), payments.c.state.in_(LIVE_PAYMENT_STATES))
+            .order_by(payments.c.programme_id, payments.c.household_id, payments.c.created_at, payments.c.id)
+        ).all()
+        by: dict[tuple[str, str], list[Payment]] = {}
+        for row in rows:
+            by.setdefault((row.programme_id, row.household_id), []).append(_payment(row))
+        return [(p, h, found) for (p, h), found in by.items() if len(found) > 1]
 
     def states_in(self, batch_id: str) -> list[str]:
         """The states of the batch's payments, the withdrawn ones left out."""

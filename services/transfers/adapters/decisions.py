@@ -82,6 +82,9 @@ class EvaluationRepository:
                     "size": _where_known(columns["size"][part], known[part]),
                     "vulnerable_members": _where_known(vulnerable[part], known[part]),
                     "vulnerability_score": _or_none(columns["vulnerability_score"][part]),
+                    "held_by": [None] * len(ids[part])
+                    if evaluation.held_by is None
+                    else evaluation.held_by[part].tolist(),
                 },
             )
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.transfers.adapters.hazard_event_schema import hazard_event_tables_v1
 from services.transfers.adapters.payment_schema import exposure_part_tables_v1, payment_tables_v1
 from shared.audit import audit_tables_v1
 from shared.messaging_schema import messaging_tables
@@ -43,6 +44,11 @@ programmes = Table(
     Column("document", JSON, nullable=False),
     Column("created_by", String(255), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # 0009: four eyes on programmes
+    Column("state", String(16), nullable=False, server_default="approved"),
+    Column("decided_by", String(255)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_comment", Text),
 )
 
 outbox, inbox = messaging_tables(metadata)
@@ -62,6 +68,12 @@ staged_households = _part_tables["staged_households"]
 exposed_households = _payment_tables["exposed_households"]
 evaluations = _payment_tables["evaluations"]
 decisions = _payment_tables["decisions"]
+# 0008: the payment that already held the household's entitlement (for one hazard event)
+decisions.append_column(Column("held_by", String(36)))
+_hazard_tables = hazard_event_tables_v1(metadata)
+hazard_events = _hazard_tables["hazard_events"]
+hazard_event_incidents = _hazard_tables["hazard_event_incidents"]
+incident_names = _hazard_tables["incident_names"]
 batches = _payment_tables["batches"]
 payments = _payment_tables["payments"]
 instruction_files = _payment_tables["instruction_files"]

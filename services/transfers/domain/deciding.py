@@ -23,7 +23,7 @@ UNKNOWN_HOUSEHOLD = "unknown_household"  # the registry's snapshot has not reach
 INACTIVE = "inactive"
 OUTSIDE_PROGRAMME_AREAS = "outside_programme_areas"
 NOT_ELIGIBLE = "not_eligible"
-ALREADY_ENTITLED = "already_entitled"  # holds a payment for this programme and incident already
+ALREADY_ENTITLED = "already_entitled"  # holds a payment for this programme and hazard event already
 BELOW_CUT_OFF = "below_cut_off"
 PAYABLE = "payable"
 STATUSES = (
@@ -41,7 +41,8 @@ STATUS_WORDS = {
         INACTIVE: "the household is not active in the registry",
         OUTSIDE_PROGRAMME_AREAS: "the household lives outside the programme's areas",
         NOT_ELIGIBLE: "not eligible under this programme",
-        ALREADY_ENTITLED: "already in a batch of this programme for this incident",
+        ALREADY_ENTITLED: "already entitled under this programme for this hazard event "
+        "(one payment per hazard event, whichever agency's alert)",
         BELOW_CUT_OFF: "eligible, but below the budget's cut-off line",
         PAYABLE: "eligible and proposed for payment",
     },
@@ -50,7 +51,8 @@ STATUS_WORDS = {
         INACTIVE: "el hogar no está activo en el registro",
         OUTSIDE_PROGRAMME_AREAS: "el hogar vive fuera de las áreas del programa",
         NOT_ELIGIBLE: "no cumple los requisitos de este programa",
-        ALREADY_ENTITLED: "ya está en un lote de este programa para este incidente",
+        ALREADY_ENTITLED: "ya tiene derecho a un pago de este programa por este evento de amenaza "
+        "(un pago por evento, sea cual sea la agencia que alertó)",
         BELOW_CUT_OFF: "cumple los requisitos, pero queda bajo la línea de corte del presupuesto",
         PAYABLE: "cumple los requisitos y se propone su pago",
     },
@@ -167,6 +169,9 @@ class Evaluation:
     columns: Mapping[str, np.ndarray]
     known: np.ndarray
     decision: Decision
+    #: Per household, the payment that already held its entitlement (``None`` where none did).
+    held_by: np.ndarray | None = None
+    hazard_event_id: str | None = None
 
     @classmethod
     def of(
@@ -177,13 +182,17 @@ class Evaluation:
         programme_version: int,
         programme: Programme,
         exposed: tuple[np.ndarray, Mapping[str, np.ndarray], np.ndarray],
-        entitled: np.ndarray,
+        holding: Mapping[str, str],
         budget_left: float | None,
+        hazard_event_id: str | None = None,
     ) -> Evaluation:
         """Decide ``programme`` over the exposed households (ids, columns, which are known), given
-        those already ``entitled`` and what is left of its budget; the summary says what it found.
+        the payment already ``holding`` each entitled household's entitlement and what is left of
+        its budget; the summary says what it found.
         """
         household_ids, columns, known = exposed
+        held_by = np.array([holding.get(h) for h in household_ids.tolist()], dtype=object)
+        entitled = np.array([h is not None for h in held_by.tolist()], dtype=bool)
         decision = decide(programme, columns, known, entitled, budget_left)
         counts = {s: int((decision.status == s).sum()) for s in STATUSES}
         summary = {
@@ -195,6 +204,7 @@ class Evaluation:
             "budget_left": decision.budget,
             "coverage": round(decision.coverage, 4),
             "cut_off_score": decision.cut_off_score,
+            "hazard_event_id": hazard_event_id,
         }
         conditions = [c.describe() for c in programme.eligibility.conditions()]
         return cls(
@@ -209,6 +219,8 @@ class Evaluation:
             columns,
             known,
             decision,
+            held_by,
+            hazard_event_id,
         )
 
     @property

@@ -18,6 +18,9 @@ URGENCY = ("Past", "Unknown", "Future", "Expected", "Immediate")
 SEVERITY = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
 CERTAINTY = ("Unknown", "Unlikely", "Possible", "Likely", "Observed")
 MODES = ("anticipatory", "response")
+#: The largest share of a programme's per-incident budget that may be pre-approved (paid without a
+#: second person's approval of the batch; the ceiling itself was approved by one).
+MAX_PRE_APPROVED_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class Programme:
     four_eyes: bool = True
     pre_approved_ceiling: float = 0.0
     payer: Mapping[str, str] = field(default_factory=dict)
+    #: A household is paid at most once in this many days, whatever the hazard event (``None``:
+    #: once per hazard event only).
+    once_in_days: int | None = None
 
     def describe(self, lang: str = "en") -> dict[str, str]:
         """The programme in plain words, for the console and for letters to households."""
@@ -110,18 +116,35 @@ class Programme:
             else "approved by a second person, never the proposer"
         )
         if self.pre_approved_ceiling:
+            ceiling, share = f"{self.pre_approved_ceiling:g} {self.currency}", self._ceiling_share()
             approval += (
-                f"; lotes de hasta {self.pre_approved_ceiling:g} {self.currency} preaprobados"
+                f"; lotes de hasta {ceiling} preaprobados ({share} del presupuesto)"
                 if es
-                else f"; batches up to {self.pre_approved_ceiling:g} {self.currency} pre-approved"
+                else f"; batches up to {ceiling} pre-approved ({share} of the budget)"
             )
         return {
             "trigger": "; ".join(when),
+            "entitlement": self._entitlement_words(es),
             "eligibility": self.eligibility.describe(lang),
             "benefit": self.benefit.describe(self.currency, lang),
             "budget": "; ".join(budget),
             "approval": approval,
         }
+
+    def _ceiling_share(self) -> str:
+        limit = self.budget.per_incident or self.budget.overall
+        return f"{self.pre_approved_ceiling / limit:.0%}" if limit else "?"
+
+    def _entitlement_words(self, es: bool) -> str:
+        words = (
+            "un pago por hogar por evento de amenaza, sean cuantas sean las agencias y alertas"
+            if es
+            else "one payment per household per hazard event, however many agencies and alerts"
+        )
+        if self.once_in_days:
+            days = self.once_in_days
+            words += f"; como mucho uno cada {days} días" if es else f"; at most one in {days} days"
+        return words
 
 
 def parse_programme(document: Mapping[str, Any]) -> Programme:
@@ -152,12 +175,10 @@ def parse_programme(document: Mapping[str, Any]) -> Programme:
                 f"one household could receive {largest:g}, "
                 f"more than the whole {name.replace('_', ' ')} budget",
             )
-    approval = document.get("approval") or {}
-    if approval.get("four_eyes") is False:
-        raise mistake("/approval/four_eyes", "payments always need a second person's approval")
-    ceiling = float(approval.get("pre_approved_ceiling") or 0)
-    if ceiling and trigger.get("mode") != "anticipatory":
-        raise mistake("/approval/pre_approved_ceiling", "only anticipatory programmes may pre-approve")
+    ceiling = _pre_approved_ceiling(document.get("approval") or {}, trigger, budget)
+    once_in_days = (document.get("entitlement") or {}).get("once_in_days")
+    if once_in_days is not None and (not isinstance(once_in_days, int) or not 1 <= once_in_days <= 3660):
+        raise mistake("/entitlement/once_in_days", "a whole number of days from 1 to 3660")
     return Programme(
         name=document["name"],
         institute=document["institute"],
@@ -178,7 +199,36 @@ def parse_programme(document: Mapping[str, Any]) -> Programme:
         ),
         pre_approved_ceiling=ceiling,
         payer=dict(document.get("payer") or {}),
+        once_in_days=once_in_days,
     )
+
+
+def _pre_approved_ceiling(
+    approval: Mapping[str, Any], trigger: Mapping[str, Any], budget: Mapping[str, Any]
+) -> float:
+    """The ceiling a programme pre-approves (0: none).
+
+    :raise ProgrammeError: four eyes turned off, a ceiling on a response programme, without a
+        budget, or above :data:`MAX_PRE_APPROVED_SHARE` of it.
+    """
+    if approval.get("four_eyes") is False:
+        raise mistake("/approval/four_eyes", "payments always need a second person's approval")
+    ceiling = float(approval.get("pre_approved_ceiling") or 0)
+    if ceiling and trigger.get("mode") != "anticipatory":
+        raise mistake("/approval/pre_approved_ceiling", "only anticipatory programmes may pre-approve")
+    if ceiling:
+        limit = budget.get("per_incident") or budget.get("overall")
+        if not limit:
+            raise mistake(
+                "/approval/pre_approved_ceiling", "a pre-approved ceiling needs a budget to be a share of"
+            )
+        if ceiling > MAX_PRE_APPROVED_SHARE * limit:
+            raise mistake(
+                "/approval/pre_approved_ceiling",
+                f"at most {MAX_PRE_APPROVED_SHARE:.0%} of the budget per incident ({limit:g}); "
+                "the rest always needs a second person",
+            )
+    return ceiling
 
 
 def explain(

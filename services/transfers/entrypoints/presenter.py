@@ -106,6 +106,10 @@ def programme_view(described: Described) -> dict[str, Any]:
         "rules": described.rules,
         "created_by": version.created_by,
         "created_at": as_read(version.created_at),
+        "state": version.state,
+        "decided_by": version.decided_by,
+        "decided_at": version.decided_at,
+        "decision_comment": version.decision_comment,
     }
 
 

@@ -24,6 +24,9 @@ LEVELS = {
 }
 
 
+STATE_WORDS = "draft until an approver other than its author approves it; only approved versions trigger"
+
+
 class TriggerSchema(Schema):
     categories = fields.List(fields.String(), load_default=list)
     events = fields.List(fields.String(), load_default=list)
@@ -58,6 +61,15 @@ class ApprovalSchema(Schema):
     pre_approved_ceiling = fields.Float(load_default=0, validate=validate.Range(min=0))
 
 
+class EntitlementSchema(Schema):
+    once_in_days = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=3660),
+        metadata={"description": "At most one payment per household in this many days, whatever the hazard"},
+    )
+
+
 class PayerSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=140))
     iban = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$"))
@@ -76,6 +88,11 @@ class ProgrammeSchema(Schema):
     benefit = fields.Nested(BenefitSchema, required=True)
     budget = fields.Nested(BudgetSchema, load_default=dict)
     approval = fields.Nested(ApprovalSchema, load_default=dict)
+    entitlement = fields.Nested(
+        EntitlementSchema,
+        load_default=dict,
+        metadata={"description": "Always at most one payment per household per hazard event"},
+    )
     payer = fields.Nested(
         PayerSchema,
         load_default=dict,
@@ -93,6 +110,15 @@ class ProgrammeViewSchema(Schema):
     )
     created_by = fields.String()
     created_at = fields.DateTime(format="iso")
+    state = fields.String(metadata={"description": STATE_WORDS})
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(format="iso", allow_none=True)
+    decision_comment = fields.String(allow_none=True)
+
+
+class ProgrammeReviewSchema(Schema):
+    approve = fields.Boolean(required=True)
+    comment = fields.String(required=True, validate=validate.Length(min=3, max=1000))
 
 
 class LanguageQuerySchema(Schema):
@@ -198,3 +224,18 @@ class Programme(MethodView):
         """Change a programme: a new version; decisions keep the version they used"""
         defined = service.define_programme(body, current_principal().subject, unit_of_work(), programme_id)
         return presenter.programme_view(defined)
+
+
+@blp.route("/<programme_id>/versions/<int:version>/review")
+class ProgrammeReview(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(ProgrammeReviewSchema)
+    @blp.response(200, ProgrammeViewSchema)
+    @authenticated([APPROVER])
+    def post(self, body: dict[str, Any], programme_id: str, version: int) -> Any:
+        """Approve or reject a draft programme version (never its author's own): only approved
+        versions trigger"""
+        reviewed = service.review_programme(
+            programme_id, version, body["approve"], body["comment"], current_principal(), unit_of_work()
+        )
+        return presenter.programme_view(reviewed)

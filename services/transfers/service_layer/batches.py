@@ -53,7 +53,8 @@ def propose_batch(uow: TransfersUnitOfWork, proposal: Proposal) -> Batch:
     """A new batch with one payment per household, its audit lines and its events; an anticipatory
     programme's batch within its pre-approved ceiling is approved on the spot."""
     earlier = uow.batches.count_for(proposal.programme_id, proposal.incident_id)
-    so_far = uow.payments.pre_approved_so_far(proposal.programme_id, proposal.incident_id)
+    incidents = uow.hazard_events.incidents_with(proposal.incident_id)
+    so_far = uow.payments.pre_approved_so_far(proposal.programme_id, incidents)
     batch, payments = Batch.propose(proposal, earlier, so_far, now())
     uow.batches.add(batch)
     uow.payments.add_proposed(payments)

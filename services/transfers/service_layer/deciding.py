@@ -14,8 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-
-import numpy as np
+from datetime import timedelta
 
 from services.transfers.domain.batches import Proposal
 from services.transfers.domain.deciding import NOT_ELIGIBLE, Evaluation
@@ -24,6 +23,8 @@ from services.transfers.domain.payments import LIVE_PAYMENT_STATES, REJECTED, WI
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.domain.programmes import Programme
 from services.transfers.service_layer.batches import now, propose_batch, withdraw_for_cancellation
+from services.transfers.service_layer.hazard_events import hold_lock as hold_hazard_events_lock
+from services.transfers.service_layer.hazard_events import place_incident
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.contracts import alerts as alert_contract
 from shared.events import CloudEvent
@@ -59,6 +60,7 @@ def apply_alert_event(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
         if incident is None:
             return False
         uow.incidents.save(incident, new=stored is None)
+        place_incident(uow, incident)
         if event.type == alert_contract.ALERT_CANCELLED:
             withdraw_for_cancellation(uow, incident_id, incident.version)
         for key in uow.exposures.keys_of(incident_id):
@@ -88,13 +90,13 @@ def decide_when_ready(uow: TransfersUnitOfWork, key: str) -> None:
 def decide_exposure(
     uow: TransfersUnitOfWork, key: str, incident: Incident, by: str | None = None
 ) -> list[str]:
-    """Every programme (latest version) the incident triggers, over the exposure's households.
+    """Every programme (latest approved version) the incident triggers, over the exposure's households.
 
     :param by: who asked (a person deciding again), or ``None`` when the exposure itself decided.
     :return: one line per programme: triggered and what was proposed, or why not.
     """
     notes = []
-    for version in uow.programmes.latest():
+    for version in uow.programmes.in_force():
         fires, reasons = version.programme.trigger.fires_for(incident.summary)
         if not fires:
             notes.append(f"{version.name} v{version.version}: not triggered ({'; '.join(reasons)})")
@@ -115,18 +117,31 @@ def decide_programme(
     explicit: bool = False,
 ) -> str:
     """Evaluate, store every household's decision, and propose a batch for the payable ones."""
-    # One decider per programme at a time: what is left of its budgets is read, then spent.
+    # Which incidents share the hazard event is read, then nobody changes it until commit; one
+    # decider per programme at a time: what is left of its budgets is read, then spent.
+    hold_hazard_events_lock(uow)
     uow.programmes.lock(version.id)
     programme = version.programme
+    link = uow.hazard_events.link_of(incident_id)
+    incidents = uow.hazard_events.incidents_with(incident_id)
     exposed = uow.exposures.columns(key)
-    # Households already holding a payment; when the exposure itself decides, also those an
-    # approver refused (only a person deciding again proposes them anew).
+    # Households already holding a payment for the hazard event (or within the programme's
+    # "once in N days"); when the exposure itself decides, also those an approver refused (only
+    # a person deciding again proposes them anew).
     held = LIVE_PAYMENT_STATES if explicit else (*LIVE_PAYMENT_STATES, REJECTED, WITHDRAWN)
-    holding = uow.payments.households_holding(version.id, incident_id, held)
-    entitled = np.array([h in holding for h in exposed[0].tolist()], dtype=bool)
-    budget = budget_left(uow, version.id, incident_id, programme)
+    since = now() - timedelta(days=programme.once_in_days) if programme.once_in_days else None
+    holding = uow.payments.households_holding(version.id, incidents, held, since)
+    budget = budget_left(uow, version.id, incidents, programme)
     evaluation = Evaluation.of(
-        key, incident_id, version.id, version.version, programme, exposed, entitled, budget
+        key,
+        incident_id,
+        version.id,
+        version.version,
+        programme,
+        exposed,
+        holding,
+        budget,
+        link.hazard_event_id if link else None,
     )
     uow.evaluations.add(evaluation, now())
     proposal = Proposal.of_evaluation(evaluation, programme, proposer)
@@ -139,12 +154,13 @@ def decide_programme(
 
 
 def budget_left(
-    uow: TransfersUnitOfWork, programme_id: str, incident_id: str, programme: Programme
+    uow: TransfersUnitOfWork, programme_id: str, incidents: list[str], programme: Programme
 ) -> float | None:
-    """What the programme may still commit for this incident: both budgets minus live payments."""
+    """What the programme may still commit for this hazard event (``incidents``): both budgets
+    minus live payments (the per-incident budget is the hazard event's)."""
     budget = programme.budget
     for_incident = (
-        float(uow.payments.committed(programme_id, incident_id)) if budget.per_incident is not None else 0.0
+        float(uow.payments.committed(programme_id, incidents)) if budget.per_incident is not None else 0.0
     )
     overall = float(uow.payments.committed(programme_id, None)) if budget.overall is not None else 0.0
     return budget.left(for_incident, overall)

@@ -3,7 +3,7 @@ and deciding an alert again on request."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -103,10 +103,11 @@ def household_decisions(
             raise NotFound(f"household {household_id} is not known to transfers (in your jurisdiction)")
         rows = reader.evaluations.of_household(household_id)
         paid = reader.payments.of_household(household_id)
-    return HouseholdDecisions(household_id, [_explained(row, lang) for row in rows], paid)
+    by_id = {p.id: p for p in paid}
+    return HouseholdDecisions(household_id, [_explained(row, lang, by_id) for row in rows], paid)
 
 
-def _explained(row: Any, lang: str) -> HouseholdDecision:
+def _explained(row: Any, lang: str, paid: Mapping[str, Payment]) -> HouseholdDecision:
     programme = parse_programme(row.document)
     arithmetic = None
     if row.status == PAYABLE and row.size is not None:
@@ -123,5 +124,21 @@ def _explained(row: Any, lang: str) -> HouseholdDecision:
         status=row.status,
         band=row.band,
         amount=row.amount,
-        explanation=explain(programme, row.outcomes, row.status, float(row.amount), arithmetic, lang),
+        explanation=explain(programme, row.outcomes, row.status, float(row.amount), arithmetic, lang)
+        + _held_by(paid.get(row.held_by) if row.held_by else None, lang),
     )
+
+
+def _held_by(payment: Payment | None, lang: str) -> list[str]:
+    """Which payment already held the household's entitlement, and under which alert."""
+    if payment is None:
+        return []
+    if lang == "es":
+        return [
+            f"su derecho lo tiene el pago {payment.end_to_end_id} ({payment.amount} {payment.currency}, "
+            f"lote {payment.batch_id}, alerta {payment.incident_id}, estado {payment.state})"
+        ]
+    return [
+        f"held by payment {payment.end_to_end_id} ({payment.amount} {payment.currency}, batch "
+        f"{payment.batch_id}, alert {payment.incident_id}, {payment.state})"
+    ]

@@ -14,8 +14,10 @@ from services.transfers.domain.benefits import amounts, apply_budget
 from services.transfers.domain.eligibility import LANGUAGES, evaluate
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.domain.programmes import Programme, parse_programme
-from services.transfers.service_layer.batches import now
+from services.transfers.service_layer.batches import now, role_of
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
+from shared.audit import AuditEntry
+from shared.auth import APPROVER, Principal
 from shared.errors import NotFound
 
 
@@ -38,7 +40,8 @@ def _described(version: ProgrammeVersion, lang: str = "en") -> Described:
 def define_programme(
     document: dict[str, Any], by: str, uow: TransfersUnitOfWork, programme_id: str | None = None
 ) -> Described:
-    """Store a programme (a new one, or the next version of ``programme_id``).
+    """Store a programme (a new one, or the next version of ``programme_id``) as a draft: it
+    decides nothing until an approver other than its author approves it.
 
     :raise ProgrammeError: with the path of the mistake; :raise ProgrammeNotFound: unknown id.
     """
@@ -60,6 +63,36 @@ def define_programme(
         )
         uow.programmes.add(stored)
     return get_programme(stored.id, uow, version)
+
+
+def review_programme(
+    programme_id: str, version: int, approve: bool, comment: str, by: Principal, uow: TransfersUnitOfWork
+) -> Described:
+    """An approver other than its author approves (or rejects) a draft version; once approved it is
+    the version that decides (audited).
+
+    :raise ProgrammeNotFound: no such version; :raise FourEyes: the approver defined it;
+    :raise ProgrammeStateError: it is not a draft.
+    """
+    with uow:
+        found = uow.programmes.get(programme_id, version)
+        if found is None:
+            raise ProgrammeNotFound(f"no programme {programme_id} at version {version}")
+        reviewed = found.reviewed(by.subject, approve, comment, now())
+        uow.programmes.save_review(reviewed)
+        uow.record(
+            AuditEntry(
+                by=by.subject,
+                action=reviewed.state,
+                subject_type="programme",
+                subject_id=f"{programme_id}:{version}",
+                role=role_of(by, APPROVER),
+                comment=comment,
+                from_state=found.state,
+                to_state=reviewed.state,
+            )
+        )
+    return get_programme(programme_id, uow, version)
 
 
 def list_programmes(uow: TransfersUnitOfWork, lang: str = "en") -> list[Described]:

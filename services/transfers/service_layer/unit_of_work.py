@@ -15,6 +15,7 @@ from types import TracebackType
 from services.transfers.adapters.batches import BatchRepository, FileRepository, PaymentRepository
 from services.transfers.adapters.decisions import EvaluationRepository
 from services.transfers.adapters.exposures import ExposureRepository, IncidentRepository
+from services.transfers.adapters.hazard_events import HazardEventRepository
 from services.transfers.adapters.orm import Session, Sessions, Table, audit, outbox
 from services.transfers.adapters.programmes import ProgrammeRepository
 from services.transfers.adapters.repository import AttributeRepository
@@ -25,6 +26,7 @@ from shared.uow import UnitOfWork
 class TransfersUnitOfWork(UnitOfWork):
     attributes: AttributeRepository
     incidents: IncidentRepository
+    hazard_events: HazardEventRepository
     exposures: ExposureRepository
     programmes: ProgrammeRepository
     evaluations: EvaluationRepository
@@ -63,6 +65,7 @@ class TransfersUnitOfWork(UnitOfWork):
         session = self.session
         self.attributes = AttributeRepository(session)
         self.incidents = IncidentRepository(session)
+        self.hazard_events = HazardEventRepository(session)
         self.exposures = ExposureRepository(session)
         self.programmes = ProgrammeRepository(session)
         self.evaluations = EvaluationRepository(session)
