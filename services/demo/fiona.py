@@ -132,6 +132,45 @@ def fiona_footprint(incident_id: str) -> dict[str, Any]:
     }
 
 
+def second_sender(stack: Stack, say: Say, timeout: float = 300) -> dict[str, Any]:
+    """The meteorological office sends its own alert for Fiona over the east (another sender,
+    another identifier, the same CAP ``<incidents>``): transfers groups it with the COE's in one
+    hazard event, and pays no household twice."""
+    onamet = client(stack, "alerts", "onamet-jose", [CIVIL_PROTECTION], [COUNTRY])
+    approver = client(stack, "transfers", "ids-maria", [APPROVER], [COUNTRY])
+    now = datetime.now(UTC).replace(microsecond=0)
+    times = {"sent": now.isoformat(), "expires": (now + timedelta(days=2)).isoformat()}
+    message = (DATA / "fiona-2022-onamet-alert.xml").read_text().format(**times).encode()
+    posted = onamet.call("POST", "/v1/alerts", data=message, headers={"Content-Type": "application/cap+xml"})
+    incident_id = posted["id"]
+    say(f"alerts     a second sender, onamet.gob.do: {posted['current']['headline']} (alert {incident_id})")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # 404 until transfers has heard of the alert.
+        found = approver.call("GET", f"/v1/alerts/{incident_id}/decisions", expected=(200, 404))
+        if found.get("evaluations") and all(e["status"] == "decided" for e in found["exposures"]):
+            break
+        time.sleep(0.5)
+    else:
+        raise DemoError(f"transfers did not decide the second sender's alert within {timeout}s")
+    [event] = [
+        e
+        for e in approver.call("GET", "/v1/hazard-events")
+        if incident_id in {a["incident_id"] for a in e["alerts"]}
+    ]
+    senders = ", ".join(sorted({a["sender"] or "?" for a in event["alerts"]}))
+    say(f"transfers  hazard event {event['name']!r}: {len(event['alerts'])} alerts from {senders}")
+    for evaluation in found["evaluations"]:
+        counts = evaluation["summary"]["by_status"]
+        say(
+            f"transfers  {evaluation['programme']!r} under the second alert: "
+            f"{counts['already_entitled']:,} households already entitled for this hazard event "
+            "(not paid again), "
+            f"{counts['payable']:,} proposed"
+        )
+    return dict(posted)
+
+
 def replay_fiona(stack: Stack, say: Say) -> dict[str, Any]:
     """The COE publishes its alert, then its update after landfall, in its CAP feed; the stack
     follows the feed (read at once each time, as an officer who knows it changed would ask), and

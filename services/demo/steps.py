@@ -13,7 +13,7 @@ import requests
 from services.console.accounts import new_account, new_password, write_accounts
 from services.demo.client import Client, DemoError, Say, client
 from services.demo.country import COUNTRY, PEOPLE
-from services.demo.fiona import define_programmes, replay_fiona
+from services.demo.fiona import define_programmes, replay_fiona, second_sender
 from services.demo.registry_file import registry_csv
 from services.registry.service_layer.imports import household_id_for
 from services.stack import Stack
@@ -187,6 +187,7 @@ def run(stack: Stack, households: int, say: Say) -> dict[str, Any]:
     define_programmes(stack, say)
     incident = replay_fiona(stack, say)
     approve_and_export(stack, incident["id"], say)
+    second_sender(stack, say)
     say(f"demo: done in {time.monotonic() - started:.0f}s")
     return {"passwords": passwords, "incident": incident}
 
