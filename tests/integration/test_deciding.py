@@ -134,18 +134,19 @@ def test_a_footprint_matched_under_an_update_waits_for_that_update(world):
     assert paid == set(households)
 
 
-def test_an_update_that_widens_the_area_proposes_the_new_households_only(world):
+def test_an_update_that_widens_the_area_proposes_the_new_households_and_tops_up_the_others(world):
     world.define()
     first, more = world.register(2), world.register(2)
     incident = world.new_incident()
     world.issue(incident, 1, first)
     world.issue(incident, 2, first + more, msg_type="Update", severity="Extreme")
     initial, supplementary = world.batches(incident)
-    assert supplementary["kind"] == "supplementary" and supplementary["households"] == 2
-    paid = {p["household_id"] for p in world.payments(supplementary["id"])}
-    assert paid == set(more)
-    # Extreme: (1500 + 250 × 3) × 1.5 = 3375, rounded down to 50 → 3350
-    assert supplementary["total"] == "6700.00"
+    assert supplementary["kind"] == "supplementary" and supplementary["households"] == 4
+    paid = {p["household_id"]: p["amount"] for p in world.payments(supplementary["id"])}
+    # Extreme: (1500 + 250 × 3) × 1.5 = 3375, rounded down to 50 → 3350 for the newcomers; those
+    # paid 2250 under Severe get the difference, 1100, never their whole entitlement again.
+    assert paid == {**dict.fromkeys(more, "3350.00"), **dict.fromkeys(first, "1100.00")}
+    assert supplementary["total"] == "8900.00"
     # An old version's exposure arriving late is superseded, never decided.
     for event in world.exposure(incident, 1, first + more):
         world.apply(event.to_json())

@@ -157,3 +157,39 @@ def test_once_in_n_days_holds_across_hazard_events(world):
     assert payable(world, second) == {households[1]}
     described = world.client.get("/v1/programmes", headers=world.auth(APPROVER)).get_json()[0]["rules"]
     assert "at most one in 30 days" in described["entitlement"]
+
+
+def test_a_rise_in_danger_pays_the_difference_and_a_fall_claws_nothing_back(world):
+    world.define()
+    households = world.register(3)  # three members each: 2 250 when Severe, 3 350 when Extreme
+    incident = world.new_incident()
+    world.issue(incident, 1, households[:2], **COE)
+    world.issue(incident, 2, households, msg_type="Update", **{**COE, "severity": "Extreme"})
+    first, second = world.batches(incident)
+    assert first["total"] == "4500.00"
+    # The newcomer in full; the two already paid, the difference (3 350 − 2 250) as top-ups.
+    assert second["kind"] == "supplementary" and second["total"] == "5550.00"
+    amounts = {p["household_id"]: p["amount"] for p in world.payments(second["id"])}
+    assert amounts == {households[0]: "1100.00", households[1]: "1100.00", households[2]: "3350.00"}
+
+    [top_up] = [d for d in decisions_of(world, households[0]) if d["status"] == "top_up"]
+    assert any(
+        "3350 HNL; 2250 HNL already held: a top-up of 1100 HNL" in line for line in top_up["explanation"]
+    )
+    [es] = [d for d in decisions_of(world, households[0], "es") if d["status"] == "top_up"]
+    assert any("complemento de 1100 HNL" in line for line in es["explanation"])
+
+    # Danger falls: nothing more, nothing taken back, and the household is told so.
+    world.issue(incident, 3, households, msg_type="Update", **COE)
+    assert len(world.batches(incident)) == 2
+    latest = decisions_of(world, households[2])[-1]
+    assert latest["status"] == "already_entitled"
+    assert any("nothing is clawed back" in line for line in latest["explanation"])
+    # The same danger again pays nothing more either.
+    world.issue(incident, 4, households, msg_type="Update", **{**COE, "severity": "Extreme"})
+    assert len(world.batches(incident)) == 2
+    paid = {}
+    for batch in world.batches(incident):
+        for p in world.payments(batch["id"]):
+            paid[p["household_id"]] = paid.get(p["household_id"], 0) + float(p["amount"])
+    assert paid == dict.fromkeys(households, 3350.0)  # never more than the highest entitlement

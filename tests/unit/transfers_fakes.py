@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from services.transfers.domain.deciding import Holding
 from services.transfers.domain.exposures import PartRecord
 from services.transfers.domain.payments import Payment
 from services.transfers.domain.programme_versions import ProgrammeVersion
@@ -107,15 +108,17 @@ class FakePayments:
         )
 
     def households_holding(self, programme_id, incident_ids, states, since=None):
-        holding = {}
-        for p in sorted(self.rows.values(), key=lambda p: p.created_at, reverse=True):
+        found = {}
+        for p in sorted(self.rows.values(), key=lambda p: p.created_at):
             recent = since is not None and p.created_at >= since
-            if (
-                p.programme_id == programme_id
-                and p.state in states
-                and (p.incident_id in incident_ids or recent)
-            ):
-                holding[p.household_id] = p.id
+            wanted = p.incident_id in incident_ids or recent
+            if p.programme_id == programme_id and p.state in states and wanted:
+                found.setdefault(p.household_id, []).append(p)
+        holding = {}
+        for household, held in found.items():
+            live = [p for p in held if p.is_live and p.incident_id in incident_ids]
+            part = max((p.entitlement_part for p in live), default=0) + 1
+            holding[household] = Holding(held[0].id, float(sum(p.amount for p in live)), part)
         return holding
 
     def committed(self, programme_id, incident_ids):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.transfers.adapters.orm import audit_log, batches, instruction_files, payments
 from services.transfers.domain.batches import PRE_APPROVED, Batch, BatchStateError
+from services.transfers.domain.deciding import Holding
 from services.transfers.domain.payments import (
     LIVE_PAYMENT_STATES,
     WITHDRAWN,
@@ -168,6 +169,7 @@ class PaymentRepository:
                 "replaces": proposed.replaces,
                 "created_at": [proposed.at] * count,
                 "updated_at": [proposed.at] * count,
+                "entitlement_part": proposed.parts,
             },
         )
 
@@ -228,12 +230,14 @@ class PaymentRepository:
         incident_ids: Sequence[str],
         states: Sequence[str],
         since: datetime | None = None,
-    ) -> dict[str, str]:
+    ) -> dict[str, Holding]:
         """Households with a payment of the programme in one of ``states``, for one of the
         incidents (a hazard event's) or, with ``since``, for any incident from that moment on: the
-        payment that holds each (its earliest)."""
-        query = select(payments.c.household_id, payments.c.id).where(
-            payments.c.programme_id == programme_id, payments.c.state.in_(list(states))
+        payment that holds each (its earliest), and what its live payments for the incidents add
+        up to (what a top-up is measured against)."""
+        p = payments.c
+        query = select(p.household_id, p.id, p.amount, p.state, p.entitlement_part, p.incident_id).where(
+            p.programme_id == programme_id, p.state.in_(list(states))
         )
         if since is not None:
             query = query.where(
@@ -241,10 +245,21 @@ class PaymentRepository:
             )
         else:
             query = query.where(payments.c.incident_id.in_(list(incident_ids)))
-        holding: dict[str, str] = {}
-        for household_id, payment_id in self.session.execute(query.order_by(payments.c.created_at.desc())):
-            holding[household_id] = payment_id
-        return holding
+        wanted = set(incident_ids)
+        first: dict[str, str] = {}
+        amount: dict[str, float] = {}
+        part: dict[str, int] = {}
+        for household_id, payment_id, paid, state, entitlement_part, incident_id in self.session.execute(
+            query.order_by(payments.c.created_at.desc(), payments.c.id.desc())
+        ):
+            first[household_id] = payment_id
+            if state in LIVE_PAYMENT_STATES and incident_id in wanted:
+                amount[household_id] = amount.get(household_id, 0.0) + float(paid)
+                part[household_id] = max(part.get(household_id, 0), entitlement_part + 1)
+        return {
+            h: Holding(payment_id, round(amount.get(h, 0.0), 2), part.get(h, 1))
+            for h, payment_id in first.items()
+        }
 
     def committed(self, programme_id: str, incident_ids: Sequence[str] | None) -> Decimal:
         """What the programme's live payments add up to (for some incidents, or all)."""

@@ -85,6 +85,9 @@ class EvaluationRepository:
                     "held_by": [None] * len(ids[part])
                     if evaluation.held_by is None
                     else evaluation.held_by[part].tolist(),
+                    "held": [None] * len(ids[part])
+                    if evaluation.held is None
+                    else [h or None for h in np.round(evaluation.held[part], 2).tolist()],
                 },
             )
 

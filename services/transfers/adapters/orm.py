@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.transfers.adapters.hazard_event_schema import hazard_event_tables_v1
-from services.transfers.adapters.payment_schema import exposure_part_tables_v1, payment_tables_v1
+from services.transfers.adapters.payment_schema import (
+    LIVE_CONDITION,
+    exposure_part_tables_v1,
+    payment_tables_v1,
+)
 from shared.audit import audit_tables_v1
 from shared.messaging_schema import messaging_tables
 
@@ -76,6 +94,21 @@ hazard_event_incidents = _hazard_tables["hazard_event_incidents"]
 incident_names = _hazard_tables["incident_names"]
 batches = _payment_tables["batches"]
 payments = _payment_tables["payments"]
+# 0010: a household's entitlement may be paid in parts (the first payment, then top-ups); one live
+# payment per part
+payments.append_column(Column("entitlement_part", Integer, nullable=False, server_default="0"))
+payments.indexes.discard(next(i for i in payments.indexes if i.name == "one_live_payment"))
+Index(
+    "one_live_payment",
+    payments.c.programme_id,
+    payments.c.incident_id,
+    payments.c.household_id,
+    payments.c.entitlement_part,
+    unique=True,
+    sqlite_where=text(LIVE_CONDITION),
+    postgresql_where=text(LIVE_CONDITION),
+)
+decisions.append_column(Column("held", Numeric(14, 2)))
 instruction_files = _payment_tables["instruction_files"]
 # The audit log as migration 0005 left it: chained, with outcomes (the shape shared by every service).
 metadata.remove(_payment_tables["audit_log"])

@@ -28,6 +28,8 @@ from shared.messaging_schema import Position
 #: While one of a household's payments for a programme and an incident is in one of these states,
 #: no other payment for it may exist (the partial unique index below).
 _LIVE = "state IN ({})".format(", ".join(f"'{s}'" for s in LIVE_PAYMENT_STATES))
+#: The condition of the partial unique index on live payments (migrations that rebuild it use it).
+LIVE_CONDITION = _LIVE
 
 Money = Numeric(14, 2)
 

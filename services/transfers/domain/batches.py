@@ -96,6 +96,8 @@ class Proposal:
     below_cut_off: int
     kind: str | None = None
     replaces: Sequence[str] | None = None
+    #: Each payment's part of its household's entitlement (``None``: all first payments).
+    parts: Sequence[int] | None = None
 
     @classmethod
     def of_evaluation(cls, evaluation: Evaluation, programme: Programme, proposer: str) -> Proposal | None:
@@ -115,6 +117,7 @@ class Proposal:
             evaluation_id=evaluation.id,
             proposer=proposer,
             households=evaluation.household_ids[payable].tolist(),
+            parts=None if evaluation.parts is None else evaluation.parts[payable].tolist(),
             amounts=decision.amount[payable].tolist(),
             channels=[c or DEFAULT_CHANNEL for c in channels.tolist()],
             budget=decision.budget,
@@ -217,6 +220,7 @@ class Batch:
             proposal.amounts,
             proposal.channels,
             proposal.replaces,
+            proposal.parts,
         )
         return batch, payments
 

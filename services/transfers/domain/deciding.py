@@ -25,6 +25,7 @@ OUTSIDE_PROGRAMME_AREAS = "outside_programme_areas"
 NOT_ELIGIBLE = "not_eligible"
 ALREADY_ENTITLED = "already_entitled"  # holds a payment for this programme and hazard event already
 BELOW_CUT_OFF = "below_cut_off"
+TOP_UP = "top_up"  # entitled already, and this exposure raises its entitlement: the difference is proposed
 PAYABLE = "payable"
 STATUSES = (
     UNKNOWN_HOUSEHOLD,
@@ -33,8 +34,11 @@ STATUSES = (
     NOT_ELIGIBLE,
     ALREADY_ENTITLED,
     BELOW_CUT_OFF,
+    TOP_UP,
     PAYABLE,
 )
+#: Statuses whose household is in the batch.
+PROPOSED_STATUSES = (TOP_UP, PAYABLE)
 STATUS_WORDS = {
     "en": {
         UNKNOWN_HOUSEHOLD: "the household's registry record had not reached transfers when this was decided",
@@ -44,6 +48,7 @@ STATUS_WORDS = {
         ALREADY_ENTITLED: "already entitled under this programme for this hazard event "
         "(one payment per hazard event, whichever agency's alert)",
         BELOW_CUT_OFF: "eligible, but below the budget's cut-off line",
+        TOP_UP: "already paid for this hazard event, and entitled now to more: the difference is proposed",
         PAYABLE: "eligible and proposed for payment",
     },
     "es": {
@@ -54,6 +59,7 @@ STATUS_WORDS = {
         ALREADY_ENTITLED: "ya tiene derecho a un pago de este programa por este evento de amenaza "
         "(un pago por evento, sea cual sea la agencia que alertó)",
         BELOW_CUT_OFF: "cumple los requisitos, pero queda bajo la línea de corte del presupuesto",
+        TOP_UP: "ya cobró por este evento de amenaza y ahora le corresponde más: se propone la diferencia",
         PAYABLE: "cumple los requisitos y se propone su pago",
     },
 }
@@ -74,7 +80,20 @@ class Decision:
 
     @property
     def payable(self) -> np.ndarray:
-        return self.status == PAYABLE
+        """Households in the batch: new ones, and top-ups."""
+        return (self.status == PAYABLE) | (self.status == TOP_UP)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a household already holds of a programme's entitlement for a hazard event."""
+
+    #: Its earliest payment (live, or refused by a person), named in its explanation.
+    payment_id: str
+    #: What its live payments for the hazard event add up to (0: none live, e.g. only refused).
+    amount: float = 0.0
+    #: The part a top-up would be (one more than its live payments' highest).
+    next_part: int = 1
 
 
 def decide(
@@ -83,49 +102,58 @@ def decide(
     known: np.ndarray,
     entitled: np.ndarray,
     budget_left: float | None,
+    held: np.ndarray | None = None,
 ) -> Decision:
     """Evaluate ``programme`` for every exposed household at once.
 
     :param known: households whose attributes transfers holds.
-    :param entitled: households that already hold a live payment for this programme and incident;
-        they are never proposed again.
+    :param entitled: households that already hold a payment of this programme for this hazard
+        event; never proposed again, except for a top-up.
     :param budget_left: what is left of the programme's budgets for this incident (``None``: no limit).
+    :param held: what each entitled household's live payments already add up to: when the
+        benefit now gives more, the difference is proposed as a top-up (never a claw-back).
     :raise ProgrammeError: the arithmetic produced an amount that cannot be paid.
     """
     count = len(known)
     evaluation = evaluate(programme.eligibility, columns)
     outcomes = np.column_stack(evaluation.results) if evaluation.results else np.zeros((count, 0), bool)
     active = known & (columns["status"] == "active")
-    in_areas = np.ones(count, dtype=bool)
-    if programme.trigger.areas:
-        codes = columns["admin_code"].astype(str)
-        in_areas = np.logical_or.reduce([within_mask(codes, area) for area in programme.trigger.areas])
+    in_areas = _in_areas(programme, columns, count)
     eligible = evaluation.eligible & active & in_areas
     requested = np.where(eligible, amounts(programme.benefit, columns), 0.0)
     if not np.all(np.isfinite(requested)) or np.any(requested < 0):
         raise ProgrammeError(
             f"programme {programme.name!r} computed an amount that is negative or not a number"
         )
+    held = np.zeros(count) if held is None else held
     new = eligible & ~entitled
+    # Cents apart at least: amounts are rounded to the benefit's rounding, never fractions of a cent.
+    raised = eligible & entitled & (held > 0) & (requested - held >= 0.005)
+    asking = new | raised
     outcome = apply_budget(
-        requested[new],
-        columns["vulnerability_score"][new],
+        np.where(raised, requested - held, requested)[asking],
+        columns["vulnerability_score"][asking],
         budget_left,
         programme.budget.policy,
         programme.benefit.rounding,
     )
     amount = np.zeros(count)
-    amount[new] = outcome.paid
+    amount[asking] = outcome.paid
     funded = np.zeros(count, dtype=bool)
-    funded[new] = outcome.funded
-    status = np.select(
-        [~known, ~active, ~in_areas, ~eligible, entitled, ~funded],
-        [UNKNOWN_HOUSEHOLD, INACTIVE, OUTSIDE_PROGRAMME_AREAS, NOT_ELIGIBLE, ALREADY_ENTITLED, BELOW_CUT_OFF],
-        default=PAYABLE,
-    ).astype(object)
+    funded[asking] = outcome.funded
+    checks = [~known, ~active, ~in_areas, ~eligible, entitled & ~raised, ~funded, raised]
+    status = np.select(checks, list(STATUSES[: len(checks)]), default=PAYABLE).astype(object)
     return Decision(
         status, eligible, outcomes, requested, amount, outcome.cut_off_score, outcome.coverage, budget_left
     )
+
+
+def _in_areas(programme: Programme, columns: Mapping[str, np.ndarray], count: int) -> np.ndarray:
+    """Households living in the programme's areas (all when it names none)."""
+    if not programme.trigger.areas:
+        return np.ones(count, dtype=bool)
+    codes = columns["admin_code"].astype(str)
+    return np.logical_or.reduce([within_mask(codes, area) for area in programme.trigger.areas])
 
 
 def explain(
@@ -135,21 +163,42 @@ def explain(
     amount: float,
     arithmetic: str | None,
     lang: str = "en",
+    requested: float = 0.0,
+    held: float = 0.0,
 ) -> list[str]:
     """Plain-language lines telling one household why it was or was not paid, from its stored
-    decision (``outcomes``: one ``0``/``1`` per condition, in tree order)."""
+    decision (``outcomes``: one ``0``/``1`` per condition, in tree order; ``requested``: what the
+    benefit gives; ``held``: what its live payments for the hazard event already held)."""
     conditions = programme.eligibility.conditions()
     lines = [
         f"{'✔' if bit == '1' else '✘'} {c.describe(lang)}"
         for c, bit in zip(conditions, outcomes, strict=True)
     ]
     lines.append(STATUS_WORDS[lang][status])
-    if status == PAYABLE:
-        word = "monto" if lang == "es" else "amount"
-        lines.append(f"{word}: {programme.benefit.describe(programme.currency, lang)}")
+    es, currency = lang == "es", programme.currency
+    if status in PROPOSED_STATUSES:
+        word = "monto" if es else "amount"
+        lines.append(f"{word}: {programme.benefit.describe(currency, lang)}")
         if arithmetic:
             lines.append(arithmetic)
-        lines.append(f"{'a pagar' if lang == 'es' else 'to pay'}: {amount:g} {programme.currency}")
+    if status == TOP_UP:
+        lines.append(
+            f"le corresponde ahora {requested:g} {currency}; ya tenía {held:g} {currency}: "
+            f"complemento de {amount:g} {currency}, nunca más que el tope del programa"
+            if es
+            else f"entitled now to {requested:g} {currency}; {held:g} {currency} already held: "
+            f"a top-up of {amount:g} {currency}, never more than the programme's cap"
+        )
+    elif status == ALREADY_ENTITLED and held and requested and requested < held:
+        lines.append(
+            f"ahora le correspondería {requested:g} {currency}, menos que los {held:g} {currency} que ya "
+            "tiene: no se le descuenta nada"
+            if es
+            else f"now entitled to {requested:g} {currency}, less than the {held:g} {currency} already held: "
+            "nothing is clawed back"
+        )
+    if status in PROPOSED_STATUSES:
+        lines.append(f"{'a pagar' if es else 'to pay'}: {amount:g} {currency}")
     return lines
 
 
@@ -169,8 +218,11 @@ class Evaluation:
     columns: Mapping[str, np.ndarray]
     known: np.ndarray
     decision: Decision
-    #: Per household, the payment that already held its entitlement (``None`` where none did).
+    #: Per household, the payment that already held its entitlement (``None`` where none did),
+    #: what its live payments add up to, and the part a top-up would be.
     held_by: np.ndarray | None = None
+    held: np.ndarray | None = None
+    parts: np.ndarray | None = None
     hazard_event_id: str | None = None
 
     @classmethod
@@ -182,7 +234,7 @@ class Evaluation:
         programme_version: int,
         programme: Programme,
         exposed: tuple[np.ndarray, Mapping[str, np.ndarray], np.ndarray],
-        holding: Mapping[str, str],
+        holding: Mapping[str, Holding],
         budget_left: float | None,
         hazard_event_id: str | None = None,
     ) -> Evaluation:
@@ -191,15 +243,19 @@ class Evaluation:
         its budget; the summary says what it found.
         """
         household_ids, columns, known = exposed
-        held_by = np.array([holding.get(h) for h in household_ids.tolist()], dtype=object)
-        entitled = np.array([h is not None for h in held_by.tolist()], dtype=bool)
-        decision = decide(programme, columns, known, entitled, budget_left)
+        found = [holding.get(h) for h in household_ids.tolist()]
+        held_by = np.array([h.payment_id if h else None for h in found], dtype=object)
+        entitled = np.array([h is not None for h in found], dtype=bool)
+        held = np.array([h.amount if h else 0.0 for h in found], dtype=np.float64)
+        decision = decide(programme, columns, known, entitled, budget_left, held)
+        parts = np.where(decision.status == TOP_UP, [h.next_part if h else 0 for h in found], 0)
         counts = {s: int((decision.status == s).sum()) for s in STATUSES}
         summary = {
             "households": len(household_ids),
             "by_status": counts,
             "eligible": int(decision.eligible.sum()),
             "requested": float(decision.requested[decision.eligible & ~entitled].sum()),
+            "top_ups": float(decision.amount[decision.status == TOP_UP].sum()),
             "proposed": float(decision.amount[decision.payable].sum()),
             "budget_left": decision.budget,
             "coverage": round(decision.coverage, 4),
@@ -220,6 +276,8 @@ class Evaluation:
             known,
             decision,
             held_by,
+            held,
+            parts.astype(np.int64),
             hazard_event_id,
         )
 

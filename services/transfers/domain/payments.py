@@ -59,6 +59,8 @@ class Payment:
     instruction_file_id: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    #: 0 for the household's first payment of an entitlement, 1, 2… for its top-ups.
+    entitlement_part: int = 0
 
     @classmethod
     def new(
@@ -145,6 +147,8 @@ class ProposedPayments:
     amounts: list[float]
     channel_types: list[str]
     replaces: list[str | None]
+    #: 0 for a first payment, n for a household's n-th top-up (see :attr:`Payment.entitlement_part`).
+    parts: list[int]
 
     @classmethod
     def of(
@@ -159,10 +163,15 @@ class ProposedPayments:
         amounts: Iterable[float],
         channel_types: Sequence[str],
         replaces: Sequence[str | None] | None,
+        parts: Sequence[int] | None = None,
     ) -> ProposedPayments:
         count = len(households)
         rounded = [round(float(a), 2) for a in amounts]
-        if not len(rounded) == len(channel_types) == count or (replaces and len(replaces) != count):
+        if (
+            not len(rounded) == len(channel_types) == count
+            or (replaces and len(replaces) != count)
+            or (parts is not None and len(parts) != count)
+        ):
             raise ValueError("a batch's households, amounts, channels and replaced payments differ in number")
         return cls(
             batch_id=batch_id,
@@ -176,6 +185,7 @@ class ProposedPayments:
             amounts=rounded,
             channel_types=list(channel_types),
             replaces=list(replaces) if replaces else [None] * count,
+            parts=[int(p) for p in parts] if parts is not None else [0] * count,
         )
 
     def __len__(self) -> int:
@@ -203,6 +213,7 @@ class ProposedPayments:
             replaces=self.replaces[n],
             created_at=self.at,
             updated_at=self.at,
+            entitlement_part=self.parts[n],
         )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from services.transfers.domain.deciding import PAYABLE, explain
+from services.transfers.domain.deciding import PROPOSED_STATUSES, explain
 from services.transfers.domain.exposures import Incident
 from services.transfers.domain.payments import Payment
 from services.transfers.domain.programmes import parse_programme
@@ -110,7 +110,7 @@ def household_decisions(
 def _explained(row: Any, lang: str, paid: Mapping[str, Payment]) -> HouseholdDecision:
     programme = parse_programme(row.document)
     arithmetic = None
-    if row.status == PAYABLE and row.size is not None:
+    if row.status in PROPOSED_STATUSES and row.size is not None:
         arithmetic = programme.benefit.arithmetic(
             row.size, row.vulnerable_members or 0, row.band, programme.currency, lang
         )
@@ -124,7 +124,16 @@ def _explained(row: Any, lang: str, paid: Mapping[str, Payment]) -> HouseholdDec
         status=row.status,
         band=row.band,
         amount=row.amount,
-        explanation=explain(programme, row.outcomes, row.status, float(row.amount), arithmetic, lang)
+        explanation=explain(
+            programme,
+            row.outcomes,
+            row.status,
+            float(row.amount),
+            arithmetic,
+            lang,
+            float(row.requested),
+            float(row.held or 0),
+        )
         + _held_by(paid.get(row.held_by) if row.held_by else None, lang),
     )
 

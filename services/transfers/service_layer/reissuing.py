@@ -6,8 +6,10 @@ end-to-end id), so a household never holds two live payments for one entitlement
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.transfers.domain.batches import REISSUE, Proposal
-from services.transfers.domain.payments import FAILED, PaymentStateError, money
+from services.transfers.domain.payments import FAILED, Payment, PaymentStateError, money
 from services.transfers.service_layer.batches import (
     find_batch,
     now,
@@ -24,6 +26,20 @@ from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.errors import NotFound
 
 
+def _failed(uow: TransfersUnitOfWork, batch_id: str, payment_ids: Sequence[str] | None) -> list[Payment]:
+    """The batch's failed payments (those named, when named), held until commit.
+
+    :raise NotFound: a named payment is not in the batch.
+    """
+    if not payment_ids:
+        return uow.payments.of_batch(batch_id, FAILED, lock=True)
+    failed = uow.payments.named(batch_id, payment_ids, lock=True)
+    missing = sorted(set(payment_ids) - {p.id for p in failed})
+    if missing:
+        raise NotFound(f"payments not in batch {batch_id}: {', '.join(missing[:20])}")
+    return failed
+
+
 def reissue(command: ReissuePayments, uow: TransfersUnitOfWork) -> BatchReport:
     """A new batch paying again the failed payments of a batch (all, or those named), on another
     channel or their own.
@@ -38,13 +54,7 @@ def reissue(command: ReissuePayments, uow: TransfersUnitOfWork) -> BatchReport:
         batch = find_batch(uow, command.batch_id, person.covers, lock=True)
         incident = uow.incidents.get(batch.incident_id)
         batch.check_reissuable(incident.state if incident is not None else None)
-        if command.payment_ids:
-            failed = uow.payments.named(batch.id, command.payment_ids, lock=True)
-            missing = sorted(set(command.payment_ids) - {p.id for p in failed})
-            if missing:
-                raise NotFound(f"payments not in batch {batch.id}: {', '.join(missing[:20])}")
-        else:
-            failed = uow.payments.of_batch(batch.id, FAILED, lock=True)
+        failed = _failed(uow, batch.id, command.payment_ids)
         if not failed:
             raise PaymentStateError(f"batch {batch.id} has no failed payments to re-issue")
         for p in failed:
@@ -75,6 +85,7 @@ def reissue(command: ReissuePayments, uow: TransfersUnitOfWork) -> BatchReport:
                 below_cut_off=0,
                 kind=REISSUE,
                 replaces=[p.id for p in failed],
+                parts=[p.entitlement_part for p in failed],
             ),
         )
         comment = f"{len(failed)} failed payments re-issued in batch {successor.id}" + (
