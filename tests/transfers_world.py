@@ -16,11 +16,10 @@ from services.registry.entrypoints import app as registry_app
 from services.transfers.entrypoints import app as transfers_app
 from shared.auth import APPROVER, PAYMENTS_OFFICER, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from shared.contracts import alerts as alert_contract
-from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.events import CloudEvent
 from shared.inbox import ConsumedRecord, apply_once
 from tests.integration.test_api import make_client
-from tests.samples import household_body
+from tests.samples import distinct_household
 
 TORMENTA = {
     "name": "Tormenta — early cash",
@@ -95,7 +94,8 @@ class World:
     def register(self, count: int, payment: dict[str, Any] | None = None, **overrides: Any) -> list[str]:
         ids = []
         for _ in range(count):
-            body = household_body(**overrides)
+            # Different people each time: the same people twice are a probable duplicate, held.
+            body = {**distinct_household(str(uuid.uuid4())), **overrides}
             if payment is not None:
                 body["payment"] = copy.deepcopy(payment)
             response = self.registry.post("/v1/households", json=body, headers=self.auth(REGISTRY_OFFICER))
@@ -113,7 +113,7 @@ class World:
                 .where(outbox.c.position > self.fed_registry_position)
                 .order_by(outbox.c.position)
             ).all()
-        handlers = {t: transfers_app.apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
+        handlers = transfers_app.HOUSEHOLD_HANDLERS
         for row in rows:
             self.apply(row.payload, handlers)
             self.fed_registry_position = row.position

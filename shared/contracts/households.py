@@ -13,6 +13,9 @@ HOUSEHOLD_REGISTERED = "amparo.registry.household.registered.v1"
 HOUSEHOLD_UPDATED = "amparo.registry.household.updated.v1"
 HOUSEHOLD_DEACTIVATED = "amparo.registry.household.deactivated.v1"
 HOUSEHOLD_EVENT_TYPES = (HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOUSEHOLD_DEACTIVATED)
+#: A household's review state changed: held while a probable duplicate of it awaits an officer's
+#: decision (``under_review``), released once decided. Not a new version of the household.
+HOUSEHOLD_REVIEW = "amparo.registry.household.review.v1"
 STATUSES = ("active", "inactive", "moved", "dissolved")
 
 
@@ -56,6 +59,7 @@ class HouseholdSnapshotSchema(Schema):
     female_headed = fields.Boolean(load_default=False)
     vulnerability = fields.Nested(VulnerabilitySchema, load_default=None, allow_none=True)
     payment_channel_type = fields.String(load_default=None, allow_none=True)
+    consent_purposes = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
 
 
 #: Built once: a schema is stateless between loads, and building one per event costs more than loading.

@@ -86,7 +86,11 @@ class Hurricane:
             alert = data.draw(st.sampled_from(live))
             alert["version"] += 1
             alert["cancelled"] = True
-            w.apply(w.alert_event(alert["id"], alert["version"], "Cancel").to_json())
+            # As the alerts service publishes it: where the alert stood, whose alert it is.
+            cancel = w.alert_event(
+                alert["id"], alert["version"], "Cancel", sender=alert["sender"], admin_codes=["HN-CH"]
+            )
+            w.apply(cancel.to_json())
         elif name == "approve":
             for alert in self.alerts:
                 for batch in w.batches(alert["id"]):

@@ -23,7 +23,7 @@ from shared.contracts.households import HOUSEHOLD_UPDATED
 from shared.events import CloudEvent
 from shared.inbox import APPLIED, DEAD_LETTERED, DUPLICATE, STALE, ConsumedRecord, apply_once
 from shared.outbox import replay
-from tests.samples import household_body, registry_dependencies, snapshot_event
+from tests.samples import distinct_household, household_body, registry_dependencies, snapshot_event
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +65,7 @@ def alerts(database_url):
 def test_every_service_migrates_from_an_empty_database(new_database):
     from sqlalchemy import inspect
 
-    heads = {REGISTRY_MIGRATIONS: "0006", ALERTS_MIGRATIONS: "0008", TRANSFERS_MIGRATIONS: "0010"}
+    heads = {REGISTRY_MIGRATIONS: "0006", ALERTS_MIGRATIONS: "0008", TRANSFERS_MIGRATIONS: "0011"}
     expected = {
         REGISTRY_MIGRATIONS: "households",
         ALERTS_MIGRATIONS: "household_locations",
@@ -224,8 +224,9 @@ def test_a_database_failure_records_nothing(alerts):
 
 
 def test_replay_requeues_events_since_a_time(registry):
-    for _ in range(3):
-        register(registry)
+    for _ in range(3):  # three different families (the same one thrice would add review events)
+        family = distinct_household(str(uuid.uuid4()))
+        register(registry, registration(members=family["members"], location=family["location"]))
     with registry.begin() as session:
         session.execute(
             outbox.update().values(published_at=datetime.now(UTC), kafka_partition=0, kafka_offset=1)

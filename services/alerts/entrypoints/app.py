@@ -14,7 +14,7 @@ from services.alerts.entrypoints.alerts_api import blp as alerts_blp
 from services.alerts.entrypoints.alerts_api import footprints as footprints_blp
 from services.alerts.entrypoints.alerts_api import layers as layers_blp
 from services.alerts.entrypoints.api import blp
-from services.alerts.entrypoints.consumer import apply_household_event, apply_household_events
+from services.alerts.entrypoints.consumer import apply_household_event, apply_household_events, ignore_review
 from services.alerts.entrypoints.feeds_api import blp as feeds_blp
 from services.alerts.entrypoints.feeds_api import senders_blp
 from services.alerts.entrypoints.settings import indexes_every_household
@@ -26,7 +26,7 @@ from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
-from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
+from shared.contracts.households import HOUSEHOLD_EVENT_TYPES, HOUSEHOLD_REVIEW
 from shared.kafka import HOUSEHOLDS
 from shared.outbox import RelayLease
 from shared.partitions import PartitionAssignment
@@ -65,7 +65,7 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     runtime.add_consumer(
         CONSUMER_GROUP,
         [HOUSEHOLDS.name],
-        {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES},
+        {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES} | {HOUSEHOLD_REVIEW: ignore_review},
         {t: apply_household_events for t in HOUSEHOLD_EVENT_TYPES},
         assignment=assignment,
     )

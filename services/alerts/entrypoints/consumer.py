@@ -22,6 +22,12 @@ def apply_household_event(session: Session, event: CloudEvent) -> bool:
     return keep_location(event, AlertsUnitOfWork.joining(session, outbox))
 
 
+def ignore_review(session: Session, event: CloudEvent) -> bool:
+    """A household's review state (a probable duplicate awaiting an officer) changes nothing of
+    where it lives: transfers holds its payments; the location index keeps it."""
+    return True
+
+
 def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> list[bool]:
     """:func:`apply_household_event` for a run of events, in order, with one read and a few writes.
 

@@ -325,6 +325,31 @@ class DuplicateRepository:
             dict(r._mapping, created_at=as_read(r.created_at), decided_at=as_read(r.decided_at)) for r in rows
         ]
 
+    def open_pairs_of(
+        self, household_ids: Sequence[str], min_score: float
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Each household's open candidate pairs scoring at least ``min_score``: the other
+        household and the best score, for the households named and those paired with them."""
+        c = duplicate_candidates.c
+        ids = sorted(set(household_ids))
+        found: dict[str, dict[str, float]] = {}
+        for start in range(0, len(ids), 500):
+            page = ids[start : start + 500]
+            rows = self.session.execute(
+                select(c.household_a, c.household_b, c.score).where(
+                    c.status == "open",
+                    c.score >= min_score,
+                    c.household_a.in_(page) | c.household_b.in_(page),
+                )
+            )
+            for a, b, score in rows:
+                if a == b:
+                    continue
+                for one, other in ((a, b), (b, a)):
+                    best = found.setdefault(one, {})
+                    best[other] = max(best.get(other, 0.0), float(score))
+        return {h: sorted(others.items(), key=lambda o: -o[1]) for h, others in found.items()}
+
     def decide_pair(
         self, household_a: str, household_b: str, status: str, by: str, comment: str | None, now: datetime
     ) -> None:

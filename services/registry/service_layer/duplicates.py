@@ -5,29 +5,74 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from services.registry.adapters.blocks import Blocks
 from services.registry.domain import model
-from services.registry.domain.duplicates import matches_for, names_worth_comparing
+from services.registry.domain.duplicates import THRESHOLD, matches_for, names_worth_comparing
 from services.registry.domain.errors import AlreadyDecided, HouseholdNotFound, InvalidHousehold
 from services.registry.domain.history import FieldChange, changes
 from services.registry.service_layer.common import Actor, Dependencies, household_event
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditEntry
+from shared.contracts import households as contract
+from shared.events import CloudEvent
 from shared.kafka import HOUSEHOLDS
 
 
 def queue_probable_duplicates(uow: RegistryUnitOfWork, household: model.Household) -> int:
     """Queue every likely duplicate of the household's members for an officer; return how many.
 
-    Nothing is merged or dropped here: the household is registered either way.
+    Nothing is merged or dropped here: the household is registered either way; both households of
+    a new pair are published as under review (transfers holds them until an officer decides).
     """
     queued = 0
     for person in uow.duplicates.people_of(household):
         for match in matches_for(person, uow.duplicates.comparable(person)):
             queued += uow.duplicates.queue(match, household.updated_at)
+    if queued:
+        publish_reviews(uow, [household.id], household.updated_at)
     return queued
+
+
+def publish_reviews(uow: RegistryUnitOfWork, household_ids: Sequence[str], at: datetime) -> int:
+    """Publish the review state of the households named and of those paired with them: under
+    review while an open probable-duplicate pair holds them, released otherwise.
+
+    :return: how many review events were published.
+    """
+    pairs = uow.duplicates.open_pairs_of(household_ids, THRESHOLD)
+    named = set(household_ids) | {other for others in pairs.values() for other, _ in others}
+    events = [review_event(h, pairs.get(h, []), at) for h in sorted(named)]
+    if events:
+        uow.publish_all(HOUSEHOLDS.name, events)
+    return len(events)
+
+
+def review_event(household_id: str, pairs: Sequence[tuple[str, float]], at: datetime) -> CloudEvent:
+    """A household held for review (or released): never a person's data, only the pair's households."""
+    reason = None
+    if pairs:
+        other, score = pairs[0]
+        more = f" and {len(pairs) - 1} more" if len(pairs) > 1 else ""
+        reason = (
+            f"probable duplicate of household {other} (score {score:.2f}){more}, "
+            "awaiting the registry officer's decision"
+        )
+    return CloudEvent(
+        type=contract.HOUSEHOLD_REVIEW,
+        source=contract.SOURCE,
+        # Its own record key: on the compacted topic it must never replace the household's snapshot.
+        subject=f"review:{household_id}",
+        data={
+            "household_id": household_id,
+            "under_review": bool(pairs),
+            "reason": reason,
+            "probable_duplicates": [other for other, _ in pairs],
+        },
+        time=at,
+    )
 
 
 def queue_probable_duplicates_of(
@@ -51,7 +96,11 @@ def queue_probable_duplicates_of(
         found.extend(
             (match, at[person.household_id]) for match in matches_for(person, comparable[person.member_id])
         )
-    return uow.duplicates.queue_all(found)
+    queued = uow.duplicates.queue_all(found)
+    if queued:
+        paired = {p.household_id for match, _ in found for p in (match.a, match.b)}
+        publish_reviews(uow, sorted(paired), max(at.values()))
+    return queued
 
 
 class DuplicateNotFound(HouseholdNotFound):
@@ -99,11 +148,13 @@ def decide_duplicate(command: DecideDuplicate, uow: RegistryUnitOfWork, deps: De
             raise DuplicateNotFound(f"no duplicate candidate {command.candidate_id} in your jurisdiction")
         if candidate["status"] != "open":
             raise AlreadyDecided(f"candidate {command.candidate_id} was already {candidate['status']}")
+        pair_ids = [candidate["household_a"], candidate["household_b"]]
         if command.decision == "dismiss":
             uow.duplicates.decide(
                 command.candidate_id, "dismissed", command.actor.subject, command.comment, now
             )
             _record_decision(uow, command, "dismissed")
+            publish_reviews(uow, pair_ids, now)
             return {**candidate, "status": "dismissed"}
         ids = {candidate["household_a"], candidate["household_b"]}
         if command.keep_household_id not in ids:
@@ -139,6 +190,7 @@ def decide_duplicate(command: DecideDuplicate, uow: RegistryUnitOfWork, deps: De
             now,
         )
         _record_decision(uow, command, "merged", f"kept {command.keep_household_id}, dissolved {dropped_id}")
+        publish_reviews(uow, pair_ids, now)
         return {**candidate, "status": "merged"}
 
 

@@ -19,10 +19,11 @@ from services.transfers.adapters.orm import (
     exposure_parts,
     exposures,
     household_attributes,
+    household_reviews,
     incidents,
     staged_households,
 )
-from services.transfers.domain.deciding import UNKNOWN_HOUSEHOLD
+from services.transfers.domain.deciding import HELD_DUPLICATE, HELD_NO_CONSENT, UNKNOWN_HOUSEHOLD
 from services.transfers.domain.exposure_parts import Part
 from services.transfers.domain.exposures import (
     ACCEPTED,
@@ -261,19 +262,24 @@ class ExposureRepository:
                 func.coalesce(a.female_headed, False),
                 func.coalesce(a.payment_channel_type, ""),
                 *(func.coalesce(a[n], 0) for n in NUMBERS),
+                func.coalesce(household_reviews.c.under_review, False),
+                func.coalesce(a.consent_emergency, True),
             )
             .select_from(
                 exposed_households.outerjoin(
                     household_attributes, a.household_id == exposed_households.c.household_id
+                ).outerjoin(
+                    household_reviews, household_reviews.c.household_id == exposed_households.c.household_id
                 )
             )
             .where(exposed_households.c.exposure_key == key)
             .order_by(exposed_households.c.household_id)
         )
         names = ("household_id", "band", "intensity", "known", "status", "admin_code", "vulnerability_score")
-        names += ("female_headed", "payment_channel_type", *NUMBERS)
+        names += ("female_headed", "payment_channel_type", *NUMBERS, "under_review", "consent_ok")
         kinds: dict[str, Any] = dict.fromkeys(names, object)
         kinds |= {"intensity": float, "vulnerability_score": float, "known": bool, "female_headed": bool}
+        kinds |= {"under_review": bool, "consent_ok": bool}
         kinds |= dict.fromkeys(NUMBERS, int)
         columns = columns_from_pages(pages(self.session, query), kinds)
         known = columns.pop("known")
@@ -281,7 +287,7 @@ class ExposureRepository:
 
     def with_late_households(self) -> list[str]:
         """Decided, current exposures of live alerts whose latest evaluation found households
-        transfers did not know then, and knows now."""
+        transfers did not know then and knows now, or held then and released now."""
         e, d, x = evaluations.c, decisions.c, exposures.c
         latest = (
             select(e.exposure_key, e.programme_id, func.max(e.created_at).label("at"))
@@ -302,12 +308,19 @@ class ExposureRepository:
                 )
                 .join(decisions, d.evaluation_id == e.id)
                 .join(household_attributes, household_attributes.c.household_id == d.household_id)
+                .outerjoin(household_reviews, household_reviews.c.household_id == d.household_id)
             )
             .where(
                 x.status == DECIDED,
                 incidents.c.state.in_(DECIDABLE_ALERT_STATES),
                 x.version.is_(None) | (x.version == incidents.c.exposed_version),
-                d.status == UNKNOWN_HOUSEHOLD,
+                # Unknown then and known now; or held then and released now.
+                (d.status == UNKNOWN_HOUSEHOLD)
+                | ((d.status == HELD_DUPLICATE) & ~func.coalesce(household_reviews.c.under_review, False))
+                | (
+                    (d.status == HELD_NO_CONSENT)
+                    & func.coalesce(household_attributes.c.consent_emergency, True)
+                ),
             )
         )
         return list(self.session.scalars(query))

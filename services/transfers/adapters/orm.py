@@ -50,6 +50,19 @@ household_attributes = Table(
     Column("pregnant_members", Integer, nullable=False, server_default="0"),
     Column("female_headed", Boolean, nullable=False, server_default="0"),
     Column("payment_channel_type", String(16)),
+    # 0011: recorded consent for emergency transfers (None: none recorded)
+    Column("consent_emergency", Boolean),
+)
+
+#: 0011: households the registry holds under review (a probable duplicate awaiting an officer).
+#: Apart from the attributes: review events travel under their own key, in no order with snapshots.
+household_reviews = Table(
+    "household_reviews",
+    metadata,
+    Column("household_id", String(36), primary_key=True),
+    Column("under_review", Boolean, nullable=False),
+    Column("reason", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 #: Every version of every programme; a decision always names the version it used.

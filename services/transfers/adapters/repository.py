@@ -7,10 +7,10 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from services.transfers.adapters.orm import household_attributes
+from services.transfers.adapters.orm import household_attributes, household_reviews
 from services.transfers.domain.households import HouseholdAttributes
 from shared.columns import columns_from_rows
 from shared.contracts.household_groups import COUNTED_GROUPS, FEMALE_HEADED
@@ -39,6 +39,17 @@ class AttributeRepository:
         """:meth:`save_if_newer` for many households' attributes in order; one flag each."""
         changes = versioned_changes(many, "household_id", updated_at=datetime.now(UTC))
         return apply_all_if_newer(self.session, household_attributes, "household_id", changes)
+
+    def note_review(self, household_id: str, under_review: bool, reason: str | None) -> bool:
+        """Hold or release a household (whether or not its attributes have arrived yet)."""
+        values = {"under_review": under_review, "reason": reason if under_review else None}
+        values["updated_at"] = datetime.now(UTC)
+        moved = self.session.execute(
+            update(household_reviews).where(household_reviews.c.household_id == household_id).values(**values)
+        ).rowcount
+        if not moved:
+            self.session.execute(insert(household_reviews).values(household_id=household_id, **values))
+        return True
 
     def get(self, household_id: str) -> HouseholdAttributes | None:
         row = self.session.execute(

@@ -23,6 +23,8 @@ UNKNOWN_HOUSEHOLD = "unknown_household"  # the registry's snapshot has not reach
 INACTIVE = "inactive"
 OUTSIDE_PROGRAMME_AREAS = "outside_programme_areas"
 NOT_ELIGIBLE = "not_eligible"
+HELD_DUPLICATE = "held_duplicate"  # a probable duplicate awaits the registry officer's decision
+HELD_NO_CONSENT = "held_no_consent"  # its recorded consent does not cover emergency transfers
 ALREADY_ENTITLED = "already_entitled"  # holds a payment for this programme and hazard event already
 BELOW_CUT_OFF = "below_cut_off"
 TOP_UP = "top_up"  # entitled already, and this exposure raises its entitlement: the difference is proposed
@@ -32,6 +34,8 @@ STATUSES = (
     INACTIVE,
     OUTSIDE_PROGRAMME_AREAS,
     NOT_ELIGIBLE,
+    HELD_DUPLICATE,
+    HELD_NO_CONSENT,
     ALREADY_ENTITLED,
     BELOW_CUT_OFF,
     TOP_UP,
@@ -45,6 +49,9 @@ STATUS_WORDS = {
         INACTIVE: "the household is not active in the registry",
         OUTSIDE_PROGRAMME_AREAS: "the household lives outside the programme's areas",
         NOT_ELIGIBLE: "not eligible under this programme",
+        HELD_DUPLICATE: "held: the registry found a probable duplicate of this household and an officer has "
+        "not decided yet; it is decided again once they do",
+        HELD_NO_CONSENT: "held: the household's recorded consent does not cover emergency transfers",
         ALREADY_ENTITLED: "already entitled under this programme for this hazard event "
         "(one payment per hazard event, whichever agency's alert)",
         BELOW_CUT_OFF: "eligible, but below the budget's cut-off line",
@@ -56,6 +63,10 @@ STATUS_WORDS = {
         INACTIVE: "el hogar no está activo en el registro",
         OUTSIDE_PROGRAMME_AREAS: "el hogar vive fuera de las áreas del programa",
         NOT_ELIGIBLE: "no cumple los requisitos de este programa",
+        HELD_DUPLICATE: "retenido: el registro encontró un probable duplicado de este hogar y aún no lo ha "
+        "decidido un oficial; se decide de nuevo cuando lo haga",
+        HELD_NO_CONSENT: "retenido: el consentimiento registrado del hogar no cubre transferencias "
+        "de emergencia",
         ALREADY_ENTITLED: "ya tiene derecho a un pago de este programa por este evento de amenaza "
         "(un pago por evento, sea cual sea la agencia que alertó)",
         BELOW_CUT_OFF: "cumple los requisitos, pero queda bajo la línea de corte del presupuesto",
@@ -120,15 +131,14 @@ def decide(
     active = known & (columns["status"] == "active")
     in_areas = _in_areas(programme, columns, count)
     eligible = evaluation.eligible & active & in_areas
-    requested = np.where(eligible, amounts(programme.benefit, columns), 0.0)
-    if not np.all(np.isfinite(requested)) or np.any(requested < 0):
-        raise ProgrammeError(
-            f"programme {programme.name!r} computed an amount that is negative or not a number"
-        )
+    under_review = columns.get("under_review", np.zeros(count, dtype=bool))
+    consent_ok = columns.get("consent_ok", np.ones(count, dtype=bool))
+    held_back = under_review | ~consent_ok
+    requested = _requested(programme, columns, eligible)
     held = np.zeros(count) if held is None else held
-    new = eligible & ~entitled
+    new = eligible & ~entitled & ~held_back
     # Cents apart at least: amounts are rounded to the benefit's rounding, never fractions of a cent.
-    raised = eligible & entitled & (held > 0) & (requested - held >= 0.005)
+    raised = eligible & ~held_back & entitled & (held > 0) & (requested - held >= 0.005)
     asking = new | raised
     outcome = apply_budget(
         np.where(raised, requested - held, requested)[asking],
@@ -141,11 +151,26 @@ def decide(
     amount[asking] = outcome.paid
     funded = np.zeros(count, dtype=bool)
     funded[asking] = outcome.funded
-    checks = [~known, ~active, ~in_areas, ~eligible, entitled & ~raised, ~funded, raised]
+    # In the order of STATUSES: the first that holds names the household's status.
+    checks = [~known, ~active, ~in_areas, ~eligible, under_review, ~consent_ok]
+    checks += [entitled & ~raised, ~funded, raised]
     status = np.select(checks, list(STATUSES[: len(checks)]), default=PAYABLE).astype(object)
     return Decision(
         status, eligible, outcomes, requested, amount, outcome.cut_off_score, outcome.coverage, budget_left
     )
+
+
+def _requested(programme: Programme, columns: Mapping[str, np.ndarray], eligible: np.ndarray) -> np.ndarray:
+    """What the benefit gives each eligible household (0 for the others).
+
+    :raise ProgrammeError: the arithmetic produced an amount that cannot be paid.
+    """
+    requested = np.where(eligible, amounts(programme.benefit, columns), 0.0)
+    if not np.all(np.isfinite(requested)) or np.any(requested < 0):
+        raise ProgrammeError(
+            f"programme {programme.name!r} computed an amount that is negative or not a number"
+        )
+    return requested
 
 
 def _in_areas(programme: Programme, columns: Mapping[str, np.ndarray], count: int) -> np.ndarray:

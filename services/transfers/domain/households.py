@@ -24,6 +24,9 @@ class HouseholdAttributes:
     pregnant_members: int = 0
     female_headed: bool = False
     payment_channel_type: str | None = None
+    #: Whether the household's recorded consent covers emergency transfers (``None``: no consent
+    #: recorded; a recorded consent without it holds the household).
+    consent_emergency: bool | None = None
 
     @property
     def may_receive_transfers(self) -> bool:
@@ -42,4 +45,10 @@ def attributes_from_snapshot(snapshot: dict[str, Any]) -> HouseholdAttributes:
         vulnerability_score=(snapshot.get("vulnerability") or {}).get("score"),
         **vulnerable_groups(snapshot),
         payment_channel_type=snapshot.get("payment_channel_type"),
+        consent_emergency=consent_for_emergencies(snapshot.get("consent_purposes") or []),
     )
+
+
+def consent_for_emergencies(purposes: list[str]) -> bool | None:
+    """``None`` when no consent is recorded, else whether it covers emergency transfers."""
+    return ("emergency_transfers" in purposes) if purposes else None

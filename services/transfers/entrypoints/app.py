@@ -13,6 +13,7 @@ from services.transfers.entrypoints.consumer import (
     ALERT_HANDLERS,
     apply_household_event,
     apply_household_events,
+    apply_review_event,
 )
 from services.transfers.entrypoints.decisions_api import blp as decisions_blp
 from services.transfers.entrypoints.hazard_events_api import blp as hazard_events_blp
@@ -22,7 +23,7 @@ from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
-from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
+from shared.contracts.households import HOUSEHOLD_EVENT_TYPES, HOUSEHOLD_REVIEW
 from shared.kafka import ALERTS, EXPOSURES, HOUSEHOLDS
 from shared.runner import Worker
 from shared.service import Runtime, build_runtime
@@ -33,6 +34,12 @@ CONSUMER_GROUP = "transfers.household-attributes"
 DECISIONS_GROUP = "transfers.decisions"
 
 
+#: What the household consumer does with each event type of ``registry.households``.
+HOUSEHOLD_HANDLERS = {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES} | {
+    HOUSEHOLD_REVIEW: apply_review_event
+}
+
+
 def bootstrap(settings: ServiceSettings) -> Runtime:
     """Connect and migrate the database, wire the relay, the household consumer and the consumer
     that decides on alerts and exposures."""
@@ -41,7 +48,7 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     runtime.add_consumer(
         CONSUMER_GROUP,
         [HOUSEHOLDS.name],
-        {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES},
+        HOUSEHOLD_HANDLERS,
         {t: apply_household_events for t in HOUSEHOLD_EVENT_TYPES},
     )
     runtime.add_consumer(DECISIONS_GROUP, [ALERTS.name, EXPOSURES.name], ALERT_HANDLERS)

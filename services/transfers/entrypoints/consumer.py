@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.transfers.adapters.repository import AttributeRepository
 from services.transfers.service_layer import collecting, deciding
-from services.transfers.service_layer.handlers import keep_all_attributes, keep_attributes
+from services.transfers.service_layer.handlers import keep_all_attributes, keep_attributes, keep_review
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.contracts import alerts as alert_contract
 from shared.events import CloudEvent
@@ -24,6 +24,14 @@ def apply_household_event(session: Session, event: CloudEvent) -> bool:
     :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
     """
     return keep_attributes(event, AttributeRepository(session))
+
+
+def apply_review_event(session: Session, event: CloudEvent) -> bool:
+    """Hold (or release) a household the registry put under review (in the inbox's transaction).
+
+    :raise InvalidInput: the event names no household (the consumer dead-letters it).
+    """
+    return keep_review(event, AttributeRepository(session))
 
 
 def apply_household_events(session: Session, events: Sequence[CloudEvent]) -> list[bool]:

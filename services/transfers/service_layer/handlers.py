@@ -8,7 +8,7 @@ from services.transfers.adapters.repository import AttributeRepository
 from services.transfers.domain.households import HouseholdAttributes, attributes_from_snapshot
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.contracts.households import load_snapshot
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.events import CloudEvent
 
 
@@ -19,6 +19,22 @@ def keep_attributes(event: CloudEvent, attributes: AttributeRepository) -> bool:
     :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
     """
     return attributes.save_if_newer(attributes_from_snapshot(load_snapshot(event.data)))
+
+
+def keep_review(event: CloudEvent, attributes: AttributeRepository) -> bool:
+    """Hold or release a household the registry put under review (a probable duplicate awaiting an
+    officer's decision); events of one household arrive in order, so the latest says.
+
+    :raise InvalidInput: the event names no household.
+    """
+    data = event.data or {}
+    household_id = data.get("household_id")
+    if not isinstance(household_id, str) or not household_id:
+        raise InvalidInput(f"review event {event.id} names no household_id")
+    reason = data.get("reason")
+    return attributes.note_review(
+        household_id, bool(data.get("under_review")), str(reason)[:1000] if reason else None
+    )
 
 
 def keep_all_attributes(events: Sequence[CloudEvent], attributes: AttributeRepository) -> list[bool]:
