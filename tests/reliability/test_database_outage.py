@@ -127,6 +127,12 @@ class Outage:
         body = {**DEMO_PROGRAMME, "name": name}
         return self.call("define a programme", "transfers", "POST", "/v1/programmes", "officer", json=body)
 
+    def approve_programme(self, defined: Answer) -> Answer:
+        """A second person approves a programme version (only approved versions decide)."""
+        review = f"/v1/programmes/{defined.body['id']}/versions/{defined.body['version']}/review"
+        body = {"approve": True, "comment": "read and agreed"}
+        return self.call("approve a programme", "transfers", "POST", review, "approver", json=body)
+
     def approve(self, batch_id: str, key: str) -> Answer:
         return self.call(
             "approve a batch",
@@ -251,7 +257,8 @@ def test_sqlite_write_lock_held_longer_than_requests_wait(sqlite_outage: Outage,
     # Before: a household in the storm's path, a programme, an alert and the batch it proposes.
     first = str(uuid.uuid4())
     assert outage.register(first).status == 201
-    assert outage.define_programme(f"Tormenta {uuid.uuid4().hex[:6]}").status == 201
+    defined = outage.define_programme(f"Tormenta {uuid.uuid4().hex[:6]}")
+    assert defined.status == 201 and outage.approve_programme(defined).status == 200
     outage.wait_for_projections({first})
     issued = outage.issue_alert(uuid.uuid4().hex[:8])
     assert issued.status == 201, issued.body

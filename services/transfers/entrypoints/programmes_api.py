@@ -226,16 +226,19 @@ class Programme(MethodView):
         return presenter.programme_view(defined)
 
 
-@blp.route("/<programme_id>/versions/<int:version>/review")
+@blp.route("/<programme_id>/versions/<version>/review")
 class ProgrammeReview(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(ProgrammeReviewSchema)
     @blp.response(200, ProgrammeViewSchema)
     @authenticated([APPROVER])
-    def post(self, body: dict[str, Any], programme_id: str, version: int) -> Any:
+    def post(self, body: dict[str, Any], programme_id: str, version: str) -> Any:
         """Approve or reject a draft programme version (never its author's own): only approved
         versions trigger"""
+        if not (version.isdigit() and len(version) <= 9):
+            raise service.ProgrammeNotFound(f"no programme {programme_id} at version {version!r}")
+        number = int(version)
         reviewed = service.review_programme(
-            programme_id, version, body["approve"], body["comment"], current_principal(), unit_of_work()
+            programme_id, number, body["approve"], body["comment"], current_principal(), unit_of_work()
         )
         return presenter.programme_view(reviewed)
