@@ -310,6 +310,7 @@ class FakeExposures:
         columns = {
             "band": np.array([h.band for h in exposed], dtype=object),
             "intensity": np.array([np.nan if h.intensity is None else h.intensity for h in exposed]),
+            "statement": np.array([np.nan if h.statement is None else h.statement for h in exposed]),
             "status": column("status", "unknown", object),
             "admin_code": column("admin_code", "", object),
             "vulnerability_score": column("vulnerability_score", np.nan, np.float64),
@@ -408,6 +409,17 @@ class FakeHazardEvents:
         return {}
 
 
+class FakeStages:
+    def __init__(self):
+        self.rows = {}
+
+    def record(self, exposure_key, incident_id, programme_id, programme_version, reached, at):
+        self.rows[exposure_key, programme_id, reached.stage] = reached
+
+    def of_incident(self, incident_id):
+        return list(self.rows.values())
+
+
 class FakeUnitOfWork:
     """Commits what was done when the block ends cleanly; otherwise forgets it."""
 
@@ -420,6 +432,7 @@ class FakeUnitOfWork:
         self.exposures = FakeExposures(attributes or {})
         self.evaluations = FakeEvaluations()
         self.hazard_events = FakeHazardEvents()
+        self.stages = FakeStages()
         self.events = []
         self.committed = 0
         self._saved = None

@@ -215,8 +215,8 @@ class ExposureRepository:
         already = select(e.household_id).where(e.exposure_key == key, e.household_id == s.household_id)
         moved = self.session.execute(
             insert(exposed_households).from_select(
-                ["exposure_key", "household_id", "band", "intensity", "area"],
-                select(s.exposure_key, s.household_id, s.band, s.intensity, s.area).where(
+                ["exposure_key", "household_id", "band", "intensity", "area", "statement"],
+                select(s.exposure_key, s.household_id, s.band, s.intensity, s.area, s.statement).where(
                     staged, ~already.exists()
                 ),
             )
@@ -255,6 +255,7 @@ class ExposureRepository:
                 exposed_households.c.household_id,
                 exposed_households.c.band,
                 exposed_households.c.intensity,
+                exposed_households.c.statement,
                 a.household_id.is_not(None).label("known"),
                 func.coalesce(a.status, "unknown"),
                 func.coalesce(a.admin_code, ""),
@@ -275,10 +276,12 @@ class ExposureRepository:
             .where(exposed_households.c.exposure_key == key)
             .order_by(exposed_households.c.household_id)
         )
-        names = ("household_id", "band", "intensity", "known", "status", "admin_code", "vulnerability_score")
+        names = ("household_id", "band", "intensity", "statement", "known", "status", "admin_code")
+        names += ("vulnerability_score",)
         names += ("female_headed", "payment_channel_type", *NUMBERS, "under_review", "consent_ok")
         kinds: dict[str, Any] = dict.fromkeys(names, object)
         kinds |= {"intensity": float, "vulnerability_score": float, "known": bool, "female_headed": bool}
+        kinds |= {"statement": float}  # NaN: no statement (a footprint's household)
         kinds |= {"under_review": bool, "consent_ok": bool}
         kinds |= dict.fromkeys(NUMBERS, int)
         columns = columns_from_pages(pages(self.session, query), kinds)

@@ -97,6 +97,22 @@ exposure_parts = _part_tables["exposure_parts"]
 exposure_part_chunks = _part_tables["exposure_part_chunks"]
 staged_households = _part_tables["staged_households"]
 exposed_households = _payment_tables["exposed_households"]
+# 0012: the statement (<info>) that exposes each household
+exposed_households.append_column(Column("statement", Integer))
+staged_households.append_column(Column("statement", Integer))
+#: 0012: the stages (readiness, action) a programme version reached over an exposure, and why.
+programme_stages = Table(
+    "programme_stages",
+    metadata,
+    Column("exposure_key", String(80), primary_key=True),
+    Column("programme_id", String(36), primary_key=True),
+    Column("stage", String(16), primary_key=True),
+    Column("incident_id", String(36), nullable=False, index=True),
+    Column("programme_version", Integer, nullable=False),
+    Column("statements", JSON, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("reached_at", DateTime(timezone=True), nullable=False),
+)
 evaluations = _payment_tables["evaluations"]
 decisions = _payment_tables["decisions"]
 # 0008: the payment that already held the household's entitlement (for one hazard event)

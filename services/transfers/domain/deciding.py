@@ -160,6 +160,22 @@ def decide(
     )
 
 
+Exposed = tuple[np.ndarray, Mapping[str, np.ndarray], np.ndarray]
+
+
+def of_statements(exposed: Exposed, statements: set[int] | None) -> Exposed:
+    """The exposed households (ids, columns, which are known) of the statements named, and those
+    no statement names (a footprint's); all of them when ``statements`` is ``None``."""
+    ids, columns, known = exposed
+    said = columns.get("statement")
+    if statements is None or said is None:
+        return exposed
+    keep = np.isnan(said) | np.isin(said, sorted(statements))
+    if keep.all():
+        return exposed
+    return ids[keep], {name: column[keep] for name, column in columns.items()}, known[keep]
+
+
 def _requested(programme: Programme, columns: Mapping[str, np.ndarray], eligible: np.ndarray) -> np.ndarray:
     """What the benefit gives each eligible household (0 for the others).
 

@@ -94,6 +94,8 @@ class ExposedHousehold:
     band: str
     intensity: float | None
     area: str | None
+    #: The statement (of the alert version's) that exposes it; ``None`` for a footprint.
+    statement: int | None = None
 
 
 def households_of_chunk(event_id: str, households: Sequence[Any]) -> list[ExposedHousehold]:
@@ -105,13 +107,14 @@ def households_of_chunk(event_id: str, households: Sequence[Any]) -> list[Expose
     for n, household in enumerate(households):
         if not isinstance(household, dict) or not household.get("household_id") or not household.get("band"):
             raise InvalidInput(f"exposure chunk {event_id}: /households/{n} needs household_id and band")
-        intensity = household.get("intensity")
+        intensity, statement = household.get("intensity"), household.get("statement")
         found.append(
             ExposedHousehold(
                 str(household["household_id"]),
                 str(household["band"])[:64],
                 float(intensity) if isinstance(intensity, int | float) else None,
                 (household.get("area") or None) and str(household["area"])[:255],
+                statement if isinstance(statement, int) and not isinstance(statement, bool) else None,
             )
         )
     return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -13,10 +14,19 @@ import numpy as np
 from services.transfers.domain.benefits import POLICIES, Benefit, Budget, parse_benefit
 from services.transfers.domain.eligibility import Condition, Evaluation, Group, parse_rule
 from services.transfers.domain.programme_errors import mistake
+from services.transfers.domain.triggers import (
+    ACTION,
+    CERTAINTY,
+    READINESS,
+    SEVERITY,
+    URGENCY,
+    Rule,
+    StageReached,
+    reach,
+    statements_of,
+)
+from services.transfers.domain.triggers import parse_rule as parse_trigger_rule
 
-URGENCY = ("Past", "Unknown", "Future", "Expected", "Immediate")
-SEVERITY = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
-CERTAINTY = ("Unknown", "Unlikely", "Possible", "Likely", "Observed")
 MODES = ("anticipatory", "response")
 #: The largest share of a programme's per-incident budget that may be pre-approved (paid without a
 #: second person's approval of the batch; the ceiling itself was approved by one).
@@ -35,6 +45,65 @@ class Trigger:
     min_certainty: str = "Unknown"
     areas: tuple[str, ...] = ()
     mode: str = "response"
+    #: The action stage's own rule over each statement (beside the minimums above).
+    action: Rule | None = None
+    #: The readiness stage's rule (prepare and notify, no money), if the programme has one.
+    readiness: Rule | None = None
+
+    def describe(self, lang: str = "en") -> str:
+        """The trigger in plain words."""
+        es = lang == "es"
+        trigger = self
+        mode = {"anticipatory": "anticipatorio", "response": "de respuesta"}[trigger.mode]
+        when = (
+            [f"programa {mode}", "solo alertas reales (Actual)"]
+            if es
+            else [f"{trigger.mode} programme", "Actual alerts only"]
+        )
+        if trigger.categories:
+            when.append(("categorías " if es else "categories ") + ", ".join(trigger.categories))
+        if trigger.events:
+            when.append(("eventos " if es else "events ") + ", ".join(trigger.events))
+        if trigger.areas:
+            when.append(("solo en " if es else "only in ") + ", ".join(trigger.areas))
+        if trigger.action is not None:
+            when.append(("acción cuando " if es else "action when ") + trigger.action.describe(lang))
+        if trigger.readiness is not None:
+            when.append(
+                ("preparación cuando " if es else "readiness when ") + trigger.readiness.describe(lang)
+            )
+        when.append(
+            f"urgencia al menos {trigger.min_urgency}, severidad al menos {trigger.min_severity}, "
+            f"certeza al menos {trigger.min_certainty}"
+            if es
+            else f"urgency at least {trigger.min_urgency}, severity at least {trigger.min_severity}, "
+            f"certainty at least {trigger.min_certainty}"
+        )
+        return "; ".join(when)
+
+    def stages(self, alert: Mapping[str, Any], now: datetime) -> dict[str, StageReached]:
+        """Which of the alert's statements reach readiness and action, and why each does or not.
+
+        Only ``Actual`` alerts reach any stage; a statement reaches action when the categories,
+        events and minimums above hold for it and so does the action rule.
+        """
+        if alert.get("status") != "Actual":
+            status = f"status is {alert.get('status')}, only Actual alerts trigger transfers"
+            return {ACTION: StageReached(ACTION, (), (status,))}
+        seen = statements_of(alert, now)
+        reached: list[int] = []
+        reasons: list[str] = []
+        for statement in seen:
+            fires, why = self.fires_for({**statement.fields, "status": "Actual"})
+            held, lines = self.action.check(statement) if self.action else (True, [])
+            if fires and held:
+                reached.append(statement.number)
+            said = "; ".join([*(why if not fires else []), *lines]) or "all trigger conditions hold"
+            reasons.append(f"statement {statement.number}: {said}")
+        found = {ACTION: StageReached(ACTION, tuple(reached), tuple(reasons))}
+        if self.readiness is not None:
+            found[READINESS] = reach(self.readiness, READINESS, seen)
+        return found
 
     def fires_for(self, alert: Mapping[str, Any]) -> tuple[bool, list[str]]:
         """Whether an alert (the alerts service's summary) triggers the programme, and why (not)."""
@@ -77,26 +146,6 @@ class Programme:
     def describe(self, lang: str = "en") -> dict[str, str]:
         """The programme in plain words, for the console and for letters to households."""
         es = lang == "es"
-        trigger = self.trigger
-        mode = {"anticipatory": "anticipatorio", "response": "de respuesta"}[trigger.mode]
-        when = (
-            [f"programa {mode}", "solo alertas reales (Actual)"]
-            if es
-            else [f"{trigger.mode} programme", "Actual alerts only"]
-        )
-        if trigger.categories:
-            when.append(("categorías " if es else "categories ") + ", ".join(trigger.categories))
-        if trigger.events:
-            when.append(("eventos " if es else "events ") + ", ".join(trigger.events))
-        if trigger.areas:
-            when.append(("solo en " if es else "only in ") + ", ".join(trigger.areas))
-        when.append(
-            f"urgencia al menos {trigger.min_urgency}, severidad al menos {trigger.min_severity}, "
-            f"certeza al menos {trigger.min_certainty}"
-            if es
-            else f"urgency at least {trigger.min_urgency}, severity at least {trigger.min_severity}, "
-            f"certainty at least {trigger.min_certainty}"
-        )
         policy = {
             ("rank_by_vulnerability", "en"): "rank by vulnerability",
             ("pro_rata", "en"): "pro rata",
@@ -123,7 +172,7 @@ class Programme:
                 else f"; batches up to {ceiling} pre-approved ({share} of the budget)"
             )
         return {
-            "trigger": "; ".join(when),
+            "trigger": self.trigger.describe(lang),
             "entitlement": self._entitlement_words(es),
             "eligibility": self.eligibility.describe(lang),
             "benefit": self.benefit.describe(self.currency, lang),
@@ -191,6 +240,10 @@ def parse_programme(document: Mapping[str, Any]) -> Programme:
             trigger.get("min_certainty", "Unknown"),
             tuple(trigger.get("areas") or ()),
             trigger.get("mode", "response"),
+            parse_trigger_rule(trigger["when"], "/trigger/when") if trigger.get("when") else None,
+            parse_trigger_rule(trigger["readiness"], "/trigger/readiness")
+            if trigger.get("readiness")
+            else None,
         ),
         eligibility=parse_rule(document["eligibility"]),
         benefit=benefit,

@@ -137,6 +137,10 @@ def incident_decisions_view(found: IncidentDecisions) -> dict[str, Any]:
             }
             for v in found.evaluations
         ],
+        "stages": [
+            {**s, "reached_at": s["reached_at"].isoformat() if s["reached_at"] else None}
+            for s in found.stages
+        ],
     }
 
 

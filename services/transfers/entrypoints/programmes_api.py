@@ -27,6 +27,13 @@ LEVELS = {
 STATE_WORDS = "draft until an approver other than its author approves it; only approved versions trigger"
 
 
+WHEN_WORDS = (
+    "The action stage's rule over each CAP statement: all/any of {field, op, value, unit}; fields "
+    "category, event, response_type, urgency, severity, certainty, lead_time_hours, parameter:<name> "
+    "(e.g. parameter:windSpeed >= 64 kt)"
+)
+
+
 class TriggerSchema(Schema):
     categories = fields.List(fields.String(), load_default=list)
     events = fields.List(fields.String(), load_default=list)
@@ -35,6 +42,12 @@ class TriggerSchema(Schema):
     min_certainty = fields.String(load_default="Unknown", validate=validate.OneOf(LEVELS["certainty"]))
     areas = fields.List(fields.String(), load_default=list)
     mode = fields.String(load_default="response", validate=validate.OneOf(("anticipatory", "response")))
+    when = fields.Dict(load_default=None, allow_none=True, metadata={"description": WHEN_WORDS})
+    readiness = fields.Dict(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The readiness stage's rule (prepare and notify, no money), same form"},
+    )
 
 
 class BenefitSchema(Schema):

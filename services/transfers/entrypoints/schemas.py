@@ -50,6 +50,16 @@ class EvaluationSchema(Schema):
     created_at = fields.String(allow_none=True)
 
 
+class StageSchema(Schema):
+    exposure_key = fields.String()
+    programme_id = fields.String()
+    programme_version = fields.Integer()
+    stage = fields.String(metadata={"description": "readiness (prepare and notify, no money) or action"})
+    statements = fields.List(fields.Integer(), metadata={"description": "The statements that reached it"})
+    reasons = fields.List(fields.String(), metadata={"description": "Per statement, each condition as seen"})
+    reached_at = fields.String(allow_none=True)
+
+
 class IncidentDecisionsSchema(Schema):
     incident_id = fields.String()
     version = fields.Integer(allow_none=True)
@@ -57,6 +67,12 @@ class IncidentDecisionsSchema(Schema):
     headline = fields.String(allow_none=True)
     exposures = fields.List(fields.Nested(ExposureStatusSchema))
     evaluations = fields.List(fields.Nested(EvaluationSchema))
+    stages = fields.List(
+        fields.Nested(StageSchema),
+        metadata={
+            "description": "The stages (readiness, action) each programme reached over each exposure, and why"
+        },
+    )
 
 
 class DecidedAgainSchema(Schema):

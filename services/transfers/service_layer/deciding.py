@@ -17,11 +17,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from services.transfers.domain.batches import Proposal
-from services.transfers.domain.deciding import NOT_ELIGIBLE, Evaluation
+from services.transfers.domain.deciding import NOT_ELIGIBLE, Evaluation, of_statements
 from services.transfers.domain.exposures import DECIDED, WAITING_FOR_ALERT, Incident, still_collecting
 from services.transfers.domain.payments import LIVE_PAYMENT_STATES, REJECTED, WITHDRAWN
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.domain.programmes import Programme
+from services.transfers.domain.triggers import ACTION, READINESS
 from services.transfers.service_layer.batches import now, propose_batch, withdraw_for_cancellation
 from services.transfers.service_layer.hazard_events import hold_lock as hold_hazard_events_lock
 from services.transfers.service_layer.hazard_events import place_incident
@@ -97,15 +98,36 @@ def decide_exposure(
     """
     notes = []
     for version in uow.programmes.in_force():
-        fires, reasons = version.programme.trigger.fires_for(incident.summary)
-        if not fires:
-            notes.append(f"{version.name} v{version.version}: not triggered ({'; '.join(reasons)})")
+        reached = version.programme.trigger.stages(incident.summary, now())
+        for stage in reached.values():
+            if stage.statements:
+                uow.stages.record(key, incident.incident_id, version.id, version.version, stage, now())
+        readiness, action = reached.get(READINESS), reached[ACTION]
+        ready = f"; readiness reached (statements {_listed(readiness.statements)})" if readiness else ""
+        if readiness and not readiness.statements:
+            ready = ""
+        if not action.statements:
+            notes.append(
+                f"{version.name} v{version.version}: not triggered ({'; '.join(action.reasons)}){ready}"
+            )
             continue
         outcome = decide_programme(
-            uow, key, incident.incident_id, version, by or version.created_by, explicit=by is not None
+            uow,
+            key,
+            incident.incident_id,
+            version,
+            by or version.created_by,
+            explicit=by is not None,
+            statements=set(action.statements),
         )
-        notes.append(f"{version.name} v{version.version}: {outcome}")
+        notes.append(
+            f"{version.name} v{version.version}: action (statements {_listed(action.statements)}); {outcome}"
+        )
     return notes
+
+
+def _listed(numbers: tuple[int, ...]) -> str:
+    return ", ".join(str(n) for n in numbers)
 
 
 def decide_programme(
@@ -115,8 +137,13 @@ def decide_programme(
     version: ProgrammeVersion,
     proposer: str,
     explicit: bool = False,
+    statements: set[int] | None = None,
 ) -> str:
-    """Evaluate, store every household's decision, and propose a batch for the payable ones."""
+    """Evaluate, store every household's decision, and propose a batch for the payable ones.
+
+    :param statements: the alert's statements that reached the action stage: only the households
+        they expose are decided (those of a footprint, which no statement names, always are).
+    """
     # Which incidents share the hazard event is read, then nobody changes it until commit; one
     # decider per programme at a time: what is left of its budgets is read, then spent.
     hold_hazard_events_lock(uow)
@@ -124,7 +151,7 @@ def decide_programme(
     programme = version.programme
     link = uow.hazard_events.link_of(incident_id)
     incidents = uow.hazard_events.incidents_with(incident_id)
-    exposed = uow.exposures.columns(key)
+    exposed = of_statements(uow.exposures.columns(key), statements)
     # Households already holding a payment for the hazard event (or within the programme's
     # "once in N days"); when the exposure itself decides, also those an approver refused (only
     # a person deciding again proposes them anew).

@@ -30,6 +30,8 @@ class IncidentDecisions:
     incident: Incident | None
     exposures: list[Any]
     evaluations: list[Any]
+    #: The stages programmes reached over its exposures, and why.
+    stages: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,10 @@ def incident_decisions(incident_id: str, uow: TransfersUnitOfWork) -> IncidentDe
         incident = reader.incidents.get(incident_id)
         found = reader.exposures.of_incident(incident_id)
         evaluated = reader.evaluations.of_incident(incident_id)
+        stages = reader.stages.of_incident(incident_id)
     if incident is None and not found:
         raise IncidentNotKnown(f"transfers has heard nothing of alert {incident_id}")
-    return IncidentDecisions(incident_id, incident, found, evaluated)
+    return IncidentDecisions(incident_id, incident, found, evaluated, stages)
 
 
 def decide_again(incident_id: str, by: str, uow: TransfersUnitOfWork) -> dict[str, list[str]]:

@@ -19,6 +19,7 @@ from services.transfers.adapters.hazard_events import HazardEventRepository
 from services.transfers.adapters.orm import Session, Sessions, Table, audit, outbox
 from services.transfers.adapters.programmes import ProgrammeRepository
 from services.transfers.adapters.repository import AttributeRepository
+from services.transfers.adapters.stages import StageRepository
 from shared.db import hold_lock
 from shared.uow import UnitOfWork
 
@@ -27,6 +28,7 @@ class TransfersUnitOfWork(UnitOfWork):
     attributes: AttributeRepository
     incidents: IncidentRepository
     hazard_events: HazardEventRepository
+    stages: StageRepository
     exposures: ExposureRepository
     programmes: ProgrammeRepository
     evaluations: EvaluationRepository
@@ -66,6 +68,7 @@ class TransfersUnitOfWork(UnitOfWork):
         self.attributes = AttributeRepository(session)
         self.incidents = IncidentRepository(session)
         self.hazard_events = HazardEventRepository(session)
+        self.stages = StageRepository(session)
         self.exposures = ExposureRepository(session)
         self.programmes = ProgrammeRepository(session)
         self.evaluations = EvaluationRepository(session)

@@ -1,0 +1,163 @@
+"""Triggers as the region's anticipatory-action plans write them, run over CAP messages with
+parameters, several statements and footprints: readiness then action as forecasts advance, and only
+the households of the statements that reach action."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.alerts.service_layer.exposures import exposure_events
+from shared.auth import AUDITOR
+from tests.transfers_world import TORMENTA
+
+pytestmark = pytest.mark.integration
+
+#: OCHA's framework for Cuba: act when the forecast wind reaches 120 kt up to 3 days ahead;
+#: readiness up to 5 days ahead.
+CUBA = copy.deepcopy(TORMENTA) | {"name": "Cuba — acción anticipatoria"}
+CUBA["trigger"] = {
+    "categories": ["Met"],
+    "mode": "anticipatory",
+    "readiness": {
+        "all": [
+            {"field": "parameter:windSpeed", "op": ">=", "value": 120, "unit": "kt"},
+            {"field": "lead_time_hours", "op": "<=", "value": 120},
+        ]
+    },
+    "when": {
+        "all": [
+            {"field": "parameter:windSpeed", "op": ">=", "value": 120, "unit": "kt"},
+            {"field": "lead_time_hours", "op": "<=", "value": 72},
+        ]
+    },
+}
+#: Haiti's: act 72 h ahead on 2-day forecast rain ≥ 68 mm or 64-kt winds, or on civil protection's
+#: red alert confirmed as a hurricane warning.
+HAITI = copy.deepcopy(TORMENTA) | {"name": "Haïti — action anticipative"}
+HAITI["trigger"] = {
+    "categories": ["Met"],
+    "mode": "anticipatory",
+    "when": {
+        "any": [
+            {
+                "all": [
+                    {"field": "lead_time_hours", "op": "<=", "value": 72},
+                    {
+                        "any": [
+                            {"field": "parameter:rainfall48h", "op": ">=", "value": 68, "unit": "mm"},
+                            {"field": "parameter:windSpeed", "op": ">=", "value": 64, "unit": "kt"},
+                        ]
+                    },
+                ]
+            },
+            {
+                "all": [
+                    {"field": "severity", "op": ">=", "value": "Extreme"},
+                    {"field": "event", "op": "in", "value": ["Hurricane Warning", "Avertissement d'ouragan"]},
+                ]
+            },
+        ]
+    },
+}
+
+
+def statement(number, hours_ahead, severity="Severe", event="Hurricane", **parameters):
+    onset = (
+        (datetime.now(UTC) + timedelta(hours=hours_ahead)).isoformat() if hours_ahead is not None else None
+    )
+    return {
+        "statement": number,
+        "infos": [number],
+        "event": event,
+        "categories": ["Met"],
+        "urgency": "Expected",
+        "severity": severity,
+        "certainty": "Likely",
+        "onset": onset,
+        "parameters": [{"name": n, "value": v} for n, v in parameters.items()],
+    }
+
+
+def issue(world, incident, version, statements, exposed):
+    """An alert version with its statements, and its exposure naming each household's statement."""
+    msg_type = "Alert" if version == 1 else "Update"
+    world.apply(world.alert_event(incident, version, msg_type, statements=statements).to_json())
+    rows = [
+        {"household_id": h, "area": "Costa", "band": "Severe", "near_edge": False, "statement": s}
+        for h, s in exposed.items()
+    ]
+    totals = {"households": len(rows), "people": 0, "may_trigger_transfers": True}
+    for event in exposure_events(incident, {"incident_id": incident, "version": version}, rows, totals):
+        world.apply(event.to_json())
+
+
+def decisions(world, incident):
+    answer = world.client.get(f"/v1/alerts/{incident}/decisions", headers=world.auth(AUDITOR))
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def paid(world, incident):
+    return sorted(p["household_id"] for b in world.batches(incident) for p in world.payments(b["id"]))
+
+
+def test_cuba_readiness_five_days_out_then_action_three_days_out(world):
+    world.define(CUBA)
+    households = world.register(2)
+    incident = world.new_incident()
+    issue(world, incident, 1, [statement(0, 110, windSpeed="130 kt")], dict.fromkeys(households, 0))
+    assert world.batches(incident) == []
+    found = decisions(world, incident)
+    [ready] = found["stages"]
+    assert ready["stage"] == "readiness" and ready["statements"] == [0]
+    assert any("windSpeed 130 kt" in r and "lead time 110 h" in r for r in ready["reasons"])
+    assert "readiness reached" in found["exposures"][0]["note"]
+
+    # The forecast advances: 2½ days out, 240 km/h (≈ 130 kt) — action.
+    issue(world, incident, 2, [statement(0, 60, windSpeed="240 km/h")], dict.fromkeys(households, 0))
+    assert paid(world, incident) == sorted(households)
+    stages = {s["stage"]: s for s in decisions(world, incident)["stages"] if s["exposure_key"].endswith(":2")}
+    assert set(stages) == {"readiness", "action"}
+
+
+def test_only_the_households_of_the_statements_that_reach_action_are_decided(world):
+    world.define(CUBA)
+    east, west = world.register(2), world.register(2)
+    incident = world.new_incident()
+    said = [statement(0, 48, windSpeed="135 kt"), statement(1, 48, windSpeed="60 kt")]
+    issue(world, incident, 1, said, {**dict.fromkeys(east, 0), **dict.fromkeys(west, 1)})
+    assert paid(world, incident) == sorted(east)
+    [evaluation] = decisions(world, incident)["evaluations"]
+    assert evaluation["summary"]["households"] == 2
+    note = decisions(world, incident)["exposures"][0]["note"]
+    assert "action (statements 0)" in note
+
+
+def test_haiti_acts_on_rain_or_wind_72_hours_ahead_or_on_a_confirmed_red_alert(world):
+    world.define(HAITI)
+    households = world.register(4)
+    rain, dry, warning, far = (world.new_incident() for _ in range(4))
+    issue(world, rain, 1, [statement(0, 70, rainfall48h="70 mm")], {households[0]: 0})
+    issue(world, dry, 1, [statement(0, 70, rainfall48h="2.5 in")], {households[1]: 0})  # 63.5 mm
+    issue(world, warning, 1, [statement(0, None, "Extreme", "Hurricane Warning")], {households[2]: 0})
+    issue(world, far, 1, [statement(0, 100, windSpeed="90 kt")], {households[3]: 0})
+    assert paid(world, rain) == [households[0]]
+    assert paid(world, dry) == []
+    assert paid(world, warning) == [households[2]]
+    assert paid(world, far) == []
+    note = decisions(world, far)["exposures"][0]["note"]
+    assert "not triggered" in note and "lead time 100 h" in note
+
+
+def test_a_trigger_with_a_mistake_is_refused_with_its_path(world):
+    broken = copy.deepcopy(CUBA)
+    broken["trigger"]["when"]["all"][0]["unit"] = "furlongs"
+    answer = world.client.post("/v1/programmes", json=broken, headers=world.auth("programme_officer"))
+    assert answer.status_code == 422
+    assert "/trigger/when/all/0/unit" in [e["pointer"] for e in answer.get_json()["errors"]]
+    described = world.define(CUBA)["rules"]["trigger"]
+    assert "readiness when windSpeed >= 120 kt and lead time (hours) <= 72" not in described
+    assert "action when windSpeed >= 120 kt and lead time (hours) <= 72" in described
