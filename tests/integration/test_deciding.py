@@ -450,3 +450,31 @@ def test_a_pre_approved_ceiling_is_at_most_a_quarter_of_the_budget(world):
     programme["approval"]["pre_approved_ceiling"] = 250_000
     defined = world.define(programme)
     assert "(25% of the budget)" in defined["rules"]["approval"]
+
+
+def test_a_batch_above_the_programmes_threshold_needs_two_approvers(world):
+    programme = copy.deepcopy(TORMENTA)
+    programme["approval"] = {"four_eyes": True, "second_approval_above": 5000}
+    world.define(programme)
+    small, large = world.new_incident(), world.new_incident()
+    world.issue(small, 1, world.register(2))  # 4 500: one approver is enough
+    world.issue(large, 1, world.register(3))  # 6 750: two
+    [one] = world.batches(small)
+    assert world.approve(one["id"]).get_json()["state"] == "approved"
+
+    [two] = world.batches(large)
+    first = world.approve(two["id"], "approver-luis").get_json()
+    assert first["state"] == "proposed" and first["first_approved_by"] == "approver-luis"
+    assert first["payments_by_state"] == {"proposed": 3} and first["audit"][-1]["action"] == "first_approval"
+    again = world.approve(two["id"], "approver-luis")
+    assert again.status_code == 403 and "second approver" in again.get_json()["detail"]
+    proposer = world.approve(two["id"], "officer-ana")
+    assert proposer.status_code == 403
+    second = world.approve(two["id"], "approver-marta").get_json()
+    assert second["state"] == "approved" and second["decided_by"] == "approver-marta"
+    assert second["payments_by_state"] == {"approved": 3}
+    assert (
+        world.client.get("/v1/programmes", headers=world.auth(APPROVER))
+        .get_json()[0]["rules"]["approval"]
+        .endswith("batches above 5000 HNL need two approvers")
+    )

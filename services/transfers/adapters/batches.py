@@ -53,10 +53,10 @@ class BatchRepository:
     def __init__(self, session: Session):
         self.session = session
         #: The state each batch had when read: a save moves it only from there.
-        self._read: dict[str, str] = {}
+        self._read: dict[str, tuple[str, str | None]] = {}
 
     def _seen(self, batch: Batch) -> Batch:
-        self._read[batch.id] = batch.state
+        self._read[batch.id] = (batch.state, batch.first_approved_by)
         return batch
 
     def get(self, batch_id: str, lock: bool = False) -> Batch | None:
@@ -110,11 +110,17 @@ class BatchRepository:
 
         :raise BatchStateError: it changed state meanwhile (nothing is written then).
         """
+        read_state, read_first = self._read.get(batch.id, (batch.state, batch.first_approved_by))
         moved = self.session.execute(
             update(batches)
-            .where(batches.c.id == batch.id, batches.c.state == self._read.get(batch.id, batch.state))
+            .where(
+                batches.c.id == batch.id,
+                batches.c.state == read_state,
+                func.coalesce(batches.c.first_approved_by, "") == (read_first or ""),
+            )
             .values(
                 state=batch.state,
+                first_approved_by=batch.first_approved_by,
                 decided_by=batch.decided_by,
                 decided_at=batch.decided_at,
                 review_reason=batch.review_reason,

@@ -122,6 +122,8 @@ hazard_events = _hazard_tables["hazard_events"]
 hazard_event_incidents = _hazard_tables["hazard_event_incidents"]
 incident_names = _hazard_tables["incident_names"]
 batches = _payment_tables["batches"]
+# 0013: the first of two approvers of a batch above its programme's threshold
+batches.append_column(Column("first_approved_by", String(255)))
 payments = _payment_tables["payments"]
 # 0010: a household's entitlement may be paid in parts (the first payment, then top-ups); one live
 # payment per part

@@ -168,6 +168,8 @@ class Batch:
     decided_at: datetime | None = None
     updated_at: datetime | None = None
     review_reason: str | None = None
+    #: The first of two approvers, when the batch's total needs two.
+    first_approved_by: str | None = None
     #: Steps taken since it was read, in order, not yet written.
     changes: list[BatchChange] = field(default_factory=list, repr=False, compare=False)
 
@@ -227,14 +229,29 @@ class Batch:
     # -- reviewing ------------------------------------------------------------------------------
 
     def review(
-        self, reviewer: str, approve: bool, role: str | None, comment: str | None, at: datetime
+        self,
+        reviewer: str,
+        approve: bool,
+        role: str | None,
+        comment: str | None,
+        at: datetime,
+        approvers_needed: int = 1,
     ) -> str:
-        """Approve (or reject) a proposed batch; never by the person who proposed it.
+        """Approve (or reject) a proposed batch; never by the person who proposed it. A batch that
+        needs two approvers stays proposed after the first, and the second must be someone else.
 
         :return: the state its payments move to with it.
-        :raise FourEyes: the reviewer proposed it; :raise BatchStateError: it is not proposed.
+        :raise FourEyes: the reviewer proposed it, or already gave the first approval;
+            :raise BatchStateError: it is not proposed.
         """
         state = review(self.state, self.proposed_by, reviewer, approve)
+        if reviewer == self.first_approved_by:
+            raise FourEyes(f"{reviewer} gave this batch its first approval; a second approver must decide")
+        if approve and approvers_needed > 1 and self.first_approved_by is None:
+            self.first_approved_by, self.updated_at = reviewer, at
+            said = f"first of two approvals{': ' + comment if comment else ''}"
+            self._step("first_approval", PROPOSED, PROPOSED, reviewer, role, said, publishes=None)
+            return PROPOSED
         self.decided_by, self.decided_at = reviewer, at
         self._move(state, reviewer, role, comment, action=state, at=at)
         return state

@@ -139,6 +139,8 @@ class Programme:
     four_eyes: bool = True
     pre_approved_ceiling: float = 0.0
     payer: Mapping[str, str] = field(default_factory=dict)
+    #: A batch whose total is above this needs two approvers, neither its proposer (``None``: one).
+    second_approval_above: float | None = None
     #: A household is paid at most once in this many days, whatever the hazard event (``None``:
     #: once per hazard event only).
     once_in_days: int | None = None
@@ -164,6 +166,13 @@ class Programme:
             if es
             else "approved by a second person, never the proposer"
         )
+        if self.second_approval_above is not None:
+            above = f"{self.second_approval_above:g} {self.currency}"
+            approval += (
+                f"; los lotes de más de {above} necesitan dos aprobadores"
+                if es
+                else f"; batches above {above} need two approvers"
+            )
         if self.pre_approved_ceiling:
             ceiling, share = f"{self.pre_approved_ceiling:g} {self.currency}", self._ceiling_share()
             approval += (
@@ -253,7 +262,18 @@ def parse_programme(document: Mapping[str, Any]) -> Programme:
         pre_approved_ceiling=ceiling,
         payer=dict(document.get("payer") or {}),
         once_in_days=once_in_days,
+        second_approval_above=_second_approval_above(document.get("approval") or {}),
     )
+
+
+def _second_approval_above(approval: Mapping[str, Any]) -> float | None:
+    """:raise ProgrammeError: a threshold that is not a positive amount."""
+    above = approval.get("second_approval_above")
+    if above is None:
+        return None
+    if isinstance(above, bool) or not isinstance(above, int | float) or above <= 0:
+        raise mistake("/approval/second_approval_above", "a positive amount")
+    return float(above)
 
 
 def _pre_approved_ceiling(

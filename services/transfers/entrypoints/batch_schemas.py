@@ -42,6 +42,9 @@ class BatchSchema(Schema):
     decided_by = fields.String(allow_none=True)
     decided_at = fields.String(allow_none=True)
     review_reason = fields.String(allow_none=True, metadata={"description": "Why it waits for a person"})
+    first_approved_by = fields.String(
+        allow_none=True, metadata={"description": "The first of two approvers, when its total needs two"}
+    )
     updated_at = fields.String(allow_none=True)
     payments_by_state = fields.Dict(keys=fields.String(), values=fields.Integer())
     payments_by_channel = fields.Dict(keys=fields.String(), values=fields.Integer())

@@ -72,6 +72,14 @@ class BudgetSchema(Schema):
 class ApprovalSchema(Schema):
     four_eyes = fields.Boolean(load_default=True)
     pre_approved_ceiling = fields.Float(load_default=0, validate=validate.Range(min=0))
+    second_approval_above = fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, min_inclusive=False),
+        metadata={
+            "description": "A batch whose total is above this needs two approvers, neither its proposer"
+        },
+    )
 
 
 class EntitlementSchema(Schema):
