@@ -29,6 +29,19 @@ ANTICIPATORY = {
         "min_severity": "Severe",
         "min_certainty": "Likely",
         "mode": "anticipatory",
+        # Prepare up to five days ahead of hurricane-force winds; pay up to two days ahead.
+        "readiness": {
+            "all": [
+                {"field": "parameter:windSpeed", "op": ">=", "value": 64, "unit": "kt"},
+                {"field": "lead_time_hours", "op": "<=", "value": 120},
+            ]
+        },
+        "when": {
+            "all": [
+                {"field": "parameter:windSpeed", "op": ">=", "value": 64, "unit": "kt"},
+                {"field": "lead_time_hours", "op": "<=", "value": 48},
+            ]
+        },
     },
     "eligibility": {
         "any": [
@@ -37,7 +50,13 @@ ANTICIPATORY = {
             {"field": "elderly_65_plus", "op": ">", "value": 0},
         ]
     },
-    "benefit": {"base": 3000, "per_member": 500, "cap": 7000, "rounding": 100},
+    "benefit": {
+        "base": 3000,
+        "per_member": 500,
+        "cap": 7000,
+        "band_multipliers": {"Extreme": 1.25},
+        "rounding": 100,
+    },
     "budget": {"per_incident": 60_000_000, "overall": 200_000_000, "policy": "rank_by_vulnerability"},
     "approval": {"four_eyes": True},
     "payer": PAYER,
@@ -96,8 +115,9 @@ def define_programmes(stack: Stack, say: Say) -> list[dict[str, Any]]:
 # -- the alert --------------------------------------------------------------------------------
 
 
-#: The COE's alert and its update after landfall, in the order they were sent.
-FIONA_MESSAGES = ("fiona-2022-coe-alert.xml", "fiona-2022-coe-update.xml")
+#: The COE's alert four days out, its forecast update 36 hours out and its update after landfall,
+#: in the order they were sent.
+FIONA_MESSAGES = ("fiona-2022-coe-alert.xml", "fiona-2022-coe-forecast.xml", "fiona-2022-coe-update.xml")
 #: Who sends them.
 FIONA_SENDER = "coe.gob.do"
 #: NHC's wind radii, as bands of the swath.
@@ -109,11 +129,16 @@ WIND_BANDS = [
 
 
 def fiona_message(name: str, now: datetime) -> bytes:
-    """One of :data:`FIONA_MESSAGES`, sent ten minutes apart and ending at ``now``."""
+    """One of :data:`FIONA_MESSAGES`, sent ten minutes apart and ending at ``now``; the hurricane
+    is forecast to reach the east four days, then a day and a half, after each was sent."""
     times = {
-        "sent_alert": (now - timedelta(minutes=10)).isoformat(),
+        "sent_alert": (now - timedelta(minutes=20)).isoformat(),
+        "onset_alert": (now + timedelta(hours=96)).isoformat(),
+        "sent_forecast": (now - timedelta(minutes=10)).isoformat(),
+        "onset_forecast": (now + timedelta(hours=36)).isoformat(),
         "sent_update": now.isoformat(),
-        "expires": (now + timedelta(days=3)).isoformat(),
+        "onset_update": now.isoformat(),
+        "expires": (now + timedelta(days=5)).isoformat(),
     }
     return (DATA / name).read_text().format(**times).encode()
 
@@ -130,6 +155,30 @@ def fiona_footprint(incident_id: str) -> dict[str, Any]:
         "data": (DATA / "fiona-2022-wind-swath.geojson").read_bytes(),
         "headers": {"Content-Type": "application/geo+json"},
     }
+
+
+def wait_for_decision(stack: Stack, incident_id: str, version: int, timeout: float = 300) -> None:
+    """Until transfers has decided the alert's version ``version`` (and say which stages its
+    programmes reached)."""
+    reader = client(stack, "transfers", "ids-marta", [APPROVER], [COUNTRY])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = reader.call("GET", f"/v1/alerts/{incident_id}/decisions", expected=(200, 404))
+        mine = [e for e in found.get("exposures") or [] if e["exposure_key"].endswith(f":{version}")]
+        if mine and all(e["status"] in ("decided", "not_decided", "superseded") for e in mine):
+            return
+        time.sleep(0.3)
+    raise DemoError(f"transfers did not decide version {version} of the alert within {timeout}s")
+
+
+def say_stages(stack: Stack, incident_id: str, say: Say) -> None:
+    """Which stage each programme reached on which version of the alert, and why."""
+    reader = client(stack, "transfers", "ids-marta", [APPROVER], [COUNTRY])
+    names = {p["id"]: p["name"] for p in reader.call("GET", "/v1/programmes")}
+    for stage in reader.call("GET", f"/v1/alerts/{incident_id}/decisions")["stages"]:
+        version = stage["exposure_key"].rsplit(":", 1)[-1]
+        seen = "; ".join(r.split(": ", 1)[-1] for r in stage["reasons"][:1])
+        say(f"transfers  {names.get(stage['programme_id'])!r}: {stage['stage']} on v{version} ({seen})")
 
 
 def second_sender(stack: Stack, say: Say, timeout: float = 300) -> dict[str, Any]:
@@ -196,9 +245,11 @@ def replay_fiona(stack: Stack, say: Say) -> dict[str, Any]:
             f"alerts     {incident['current']['headline']}: {exposure.get('households', 0):,} households, "
             f"{exposure.get('people', 0):,} people exposed (v{incident['version']}, from the feed)"
         )
-        if name == FIONA_MESSAGES[0]:
-            time.sleep(1.0)  # transfers decides the alert before its update arrives, as in real life
+        if name != FIONA_MESSAGES[-1]:
+            # Transfers decides each version before the next arrives, as in real life.
+            wait_for_decision(stack, listed["id"], incident["version"])
     assert incident is not None
+    say_stages(stack, incident["id"], say)
     footprint = coe.call("POST", "/v1/footprints", **fiona_footprint(incident["id"]))
     bands = ", ".join(f"{b['band']} {b['households']:,}" for b in footprint["exposure"]["by_band"])
     inside = footprint["exposure"]["households"]

@@ -142,6 +142,13 @@ def approve_and_export(stack: Stack, incident_id: str, say: Say, timeout: float 
             f"{batch['households']:,} households, {float(batch['total']):,.0f} {batch['currency']}, "
             f"budget coverage {batch['coverage']:.0%}"
         )
+    for evaluation in approver.call("GET", f"/v1/alerts/{incident_id}/decisions")["evaluations"]:
+        topped = evaluation["summary"]["by_status"].get("top_up", 0)
+        if topped:
+            say(
+                f"transfers  {evaluation['programme']!r}: {topped:,} households already paid get a top-up "
+                f"({evaluation['summary']['top_ups']:,.0f} in all): the landfall raised their band"
+            )
     first = min(batches, key=lambda b: b["proposed_at"])
     approved = approver.call(
         "POST",

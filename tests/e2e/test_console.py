@@ -150,7 +150,11 @@ def test_a_new_alert_appears_without_reloading(context, country):
         .read_text()
         .replace("DO-COE-2022-FIONA-001", "DO-COE-2022-LLUVIAS-007")
         .replace("Huracán Fiona", "Vaguada: lluvias intensas")
-        .format(sent_alert="2026-11-25T10:00:00+00:00", expires="2099-01-01T00:00:00+00:00")
+        .format(
+            sent_alert="2026-11-25T10:00:00+00:00",
+            onset_alert="2026-11-26T10:00:00+00:00",
+            expires="2099-01-01T00:00:00+00:00",
+        )
         .encode()
     )
     coe.call("POST", "/v1/alerts", data=body, headers={"Content-Type": "application/cap+xml"})

@@ -20,6 +20,7 @@ import random
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from services.alerts.adapters.orm import household_locations
 from services.registry.adapters.orm import households as registry_households
 from services.stack import Stack, StackError
 from services.transfers.adapters.orm import decisions, evaluations, household_attributes, payments, programmes
+from services.transfers.domain.payments import LIVE_PAYMENT_STATES
 from shared.auth import APPROVER, CIVIL_PROTECTION, PAYMENTS_OFFICER, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from shared.faults import VARIABLE
 
@@ -399,9 +401,27 @@ class Outcome:
     registry: dict[tuple[float, float], tuple[int, str]]
     alerts: dict[tuple[float, float], tuple[int, str]]
     transfers: dict[tuple[float, float], tuple[int, str]]
+    #: By programme and place: ever eligible, and the highest entitlement decided.
     decisions: dict[tuple[str, tuple[float, float]], tuple[bool, Decimal]]
-    payments: dict[tuple[str, tuple[float, float]], tuple[Decimal, str, str]]
+    #: By programme and place: what its live payments add up to, on which channels, in which
+    #: states (paid at once, or in a first payment and a top-up, the same in the end).
+    payments: dict[tuple[str, tuple[float, float]], tuple[Decimal, frozenset[str], frozenset[str]]]
+    #: Households holding two live payments of one part, or more than their highest entitlement.
     payments_doubled: int
+
+
+def _paid_by_place(
+    live: list[Any], names: dict[str, str], place: dict[str, tuple[float, float]]
+) -> dict[tuple[str, tuple[float, float]], tuple[Decimal, frozenset[str], frozenset[str]]]:
+    total: dict[tuple[str, tuple[float, float]], Decimal] = {}
+    channels: dict[tuple[str, tuple[float, float]], set[str]] = {}
+    states: dict[tuple[str, tuple[float, float]], set[str]] = {}
+    for p in live:
+        key = (names[p.programme_id], place[p.household_id])
+        total[key] = total.get(key, Decimal(0)) + Decimal(p.amount)
+        channels.setdefault(key, set()).add(p.channel_type)
+        states.setdefault(key, set()).add(p.state)
+    return {k: (total[k], frozenset(channels[k]), frozenset(states[k])) for k in total}
 
 
 def outcome(urls: dict[str, str]) -> Outcome:
@@ -430,34 +450,39 @@ def outcome(urls: dict[str, str]) -> Outcome:
         }
         names = {r.id: r.name for r in connection.execute(select(programmes.c.id, programmes.c.name))}
         decided: dict[tuple[str, tuple[float, float]], tuple[bool, Decimal]] = {}
+        highest: dict[tuple[str, str], Decimal] = {}
         for r in connection.execute(
             select(
                 evaluations.c.programme_id, decisions.c.household_id, decisions.c.eligible, decisions.c.amount
             )
+            .add_columns(decisions.c.requested)
             .join(evaluations, evaluations.c.id == decisions.c.evaluation_id)
             .order_by(evaluations.c.created_at)
         ):
             key = (names[r.programme_id], place[r.household_id])
             eligible, amount = decided.get(key, (False, Decimal(0)))
-            decided[key] = (eligible or r.eligible, max(amount, Decimal(r.amount)))
+            decided[key] = (eligible or r.eligible, max(amount, Decimal(r.requested)))
+            mine = (r.programme_id, r.household_id)
+            highest[mine] = max(highest.get(mine, Decimal(0)), Decimal(r.requested))
         paid = connection.execute(
             select(payments.c.programme_id, payments.c.household_id, payments.c.amount).add_columns(
-                payments.c.channel_type, payments.c.state, payments.c.incident_id
+                payments.c.channel_type, payments.c.state, payments.c.incident_id, payments.c.entitlement_part
             )
         ).all()
-    counted: dict[tuple[str, str, str], int] = {}
-    for p in paid:
-        counted[(p.programme_id, p.incident_id, p.household_id)] = (
-            counted.get((p.programme_id, p.incident_id, p.household_id), 0) + 1
-        )
+    live = [p for p in paid if p.state in LIVE_PAYMENT_STATES]
+    parts = Counter((p.programme_id, p.incident_id, p.household_id, p.entitlement_part) for p in live)
+    held: dict[tuple[str, str], Decimal] = {}
+    for p in live:
+        held[(p.programme_id, p.household_id)] = held.get(
+            (p.programme_id, p.household_id), Decimal(0)
+        ) + Decimal(p.amount)
+    counted = {k: n for k, n in parts.items() if n > 1}
+    over = [k for k, amount in held.items() if amount > highest.get(k, Decimal(0))]
     return Outcome(
         registry=registry,
         alerts=alerts,
         transfers=transfers,
         decisions=decided,
-        payments={
-            (names[p.programme_id], place[p.household_id]): (Decimal(p.amount), p.channel_type, p.state)
-            for p in paid
-        },
-        payments_doubled=sum(n - 1 for n in counted.values() if n > 1),
+        payments=_paid_by_place(live, names, place),
+        payments_doubled=sum(n - 1 for n in counted.values()) + len(over),
     )

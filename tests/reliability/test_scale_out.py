@@ -44,7 +44,7 @@ def issue_fiona(alerts: list[demo.Client], between: dict[str, Callable[[], None]
     ``between`` says what happens as the update comes and as the swath comes."""
     between = between or {}
     now = datetime.now(UTC).replace(microsecond=0)
-    first, update = demo.FIONA_MESSAGES
+    first, update = demo.FIONA_MESSAGES[0], demo.FIONA_MESSAGES[-1]  # the alert, and its landfall update
     headers = {"Content-Type": "application/cap+xml"}
     incident = alerts[0].call("POST", "/v1/alerts", data=demo.fiona_message(first, now), headers=headers)
     time.sleep(1.0)  # as in the demo: the alert is decided before its update comes
