@@ -13,7 +13,7 @@ import requests
 from services.demo import DemoError, client, write_payment_files
 from services.stack import Stack
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PAYMENTS_OFFICER, PROGRAMME_OFFICER
-from tests.samples import household_body
+from tests.samples import distinct_household, household_body
 
 
 def _wait_for(url: str, token: str, timeout: float) -> dict[str, Any]:
@@ -33,7 +33,10 @@ def follow_one_household(stack: Stack, say: Callable[[str], None], timeout: floa
     auditor = issuer.mint("demo-auditor", [AUDITOR], ["HN"])
     programme_officer = issuer.mint("demo-programme-officer", [PROGRAMME_OFFICER], ["HN"])
 
-    household = {"id": str(uuid.uuid4()), **household_body()}
+    # Its own people (the same family registered again would be held as a probable duplicate), at
+    # the sample's place, inside the demo alert.
+    new_id = str(uuid.uuid4())
+    household = {**distinct_household(new_id), "location": household_body()["location"]}
     correlation_id = f"demo-{household['id'][:8]}"
     started = time.monotonic()
     response = requests.post(

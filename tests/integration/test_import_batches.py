@@ -24,6 +24,7 @@ from services.registry.service_layer import facts, imports, registration
 from services.registry.service_layer.common import Actor, HouseholdInput
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared import db
+from shared.contracts.households import HOUSEHOLD_REVIEW
 from shared.events import CloudEvent
 from tests.samples import registry_dependencies
 
@@ -121,6 +122,10 @@ def run_import(url: str, path: Path, monkeypatch, *, one_by_one: bool, existing:
     with factory() as uow:
         job = uow.imports.get(import_id)
     with sessions() as session:
+        published = [
+            CloudEvent.from_json(p)
+            for p in session.scalars(select(outbox.c.payload).order_by(outbox.c.position))
+        ]
         result = {
             "job": {k: v for k, v in job.items() if "_at" not in k},
             "households": sorted(
@@ -141,8 +146,12 @@ def run_import(url: str, path: Path, monkeypatch, *, one_by_one: bool, existing:
                 for r in session.execute(select(household_history))
             ),
             "events": sorted(
-                (e.type, e.subject, str(e.data), e.time)
-                for e in map(CloudEvent.from_json, session.scalars(select(outbox.c.payload)))
+                (e.type, e.subject, str(e.data), e.time) for e in published if e.type != HOUSEHOLD_REVIEW
+            ),
+            # A household's review state is its latest review event's (one by one, a household is
+            # published again as each new pair joins it; in bulk, once with all of them).
+            "reviews": sorted(
+                {e.subject: str(e.data) for e in published if e.type == HOUSEHOLD_REVIEW}.items()
             ),
             "duplicates": sorted(
                 (r.household_a, r.member_a, r.household_b, r.member_b, r.score, tuple(r.reasons), r.status)
@@ -168,3 +177,4 @@ def test_a_bulk_commit_equals_registering_one_by_one(tmp_path, monkeypatch, exis
     written = bulk["job"]["households_written"]
     assert written == len(bulk["households"]) - existing == len(bulk["events"]) - existing >= 8
     assert len(bulk["duplicates"]) >= 6  # the file's repeated people were queued
+    assert len(bulk["reviews"]) >= 2  # and both households of each pair are held for review

@@ -286,7 +286,9 @@ def test_a_family_registered_inside_an_active_alert_is_decided_within_seconds_an
     auditor = stack.issuer.mint("aud", [AUDITOR], ["HN"])
     registered = requests.post(
         f"{stack.url('registry')}/v1/households",
-        json=household_body(),  # at 13.30, -87.19: inside the alert's polygon
+        # A new family (the same people again would be held as a probable duplicate), at 13.30,
+        # -87.19: inside the alert's polygon.
+        json={**distinct_household(str(uuid.uuid4())), "location": household_body()["location"]},
         headers={"Authorization": f"Bearer {field_staff}"},
         timeout=10,
     )

@@ -42,8 +42,10 @@ def publish_reviews(uow: RegistryUnitOfWork, household_ids: Sequence[str], at: d
 
     :return: how many review events were published.
     """
-    pairs = uow.duplicates.open_pairs_of(household_ids, THRESHOLD)
-    named = set(household_ids) | {other for others in pairs.values() for other, _ in others}
+    paired = uow.duplicates.open_pairs_of(household_ids, THRESHOLD)
+    named = set(household_ids) | {other for others in paired.values() for other, _ in others}
+    # Each partner with all its pairs, not only those with the households named.
+    pairs = uow.duplicates.open_pairs_of(sorted(named), THRESHOLD)
     events = [review_event(h, pairs.get(h, []), at) for h in sorted(named)]
     if events:
         uow.publish_all(HOUSEHOLDS.name, events)
