@@ -121,6 +121,13 @@ def test_cuba_readiness_five_days_out_then_action_three_days_out(world):
     assert paid(world, incident) == sorted(households)
     stages = {s["stage"]: s for s in decisions(world, incident)["stages"] if s["exposure_key"].endswith(":2")}
     assert set(stages) == {"readiness", "action"}
+    # The household is told which statement and stage paid it, and what was seen.
+    for lang, words in (("en", "action stage reached: statement 0"), ("es", "etapa de acción alcanzada")):
+        answer = world.client.get(
+            f"/v1/households/{households[0]}/decisions?lang={lang}", headers=world.auth(AUDITOR)
+        ).get_json()
+        [paid_now] = [d for d in answer["decisions"] if d["status"] == "payable"]
+        assert any(words in line and "windSpeed 240 km/h" in line for line in paid_now["explanation"])
 
 
 def test_only_the_households_of_the_statements_that_reach_action_are_decided(world):
@@ -161,3 +168,30 @@ def test_a_trigger_with_a_mistake_is_refused_with_its_path(world):
     described = world.define(CUBA)["rules"]["trigger"]
     assert "readiness when windSpeed >= 120 kt and lead time (hours) <= 72" not in described
     assert "action when windSpeed >= 120 kt and lead time (hours) <= 72" in described
+
+
+def test_what_if_says_which_stage_a_draft_trigger_reaches_over_an_alert(world):
+    households = world.register(2)
+    early, near = world.new_incident(), world.new_incident()
+    issue(world, early, 1, [statement(0, 110, windSpeed="130 kt")], {households[0]: 0})
+    issue(
+        world, near, 1, [statement(0, 30, windSpeed="130 kt"), statement(1, 30)], dict.fromkeys(households, 1)
+    )
+
+    def what_if(incident):
+        answer = world.client.post(
+            "/v1/programmes/what-if",
+            json={"programme": CUBA, "incident_id": incident},
+            headers=world.auth("programme_officer"),
+        )
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()
+
+    far = what_if(early)
+    assert not far["triggered"] and far["stages"]["readiness"]["statements"] == [0]
+    assert any("lead time 110 h" in r for r in far["stages"]["action"]["reasons"])
+    close = what_if(near)
+    # Statement 0 reaches action, but these households are statement 1's (no wind said): none counted.
+    assert close["triggered"] and close["stages"]["action"]["statements"] == [0]
+    assert close["households"] == 0
+    assert world.batches(early) == world.batches(near) == []  # nothing stored

@@ -419,6 +419,13 @@ class FakeStages:
     def of_incident(self, incident_id):
         return list(self.rows.values())
 
+    def of_exposures(self, keys):
+        found = {}
+        for (key, programme_id, stage), reached in self.rows.items():
+            if key in keys:
+                found.setdefault((key, programme_id), {})[stage] = {"reasons": list(reached.reasons)}
+        return found
+
 
 class FakeUnitOfWork:
     """Commits what was done when the block ends cleanly; otherwise forgets it."""

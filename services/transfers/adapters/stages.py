@@ -49,6 +49,17 @@ class StageRepository:
                 )
             )
 
+    def of_exposures(self, keys: list[str]) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+        """For each (exposure, programme): its stages by name."""
+        found: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        for start in range(0, len(keys), 500):
+            rows = self.session.execute(
+                select(programme_stages).where(programme_stages.c.exposure_key.in_(keys[start : start + 500]))
+            ).all()
+            for r in rows:
+                found.setdefault((r.exposure_key, r.programme_id), {})[r.stage] = dict(r._mapping)
+        return found
+
     def of_incident(self, incident_id: str) -> list[dict[str, Any]]:
         rows = self.session.execute(
             select(programme_stages)

@@ -211,6 +211,14 @@ class WhatIfResultSchema(Schema):
     by_status = fields.Dict(
         keys=fields.String(), values=fields.Integer(), metadata={"description": "For an alert: why (not)"}
     )
+    triggered = fields.Boolean(
+        metadata={"description": "For an alert: whether a statement reaches the draft's action stage"}
+    )
+    stages = fields.Dict(
+        metadata={
+            "description": "For an alert: per stage, the statements reaching it and each condition as seen"
+        }
+    )
 
 
 @blp.route("/what-if")

@@ -106,11 +106,32 @@ def household_decisions(
             raise NotFound(f"household {household_id} is not known to transfers (in your jurisdiction)")
         rows = reader.evaluations.of_household(household_id)
         paid = reader.payments.of_household(household_id)
+        stages = reader.stages.of_exposures(sorted({row.exposure_key for row in rows}))
     by_id = {p.id: p for p in paid}
-    return HouseholdDecisions(household_id, [_explained(row, lang, by_id) for row in rows], paid)
+    explained = [
+        _explained(row, lang, by_id, stages.get((row.exposure_key, row.programme_id), {})) for row in rows
+    ]
+    return HouseholdDecisions(household_id, explained, paid)
 
 
-def _explained(row: Any, lang: str, paid: Mapping[str, Payment]) -> HouseholdDecision:
+def _triggered(stages: Mapping[str, Any], lang: str) -> list[str]:
+    """Which statement reached which stage, with each condition as seen (lead time, parameters)."""
+    lines = []
+    for stage in ("readiness", "action"):
+        found = stages.get(stage)
+        if not found:
+            continue
+        name = {"readiness": "preparación", "action": "acción"}[stage] if lang == "es" else stage
+        said = "; ".join(found["reasons"])
+        lines.append(
+            f"etapa de {name} alcanzada: {said}" if lang == "es" else f"{name} stage reached: {said}"
+        )
+    return lines
+
+
+def _explained(
+    row: Any, lang: str, paid: Mapping[str, Payment], stages: Mapping[str, Any]
+) -> HouseholdDecision:
     programme = parse_programme(row.document)
     arithmetic = None
     if row.status in PROPOSED_STATUSES and row.size is not None:
@@ -137,7 +158,8 @@ def _explained(row: Any, lang: str, paid: Mapping[str, Payment]) -> HouseholdDec
             float(row.requested),
             float(row.held or 0),
         )
-        + _held_by(paid.get(row.held_by) if row.held_by else None, lang),
+        + _held_by(paid.get(row.held_by) if row.held_by else None, lang)
+        + _triggered(stages, lang),
     )
 
 

@@ -11,9 +11,11 @@ import numpy as np
 
 from services.transfers.domain import deciding
 from services.transfers.domain.benefits import amounts, apply_budget
+from services.transfers.domain.deciding import of_statements
 from services.transfers.domain.eligibility import LANGUAGES, evaluate
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.domain.programmes import Programme, parse_programme
+from services.transfers.domain.triggers import ACTION
 from services.transfers.service_layer.batches import now, role_of
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditEntry
@@ -159,7 +161,13 @@ def what_if_for_alert(document: dict[str, Any], incident_id: str, uow: Transfers
         key = reader.exposures.current_key(incident_id, incident.exposed_version if incident else None)
         if key is None:
             raise NotFound(f"transfers holds no current exposure of alert {incident_id}")
-        household_ids, columns, known = reader.exposures.columns(key)
+        exposed = reader.exposures.columns(key)
+        summary = incident.summary if incident else {}
+    stages = programme.trigger.stages(summary, now())
+    action = stages[ACTION]
+    # The households of the statements reaching action; all of them when none does (so the
+    # officer still sees what the draft would pay, beside "not triggered").
+    household_ids, columns, known = of_statements(exposed, set(action.statements) or None)
     decision = deciding.decide(
         programme, columns, known, np.zeros(len(household_ids), bool), programme.budget.per_incident
     )
@@ -175,6 +183,11 @@ def what_if_for_alert(document: dict[str, Any], incident_id: str, uow: Transfers
             for n, c in enumerate(programme.eligibility.conditions())
         },
         "by_status": {s: int((decision.status == s).sum()) for s in deciding.STATUSES},
+        "triggered": bool(action.statements),
+        "stages": {
+            name: {"statements": list(found.statements), "reasons": list(found.reasons)}
+            for name, found in stages.items()
+        },
     }
 
 
