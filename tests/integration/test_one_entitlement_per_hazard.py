@@ -8,7 +8,9 @@ HTTP API, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +18,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from services.transfers.adapters.orm import batches, payments
-from shared.auth import APPROVER, PROGRAMME_OFFICER
+from services.transfers.service_layer.deciding import decide_late_households
+from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
+from shared.auth import APPROVER, PROGRAMME_OFFICER, REGISTRY_OFFICER
+from shared.db import as_read
+from tests.samples import distinct_household
 from tests.transfers_world import TORMENTA, World
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -26,7 +32,18 @@ MONEY_OUT = ("proposed", "approved", "instructed", "settled", "unknown")
 #: What the programme gives a household of three members in each band (the cap is 4 000).
 ENTITLEMENT = {"Severe": 2250.0, "Extreme": 3350.0}
 SENDERS = ("coe.gob.do", "onamet.gob.do", "indrhi.gob.do")
-STEPS = ("alert", "update", "replay", "cancel", "approve", "instruct", "decide_again", "link")
+STEPS = (
+    "alert",
+    "update",
+    "replay",
+    "cancel",
+    "approve",
+    "instruct",
+    "decide_again",
+    "link",
+    "duplicate",
+    "officer",
+)
 
 
 @pytest.fixture
@@ -47,6 +64,10 @@ class Hurricane:
         self.world = world
         self.alerts: list[dict] = []
         self.highest: dict[str, float] = defaultdict(float)
+        #: Households held as probable duplicates, and since when.
+        self.held: dict[str, datetime] = {}
+        #: The households alerts may expose (each example starts from the same ones).
+        self.pool = list(world.pool)
 
     def publish(self, alert: dict, households: list[str], severity: str) -> None:
         w = self.world
@@ -62,7 +83,9 @@ class Hurricane:
     def step(self, name: str, data: st.DataObject) -> None:
         w = self.world
         live = [a for a in self.alerts if not a["cancelled"]]
-        households = data.draw(st.lists(st.sampled_from(w.pool), min_size=1, max_size=POOL, unique=True))
+        households = data.draw(
+            st.lists(st.sampled_from(self.pool), min_size=1, max_size=len(self.pool), unique=True)
+        )
         severity = data.draw(st.sampled_from(sorted(ENTITLEMENT)))
         if name == "alert" and len(self.alerts) < len(SENDERS):
             # A new sender: naming the hurricane's CAP incident, or not (then linked later, or never).
@@ -103,6 +126,30 @@ class Hurricane:
                         w.instruct(batch["id"], "mobile_money")
         elif name == "decide_again" and live:
             w.post(f"/v1/alerts/{data.draw(st.sampled_from(live))['id']}/decisions", PROGRAMME_OFFICER)
+        elif name == "duplicate":
+            # The same family registered again: both households are held for the registry officer.
+            original = data.draw(st.sampled_from(self.pool))
+            body = {**distinct_household(original), "id": str(uuid.uuid4())}
+            answer = w.registry.post("/v1/households", json=body, headers=w.auth(REGISTRY_OFFICER))
+            assert answer.status_code == 201, answer.get_json()
+            w.sync_registry()
+            self.pool.append(body["id"])
+            now = datetime.now(UTC)
+            self.held.setdefault(original, now)
+            self.held.setdefault(body["id"], now)
+            if live:  # registered inside an active alert: its next version exposes the family too
+                alert = data.draw(st.sampled_from(live))
+                alert["version"] += 1
+                self.publish(alert, sorted({*alert["last"][0], original, body["id"]}), severity)
+        elif name == "officer":
+            # The officer finds each pair two different families; the held are decided again.
+            officer = w.auth(REGISTRY_OFFICER)
+            for pair in w.registry.get("/v1/duplicates", headers=officer).get_json():
+                decision = {"decision": "dismiss", "comment": "otra familia"}
+                w.registry.post(f"/v1/duplicates/{pair['id']}/decision", headers=officer, json=decision)
+            w.sync_registry()
+            self.held.clear()
+            decide_late_households(TransfersUnitOfWork(w.runtime.session_factory, w.runtime.outbox))
         elif name == "link" and len(self.alerts) > 1:
             first, second = data.draw(
                 st.lists(st.sampled_from(self.alerts), min_size=2, max_size=2, unique_by=id)
@@ -116,11 +163,17 @@ class Hurricane:
         with self.world.runtime.session_factory() as session:
             rows = session.execute(
                 select(payments.c.household_id, payments.c.incident_id, payments.c.amount, payments.c.state)
-                .add_columns(batches.c.review_reason, payments.c.programme_id)
+                .add_columns(batches.c.review_reason, payments.c.programme_id, payments.c.created_at)
                 .join(batches, batches.c.id == payments.c.batch_id)
                 .where(payments.c.incident_id.in_([a["id"] for a in self.alerts]))
             ).all()
         assert not [r for r in rows if r.programme_id == self.world.draft["id"]], "an unapproved version paid"
+        while_held = [
+            r.household_id
+            for r in rows
+            if r.household_id in self.held and as_read(r.created_at) > self.held[r.household_id]
+        ]
+        assert not while_held, f"proposed while held as a probable duplicate: {while_held}"
         # Per household and hazard event: what goes out, outside batches held for a person's review.
         out: dict[tuple[str, frozenset], float] = defaultdict(float)
         for r in rows:
