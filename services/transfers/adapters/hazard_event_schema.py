@@ -1,9 +1,9 @@
-"""The tables behind hazard events and programme approval, as migration 0008 created them (shared
-by the ORM and the migration, like :mod:`.payment_schema`)."""
+"""The tables behind hazard events (migration 0008), holds (0011) and trigger stages (0012), shared
+by the ORM and the migrations, like :mod:`.payment_schema`."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
 
 def hazard_event_tables_v1(metadata: MetaData) -> dict[str, Table]:
@@ -37,3 +37,31 @@ def hazard_event_tables_v1(metadata: MetaData) -> dict[str, Table]:
         "hazard_event_incidents": hazard_event_incidents,
         "incident_names": incident_names,
     }
+
+
+def household_reviews_v1(metadata: MetaData) -> Table:
+    """Households the registry holds under review, as migration 0011 created the table."""
+    return Table(
+        "household_reviews",
+        metadata,
+        Column("household_id", String(36), primary_key=True),
+        Column("under_review", Boolean, nullable=False),
+        Column("reason", Text),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+def programme_stages_v1(metadata: MetaData) -> Table:
+    """The stages programmes reached over exposures, as migration 0012 created the table."""
+    return Table(
+        "programme_stages",
+        metadata,
+        Column("exposure_key", String(80), primary_key=True),
+        Column("programme_id", String(36), primary_key=True),
+        Column("stage", String(16), primary_key=True),
+        Column("incident_id", String(36), nullable=False, index=True),
+        Column("programme_version", Integer, nullable=False),
+        Column("statements", JSON, nullable=False),
+        Column("reasons", JSON, nullable=False),
+        Column("reached_at", DateTime(timezone=True), nullable=False),
+    )

@@ -19,7 +19,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.transfers.adapters.hazard_event_schema import hazard_event_tables_v1
+from services.transfers.adapters.hazard_event_schema import (
+    hazard_event_tables_v1,
+    household_reviews_v1,
+    programme_stages_v1,
+)
 from services.transfers.adapters.payment_schema import (
     LIVE_CONDITION,
     exposure_part_tables_v1,
@@ -56,14 +60,7 @@ household_attributes = Table(
 
 #: 0011: households the registry holds under review (a probable duplicate awaiting an officer).
 #: Apart from the attributes: review events travel under their own key, in no order with snapshots.
-household_reviews = Table(
-    "household_reviews",
-    metadata,
-    Column("household_id", String(36), primary_key=True),
-    Column("under_review", Boolean, nullable=False),
-    Column("reason", Text),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+household_reviews = household_reviews_v1(metadata)
 
 #: Every version of every programme; a decision always names the version it used.
 programmes = Table(
@@ -101,18 +98,7 @@ exposed_households = _payment_tables["exposed_households"]
 exposed_households.append_column(Column("statement", Integer))
 staged_households.append_column(Column("statement", Integer))
 #: 0012: the stages (readiness, action) a programme version reached over an exposure, and why.
-programme_stages = Table(
-    "programme_stages",
-    metadata,
-    Column("exposure_key", String(80), primary_key=True),
-    Column("programme_id", String(36), primary_key=True),
-    Column("stage", String(16), primary_key=True),
-    Column("incident_id", String(36), nullable=False, index=True),
-    Column("programme_version", Integer, nullable=False),
-    Column("statements", JSON, nullable=False),
-    Column("reasons", JSON, nullable=False),
-    Column("reached_at", DateTime(timezone=True), nullable=False),
-)
+programme_stages = programme_stages_v1(metadata)
 evaluations = _payment_tables["evaluations"]
 decisions = _payment_tables["decisions"]
 # 0008: the payment that already held the household's entitlement (for one hazard event)

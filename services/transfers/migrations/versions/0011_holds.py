@@ -11,6 +11,8 @@ Create Date: 2026-12-07
 import sqlalchemy as sa
 from alembic import op
 
+from services.transfers.adapters.hazard_event_schema import household_reviews_v1
+
 revision = "0011"
 down_revision = "0010"
 branch_labels = None
@@ -19,13 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("household_attributes", sa.Column("consent_emergency", sa.Boolean))
-    op.create_table(
-        "household_reviews",
-        sa.Column("household_id", sa.String(36), primary_key=True),
-        sa.Column("under_review", sa.Boolean, nullable=False),
-        sa.Column("reason", sa.Text),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    )
+    household_reviews_v1(sa.MetaData()).create(op.get_bind())
 
 
 def downgrade() -> None:

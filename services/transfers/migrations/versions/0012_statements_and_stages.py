@@ -10,6 +10,8 @@ Create Date: 2026-12-07
 import sqlalchemy as sa
 from alembic import op
 
+from services.transfers.adapters.hazard_event_schema import programme_stages_v1
+
 revision = "0012"
 down_revision = "0011"
 branch_labels = None
@@ -19,17 +21,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("staged_households", sa.Column("statement", sa.Integer))
     op.add_column("exposed_households", sa.Column("statement", sa.Integer))
-    op.create_table(
-        "programme_stages",
-        sa.Column("exposure_key", sa.String(80), primary_key=True),
-        sa.Column("programme_id", sa.String(36), primary_key=True),
-        sa.Column("stage", sa.String(16), primary_key=True),
-        sa.Column("incident_id", sa.String(36), nullable=False, index=True),
-        sa.Column("programme_version", sa.Integer, nullable=False),
-        sa.Column("statements", sa.JSON, nullable=False),
-        sa.Column("reasons", sa.JSON, nullable=False),
-        sa.Column("reached_at", sa.DateTime(timezone=True), nullable=False),
-    )
+    programme_stages_v1(sa.MetaData()).create(op.get_bind())
 
 
 def downgrade() -> None:
