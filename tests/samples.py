@@ -94,9 +94,12 @@ def distinct_household(household_id: str) -> dict[str, Any]:
         "lat": round(13.25 + rng.random() / 10, 5),
         "lon": round(-87.25 + rng.random() / 10, 5),
     }
+    # Long parts of the id in every name keep two households' names well apart (the registry
+    # would hold a pair of near names, born the same day at the same place, as a probable duplicate).
+    letters = household_id.replace("-", "")
     for member in body["members"]:
-        member["given_names"] = f"{rng.choice(given)} {household_id[:6]}"
-        member["family_names"] = f"{rng.choice(family)} {household_id[6:8]}"
+        member["given_names"] = f"{rng.choice(given)} {letters[:12]}"
+        member["family_names"] = f"{rng.choice(family)} {letters[12:24]}"
         if member.get("document"):
             member["document"] = {"type": "national_id", "number": household_id[:13]}
     return body
