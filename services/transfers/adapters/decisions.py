@@ -39,6 +39,18 @@ def _or_none(values: np.ndarray) -> list[float | None]:
     return [None if v != v else v for v in values.tolist()]  # NaN → NULL
 
 
+def _held(evaluation: Evaluation, part: slice) -> dict[str, list[Any]]:
+    """The payment holding each household's entitlement and what it held, for a page of decisions;
+    nothing when none in the page holds one (the columns stay empty: a first alert's million
+    decisions bind two columns fewer)."""
+    if evaluation.held_by is None or evaluation.held is None:
+        return {}
+    held_by = evaluation.held_by[part].tolist()
+    if not any(held_by):
+        return {}
+    return {"held_by": held_by, "held": [h or None for h in np.round(evaluation.held[part], 2).tolist()]}
+
+
 class EvaluationRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -69,7 +81,8 @@ class EvaluationRepository:
             bulk_insert_columns(
                 self.session,
                 decisions,
-                {
+                _held(evaluation, part)
+                | {
                     "evaluation_id": [evaluation.id] * len(ids[part]),
                     "household_id": ids[part].tolist(),
                     "eligible": decision.eligible[part].tolist(),
@@ -82,12 +95,6 @@ class EvaluationRepository:
                     "size": _where_known(columns["size"][part], known[part]),
                     "vulnerable_members": _where_known(vulnerable[part], known[part]),
                     "vulnerability_score": _or_none(columns["vulnerability_score"][part]),
-                    "held_by": [None] * len(ids[part])
-                    if evaluation.held_by is None
-                    else evaluation.held_by[part].tolist(),
-                    "held": [None] * len(ids[part])
-                    if evaluation.held is None
-                    else [h or None for h in np.round(evaluation.held[part], 2).tolist()],
                 },
             )
 

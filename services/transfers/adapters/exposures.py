@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from services.transfers.adapters.orm import (
@@ -250,6 +250,18 @@ class ExposureRepository:
         Read in pages straight into numpy, so that a national exposure never sits in memory as rows.
         """
         a = household_attributes.c
+        # Households under review are few, often none: the join is left out when none is.
+        reviewing = self.session.execute(
+            select(household_reviews.c.household_id).where(household_reviews.c.under_review).limit(1)
+        ).first()
+        held = func.coalesce(household_reviews.c.under_review, False) if reviewing else literal(False)
+        joined = exposed_households.outerjoin(
+            household_attributes, a.household_id == exposed_households.c.household_id
+        )
+        if reviewing:
+            joined = joined.outerjoin(
+                household_reviews, household_reviews.c.household_id == exposed_households.c.household_id
+            )
         query = (
             select(
                 exposed_households.c.household_id,
@@ -263,16 +275,10 @@ class ExposureRepository:
                 func.coalesce(a.female_headed, False),
                 func.coalesce(a.payment_channel_type, ""),
                 *(func.coalesce(a[n], 0) for n in NUMBERS),
-                func.coalesce(household_reviews.c.under_review, False),
+                held,
                 func.coalesce(a.consent_emergency, True),
             )
-            .select_from(
-                exposed_households.outerjoin(
-                    household_attributes, a.household_id == exposed_households.c.household_id
-                ).outerjoin(
-                    household_reviews, household_reviews.c.household_id == exposed_households.c.household_id
-                )
-            )
+            .select_from(joined)
             .where(exposed_households.c.exposure_key == key)
             .order_by(exposed_households.c.household_id)
         )
