@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from services.alerts.service_layer.exposures import exposure_events
 from services.transfers.adapters.orm import batches, payments
 from services.transfers.service_layer.deciding import decide_late_households
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
@@ -32,18 +33,8 @@ MONEY_OUT = ("proposed", "approved", "instructed", "settled", "unknown")
 #: What the programme gives a household of three members in each band (the cap is 4 000).
 ENTITLEMENT = {"Severe": 2250.0, "Extreme": 3350.0}
 SENDERS = ("coe.gob.do", "onamet.gob.do", "indrhi.gob.do")
-STEPS = (
-    "alert",
-    "update",
-    "replay",
-    "cancel",
-    "approve",
-    "instruct",
-    "decide_again",
-    "link",
-    "duplicate",
-    "officer",
-)
+STEPS = ("alert", "update", "footprint", "replay", "cancel", "approve", "instruct", "decide_again")
+STEPS += ("link", "duplicate", "officer")
 
 
 @pytest.fixture
@@ -68,6 +59,8 @@ class Hurricane:
         self.held: dict[str, datetime] = {}
         #: The households alerts may expose (each example starts from the same ones).
         self.pool = list(world.pool)
+        #: A family registered again: whose people it has.
+        self.family_of: dict[str, str] = {}
 
     def publish(self, alert: dict, households: list[str], severity: str) -> None:
         w = self.world
@@ -102,6 +95,21 @@ class Hurricane:
             alert = data.draw(st.sampled_from(live))
             alert["version"] += 1
             self.publish(alert, households, severity)
+        elif name == "footprint" and live:
+            # A wind swath of the alert: each household in its own band (a rise may top it up).
+            alert = data.draw(st.sampled_from(live))
+            bands = {h: data.draw(st.sampled_from(sorted(ENTITLEMENT))) for h in households}
+            header = {
+                "incident_id": alert["id"],
+                "footprint_id": str(uuid.uuid4()),
+                "kind": "wind_speed",
+                "alert_version": alert["version"],
+            }
+            rows = [{"household_id": h, "band": b, "intensity": 50.0} for h, b in bands.items()]
+            for event in exposure_events(alert["id"], header, rows, {"households": len(rows), "people": 0}):
+                w.apply(event.to_json())
+            for h, b in bands.items():
+                self.highest[h] = max(self.highest[h], ENTITLEMENT[b])
         elif name == "replay" and live:
             alert = data.draw(st.sampled_from(live))
             w.issue(alert["id"], alert["version"], alert["last"][0], severity=alert["last"][1])
@@ -129,7 +137,9 @@ class Hurricane:
         elif name == "duplicate":
             # The same family registered again: both households are held for the registry officer.
             original = data.draw(st.sampled_from(self.pool))
-            body = {**distinct_household(original), "id": str(uuid.uuid4())}
+            # The same people as the original's (a copy's are its original's).
+            body = {**distinct_household(self.family_of.get(original, original)), "id": str(uuid.uuid4())}
+            self.family_of[body["id"]] = self.family_of.get(original, original)
             answer = w.registry.post("/v1/households", json=body, headers=w.auth(REGISTRY_OFFICER))
             assert answer.status_code == 201, answer.get_json()
             w.sync_registry()

@@ -5,6 +5,7 @@ the households of the statements that reach action."""
 from __future__ import annotations
 
 import copy
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -195,3 +196,44 @@ def test_what_if_says_which_stage_a_draft_trigger_reaches_over_an_alert(world):
     assert close["triggered"] and close["stages"]["action"]["statements"] == [0]
     assert close["households"] == 0
     assert world.batches(early) == world.batches(near) == []  # nothing stored
+
+
+def footprint(
+    world, incident, alert_version, intensities, band_of=lambda kt: "Extreme" if kt >= 64 else "Severe"
+):
+    """A wind footprint of the alert, each household at its intensity (kt)."""
+    header = {
+        "incident_id": incident,
+        "footprint_id": str(uuid.uuid4()),
+        "kind": "wind_speed",
+        "alert_version": alert_version,
+    }
+    rows = [{"household_id": h, "band": band_of(kt), "intensity": kt} for h, kt in intensities.items()]
+    for event in exposure_events(incident, header, rows, {"households": len(rows), "people": 0}):
+        world.apply(event.to_json())
+
+
+def test_haiti_pays_households_a_footprint_puts_under_64_knot_winds_once_a_statement_acts(world):
+    programme = copy.deepcopy(HAITI)
+    programme["name"] = "Haïti — vents de 64 nœuds"
+    programme["eligibility"] = {"all": [{"field": "intensity", "op": ">=", "value": 64}]}
+    world.define(programme)
+    calm, windy, windier = world.register(3)
+    incident = world.new_incident()
+    # Forecast too far ahead: the footprint's households wait for a statement to act.
+    issue(world, incident, 1, [statement(0, 100, windSpeed="90 kt")], {})
+    footprint(world, incident, 1, {calm: 40.0, windy: 70.0, windier: 90.0})
+    assert paid(world, incident) == []
+    note = next(
+        e["note"]
+        for e in decisions(world, incident)["exposures"]
+        if e["exposure_key"].startswith("footprint:")
+    )
+    assert "not triggered" in note
+    # 48 hours ahead, the same swath: those under 64-kt winds are paid, the one under 40 kt is not.
+    issue(world, incident, 2, [statement(0, 48, windSpeed="90 kt")], {})
+    footprint(world, incident, 2, {calm: 40.0, windy: 70.0, windier: 90.0})
+    assert paid(world, incident) == sorted([windy, windier])
+    answer = world.client.get(f"/v1/households/{calm}/decisions", headers=world.auth(AUDITOR)).get_json()
+    assert answer["decisions"][-1]["status"] == "not_eligible"
+    assert any("intensity" in line for line in answer["decisions"][-1]["explanation"])
