@@ -230,10 +230,14 @@ def test_haiti_pays_households_a_footprint_puts_under_64_knot_winds_once_a_state
         if e["exposure_key"].startswith("footprint:")
     )
     assert "not triggered" in note
-    # 48 hours ahead, the same swath: those under 64-kt winds are paid, the one under 40 kt is not.
+    # 48 hours ahead: the swath uploaded days before is decided now; those under 64-kt winds are
+    # paid, the one under 40 kt is not.
     issue(world, incident, 2, [statement(0, 48, windSpeed="90 kt")], {})
-    footprint(world, incident, 2, {calm: 40.0, windy: 70.0, windier: 90.0})
     assert paid(world, incident) == sorted([windy, windier])
+    # A later version changes nothing more for that swath, nor does the same swath uploaded again.
+    issue(world, incident, 3, [statement(0, 24, windSpeed="95 kt")], {})
+    footprint(world, incident, 3, {calm: 40.0, windy: 70.0, windier: 90.0})
+    assert len(world.batches(incident)) == 1 and paid(world, incident) == sorted([windy, windier])
     answer = world.client.get(f"/v1/households/{calm}/decisions", headers=world.auth(AUDITOR)).get_json()
     assert answer["decisions"][-1]["status"] == "not_eligible"
     assert any("intensity" in line for line in answer["decisions"][-1]["explanation"])

@@ -249,6 +249,13 @@ class FakeExposures:
     def keys_of(self, incident_id):
         return [k for k, e in self.rows.items() if e.incident_id == incident_id]
 
+    def decided_footprints(self, incident_id):
+        return sorted(
+            k
+            for k, e in self.rows.items()
+            if e.incident_id == incident_id and e.status == "decided" and e.footprint_id is not None
+        )
+
     def decided_keys(self, incident_id, version):
         return [
             k
@@ -418,6 +425,9 @@ class FakeStages:
 
     def of_incident(self, incident_id):
         return list(self.rows.values())
+
+    def reached(self, exposure_key, programme_id, stage):
+        return (exposure_key, programme_id, stage) in self.rows
 
     def of_exposures(self, keys):
         found = {}

@@ -119,6 +119,14 @@ class ExposureRepository:
         query = select(exposures).where(exposures.c.incident_id == incident_id)
         return list(self.session.execute(query.order_by(exposures.c.received_at)).all())
 
+    def decided_footprints(self, incident_id: str) -> list[str]:
+        """The incident's footprints that were decided."""
+        e = exposures.c
+        query = select(e.exposure_key).where(
+            e.incident_id == incident_id, e.status == DECIDED, e.footprint_id.is_not(None)
+        )
+        return list(self.session.scalars(query.order_by(e.exposure_key)))
+
     def decided_keys(self, incident_id: str, version: int) -> list[str]:
         """The incident's decided exposures that are current at ``version`` (its footprints' too)."""
         e = exposures.c

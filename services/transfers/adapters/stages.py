@@ -49,6 +49,13 @@ class StageRepository:
                 )
             )
 
+    def reached(self, exposure_key: str, programme_id: str, stage: str) -> bool:
+        s = programme_stages.c
+        query = select(s.stage).where(
+            s.exposure_key == exposure_key, s.programme_id == programme_id, s.stage == stage
+        )
+        return self.session.execute(query).first() is not None
+
     def of_exposures(self, keys: list[str]) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
         """For each (exposure, programme): its stages by name."""
         found: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}

@@ -18,7 +18,14 @@ from datetime import timedelta
 
 from services.transfers.domain.batches import Proposal
 from services.transfers.domain.deciding import NOT_ELIGIBLE, Evaluation, of_statements
-from services.transfers.domain.exposures import DECIDED, WAITING_FOR_ALERT, Incident, still_collecting
+from services.transfers.domain.exposures import (
+    DECIDABLE_ALERT_STATES,
+    DECIDED,
+    WAITING_FOR_ALERT,
+    WITH_AREAS,
+    Incident,
+    still_collecting,
+)
 from services.transfers.domain.payments import LIVE_PAYMENT_STATES, REJECTED, WITHDRAWN
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.domain.programmes import Programme
@@ -66,7 +73,32 @@ def apply_alert_event(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
             withdraw_for_cancellation(uow, incident_id, incident.version)
         for key in uow.exposures.keys_of(incident_id):
             decide_when_ready(uow, key)
+        if event.type in WITH_AREAS:
+            act_on_footprints(uow, incident)
         return True
+
+
+def act_on_footprints(uow: TransfersUnitOfWork, incident: Incident) -> None:
+    """A footprint decided before its alert's statements reached a programme's action stage (a
+    forecast swath uploaded days ahead) is decided for that programme once a later version of the
+    alert reaches it; households already entitled are never proposed again."""
+    if incident.state not in DECIDABLE_ALERT_STATES:
+        return
+    for key in uow.exposures.decided_footprints(incident.incident_id):
+        for version in uow.programmes.in_force():
+            if uow.stages.reached(key, version.id, ACTION):
+                continue
+            reached = version.programme.trigger.stages(incident.summary, now())
+            action = reached[ACTION]
+            if not action.statements:
+                continue
+            for stage in reached.values():
+                if stage.statements:
+                    uow.stages.record(key, incident.incident_id, version.id, version.version, stage, now())
+            outcome = decide_programme(
+                uow, key, incident.incident_id, version, version.created_by, statements=set(action.statements)
+            )
+            log.info("footprint %s decided as version %s acts: %s", key, incident.version, outcome)
 
 
 def decide_when_ready(uow: TransfersUnitOfWork, key: str) -> None:
