@@ -29,7 +29,7 @@ from services.transfers.domain.exposures import (
 from services.transfers.domain.payments import LIVE_PAYMENT_STATES, REJECTED, WITHDRAWN
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.domain.programmes import Programme
-from services.transfers.domain.triggers import ACTION, READINESS
+from services.transfers.domain.triggers import ACTION, READINESS, StageReached
 from services.transfers.service_layer.batches import now, propose_batch, withdraw_for_cancellation
 from services.transfers.service_layer.hazard_events import hold_lock as hold_hazard_events_lock
 from services.transfers.service_layer.hazard_events import place_incident
@@ -88,13 +88,9 @@ def act_on_footprints(uow: TransfersUnitOfWork, incident: Incident) -> None:
         for version in uow.programmes.in_force():
             if uow.stages.reached(key, version.id, ACTION):
                 continue
-            reached = version.programme.trigger.stages(incident.summary, now())
-            action = reached[ACTION]
+            action = stages_reached(uow, key, incident, version)[ACTION]
             if not action.statements:
                 continue
-            for stage in reached.values():
-                if stage.statements:
-                    uow.stages.record(key, incident.incident_id, version.id, version.version, stage, now())
             outcome = decide_programme(
                 uow, key, incident.incident_id, version, version.created_by, statements=set(action.statements)
             )
@@ -130,14 +126,11 @@ def decide_exposure(
     """
     notes = []
     for version in uow.programmes.in_force():
-        reached = version.programme.trigger.stages(incident.summary, now())
-        for stage in reached.values():
-            if stage.statements:
-                uow.stages.record(key, incident.incident_id, version.id, version.version, stage, now())
+        reached = stages_reached(uow, key, incident, version)
         readiness, action = reached.get(READINESS), reached[ACTION]
-        ready = f"; readiness reached (statements {_listed(readiness.statements)})" if readiness else ""
-        if readiness and not readiness.statements:
-            ready = ""
+        ready = ""
+        if readiness and readiness.statements:
+            ready = f"; readiness reached (statements {_listed(readiness.statements)})"
         if not action.statements:
             notes.append(
                 f"{version.name} v{version.version}: not triggered ({'; '.join(action.reasons)}){ready}"
@@ -156,6 +149,18 @@ def decide_exposure(
             f"{version.name} v{version.version}: action (statements {_listed(action.statements)}); {outcome}"
         )
     return notes
+
+
+def stages_reached(
+    uow: TransfersUnitOfWork, key: str, incident: Incident, version: ProgrammeVersion
+) -> dict[str, StageReached]:
+    """The stages the programme version reaches over the incident's statements, each one reached
+    kept for the exposure (with why)."""
+    reached = version.programme.trigger.stages(incident.summary, now())
+    for stage in reached.values():
+        if stage.statements:
+            uow.stages.record(key, incident.incident_id, version.id, version.version, stage, now())
+    return reached
 
 
 def _listed(numbers: tuple[int, ...]) -> str:

@@ -35,6 +35,8 @@ from shared.auth import Principal
 from shared.errors import NotFound
 
 LOCK = "transfers hazard events"
+#: Suggestions are looked for among this many of the newest hazard events.
+SUGGESTED_AMONG = 200
 
 Covers = Callable[[str], bool]
 
@@ -220,7 +222,7 @@ def split_incident(command: SplitIncident, uow: TransfersUnitOfWork) -> HazardEv
 def list_hazard_events(uow: TransfersUnitOfWork, covers: Covers, limit: int = 100) -> list[HazardEventView]:
     """The newest hazard events reaching the caller's jurisdiction, with suggestions."""
     with uow.reading() as reader:
-        views = [_view(reader, event) for event in reader.hazard_events.newest(limit)]
+        views = _views(reader, reader.hazard_events.newest(limit))
     return [
         v for v in views if any(covers(c) for s in v.summaries.values() for c in s.get("admin_codes") or [])
     ]
@@ -250,26 +252,38 @@ def _open(
 
 
 def _view(reader: TransfersUnitOfWork, event: HazardEvent) -> HazardEventView:
-    mine = event.incident_ids
-    summaries = reader.hazard_events.summaries(mine)
-    suggestions = []
-    for other in reader.hazard_events.newest(200):
-        if other.id == event.id:
-            continue
-        theirs = reader.hazard_events.summaries(other.incident_ids)
-        for incident_id, summary in theirs.items():
-            why = next((w for s in summaries.values() if (w := overlaps(s, summary))), [])
-            if why:
-                suggestions.append(
-                    {
-                        "incident_id": incident_id,
-                        "hazard_event_id": other.id,
-                        "sender": summary.get("sender"),
-                        "event": summary.get("event"),
-                        "why": why,
-                    }
-                )
-    return HazardEventView(event, summaries, suggestions)
+    [view] = _views(reader, [event])
+    return view
+
+
+def _views(reader: TransfersUnitOfWork, events: list[HazardEvent]) -> list[HazardEventView]:
+    """Each hazard event with its alerts' summaries and suggestions among the newest others (all
+    read once, whatever the number of events shown)."""
+    others = reader.hazard_events.newest(SUGGESTED_AMONG)
+    wanted = {i for e in [*events, *others] for i in e.incident_ids}
+    summaries = reader.hazard_events.summaries(sorted(wanted))
+    views = []
+    for event in events:
+        mine = {i: summaries[i] for i in event.incident_ids if i in summaries}
+        suggestions = []
+        for other in others:
+            if other.id == event.id:
+                continue
+            for incident_id in other.incident_ids:
+                summary = summaries.get(incident_id) or {}
+                why = next((w for s in mine.values() if (w := overlaps(s, summary))), [])
+                if why:
+                    suggestions.append(
+                        {
+                            "incident_id": incident_id,
+                            "hazard_event_id": other.id,
+                            "sender": summary.get("sender"),
+                            "event": summary.get("event"),
+                            "why": why,
+                        }
+                    )
+        views.append(HazardEventView(event, mine, suggestions))
+    return views
 
 
 def _audit(
