@@ -11,8 +11,16 @@ export class ApiError extends Error {
 
 let store = sessionStorage;
 
-// The field app keeps its session on the device (localStorage), so it opens without a connection.
-export function keepSessionOnDevice() { store = localStorage; }
+// The field app keeps the session in this page's memory only (and, encrypted under the person's
+// password, on the device itself: never a token in clear in the browser's storage).
+export function keepSessionInMemory() {
+  const values = new Map();
+  store = {
+    getItem: (key) => (values.has(key) ? values.get(key) : null),
+    setItem: (key, value) => { values.set(key, String(value)); },
+    removeItem: (key) => { values.delete(key); },
+  };
+}
 
 export const session = {
   get() {
@@ -20,8 +28,8 @@ export const session = {
     return value && value.expires_at > Date.now() ? value : null;
   },
   set(value) { store.setItem('amparo.session', JSON.stringify({ ...value, expires_at: Date.now() + value.expires_in * 1000 })); },
-  // The last person signed in on this device, even after their token expired (the field app
-  // lets them go on registering offline; syncing needs a fresh sign-in).
+  // The session even after its token expired (the field app lets the person go on registering
+  // offline; syncing needs a fresh sign-in).
   last() { return JSON.parse(store.getItem('amparo.session') || 'null'); },
   clear() { store.removeItem('amparo.session'); },
   has(...roles) {

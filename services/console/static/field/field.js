@@ -1,181 +1,192 @@
-// The field app: register households with GPS, keep them on the device, sync when online.
-import { ApiError, call, describe, keepSessionOnDevice, session, signIn } from '/static/api.js';
-import { language, setLanguage, t, translate } from '/static/i18n.js';
-import { deviceId, queue, queueOwner } from '/static/field/queue.js';
+// The field app: sign in (which unlocks what this device keeps for the person, also offline),
+// register, find and change households, sync when online.
+import { ApiError, describe, keepSessionInMemory, session, signIn } from '/static/api.js';
+import { language, setLanguage } from '/static/i18n.js';
+import * as copy from '/static/field/copy.js';
+import { refreshCopy, setupFind, showCopyStatus } from '/static/field/find.js';
+import { clearProblems, formState, retranslateForm, setupForm, showProblems, startNew } from '/static/field/form.js';
+import { migrateLegacy, newRecord, queue } from '/static/field/queue.js';
+import { problemsOf } from '/static/field/rules.js';
+import { $, notice, showView } from '/static/field/ui.js';
+import * as vault from '/static/field/vault.js';
+import { showWaiting, sync, whenSessionEnds } from '/static/field/waiting.js';
+import { ft, translateField } from '/static/field/words.js';
 
-keepSessionOnDevice();
-const $ = (selector) => document.querySelector(selector);
-let syncing = false;
-const RELATIONSHIPS = ['child', 'spouse', 'grandchild', 'parent', 'sibling', 'other_relative', 'not_related'];
+keepSessionInMemory();
+// The earlier version of this app kept the session, token included, in clear here.
+localStorage.removeItem('amparo.session');
 
-function escape(text) {
-  const div = document.createElement('div');
-  div.textContent = text == null ? '' : String(text);
-  return div.innerHTML;
+function areas() {
+  const current = session.last();
+  return current ? current.jurisdiction : null;
 }
 
-function addMember() {
-  const row = document.createElement('div');
-  row.className = 'member';
-  row.innerHTML = `<input name="m_given" placeholder="${escape(t('head_given'))}" required>
-    <input name="m_family" placeholder="${escape(t('head_family'))}" required>
-    <select name="m_sex"><option value="female">${escape(t('female'))}</option><option value="male">${escape(t('male'))}</option></select>
-    <input name="m_age" type="number" min="0" max="120" placeholder="age" required>
-    <select name="m_relationship">${RELATIONSHIPS.map((r) => `<option value="${r}">${escape(t(r))}</option>`).join('')}</select>
-    <button type="button" aria-label="remove">×</button>`;
-  row.querySelector('button').addEventListener('click', () => row.remove());
-  $('#members').append(row);
-}
-
-function householdFrom(form) {
-  const head = {
-    given_names: form.given_names.value.trim(),
-    family_names: form.family_names.value.trim(),
-    sex: form.sex.value,
-    relationship: 'head',
-    birth_date: form.birth_date.value,
-  };
-  const others = [...document.querySelectorAll('#members .member')].map((row) => ({
-    given_names: row.querySelector('[name=m_given]').value.trim(),
-    family_names: row.querySelector('[name=m_family]').value.trim(),
-    sex: row.querySelector('[name=m_sex]').value,
-    relationship: row.querySelector('[name=m_relationship]').value,
-    age_estimate: Number(row.querySelector('[name=m_age]').value),
-  }));
-  const location = { lat: Number(form.lat.value), lon: Number(form.lon.value), source: 'gps' };
-  if (form.accuracy_m.value) location.accuracy_m = Number(form.accuracy_m.value);
-  return {
-    admin_code: form.admin_code.value.trim().toUpperCase(),
-    location,
-    address: form.address.value.trim() || null,
-    members: [head, ...others],
-    consent: {
-      given_at: new Date().toISOString(),
-      given_by: `${head.given_names} ${head.family_names}`,
-      purposes: ['registry', 'emergency_transfers'],
-    },
-  };
-}
-
-function showQueue() {
-  const records = queue.all();
-  $('#waiting').textContent = records.length;
-  $('#queue').innerHTML = records.length ? '' : `<li>${escape(t('nothing_waiting'))}</li>`;
-  for (const record of records) {
-    const head = record.household.members[0];
-    const item = document.createElement('li');
-    const outcome = record.outcome;
-    const why = outcome ? ` — <span class="${escape(outcome.status)}">${escape(t(outcome.status))}: ${escape(outcome.detail || Object.entries(outcome.errors || {}).map(([k, v]) => `${k}: ${v}`).join('; '))}</span>` : '';
-    item.innerHTML = `${escape(head.given_names)} ${escape(head.family_names)} · ${escape(record.household.admin_code)} · ${escape(new Date(record.saved_at).toLocaleString())}${why}`;
-    if (outcome && ['conflict', 'rejected'].includes(outcome.status)) {
-      const discard = document.createElement('button');
-      discard.textContent = '×';
-      discard.addEventListener('click', () => { queue.remove(record.client_id); showQueue(); });
-      item.append(' ', discard);
-    }
-    $('#queue').append(item);
-  }
+function defaultArea() {
+  const codes = (areas() || []).filter((c) => c !== '*');
+  return codes.length === 1 ? codes[0] : '';
 }
 
 function showNetwork() {
   const online = navigator.onLine;
-  $('#network').textContent = t(online ? 'online' : 'offline');
+  $('#network').textContent = ft(online ? 'online' : 'offline');
   $('#network').classList.toggle('offline', !online);
 }
 
-function unsent() {
-  return queue.all().filter((r) => !r.outcome || !['conflict', 'rejected'].includes(r.outcome.status));
-}
-
-async function sync() {
-  const records = unsent();
-  if (syncing || !records.length || !session.get()) return;
-  syncing = true;
+// Ask the registry first (when it answers, its word on the password counts); with no connection
+// the password is checked against this device's verifier alone.
+async function askRegistry(username, password) {
   try {
-    const report = await call('registry', '/v1/households/sync', {
-      method: 'POST',
-      json: { device: deviceId(), records: records.map(({ client_id, household_id, base_version, household }) => ({ client_id, household_id, base_version, household })) },
-    });
-    queue.settle(report.results);
-    $('#results').innerHTML = report.results.map((r) => `<li class="${escape(r.status)}" data-status="${escape(r.status)}">${escape(t(r.status))}
-      ${escape(r.household_id || '')} ${escape(r.detail || '')}</li>`).join('');
+    return { answer: await signIn(username, password) };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) { session.clear(); start(); }
-    $('#results').innerHTML = `<li class="rejected">${escape(describe(error))}</li>`;
-  } finally {
-    syncing = false;
-    showQueue();
+    if (error instanceof ApiError && error.status < 500) return { refused: error };
+    return {}; // no connection, or the stack is down: the device decides
   }
-  // A household registered while this sync was on its way goes now, not at the next trigger.
-  const sent = new Set(records.map((r) => r.client_id));
-  if (navigator.onLine && session.get() && unsent().some((r) => !sent.has(r.client_id))) sync();
 }
 
-function start() {
-  translate();
-  const current = session.get();
-  // Whoever signed in last may go on registering offline after their token expired; a sign-in
-  // is needed again only to sync.
-  const last = current || session.last();
-  queueOwner(last ? last.username : null);
-  $('#sign-in').hidden = !!current;
-  $('#app').hidden = !last;
-  $('#sign-out').hidden = !last;
-  if (last && !current) $('#sign-in-error').textContent = t('sign_in_to_sync');
-  if (last && !$('#household').admin_code.value) {
-    const codes = last.jurisdiction.filter((c) => c !== '*');
-    if (codes.length === 1) $('#household').admin_code.value = codes[0];
+async function openVault(username, password, previous, online) {
+  const state = await vault.unlock(username, password);
+  if (state === 'unlocked') return null;
+  if (state === 'unknown_person') {
+    if (!online) return ft('first_sign_in_online');
+    await vault.create(username, password);
+    return null;
   }
-  showNetwork();
-  showQueue();
-  if (current && navigator.onLine) sync();
+  if (!online) return ft('wrong_password');
+  // The registry took this password but the device's lock was made with another: it changed.
+  if (!previous) {
+    $('#previous').hidden = false;
+    return ft('password_changed');
+  }
+  return (await vault.changePassword(username, previous, password)) ? null : ft('wrong_password');
+}
+
+async function signInAndUnlock(form) {
+  const username = form.username.value.trim();
+  const password = form.password.value;
+  const { answer, refused } = await askRegistry(username, password);
+  if (refused) return describe(refused);
+  const problem = await openVault(username, password, form.previous.value, !!answer);
+  if (problem) return problem;
+  if (answer) {
+    await vault.keepSession(session.last());
+  } else {
+    const kept = await vault.session();
+    if (kept) session.set({ ...kept, expires_in: (kept.expires_at - Date.now()) / 1000 });
+  }
+  const moved = await migrateLegacy(username);
+  if (moved) notice(ft('migrated', { n: moved }));
+  else notice(session.get() ? '' : ft('signed_in_offline'));
+  return null;
+}
+
+let entered = false;
+
+async function enter() {
+  $('#sign-in').hidden = true;
+  $('#app').hidden = false;
+  $('#sign-out').hidden = false;
+  await copy.load();
+  showCopyStatus();
+  if (!entered) {
+    // A sign-in again (the session had ended) keeps whatever is on the form.
+    entered = true;
+    startNew(defaultArea());
+    showView('register');
+  }
+  await showWaiting();
+  if (navigator.onLine && session.get()) {
+    await sync();
+    refreshCopy();
+  }
+}
+
+// The session with the registry ended while the device stays unlocked: sign in again to sync.
+function askToSignInAgain() {
+  session.clear();
+  const form = $('#sign-in');
+  form.hidden = false;
+  form.username.value = vault.owner();
+  form.username.readOnly = true;
+  $('#sign-in-error').textContent = ft('session_ended');
+}
+
+async function save(household) {
+  const { record } = formState();
+  // The Washington Group questions are asked of everyone 5 or older when a household is registered.
+  const problems = problemsOf(household, { jurisdiction: areas(), isNew: record.base_version == null });
+  if (Object.keys(problems).length) {
+    showProblems(problems);
+    return;
+  }
+  const waiting = newRecord({ ...record, household });
+  const { fits, free } = await vault.room(JSON.stringify(waiting).length);
+  try {
+    if (!fits) throw new vault.DeviceFull(`${free} bytes free`);
+    await queue.put(waiting);
+  } catch (error) {
+    // Nothing on the form is lost: the worker frees space or syncs, then saves again.
+    $('#form-error').textContent = error instanceof vault.DeviceFull ? ft('device_full') : `${ft('not_saved')}: ${error.message}`;
+    return;
+  }
+  clearProblems();
+  startNew(defaultArea());
+  notice(ft('saved'));
+  await showWaiting();
+  const room = await vault.room(256 * 1024);
+  if (!room.fits) notice(ft('device_almost_full', { free: `${Math.round(room.free / 1024)} KB` }));
+  if (navigator.onLine) sync();
+}
+
+async function signOut() {
+  const waiting = (await queue.all()).length;
+  if (waiting && !window.confirm(ft('sign_out_waiting', { n: waiting }))) return;
+  await vault.signOut();
+  copy.forget();
+  session.clear();
+  // A fresh page: nothing of the person stays in memory or on the screen.
+  window.location.reload();
 }
 
 $('#sign-in').addEventListener('submit', async (event) => {
   event.preventDefault();
+  const form = event.target;
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  $('#sign-in-error').textContent = '';
   try {
-    await signIn(event.target.username.value, event.target.password.value);
-    event.target.reset();
-    start();
+    const problem = await signInAndUnlock(form);
+    if (problem) {
+      $('#sign-in-error').textContent = problem;
+      return;
+    }
+    form.reset();
+    form.username.readOnly = false;
+    $('#previous').hidden = true;
+    await enter();
   } catch (error) {
     $('#sign-in-error').textContent = describe(error);
+  } finally {
+    button.disabled = false;
   }
 });
-$('#household').addEventListener('submit', (event) => {
-  event.preventDefault();
-  try {
-    queue.add(householdFrom(event.target));
-  } catch (error) {
-    $('#form-error').textContent = `${t('not_saved')}: ${error.message}`;
-    return;
-  }
-  event.target.reset();
-  $('#members').innerHTML = '';
-  start();
-  $('#form-error').textContent = t('saved');
-});
-$('#locate').addEventListener('click', () => {
-  navigator.geolocation.getCurrentPosition(
-    (position) => {
-      const form = $('#household');
-      form.lat.value = position.coords.latitude.toFixed(6);
-      form.lon.value = position.coords.longitude.toFixed(6);
-      form.accuracy_m.value = Math.round(position.coords.accuracy);
-    },
-    (error) => { $('#form-error').textContent = error.message; },
-    { enableHighAccuracy: true, timeout: 30000 },
-  );
-});
-$('#add-member').addEventListener('click', addMember);
+document.querySelectorAll('nav.views button').forEach((b) => b.addEventListener('click', () => showView(b.dataset.view)));
 $('#sync').addEventListener('click', sync);
-$('#sign-out').addEventListener('click', () => {
-  const waiting = unsent().length;
-  if (waiting && !window.confirm(`${waiting} ${t('still_waiting')}`)) return;
-  session.clear();
-  window.location.reload();
+$('#sign-out').addEventListener('click', signOut);
+$('#language').addEventListener('click', () => {
+  setLanguage(language() === 'es' ? 'en' : 'es');
+  translateField();
+  retranslateForm();
+  showNetwork();
+  showCopyStatus();
+  if (vault.owner()) showWaiting();
 });
-$('#language').addEventListener('click', () => { setLanguage(language() === 'es' ? 'en' : 'es'); start(); });
 window.addEventListener('online', () => { showNetwork(); sync(); });
 window.addEventListener('offline', showNetwork);
+setupForm({ onSave: save, onCancel: () => { startNew(defaultArea()); showView('find'); } });
+setupFind();
+whenSessionEnds(askToSignInAgain);
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' });
-start();
+if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
+translateField();
+showNetwork();
+vault.openDatabase();

@@ -1,9 +1,13 @@
 // The field app's service worker: the app's own files come from the cache when there is no
-// connection; calls to the services are never cached (the page keeps its own queue).
-const CACHE = 'amparo-field-v2';
+// connection; calls to the services are never cached (the page keeps its own records, encrypted).
+const CACHE = 'amparo-field-v3';
+const MODULES = [
+  'field.js', 'queue.js', 'vault.js', 'words.js', 'rules.js', 'members.js', 'form.js', 'copy.js', 'conflict.js',
+  'find.js', 'waiting.js', 'ui.js',
+];
 const SHELL = [
-  '/field/', '/static/field/field.js', '/static/field/field.css', '/static/field/queue.js',
-  '/static/api.js', '/static/i18n.js', '/static/console.css', '/static/field/manifest.webmanifest',
+  '/field/', '/static/field/field.css', '/static/field/manifest.webmanifest', '/static/api.js', '/static/i18n.js',
+  '/static/console.css', ...MODULES.map((name) => `/static/field/${name}`),
 ];
 
 self.addEventListener('install', (event) => {
