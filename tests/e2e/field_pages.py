@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -83,7 +84,13 @@ FULL_HOUSEHOLD: dict[str, Any] = {
             "attends_school": True,
         },
     ],
-    "dwelling": {"wall": "concrete_block", "roof": "sheet_metal", "floor": "cement", "tenure": "owned", "rooms": 3},
+    "dwelling": {
+        "wall": "concrete_block",
+        "roof": "sheet_metal",
+        "floor": "cement",
+        "tenure": "owned",
+        "rooms": 3,
+    },
     "services": {"water_source": "public_tap", "sanitation": "latrine"},
     "livelihood": {"main": "agriculture", "income_source": "informal"},
     "payment": {"type": "mobile_money", "provider": "tPago", "identifiers": {"wallet_number": "8095550142"}},
@@ -167,7 +174,10 @@ def fill_household(page: Any, body: dict[str, Any], save: bool = True) -> None:
     if location.get("accuracy_m") is not None:
         page.fill("#household input[name=accuracy_m]", str(location["accuracy_m"]))
     page.select_option("#household select[name=location_source]", location.get("source", "gps"))
-    for part, names in (("dwelling", ("wall", "roof", "floor", "tenure")), ("services", ("water_source", "sanitation"))):
+    for part, names in (
+        ("dwelling", ("wall", "roof", "floor", "tenure")),
+        ("services", ("water_source", "sanitation")),
+    ):
         for name in names:
             if body.get(part, {}).get(name):
                 page.select_option(f"#household select[name={name}]", body[part][name])
@@ -206,7 +216,8 @@ def stored_as_sent(stored: dict[str, Any], sent: dict[str, Any]) -> None:
         assert stored[part] == sent.get(part), part
     assert {k: stored["location"][k] for k in sent["location"]} == sent["location"]
     for part in ("dwelling", "services", "livelihood"):
-        assert {k: v for k, v in stored[part].items() if v is not None} == sent[part], part
+        present = {k: v for k, v in sent[part].items() if v is not None}
+        assert {k: v for k, v in stored[part].items() if v is not None} == present, part
     assert stored["payment"] == {**sent["payment"]}
     assert stored["consent"]["given_by"] == sent["consent"]["given_by"]
     assert sorted(stored["consent"]["purposes"]) == sorted(sent["consent"]["purposes"])
@@ -230,30 +241,8 @@ def stored_as_sent(stored: dict[str, Any], sent: dict[str, Any]) -> None:
         assert {k: kept[k] for k in expected} == expected, member["given_names"]
 
 
-#: Every value the page's IndexedDB holds, raw: strings as they are, binary as Latin-1 text and
-#: as UTF-8/UTF-16 decoded, so a name stored in clear in any encoding shows up in the dump.
-RAW_DUMP = """async () => {
-  const db = await new Promise((ok, ko) => { const r = indexedDB.open('amparo-field'); r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error); });
-  const out = [];
-  const text = (bytes) => [
-    Array.from(bytes, (b) => String.fromCharCode(b)).join(''),
-    new TextDecoder('utf-8').decode(bytes),
-    new TextDecoder('utf-16le').decode(bytes.length % 2 ? bytes.slice(0, -1) : bytes),
-  ].join('\\n');
-  const walk = (value) => {
-    if (value instanceof ArrayBuffer) out.push(text(new Uint8Array(value)));
-    else if (ArrayBuffer.isView(value)) out.push(text(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)));
-    else if (value && typeof value === 'object') Object.entries(value).forEach(([k, v]) => { out.push(k); walk(v); });
-    else out.push(String(value));
-  };
-  for (const name of db.objectStoreNames) {
-    const all = await new Promise((ok) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => ok(r.result); });
-    out.push(`#store ${name} ${all.length}`);
-    all.forEach(walk);
-  }
-  db.close();
-  return out.join('\\n');
-}"""
+#: Every value the page's IndexedDB holds, raw (see the file).
+RAW_DUMP = (Path(__file__).parent / "raw_store.js").read_text()
 
 
 def raw_store(page: Any) -> str:
@@ -270,3 +259,74 @@ def synced(page: Any, status: str = "created", n: int = 1) -> list[str]:
 def waiting_records(page: Any) -> list[dict[str, Any]]:
     """The records waiting, as the unlocked app reads them (decrypted)."""
     return list(page.evaluate("import('/static/field/queue.js').then((m) => m.queue.all())"))
+
+
+def as_input(stored: dict[str, Any]) -> dict[str, Any]:
+    """A household as a registry officer reads it, turned back into the body the API takes."""
+    members = []
+    for m in stored["members"]:
+        member = {
+            k: m[k]
+            for k in (
+                "id",
+                "given_names",
+                "family_names",
+                "sex",
+                "relationship",
+                "birth_date",
+                "age_estimate",
+                "phone",
+                "disability",
+                "pregnant",
+                "chronic_illness",
+                "attends_school",
+            )
+        }
+        member["document"] = (
+            {"type": m["document_type"], "number": m["document_number"]} if m["document_type"] else None
+        )
+        members.append(member)
+    body = {
+        k: stored[k]
+        for k in (
+            "admin_code",
+            "location",
+            "address",
+            "status",
+            "dwelling",
+            "services",
+            "livelihood",
+            "consent",
+            "payment",
+        )
+    }
+    return {**body, "members": members}
+
+
+def register_directly(country: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Register a household through the API (not the app), as a registry officer."""
+    consent = {"given_at": "2026-01-05T10:00:00+00:00", **body["consent"]}
+    response = registry(country, "POST", "/v1/households", json={**body, "consent": consent})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def change_directly(country: dict[str, Any], household_id: str, **changes: Any) -> dict[str, Any]:
+    """Someone else's change to a household, through the API with If-Match."""
+    stored = registry(country, "GET", f"/v1/households/{household_id}").json()
+    body = as_input(stored)
+    for path, value in changes.items():
+        part, _, name = path.partition("__")
+        if name:
+            body[part][name] = value
+        else:
+            body[part] = value
+    response = registry(
+        country,
+        "PUT",
+        f"/v1/households/{household_id}",
+        json=body,
+        headers={"If-Match": f'"{stored["version"]}"'},
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
