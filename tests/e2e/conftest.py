@@ -68,15 +68,30 @@ def country(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
+def playwright_driver() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="package")
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    browser = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+def _screenshots_if_failed(context: Any, request: pytest.FixtureRequest) -> None:
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for n, page in enumerate(context.pages):
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{n}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -85,11 +100,23 @@ def context(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(accept_downloads=True, locale="en-GB")
     context.set_default_timeout(20_000)
     yield context
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        for n, page in enumerate(context.pages):
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{n}.png"), full_page=True)
+    _screenshots_if_failed(context, request)
+    context.close()
+
+
+@pytest.fixture
+def profile(
+    playwright_driver: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[Any, Path]]:
+    """A browser with its profile in a folder of its own on disk (as on a phone), and that folder:
+    for looking at what the browser wrote there. Screenshots on failure, as :func:`context`."""
+    folder = tmp_path / "chromium-profile"
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(folder), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, locale="en-GB"
+    )
+    context.set_default_timeout(20_000)
+    yield context, folder
+    _screenshots_if_failed(context, request)
     context.close()
 
 
