@@ -4,6 +4,7 @@ section by section, syncing; and reading what the browser stored, raw, to check 
 from __future__ import annotations
 
 import copy
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,22 @@ def open_field(page: Any, country: dict[str, Any], username: str = "campo-carla"
     """Sign in to the field app and wait until it is unlocked and has synced what it had."""
     sign_in(page, country, username, "/field/")
     page.wait_for_selector("#app:not([hidden])")
+
+
+def copy_downloaded(page: Any) -> None:
+    """Wait until the offline copy of the worker's areas is on the device."""
+    page.wait_for_selector("#copy-status:has-text('households of your areas')", state="attached")
+
+
+def controlled_by_service_worker(page: Any) -> None:
+    """Wait until the service worker serves the page (reloading it once if need be)."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    for _ in range(40):
+        if page.evaluate("navigator.serviceWorker.controller !== null"):
+            return
+        time.sleep(0.25)
+    page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def unlock(page: Any, username: str, password: str) -> None:

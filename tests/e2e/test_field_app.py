@@ -6,14 +6,22 @@ store; a full device saying so while the form keeps what was entered."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 
 from shared.auth import AUDITOR
 from tests.e2e.conftest import api
-from tests.e2e.field_pages import fill_household, open_field, raw_store, step, synced, unlock, waiting_records
+from tests.e2e.field_pages import (
+    controlled_by_service_worker,
+    fill_household,
+    open_field,
+    raw_store,
+    step,
+    synced,
+    unlock,
+    waiting_records,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
 
@@ -58,16 +66,6 @@ HOMES = [
         "Altagracia", "Guerrero", "1991-01-30", 18.5894, -68.7112, [(3, "grandchild"), (71, "parent")]
     ),
 ]
-
-
-def controlled_by_service_worker(page):
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    for _ in range(40):
-        if page.evaluate("navigator.serviceWorker.controller !== null"):
-            return
-        time.sleep(0.25)
-    page.reload()
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def test_households_registered_offline_are_synced_when_back_online(context, country):

@@ -13,6 +13,7 @@ from tests.e2e.field_pages import (
     FULL_HOUSEHOLD,
     as_input,
     change_directly,
+    copy_downloaded,
     fill_household,
     fill_member,
     household,
@@ -73,7 +74,7 @@ def test_found_offline_in_the_copy_then_changed_and_synced_on_its_version(contex
     family, registered = family_of_their_own(country)
     page = context.new_page()
     open_field(page, country)
-    page.wait_for_selector("#copy-status:has-text('households')", state="attached")
+    copy_downloaded(page)
 
     context.set_offline(True)
     found = find(page, family.split()[1])
@@ -121,7 +122,7 @@ def test_found_offline_in_the_copy_then_changed_and_synced_on_its_version(contex
 
 def change_offline(context, page, family, registered, roof):
     """Open the household online, change its roof, and save the change while offline."""
-    page.wait_for_selector("#copy-status:has-text('households')", state="attached")
+    copy_downloaded(page)
     find(page, family.split()[1]).locator("button").click()
     page.click("#opened button.edit-household")
     retype_protected(page, as_input(registered))
