@@ -11,7 +11,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.registry.adapters.orm import household_history, households, members, sync_records
+from services.registry.domain.assessments import Assessment
 from services.registry.domain.duplicates import name_key
+from services.registry.domain.enrolments import Enrolment
 from services.registry.domain.history import FieldChange
 from services.registry.domain.members import Difficulty, Document, DocumentType, Member, Relationship, Sex
 from services.registry.domain.model import (
@@ -67,6 +69,8 @@ def _household_row(household: Household) -> dict[str, Any]:
         "vulnerability_index_version": household.vulnerability.index_version,
         "updated_at": household.updated_at,
         "updated_by": household.updated_by,
+        "assessments": [a.as_record() for a in household.assessments],
+        "enrolments": [e.as_record() for e in household.enrolments],
     }
 
 
@@ -224,6 +228,8 @@ class HouseholdRepository:
             version=row.version,
             updated_at=as_read(row.updated_at) or registered_at,
             updated_by=row.updated_by or row.registered_by,
+            assessments=tuple(Assessment.from_record(a) for a in row.assessments or ()),
+            enrolments=tuple(Enrolment.from_record(e) for e in row.enrolments or ()),
         )
 
     # -- history ----------------------------------------------------------------------------

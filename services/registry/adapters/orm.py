@@ -61,6 +61,9 @@ households = Table(
     Column("persons_with_disabilities", Integer, nullable=False, server_default="0"),
     Column("pregnant_members", Integer, nullable=False, server_default="0"),
     Column("female_headed", Boolean, nullable=False, server_default="0"),
+    # 0007
+    Column("assessments", JSON, nullable=False, server_default="[]"),
+    Column("enrolments", JSON, nullable=False, server_default="[]"),
 )
 Index("ix_households_status_admin_code", households.c.status, households.c.admin_code)
 
@@ -161,6 +164,37 @@ import_problems = Table(
     Column("row", Integer, nullable=False),
     Column("column", String(255), nullable=False),
     Column("problem", Text, nullable=False),
+)
+
+#: 0007: post-event assessment exercises, and programme rosters read (rows without personal data).
+assessment_events = Table(
+    "assessment_events",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("incidents", JSON, nullable=False),
+    Column("hazard_event", String(64)),
+    Column("admin_codes", JSON, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_by", String(255), nullable=False),
+    Column("closes_at", DateTime(timezone=True)),
+)
+
+roster_imports = Table(
+    "roster_imports",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("programme", String(32), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("full_roster", Boolean, nullable=False),
+    Column("roster_date", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("jurisdiction", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("committed_at", DateTime(timezone=True)),
+    Column("rows", JSON, nullable=False),
+    Column("counts", JSON, nullable=False),
 )
 
 outbox, inbox = messaging_tables(metadata)

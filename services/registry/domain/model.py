@@ -12,6 +12,13 @@ from enum import StrEnum
 from typing import Any
 
 from services.registry.domain.areas import AdminReference
+from services.registry.domain.assessments import (
+    Assessment,
+    snapshot_assessments,
+    superseded_by,
+    with_assessment,
+)
+from services.registry.domain.enrolments import Enrolment, enrolled_on
 from services.registry.domain.errors import InvalidHousehold, OutsideJurisdiction
 from services.registry.domain.members import Member, Relationship, Sex
 from services.registry.domain.vulnerability import Vulnerability, VulnerabilityIndex, assess, components
@@ -162,6 +169,33 @@ class Household:
     version: int
     updated_at: datetime
     updated_by: str
+    #: Post-event assessments, newest first, and enrolments in regular programmes: recorded on the
+    #: household, not among the facts a person edits (a change of facts never drops them).
+    assessments: tuple[Assessment, ...] = ()
+    enrolments: tuple[Enrolment, ...] = ()
+
+    def assessed(self, assessment: Assessment, *, at: datetime) -> Household:
+        """The next version with ``assessment`` added.
+
+        :raise InvalidHousehold: if a later visit for the same event is already recorded.
+        """
+        later = superseded_by(self.assessments, assessment)
+        if later is not None:
+            raise InvalidHousehold(
+                f"household {self.id} was assessed again later",
+                {"assessment.assessed_at": f"a later visit ({later.assessed_at.isoformat()}) is recorded"},
+            )
+        return replace(
+            self,
+            assessments=with_assessment(self.assessments, assessment),
+            version=self.version + 1,
+            updated_at=at,
+            updated_by=assessment.assessed_by,
+        )
+
+    def enrolled(self, enrolments: tuple[Enrolment, ...], *, by: str, at: datetime) -> Household:
+        """The next version with its enrolments as a programme's roster leaves them."""
+        return replace(self, enrolments=enrolments, version=self.version + 1, updated_at=at, updated_by=by)
 
     @property
     def admin_code(self) -> str:
@@ -362,4 +396,6 @@ def public_snapshot(household: Household, on: date | None = None) -> dict[str, A
         },
         "payment_channel_type": household.facts.payment.type.value if household.facts.payment else None,
         "consent_purposes": list(household.facts.consent.purposes) if household.facts.consent else [],
+        "assessments": snapshot_assessments(household.assessments),
+        "enrolments": enrolled_on(household.enrolments, day),
     }

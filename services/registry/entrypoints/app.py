@@ -10,6 +10,7 @@ from services.registry.adapters.config_files import load_admin_reference, load_i
 from services.registry.adapters.orm import audit, inbox, outbox
 from services.registry.adapters.protection import AesGcmProtector, ProtectionError, decode_key
 from services.registry.entrypoints.api import blp
+from services.registry.entrypoints.assessments_api import blp as assessments_blp
 from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
 from services.registry.entrypoints.imports_api import blp as imports_blp
 from services.registry.entrypoints.settings import ENCRYPTION_KEY, HASHING_KEY
@@ -64,4 +65,5 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(audit_blp)
     api.register_blueprint(imports_blp)
     api.register_blueprint(duplicates_blp)
+    api.register_blueprint(assessments_blp)
     return app

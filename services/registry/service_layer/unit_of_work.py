@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.registry.adapters.assessments import AssessmentEventRepository, RosterRepository
 from services.registry.adapters.duplicates import DuplicateRepository
 from services.registry.adapters.households import HouseholdRepository
 from services.registry.adapters.import_jobs import ImportRepository
@@ -15,6 +16,8 @@ class RegistryUnitOfWork(UnitOfWork):
     search: HouseholdSearch
     imports: ImportRepository
     duplicates: DuplicateRepository
+    assessment_events: AssessmentEventRepository
+    rosters: RosterRepository
     audit = audit
 
     def __enter__(self) -> RegistryUnitOfWork:
@@ -23,4 +26,6 @@ class RegistryUnitOfWork(UnitOfWork):
         self.search = HouseholdSearch(self.session)
         self.imports = ImportRepository(self.session)
         self.duplicates = DuplicateRepository(self.session)
+        self.assessment_events = AssessmentEventRepository(self.session)
+        self.rosters = RosterRepository(self.session)
         return self
