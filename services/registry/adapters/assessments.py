@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.registry.adapters.orm import assessment_events, households, members, roster_imports
 from services.registry.domain.assessments import AssessmentEvent
+from services.registry.domain.enrolments import Enrolment
 from shared.db import as_read
 
 
@@ -135,3 +136,13 @@ class RosterRepository:
             select(h.id, h.admin_code).where(cast(h.enrolments, Text).like(pattern))
         ).all()
         return [(r.id, r.admin_code) for r in rows]
+
+    def enrolments_of(self, household_ids: list[str]) -> dict[str, tuple[Enrolment, ...]]:
+        """Each household's enrolments as stored (one query per 500 ids)."""
+        h = households.c
+        found: dict[str, tuple[Enrolment, ...]] = {}
+        for start in range(0, len(household_ids), 500):
+            page = household_ids[start : start + 500]
+            for row in self.session.execute(select(h.id, h.enrolments).where(h.id.in_(page))):
+                found[row.id] = tuple(Enrolment.from_record(e) for e in row.enrolments or ())
+        return found

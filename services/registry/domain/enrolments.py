@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from services.registry.domain.errors import InvalidHousehold
@@ -112,3 +112,85 @@ def off_roster(enrolments: Sequence[Enrolment], programme: str, on: date) -> tup
         replace(e, until=max(on, e.since)) if e.programme == programme and e.until is None else e
         for e in enrolments
     )
+
+
+#: A roster's columns, by the names programmes use for them (English or Spanish, any case).
+ROSTER_COLUMNS = {
+    "household_reference": ("household_reference", "referencia_hogar", "registration_number", "household_id"),
+    "document_type": ("document_type", "tipo_documento"),
+    "document_number": ("document_number", "numero_documento", "número_documento", "cedula", "cédula"),
+    "enrolled_since": ("enrolled_since", "fecha_ingreso", "since", "desde"),
+    "beneficiary_reference": ("beneficiary_reference", "referencia_beneficiario", "beneficiary_id"),
+}
+DOCUMENT_TYPES = ("national_id", "birth_certificate", "passport", "residence_permit", "other")
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One roster row as read: how it names the household, since when, under which reference."""
+
+    row: int
+    household_reference: str | None
+    document: tuple[str, str] | None  # (type, number), number as written
+    since: date
+    beneficiary_reference: str | None
+
+
+def roster_columns(headers: Sequence[str]) -> dict[str, str]:
+    """``{column: header}`` for the headers a roster file has.
+
+    :raise InvalidHousehold: if the file names households neither by reference nor by document.
+    """
+    by_name = {h.strip().lower(): h for h in headers}
+    found = {
+        column: next(by_name[a] for a in aliases if a in by_name)
+        for column, aliases in ROSTER_COLUMNS.items()
+        if any(a in by_name for a in aliases)
+    }
+    if "household_reference" not in found and not {"document_type", "document_number"} <= set(found):
+        raise InvalidHousehold(
+            "the roster cannot be read",
+            {"file": "name each household by household_reference, or by document_type and document_number"},
+        )
+    return found
+
+
+def _day(text: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_roster_row(
+    number: int, raw: Mapping[str, Any], columns: Mapping[str, str], roster_date: date
+) -> tuple[RosterRow | None, dict[str, str]]:
+    """A roster row, or the problems that make it unusable (keyed by column).
+
+    A missing ``enrolled_since`` means the roster's date; a date after it is refused.
+    """
+
+    def cell(column: str) -> str:
+        value = raw.get(columns[column]) if column in columns else None
+        return "" if value is None else str(value).strip()
+
+    problems: dict[str, str] = {}
+    reference = cell("household_reference") or None
+    kind, document_number = cell("document_type").lower(), cell("document_number")
+    document = (kind, document_number) if document_number else None
+    if document and kind not in DOCUMENT_TYPES:
+        problems["document_type"] = f"{kind!r} is not one of {', '.join(DOCUMENT_TYPES)}"
+    if reference is None and document is None:
+        problems["household_reference"] = "the row names no household (reference or document)"
+    since_text = cell("enrolled_since")
+    since = _day(since_text) if since_text else roster_date
+    if since is None:
+        problems["enrolled_since"] = f"{since_text!r} is not a date (2024-03-01 or 01/03/2024)"
+    elif since > roster_date:
+        problems["enrolled_since"] = f"{since} is after the roster's date {roster_date}"
+    if problems:
+        return None, problems
+    assert since is not None
+    return RosterRow(number, reference, document, since, cell("beneficiary_reference") or None), {}

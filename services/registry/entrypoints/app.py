@@ -13,6 +13,7 @@ from services.registry.entrypoints.api import blp
 from services.registry.entrypoints.assessments_api import blp as assessments_blp
 from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
 from services.registry.entrypoints.imports_api import blp as imports_blp
+from services.registry.entrypoints.rosters_api import blp as rosters_blp
 from services.registry.entrypoints.settings import ENCRYPTION_KEY, HASHING_KEY
 from services.registry.service_layer.common import Dependencies
 from services.registry.service_layer.imports import recover_interrupted
@@ -66,4 +67,5 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(imports_blp)
     api.register_blueprint(duplicates_blp)
     api.register_blueprint(assessments_blp)
+    api.register_blueprint(rosters_blp)
     return app
