@@ -39,6 +39,8 @@ OPERATORS = {
     "bool": ("==", "!="),
     "set": ("includes", "excludes"),
 }
+#: Fields read from a column of another name.
+COLUMNS = {"enrolled_in": "enrolments"}
 #: Text fields whose values come from a fixed list: a value outside it is a mistake, not a rule
 #: that quietly never holds ("" is a household not assessed for the hazard event).
 CHOICES = {
@@ -206,7 +208,7 @@ def _evaluate(
     if isinstance(node, Group):
         parts = [_evaluate(p, columns, outcomes, results) for p in node.parts]
         return np.logical_and.reduce(parts) if node.kind == "all" else np.logical_or.reduce(parts)
-    data = columns[node.field]
+    data = columns[COLUMNS.get(node.field, node.field)]
     match node.op:
         case "==":
             result = data == node.value
