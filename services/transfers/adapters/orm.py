@@ -56,6 +56,8 @@ household_attributes = Table(
     Column("payment_channel_type", String(16)),
     # 0011: recorded consent for emergency transfers (None: none recorded)
     Column("consent_emergency", Boolean),
+    # 0014: the registry's publications of this version (a snapshot refreshed as time passed)
+    Column("snapshot_revision", Integer, nullable=False, server_default="0"),
 )
 
 #: 0011: households the registry holds under review (a probable duplicate awaiting an officer).

@@ -70,6 +70,8 @@ class AttributeRepository:
             status=row.status,
             admin_code=row.admin_code,
             size=row.size,
+            consent_emergency=row.consent_emergency,
+            snapshot_revision=row.snapshot_revision,
         )
 
     def columns_in(self, area: str) -> dict[str, np.ndarray]:

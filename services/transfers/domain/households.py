@@ -27,6 +27,8 @@ class HouseholdAttributes:
     #: Whether the household's recorded consent covers emergency transfers (``None``: no consent
     #: recorded; a recorded consent without it holds the household).
     consent_emergency: bool | None = None
+    #: The registry's publications of this version so far (a refresh as time changed its score).
+    snapshot_revision: int = 0
 
     @property
     def may_receive_transfers(self) -> bool:
@@ -46,6 +48,7 @@ def attributes_from_snapshot(snapshot: dict[str, Any]) -> HouseholdAttributes:
         **vulnerable_groups(snapshot),
         payment_channel_type=snapshot.get("payment_channel_type"),
         consent_emergency=consent_for_emergencies(snapshot.get("consent_purposes") or []),
+        snapshot_revision=snapshot.get("snapshot_revision") or 0,
     )
 
 
