@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.registry.domain import model
-from services.registry.domain.areas import AreaCheck
+from services.registry.domain.areas import AdminReference, AreaCheck
 from services.registry.domain.errors import HouseholdNotFound, OutsideJurisdiction
 from services.registry.domain.ports import PersonalDataProtector
 from services.registry.domain.vulnerability import Weighting
@@ -58,6 +58,8 @@ class Dependencies:
     now: Clock = utc_now
     #: Called after weights or boundaries change here, so that what is kept of them is read again.
     reference_changed: Callable[[], None] = lambda: None
+    #: The first-level areas the registry serves (weight sets and boundary layers must lie in them).
+    served: AdminReference | None = None
 
 
 def check_visible(

@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from services.registry.domain.snapshots import refresh
-from services.registry.service_layer.common import Dependencies
+from services.registry.domain.vulnerability import Weighting
+from services.registry.service_layer.common import Clock, Dependencies
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditEntry
 from shared.contracts import households as contract
@@ -46,13 +47,18 @@ class PassReport:
 
 
 def refresh_snapshots(
-    day: date, units_of_work: Callable[[], RegistryUnitOfWork], deps: Dependencies, page: int = PAGE
+    day: date,
+    units_of_work: Callable[[], RegistryUnitOfWork],
+    index: Weighting,
+    now: Clock,
+    page: int = PAGE,
 ) -> PassReport:
-    """Bring the snapshots of the households due on or before ``day`` up to ``day``.
+    """Bring the snapshots of the households due on or before ``day`` up to ``day``, scoring them
+    with the weights ``index`` chooses for their place.
 
     :raise DayNotCome: ``day`` is after today (ages would be counted ahead of time).
     """
-    today = deps.now().date()
+    today = now().date()
     if day > today:
         raise DayNotCome(f"{day.isoformat()} has not come yet (today is {today.isoformat()})")
     report = PassReport(day)
@@ -66,22 +72,18 @@ def refresh_snapshots(
                 return report
             for household, state in uow.snapshots.states(ids):
                 report.looked_at += 1
-                refreshed = refresh(household, state, day, deps.index)
+                refreshed = refresh(household, state, day, index)
                 if not uow.snapshots.keep(refreshed, state, household.version):
                     continue
                 if refreshed.published is not None:
-                    uow.publish(HOUSEHOLDS.name, _refreshed_event(refreshed.published, household.id, deps))
+                    uow.publish(HOUSEHOLDS.name, _refreshed_event(refreshed.published, household.id, now()))
                     report.published += 1
             after = ids[-1]
 
 
-def _refreshed_event(snapshot: dict[str, Any], household_id: str, deps: Dependencies) -> CloudEvent:
+def _refreshed_event(snapshot: dict[str, Any], household_id: str, at: datetime) -> CloudEvent:
     return CloudEvent(
-        type=contract.HOUSEHOLD_UPDATED,
-        source=contract.SOURCE,
-        subject=household_id,
-        data=snapshot,
-        time=deps.now(),
+        type=contract.HOUSEHOLD_UPDATED, source=contract.SOURCE, subject=household_id, data=snapshot, time=at
     )
 
 
@@ -157,7 +159,7 @@ class SnapshotWorker:
             day = self.at.due(self.deps.now(), self.last_day)
             if day is None or not self.lease.held():
                 return None
-            report = refresh_snapshots(day, self.units_of_work, self.deps)
+            report = refresh_snapshots(day, self.units_of_work, self.deps.index, self.deps.now)
             self.last_day = day
             log.info(
                 "snapshots of %s refreshed: %d households looked at, %d published, weight sets %s",
