@@ -60,21 +60,18 @@ class SnapshotRepository:
 
         :return: whether it was stored.
         """
+        vulnerability = refreshed.household.vulnerability
         values: dict[str, Any] = {
             "snapshot_on": refreshed.state.on,
             "snapshot_revision": refreshed.state.revision,
             "snapshot_due_on": refreshed.state.due_on,
+            "vulnerability_score": vulnerability.score,
+            "vulnerability_components": dict(vulnerability.components),
+            "vulnerability_index_version": vulnerability.index_version,
         }
         if refreshed.published is not None:
             bands = refreshed.published["members_by_age_band"]
-            vulnerability = refreshed.household.vulnerability
-            values |= {
-                "children_under_5": bands["0_4"],
-                "elderly_65_plus": bands["65_plus"],
-                "vulnerability_score": vulnerability.score,
-                "vulnerability_components": dict(vulnerability.components),
-                "vulnerability_index_version": vulnerability.index_version,
-            }
+            values |= {"children_under_5": bands["0_4"], "elderly_65_plus": bands["65_plus"]}
         c = households.c
         result = self.session.execute(
             update(households)

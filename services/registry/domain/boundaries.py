@@ -158,7 +158,8 @@ def layer_from_geojson(
     if crs and not crs.upper().endswith(("CRS84", "4326")):
         problems.append(FieldProblem("/crs", f"{crs} is not WGS 84 longitude/latitude"))
     if problems:
-        raise InvalidBoundaries("the boundary layer cannot be loaded", errors=problems)
+        listed = "; ".join(f"{p.pointer} {p.detail}" for p in problems)
+        raise InvalidBoundaries(f"the boundary layer cannot be loaded: {listed}", errors=problems)
     found: dict[str, Municipality] = {}
     for n, feature in enumerate(document.get("features") or []):
         municipality = _municipality(n, feature, country, code_property, name_property, reference, problems)

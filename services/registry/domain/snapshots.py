@@ -90,15 +90,22 @@ class Refresh:
 
 
 def what_it_says(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """A snapshot without what only says when and how often it was published."""
-    return {k: v for k, v in snapshot.items() if k not in ABOUT_THE_SNAPSHOT}
+    """A snapshot without what only says when and how often it was published, nor the name of
+    the weights its score came from (new weights that give the same score change nothing a
+    consumer reads)."""
+    said = {k: v for k, v in snapshot.items() if k not in ABOUT_THE_SNAPSHOT}
+    if isinstance(said.get("vulnerability"), dict):
+        said["vulnerability"] = {k: v for k, v in said["vulnerability"].items() if k != "index_version"}
+    return said
 
 
 def refresh(household: Household, state: SnapshotState, day: date, index: VulnerabilityIndex) -> Refresh:
     """The household's snapshot on ``day``, compared with the one published on ``state.on``.
 
     A snapshot already of ``day`` or later is left as it is (another pass got there first); one
-    that says the same is not published again. Either way the next due day moves past ``day``.
+    that says the same is not published again (if only the weights' version differs, the registry
+    keeps the new version's name, which its next snapshot carries). Either way the next due day
+    moves past ``day``.
     """
     if household.status != HouseholdStatus.ACTIVE:
         return Refresh(household, replace(state, due_on=None), None)
@@ -108,5 +115,5 @@ def refresh(household: Household, state: SnapshotState, day: date, index: Vulner
     before = public_snapshot(household, state.on, state.revision)
     after = public_snapshot(scored, day, state.revision + 1)
     if what_it_says(before) == what_it_says(after):
-        return Refresh(household, replace(state, due_on=due_on(household, day)), None)
+        return Refresh(scored, replace(state, due_on=due_on(household, day)), None)
     return Refresh(scored, SnapshotState(day, state.revision + 1, due_on(household, day)), after)
