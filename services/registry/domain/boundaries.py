@@ -97,6 +97,8 @@ class BoundaryLayer:
             return {
                 "admin_code": f"unknown municipality {code}; the known ones nearest ({lat}, {lon}): {nearby}"
             }
+        if shapely.intersects_xy(municipality.shape, lon, lat):
+            return {}  # inside (the common case, and cheap on a prepared shape)
         outside = metres_outside(municipality.shape, lat, lon)
         if outside <= self.tolerance_m:
             return {}
