@@ -334,3 +334,78 @@ def test_a_municipal_layer_checks_codes_and_homes_once_loaded(registry, issuer):
     assert (
         layers[0]["country"] == "HN" and layers[0]["municipalities"] == 3 and layers[0]["loaded_by"] == "ana"
     )
+
+
+def test_the_worker_runs_the_pass_once_a_day_at_its_time_on_the_instance_holding_the_lease(registry, issuer):
+    from services.registry.service_layer.snapshots import DailyTime, SnapshotWorker
+    from shared.outbox import RelayLease
+
+    register(registry, issuer, child_born("2023-08-02"))
+    runtime = registry.runtime
+
+    def worker():
+        return SnapshotWorker(
+            lambda: RegistryUnitOfWork(runtime.session_factory, runtime.outbox),
+            registry.deps,
+            DailyTime.parse("00:30"),
+            RelayLease(runtime.engine, f"test-snapshots-{uuid.uuid4().hex[:6]}"),
+        )
+
+    first = worker()
+    second = SnapshotWorker(
+        first.units_of_work, first.deps, first.at, RelayLease(runtime.engine, first.lease.name)
+    )
+    registry.clock.at = datetime(2028, 8, 2, 0, 10, tzinfo=UTC)  # before its time: yesterday's pass
+    assert first.run_once().day == date(2028, 8, 1) and first.run_once() is None
+    registry.clock.at = datetime(2028, 8, 2, 0, 31, tzinfo=UTC)
+    report = first.run_once()
+    assert report.day == date(2028, 8, 2) and report.published == 1
+    assert second.run_once() is None  # the lease is the first's
+    assert first.run_once() is None  # done for the day
+    registry.clock.at = datetime(2028, 8, 3, 0, 31, tzinfo=UTC)
+    assert first.run_once().published == 0  # the next day: nothing due
+    first.lease.release()
+
+
+def test_an_operator_runs_the_pass_for_a_day(tmp_path):
+    from click.testing import CliRunner
+
+    from services.cli import main
+    from shared import db
+    from tests.samples import registry_keys
+
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    db.upgrade(registry_app.MIGRATIONS, db.make_engine(url))
+    env = {"AMPARO_REGISTRY_DATABASE_URL": url, **registry_keys()}
+    ran = CliRunner().invoke(main, ["registry", "refresh-snapshots", "--day", "2026-01-02"], env=env)
+    assert ran.exit_code == 0, ran.output
+    assert "snapshots of 2026-01-02: 0 households due looked at, 0 published again" in ran.output
+    ahead = CliRunner().invoke(main, ["registry", "refresh-snapshots", "--day", "2999-01-01"], env=env)
+    assert ahead.exit_code == 2 and "has not come yet" in ahead.output
+
+
+OLD_HOUSEHOLD = (
+    "INSERT INTO households (id, admin_code, size, lat, lon, location_source, status, version, registered_at,"
+    " registered_by) VALUES (:id, 'HN-CH', 1, 13.3, -87.19, 'gps', :status, 1, '2026-01-05 10:00:00', 'u')"
+)
+
+
+def test_the_upgrade_makes_every_active_household_due_once(new_database):
+    from sqlalchemy import text
+
+    from services.registry.adapters.orm import households
+    from shared import db
+
+    engine = db.make_engine(new_database())
+    db.upgrade(registry_app.MIGRATIONS, engine, "0008")
+    with engine.begin() as connection:
+        for household_id, status in (("a", "active"), ("b", "moved")):
+            connection.execute(
+                text(OLD_HOUSEHOLD),
+                {"id": household_id, "status": status},
+            )
+    db.upgrade(registry_app.MIGRATIONS, engine)
+    with engine.connect() as connection:
+        rows = dict(connection.execute(select(households.c.id, households.c.snapshot_due_on)).all())
+    engine.dispose()
+    assert rows["b"] is None and str(rows["a"]) == datetime.now(UTC).date().isoformat()

@@ -177,3 +177,22 @@ def test_the_most_specific_place_in_effect_wins():
     assert sets.choose("HN-CH", date(2029, 6, 1)).version == "hn-2"
     assert sets.choose("HNX-1", date(2029, 6, 1)).version == "test"
     assert sets.choose("GT-PE", date(2029, 6, 1)).version == "test"
+
+
+def test_the_daily_time_says_which_day_to_run_for_once():
+    from services.registry.service_layer.snapshots import DailyTime
+
+    at = DailyTime.parse("00:30")
+    assert at.due(datetime(2028, 8, 2, 0, 10, tzinfo=UTC), None) == date(
+        2028, 8, 1
+    )  # yesterday's, after a stop
+    assert at.due(datetime(2028, 8, 2, 0, 30, tzinfo=UTC), date(2028, 8, 1)) == date(2028, 8, 2)
+    assert at.due(datetime(2028, 8, 2, 23, 0, tzinfo=UTC), date(2028, 8, 2)) is None
+    # 20:00 in Santo Domingo (UTC-4) is already the next day in UTC.
+    from datetime import timezone
+
+    assert at.due(
+        datetime(2028, 8, 2, 20, 40, tzinfo=timezone(timedelta(hours=-4))), date(2028, 8, 2)
+    ) == date(2028, 8, 3)
+    with pytest.raises(ValueError, match="HH:MM"):
+        DailyTime.parse("25:00")
