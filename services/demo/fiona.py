@@ -93,12 +93,14 @@ RESPONSE = {
 }
 
 
-def define_programmes(stack: Stack, say: Say) -> list[dict[str, Any]]:
+def define_programmes(
+    stack: Stack, say: Say, programmes: tuple[dict[str, Any], ...] = (ANTICIPATORY, RESPONSE)
+) -> list[dict[str, Any]]:
     officer = client(stack, "transfers", "ids-luis", [PROGRAMME_OFFICER], [COUNTRY])
     approver = client(stack, "transfers", "ids-marta", [APPROVER], [COUNTRY])
     existing = {p["name"]: p for p in officer.call("GET", "/v1/programmes")}
     defined = []
-    for programme in (ANTICIPATORY, RESPONSE):
+    for programme in programmes:
         found = existing.get(str(programme["name"])) or officer.call("POST", "/v1/programmes", json=programme)
         if found["state"] == "draft":
             found = approver.call(

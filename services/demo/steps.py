@@ -4,16 +4,17 @@ alerts and transfers know the households, Fiona, and one batch approved and paid
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import requests
 
 from services.console.accounts import new_account, new_password, write_accounts
+from services.demo.affected import DAMAGED_DWELLINGS, pay_damaged, register_affected
 from services.demo.client import Client, DemoError, Say, client
 from services.demo.country import COUNTRY, PEOPLE
-from services.demo.fiona import define_programmes, replay_fiona, second_sender
+from services.demo.fiona import ANTICIPATORY, RESPONSE, define_programmes, replay_fiona, second_sender
+from services.demo.paying import proposed_batches, write_payment_files
 from services.demo.registry_file import registry_csv
 from services.registry.service_layer.imports import household_id_for
 from services.stack import Stack
@@ -111,22 +112,6 @@ def wait_for_projections(
 # -- deciding and paying ------------------------------------------------------------------------
 
 
-def proposed_batches(approver: Client, incident_id: str, timeout: float, settle: float = 5.0) -> list[Any]:
-    """The alert's batches once the first has come and no other for ``settle`` seconds (the
-    update and the footprint may add supplementary ones); empty after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    batches: list[dict[str, Any]] = []
-    quiet_since = time.monotonic()
-    while time.monotonic() < deadline:
-        latest = approver.call("GET", f"/v1/batches?incident_id={incident_id}")["batches"]
-        if len(latest) != len(batches):
-            batches, quiet_since = latest, time.monotonic()
-        elif batches and time.monotonic() - quiet_since >= settle:
-            break
-        time.sleep(0.5)
-    return batches
-
-
 def approve_and_export(stack: Stack, incident_id: str, say: Say, timeout: float = 600) -> dict[str, Any]:
     """Wait for the proposed batches, approve the anticipatory one as a second person and write its
     payment files as the payments officer."""
@@ -161,40 +146,18 @@ def approve_and_export(stack: Stack, incident_id: str, say: Say, timeout: float 
     return dict(approved)
 
 
-def write_payment_files(stack: Stack, payments: Client, batch: dict[str, Any], say: Say) -> list[Path]:
-    """As the payments officer: one file per channel of an approved batch (pain.001 for bank
-    accounts, CSV otherwise), kept under the stack's ``payment-files/``."""
-    folder = stack.data_dir / "payment-files"
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for channel in sorted(batch["payments_by_channel"]):
-        fmt = "pain.001" if channel == "bank_account" else "csv"
-        file = payments.call(
-            "POST",
-            f"/v1/batches/{batch['id']}/instructions",
-            json={"channel_type": channel, "format": fmt},
-            headers={"Idempotency-Key": f"demo-instruct-{batch['id']}-{channel}"},
-        )
-        path = folder / f"{file['message_id']}.{'xml' if fmt == 'pain.001' else 'csv'}"
-        path.write_bytes(payments.call("GET", f"/v1/payment-files/{file['id']}"))
-        written.append(path)
-        say(
-            f"transfers  {fmt} file for {channel}: {file['transactions']:,} payments, "
-            f"control sum {file['control_sum']} → {path}"
-        )
-    return written
-
-
 def run(stack: Stack, households: int, say: Say) -> dict[str, Any]:
     """The whole demo on a started stack; returns the console's sign-in passwords."""
     started = time.monotonic()
     passwords = write_console_accounts(stack)
     import_id, written = load_registry(stack, households, say)
     wait_for_projections(stack, written, import_id, say)
-    define_programmes(stack, say)
+    define_programmes(stack, say, (ANTICIPATORY, RESPONSE, DAMAGED_DWELLINGS))
     incident = replay_fiona(stack, say)
     approve_and_export(stack, incident["id"], say)
     second_sender(stack, say)
+    register_affected(stack, say)
+    pay_damaged(stack, incident["id"], say)
     say(f"demo: done in {time.monotonic() - started:.0f}s")
     return {"passwords": passwords, "incident": incident}
 

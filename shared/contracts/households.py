@@ -35,6 +35,21 @@ class VulnerabilitySchema(Schema):
     components = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)
 
 
+class AssessmentCategoriesSchema(Schema):
+    """A post-event assessment's categories: what happened to the household, never who said so."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.String(required=True)
+    incidents = fields.List(fields.String(validate=validate.Length(max=255)), load_default=list)
+    dwelling_damage = fields.String(required=True, validate=validate.OneOf(("none", "partial", "destroyed")))
+    displacement = fields.String(load_default=None, allow_none=True)
+    livelihood_losses = fields.List(fields.String(), load_default=list)
+    needs = fields.List(fields.String(), load_default=list)
+    assessed_on = fields.Date(load_default=None, allow_none=True)
+
+
 class HouseholdSnapshotSchema(Schema):
     """The public snapshot: no names, document, phone or account numbers, ever.
 
@@ -60,6 +75,18 @@ class HouseholdSnapshotSchema(Schema):
     vulnerability = fields.Nested(VulnerabilitySchema, load_default=None, allow_none=True)
     payment_channel_type = fields.String(load_default=None, allow_none=True)
     consent_purposes = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    #: Post-event assessments, newest first (one per assessment exercise), and the regular programmes
+    #: the household is enrolled in on the snapshot's day.
+    assessments = fields.List(fields.Nested(AssessmentCategoriesSchema), load_default=list)
+    enrolments = fields.List(fields.String(validate=validate.Length(max=32)), load_default=list)
+    #: The day the ages, age bands and score are counted on.
+    snapshot_on = fields.Date(load_default=None, allow_none=True)
+    #: How many times this version's snapshot was published again because time changed it (a
+    #: birthday, new weights): 0 for the version's own snapshot. A consumer keeps a snapshot when
+    #: its (version, snapshot_revision) is above the one it holds.
+    snapshot_revision = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(min=0, max=2**31 - 1)
+    )
 
 
 #: Built once: a schema is stateless between loads, and building one per event costs more than loading.

@@ -128,6 +128,10 @@ def test_amparo_up_demo_loads_a_country_pays_a_batch_and_stops_cleanly(tmp_path)
         "alerts     NHC wind swath of Fiona:",
         "transfers  batch approved by ids-maria (four eyes)",
         "transfers  pain.001 file for bank_account:",
+        "registry   assessment 'Fiona — evaluación de daños, este' opened for DO-11, DO-08, DO-30",
+        "households enrolled in SUPERATE (vertical expansion)",
+        "registry   field visits synced: {'created': 40,",
+        "transfers  'Fiona — vivienda dañada':",
         "Open the console: http://127.0.0.1:",
         "stopped",
     ):

@@ -191,7 +191,7 @@ def test_offline_sync_reports_each_record_and_is_idempotent(registry, issuer):
     assert report.status_code == 200, report.get_json()
     results = report.get_json()["results"]
     assert [r["status"] for r in results] == ["created"] * 3 + ["rejected", "rejected", "rejected"]
-    assert "location.lat" in results[3]["errors"]
+    assert "/household/location/lat" in results[3]["errors"]
     assert "GT-ES" in results[4]["detail"] and "duplicate client id" in results[5]["detail"]
 
     again = registry.post("/v1/households/sync", json=batch, headers=headers).get_json()

@@ -365,6 +365,12 @@ class FakeHazardEvents:
         link = self.links.get(incident_id)
         return [incident_id] if link is None else self.incidents_with_event(link.hazard_event_id)
 
+    def known_as(self, incident_id):
+        link = self.links.get(incident_id)
+        ids = self.incidents_with(incident_id)
+        names = {name for i in ids for name in self.names.get(i, ())}
+        return names | set(ids) | ({link.hazard_event_id} if link else set())
+
     def sharing_names(self, incident_id, names):
         found = [
             (self.links[other].hazard_event_id, other)

@@ -72,6 +72,15 @@ def flatten(household: Household | None) -> dict[str, Any]:
             f"{member.document.type.value} #{member.document.number_hash[:12]}" if member.document else None
         )
         flat[prefix + "phone"] = PROTECTED if member.phone_encrypted else None
+    for assessment in household.assessments:  # one per assessment event: the newest visit
+        for key, value in assessment.as_record().items():
+            if key not in ("event_id", "incidents"):
+                flat[f"assessments.{assessment.event_id}.{key}"] = value
+    for enrolment in household.enrolments:
+        prefix = f"enrolments.{enrolment.programme}.{enrolment.since.isoformat()}."
+        flat[prefix + "since"] = enrolment.since.isoformat()
+        flat[prefix + "until"] = enrolment.until.isoformat() if enrolment.until else None
+        flat[prefix + "reference"] = enrolment.reference
     return flat
 
 

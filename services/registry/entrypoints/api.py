@@ -16,6 +16,7 @@ from services.registry.domain.errors import VersionMismatch
 from services.registry.domain.model import Location
 from services.registry.entrypoints.presenter import present
 from services.registry.entrypoints.schemas import (
+    AssessmentInputSchema,
     HistoryEntrySchema,
     HouseholdInputSchema,
     HouseholdPageSchema,
@@ -216,29 +217,40 @@ class Sync(MethodView):
     @authenticated(WRITERS)
     def post(self, body: dict[str, Any]) -> Any:
         """Sync a device's offline records; each record succeeds or fails on its own"""
-        records = []
-        schema = HouseholdRegistrationSchema()
-        for raw in body["records"]:
-            client_id, household_id = str(raw["client_id"]), str(raw["household_id"])
-            try:
-                loaded = schema.load(raw["household"])
-                records.append(
-                    sync.SyncRecord(client_id, household_id, household_input(loaded), raw["base_version"])
-                )
-            except ValidationError as exc:
-                problems = {
-                    p.pointer: p.detail for p in field_problems(exc.normalized_messages(), "/household")
-                }
-                records.append(sync.SyncRecord(client_id, household_id, None, raw["base_version"], problems))
-            except ValueError as exc:  # a domain value (e.g. the location) refused while building input
-                problems = getattr(exc, "problems", {"household": str(exc)})
-                records.append(sync.SyncRecord(client_id, household_id, None, raw["base_version"], problems))
+        records = [_sync_record(raw) for raw in body["records"]]
         results = sync.sync_batch(records, body["device"], _actor(), _uow, _deps())
         return {
             "device": body["device"],
             "counts": dict(Counter(r.status for r in results)),
             "results": results,
         }
+
+
+def _sync_record(raw: dict[str, Any]) -> sync.SyncRecord:
+    """A device's record as the sync handler takes it; what cannot be read is kept as its problems."""
+    client_id, household_id, base = str(raw["client_id"]), str(raw["household_id"]), raw["base_version"]
+    household, assessment, problems = None, None, {}
+    try:
+        if raw["household"] is not None:
+            household = household_input(_REGISTRATION.load(raw["household"]))
+    except ValidationError as exc:
+        problems.update(
+            {p.pointer: p.detail for p in field_problems(exc.normalized_messages(), "/household")}
+        )
+    except ValueError as exc:  # a domain value (e.g. the location) refused while building input
+        problems.update(getattr(exc, "problems", {"household": str(exc)}))
+    try:
+        if raw.get("assessment") is not None:
+            assessment = _ASSESSMENT.load(raw["assessment"])
+    except ValidationError as exc:
+        problems.update(
+            {p.pointer: p.detail for p in field_problems(exc.normalized_messages(), "/assessment")}
+        )
+    return sync.SyncRecord(client_id, household_id, household, base, problems, assessment)
+
+
+_REGISTRATION = HouseholdRegistrationSchema()
+_ASSESSMENT = AssessmentInputSchema()
 
 
 def encode_cursor(last_id: str) -> str:

@@ -61,6 +61,8 @@ def present(household: Household, principal: Principal, protector: PersonalDataP
         "registration_device": household.registration.device,
         "updated_at": household.updated_at,
         "updated_by": household.updated_by,
+        "assessments": [a.as_record() for a in household.assessments],
+        "enrolments": [e.as_record() for e in household.enrolments],
     }
 
 

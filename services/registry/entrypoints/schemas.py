@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.registry.domain import model
+from services.registry.domain import assessments, model
 from services.registry.domain.members import WG_DOMAINS, DocumentType, Relationship, Sex
 from shared.contracts.household_groups import SEARCH_GROUPS
 
@@ -192,6 +192,52 @@ class HouseholdSchema(Schema):
     registration_device = fields.String(allow_none=True)
     updated_at = fields.DateTime(format="iso")
     updated_by = fields.String()
+    assessments = fields.List(
+        fields.Nested(lambda: AssessmentOutSchema()), metadata={"description": "Newest first"}
+    )
+    enrolments = fields.List(fields.Nested(lambda: EnrolmentOutSchema()))
+
+
+class AssessmentInputSchema(Schema):
+    """A visit's findings after a hazard."""
+
+    event_id = fields.String(
+        required=True, validate=validate.Length(min=1, max=36), metadata={"description": "The exercise"}
+    )
+    dwelling_damage = fields.String(required=True, validate=validate.OneOf(assessments.DWELLING_DAMAGE))
+    displacement = fields.String(required=True, validate=validate.OneOf(assessments.DISPLACEMENT))
+    shelter = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Which shelter, when displaced to one"},
+    )
+    livelihood_losses = fields.List(
+        fields.String(validate=validate.OneOf(assessments.LIVELIHOOD_LOSSES)), load_default=list
+    )
+    needs = fields.List(fields.String(validate=validate.OneOf(assessments.NEEDS)), load_default=list)
+    assessed_at = fields.AwareDateTime(required=True, metadata={"description": "When the visit was made"})
+
+
+class AssessmentOutSchema(Schema):
+    id = fields.String()
+    event_id = fields.String()
+    incidents = fields.List(fields.String())
+    dwelling_damage = fields.String()
+    displacement = fields.String()
+    shelter = fields.String(allow_none=True)
+    livelihood_losses = fields.List(fields.String())
+    needs = fields.List(fields.String())
+    assessed_at = fields.String()
+    assessed_by = fields.String()
+
+
+class EnrolmentOutSchema(Schema):
+    programme = fields.String()
+    since = fields.String()
+    until = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    source = fields.String(allow_none=True, metadata={"description": "The roster it came from"})
 
 
 class ChangeSchema(Schema):
@@ -216,7 +262,16 @@ class SyncRecordSchema(Schema):
         strict=True,
         metadata={"description": "The version the change was made on; omit for new"},
     )
-    household = fields.Dict(required=True, metadata={"description": "As in POST /v1/households"})
+    household = fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={"description": "As in POST /v1/households; null when only assessing a registered one"},
+    )
+    assessment = fields.Dict(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "A visit's findings, as in POST /v1/households/{id}/assessments"},
+    )
 
 
 class SyncBatchSchema(Schema):

@@ -153,39 +153,45 @@ def change_household(
     :raise VersionMismatch: the stored version is not ``expected_version`` (both versions and the
         fields changed since are attached).
     """
-    now = deps.now()
     with uow:
-        current = uow.households.get(command.household_id, for_update=True)
-        check_visible(current, command.household_id, command.actor.covers)
-        if current.version != command.expected_version:
-            raise _mismatch(uow, current, command.expected_version)
-        facts = build_facts(command.household, deps, current, now.date())
-        if facts == current.facts:
-            return current
-        changed = model.change_household(
-            current,
-            facts,
-            changed_by=command.actor.subject,
-            changed_at=now,
-            index=deps.index,
-            jurisdiction_covers=command.actor.covers,
-            areas=deps.areas,
-        )
-        if not uow.households.replace(changed, current.version):
-            raise _mismatch(uow, uow.households.get(current.id) or current, command.expected_version)
-        _store_new_version(uow, changed, current)
-        if changed.status != current.status:
-            uow.record(
-                AuditEntry(
-                    by=command.actor.subject,
-                    action="status_changed",
-                    subject_type="household",
-                    subject_id=changed.id,
-                    from_state=current.status,
-                    to_state=changed.status,
-                    comment=f"version {changed.version}",
-                )
+        return change_in(uow, command, deps)
+
+
+def change_in(uow: RegistryUnitOfWork, command: ChangeHousehold, deps: Dependencies) -> model.Household:
+    """:func:`change_household` inside a unit of work the caller has open."""
+    now = deps.now()
+    current = check_visible(
+        uow.households.get(command.household_id, for_update=True), command.household_id, command.actor.covers
+    )
+    if current.version != command.expected_version:
+        raise _mismatch(uow, current, command.expected_version)
+    facts = build_facts(command.household, deps, current, now.date())
+    if facts == current.facts:
+        return current
+    changed = model.change_household(
+        current,
+        facts,
+        changed_by=command.actor.subject,
+        changed_at=now,
+        index=deps.index,
+        jurisdiction_covers=command.actor.covers,
+        areas=deps.areas,
+    )
+    if not uow.households.replace(changed, current.version):
+        raise _mismatch(uow, uow.households.get(current.id) or current, command.expected_version)
+    _store_new_version(uow, changed, current)
+    if changed.status != current.status:
+        uow.record(
+            AuditEntry(
+                by=command.actor.subject,
+                action="status_changed",
+                subject_type="household",
+                subject_id=changed.id,
+                from_state=current.status,
+                to_state=changed.status,
+                comment=f"version {changed.version}",
             )
+        )
     return changed
 
 

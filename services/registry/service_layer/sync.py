@@ -1,10 +1,15 @@
 """Offline sync: the records a field device collected without a connection, applied one by one,
-each answered with what it became (created, updated, unchanged, conflict or rejected)."""
+each answered with what it became (created, updated, unchanged, conflict or rejected).
+
+A record may carry a visit's assessment of damage and needs beside the household (a household
+registered in the same visit), or alone (a registered household assessed): household and
+assessment are stored together or not at all."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from services.registry.domain import model
 from services.registry.domain.errors import (
@@ -14,12 +19,13 @@ from services.registry.domain.errors import (
     OutsideJurisdiction,
     VersionMismatch,
 )
+from services.registry.service_layer.assessments import AssessHousehold, assess_in
 from services.registry.service_layer.common import Actor, Dependencies, HouseholdInput
 from services.registry.service_layer.registration import (
     ChangeHousehold,
     RegisterHousehold,
-    change_household,
-    register_household,
+    change_in,
+    register_in,
 )
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 
@@ -35,6 +41,8 @@ class SyncRecord:
     household: HouseholdInput | None
     base_version: int | None = None
     problems: Mapping[str, str] = field(default_factory=dict)
+    #: A visit's findings: ``event_id`` and the values :func:`assess_in` takes.
+    assessment: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,13 +91,13 @@ def _sync_one(
     uow_factory: Callable[[], RegistryUnitOfWork],
     deps: Dependencies,
 ) -> SyncResult:
-    if record.problems or record.household is None:
+    if record.problems or (record.household is None and record.assessment is None):
         return SyncResult(
             record.client_id,
             "rejected",
             record.household_id,
             detail="invalid record",
-            errors=dict(record.problems),
+            errors=pointers(record.problems) or {"/household": "send a household, an assessment or both"},
         )
     uow = uow_factory()
     with uow:
@@ -97,23 +105,8 @@ def _sync_one(
     if done is not None:
         return SyncResult(record.client_id, "already_synced", done[0], done[1])
     try:
-        if record.base_version is None:
-            household, created = register_household(
-                RegisterHousehold(
-                    record.household, actor, record.household_id, model.RegistrationSource.FIELD, device
-                ),
-                _RecordingUow(uow_factory(), record.client_id, device, record.household_id),
-                deps,
-            )
-            status = "created" if created else "unchanged"
-        else:
-            before = record.base_version
-            household = change_household(
-                ChangeHousehold(record.household_id, record.household, before, actor),
-                _RecordingUow(uow_factory(), record.client_id, device, record.household_id),
-                deps,
-            )
-            status = "updated" if household.version > before else "unchanged"
+        with _RecordingUow(uow_factory(), record.client_id, device, record.household_id) as recording:
+            household, status = _apply(recording, record, device, actor, deps)
     except VersionMismatch as exc:
         return SyncResult(
             record.client_id,
@@ -124,11 +117,53 @@ def _sync_one(
         )
     except InvalidHousehold as exc:
         return SyncResult(
-            record.client_id, "rejected", record.household_id, detail=exc.detail, errors=exc.problems
+            record.client_id,
+            "rejected",
+            record.household_id,
+            detail=exc.detail,
+            errors=pointers(exc.problems),
         )
     except (OutsideJurisdiction, HouseholdNotFound, HouseholdIdTaken) as exc:
         return SyncResult(record.client_id, "rejected", record.household_id, detail=exc.detail)
     return SyncResult(record.client_id, status, household.id, household.version)
+
+
+def pointers(problems: Mapping[str, str]) -> dict[str, str]:
+    """A record's problems keyed by JSON pointers into the record (``members.0.sex`` →
+    ``/household/members/0/sex``; ``assessment.shelter`` → ``/assessment/shelter``)."""
+    named = {}
+    for name, text in problems.items():
+        if not name.startswith("/"):
+            path = name.replace(".", "/")
+            name = "/" + path if path.split("/")[0] in ("assessment", "household") else "/household/" + path
+        named[name] = text
+    return named
+
+
+def _apply(
+    uow: RegistryUnitOfWork, record: SyncRecord, device: str, actor: Actor, deps: Dependencies
+) -> tuple[model.Household, str]:
+    household, status = None, "updated"
+    if record.household is not None and record.base_version is None:
+        command = RegisterHousehold(
+            record.household, actor, record.household_id, model.RegistrationSource.FIELD, device
+        )
+        household, created = register_in(uow, command, deps)
+        status = "created" if created else "unchanged"
+    elif record.household is not None:
+        before = record.base_version
+        assert before is not None
+        household = change_in(
+            uow, ChangeHousehold(record.household_id, record.household, before, actor), deps
+        )
+        status = "updated" if household.version > before else "unchanged"
+    if record.assessment is not None:
+        values = dict(record.assessment)
+        visit = AssessHousehold(record.household_id, str(values.pop("event_id", "")), values, actor)
+        _, household = assess_in(uow, visit, deps)
+        status = "created" if status == "created" else "updated"
+    assert household is not None
+    return household, status
 
 
 class _RecordingUow(RegistryUnitOfWork):

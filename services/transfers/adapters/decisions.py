@@ -82,6 +82,11 @@ class EvaluationRepository:
                 self.session,
                 decisions,
                 _held(evaluation, part)
+                | (
+                    {"enrolled": evaluation.enrolled[part].tolist()}
+                    if evaluation.enrolled is not None
+                    else {}
+                )
                 | {
                     "evaluation_id": [evaluation.id] * len(ids[part]),
                     "household_id": ids[part].tolist(),

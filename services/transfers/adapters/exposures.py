@@ -23,7 +23,12 @@ from services.transfers.adapters.orm import (
     incidents,
     staged_households,
 )
-from services.transfers.domain.deciding import HELD_DUPLICATE, HELD_NO_CONSENT, UNKNOWN_HOUSEHOLD
+from services.transfers.domain.deciding import (
+    HELD_DUPLICATE,
+    HELD_NO_CONSENT,
+    NOT_ELIGIBLE,
+    UNKNOWN_HOUSEHOLD,
+)
 from services.transfers.domain.exposure_parts import Part
 from services.transfers.domain.exposures import (
     ACCEPTED,
@@ -285,6 +290,8 @@ class ExposureRepository:
                 *(func.coalesce(a[n], 0) for n in NUMBERS),
                 held,
                 func.coalesce(a.consent_emergency, True),
+                func.coalesce(a.enrolments, ""),
+                a.assessments,
             )
             .select_from(joined)
             .where(exposed_households.c.exposure_key == key)
@@ -293,6 +300,7 @@ class ExposureRepository:
         names = ("household_id", "band", "intensity", "statement", "known", "status", "admin_code")
         names += ("vulnerability_score",)
         names += ("female_headed", "payment_channel_type", *NUMBERS, "under_review", "consent_ok")
+        names += ("enrolments", "assessments")
         kinds: dict[str, Any] = dict.fromkeys(names, object)
         kinds |= {"intensity": float, "vulnerability_score": float, "known": bool, "female_headed": bool}
         kinds |= {"statement": float}  # NaN: no statement (a footprint's household)
@@ -304,7 +312,8 @@ class ExposureRepository:
 
     def with_late_households(self) -> list[str]:
         """Decided, current exposures of live alerts whose latest evaluation found households
-        transfers did not know then and knows now, or held then and released now."""
+        transfers did not know then and knows now, or held then and released now, or not eligible
+        then and assessed since (a dwelling found destroyed after the decision)."""
         e, d, x = evaluations.c, decisions.c, exposures.c
         latest = (
             select(e.exposure_key, e.programme_id, func.max(e.created_at).label("at"))
@@ -337,7 +346,8 @@ class ExposureRepository:
                 | (
                     (d.status == HELD_NO_CONSENT)
                     & func.coalesce(household_attributes.c.consent_emergency, True)
-                ),
+                )
+                | ((d.status == NOT_ELIGIBLE) & (household_attributes.c.assessed_at > e.created_at)),
             )
         )
         return list(self.session.scalars(query))

@@ -41,6 +41,16 @@ class HazardEventRepository:
         h = hazard_event_incidents.c
         return sorted(self.session.scalars(select(h.incident_id).where(h.hazard_event_id == hazard_event_id)))
 
+    def known_as(self, incident_id: str) -> set[str]:
+        """Every name the incident's hazard event goes by: its incidents' ids, the CAP
+        ``<incidents>`` names their messages gave, and the hazard event's own id (what an assessment
+        exercise in the registry may name)."""
+        link = self.link_of(incident_id)
+        ids = self.incidents_with(incident_id)
+        n = incident_names.c
+        names = set(self.session.scalars(select(n.name).where(n.incident_id.in_(ids))))
+        return names | set(ids) | ({link.hazard_event_id} if link else set())
+
     def sharing_names(self, incident_id: str, names: Sequence[str]) -> list[tuple[str, str]]:
         """``(hazard_event_id, incident_id)`` of other incidents whose CAP ``<incidents>`` names one of
         ``names``, oldest hazard event first."""

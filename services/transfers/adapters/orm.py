@@ -56,6 +56,13 @@ household_attributes = Table(
     Column("payment_channel_type", String(16)),
     # 0011: recorded consent for emergency transfers (None: none recorded)
     Column("consent_emergency", Boolean),
+    # 0014: enrolments in regular programmes (",CODE,CODE,"), post-event assessments (JSON text),
+    # and when a change of assessments last reached transfers
+    Column("enrolments", String(400)),
+    Column("assessments", Text),
+    Column("assessed_at", DateTime(timezone=True)),
+    # 0014: the registry's publications of this version (a snapshot refreshed as time passed)
+    Column("snapshot_revision", Integer, nullable=False, server_default="0"),
 )
 
 #: 0011: households the registry holds under review (a probable duplicate awaiting an officer).
@@ -103,6 +110,8 @@ evaluations = _payment_tables["evaluations"]
 decisions = _payment_tables["decisions"]
 # 0008: the payment that already held the household's entitlement (for one hazard event)
 decisions.append_column(Column("held_by", String(36)))
+# 0014: the enrolments whose top-up the benefit counted (",CODE,"), when it has any
+decisions.append_column(Column("enrolled", String(400)))
 _hazard_tables = hazard_event_tables_v1(metadata)
 hazard_events = _hazard_tables["hazard_events"]
 hazard_event_incidents = _hazard_tables["hazard_event_incidents"]

@@ -5,13 +5,17 @@ allows when the money does not reach everyone.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from services.transfers.domain.assessments import enrolled_in
 from services.transfers.domain.programme_errors import mistake
+
+PROGRAMME_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 
 #: What the budget does when it cannot pay every eligible household in full.
 POLICIES = ("rank_by_vulnerability", "pro_rata")
@@ -31,6 +35,9 @@ class Benefit:
     cap: float | None = None
     band_multipliers: Mapping[str, float] = field(default_factory=dict)
     rounding: float = 1.0
+    #: A top-up for households enrolled in a regular programme (``{"BONO-VIDA": 1500}``): added
+    #: after the band's multiplier, within the cap (a vertical expansion of that programme).
+    per_enrolment: Mapping[str, float] = field(default_factory=dict)
 
     def describe(self, currency: str, lang: str = "en") -> str:
         es = lang == "es"
@@ -46,6 +53,8 @@ class Benefit:
         if self.band_multipliers:
             word = "si" if es else "if"
             text += ", × " + ", ".join(f"{m:g} {word} {b}" for b, m in self.band_multipliers.items())
+        for code, extra in self.per_enrolment.items():
+            text += f" + {extra:g} " + (f"si inscrito en {code}" if es else f"if enrolled in {code}")
         if self.cap is not None:
             text += f", {'como máximo' if es else 'at most'} {self.cap:g} {currency}"
         if self.rounding != 1:
@@ -56,13 +65,20 @@ class Benefit:
         """The most one household could receive (a household of ``LARGEST_HOUSEHOLD``, all vulnerable)."""
         amount = (self.base + (self.per_member + self.per_vulnerable_member) * LARGEST_HOUSEHOLD) * max(
             [1.0, *self.band_multipliers.values()]
-        )
+        ) + sum(self.per_enrolment.values())
         return min(amount, self.cap) if self.cap is not None else amount
 
     def arithmetic(
-        self, size: int, vulnerable: int, band: str | None, currency: str, lang: str = "en"
+        self,
+        size: int,
+        vulnerable: int,
+        band: str | None,
+        currency: str,
+        lang: str = "en",
+        enrolled: str = "",
     ) -> str:
-        """How one household's amount was reached, step by step (matches :func:`amounts`)."""
+        """How one household's amount was reached, step by step (matches :func:`amounts`);
+        ``enrolled`` is the household's enrolments as the decision counted them (``",A,B,"``)."""
         amount = self.base + self.per_member * size + self.per_vulnerable_member * vulnerable
         text = f"{self.base:g}"
         if self.per_member:
@@ -73,6 +89,12 @@ class Benefit:
         if band is not None and band in self.band_multipliers:
             amount *= self.band_multipliers[band]
             text += f"; × {self.band_multipliers[band]:g} ({band}) = {amount:g}"
+        for code, extra in self.per_enrolment.items():
+            if f",{code}," in (enrolled or ""):
+                amount += extra
+                text += (
+                    f"; + {extra:g} ({'inscrito en' if lang == 'es' else 'enrolled in'} {code}) = {amount:g}"
+                )
         if self.cap is not None and amount > self.cap:
             amount = self.cap
             text += f"; {'tope' if lang == 'es' else 'cap'} {self.cap:g}"
@@ -91,7 +113,17 @@ def parse_benefit(node: Mapping[str, Any], path: str = "/benefit") -> Benefit:
         cap=float(node["cap"]) if node.get("cap") is not None else None,
         band_multipliers={str(k): float(v) for k, v in (node.get("band_multipliers") or {}).items()},
         rounding=float(node.get("rounding", 1)),
+        per_enrolment={
+            str(k).strip().upper(): float(v) for k, v in (node.get("per_enrolment") or {}).items()
+        },
     )
+    for code, extra in benefit.per_enrolment.items():
+        if not PROGRAMME_CODE.match(code):
+            raise mistake(
+                f"{path}/per_enrolment/{code}", "not a programme code (2 to 32 letters, digits, _ or -)"
+            )
+        if not 0 <= extra <= MAX_PAYMENT:
+            raise mistake(f"{path}/per_enrolment/{code}", f"must lie between 0 and {MAX_PAYMENT:g}")
     for name in ("base", "per_member", "per_vulnerable_member"):
         if getattr(benefit, name) < 0:
             raise mistake(f"{path}/{name}", "cannot be negative")
@@ -132,6 +164,8 @@ def amounts(benefit: Benefit, columns: Mapping[str, np.ndarray]) -> np.ndarray:
         for band, factor in benefit.band_multipliers.items():
             multiplier[bands == band] = factor
         raw = raw * multiplier
+    for code, extra in benefit.per_enrolment.items():
+        raw = raw + extra * enrolled_in(columns["enrolments"], [code])
     if benefit.cap is not None:
         raw = np.minimum(raw, benefit.cap)
     return np.floor(raw / benefit.rounding + 1e-9) * benefit.rounding

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from services.transfers.domain.assessments import enrolled_in
 from services.transfers.domain.benefits import amounts, apply_budget
 from services.transfers.domain.eligibility import evaluate
 from services.transfers.domain.programme_errors import ProgrammeError
@@ -163,6 +164,23 @@ def decide(
 Exposed = tuple[np.ndarray, Mapping[str, np.ndarray], np.ndarray]
 
 
+def _enrolled_counted(programme: Programme, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+    """Each household's enrolments among those the benefit tops up (``None``: it tops up none)."""
+    codes = list(programme.benefit.per_enrolment)
+    if not codes or "enrolments" not in columns:
+        return None
+    held = [enrolled_in(columns["enrolments"], [code]) for code in codes]
+    return np.array(
+        [
+            "," + ",".join(c for c, h in zip(codes, row, strict=True) if h) + "," if any(row) else None
+            for row in zip(*held, strict=True)
+        ]
+        if n
+        else [],
+        dtype=object,
+    )
+
+
 def of_statements(exposed: Exposed, statements: set[int] | None) -> Exposed:
     """The exposed households (ids, columns, which are known) of the statements named, and those
     no statement names (a footprint's); all of them when ``statements`` is ``None``."""
@@ -265,6 +283,9 @@ class Evaluation:
     held: np.ndarray | None = None
     parts: np.ndarray | None = None
     hazard_event_id: str | None = None
+    #: Per household, the enrolments whose top-up the benefit counted (``",A,"``; ``None`` when the
+    #: benefit tops up no enrolment).
+    enrolled: np.ndarray | None = None
 
     @classmethod
     def of(
@@ -320,6 +341,7 @@ class Evaluation:
             held,
             parts.astype(np.int64),
             hazard_event_id,
+            _enrolled_counted(programme, columns, len(household_ids)),
         )
 
     @property

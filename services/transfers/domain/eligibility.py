@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from services.transfers.domain.assessments import enrolled_in
 from services.transfers.domain.programme_errors import mistake
 from shared.admin_codes import within_mask
 
@@ -27,11 +28,24 @@ FIELDS: dict[str, tuple[str, str]] = {
     "payment_channel_type": ("text", "payment channel"),
     "band": ("text", "hazard band"),
     "intensity": ("number", "hazard intensity"),
+    "dwelling_damage": ("text", "dwelling damage assessed after this hazard"),
+    "displacement": ("text", "displacement assessed after this hazard"),
+    "livelihood_losses": ("number", "kinds of livelihood lost in this hazard"),
+    "enrolled_in": ("set", "enrolled in"),
 }
 OPERATORS = {
     "number": ("==", "!=", "<", "<=", ">", ">=", "in", "not in"),
     "text": ("==", "!=", "in", "not in", "within"),
     "bool": ("==", "!="),
+    "set": ("includes", "excludes"),
+}
+#: Fields read from a column of another name.
+COLUMNS = {"enrolled_in": "enrolments"}
+#: Text fields whose values come from a fixed list: a value outside it is a mistake, not a rule
+#: that quietly never holds ("" is a household not assessed for the hazard event).
+CHOICES = {
+    "dwelling_damage": ("none", "partial", "destroyed", ""),
+    "displacement": ("at_home", "host_family", "shelter", ""),
 }
 #: The same fields in Spanish, for the console and for letters to households.
 SPANISH_FIELDS = {
@@ -46,6 +60,10 @@ SPANISH_FIELDS = {
     "payment_channel_type": "canal de pago",
     "band": "banda de amenaza",
     "intensity": "intensidad de la amenaza",
+    "dwelling_damage": "daño a la vivienda evaluado tras esta amenaza",
+    "displacement": "desplazamiento evaluado tras esta amenaza",
+    "livelihood_losses": "tipos de medios de vida perdidos en esta amenaza",
+    "enrolled_in": "inscrito en",
 }
 SPANISH_WORDS = {
     "==": "es",
@@ -57,6 +75,8 @@ SPANISH_WORDS = {
     "in": "es uno de",
     "not in": "no es ninguno de",
     "within": "está dentro de",
+    "includes": "alguno de",
+    "excludes": "ninguno de",
 }
 LANGUAGES = ("en", "es")
 WORDS = {
@@ -69,6 +89,8 @@ WORDS = {
     "in": "is one of",
     "not in": "is none of",
     "within": "lies within",
+    "includes": "any of",
+    "excludes": "none of",
 }
 
 
@@ -140,13 +162,20 @@ def parse_rule(node: Any, path: str = "/eligibility") -> Group | Condition:
         raise mistake(
             f"{path}/op", f"{op!r} does not apply to {kind} field {name!r}; use {', '.join(OPERATORS[kind])}"
         )
-    values = value if op in ("in", "not in") else [value]
-    if op in ("in", "not in") and (not isinstance(value, list) or not value):
+    listed = op in ("in", "not in") or (kind == "set" and isinstance(value, list))
+    values = value if listed else [value]
+    if listed and (not isinstance(value, list) or not value):
         raise mistake(f"{path}/value", f"{op!r} needs a non-empty list")
-    expected = {"number": (int, float), "text": (str,), "bool": (bool,)}[kind]
+    expected = {"number": (int, float), "text": (str,), "bool": (bool,), "set": (str,)}[kind]
     for item in values:
         if not isinstance(item, expected) or (kind == "number" and isinstance(item, bool)):
-            raise mistake(f"{path}/value", f"{item!r} is not a {kind}")
+            raise mistake(f"{path}/value", f"{item!r} is not a {'programme code' if kind == 'set' else kind}")
+        if name in CHOICES and item not in CHOICES[name]:
+            raise mistake(
+                f"{path}/value", f"{item!r} is not one of {', '.join(c for c in CHOICES[name] if c)}"
+            )
+    if kind == "set":
+        return Condition(name, op, tuple(v.strip().upper() for v in values))
     return Condition(name, op, tuple(value) if isinstance(value, list) else value)
 
 
@@ -179,7 +208,7 @@ def _evaluate(
     if isinstance(node, Group):
         parts = [_evaluate(p, columns, outcomes, results) for p in node.parts]
         return np.logical_and.reduce(parts) if node.kind == "all" else np.logical_or.reduce(parts)
-    data = columns[node.field]
+    data = columns[COLUMNS.get(node.field, node.field)]
     match node.op:
         case "==":
             result = data == node.value
@@ -199,6 +228,10 @@ def _evaluate(
             result = ~np.isin(data, list(node.value))
         case "within":
             result = within_mask(data, node.value)
+        case "includes":
+            result = enrolled_in(data, node.value)
+        case "excludes":
+            result = ~enrolled_in(data, node.value)
     result = np.asarray(result, dtype=bool)
     if data.dtype.kind == "f":
         result &= ~np.isnan(data)  # an unknown value never satisfies a condition

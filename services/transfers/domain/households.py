@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.transfers.domain.assessments import assessment_text, enrolment_key
 from shared.contracts.household_groups import vulnerable_groups
 
 
@@ -27,6 +28,12 @@ class HouseholdAttributes:
     #: Whether the household's recorded consent covers emergency transfers (``None``: no consent
     #: recorded; a recorded consent without it holds the household).
     consent_emergency: bool | None = None
+    #: Regular programmes it is enrolled in (``",CODE,CODE,"``) and its post-event assessments'
+    #: categories (see :mod:`services.transfers.domain.assessments`).
+    enrolments: str | None = None
+    assessments: str | None = None
+    #: The registry's publications of this version so far (a refresh as time changed its score).
+    snapshot_revision: int = 0
 
     @property
     def may_receive_transfers(self) -> bool:
@@ -46,6 +53,9 @@ def attributes_from_snapshot(snapshot: dict[str, Any]) -> HouseholdAttributes:
         **vulnerable_groups(snapshot),
         payment_channel_type=snapshot.get("payment_channel_type"),
         consent_emergency=consent_for_emergencies(snapshot.get("consent_purposes") or []),
+        enrolments=enrolment_key(snapshot.get("enrolments") or []),
+        assessments=assessment_text(snapshot.get("assessments") or []),
+        snapshot_revision=snapshot.get("snapshot_revision") or 0,
     )
 
 

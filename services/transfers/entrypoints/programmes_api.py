@@ -59,6 +59,12 @@ class BenefitSchema(Schema):
         keys=fields.String(), values=fields.Float(validate=validate.Range(min=0)), load_default=dict
     )
     rounding = fields.Float(load_default=1, validate=validate.Range(min=0, min_inclusive=False))
+    per_enrolment = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(validate=validate.Range(min=0)),
+        load_default=dict,
+        metadata={"description": "Top-up for households enrolled in a regular programme: code → amount"},
+    )
 
 
 class BudgetSchema(Schema):

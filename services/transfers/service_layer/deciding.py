@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+from services.transfers.domain.assessments import with_findings
 from services.transfers.domain.batches import Proposal
 from services.transfers.domain.deciding import NOT_ELIGIBLE, Evaluation, of_statements
 from services.transfers.domain.exposures import (
@@ -188,7 +189,8 @@ def decide_programme(
     programme = version.programme
     link = uow.hazard_events.link_of(incident_id)
     incidents = uow.hazard_events.incidents_with(incident_id)
-    exposed = of_statements(uow.exposures.columns(key), statements)
+    hazard = uow.hazard_events.known_as(incident_id)
+    exposed = of_statements(with_findings(uow.exposures.columns(key), hazard), statements)
     # Households already holding a payment for the hazard event (or within the programme's
     # "once in N days"); when the exposure itself decides, also those an approver refused (only
     # a person deciding again proposes them anew).

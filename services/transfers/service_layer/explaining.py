@@ -136,7 +136,7 @@ def _explained(
     arithmetic = None
     if row.status in PROPOSED_STATUSES and row.size is not None:
         arithmetic = programme.benefit.arithmetic(
-            row.size, row.vulnerable_members or 0, row.band, programme.currency, lang
+            row.size, row.vulnerable_members or 0, row.band, programme.currency, lang, row.enrolled or ""
         )
     return HouseholdDecision(
         incident_id=row.incident_id,

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from services.transfers.domain import deciding
+from services.transfers.domain.assessments import with_findings
 from services.transfers.domain.benefits import amounts, apply_budget
 from services.transfers.domain.deciding import of_statements
 from services.transfers.domain.eligibility import LANGUAGES, evaluate
@@ -129,6 +130,9 @@ def what_if(document: dict[str, Any], area: str, band: str, uow: TransfersUnitOf
     programme = parse_programme(document)
     with uow.reading() as reader:
         columns = reader.attributes.columns_in(area)
+    # No hazard event here: each household's newest assessment, whatever it followed.
+    ids = np.arange(len(columns["size"]))
+    _, columns, _ = with_findings((ids, columns, np.ones(len(ids), bool)), None)
     columns["band"] = np.full(len(columns["size"]), band, dtype=object)
     columns["intensity"] = np.full(len(columns["size"]), np.nan)
     evaluation = evaluate(programme.eligibility, columns)
@@ -161,7 +165,7 @@ def what_if_for_alert(document: dict[str, Any], incident_id: str, uow: Transfers
         key = reader.exposures.current_key(incident_id, incident.exposed_version if incident else None)
         if key is None:
             raise NotFound(f"transfers holds no current exposure of alert {incident_id}")
-        exposed = reader.exposures.columns(key)
+        exposed = with_findings(reader.exposures.columns(key), reader.hazard_events.known_as(incident_id))
         summary = incident.summary if incident else {}
     stages = programme.trigger.stages(summary, now())
     action = stages[ACTION]
