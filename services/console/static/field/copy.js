@@ -1,20 +1,24 @@
 // The offline copy of the worker's own areas, for finding a household with no connection: the
 // summaries the registry's list gives field staff (GET /v1/households, page by page, only the
 // caller's jurisdiction), and the full record of each household opened online (as the registry
-// showed it: documents and phones masked, payment identifiers absent). Kept in the vault,
+// showed it: documents and phones masked, payment identifiers absent), and the assessment
+// exercises open in those areas. Kept in the vault,
 // encrypted; held in memory, decrypted, only while the device is unlocked. Sign-out deletes it.
 import { call } from '/static/api.js';
 import * as vault from '/static/field/vault.js';
 
 const PAGE = 500;
 const META = '~meta';
+const EVENTS = '~events';
 let households = new Map(); // id -> { summary, full }
 let meta = null; // { downloaded_at, count }
+let events = [];
 
 /** Read the copy into memory after unlocking. */
 export async function load() {
   const values = await vault.all('copy');
   meta = values.find((v) => v.meta)?.meta || null;
+  events = values.find((v) => v.events)?.events || [];
   households = new Map(values.filter((v) => v.summary).map((v) => [v.summary.id, v]));
 }
 
@@ -22,6 +26,7 @@ export async function load() {
 export function forget() {
   households = new Map();
   meta = null;
+  events = [];
 }
 
 export function status() {
@@ -49,7 +54,7 @@ export async function refresh(progress = () => {}) {
     return [summary.id, { summary, full: kept && kept.version === summary.version ? kept : null }];
   }));
   const newMeta = { downloaded_at: new Date().toISOString(), count: next.size };
-  await vault.replace('copy', [[META, { meta: newMeta }], ...[...next].map(([id, value]) => [id, value])]);
+  await vault.replace('copy', [[META, { meta: newMeta }], [EVENTS, { events }], ...next]);
   households = next;
   meta = newMeta;
 }
@@ -73,6 +78,16 @@ export async function keep(household) {
   const value = { summary: { ...(households.get(household.id)?.summary || {}), ...summaryOf(household) }, full: household };
   await vault.put('copy', [[household.id, value]]);
   households.set(household.id, value);
+}
+
+/** The assessment exercises open in the worker's areas, as last read. */
+export function openEvents() {
+  return events;
+}
+
+export async function keepEvents(list) {
+  await vault.put('copy', [[EVENTS, { events: list }]]);
+  events = list;
 }
 
 export function get(id) {

@@ -2,12 +2,15 @@
 // register, find and change households, sync when online.
 import { ApiError, describe, keepSessionInMemory, session, signIn } from '/static/api.js';
 import { language, setLanguage } from '/static/i18n.js';
+import {
+  assessmentProblems, loadEvents, readAssessment, setupVisit, showEvents, startVisit,
+} from '/static/field/assess.js';
 import * as copy from '/static/field/copy.js';
-import { refreshCopy, setupFind, showCopyStatus } from '/static/field/find.js';
+import { addHouseholdAction, refreshCopy, setupFind, showCopyStatus } from '/static/field/find.js';
 import { clearProblems, formState, retranslateForm, setupForm, showProblems, startNew } from '/static/field/form.js';
 import { migrateLegacy, newRecord, queue } from '/static/field/queue.js';
 import { problemsOf } from '/static/field/rules.js';
-import { $, notice, showView } from '/static/field/ui.js';
+import { $, button, notice, showView } from '/static/field/ui.js';
 import * as vault from '/static/field/vault.js';
 import { showWaiting, sync, whenSessionEnds } from '/static/field/waiting.js';
 import { ft, translateField } from '/static/field/words.js';
@@ -87,6 +90,7 @@ async function enter() {
   $('#sign-out').hidden = false;
   await copy.load();
   showCopyStatus();
+  await showAssessments();
   if (!entered) {
     // A sign-in again (the session had ended) keeps whatever is on the form.
     entered = true;
@@ -110,31 +114,72 @@ function askToSignInAgain() {
   $('#sign-in-error').textContent = ft('session_ended');
 }
 
-async function save(household) {
-  const { record } = formState();
-  // The Washington Group questions are asked of everyone 5 or older when a household is registered.
-  const problems = problemsOf(household, { jurisdiction: areas(), isNew: record.base_version == null });
-  if (Object.keys(problems).length) {
-    showProblems(problems);
-    return;
-  }
-  const waiting = newRecord({ ...record, household });
-  const { fits, free } = await vault.room(JSON.stringify(waiting).length);
+// The damage and needs section and actions appear while an assessment exercise is open.
+async function showAssessments() {
+  await loadEvents();
+  $('#household .steps [data-goto=assessment]').hidden = !copy.openEvents().length;
+  showEvents($('#assessment-part'));
+}
+
+/**
+ * Keep a record on the device (encrypted), telling the worker in `errorBox` when the device is
+ * full: the form then keeps what was entered. Returns whether it was kept.
+ */
+async function keep(record, errorBox) {
+  const { fits, free } = await vault.room(JSON.stringify(record).length);
   try {
     if (!fits) throw new vault.DeviceFull(`${free} bytes free`);
-    await queue.put(waiting);
+    await queue.put(record);
   } catch (error) {
-    // Nothing on the form is lost: the worker frees space or syncs, then saves again.
-    $('#form-error').textContent = error instanceof vault.DeviceFull ? ft('device_full') : `${ft('not_saved')}: ${error.message}`;
-    return;
+    errorBox.textContent = error instanceof vault.DeviceFull ? ft('device_full') : `${ft('not_saved')}: ${error.message}`;
+    return false;
   }
-  clearProblems();
-  startNew(defaultArea());
   notice(ft('saved'));
   await showWaiting();
   const room = await vault.room(256 * 1024);
   if (!room.fits) notice(ft('device_almost_full', { free: `${Math.round(room.free / 1024)} KB` }));
   if (navigator.onLine) sync();
+  return true;
+}
+
+async function save(household) {
+  const { record } = formState();
+  const assessment = readAssessment($('#assessment-part'));
+  // The Washington Group questions are asked of everyone 5 or older when a household is registered.
+  const problems = {
+    ...problemsOf(household, { jurisdiction: areas(), isNew: record.base_version == null }),
+    ...assessmentProblems(assessment, household.admin_code),
+  };
+  if (Object.keys(problems).length) {
+    showProblems(problems);
+    return;
+  }
+  if (await keep(newRecord({ ...record, household, assessment }), $('#form-error'))) {
+    clearProblems();
+    startNew(defaultArea());
+  }
+}
+
+async function saveVisit(visit) {
+  const form = $('#assess-form');
+  const problems = visit.assessment
+    ? assessmentProblems(visit.assessment, visit.label.admin_code)
+    : { '/assessment/event_id': ft('m_choose') };
+  if (Object.keys(problems).length) {
+    showProblems(problems, '', form);
+    return;
+  }
+  const record = newRecord({ ...visit, base_version: null, household: null });
+  if (await keep(record, form.querySelector('.form-error'))) showView('find');
+}
+
+function offerVisit(full, summary, panel) {
+  if (!copy.openEvents().length) return;
+  const label = { name: summary.head_name, admin_code: summary.admin_code };
+  panel.append(' ', button(ft('assess'), () => {
+    startVisit({ household_id: summary.id, label });
+    showView('assess');
+  }, 'assess-household'));
 }
 
 async function signOut() {
@@ -184,6 +229,8 @@ window.addEventListener('online', () => { showNetwork(); sync(); });
 window.addEventListener('offline', showNetwork);
 setupForm({ onSave: save, onCancel: () => { startNew(defaultArea()); showView('find'); } });
 setupFind();
+setupVisit({ onSave: saveVisit, onCancel: () => showView('find') });
+addHouseholdAction(offerVisit);
 whenSessionEnds(askToSignInAgain);
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' });
 if (navigator.storage && navigator.storage.persist) navigator.storage.persist();

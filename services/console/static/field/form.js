@@ -1,6 +1,7 @@
 // The household form, in sections (people, home, payment, damage and needs, consent) so it fits a
 // phone: filled empty for a new household, from the registry's record for a change, or from a
 // refused record to correct it; read back as exactly the body the registry's API takes.
+import { fillAssessment, renderAssessment } from '/static/field/assess.js';
 import { CHOICES, IDENTIFIERS, isMasked, pointerOf } from '/static/field/rules.js';
 import { addMember, fillMembers, readMembers, renumber } from '/static/field/members.js';
 import { ft, speechLanguage, translateField } from '/static/field/words.js';
@@ -106,6 +107,7 @@ function locate() {
 export function setupForm({ onSave, onCancel }) {
   const f = form();
   f.querySelectorAll('select[data-choices]').forEach(fillChoices);
+  renderAssessment($('#assessment-part'));
   f.querySelectorAll('.steps button').forEach((b) => b.addEventListener('click', () => showStep(b.dataset.goto)));
   $('#step-back').addEventListener('click', () => move(-1));
   $('#step-next').addEventListener('click', () => move(1));
@@ -185,6 +187,7 @@ function begin(mode, record, household, title) {
   state = { mode, record, consent: null, number: title };
   form().reset();
   fillHousehold(household);
+  fillAssessment($('#assessment-part'), record.assessment || null);
   form().classList.toggle('editing', mode !== 'new' || record.base_version != null);
   $('#cancel-edit').hidden = mode === 'new';
   const key = mode === 'new' ? 'new_title' : record.base_version != null ? 'edit_title' : 'fix_title';
@@ -211,59 +214,63 @@ export function startFix(record) {
   begin('fix', record, record.household, number);
 }
 
-export function clearProblems() {
-  form().querySelectorAll('.field-error').forEach((p) => p.remove());
-  form().querySelectorAll('[aria-invalid]').forEach((el) => {
+export function clearProblems(root = form()) {
+  root.querySelectorAll('.field-error').forEach((p) => p.remove());
+  root.querySelectorAll('[aria-invalid]').forEach((el) => {
     el.removeAttribute('aria-invalid');
     el.removeAttribute('aria-describedby');
   });
-  $('#form-error').textContent = '';
+  root.querySelector('.form-error').textContent = '';
 }
 
-function elementFor(pointer) {
+function elementFor(root, pointer) {
   for (let path = pointer; path; path = path.slice(0, path.lastIndexOf('/'))) {
-    const el = form().querySelector(`[data-pointer="${CSS.escape(path)}"]`);
+    const el = root.querySelector(`[data-pointer="${CSS.escape(path)}"]`);
     if (el) return el;
   }
   return null;
 }
 
+function note(el, pointer, message, n) {
+  const p = document.createElement('p');
+  p.className = 'field-error';
+  p.id = `problem-${n}`;
+  p.dataset.pointer = pointer;
+  p.textContent = message;
+  if (['FIELDSET', 'DIV'].includes(el.tagName)) {
+    const legend = el.querySelector(':scope > legend');
+    if (legend) legend.after(p);
+    else el.prepend(p);
+  } else {
+    el.after(p);
+    el.setAttribute('aria-invalid', 'true');
+    el.setAttribute('aria-describedby', p.id);
+  }
+}
+
 /**
- * Show each problem beside its field (keys: JSON pointers or the registry's dotted paths) and
- * open the section of the first one; what names no field goes above the form, with `detail`.
+ * Show each problem beside its field (keys: JSON pointers or the registry's dotted paths) in
+ * `root` (the household form, or the damage and needs form) and open the section of the first;
+ * what names no field goes above the form, with `detail`.
  */
-export function showProblems(problems, detail = '') {
-  clearProblems();
+export function showProblems(problems, detail = '', root = form()) {
+  clearProblems(root);
   let first = null;
   const general = [];
   Object.entries(problems).forEach(([key, message], n) => {
     const pointer = pointerOf(key);
-    const el = elementFor(pointer);
-    if (!el || el === form()) {
+    const el = elementFor(root, pointer);
+    if (!el || el === root) {
       general.push(message);
       return;
     }
-    const note = document.createElement('p');
-    note.className = 'field-error';
-    note.id = `problem-${n}`;
-    note.dataset.pointer = pointer;
-    note.textContent = message;
-    if (['FIELDSET', 'DIV'].includes(el.tagName)) {
-      const legend = el.querySelector(':scope > legend');
-      if (legend) legend.after(note);
-      else el.prepend(note);
-    } else {
-      el.after(note);
-      el.setAttribute('aria-invalid', 'true');
-      el.setAttribute('aria-describedby', note.id);
-    }
+    note(el, pointer, message, n);
     first = first || el;
   });
-  $('#form-error').textContent = [detail || ft('m_fix'), ...general].join(' — ');
-  if (first) {
-    showStep(first.closest('[data-step]').dataset.step);
-    if (first.focus) first.focus();
-  }
+  root.querySelector('.form-error').textContent = [detail || ft('m_fix'), ...general].join(' — ');
+  const section = first && first.closest('[data-step]');
+  if (section) showStep(section.dataset.step);
+  if (first && first.focus) first.focus();
 }
 
 /** Words in the chosen language after a switch (people's titles, the consent text, the title). */

@@ -12,7 +12,8 @@ export const HELD = new Set(['conflict', 'rejected']);
 /**
  * A record waiting to sync.
  * @param {object} parts household_id, base_version, household (the API body or null), assessment
- *   (or null), base (the household as read when a change was started), client_id (to keep one).
+ *   (or null), base (the household as read when a change was started), label ({name, admin_code}
+ *   of a household visited without a change), client_id (to keep one).
  */
 export function newRecord(parts) {
   return {
@@ -22,6 +23,7 @@ export function newRecord(parts) {
     household: parts.household ?? null,
     assessment: parts.assessment ?? null,
     base: parts.base ?? null,
+    label: parts.label ?? null,
     saved_at: new Date().toISOString(),
     outcome: null,
   };

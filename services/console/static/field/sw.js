@@ -3,7 +3,7 @@
 const CACHE = 'amparo-field-v3';
 const MODULES = [
   'field.js', 'queue.js', 'vault.js', 'words.js', 'rules.js', 'members.js', 'form.js', 'copy.js', 'conflict.js',
-  'find.js', 'waiting.js', 'ui.js',
+  'find.js', 'waiting.js', 'ui.js', 'assess.js',
 ];
 const SHELL = [
   '/field/', '/static/field/field.css', '/static/field/manifest.webmanifest', '/static/api.js', '/static/i18n.js',

@@ -3,6 +3,7 @@
 // the fields; a conflict shows both versions and the worker keeps the registry's or re-applies
 // their own change on it.
 import { ApiError, call, describe, session } from '/static/api.js';
+import { startVisit } from '/static/field/assess.js';
 import * as copy from '/static/field/copy.js';
 import { differences, reapply } from '/static/field/conflict.js';
 import { showProblems, startFix } from '/static/field/form.js';
@@ -39,8 +40,8 @@ export async function showWaiting() {
     const item = document.createElement('li');
     item.dataset.client = record.client_id;
     item.dataset.status = record.outcome ? record.outcome.status : 'waiting';
-    const name = headName(record.household || record.base);
-    const place = (record.household || record.base || {}).admin_code || '';
+    const name = headName(record.household || record.base) || record.label?.name || '';
+    const place = (record.household || record.base || record.label || {}).admin_code || '';
     item.innerHTML = `<strong>${escape(name)}</strong> · ${escape(kindOf(record))} · ${escape(place)} · ${escape(new Date(record.saved_at).toLocaleString())}`;
     if (record.outcome && HELD.has(record.outcome.status)) {
       const why = document.createElement('span');
@@ -55,11 +56,19 @@ export async function showWaiting() {
   }
 }
 
-/** A refused record back in the form, the registry's messages beside the fields they name. */
+/** A refused record back in its form, the registry's messages beside the fields they name. */
 export function reopen(record) {
+  const errors = record.outcome?.errors || {};
+  const detail = record.outcome?.detail || '';
+  if (!record.household) {
+    startVisit({ household_id: record.household_id, label: record.label }, record);
+    showView('assess');
+    showProblems(errors, detail, $('#assess-form'));
+    return;
+  }
   startFix(record);
   showView('register');
-  showProblems(record.outcome?.errors || {}, record.outcome?.detail || '');
+  showProblems(errors, detail);
 }
 
 async function discard(record) {

@@ -99,6 +99,18 @@ const EN = {
   copy_downloading: 'Downloading… {n} households', no_match: 'No household matches.', people_n: '{n} people',
   edit: 'Change', full_missing: 'Only the summary is on this device: open this household once with a connection to change it offline.',
   version_n: 'version {n}', registration_number: 'Registration number', size: 'People',
+  // damage and needs
+  assess: 'Damage and needs', assessment_event: 'Assessment exercise', no_assessment: 'no assessment in this visit',
+  assessment_help: 'When this visit follows a hazard: choose the exercise the registry opened, then what the household suffered and needs.',
+  choose: '— choose —', dwelling_damage: 'Damage to the dwelling', damage_none: 'no damage', damage_partial: 'partly damaged',
+  damage_destroyed: 'destroyed', displacement: 'Where the household sleeps now', displacement_at_home: 'at home',
+  displacement_host_family: 'with a host family', displacement_shelter: 'in a shelter', shelter_name: 'Which shelter',
+  livelihood_losses: 'Livelihood lost', loss_crops: 'crops', loss_livestock: 'livestock', loss_work: 'work', loss_tools: 'tools',
+  needs: 'Needs now', need_water: 'water', need_food: 'food', need_shelter: 'shelter', need_health: 'health care',
+  need_hygiene: 'hygiene', need_cash: 'cash', need_clothing: 'clothing', need_documents: 'documents',
+  need_psychosocial: 'psychosocial support', need_other: 'other',
+  m_choose: 'choose one', m_shelter: 'say which shelter', m_event_closed: 'the exercise “{name}” is not open now',
+  m_event_area: 'the exercise “{name}” covers {areas}, not {code}',
 };
 
 const ES = {
@@ -188,6 +200,17 @@ const ES = {
   copy_downloading: 'Descargando… {n} hogares', no_match: 'Ningún hogar coincide.', people_n: '{n} personas',
   edit: 'Cambiar', full_missing: 'En este equipo solo está el resumen: abra este hogar una vez con conexión para poder cambiarlo sin conexión.',
   version_n: 'versión {n}', registration_number: 'Número de registro', size: 'Personas',
+  assess: 'Daños y necesidades', assessment_event: 'Evaluación', no_assessment: 'sin evaluación en esta visita',
+  assessment_help: 'Cuando esta visita sigue a una amenaza: elija la evaluación que abrió el registro, luego lo que sufrió y necesita el hogar.',
+  choose: '— elija —', dwelling_damage: 'Daños a la vivienda', damage_none: 'sin daños', damage_partial: 'daño parcial',
+  damage_destroyed: 'destruida', displacement: 'Dónde duerme el hogar ahora', displacement_at_home: 'en su casa',
+  displacement_host_family: 'con una familia de acogida', displacement_shelter: 'en un albergue', shelter_name: 'Qué albergue',
+  livelihood_losses: 'Medios de vida perdidos', loss_crops: 'cultivos', loss_livestock: 'animales', loss_work: 'trabajo', loss_tools: 'herramientas',
+  needs: 'Necesidades ahora', need_water: 'agua', need_food: 'alimentos', need_shelter: 'techo', need_health: 'salud',
+  need_hygiene: 'higiene', need_cash: 'dinero', need_clothing: 'ropa', need_documents: 'documentos',
+  need_psychosocial: 'apoyo psicosocial', need_other: 'otra',
+  m_choose: 'elija una opción', m_shelter: 'indique qué albergue', m_event_closed: 'la evaluación “{name}” no está abierta ahora',
+  m_event_area: 'la evaluación “{name}” cubre {areas}, no {code}',
 };
 
 const WORDS = { en: EN, es: ES };
