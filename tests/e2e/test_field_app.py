@@ -236,3 +236,29 @@ def test_a_full_device_says_so_and_the_form_keeps_what_was_entered(context, coun
     page.click("#household button[type=submit]")
     page.wait_for_selector("#notice:has-text('Saved on this device')")
     assert [r["household"]["members"][0]["family_names"] for r in waiting_records(page)] == ["Ozuna"]
+
+
+def test_an_ended_session_asks_for_a_sign_in_again_and_keeps_the_work(context, country):
+    page = context.new_page()
+    open_field(page, country)
+    ended = {"type": "about:blank", "title": "Not authenticated", "status": 401, "detail": "token expired"}
+    context.route(
+        "**/api/registry/v1/households/sync",
+        lambda route: route.fulfill(
+            status=401, json=ended, headers={"Content-Type": "application/problem+json"}
+        ),
+    )
+    fill_household(page, small_household("Noemí", "Reyes", "1993-09-09", 18.6150, -68.7070))
+    page.wait_for_selector("#sign-in-error:has-text('Your session with the registry has ended')")
+    assert page.is_visible("#app") and page.input_value("#sign-in input[name=username]") == "campo-carla"
+    page.fill("#members .member >> nth=0 >> [data-m=given_names]", "Half-typed")
+
+    context.unroute("**/api/registry/v1/households/sync")
+    page.fill("#sign-in input[name=password]", country["passwords"]["campo-carla"])
+    page.click("#sign-in button[type=submit]")
+    [household_id] = synced(page, "created")
+    assert (
+        api(country, "registry", f"/v1/households/{household_id}", [AUDITOR])["members"][0]["given_names"]
+        == "Noemí"
+    )
+    assert page.input_value("#members .member >> nth=0 >> [data-m=given_names]") == "Half-typed"

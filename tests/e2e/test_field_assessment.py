@@ -48,6 +48,7 @@ def fill_assessment(page, root, finding):
 
 def found_as_recorded(stored, finding, exercise):
     [kept] = [a for a in stored["assessments"] if a["event_id"] == exercise["id"]]
+
     def plain(values):  # lists in any order
         return {k: sorted(v) if isinstance(v, list) else v for k, v in values.items()}
 

@@ -8,6 +8,9 @@ import { call } from '/static/api.js';
 import * as vault from '/static/field/vault.js';
 
 const PAGE = 500;
+// A phone holds the areas of one field worker; a person whose areas are a whole country gets the
+// first households only (and finds the others online).
+export const MOST = 50_000;
 const META = '~meta';
 const EVENTS = '~events';
 let households = new Map(); // id -> { summary, full }
@@ -48,12 +51,12 @@ export async function refresh(progress = () => {}) {
     summaries.push(...page.items);
     cursor = page.next_cursor;
     progress(summaries.length);
-  } while (cursor);
+  } while (cursor && summaries.length < MOST);
   const next = new Map(summaries.map((summary) => {
     const kept = households.get(summary.id)?.full;
     return [summary.id, { summary, full: kept && kept.version === summary.version ? kept : null }];
   }));
-  const newMeta = { downloaded_at: new Date().toISOString(), count: next.size };
+  const newMeta = { downloaded_at: new Date().toISOString(), count: next.size, partial: !!cursor };
   await vault.replace('copy', [[META, { meta: newMeta }], [EVENTS, { events }], ...next]);
   households = next;
   meta = newMeta;

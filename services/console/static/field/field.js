@@ -106,7 +106,9 @@ async function enter() {
 
 // The session with the registry ended while the device stays unlocked: sign in again to sync.
 function askToSignInAgain() {
-  session.clear();
+  const last = session.last();
+  // The token is spent, but the person's areas still say where they may register.
+  if (last) session.set({ ...last, expires_in: 0 });
   const form = $('#sign-in');
   form.hidden = false;
   form.username.value = vault.owner();

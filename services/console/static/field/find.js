@@ -19,7 +19,7 @@ export function addHouseholdAction(action) {
 export function showCopyStatus() {
   const status = copy.status();
   $('#copy-status').textContent = status
-    ? ft('copy_status', { n: status.count, when: new Date(status.downloaded_at).toLocaleString() })
+    ? `${ft('copy_status', { n: status.count, when: new Date(status.downloaded_at).toLocaleString() })}${status.partial ? ` ${ft('copy_partial')}` : ''}`
     : ft('copy_none');
 }
 

@@ -96,7 +96,12 @@ async function refreshCopy(records) {
 
 /** Send the records waiting to the registry's sync endpoint, a batch at a time. */
 export async function sync() {
-  if (syncing || !navigator.onLine || !session.get() || !vault.owner()) return;
+  if (syncing || !navigator.onLine || !vault.owner()) return;
+  if (!session.get()) {
+    // Unlocked on the device after the session ended: the registry needs a sign-in to take them.
+    if ((await queue.unsent()).length) onSessionEnded();
+    return;
+  }
   syncing = true;
   const sentIds = new Set();
   const results = [];

@@ -96,7 +96,7 @@ const EN = {
   // find
   search: 'Name, registration number or area', offline_copy: 'Offline copy', refresh_copy: 'Download again',
   copy_status: '{n} households of your areas on this device (downloaded {when})', copy_none: 'No offline copy yet.',
-  copy_downloading: 'Downloading… {n} households', no_match: 'No household matches.', people_n: '{n} people',
+  copy_downloading: 'Downloading… {n} households', copy_partial: '(only the first ones: your areas hold more)', no_match: 'No household matches.', people_n: '{n} people',
   edit: 'Change', full_missing: 'Only the summary is on this device: open this household once with a connection to change it offline.',
   version_n: 'version {n}', registration_number: 'Registration number', size: 'People',
   // damage and needs
@@ -197,7 +197,7 @@ const ES = {
   resolve: 'Resolver', not_shown: '(no se le muestra)',
   search: 'Nombre, número de registro o área', offline_copy: 'Copia sin conexión', refresh_copy: 'Descargar de nuevo',
   copy_status: '{n} hogares de sus áreas en este equipo (descargados {when})', copy_none: 'Todavía no hay copia sin conexión.',
-  copy_downloading: 'Descargando… {n} hogares', no_match: 'Ningún hogar coincide.', people_n: '{n} personas',
+  copy_downloading: 'Descargando… {n} hogares', copy_partial: '(solo los primeros: sus áreas tienen más)', no_match: 'Ningún hogar coincide.', people_n: '{n} personas',
   edit: 'Cambiar', full_missing: 'En este equipo solo está el resumen: abra este hogar una vez con conexión para poder cambiarlo sin conexión.',
   version_n: 'versión {n}', registration_number: 'Número de registro', size: 'Personas',
   assess: 'Daños y necesidades', assessment_event: 'Evaluación', no_assessment: 'sin evaluación en esta visita',
