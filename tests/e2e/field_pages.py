@@ -126,7 +126,7 @@ def open_field(page: Any, country: dict[str, Any], username: str = "campo-carla"
 
 def copy_downloaded(page: Any) -> None:
     """Wait until the offline copy of the worker's areas is on the device."""
-    page.wait_for_selector("#copy-status:has-text('households of your areas')", state="attached")
+    page.wait_for_selector("#copy-status[data-count]", state="attached")
 
 
 def controlled_by_service_worker(page: Any) -> None:

@@ -85,19 +85,20 @@ async function signInAndUnlock(form) {
 let entered = false;
 
 async function enter() {
-  $('#sign-in').hidden = true;
-  $('#app').hidden = false;
-  $('#sign-out').hidden = false;
-  await copy.load();
-  showCopyStatus();
-  await showAssessments();
   if (!entered) {
     // A sign-in again (the session had ended) keeps whatever is on the form.
     entered = true;
     startNew(defaultArea());
     showView('register');
   }
+  await copy.load();
+  showCopyStatus();
   await showWaiting();
+  // Shown once what the device holds for the person is in place; then what the registry says.
+  $('#sign-in').hidden = true;
+  $('#app').hidden = false;
+  $('#sign-out').hidden = false;
+  await showAssessments();
   if (navigator.onLine && session.get()) {
     await sync();
     refreshCopy();
@@ -145,6 +146,7 @@ async function keep(record, errorBox) {
 }
 
 async function save(household) {
+  $('#form-error').textContent = '';
   const { record } = formState();
   const assessment = readAssessment($('#assessment-part'));
   // The Washington Group questions are asked of everyone 5 or older when a household is registered.
@@ -164,6 +166,7 @@ async function save(household) {
 
 async function saveVisit(visit) {
   const form = $('#assess-form');
+  form.querySelector('.form-error').textContent = '';
   const problems = visit.assessment
     ? assessmentProblems(visit.assessment, visit.label.admin_code)
     : { '/assessment/event_id': ft('m_choose') };

@@ -18,6 +18,8 @@ export function addHouseholdAction(action) {
 
 export function showCopyStatus() {
   const status = copy.status();
+  if (status) $('#copy-status').dataset.count = status.count;
+  else delete $('#copy-status').dataset.count;
   $('#copy-status').textContent = status
     ? `${ft('copy_status', { n: status.count, when: new Date(status.downloaded_at).toLocaleString() })}${status.partial ? ` ${ft('copy_partial')}` : ''}`
     : ft('copy_none');

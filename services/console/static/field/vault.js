@@ -64,13 +64,16 @@ async function transaction(names, mode, work) {
     tx.oncomplete = () => resolve(result);
     tx.onabort = () => fail(tx.error);
     tx.onerror = () => fail(tx.error);
-    Promise.resolve(work(stores)).then(
-      (value) => { result = value; },
-      (error) => {
-        try { tx.abort(); } catch (_) { /* already finished */ }
-        fail(error);
-      },
-    );
+    const abort = (error) => {
+      try { tx.abort(); } catch (_) { /* already finished */ }
+      fail(error);
+    };
+    try {
+      // A request may fail at once (a value too large, the quota) or later, through the abort.
+      Promise.resolve(work(stores)).then((value) => { result = value; }, abort);
+    } catch (error) {
+      abort(error);
+    }
   });
 }
 
