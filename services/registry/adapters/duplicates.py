@@ -312,7 +312,9 @@ class DuplicateRepository:
         row = self.session.execute(
             select(duplicate_candidates).where(duplicate_candidates.c.id == candidate_id)
         ).first()
-        return dict(row._mapping) if row else None
+        if row is None:
+            return None
+        return dict(row._mapping, created_at=as_read(row.created_at), decided_at=as_read(row.decided_at))
 
     def list(self, status: str, limit: int) -> list[dict[str, Any]]:
         rows = self.session.execute(

@@ -176,3 +176,53 @@ def find_all(people: Iterable[Person]) -> Iterator[Match]:
                 if match:
                     seen.add(pair)
                     yield match
+
+
+@dataclass(frozen=True)
+class Judgements:
+    """What registry officers have judged about pairs of households: never proposed again.
+
+    ``distinct`` holds the pairs judged not to be duplicates at all; ``people`` the pairs where one
+    person found in both was removed from one of them, with that person's remaining record.
+    """
+
+    distinct: frozenset[frozenset[str]] = frozenset()
+    people: frozenset[tuple[frozenset[str], str]] = frozenset()
+
+    def allows(self, match: Match) -> bool:
+        """Whether ``match`` may be proposed to an officer (no judgement covers it)."""
+        pair = (match.a.household_id, match.b.household_id)
+        return not self.cover(pair, (match.a.member_id, match.b.member_id))
+
+    def cover(self, households: tuple[str, str], members: Iterable[str]) -> bool:
+        """Whether a judgement covers ``members`` (one in each household) of these two households."""
+        pair = frozenset(households)
+        return pair in self.distinct or any((pair, member) in self.people for member in members)
+
+
+class Population:
+    """People seen so far (an import file's earlier households), blocked as the registry blocks
+    them: name initial and birth year ±1 in the same first-level area, or the same document."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[tuple[str, str, int], list[Person]] = defaultdict(list)
+        self._documents: dict[str, list[Person]] = defaultdict(list)
+
+    def add(self, people: Iterable[Person]) -> None:
+        for person in people:
+            self._blocks[(person.area, person.name[:1], person.birth_year)].append(person)
+            if person.document_hash:
+                self._documents[person.document_hash].append(person)
+
+    def comparable(self, person: Person, limit: int = 2000) -> list[Person]:
+        """Those of other households sharing a block or the document with ``person``, at most ``limit``."""
+        found = {
+            other.member_id: other
+            for year in (person.birth_year - 1, person.birth_year, person.birth_year + 1)
+            for other in self._blocks.get((person.area, person.name[:1], year), ())
+            if other.household_id != person.household_id
+        }
+        for other in self._documents.get(person.document_hash or "", ()):
+            if other.household_id != person.household_id:
+                found.setdefault(other.member_id, other)
+        return list(found.values())[:limit]

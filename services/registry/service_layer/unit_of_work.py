@@ -6,6 +6,7 @@ from services.registry.adapters.duplicates import DuplicateRepository
 from services.registry.adapters.households import HouseholdRepository
 from services.registry.adapters.import_jobs import ImportRepository
 from services.registry.adapters.orm import audit
+from services.registry.adapters.resolutions import ResolutionRepository
 from services.registry.adapters.search import HouseholdSearch
 from shared.uow import UnitOfWork
 
@@ -15,6 +16,7 @@ class RegistryUnitOfWork(UnitOfWork):
     search: HouseholdSearch
     imports: ImportRepository
     duplicates: DuplicateRepository
+    resolutions: ResolutionRepository
     audit = audit
 
     def __enter__(self) -> RegistryUnitOfWork:
@@ -23,4 +25,5 @@ class RegistryUnitOfWork(UnitOfWork):
         self.search = HouseholdSearch(self.session)
         self.imports = ImportRepository(self.session)
         self.duplicates = DuplicateRepository(self.session)
+        self.resolutions = ResolutionRepository(self.session)
         return self
