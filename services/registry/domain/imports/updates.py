@@ -11,7 +11,7 @@ The rules, as registry officers read them in ``docs/registry.md``:
   have, keeps the stored value (so an import never erases what it does not know); consent and
   status are never imported;
 - the household's place, dwelling, services and livelihood are read from its first row, as for a
-  new household.
+  new household; a place the file gives keeps the stored accuracy while it is the same place.
 
 Both documents here have the shape of a registration body (``POST /v1/households``) with plain
 values; stored members carry their ``id``.
@@ -102,6 +102,16 @@ def _payment(stored: Mapping[str, Any] | None, read: Mapping[str, Any] | None) -
     }
 
 
+def _location(stored: Mapping[str, Any], read: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The file's place when it gives one; its accuracy and source are the stored ones while the
+    place is the same, and what the file says (else unknown) once it moves."""
+    if read.get("lat") is None or read.get("lon") is None:
+        return stored
+    if (read["lat"], read["lon"]) == (stored["lat"], stored["lon"]):
+        return {**stored, **_given({"accuracy_m": read.get("accuracy_m")})}
+    return dict(read)
+
+
 def updated_document(
     stored: Mapping[str, Any], read: Mapping[str, Any], matched: Sequence[str | None]
 ) -> dict[str, Any]:
@@ -112,12 +122,10 @@ def updated_document(
     for member, member_id in zip(read["members"], matched, strict=True):
         kept = _member(members_by_id.get(member_id) if member_id else None, member)
         members.append({**kept, "id": member_id} if member_id else kept)
-    location = read.get("location") or {}
-    moved = location.get("lat") is not None and location.get("lon") is not None
     return {
         **stored,
         "admin_code": read.get("admin_code") or stored["admin_code"],
-        "location": location if moved else stored["location"],
+        "location": _location(stored["location"], read.get("location") or {}),
         "address": read.get("address") or stored.get("address"),
         "dwelling": {**stored.get("dwelling", {}), **_given(read.get("dwelling") or {})},
         "services": {**stored.get("services", {}), **_given(read.get("services") or {})},
