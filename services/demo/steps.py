@@ -15,7 +15,7 @@ from services.demo.client import Client, DemoError, Say, client
 from services.demo.country import COUNTRY, PEOPLE
 from services.demo.fiona import define_programmes, replay_fiona, second_sender
 from services.demo.registry_file import registry_csv
-from services.registry.service_layer.imports import household_id_for
+from services.registry.service_layer.import_plans import household_id_for
 from services.stack import Stack
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, REGISTRY_OFFICER
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,17 +27,17 @@ from services.registry.domain.errors import HouseholdIdTaken
 from services.registry.domain.imports.outcomes import (
     Outcome,
     duplicate_share,
-    named_twice,
     too_many_duplicates,
 )
+from services.registry.service_layer import import_reports as reports
 from services.registry.service_layer.common import Actor, Dependencies
 from services.registry.service_layer.import_plans import Plan, Planner
-from services.registry.service_layer.import_rows import Reader, households_of, open_file
-from services.registry.service_layer.import_screening import FileScreen, FoundDuplicate
+from services.registry.service_layer.import_rows import households_of, open_file
+from services.registry.service_layer.import_screening import FileScreen
 from services.registry.service_layer.registration import add_registered, register_in
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditEntry
-from shared.errors import Bilingual, Conflict, FieldProblem, NotFound, spanish
+from shared.errors import Conflict, NotFound
 from shared.faults import crash_point
 
 T = TypeVar("T")
@@ -61,10 +61,6 @@ class ImportNotFound(NotFound):
 
 class ImportNotReady(Conflict):
     """The import is not in a state that allows the step asked for."""
-
-
-class TooManyDuplicates(ImportNotReady):
-    """More of the households a commit would write have a probable duplicate than the officer allows."""
 
 
 @dataclass(frozen=True)
@@ -174,10 +170,12 @@ def validate_import(
     for chunk in _chunks(households_of(reader, rows, problems, counter), PROGRESS_EVERY):
         with uow_factory() as uow:
             plans = planner.plan(chunk, uow)
-            _record(uow, import_id, reader, plans, screen.screen(plans, uow), problems, counter)
+            reports.record_chunk(uow, import_id, reader, plans, screen.screen(plans, uow), problems, counter)
     with uow_factory() as uow:
-        _record(uow, import_id, reader, [], [], problems, counter)  # rows read after the last household
-        _refuse_named_twice(uow, import_id, reader)
+        reports.record_chunk(
+            uow, import_id, reader, [], [], problems, counter
+        )  # rows after the last household
+        reports.refuse_named_twice(uow, import_id, reader)
         outcomes = {o.value: 0 for o in Outcome} | uow.imports.counts(import_id)
         uow.imports.update(
             import_id,
@@ -187,68 +185,6 @@ def validate_import(
             households_invalid=outcomes[Outcome.REFUSED],
             households_with_duplicates=len(uow.imports.with_duplicates(import_id)),
         )
-
-
-def _record(
-    uow: RegistryUnitOfWork,
-    import_id: str,
-    reader: Reader,
-    plans: Sequence[Plan],
-    found: Sequence[FoundDuplicate],
-    problems: rules.RowProblems,
-    counter: list[int],
-) -> None:
-    """Record a chunk of the dry run: its problems, each household's outcome, probable duplicates."""
-    added = problems.items + [p for plan in plans for p in plan.problems]
-    uow.imports.add_problems(import_id, added)
-    problems.items.clear()
-    uow.imports.add_households(import_id, [_outcome_of(reader, plan) for plan in plans])
-    uow.imports.add_duplicates(import_id, [{**asdict(f), "reasons": list(f.reasons)} for f in found])
-    job = uow.imports.get(import_id)
-    assert job is not None
-    uow.imports.update(
-        import_id,
-        rows_read=counter[0],
-        problems_count=job["problems_count"] + len(added),
-        households_total=job["households_total"] + len(plans),
-        duplicates_count=job["duplicates_count"] + len(found),
-    )
-
-
-def _outcome_of(reader: Reader, plan: Plan) -> dict[str, Any]:
-    """A household of the file as the dry run records it."""
-    target = plan.household or plan.current
-    refusal = plan.refusal
-    return {
-        "first_row": plan.group.first_row,
-        "rows": plan.rows,
-        "reference": plan.group.ref,
-        "outcome": plan.outcome.value,
-        "household_id": target.id if target else None,
-        "registration_number": target.registration_number if target else None,
-        "changed": list(plan.changed) or None,
-        "pointer": reader.pointer(refusal.row, refusal.field) if refusal else None,
-        "reason": str(refusal.reason) if refusal else None,
-        "reason_es": spanish(refusal.reason) if refusal else None,
-    }
-
-
-def _refuse_named_twice(uow: RegistryUnitOfWork, import_id: str, reader: Reader) -> None:
-    """Refuse every household of the file that names a registered household another one names too."""
-    refusals, problems = [], []
-    for household_id, rows in uow.imports.named_twice(import_id).items():
-        reason = named_twice(household_id, rows)
-        for first_row, _ in rows:
-            pointer = reader.pointer(first_row, "registration_number")
-            refusals.append(
-                {"first_row": first_row, "pointer": pointer, "reason": str(reason), "reason_es": reason.es}
-            )
-            problems.append((first_row, reader.column("registration_number"), str(reason)))
-    uow.imports.refuse(import_id, refusals)
-    uow.imports.add_problems(import_id, problems)
-    job = uow.imports.get(import_id)
-    assert job is not None
-    uow.imports.update(import_id, problems_count=job["problems_count"] + len(problems))
 
 
 # -- the commit -------------------------------------------------------------------------------
@@ -277,30 +213,9 @@ def start_commit(
         to_write = _to_write(job["outcomes"] or {})
         stop = too_many_duplicates(job["households_with_duplicates"], to_write, limit)
         if stop is not None:
-            raise _stopped(stop, uow.imports.with_duplicates(import_id), to_write, limit)
+            raise reports.stopped(stop, uow.imports.with_duplicates(import_id), to_write, limit)
         uow.imports.update(import_id, status=COMMITTING)
         return job
-
-
-def _stopped(
-    stop: Bilingual, which: Sequence[tuple[int, str]], to_write: int, limit: float | None
-) -> TooManyDuplicates:
-    """The refusal of a commit stopped by its share of probable duplicates: how many and which."""
-    listed = ", ".join(f"{ref} (row {row})" for row, ref in which[:20])
-    listado = ", ".join(f"{ref} (fila {row})" for row, ref in which[:20])
-    more = len(which) - 20
-    said = Bilingual(
-        f"{stop}: {listed}" + (f" and {more} more" if more > 0 else "") + "; nothing was written",
-        f"{stop.es}: {listado}" + (f" y {more} más" if more > 0 else "") + "; no se escribió nada",
-    )
-    return TooManyDuplicates(
-        said,
-        errors=[FieldProblem("/max_duplicate_share", str(stop), stop.es)],
-        households_with_duplicates=len(which),
-        households_to_write=to_write,
-        max_duplicate_share=limit,
-        households=[{"row": row, "reference": ref} for row, ref in which],
-    )
 
 
 def commit_import(
