@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services.registry.adapters.orm import outbox
 from services.registry.entrypoints import app as registry_app
-from shared.auth import REGISTRY_OFFICER
+from shared.auth import AUDITOR, REGISTRY_OFFICER
 from shared.events import CloudEvent
 from tests.integration.test_api import make_client
 from tests.samples import household_body
@@ -24,6 +24,7 @@ def registry(tmp_path, broker, issuer, database_url):
     client, runtime = make_client(registry_app, "registry", tmp_path, broker.bootstrap_server, database_url)
     client.runtime = runtime
     client.officer = {"Authorization": f"Bearer {issuer.mint('ofelia', [REGISTRY_OFFICER], ['HN'])}"}
+    client.auditor = {"Authorization": f"Bearer {issuer.mint('auditora', [AUDITOR], ['HN'])}"}
     return client
 
 
@@ -285,3 +286,31 @@ def test_the_head_leaves_only_with_a_new_head_named(registry):
     [jorge] = read(registry, elsewhere)["members"]
     assert (jorge["given_names"], jorge["relationship"]) == ("Jorge", "head")
     assert read(registry, first)["version"] == 1
+
+
+def test_two_officers_deciding_one_pair_at_once_one_decides_the_other_is_told(registry):
+    import threading
+
+    first = register(registry, household_body())
+    second = register(registry, household_body(address="Barrio Nuevo"))
+    candidate = pairs(registry, first, second)[0]
+    bodies = [{"decision": "merge", "keep": first["id"], "members": []}, {"decision": "dismiss"}]
+    statuses: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def decide_at_once(body):
+        client = registry.application.test_client()
+        barrier.wait()
+        url = f"/v1/duplicates/{candidate['id']}/decision"
+        statuses.append(client.post(url, json=body, headers=registry.officer).status_code)
+
+    threads = [threading.Thread(target=decide_at_once, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    log = registry.get("/v1/audit-log?limit=500", headers=registry.auditor).get_json()["items"]
+    assert len([e for e in log if e["action"].startswith("duplicate_")]) == 1
+    merged = read(registry, second)["status"] == "dissolved"
+    assert len(pairs(registry, first, second, "merged" if merged else "dismissed")) == 3

@@ -155,7 +155,7 @@ def test_a_re_import_updates_the_households_it_names_and_refuses_what_it_cannot(
         f"{head['family_names']};F;jefa;14/03/1986;;;Teja",
         "B;;;;;Nueva;Persona;F;hija;01/02/2024;;;",
         f"C;{elsewhere['registration_number']};HN-CH;13,30;-87,19;Ana;Cruz;F;jefa;;40;;",
-        f"D;{twice['registration_number']};HN-CH;13,30;-87,19;Ana;Paz;F;jefa;;40;;",
+        f"D;{twice['registration_number']};HN-CH;13,30;-87,19;Ana;Paz;X;jefa;;40;;",  # and broken
         f"E;{twice['id']};HN-CH;13,30;-87,19;Ana;Paz;F;jefa;;41;;",
         "F;HN-0000000000;HN-CH;13,30;-87,19;Ana;Ruiz;F;jefa;;40;;",
         "G;;HN-CH;13,11;-87,41;Jorge;Amaya;M;jefe;;52;;",

@@ -138,7 +138,9 @@ class Planner:
         try:
             return self._changed(group, current)
         except (InvalidHousehold, OutsideJurisdiction) as exc:
-            return self._invalid(group, getattr(exc, "problems", None) or {"admin_code": exc.detail})
+            refused = self._invalid(group, getattr(exc, "problems", None) or {"admin_code": exc.detail})
+            refused.current = current  # it names this household all the same (one named twice is ambiguous)
+            return refused
 
     def _refusal(
         self, group: HouseholdRows, reference: Reference, current: model.Household | None

@@ -97,7 +97,7 @@ def decide_duplicate(command: DecideDuplicate, uow: RegistryUnitOfWork, deps: De
 
 
 def _open_case(command: DecideDuplicate, uow: RegistryUnitOfWork, now: datetime) -> _Case:
-    candidate = uow.duplicates.get(command.candidate_id)
+    candidate = uow.duplicates.get(command.candidate_id, for_update=True)
     pair = [uow.households.get(candidate[k]) for k in ("household_a", "household_b")] if candidate else []
     if not candidate or None in pair or not all(command.actor.covers(h.admin_code) for h in pair if h):
         raise DuplicateNotFound(f"no duplicate candidate {command.candidate_id} in your jurisdiction")
