@@ -168,13 +168,13 @@ def validate_import(
     planner = Planner(import_id, job["format"], reader, actor, deps)
     screen = FileScreen()
     for chunk in _chunks(households_of(reader, rows, problems, counter), PROGRESS_EVERY):
-        with uow_factory() as uow:
+        with uow_factory().reading() as uow:
             plans = planner.plan(chunk, uow)
-            reports.record_chunk(uow, import_id, reader, plans, screen.screen(plans, uow), problems, counter)
+            found = screen.screen(plans, uow)
+        with uow_factory() as uow:
+            reports.record_chunk(uow, import_id, reader, plans, found, problems, counter)
     with uow_factory() as uow:
-        reports.record_chunk(
-            uow, import_id, reader, [], [], problems, counter
-        )  # rows after the last household
+        reports.record_chunk(uow, import_id, reader, [], [], problems, counter)  # rows after the last one
         reports.refuse_named_twice(uow, import_id, reader)
         outcomes = {o.value: 0 for o in Outcome} | uow.imports.counts(import_id)
         uow.imports.update(
@@ -231,7 +231,7 @@ def commit_import(
     written = 0
     blocks = Blocks()  # people to compare with, read once for the whole commit
     for chunk in _chunks(households_of(reader, rows, rules.RowProblems(), [0]), COMMIT_BATCH):
-        with uow_factory() as uow:  # each household checked and built before its batch is written
+        with uow_factory().reading() as uow:  # each household checked and built before its batch is written
             plans = planner.plan(chunk, uow)
         written = _write_batch(import_id, planner, plans, written, uow_factory, deps, blocks)
     _finish_commit(import_id, job["format"], uow_factory, actor)

@@ -27,3 +27,8 @@ class RegistryUnitOfWork(UnitOfWork):
         self.duplicates = DuplicateRepository(self.session)
         self.resolutions = ResolutionRepository(self.session)
         return self
+
+    def reading(self) -> RegistryUnitOfWork:
+        """A read-only unit of work on the same database: it never holds the write lock (SQLite),
+        so long reads such as an import's planning never keep a field worker's change waiting."""
+        return RegistryUnitOfWork(self.session_factory, self.outbox, read_only=True)
