@@ -97,6 +97,7 @@ def problem_response(problem: Problem, headers: Mapping[str, str] | None = None)
 class FieldProblemSchema(ma.Schema):
     pointer = ma.fields.String(required=True, metadata={"description": "JSON pointer to the faulty field"})
     detail = ma.fields.String(required=True)
+    detail_es = ma.fields.String(metadata={"description": "The same in Spanish, where the refusal says it"})
 
 
 class ProblemSchema(ma.Schema):
@@ -109,6 +110,7 @@ class ProblemSchema(ma.Schema):
     title = ma.fields.String(required=True)
     status = ma.fields.Integer(required=True)
     detail = ma.fields.String()
+    detail_es = ma.fields.String(metadata={"description": "The detail in Spanish, where the refusal says it"})
     instance = ma.fields.String()
     errors = ma.fields.List(ma.fields.Nested(FieldProblemSchema))
 

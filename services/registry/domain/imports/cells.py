@@ -223,6 +223,7 @@ def read_row(
                     "document_number",
                     "phone",
                     "household_ref",
+                    "registration_number",
                     "admin_code",
                     "document_type",
                     *PAYMENT_FIELDS,

@@ -24,6 +24,7 @@ PAYMENT_FIELDS = (
 PAYMENT_IDENTIFIERS = ("account_number", "iban", "bank_code", "wallet_number", "pickup_point")
 HOUSEHOLD_FIELDS = (
     "household_ref",
+    "registration_number",  # the registered household the rows update (its number or its id)
     "admin_code",
     "lat",
     "lon",
@@ -58,6 +59,14 @@ ALIASES = {
     "uuid": "household_ref",
     "id": "household_ref",
     "instanceid": "household_ref",
+    "numero_de_registro": "registration_number",
+    "numero_registro": "registration_number",
+    "no_registro": "registration_number",
+    "nro_registro": "registration_number",
+    "registro": "registration_number",
+    "id_registro": "registration_number",
+    "household_id": "registration_number",
+    "registration_no": "registration_number",
     "codigo_admin": "admin_code",
     "codigo_area": "admin_code",
     "departamento": "admin_code",
