@@ -26,6 +26,7 @@ from services.registry.service_layer.import_rows import (
     stored_document,
     where,
 )
+from services.registry.service_layer.import_visits import with_visit
 from services.registry.service_layer.registration import RegisterHousehold, new_household, store_change
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.errors import Bilingual, spanish
@@ -88,13 +89,13 @@ class Planner:
                 plans.append(self._create(group))
             else:
                 plans.append(self._update(group, reference, known, uow))
-        return plans
+        return [with_visit(plan, self, uow) for plan in plans]
 
     def _refused(self, group: HouseholdRows, refusal: Refusal) -> Plan:
         problem = (refusal.row, self.reader.column(refusal.field), str(refusal.reason))
         return Plan(group, Outcome.REFUSED, refusal=refusal, problems=[problem])
 
-    def _invalid(self, group: HouseholdRows, problems: dict[str, str]) -> Plan:
+    def invalid(self, group: HouseholdRows, problems: dict[str, str]) -> Plan:
         """A household the rules refuse, each problem pointed at its row and column."""
         found = [(*where(self.reader, group, key), text) for key, text in problems.items()]
         row, column, text = found[0]
@@ -123,7 +124,7 @@ class Planner:
             )
             household = new_household(command, self.deps, self.deps.now())
         except (InvalidHousehold, OutsideJurisdiction, HouseholdNotFound) as exc:
-            return self._invalid(group, getattr(exc, "problems", None) or {"admin_code": exc.detail})
+            return self.invalid(group, getattr(exc, "problems", None) or {"admin_code": exc.detail})
         return Plan(group, Outcome.CREATE, household=household, command=command)
 
     def _update(
@@ -138,7 +139,7 @@ class Planner:
         try:
             return self._changed(group, current)
         except (InvalidHousehold, OutsideJurisdiction) as exc:
-            refused = self._invalid(group, getattr(exc, "problems", None) or {"admin_code": exc.detail})
+            refused = self.invalid(group, getattr(exc, "problems", None) or {"admin_code": exc.detail})
             refused.current = current  # it names this household all the same (one named twice is ambiguous)
             return refused
 
@@ -178,10 +179,16 @@ class Planner:
         protector = self.deps.protector
         stored = stored_document(current, protector)
         read = household_document(group)
-        positions = match_members(
-            [identity(m, protector) for m in stored["members"]],
-            [identity(m, protector) for m in read["members"]],
-        )
+        if not any(read["members"]):
+            # Rows that name nobody (a visit's findings, a new roof) leave the household's people as
+            # they are; rows that name people are its people.
+            read = {**read, "members": [dict(m) for m in stored["members"]]}
+            positions: list[int | None] = list(range(len(stored["members"])))
+        else:
+            positions = match_members(
+                [identity(m, protector) for m in stored["members"]],
+                [identity(m, protector) for m in read["members"]],
+            )
         ids = [stored["members"][p]["id"] if p is not None else None for p in positions]
         now = self.deps.now()
         facts = build_facts(input_of(updated_document(stored, read, ids)), self.deps, current, now.date())

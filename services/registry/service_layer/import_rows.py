@@ -77,6 +77,8 @@ def where(reader: Reader, group: rules.HouseholdRows, key: str) -> tuple[int, st
             parts[2] if parts[2] != "disability" else f"disability_{parts[3]}" if len(parts) > 3 else parts[2]
         )
         return group.rows[int(parts[1])][0], reader.column(field)
+    if parts[0] == "assessment" and len(parts) > 1:
+        return group.first_row, reader.column(parts[1])
     field = {
         "location": "lat",
         "dwelling": parts[-1],

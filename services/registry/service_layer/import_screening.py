@@ -63,7 +63,10 @@ class FileScreen:
         return [self._found(match, numbers) for match in kept]
 
     def _remember(self, plan: Plan, people: Sequence[Person]) -> None:
-        for (row, _), person in zip(plan.group.rows, people, strict=True):
+        rows = [row for row, _ in plan.group.rows]
+        if len(rows) != len(people):  # rows that name nobody keep the household's people: its first row
+            rows = [plan.group.first_row] * len(people)
+        for row, person in zip(rows, people, strict=True):
             self.rows[person.member_id] = (row, plan.group.first_row, plan.group.ref)
         self.population.add(people)
         if plan.household is not None:
