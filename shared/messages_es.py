@@ -279,6 +279,11 @@ REQUESTS = {
         "token firmado con un identificador de clave desconocido, {kid}"
     ),
     "malformed token: {error}": "token mal formado: {error}",
+    "malformed token: Not enough segments": "token mal formado: no tiene las partes de un JWT",
+    "malformed token: Invalid header padding": "token mal formado: el encabezado no está en base64",
+    "malformed token: Invalid header string: must be a json object": (
+        "token mal formado: el encabezado no es un objeto JSON"
+    ),
     "token algorithm {algorithm} is not accepted": "no se acepta el algoritmo de token {algorithm}",
     "token header has no key id (kid)": "el encabezado del token no tiene identificador de clave (kid)",
     "key {kid} signs with {algorithm}, not {claimed}": (

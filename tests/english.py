@@ -8,6 +8,7 @@ carries one of them was not translated, or only half.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 _WORDS = """the is are was were be been not must may cannot can should of and or to with only this
     that these from for give send say name missing invalid unknown value between than least most at it its
@@ -20,8 +21,9 @@ _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|«[^»]*»")
 _CODE = re.compile(r"\S*[-_/0-9<>]\S*|\b[A-Z][A-Z0-9]+\b")
 
 
-def english_left_in(message: str) -> list[str]:
-    """The English words in ``message``, outside its quoted values and codes.
+def english_left_in(message: str, names: Collection[str] = ()) -> list[str]:
+    """The English words in ``message``, outside its quoted values, its codes and the field
+    ``names`` it may list (``members``, ``location``: the API's words).
 
     Examples
     --------
@@ -33,4 +35,4 @@ def english_left_in(message: str) -> list[str]:
     ['the', 'household', 'cannot', 'be']
     """
     bare = _CODE.sub(" ", _QUOTED.sub(" ", message))
-    return [word for word in re.findall(r"[A-Za-z]+", bare) if word.lower() in ENGLISH_WORDS]
+    return [word for word in re.findall(r"[A-Za-z]+", bare) if word.lower() in ENGLISH_WORDS - set(names)]
