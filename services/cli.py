@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from services.cli_feeds import feeds
+from services.cli_registry import registry
 from services.settings import settings_for, variables_for
 from shared.auth import ROLES, DevIssuer
 from shared.config import SERVICES, ConfigError, ServiceSettings
@@ -252,6 +253,7 @@ def verify(service: str) -> None:
 
 
 main.add_command(feeds)
+main.add_command(registry)
 
 
 @main.command()

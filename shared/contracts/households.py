@@ -79,6 +79,14 @@ class HouseholdSnapshotSchema(Schema):
     #: the household is enrolled in on the snapshot's day.
     assessments = fields.List(fields.Nested(AssessmentCategoriesSchema), load_default=list)
     enrolments = fields.List(fields.String(validate=validate.Length(max=32)), load_default=list)
+    #: The day the ages, age bands and score are counted on.
+    snapshot_on = fields.Date(load_default=None, allow_none=True)
+    #: How many times this version's snapshot was published again because time changed it (a
+    #: birthday, new weights): 0 for the version's own snapshot. A consumer keeps a snapshot when
+    #: its (version, snapshot_revision) is above the one it holds.
+    snapshot_revision = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(min=0, max=2**31 - 1)
+    )
 
 
 #: Built once: a schema is stateless between loads, and building one per event costs more than loading.

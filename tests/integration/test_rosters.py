@@ -156,6 +156,7 @@ def test_rosters_are_for_registry_officers_in_their_own_areas(registry, issuer, 
         ({"programme": "x"}, "/programme"),
         ({"roster_date": "yesterday"}, "/roster_date"),
         ({"full": "true"}, "/areas"),
+        ({"roster_date": "2099-01-01"}, "/roster_date"),
     ):
         refused = send_roster(registry, issuer, text, **bad)
         assert refused.status_code == 422 and pointer in [e["pointer"] for e in refused.get_json()["errors"]]

@@ -73,6 +73,7 @@ class LocationRepository:
             lat=row.lat,
             lon=row.lon,
             accuracy_m=row.accuracy_m,
+            snapshot_revision=row.snapshot_revision,
         )
 
     def count_by_admin_code(self) -> dict[str, int]:
@@ -142,7 +143,8 @@ class LocationCache:
     Reading a national projection and building its index takes seconds; an alert should only pay
     for matching. The cache is used again only while the projection is exactly as it was: same
     database, same number of active households, same sum of their versions (every change raises a
-    version) and same latest change time. Otherwise it is read again.
+    version) and of their snapshot revisions (a refresh of a version raises its revision), and same
+    latest change time. Otherwise it is read again.
     """
 
     def __init__(self) -> None:
@@ -154,9 +156,12 @@ class LocationCache:
         self, session: Session, partitions: frozenset[int] | None = None
     ) -> tuple[Columns, LocationIndex]:
         c = household_locations.c
-        query = select(func.count(), func.coalesce(func.sum(c.version), 0), func.max(c.updated_at)).where(
-            c.status == "active"
-        )
+        query = select(
+            func.count(),
+            func.coalesce(func.sum(c.version), 0),
+            func.coalesce(func.sum(c.snapshot_revision), 0),
+            func.max(c.updated_at),
+        ).where(c.status == "active")
         if partitions is not None:
             query = query.where(_in_partitions(partitions))
         state = session.execute(query).one()

@@ -42,6 +42,8 @@ household_locations = Table(
     Column("female_headed", Boolean, nullable=False, server_default="0"),
     # 0005: the registry.households partition the household's events come on
     Column("partition", Integer, index=True),
+    # 0009: the registry's publications of this version (a snapshot refreshed as time passed)
+    Column("snapshot_revision", Integer, nullable=False, server_default="0"),
 )
 
 #: Every CAP message received, kept byte for byte, with what was read from it.

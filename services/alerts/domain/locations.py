@@ -28,6 +28,8 @@ class HouseholdLocation:
     elderly_65_plus: int = 0
     persons_with_disabilities: int = 0
     female_headed: bool = False
+    #: The registry's publications of this version so far (a refresh as time changed its counts).
+    snapshot_revision: int = 0
 
     @property
     def indexed(self) -> bool:
@@ -49,6 +51,7 @@ def location_from_snapshot(snapshot: dict[str, Any]) -> HouseholdLocation:
         accuracy_m=location.get("accuracy_m"),
         size=snapshot["size"],
         **{group: groups[group] for group in EXPOSURE_GROUPS},
+        snapshot_revision=snapshot.get("snapshot_revision") or 0,
     )
 
 

@@ -29,6 +29,7 @@ from services.registry.domain.model import (
     RegistrationSource,
     public_snapshot,
 )
+from services.registry.domain.snapshots import SnapshotState
 from services.registry.domain.vulnerability import Vulnerability
 from shared.db import as_read
 
@@ -36,7 +37,11 @@ from shared.db import as_read
 def _household_row(household: Household) -> dict[str, Any]:
     facts = household.facts
     snapshot = public_snapshot(household)
+    state = SnapshotState.of_new_version(household)
     return {
+        "snapshot_on": state.on,
+        "snapshot_revision": state.revision,
+        "snapshot_due_on": state.due_on,
         "children_under_5": snapshot["members_by_age_band"]["0_4"],
         "elderly_65_plus": snapshot["members_by_age_band"]["65_plus"],
         "persons_with_disabilities": snapshot["persons_with_disabilities"],
@@ -130,6 +135,59 @@ def _member(row: Any) -> Member:
     )
 
 
+def household_of(row: Any, member_rows: Sequence[Any]) -> Household:
+    """A :class:`Household` from its row and its members' rows (in their order)."""
+    consent = None
+    if row.consent:
+        consent = Consent(
+            datetime.fromisoformat(row.consent["given_at"]),
+            row.consent["given_by"],
+            tuple(row.consent["purposes"]),
+        )
+    payment = None
+    if row.payment_channel_type:
+        payment = PaymentChannel(
+            PaymentChannelType(row.payment_channel_type),
+            row.payment_provider,
+            row.payment_identifiers_encrypted,
+        )
+    facts = HouseholdFacts(
+        admin_code=row.admin_code,
+        location=Location(row.lat, row.lon, row.accuracy_m, LocationSource(row.location_source)),
+        members=tuple(_member(m) for m in member_rows),
+        status=HouseholdStatus(row.status),
+        address=row.address,
+        dwelling=row.dwelling or {},
+        services=row.services or {},
+        livelihood=row.livelihood or {},
+        consent=consent,
+        payment=payment,
+    )
+    registered_at = as_read(row.registered_at)
+    assert registered_at is not None
+    return Household(
+        id=row.id,
+        registration_number=row.registration_number or "",
+        facts=facts,
+        vulnerability=Vulnerability(
+            row.vulnerability_score or 0.0,
+            row.vulnerability_components or {},
+            row.vulnerability_index_version or "",
+        ),
+        registration=Registration(
+            row.registered_by,
+            registered_at,
+            RegistrationSource(row.registration_source),
+            row.registration_device,
+        ),
+        version=row.version,
+        updated_at=as_read(row.updated_at) or registered_at,
+        updated_by=row.updated_by or row.registered_by,
+        assessments=tuple(Assessment.from_record(a) for a in row.assessments or ()),
+        enrolments=tuple(Enrolment.from_record(e) for e in row.enrolments or ()),
+    )
+
+
 class HouseholdRepository:
     """Reads and writes :class:`Household` aggregates inside the caller's session."""
 
@@ -182,55 +240,28 @@ class HouseholdRepository:
         member_rows = self.session.execute(
             select(members).where(members.c.household_id == household_id).order_by(members.c.position)
         ).all()
-        consent = None
-        if row.consent:
-            consent = Consent(
-                datetime.fromisoformat(row.consent["given_at"]),
-                row.consent["given_by"],
-                tuple(row.consent["purposes"]),
-            )
-        payment = None
-        if row.payment_channel_type:
-            payment = PaymentChannel(
-                PaymentChannelType(row.payment_channel_type),
-                row.payment_provider,
-                row.payment_identifiers_encrypted,
-            )
-        facts = HouseholdFacts(
-            admin_code=row.admin_code,
-            location=Location(row.lat, row.lon, row.accuracy_m, LocationSource(row.location_source)),
-            members=tuple(_member(m) for m in member_rows),
-            status=HouseholdStatus(row.status),
-            address=row.address,
-            dwelling=row.dwelling or {},
-            services=row.services or {},
-            livelihood=row.livelihood or {},
-            consent=consent,
-            payment=payment,
-        )
-        registered_at = as_read(row.registered_at)
-        assert registered_at is not None
-        return Household(
-            id=row.id,
-            registration_number=row.registration_number or "",
-            facts=facts,
-            vulnerability=Vulnerability(
-                row.vulnerability_score or 0.0,
-                row.vulnerability_components or {},
-                row.vulnerability_index_version or "",
-            ),
-            registration=Registration(
-                row.registered_by,
-                registered_at,
-                RegistrationSource(row.registration_source),
-                row.registration_device,
-            ),
-            version=row.version,
-            updated_at=as_read(row.updated_at) or registered_at,
-            updated_by=row.updated_by or row.registered_by,
-            assessments=tuple(Assessment.from_record(a) for a in row.assessments or ()),
-            enrolments=tuple(Enrolment.from_record(e) for e in row.enrolments or ()),
-        )
+        return household_of(row, member_rows)
+
+    def get_many(
+        self, household_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[tuple[Household, Any]]:
+        """The households of ``household_ids`` that exist, each with its row (two queries per
+        500 ids), in the order of their ids."""
+        found = []
+        ids = sorted(set(household_ids))
+        for start in range(0, len(ids), 500):
+            page = ids[start : start + 500]
+            query = select(households).where(households.c.id.in_(page)).order_by(households.c.id)
+            if for_update:
+                query = query.with_for_update()
+            rows = self.session.execute(query).all()
+            people: dict[str, list[Any]] = {}
+            for member_row in self.session.execute(
+                select(members).where(members.c.household_id.in_(page)).order_by(members.c.position)
+            ):
+                people.setdefault(member_row.household_id, []).append(member_row)
+            found.extend((household_of(row, people.get(row.id, [])), row) for row in rows)
+        return found
 
     # -- history ----------------------------------------------------------------------------
 

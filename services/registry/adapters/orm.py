@@ -64,8 +64,13 @@ households = Table(
     # 0007
     Column("assessments", JSON, nullable=False, server_default="[]"),
     Column("enrolments", JSON, nullable=False, server_default="[]"),
+    # 0009: the published snapshot, kept true as time passes (see domain/snapshots.py)
+    Column("snapshot_on", Date),
+    Column("snapshot_revision", Integer, nullable=False, server_default="0"),
+    Column("snapshot_due_on", Date),
 )
 Index("ix_households_status_admin_code", households.c.status, households.c.admin_code)
+Index("ix_households_snapshot_due_on", households.c.snapshot_due_on)
 
 members = Table(
     "members",
@@ -195,6 +200,38 @@ roster_imports = Table(
     Column("committed_at", DateTime(timezone=True)),
     Column("rows", JSON, nullable=False),
     Column("counts", JSON, nullable=False),
+)
+
+#: 0009: vulnerability weight sets of countries and areas, proposed by one person, approved by another.
+vulnerability_weights = Table(
+    "vulnerability_weights",
+    metadata,
+    Column("version", String(32), primary_key=True),
+    Column("area", String(64), nullable=False, index=True),
+    Column("effective_from", Date, nullable=False),
+    Column("weights", JSON, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("status", String(16), nullable=False),
+    Column("proposed_by", String(255), nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(255)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("comment", Text),
+    Column("applied_on", Date),
+)
+
+#: 0009: second-level areas (municipalities) an operator loaded, one country's layer at a time.
+admin_boundaries = Table(
+    "admin_boundaries",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("country", String(2), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("geometry", JSON, nullable=False),
+    Column("tolerance_m", Float, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("loaded_by", String(255), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
 
 outbox, inbox = messaging_tables(metadata)

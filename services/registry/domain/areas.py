@@ -5,10 +5,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from shared.admin_codes import first_level
 
 BoundingBox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+
+
+class AreaCheck(Protocol):
+    """Whatever checks an admin code and a place together (first-level boxes, boundary layers)."""
+
+    def problems(self, admin_code: str, lat: float, lon: float) -> dict[str, str]:
+        """What is wrong with this code and these coordinates together (empty when nothing)."""
+        ...
 
 
 @dataclass(frozen=True)

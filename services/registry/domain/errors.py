@@ -40,5 +40,32 @@ class InvalidConfiguration(RegistryError, ValueError):
     """A registry configuration file (the vulnerability index) is not usable."""
 
 
+class InvalidWeights(InvalidConfiguration, InvalidInput):
+    """A vulnerability weight set is malformed; the message names its place and version, and
+    ``errors`` each faulty field (``/weights/crowding``)."""
+
+    def __init__(self, detail: str, problems: Mapping[str, str]):
+        errors = [FieldProblem("/" + name.replace(".", "/"), text) for name, text in problems.items()]
+        listed = ", ".join(f"{name} {text}" for name, text in problems.items())
+        InvalidInput.__init__(self, f"{detail}: {listed}", errors=errors)
+        self.problems = dict(problems)
+
+
+class WeightSetNotFound(RegistryError, NotFound):
+    """No vulnerability weight set of that version."""
+
+
+class WeightSetDecided(RegistryError, Conflict):
+    """A weight set was already approved or rejected, or a version of that name exists."""
+
+
+class OwnProposal(RegistryError, Forbidden):
+    """A person may not approve what they proposed themselves (four eyes)."""
+
+
+class InvalidBoundaries(RegistryError, InvalidInput):
+    """A boundary layer cannot be loaded; ``errors`` point at the faulty features."""
+
+
 class AlreadyDecided(RegistryError, Conflict):
     """A duplicate candidate was already merged or dismissed."""

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from services.registry.domain.areas import AdminReference
+from services.registry.domain.areas import AreaCheck
 from services.registry.domain.assessments import (
     Assessment,
     snapshot_assessments,
@@ -21,7 +21,7 @@ from services.registry.domain.assessments import (
 from services.registry.domain.enrolments import Enrolment, enrolled_on
 from services.registry.domain.errors import InvalidHousehold, OutsideJurisdiction
 from services.registry.domain.members import Member, Relationship, Sex
-from services.registry.domain.vulnerability import Vulnerability, VulnerabilityIndex, assess, components
+from services.registry.domain.vulnerability import Vulnerability, Weighting, assess, components
 
 #: ISO 3166-2 subdivision code, optionally followed by deeper levels: ``HN``, ``HN-CR``, ``HN-CR-0801``.
 ADMIN_CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,6})*$")
@@ -230,7 +230,7 @@ def _choice(problems: dict[str, str], path: str, value: Any, allowed: Sequence[s
         problems[path] = f"{value!r} is not one of {', '.join(allowed)}"
 
 
-def check_facts(facts: HouseholdFacts, today: date, areas: AdminReference | None = None) -> None:
+def check_facts(facts: HouseholdFacts, today: date, areas: AreaCheck | None = None) -> None:
     """Check the rules that span fields (and, given ``areas``, the code and place together).
 
     :raise InvalidHousehold: naming each faulty field.
@@ -280,10 +280,10 @@ def register_household(
     facts: HouseholdFacts,
     *,
     registration: Registration,
-    index: VulnerabilityIndex,
+    index: Weighting,
     jurisdiction_covers: Callable[[str], bool],
     household_id: str | None = None,
-    areas: AdminReference | None = None,
+    areas: AreaCheck | None = None,
 ) -> Household:
     """Validate a new household and return it at version 1 with its vulnerability score.
 
@@ -320,9 +320,9 @@ def change_household(
     *,
     changed_by: str,
     changed_at: datetime,
-    index: VulnerabilityIndex,
+    index: Weighting,
     jurisdiction_covers: Callable[[str], bool],
-    areas: AdminReference | None = None,
+    areas: AreaCheck | None = None,
 ) -> Household:
     """Return the next version of ``household`` with new facts and a fresh score.
 
@@ -345,16 +345,19 @@ def change_household(
     )
 
 
-def score(facts: HouseholdFacts, index: VulnerabilityIndex, on: date) -> Vulnerability:
-    """The household's vulnerability under ``index`` on day ``on``."""
-    return assess(index, components(facts.members, facts.dwelling, facts.services, facts.livelihood, on))
+def score(facts: HouseholdFacts, index: Weighting, on: date) -> Vulnerability:
+    """The household's vulnerability on day ``on``, under the index ``index`` chooses for its place."""
+    chosen = index.choose(facts.admin_code, on)
+    return assess(chosen, components(facts.members, facts.dwelling, facts.services, facts.livelihood, on))
 
 
 AGE_BANDS = (("0_4", 0, 4), ("5_17", 5, 17), ("18_64", 18, 64), ("65_plus", 65, 200))
 
 
-def public_snapshot(household: Household, on: date | None = None) -> dict[str, Any]:
-    """The household's public snapshot carried by every registry event.
+def public_snapshot(household: Household, on: date | None = None, revision: int = 0) -> dict[str, Any]:
+    """The household's public snapshot carried by every registry event, with ages counted on
+    ``on`` (the day of its version by default); ``revision`` counts the times this version's
+    snapshot was published again as time changed it (see :mod:`.snapshots`).
 
     Counts and scores only: never names, document numbers, phone numbers or account numbers.
     """
@@ -398,4 +401,6 @@ def public_snapshot(household: Household, on: date | None = None) -> dict[str, A
         "consent_purposes": list(household.facts.consent.purposes) if household.facts.consent else [],
         "assessments": snapshot_assessments(household.assessments),
         "enrolments": enrolled_on(household.enrolments, day),
+        "snapshot_on": day.isoformat(),
+        "snapshot_revision": revision,
     }

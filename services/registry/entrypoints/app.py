@@ -9,19 +9,25 @@ from flask import Flask
 from services.registry.adapters.config_files import load_admin_reference, load_index
 from services.registry.adapters.orm import audit, inbox, outbox
 from services.registry.adapters.protection import AesGcmProtector, ProtectionError, decode_key
+from services.registry.adapters.reference import StoredReference
 from services.registry.entrypoints.api import blp
 from services.registry.entrypoints.assessments_api import blp as assessments_blp
 from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
 from services.registry.entrypoints.imports_api import blp as imports_blp
 from services.registry.entrypoints.messages_es import REGISTRY
+from services.registry.entrypoints.places_api import boundaries as boundaries_blp
+from services.registry.entrypoints.places_api import weights as weights_blp
 from services.registry.entrypoints.rosters_api import blp as rosters_blp
-from services.registry.entrypoints.settings import ENCRYPTION_KEY, HASHING_KEY
+from services.registry.entrypoints.settings import ENCRYPTION_KEY, HASHING_KEY, snapshot_time
 from services.registry.service_layer.common import Dependencies
 from services.registry.service_layer.imports import recover_interrupted
+from services.registry.service_layer.snapshots import DailyTime, SnapshotWorker
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ConfigError, ServiceSettings
+from shared.outbox import RelayLease
+from shared.runner import Worker
 from shared.service import Runtime, build_runtime
 from shared.web import build_app
 
@@ -29,7 +35,8 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def bootstrap(settings: ServiceSettings) -> Runtime:
-    """Check the keys, load the vulnerability index, connect and migrate, wire the relay.
+    """Check the keys, load the vulnerability index, connect and migrate, wire the relay and the
+    daily snapshot pass.
 
     :raise ConfigError: if a key is malformed.
     """
@@ -41,11 +48,21 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     except ProtectionError as exc:
         raise ConfigError([str(exc)]) from exc
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
-    runtime.extensions["amparo.registry"] = Dependencies(
-        protector=protector, index=load_index(), areas=load_admin_reference()
+    served = load_admin_reference()
+    stored = StoredReference(runtime.session_factory, load_index(), served)
+    deps = Dependencies(
+        protector=protector, index=stored, areas=stored, served=served, reference_changed=stored.forget
     )
-    recover_interrupted(RegistryUnitOfWork(runtime.session_factory, runtime.outbox))
+    runtime.extensions["amparo.registry"] = deps
+
+    def new_uow() -> RegistryUnitOfWork:
+        return RegistryUnitOfWork(runtime.session_factory, runtime.outbox)
+
+    recover_interrupted(new_uow())
     runtime.add_relay()
+    daily = DailyTime.parse(snapshot_time(settings))
+    passes = SnapshotWorker(new_uow, deps, daily, RelayLease(runtime.engine, "registry-snapshots"))
+    runtime.workers.append(Worker("snapshot-pass", passes.run))
     return runtime
 
 
@@ -70,4 +87,6 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(duplicates_blp)
     api.register_blueprint(assessments_blp)
     api.register_blueprint(rosters_blp)
+    api.register_blueprint(weights_blp)
+    api.register_blueprint(boundaries_blp)
     return app

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.registry.domain import model
-from services.registry.domain.areas import AdminReference
+from services.registry.domain.areas import AdminReference, AreaCheck
 from services.registry.domain.errors import HouseholdNotFound, OutsideJurisdiction
 from services.registry.domain.ports import PersonalDataProtector
-from services.registry.domain.vulnerability import VulnerabilityIndex
+from services.registry.domain.vulnerability import Weighting
 from shared.contracts import households as contract
 from shared.events import CloudEvent
 
@@ -52,9 +52,14 @@ class Dependencies:
     """What the registry's handlers need besides a unit of work."""
 
     protector: PersonalDataProtector
-    index: VulnerabilityIndex
-    areas: AdminReference | None = None
+    #: Picks the weights a household is scored with (one index, or the stored sets by place).
+    index: Weighting
+    areas: AreaCheck | None = None
     now: Clock = utc_now
+    #: Called after weights or boundaries change here, so that what is kept of them is read again.
+    reference_changed: Callable[[], None] = lambda: None
+    #: The first-level areas the registry serves (weight sets and boundary layers must lie in them).
+    served: AdminReference | None = None
 
 
 def check_visible(

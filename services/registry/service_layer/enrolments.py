@@ -13,7 +13,12 @@ from typing import Any
 
 from services.registry.domain import enrolments as rules
 from services.registry.domain.enrolments import RosterRow
-from services.registry.domain.errors import AlreadyDecided, HouseholdNotFound, OutsideJurisdiction
+from services.registry.domain.errors import (
+    AlreadyDecided,
+    HouseholdNotFound,
+    InvalidHousehold,
+    OutsideJurisdiction,
+)
 from services.registry.domain.history import changes
 from services.registry.service_layer.common import Actor, Dependencies, household_event
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
@@ -46,6 +51,11 @@ def read_roster(command: ReadRoster, uow: RegistryUnitOfWork, deps: Dependencies
     :raise OutsideJurisdiction: if a full roster claims areas outside the person's jurisdiction.
     """
     programme = rules.check_programme_code(command.programme)
+    if command.roster_date > deps.now().date():
+        # Enrolments then change only when a roster is committed, never as days pass.
+        raise InvalidHousehold(
+            "the roster cannot be read", {"roster_date": f"{command.roster_date} has not come yet"}
+        )
     outside = [a for a in command.areas if not command.actor.covers(a)]
     if outside:
         raise OutsideJurisdiction(f"the roster's areas {', '.join(outside)} are outside your jurisdiction")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from services.registry.adapters.assessments import AssessmentEventRepository, RosterRepository
+from services.registry.adapters.boundaries import BoundaryRepository
 from services.registry.adapters.duplicates import DuplicateRepository
 from services.registry.adapters.households import HouseholdRepository
 from services.registry.adapters.import_jobs import ImportRepository
 from services.registry.adapters.orm import audit
 from services.registry.adapters.search import HouseholdSearch
+from services.registry.adapters.snapshots import SnapshotRepository
+from services.registry.adapters.weights import WeightSetRepository
+from shared.db import hold_lock
 from shared.uow import UnitOfWork
 
 
@@ -18,6 +22,9 @@ class RegistryUnitOfWork(UnitOfWork):
     duplicates: DuplicateRepository
     assessment_events: AssessmentEventRepository
     rosters: RosterRepository
+    snapshots: SnapshotRepository
+    weights: WeightSetRepository
+    boundaries: BoundaryRepository
     audit = audit
 
     def __enter__(self) -> RegistryUnitOfWork:
@@ -28,4 +35,12 @@ class RegistryUnitOfWork(UnitOfWork):
         self.duplicates = DuplicateRepository(self.session)
         self.assessment_events = AssessmentEventRepository(self.session)
         self.rosters = RosterRepository(self.session)
+        self.snapshots = SnapshotRepository(self.session)
+        self.weights = WeightSetRepository(self.session)
+        self.boundaries = BoundaryRepository(self.session)
         return self
+
+    def lock(self, name: str) -> None:
+        """Wait for, then hold until this transaction ends, the lock called ``name`` (see
+        :func:`shared.db.hold_lock`)."""
+        hold_lock(self.session, name)

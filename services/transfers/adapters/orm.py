@@ -61,6 +61,8 @@ household_attributes = Table(
     Column("enrolments", String(400)),
     Column("assessments", Text),
     Column("assessed_at", DateTime(timezone=True)),
+    # 0014: the registry's publications of this version (a snapshot refreshed as time passed)
+    Column("snapshot_revision", Integer, nullable=False, server_default="0"),
 )
 
 #: 0011: households the registry holds under review (a probable duplicate awaiting an officer).

@@ -102,6 +102,7 @@ class AttributeRepository:
             status=row.status,
             admin_code=row.admin_code,
             size=row.size,
+            snapshot_revision=row.snapshot_revision,
         )
 
     def columns_in(self, area: str) -> dict[str, np.ndarray]:

@@ -32,6 +32,8 @@ class HouseholdAttributes:
     #: categories (see :mod:`services.transfers.domain.assessments`).
     enrolments: str | None = None
     assessments: str | None = None
+    #: The registry's publications of this version so far (a refresh as time changed its score).
+    snapshot_revision: int = 0
 
     @property
     def may_receive_transfers(self) -> bool:
@@ -53,6 +55,7 @@ def attributes_from_snapshot(snapshot: dict[str, Any]) -> HouseholdAttributes:
         consent_emergency=consent_for_emergencies(snapshot.get("consent_purposes") or []),
         enrolments=enrolment_key(snapshot.get("enrolments") or []),
         assessments=assessment_text(snapshot.get("assessments") or []),
+        snapshot_revision=snapshot.get("snapshot_revision") or 0,
     )
 
 
