@@ -9,9 +9,18 @@ and fills its Spanish with the same values. The catalogues themselves (:mod:`sha
 and each service's ``entrypoints/messages_es.py``) say why they are kept this way.
 
 A template is the English text with ``{name}`` where a value goes; the Spanish names the same
-values, in its own order. A value named ``message`` is itself a message, translated in turn (an
-error's detail that ends with the fields it names: ``{message}: {fields}``). Two values never sit
-side by side (nothing would tell where one ends). A message no template matches stays in English.
+values, in its own order. A value whose name begins with ``message`` is itself a message,
+translated in turn: an error's detail that ends with the fields it names (``{message}: {fields}``),
+or lists its problems (``{message}: {message_problems}``). Some templates are only *parts* of
+messages, never a whole one (``{message_first}; {message_more}``, ``{field} {message}``, ``weights
+for {area} version {version}``): they are tried only inside another. Two values never sit side by
+side (nothing would tell where one ends), and a template is never one value alone.
+
+A value can hold anything, so a message may be read from several templates, or cut in several
+ways (``weights for HN version 2 cannot be approved: effective_from 2020-01-01 is not after today:
+propose it again`` could be one date "not after today"). The reading chosen is the one that leaves
+the fewest characters as values: the one whose templates explain most of the text. A message no
+template matches stays in English.
 """
 
 from __future__ import annotations
@@ -19,8 +28,8 @@ from __future__ import annotations
 import logging
 import re
 import string
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,8 +41,13 @@ ENGLISH = "en"
 SPANISH = "es"
 #: The languages answered in; English is the default.
 LANGUAGES = (ENGLISH, SPANISH)
-#: Placeholders whose value is itself a message, translated in turn.
-NESTED = frozenset({"message"})
+#: A value whose name begins so is itself a message, translated in turn.
+NESTED = "message"
+#: Bounds on the work one message may cost (a list of problems of 10 fields reads ~70 texts; a
+#: value a caller sent, full of commas, must not make a refusal slow).
+MOST_TEXTS_READ = 400
+MOST_STEPS = 50_000
+LONGEST_MESSAGE = 5000
 
 _LANGUAGE_RANGE = re.compile(r"^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$")
 
@@ -112,6 +126,8 @@ class Template:
                 if parts and isinstance(parts[-1], _Value):
                     raise ValueError(f"{english!r}: {{{parts[-1].name}}}{{{name}}} cannot be told apart")
                 parts.append(_Value(name))
+        if not any(isinstance(p, str) for p in parts) and parts:
+            raise ValueError(f"{english!r}: a template of one value alone would match anything")
         named = {p.name for p in parts if isinstance(p, _Value)}
         in_spanish = {name for _, name, _, _ in string.Formatter().parse(spanish) if name is not None}
         if named != in_spanish:
@@ -119,15 +135,22 @@ class Template:
         return cls(english, spanish, tuple(parts))
 
     @property
+    def literals(self) -> tuple[str, ...]:
+        """The fixed texts, each of which a message written from this template holds."""
+        return tuple(p for p in self.parts if isinstance(p, str))
+
+    @property
     def values(self) -> tuple[str, ...]:
         """The names of the values the message carries."""
         return tuple(p.name for p in self.parts if isinstance(p, _Value))
 
     @property
-    def specificity(self) -> tuple[int, int]:
-        """More fixed text first, then fewer values: the template that says most wins."""
+    def specificity(self) -> tuple[int, int, int]:
+        """The order templates are tried in, which decides between readings that explain as much:
+        more fixed text first, then more messages inside, then fewer values."""
         fixed = sum(len(p) for p in self.parts if isinstance(p, str))
-        return (-fixed, len(self.values))
+        nested = sum(name.startswith(NESTED) for name in self.values)
+        return (-fixed, -nested, len(self.values))
 
 
 class Catalogue:
@@ -148,70 +171,84 @@ class Catalogue:
     True
     """
 
-    def __init__(self, *tables: Mapping[str, str]):
+    def __init__(self, *tables: Mapping[str, str], parts: Mapping[str, str] | None = None):
         merged: dict[str, str] = {}
         for table in tables:
             merged.update(table)
-        templates = [Template.parse(english, spanish) for english, spanish in merged.items()]
-        #: Messages without values, by their text; the others tried most specific first.
-        self.fixed = {"".join(map(str, t.parts)): t for t in templates if not t.values}
-        self.templates = sorted((t for t in templates if t.values), key=lambda t: t.specificity)
+        self.whole = _Templates(merged)
+        self.parts = _Templates(parts or {})
         self._known: dict[str, str | None] = {}
 
     def __len__(self) -> int:
-        return len(self.fixed) + len(self.templates)
+        return len(self.whole) + len(self.parts)
 
     def spanish(self, text: str) -> str | None:
         """``text`` in Spanish, or None when no template matches it (it is then logged once)."""
         if text in self._known:
             return self._known[text]
-        found = self._translate(text, depth=0)
-        if found is None:
+        reading = self._read(text, _Work())
+        if reading is None:
             log.info("no Spanish for the message %r", text)
+        found = reading[1] if reading else None
         if len(self._known) > 10_000:  # messages carry ids and values: keep the memory bounded
             self._known.clear()
         self._known[text] = found
         return found
 
-    def _translate(self, text: str, depth: int) -> str | None:
-        fixed = self.fixed.get(text)
-        if fixed is not None:
-            return fixed.spanish.format()
-        if depth > 3 or not text:
-            return None
-        for template in self.templates:
-            first = template.parts[0]
-            if isinstance(first, str) and not text.startswith(first):
-                continue
-            values = self._match(template.parts, text, 0, {}, depth)
-            if values is not None:
-                return template.spanish.format(**values)
-        return None
+    def _read(self, text: str, work: _Work, inside: bool = False) -> _Reading | None:
+        """The best reading of ``text``: of all the templates it can be written from (inside
+        another message, parts too) and all the ways its values can be cut, the one that leaves
+        the fewest characters as values, since it explains most; the first such one on a tie.
+        ``work`` remembers the texts read inside one message (a list is cut in many ways)."""
+        if (text, inside) in work.read:
+            return work.read[(text, inside)]
+        if len(work.read) > MOST_TEXTS_READ or len(text) > LONGEST_MESSAGE:
+            return None  # a message this long or this cut up is answered as written
+        best: _Reading | None = None
+        for templates in (self.whole, self.parts) if inside else (self.whole,):
+            fixed = templates.fixed.get(text)
+            if fixed is not None:
+                best = (0, fixed.spanish.format())
+                break
+            for template in templates.ordered:
+                if not all(literal in text for literal in template.literals):
+                    continue
+                for kept, values in self._readings(template.parts, text, 0, work):
+                    if best is None or kept < best[0]:
+                        best = (kept, template.spanish.format(**values))
+        work.read[(text, inside)] = best
+        return best
 
-    def _match(
-        self, parts: tuple[str | _Value, ...], text: str, at: int, values: dict[str, str], depth: int
-    ) -> dict[str, str] | None:
-        """The values that make ``parts`` spell ``text[at:]``, trying the shortest value first."""
+    def _readings(
+        self,
+        parts: tuple[str | _Value, ...],
+        text: str,
+        at: int,
+        work: _Work,
+    ) -> Iterator[tuple[int, dict[str, str]]]:
+        """Each way ``parts`` spell ``text[at:]``: the characters left as values, and the values."""
+        work.steps += 1
         if not parts:
-            return values if at == len(text) else None
+            if at == len(text):
+                yield 0, {}
+            return
+        if work.steps > MOST_STEPS:
+            return
         head, rest = parts[0], parts[1:]
         if isinstance(head, str):
-            return (
-                self._match(rest, text, at + len(head), values, depth) if text.startswith(head, at) else None
-            )
+            if text.startswith(head, at):
+                yield from self._readings(rest, text, at + len(head), work)
+            return
         following = rest[0] if rest else None
         assert not isinstance(following, _Value)  # refused when the template was parsed
-        ends = [len(text)] if following is None else _occurrences(text, following, at + 1)
-        for end in ends:
-            value: str | None = text[at:end]
-            if head.name in NESTED:
-                value = self._translate(text[at:end], depth + 1)
-            if value is None:
+        for end in [len(text)] if following is None else _occurrences(text, following, at + 1):
+            piece: _Reading | None = (end - at, text[at:end])
+            if head.name.startswith(NESTED):  # a strictly shorter text: this ends
+                piece = self._read(text[at:end], work, inside=True)
+            if piece is None:
                 continue
-            found = self._match(rest, text, end, {**values, head.name: value}, depth)
-            if found is not None:
-                return found
-        return None
+            for kept, values in self._readings(rest, text, end, work):
+                yield piece[0] + kept, {head.name: piece[1], **values}
 
     def translate_problem(self, problem: Problem) -> Problem:
         """The problem document with its title, detail and each field's detail in Spanish (each
@@ -224,6 +261,30 @@ class Catalogue:
             detail=self.spanish(problem.detail) or problem.detail,
             errors=tuple(FieldProblem(e.pointer, self.spanish(e.detail) or e.detail) for e in problem.errors),
         )
+
+
+#: A reading of a message: how many of its characters are kept as values, and its Spanish.
+_Reading = tuple[int, str]
+
+
+@dataclass
+class _Work:
+    """What reading one message has cost: the texts read inside it, and the steps taken."""
+
+    read: dict[tuple[str, bool], _Reading | None] = field(default_factory=dict)
+    steps: int = 0
+
+
+class _Templates:
+    """Templates without values by their text, the others in the order they are tried."""
+
+    def __init__(self, table: Mapping[str, str]):
+        templates = [Template.parse(english, spanish) for english, spanish in table.items()]
+        self.fixed = {"".join(map(str, t.parts)): t for t in templates if not t.values}
+        self.ordered = sorted((t for t in templates if t.values), key=lambda t: t.specificity)
+
+    def __len__(self) -> int:
+        return len(self.fixed) + len(self.ordered)
 
 
 def _occurrences(text: str, literal: str, start: int) -> list[int]:

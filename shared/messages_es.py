@@ -23,10 +23,13 @@ drives refusals through the API and requires no English to be left).
 Values stay as they were sent or stored: codes such as ``female`` or ``sheet_metal`` are the API's
 words, not English, and a field is always named by its JSON pointer.
 
-Each service adds its own messages (``services/<service>/entrypoints/messages_es.py``) to these.
+Each service adds its own messages (``services/<service>/entrypoints/messages_es.py``) to these
+and hands the whole catalogue to :func:`shared.web.build_app`.
 """
 
 from __future__ import annotations
+
+from shared.languages import Catalogue
 
 #: The kinds of error (:mod:`shared.errors`) and the HTTP statuses Werkzeug names.
 TITLES = {
@@ -244,6 +247,10 @@ JSON = {
     "{message}: line {line} column {column} (char {char})": (
         "{message}: línea {line}, columna {column} (carácter {char})"
     ),
+}
+
+#: What a message holds, never a whole one: what the JSON decoder found wrong.
+PARTS = {
     "Expecting value": "Se esperaba un valor",
     "Expecting property name enclosed in double quotes": (
         "Se esperaba un nombre de propiedad entre comillas dobles"
@@ -304,3 +311,5 @@ REQUESTS = {
 
 #: Everything above: what any service's catalogue starts from.
 SHARED = {**TITLES, **HTTP_DESCRIPTIONS, **FIELDS, **JSON, **REQUESTS}
+#: The catalogue of a service that has no messages of its own.
+SHARED_CATALOGUE = Catalogue(SHARED, parts=PARTS)

@@ -43,7 +43,7 @@ from shared.errors import (
 )
 from shared.languages import ENGLISH, Catalogue, negotiate
 from shared.logs import accept_correlation_id, bind_correlation_id, unbind_correlation_id
-from shared.messages_es import SHARED
+from shared.messages_es import SHARED_CATALOGUE
 from shared.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -118,11 +118,8 @@ def in_request_language(message: str) -> str:
 
 
 def _catalogue() -> Catalogue:
-    catalogue: Catalogue = current_app.extensions.get("amparo.catalogue") or _SHARED_CATALOGUE
+    catalogue: Catalogue = current_app.extensions.get("amparo.catalogue") or SHARED_CATALOGUE
     return catalogue
-
-
-_SHARED_CATALOGUE = Catalogue(SHARED)
 
 
 class FieldProblemSchema(ma.Schema):
@@ -173,7 +170,7 @@ def build_app(
     verifier: TokenVerifier,
     audit: AuditLog | None = None,
     extra_config: Mapping[str, Any] | None = None,
-    spanish: Mapping[str, str] | None = None,
+    spanish: Catalogue | None = None,
 ) -> tuple[Flask, Api]:
     """Create a service's Flask app and its flask-smorest ``Api``.
 
@@ -181,8 +178,9 @@ def build_app(
     ``/healthz``, ``/readyz`` and ``/metrics``; renders every error as problem+json; reads or
     creates the correlation id of each request; and counts requests for Prometheus. Every
     refusal (403) of a caller whose token verified is written to ``audit`` as a denied entry.
-    Problem documents are in Spanish for a caller who asks for it: ``spanish`` holds the service's
-    own message templates (:mod:`shared.messages_es` explains them), added to the shared ones.
+    Problem documents are in Spanish for a caller who asks for it: ``spanish`` is the service's
+    catalogue of message templates (:mod:`shared.messages_es` explains them; without one, only the
+    messages every service shares are translated).
     """
     app = Flask(service)
     app.config.update(
@@ -205,7 +203,7 @@ def build_app(
     app.config.update(extra_config or {})
     app.extensions["amparo.metrics"] = metrics
     app.extensions["amparo.verifier"] = verifier
-    app.extensions["amparo.catalogue"] = Catalogue(SHARED, spanish or {})
+    app.extensions["amparo.catalogue"] = spanish or SHARED_CATALOGUE
     if audit is not None:
         app.extensions["amparo.audit"] = audit
 

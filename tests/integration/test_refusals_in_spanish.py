@@ -5,16 +5,18 @@ English, and no English left. Refusals change nothing, so each is sent twice, on
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from shared.auth import CIVIL_PROTECTION, FIELD_STAFF, REGISTRY_OFFICER
+from shared.auth import APPROVER, CIVIL_PROTECTION, FIELD_STAFF, REGISTRY_OFFICER
 from tests.english import english_left_in
 from tests.integration.test_registry_api import auth, register, registry  # noqa: F401
+from tests.integration.test_snapshot_refresh import LAYER, weights_for
 from tests.samples import household_body
 
 # The words are the same whatever the database: SQLite is enough.
@@ -340,3 +342,65 @@ def test_a_refused_read_a_stale_change_and_a_sync_report_in_both_languages(regis
     assert spanish.get_json()["results"][0]["errors"] == {
         "/household/location/lat": "la latitud 95.0 no está entre -90 y 90"
     }
+
+
+def test_no_refusal_of_weights_or_of_a_municipal_layer_stays_in_english(registry, issuer):  # noqa: F811
+    refusals = Refusals(registry)
+    officer, approver = auth(issuer, [REGISTRY_OFFICER]), auth(issuer, [APPROVER], ["HN"])
+    soon = (date.today() + timedelta(days=30)).isoformat()
+    url = "/v1/vulnerability-weights"
+    refusals.send("POST", url, officer, json=weights_for("HN-CH", "v-es", soon, crowding=-2, flying=1))
+    refusals.send(
+        "POST", url, officer, json={"version": "", "area": "HN-ZZ", "effective_from": "mañana", "weights": {}}
+    )
+    refusals.send("POST", url, officer, json=weights_for("HN-CH", "v-es", date.today().isoformat()))
+    refusals.send(
+        "POST", url, auth(issuer, [REGISTRY_OFFICER], ["HN-CR"]), json=weights_for("HN-CH", "v-es", soon)
+    )
+    proposed = registry.post(url, json=weights_for("HN-CH", "v-es", soon), headers=officer)
+    assert proposed.status_code == 201, proposed.get_json()
+    refusals.send("POST", url, officer, json=weights_for("HN-CH", "v-es", soon))  # the name is taken
+    refusals.send("POST", f"{url}/v-es/decision", officer, json={"decision": "approve"})  # their own
+    refusals.send("POST", f"{url}/v-none/decision", approver, json={"decision": "approve"})
+    refusals.send("POST", f"{url}/v-es/decision", approver, json={"decision": "perhaps"})
+
+    layers = "/v1/admin-boundaries?country=HN&source=drawn%20for%20tests"
+    broken = json.loads(LAYER.read_text())
+    broken["features"][0]["properties"]["code"] = "HN-0601"
+    broken["features"][1]["properties"]["name"] = ""
+    broken["features"][2]["geometry"] = {"type": "Point", "coordinates": [-87.2, 13.3]}
+    refusals.send("POST", layers, officer, data=json.dumps(broken), content_type="application/geo+json")
+    refusals.send("POST", layers, officer, data="{", content_type="application/geo+json")
+    refusals.send("POST", layers, officer, data="[]", content_type="application/geo+json")
+    refusals.send(
+        "POST",
+        layers + "&tolerance_m=9000",
+        officer,
+        data='{"type": "Feature"}',
+        content_type="application/geo+json",
+    )
+    refusals.send(
+        "POST",
+        "/v1/admin-boundaries?country=XX&source=xyz",
+        officer,
+        data="{}",
+        content_type="application/geo+json",
+    )
+    refusals.send(
+        "POST",
+        layers,
+        auth(issuer, [REGISTRY_OFFICER], ["HN-CH"]),
+        data=LAYER.read_bytes(),
+        content_type="application/geo+json",
+    )
+    loaded = registry.post(layers + "&tolerance_m=150", data=LAYER.read_bytes(), headers=officer)
+    assert loaded.status_code == 200, loaded.get_json()
+    staff = auth(issuer, [FIELD_STAFF])
+    for code, lat, lon in (
+        ("HN-CH-0699", 13.30, -87.19),
+        ("HN-CH-0601", 13.30, -87.40),
+        ("HN-CH-0601", 14.9, -86.5),
+    ):
+        home = _body(admin_code=code, location={"lat": lat, "lon": lon})
+        assert refusals.send("POST", "/v1/households", staff, json=home).status_code == 422
+    assert refusals.count > 15 and refusals.untranslated == []

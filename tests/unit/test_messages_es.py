@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import time
 from pathlib import Path
 
 import marshmallow as ma
@@ -13,14 +14,14 @@ from marshmallow import validate
 from werkzeug.exceptions import default_exceptions
 
 import services.registry.entrypoints.app  # noqa: F401 - every registry error class, imported
-from services.registry.entrypoints.messages_es import REGISTRY
+from services.registry.entrypoints.messages_es import CATALOGUE, PARTS, REGISTRY
 from shared.errors import AmparoError, FieldProblem, Problem
 from shared.languages import Catalogue, Template, negotiate
+from shared.messages_es import PARTS as SHARED_PARTS
 from shared.messages_es import SHARED
 from tests.english import english_left_in
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = Catalogue(SHARED, REGISTRY)
 
 
 @pytest.mark.parametrize(
@@ -79,6 +80,39 @@ def test_a_template_keeps_the_values_and_a_message_inside_one_is_translated_too(
     # A message none of them was written from stays untranslated (and the one inside must be known).
     assert catalogue.spanish("the assessment cannot be recorded: assessment.needs.0") is None
     assert catalogue.spanish("household 5f lies in HN-CR") is None
+
+
+def test_of_the_readings_of_a_message_the_one_its_templates_explain_most_of_wins():
+    text = (
+        "weights for HN version 2 cannot be approved: effective_from 2020-01-01 is not after today: "
+        "propose it again"
+    )
+    # Also readable as one date "not after today": a date of 60 characters explains less.
+    assert CATALOGUE.spanish(text) == (
+        "no se pueden aprobar los pesos para HN, versión 2: effective_from 2020-01-01 no es posterior a "
+        "hoy: propóngalo de nuevo"
+    )
+    listed = (
+        "weights for everywhere version v3 cannot be used: weights.flying not a component of the index, "
+        "weights.crowding -2 is not a non-negative number"
+    )
+    assert CATALOGUE.spanish(listed) == (
+        "no se pueden usar los pesos generales, versión v3: weights.flying no es un componente del índice, "
+        "weights.crowding -2 no es un número no negativo"
+    )
+    # A part is never read as a whole message.
+    assert CATALOGUE.spanish("weights for HN version 2") is None
+
+
+def test_a_message_full_of_separators_costs_little_and_is_answered_as_written_past_a_bound():
+    sent = "'" + "a, b; c: d, " * 300 + "'"
+    started = time.perf_counter()
+    assert CATALOGUE.spanish(f"{sent} is not one of a, b") == f"{sent} no es uno de: a, b"
+    many = "weights for HN version 2 cannot be used: " + ", ".join(
+        f"weights.w{i} odd, and more" for i in range(60)
+    )
+    assert CATALOGUE.spanish(many) is not None  # the list is kept as written
+    assert time.perf_counter() - started < 2
 
 
 def test_a_template_must_name_the_same_values_in_both_languages_and_never_two_side_by_side():
@@ -243,11 +277,13 @@ def test_the_source_is_read_for_its_messages():
 
 def test_every_message_the_registry_refuses_with_has_spanish():
     refusals = refusal_classes()
+    # A value the source puts in a message may be a message itself («1» cannot be used).
+    catalogue = Catalogue(SHARED, REGISTRY, parts={**SHARED_PARTS, **PARTS, "«{value}»": "«{value}»"})
     missing = [
         f"{path.relative_to(ROOT)}:{line}: {text!r}"
         for path in REGISTRY_SOURCES
         for line, text in message_templates(path, refusals)
-        if any(c.isalpha() for c in text) and not CATALOGUE.spanish(text)
+        if any(c.isalpha() for c in text) and not catalogue.spanish(text)
     ]
     assert missing == [], "write these in services/registry/entrypoints/messages_es.py"
 
@@ -258,7 +294,7 @@ def test_the_catalogues_spanish_holds_no_english():
 
     left = {
         english: spanish
-        for english, spanish in {**SHARED, **REGISTRY}.items()
+        for english, spanish in {**SHARED, **SHARED_PARTS, **REGISTRY, **PARTS}.items()
         if words(spanish) or (spanish == english and words(english))
     }
     assert left == {}

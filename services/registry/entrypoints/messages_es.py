@@ -12,8 +12,17 @@ field app and the console show in their own language.
 
 from __future__ import annotations
 
-#: An error that names its fields after its message (:class:`InvalidHousehold`).
-WITH_FIELDS = {"{message}: {fields}": "{message}: {fields}"}
+from shared.languages import Catalogue
+from shared.messages_es import PARTS as SHARED_PARTS
+from shared.messages_es import SHARED
+
+#: An error that names its fields after its message (:class:`InvalidHousehold`), or lists each
+#: field with its problem (:class:`InvalidWeights`: ``weights.crowding missing, version …``; a
+#: boundary layer: ``/tolerance_m give 0 to 5,000 metres; /country …``).
+WITH_FIELDS = {
+    "{message}: {fields}": "{message}: {fields}",
+    "{message}: {message_problems}": "{message}: {message_problems}",
+}
 
 #: Households and members (``domain/model.py``, ``domain/members.py``, ``domain/areas.py``).
 HOUSEHOLDS = {
@@ -199,6 +208,7 @@ FILES = {
     "the CSV file is empty (no header row)": "el archivo CSV está vacío (no tiene fila de encabezados)",
     "not a readable XLSX workbook: {error}": "no es un libro XLSX legible: {error}",
     "the sheet {sheet} is empty (no header row)": "la hoja {sheet} está vacía (no tiene fila de encabezados)",
+    "not JSON: {message}": "no es JSON: {message}",
     "not JSON: {error}": "no es JSON: {error}",
     "latitude and longitude are required": "la latitud y la longitud son obligatorias",
     "{value} is not a document type": "{value} no es un tipo de documento",
@@ -212,5 +222,88 @@ FILES = {
     ),
 }
 
-#: The registry's whole catalogue, given to :func:`shared.web.build_app`.
-REGISTRY = {**WITH_FIELDS, **HOUSEHOLDS, **REGISTRATION, **ASSESSMENTS, **ROSTERS, **FILES}
+#: Municipal layers and vulnerability weight sets (``domain/boundaries.py``, ``domain/weights.py``,
+#: ``domain/vulnerability.py``, ``service_layer/places.py``, ``entrypoints/places_api.py``).
+PLACES = {
+    "unknown municipality {code}; the known ones nearest ({lat}, {lon}): {nearby}": (
+        "municipio desconocido: {code}; los conocidos más cercanos a ({lat}, {lon}): {nearby}"
+    ),
+    "({lat}, {lon}) lies {metres} m outside {municipality} (more than the {tolerance} m allowed); "
+    "{message_where}": (
+        "({lat}, {lon}) queda a {metres} m de {municipality} (más de los {tolerance} m permitidos); "
+        "{message_where}"
+    ),
+    "the boundary layer cannot be loaded": "no se puede cargar la capa de límites",
+    "the boundary layer of {country} cannot be loaded: {count} faulty feature(s)": (
+        "no se puede cargar la capa de límites de {country}: {count} elemento(s) con errores"
+    ),
+    "give 0 to {most} metres": "indique de 0 a {most} metros",
+    "country {country} is not served by this registry": "este registro no atiende al país {country}",
+    "expected a GeoJSON FeatureCollection": "se esperaba una FeatureCollection de GeoJSON",
+    "{crs} is not WGS 84 longitude/latitude": "{crs} no es longitud/latitud WGS 84",
+    "no municipality in the layer": "la capa no tiene ningún municipio",
+    "{code} is not a municipality code of {country} such as {example}-01-0101": (
+        "{code} no es un código de municipio de {country} como {example}-01-0101"
+    ),
+    "{code} has no name": "{code} no tiene nombre",
+    "{code}: a {kind}, not an area": "{code}: un {kind}, no un área",
+    "{code}: coordinates beyond WGS 84's range": "{code}: coordenadas fuera del rango de WGS 84",
+    "{code}: not a geometry": "{code}: no es una geometría",
+    "{code} comes twice": "{code} aparece dos veces",
+    "loading {country}'s boundaries needs a jurisdiction over all of {whole}": (
+        "cargar los límites de {country} requiere jurisdicción sobre todo {whole}"
+    ),
+    "not JSON": "no es JSON",
+    "not an object": "no es un objeto",
+    "a weight set is a JSON object": "un conjunto de pesos es un objeto JSON",
+    "{message_weights} cannot be used": "no se pueden usar {message_weights}",
+    "{message_weights} cannot be approved": "no se pueden aprobar {message_weights}",
+    "give the set a version name of 1 to 32 characters": (
+        "dé al conjunto un nombre de versión de 1 a 32 caracteres"
+    ),
+    "an admin code such as HN or HN-CR": "un código de área administrativa como HN o HN-CR",
+    "{value} is not a date (YYYY-MM-DD)": "{value} no es una fecha (AAAA-MM-DD)",
+    "an object giving each component's weight": "un objeto con el peso de cada componente",
+    "not a component of the index": "no es un componente del índice",
+    "{value} is not a non-negative number": "{value} no es un número no negativo",
+    "at least one weight must be above 0": "al menos un peso debe ser mayor que 0",
+    "name the country or admin area the weights are for (the default stays as shipped)": (
+        "indique el país o el área administrativa de los pesos (los pesos generales no se cambian)"
+    ),
+    "give the day the weights take effect (YYYY-MM-DD)": (
+        "indique el día en que los pesos entran en vigor (AAAA-MM-DD)"
+    ),
+    "weights take effect from a day after today ({today})": (
+        "los pesos entran en vigor a partir de un día posterior a hoy ({today})"
+    ),
+    "{area} is outside your jurisdiction": "{area} está fuera de su jurisdicción",
+    "a weight set named {version} exists; give the new one another version": (
+        "ya existe un conjunto de pesos llamado {version}; dé al nuevo otra versión"
+    ),
+    "weight set {version} was already {status}": "el conjunto de pesos {version} ya se resolvió ({status})",
+    "weight set {version} was proposed by you: another person must approve it": (
+        "usted propuso el conjunto de pesos {version}: otra persona debe aprobarlo"
+    ),
+    "{date} is not after today: propose it again": "{date} no es posterior a hoy: propóngalo de nuevo",
+    "no weight set {version} in your jurisdiction": (
+        "no existe el conjunto de pesos {version} en su jurisdicción"
+    ),
+    "{date} has not come yet": "{date} todavía no llegó",
+}
+
+#: Parts of the messages above, never whole ones: a list of problems, each field with its problem,
+#: the weight set a message is about, where a home lies.
+PARTS = {
+    "{message_first}, {message_more}": "{message_first}, {message_more}",
+    "{message_first}; {message_more}": "{message_first}; {message_more}",
+    "{field} {message}": "{field} {message}",
+    "weights for everywhere version {version}": "los pesos generales, versión {version}",
+    "weights for {area} version {version}": "los pesos para {area}, versión {version}",
+    "it lies in no municipality of the layer": "no está en ningún municipio de la capa",
+    "it lies in {inside}": "está en {inside}",
+}
+
+#: The registry's own messages.
+REGISTRY = {**WITH_FIELDS, **HOUSEHOLDS, **REGISTRATION, **ASSESSMENTS, **ROSTERS, **FILES, **PLACES}
+#: What :func:`shared.web.build_app` is given: the registry's messages and every service's.
+CATALOGUE = Catalogue(SHARED, REGISTRY, parts={**SHARED_PARTS, **PARTS})
