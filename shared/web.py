@@ -128,7 +128,9 @@ class FieldProblemSchema(ma.Schema):
 
 
 class ProblemSchema(ma.Schema):
-    """A problem document (RFC 9457), as :class:`shared.errors.Problem` writes it."""
+    """A problem document (RFC 9457), as :class:`shared.errors.Problem` writes it: its title and
+    details in the language of ``Accept-Language`` (``es`` or English), named by ``Content-Language``;
+    its type, status and pointers the same in every language."""
 
     class Meta:
         unknown = ma.INCLUDE  # some problems carry more, e.g. the current version of a stale update

@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 
-from shared.auth import APPROVER, CIVIL_PROTECTION, FIELD_STAFF, REGISTRY_OFFICER
+from services.alerts.entrypoints import app as alerts_app
+from services.transfers.entrypoints import app as transfers_app
+from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, REGISTRY_OFFICER
 from tests.english import english_left_in
+from tests.integration.test_api import make_client
 from tests.integration.test_registry_api import auth, register, registry  # noqa: F401
 from tests.integration.test_snapshot_refresh import LAYER, weights_for
 from tests.samples import household_body
@@ -404,3 +407,25 @@ def test_no_refusal_of_weights_or_of_a_municipal_layer_stays_in_english(registry
         home = _body(admin_code=code, location={"lat": lat, "lon": lon})
         assert refusals.send("POST", "/v1/households", staff, json=home).status_code == 422
     assert refusals.count > 15 and refusals.untranslated == []
+
+
+@pytest.mark.parametrize("service", ["alerts", "transfers"])
+def test_the_other_services_answer_what_every_service_says_in_spanish(
+    service, tmp_path, broker, issuer, database_url
+):
+    """Alerts and transfers have no catalogue of their own yet: tokens, roles, marshmallow's messages
+    and HTTP's refusals are Spanish there too; their own messages stay English."""
+    module = {"alerts": alerts_app, "transfers": transfers_app}[service]
+    client, runtime = make_client(module, service, tmp_path, broker.bootstrap_server, database_url)
+    url = {"alerts": "/v1/alerts/what-if", "transfers": "/v1/programmes"}[service]
+    refusals = Refusals(client)
+    refusals.send("POST", url, json={})  # no token
+    refusals.send("POST", url, auth(issuer, [FIELD_STAFF]), json={})
+    refusals.send("GET", "/v1/nowhere")
+    refused = refusals.send(
+        "GET",
+        "/v1/alerts?limit=0" if service == "alerts" else "/v1/programmes?lang=fr",
+        auth(issuer, [AUDITOR]),
+    )
+    runtime.engine.dispose()
+    assert refused.status_code == 422 and refusals.count == 4 and refusals.untranslated == []
