@@ -18,6 +18,9 @@ from services.transfers.entrypoints import app as transfers_app
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, REGISTRY_OFFICER
 from tests.english import english_left_in
 from tests.integration.test_api import make_client
+from tests.integration.test_imports import HEADER as IMPORT_HEADER
+from tests.integration.test_imports import ROWS as IMPORT_ROWS
+from tests.integration.test_imports import upload, wait_for
 from tests.integration.test_registry_api import auth, register, registry  # noqa: F401
 from tests.integration.test_snapshot_refresh import LAYER, weights_for
 from tests.samples import household_body
@@ -429,3 +432,45 @@ def test_the_other_services_answer_what_every_service_says_in_spanish(
     )
     runtime.engine.dispose()
     assert refused.status_code == 422 and refusals.count == 4 and refusals.untranslated == []
+
+
+def test_an_imports_problems_and_a_rosters_reasons_read_in_spanish(registry, issuer):  # noqa: F811
+    content = (IMPORT_HEADER + "\n".join(IMPORT_ROWS) + "\n").encode()
+    uploaded = upload(registry, issuer, content, "hogares.csv").get_json()
+    wait_for(registry, issuer, uploaded["id"], {"validated"})
+    officer = auth(issuer, [REGISTRY_OFFICER])
+    url = f"/v1/imports/{uploaded['id']}"
+    english = registry.get(url, headers={**officer, **ENGLISH})
+    spanish = registry.get(url, headers={**officer, **SPANISH})
+    assert spanish.headers["Content-Language"] == "es" and english.headers["Content-Language"] == "en"
+    found = [(p["row"], p["column"]) for p in spanish.get_json()["problems"]]
+    assert found == [(p["row"], p["column"]) for p in english.get_json()["problems"]] and len(found) >= 4
+    said = [p["problem"] for p in spanish.get_json()["problems"]]
+    assert [s for s in said if english_left_in(s)] == [], said
+    assert "'X' no es un sexo conocido (F/M, femenino/masculino)" in said
+    assert "código de área administrativa desconocido: HN-ZZ" in said
+    table = registry.get(f"{url}/problems.csv", headers={**officer, **SPANISH})
+    assert table.headers["Content-Language"] == "es"
+    assert "'X' no es un sexo conocido" in table.get_data(as_text=True)
+
+    roster = "household_reference,enrolled_since\nHN-0000000000,\n,2026-01-01\nHN-0000000001,ayer\n"
+    read = {
+        language: registry.post(
+            "/v1/rosters",
+            data={"programme": "BONO", "file": (io.BytesIO(roster.encode()), "padron.csv")},
+            content_type="multipart/form-data",
+            headers={**officer, **wanted},
+        )
+        for language, wanted in (("en", ENGLISH), ("es", SPANISH))
+    }
+    assert read["es"].status_code == 201 and read["es"].headers["Content-Language"] == "es"
+    assert [r["reason"] for r in sorted(read["en"].get_json()["rows"], key=lambda r: r["row"])] == [
+        "no registered household has that reference or document",
+        "household_reference: the row names no household (reference or document)",
+        "enrolled_since: 'ayer' is not a date (2024-03-01 or 01/03/2024)",
+    ]
+    assert [r["reason"] for r in sorted(read["es"].get_json()["rows"], key=lambda r: r["row"])] == [
+        "ningún hogar registrado tiene esa referencia o ese documento",
+        "household_reference: la fila no identifica ningún hogar (referencia o documento)",
+        "enrolled_since: 'ayer' no es una fecha (2024-03-01 o 01/03/2024)",
+    ]

@@ -216,12 +216,17 @@ def _samples(node: ast.AST | None) -> list[str]:
         return [s for value in node.values for s in _samples(value)]
     if isinstance(node, ast.Dict):
         return [s for value in node.values for s in _samples(value)]
+    if isinstance(node, ast.Tuple):
+        return [s for value in node.elts for s in _samples(value)]
     return []
 
 
 def message_templates(path: Path, refusals: set[str]) -> list[tuple[int, str]]:
     """Every message ``path`` refuses with, by line: the details and field problems of errors it
-    raises, the problems it collects (``problems[…] = …``), the sync outcomes it writes."""
+    raises, the problems it collects (``problems[…] = …``, ``problems.add(…)``), the sync outcomes
+    and roster reasons it writes. In an import's cell readers, a ``ValueError`` is a problem too."""
+    if "imports" in path.parts and "domain" in path.parts:
+        refusals = refusals | {"ValueError"}
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         texts: list[str] = []
@@ -237,11 +242,20 @@ def message_templates(path: Path, refusals: set[str]) -> list[tuple[int, str]]:
                 texts += _samples(node.args[1])
             if name in ("SyncResult", "Problem"):
                 texts += _samples(keywords.get("detail")) + _samples(keywords.get("errors"))
-            if name == "setdefault" and ast.unparse(node.func).startswith("problems."):
-                texts += _samples(node.args[1])
+            if name in ("setdefault", "add") and ast.unparse(node.func).startswith("problems."):
+                texts += _samples(node.args[-1])  # problems.add(row, column, problem)
             texts += _samples(keywords.get("error"))  # a validator's own message
+        if isinstance(node, ast.Dict):  # a roster row's {"outcome": …, "reason": …}
+            texts += [
+                s
+                for k, v in zip(node.keys, node.values, strict=True)
+                if ast.unparse(k or node) == "'reason'"
+                for s in _samples(v)
+            ]
         if isinstance(node, ast.Assign):
             for target in node.targets:
+                if isinstance(target, ast.Name) and target.id.endswith("REASONS"):
+                    texts += _samples(node.value)
                 named = target.value if isinstance(target, ast.Subscript) else target
                 if isinstance(named, ast.Name) and named.id in ("problems", "problem", "detail"):
                     texts += _samples(node.value)
@@ -252,10 +266,9 @@ def message_templates(path: Path, refusals: set[str]) -> list[tuple[int, str]]:
     return found
 
 
-#: Where a request to the registry can be refused. An import's problems are not here: they are
-#: stored with the import, as the rows of the file were found, and read later (docs/registry.md).
+#: Where a request to the registry can be refused, or an import or a roster finds a problem.
 REGISTRY_SOURCES = [
-    *sorted((ROOT / "services/registry/domain").glob("*.py")),
+    *sorted((ROOT / "services/registry/domain").rglob("*.py")),
     *sorted((ROOT / "services/registry/service_layer").glob("*.py")),
     *sorted((ROOT / "services/registry/entrypoints").glob("*.py")),
     ROOT / "services/registry/adapters/import_files.py",

@@ -18,10 +18,13 @@ from shared.messages_es import SHARED
 
 #: An error that names its fields after its message (:class:`InvalidHousehold`), or lists each
 #: field with its problem (:class:`InvalidWeights`: ``weights.crowding missing, version …``; a
-#: boundary layer: ``/tolerance_m give 0 to 5,000 metres; /country …``).
+#: boundary layer: ``/tolerance_m give 0 to 5,000 metres; /country …``; a roster row:
+#: ``enrolled_since: … is not a date; household_reference: …``).
 WITH_FIELDS = {
     "{message}: {fields}": "{message}: {fields}",
     "{message}: {message_problems}": "{message}: {message_problems}",
+    "{field}: {message}": "{field}: {message}",
+    "{message_first}; {message_more}": "{message_first}; {message_more}",
 }
 
 #: Households and members (``domain/model.py``, ``domain/members.py``, ``domain/areas.py``).
@@ -291,19 +294,72 @@ PLACES = {
     "{date} has not come yet": "{date} todavía no llegó",
 }
 
-#: Parts of the messages above, never whole ones: a list of problems, each field with its problem,
-#: the weight set a message is about, where a home lies.
+#: What an import's validation found in the file's cells and rows (``domain/imports/``,
+#: ``service_layer/imports.py``), and a roster's rows (``service_layer/enrolments.py``): stored with
+#: the import or the roster in English, shown in the reader's language.
+REPORTS = {
+    "{value} is not a date (use YYYY-MM-DD or DD/MM/YYYY)": (
+        "{value} no es una fecha (use AAAA-MM-DD o DD/MM/AAAA)"
+    ),
+    "{value} is not a whole number": "{value} no es un número entero",
+    "{value} is not yes/no (sí, no, 1, 0)": "{value} no es sí o no (sí, no, 1, 0)",
+    "{value} is not a known {message_what}": "{value} no es un {message_what}",
+    "could not convert string to float: {value}": "no se puede leer como número: {value}",
+    "cannot convert float infinity to integer": "un número infinito no es un número entero",
+    "cannot convert float NaN to integer": "NaN no es un número entero",
+    "missing: every row needs its household reference": (
+        "falta: cada fila necesita la referencia de su hogar"
+    ),
+    "household {ref} appeared earlier in the file; keep each household's rows together": (
+        "el hogar {ref} apareció antes en el archivo; mantenga juntas las filas de cada hogar"
+    ),
+    "not a field Amparo imports": "no es un campo que Amparo importe",
+    "the file has no column {header}": "el archivo no tiene la columna {header}",
+    "required: map a column to it": "obligatorio: asígnele una columna",
+    "stopped: {error}": "detenida: {error}",
+    "validation was interrupted by a restart; upload the file again": (
+        "la validación se interrumpió por un reinicio; suba el archivo de nuevo"
+    ),
+    "the commit was interrupted by a restart; commit again to finish it": (
+        "la confirmación se interrumpió por un reinicio; confírmela de nuevo para terminarla"
+    ),
+    "no registered household has that reference or document": (
+        "ningún hogar registrado tiene esa referencia o ese documento"
+    ),
+    "that document belongs to members of more than one household": (
+        "ese documento pertenece a miembros de más de un hogar"
+    ),
+    "an earlier row already names this household": "una fila anterior ya nombra este hogar",
+    "the household lies in {code}": "el hogar está en {code}",
+}
+
+#: Parts of the messages above, never whole ones: a list of problems, each field with its problem
+#: (``weights.crowding missing``), the weight set a message is about, where a home lies, what a
+#: cell should have held.
 PARTS = {
     "{message_first}, {message_more}": "{message_first}, {message_more}",
-    "{message_first}; {message_more}": "{message_first}; {message_more}",
     "{field} {message}": "{field} {message}",
     "weights for everywhere version {version}": "los pesos generales, versión {version}",
     "weights for {area} version {version}": "los pesos para {area}, versión {version}",
     "it lies in no municipality of the layer": "no está en ningún municipio de la capa",
     "it lies in {inside}": "está en {inside}",
+    "sex (F/M, femenino/masculino)": "sexo conocido (F/M, femenino/masculino)",
+    "relationship (jefe/a, esposo/a, hijo/a, …)": "parentesco conocido (jefe/a, esposo/a, hijo/a, …)",
+    "payment channel (cuenta bancaria, billetera móvil, efectivo)": (
+        "canal de pago conocido (cuenta bancaria, billetera móvil, efectivo)"
+    ),
 }
 
 #: The registry's own messages.
-REGISTRY = {**WITH_FIELDS, **HOUSEHOLDS, **REGISTRATION, **ASSESSMENTS, **ROSTERS, **FILES, **PLACES}
+REGISTRY = {
+    **WITH_FIELDS,
+    **HOUSEHOLDS,
+    **REGISTRATION,
+    **ASSESSMENTS,
+    **ROSTERS,
+    **FILES,
+    **PLACES,
+    **REPORTS,
+}
 #: What :func:`shared.web.build_app` is given: the registry's messages and every service's.
 CATALOGUE = Catalogue(SHARED, REGISTRY, parts={**SHARED_PARTS, **PARTS})
