@@ -49,6 +49,7 @@ MOST_TEXTS_READ = 400
 MOST_STEPS = 50_000
 LONGEST_MESSAGE = 5000
 
+_UNKNOWN = object()
 _LANGUAGE_RANGE = re.compile(r"^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$")
 
 
@@ -184,8 +185,9 @@ class Catalogue:
 
     def spanish(self, text: str) -> str | None:
         """``text`` in Spanish, or None when no template matches it (it is then logged once)."""
-        if text in self._known:
-            return self._known[text]
+        known = self._known.get(text, _UNKNOWN)  # one look: another thread may clear it meanwhile
+        if known is not _UNKNOWN:
+            return known  # type: ignore[return-value]
         reading = self._read(text, _Work())
         if reading is None:
             log.info("no Spanish for the message %r", text)
