@@ -106,7 +106,10 @@ def request_language() -> str:
     (:func:`shared.languages.negotiate`); English outside a request."""
     if not has_request_context():
         return ENGLISH
-    return negotiate(request.headers.get("Accept-Language"))
+    if "answer_language" not in g:  # read once: a sync report asks for each of its records' messages
+        g.answer_language = negotiate(request.headers.get("Accept-Language"))
+    language: str = g.answer_language
+    return language
 
 
 def in_request_language(message: str) -> str:
