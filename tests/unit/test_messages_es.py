@@ -218,6 +218,9 @@ def _samples(node: ast.AST | None) -> list[str]:
         return [s for value in node.values for s in _samples(value)]
     if isinstance(node, ast.Tuple):
         return [s for value in node.elts for s in _samples(value)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # "invalid fields: " + listed
+        sides = [_samples(node.left) or ["«0»"], _samples(node.right) or ["«0»"]]
+        return [left + right for left in sides[0] for right in sides[1]]
     return []
 
 
