@@ -85,3 +85,10 @@ def test_a_refused_record_stays_on_the_device_with_the_reason(context, country):
     page.wait_for_selector("#results li[data-status=rejected]")
     page.wait_for_selector("#waiting:has-text('1')")
     assert "rejected" in page.inner_text("#queue")
+    assert "outside your jurisdiction" in page.inner_text("#queue")
+    # In Spanish the app asks for Spanish (Accept-Language), and the registry's reason comes in it.
+    page.click("#language")
+    page.fill("#household input[name=admin_code]", "DO-32")
+    register(page, "Rosa", "Díaz", "1992-03-03", 18.51, -69.86)
+    page.wait_for_selector("#waiting:has-text('2')")
+    page.wait_for_selector("#queue li:has-text('está fuera de su jurisdicción')")

@@ -23,7 +23,14 @@ from shared.auth import AUDITOR, REGISTRY_OFFICER
 from shared.errors import Bilingual, FieldProblem, InvalidInput
 from shared.inbox import is_transient
 from shared.spreadsheet import csv_lines
-from shared.web import BEARER, accepts_bodies_up_to, authenticated, current_principal
+from shared.web import (
+    BEARER,
+    accepts_bodies_up_to,
+    authenticated,
+    current_principal,
+    in_request_language,
+    request_language,
+)
 
 blp = Blueprint(
     "imports", __name__, url_prefix="/v1/imports", description="Imports of CSV, XLSX and KoboToolbox files"
@@ -66,7 +73,16 @@ def safe_file_name(name: str) -> str:
 
 
 def _serialised(job: dict[str, Any]) -> dict[str, Any]:
-    return {**job, "problems": [{"row": r, "column": c, "problem": p} for r, c, p in job.get("problems", [])]}
+    """The import as shown, its problems and error in the caller's language."""
+    problems = [
+        {"row": r, "column": c, "problem": in_request_language(p)} for r, c, p in job.get("problems", [])
+    ]
+    error = job.get("error")
+    return {**job, "problems": problems, "error": in_request_language(error) if error else error}
+
+
+def _language() -> dict[str, str]:
+    return {"Content-Language": request_language()}
 
 
 def duplicate_share_limit(value: Any, pointer: str = "/max_duplicate_share") -> float | None:
@@ -209,7 +225,7 @@ class Imports(MethodView):
         upload.save(path)
         deps = current_app.extensions["amparo.registry"]
         _run(service.validate_import, import_id, path, _uow_factory(), deps, actor)
-        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202
+        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202, _language()
 
 
 def _uow_factory() -> Any:
@@ -224,7 +240,11 @@ class Import(MethodView):
     @authenticated([REGISTRY_OFFICER, AUDITOR])
     def get(self, import_id: str) -> Any:
         """Follow an import: status, progress, counts and the first problems"""
-        return _serialised(service.get_import(import_id, _reader(), current_principal().covers))
+        return (
+            _serialised(service.get_import(import_id, _reader(), current_principal().covers)),
+            200,
+            _language(),
+        )
 
 
 @blp.route("/<import_id>/problems.csv")
@@ -237,9 +257,11 @@ class ImportProblems(MethodView):
     def get(self, import_id: str) -> Response:
         """Every problem found in the file: row, column, problem"""
         service.get_import(import_id, _reader(), current_principal().covers)
-        problems = service.problems_of(import_id, _reader())
+        problems = [(r, c, in_request_language(p)) for r, c, p in service.problems_of(import_id, _reader())]
         return Response(
-            stream_with_context(csv_lines(["row", "column", "problem"], problems)), mimetype="text/csv"
+            stream_with_context(csv_lines(["row", "column", "problem"], problems)),
+            mimetype="text/csv",
+            headers=_language(),
         )
 
 
@@ -318,4 +340,4 @@ class ImportCommit(MethodView):
         path = _folder(import_id) / f"upload.{job['format']}"
         deps = current_app.extensions["amparo.registry"]
         _run(service.commit_import, import_id, path, _uow_factory(), deps, actor, resumable=True)
-        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202
+        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202, _language()
