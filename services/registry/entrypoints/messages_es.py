@@ -151,6 +151,10 @@ ASSESSMENTS = {
     "send it again": "envíela de nuevo",
     "household {household} was assessed again later": "el hogar {household} fue evaluado de nuevo más tarde",
     "a later visit ({at}) is recorded": "ya está registrada una visita posterior ({at})",
+    "a later visit ({at}) is recorded for {name}": "ya está registrada una visita posterior ({at}) para {name}",
+    "{text} has no time zone: write 2022-09-20T15:00-04:00 or the day alone": (
+        "{text} no tiene zona horaria: escriba 2022-09-20T15:00-04:00 o solo el día"
+    ),
 }
 
 #: Programmes' rosters (``domain/enrolments.py``, ``service_layer/enrolments.py``, ``rosters_api.py``).
@@ -185,6 +189,15 @@ ROSTERS = {
 #: Duplicates and imports (``service_layer/duplicates.py``, ``imports.py``, ``imports_api.py``) and
 #: the files a roster or an import is read from (``adapters/import_files.py``).
 FILES = {
+    "households {a} and {b} changed meanwhile; decide again": (
+        "los hogares {a} y {b} cambiaron mientras tanto; decida de nuevo"
+    ),
+    "household {household} changed meanwhile; decide again": (
+        "el hogar {household} cambió mientras tanto; decida de nuevo"
+    ),
+    "{value} is not a share from 0 to 1 (0.05 stops above 5 %)": (
+        "{value} no es una proporción de 0 a 1 (0.05 detiene por encima del 5 %)"
+    ),
     "no duplicate candidate {candidate} in your jurisdiction": (
         "no existe el posible duplicado {candidate} en su jurisdicción"
     ),
