@@ -151,7 +151,9 @@ ASSESSMENTS = {
     "send it again": "envíela de nuevo",
     "household {household} was assessed again later": "el hogar {household} fue evaluado de nuevo más tarde",
     "a later visit ({at}) is recorded": "ya está registrada una visita posterior ({at})",
-    "a later visit ({at}) is recorded for {name}": "ya está registrada una visita posterior ({at}) para {name}",
+    "a later visit ({at}) is recorded for {name}": (
+        "ya está registrada una visita posterior ({at}) para {name}"
+    ),
     "{text} has no time zone: write 2022-09-20T15:00-04:00 or the day alone": (
         "{text} no tiene zona horaria: escriba 2022-09-20T15:00-04:00 o solo el día"
     ),
