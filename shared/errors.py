@@ -17,12 +17,42 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://amparo.example/problems/"
 
 
+class Bilingual(str):
+    """Words in English (the string itself) that also carry their Spanish as ``es``.
+
+    Code that only knows strings reads the English; a problem document shows both.
+
+    Examples
+    --------
+    >>> said = Bilingual("is required", "es obligatorio")
+    >>> said == "is required", said.es
+    (True, 'es obligatorio')
+    """
+
+    es: str
+
+    def __new__(cls, en: str, es: str) -> Bilingual:
+        made = super().__new__(cls, en)
+        made.es = es
+        return made
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]  # copies keep the Spanish
+        return str(self), self.es
+
+
+def spanish(text: str) -> str | None:
+    """The Spanish of ``text`` when it carries one (a :class:`Bilingual`), else ``None``."""
+    return getattr(text, "es", None)
+
+
 @dataclass(frozen=True)
 class FieldProblem:
-    """One faulty input field: a JSON pointer (``/location/lat``) and what is wrong with it."""
+    """One faulty input field: a JSON pointer (``/location/lat``), what is wrong with it, and the
+    same in Spanish when the refusal says it (``detail_es``)."""
 
     pointer: str
     detail: str
+    detail_es: str | None = None
 
 
 class AmparoError(Exception):
@@ -109,6 +139,7 @@ class Problem:
     instance: str | None = None
     errors: tuple[FieldProblem, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    detail_es: str | None = None
 
     @classmethod
     def from_error(cls, error: AmparoError, status: int, instance: str | None = None) -> Problem:
@@ -121,6 +152,7 @@ class Problem:
             instance=instance,
             errors=error.errors,
             extra=error.extra,
+            detail_es=spanish(error.detail),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,10 +163,19 @@ class Problem:
             "status": self.status,
             "detail": self.detail,
         }
+        if self.detail_es:
+            body["detail_es"] = self.detail_es
         if self.instance:
             body["instance"] = self.instance
         if self.errors:
-            body["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in self.errors]
+            body["errors"] = [
+                {
+                    "pointer": e.pointer,
+                    "detail": e.detail,
+                    **({"detail_es": e.detail_es} if e.detail_es else {}),
+                }
+                for e in self.errors
+            ]
         body.update(self.extra)
         return body
 

@@ -1,5 +1,5 @@
-"""The Flask pieces every service shares: the API object, problem details, health, metrics,
-correlation ids and bearer authentication.
+"""The Flask pieces every service shares: the API object, problem details (in the language the
+caller asks for), health, metrics, correlation ids and bearer authentication.
 
 A service's app factory calls :func:`build_app`, registers its blueprints on the returned
 ``Api`` and is done; everything below is the same in all three services.
@@ -16,7 +16,7 @@ from typing import Any
 
 import marshmallow as ma
 import swagger_ui_bundle
-from flask import Flask, Response, g, jsonify, request, send_from_directory
+from flask import Flask, Response, current_app, g, has_request_context, jsonify, request, send_from_directory
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -41,7 +41,9 @@ from shared.errors import (
     Unavailable,
     field_problems,
 )
+from shared.languages import ENGLISH, Catalogue, negotiate
 from shared.logs import accept_correlation_id, bind_correlation_id, unbind_correlation_id
+from shared.messages_es import SHARED_CATALOGUE
 from shared.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -85,22 +87,54 @@ def problem_of(error: AmparoError, instance: str | None = None) -> Problem:
 
 
 def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response:
-    """Serialise a problem document with the ``application/problem+json`` content type."""
+    """Serialise a problem document with the ``application/problem+json`` content type, in the
+    language the caller asked for (:func:`request_language`), which ``Content-Language`` names."""
+    language = request_language()
+    if language != ENGLISH:
+        problem = _catalogue().translate_problem(problem)
     response = jsonify(problem.to_dict())
     response.status_code = problem.status
     response.mimetype = PROBLEM_CONTENT_TYPE
+    response.headers["Content-Language"] = language
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
 
 
+def request_language() -> str:
+    """The language the current request's ``Accept-Language`` asks for: ``es`` or ``en``
+    (:func:`shared.languages.negotiate`); English outside a request."""
+    if not has_request_context():
+        return ENGLISH
+    if "answer_language" not in g:  # read once: a sync report asks for each of its records' messages
+        g.answer_language = negotiate(request.headers.get("Accept-Language"))
+    language: str = g.answer_language
+    return language
+
+
+def in_request_language(message: str) -> str:
+    """``message`` (written in English) in the language of the current request, when the service's
+    catalogue knows it; otherwise as written."""
+    if request_language() == ENGLISH:
+        return message
+    return _catalogue().spanish(message) or message
+
+
+def _catalogue() -> Catalogue:
+    catalogue: Catalogue = current_app.extensions.get("amparo.catalogue") or SHARED_CATALOGUE
+    return catalogue
+
+
 class FieldProblemSchema(ma.Schema):
     pointer = ma.fields.String(required=True, metadata={"description": "JSON pointer to the faulty field"})
     detail = ma.fields.String(required=True)
+    detail_es = ma.fields.String(metadata={"description": "The same in Spanish, where the refusal says it"})
 
 
 class ProblemSchema(ma.Schema):
-    """A problem document (RFC 9457), as :class:`shared.errors.Problem` writes it."""
+    """A problem document (RFC 9457), as :class:`shared.errors.Problem` writes it: its title and
+    details in the language of ``Accept-Language`` (``es`` or English), named by ``Content-Language``;
+    its type, status and pointers the same in every language."""
 
     class Meta:
         unknown = ma.INCLUDE  # some problems carry more, e.g. the current version of a stale update
@@ -109,6 +143,7 @@ class ProblemSchema(ma.Schema):
     title = ma.fields.String(required=True)
     status = ma.fields.Integer(required=True)
     detail = ma.fields.String()
+    detail_es = ma.fields.String(metadata={"description": "The detail in Spanish, where the refusal says it"})
     instance = ma.fields.String()
     errors = ma.fields.List(ma.fields.Nested(FieldProblemSchema))
 
@@ -142,6 +177,7 @@ def build_app(
     verifier: TokenVerifier,
     audit: AuditLog | None = None,
     extra_config: Mapping[str, Any] | None = None,
+    spanish: Catalogue | None = None,
 ) -> tuple[Flask, Api]:
     """Create a service's Flask app and its flask-smorest ``Api``.
 
@@ -149,6 +185,9 @@ def build_app(
     ``/healthz``, ``/readyz`` and ``/metrics``; renders every error as problem+json; reads or
     creates the correlation id of each request; and counts requests for Prometheus. Every
     refusal (403) of a caller whose token verified is written to ``audit`` as a denied entry.
+    Problem documents are in Spanish for a caller who asks for it: ``spanish`` is the service's
+    catalogue of message templates (:mod:`shared.messages_es` explains them; without one, only the
+    messages every service shares are translated).
     """
     app = Flask(service)
     app.config.update(
@@ -171,6 +210,7 @@ def build_app(
     app.config.update(extra_config or {})
     app.extensions["amparo.metrics"] = metrics
     app.extensions["amparo.verifier"] = verifier
+    app.extensions["amparo.catalogue"] = spanish or SHARED_CATALOGUE
     if audit is not None:
         app.extensions["amparo.audit"] = audit
 
@@ -330,6 +370,8 @@ def _register_request_hooks(app: Flask, metrics: Metrics) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        if "Content-Language" in response.headers:  # its words follow the caller's Accept-Language
+            response.vary.add("Accept-Language")
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.http_requests.labels(request.method, endpoint, str(response.status_code)).inc()
         if "started" in g:

@@ -34,6 +34,7 @@ FORWARDED_REQUEST = (
     "Accept",
     "X-Correlation-ID",
     "If-Match",
+    "Accept-Language",
 )
 FORWARDED_RESPONSE = (
     "Cache-Control",
@@ -43,6 +44,8 @@ FORWARDED_RESPONSE = (
     "Retry-After",
     "X-Correlation-ID",
     "ETag",
+    "Content-Language",
+    "Vary",
 )
 MAX_BODY = 64 * 1024 * 1024
 

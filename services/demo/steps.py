@@ -16,7 +16,7 @@ from services.demo.country import COUNTRY, PEOPLE
 from services.demo.fiona import ANTICIPATORY, RESPONSE, define_programmes, replay_fiona, second_sender
 from services.demo.paying import proposed_batches, write_payment_files
 from services.demo.registry_file import registry_csv
-from services.registry.service_layer.imports import household_id_for
+from services.registry.service_layer.import_plans import household_id_for
 from services.stack import Stack
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, REGISTRY_OFFICER
 

@@ -130,6 +130,15 @@ def test_a_refused_record_stays_on_the_device_with_the_reasons_beside_the_fields
     stored = api(country, "registry", f"/v1/households/{household_id}", [AUDITOR])
     assert stored["members"][0]["given_names"] == "Juana" and stored["location"]["lat"] == 18.615
 
+    # In Spanish the app asks for Spanish (Accept-Language): the registry's reason comes in it.
+    page.click("#language")
+    page.click("nav.views [data-view=register]")
+    fill_household(page, small_household("Rosa", "Díaz", "1992-03-03", 18.48, -69.88))
+    page.click("nav.views [data-view=waiting]")
+    page.click("#queue li[data-status=rejected] button.reopen")
+    note = page.locator(".field-error[data-pointer='/household/location']")
+    assert "queda fuera de DO-11" in note.inner_text()
+
 
 def test_a_field_the_registry_names_by_its_pointer_gets_the_message_beside_it(context, country):
     page = context.new_page()

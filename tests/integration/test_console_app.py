@@ -28,6 +28,7 @@ class Echo(BaseHTTPRequestHandler):
                 "path": self.path,
                 "authorization": self.headers.get("Authorization"),
                 "idempotency_key": self.headers.get("Idempotency-Key"),
+                "accept_language": self.headers.get("Accept-Language"),
                 "cookie": self.headers.get("Cookie"),
                 "body": body.decode(),
             }
@@ -37,6 +38,7 @@ class Echo(BaseHTTPRequestHandler):
         self.send_header("Content-Disposition", 'attachment; filename="x.json"')
         self.send_header("Set-Cookie", "tracking=1")
         self.send_header("Location", "/v1/things/1")
+        self.send_header("Content-Language", "es")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -143,10 +145,12 @@ def test_calls_are_forwarded_with_the_callers_token_and_nothing_else(console):
             "Idempotency-Key": "k-1",
             "Content-Type": "application/json",
             "Cookie": "session=secret",
+            "Accept-Language": "es-HN",
         },
     )
     assert answer.status_code == 201
     echoed = answer.get_json()
+    assert echoed["accept_language"] == "es-HN" and answer.headers["Content-Language"] == "es"
     assert echoed["method"] == "POST" and echoed["path"] == "/v1/households/sync?x=1&x=2"
     assert echoed["authorization"] == "Bearer abc" and echoed["idempotency_key"] == "k-1"
     assert echoed["cookie"] is None and echoed["body"] == '{"device": "d"}'

@@ -62,14 +62,11 @@ def test_a_probable_duplicate_is_held_until_the_registry_officer_decides(world, 
     queue = world.registry.get("/v1/duplicates", headers=officer).get_json()
     pairs = [c for c in queue if {c["household_a"], c["household_b"]} == {first["id"], second["id"]}]
     assert pairs and max(c["score"] for c in pairs) == 1.0
-    body = {"decision": decision, "keep": first["id"], "comment": "revisado"}
-    if decision == "merge":
-        answer = world.registry.post(f"/v1/duplicates/{pairs[0]['id']}/decision", headers=officer, json=body)
-        assert answer.status_code == 200, answer.get_json()
-    else:
-        for pair in pairs:  # every pair of members between the two households is dismissed
-            answer = world.registry.post(f"/v1/duplicates/{pair['id']}/decision", headers=officer, json=body)
-            assert answer.status_code == 200, answer.get_json()
+    body = {"decision": decision, "keep": first["id"], "members": [], "comment": "revisado"}
+    answer = world.registry.post(f"/v1/duplicates/{pairs[0]['id']}/decision", headers=officer, json=body)
+    assert answer.status_code == 200, answer.get_json()
+    # One decision settles every pair of members between the two households.
+    assert not [c for c in world.registry.get("/v1/duplicates", headers=officer).get_json() if c in pairs]
     world.sync_registry()
     assert decide_late(world) == 1
     expected = [first["id"], other] if decision == "merge" else [first["id"], second["id"], other]

@@ -1,5 +1,7 @@
 // Calls to the three services through the console's own origin (/api/<service>/...).
 // The token comes from sign-in and lives in this tab's sessionStorage (the console's).
+// Every call asks for the language the page is shown in: the services' refusals come back in it.
+import { language } from '/static/i18n.js';
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -60,7 +62,7 @@ export function describe(error) {
 
 export async function call(service, path, { method = 'GET', json, body, contentType, idempotent, raw } = {}) {
   const s = session.get();
-  const headers = {};
+  const headers = { 'Accept-Language': language() };
   if (s) headers.Authorization = `Bearer ${s.token}`;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';

@@ -55,6 +55,14 @@ class AssessmentEventRepository:
         ).first()
         return _event(row) if row else None
 
+    def named(self, name: str) -> AssessmentEvent | None:
+        """The newest event of that exact name (an import names exercises as officers see them)."""
+        e = assessment_events.c
+        row = self.session.execute(
+            select(assessment_events).where(e.name == name.strip()).order_by(e.opened_at.desc()).limit(1)
+        ).first()
+        return _event(row) if row else None
+
     def open_at(self, moment: datetime) -> list[AssessmentEvent]:
         """Events open at ``moment``, newest first."""
         e = assessment_events.c

@@ -308,11 +308,13 @@ class DuplicateRepository:
             )
         return len(pairs)
 
-    def get(self, candidate_id: str) -> dict[str, Any] | None:
-        row = self.session.execute(
-            select(duplicate_candidates).where(duplicate_candidates.c.id == candidate_id)
-        ).first()
-        return dict(row._mapping) if row else None
+    def get(self, candidate_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        """A candidate pair (locked until the transaction ends, ``for_update``: one decision at a time)."""
+        query = select(duplicate_candidates).where(duplicate_candidates.c.id == candidate_id)
+        row = self.session.execute(query.with_for_update() if for_update else query).first()
+        if row is None:
+            return None
+        return dict(row._mapping, created_at=as_read(row.created_at), decided_at=as_read(row.decided_at))
 
     def list(self, status: str, limit: int) -> list[dict[str, Any]]:
         rows = self.session.execute(

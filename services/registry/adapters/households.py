@@ -213,6 +213,32 @@ class HouseholdRepository:
             found.update(self.session.scalars(select(households.c.id).where(households.c.id.in_(page))))
         return found
 
+    def named(self, ids: Sequence[str], numbers: Sequence[str]) -> dict[str, str]:
+        """The registered households among ``ids`` and with the registration ``numbers``: each id
+        and each number found → its household id (one query per 500 of each)."""
+        found: dict[str, str] = {}
+        for column, keys in ((households.c.id, ids), (households.c.registration_number, numbers)):
+            listed = sorted(set(keys))
+            for start in range(0, len(listed), 500):
+                rows = self.session.execute(
+                    select(column, households.c.id).where(column.in_(listed[start : start + 500]))
+                )
+                found.update((key, household_id) for key, household_id in rows)
+        return found
+
+    def registration_numbers(self, household_ids: Sequence[str]) -> dict[str, str]:
+        """Each household's registration number (one query per 500 ids)."""
+        ids = sorted(set(household_ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            rows = self.session.execute(
+                select(households.c.id, households.c.registration_number).where(
+                    households.c.id.in_(ids[start : start + 500])
+                )
+            )
+            found.update((r.id, r.registration_number) for r in rows if r.registration_number)
+        return found
+
     def replace(self, household: Household, expected_version: int) -> bool:
         """Store the new version if the stored one is still ``expected_version``.
 
@@ -227,7 +253,8 @@ class HouseholdRepository:
         if result.rowcount != 1:
             return False
         self.session.execute(delete(members).where(members.c.household_id == household.id))
-        self.session.execute(insert(members), _member_rows(household))
+        if household.facts.members:  # a household dissolved by a merge may have none left
+            self.session.execute(insert(members), _member_rows(household))
         return True
 
     def get(self, household_id: str, *, for_update: bool = False) -> Household | None:

@@ -117,6 +117,22 @@ duplicate_candidates = Table(
     UniqueConstraint("member_a", "member_b", name="uq_duplicate_pair"),
 )
 
+#: 0008: officers' judgements on pairs of households, never proposed again: not duplicates at all
+#: (``member_id`` empty), or one person removed from one of them (``member_id``: their remaining record).
+duplicate_judgements = Table(
+    "duplicate_judgements",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("household_a", String(36), nullable=False, index=True),
+    Column("household_b", String(36), nullable=False, index=True),
+    Column("member_id", String(36)),
+    Column("judgement", String(24), nullable=False),
+    Column("candidate_id", String(36), nullable=False),
+    Column("decided_by", String(255), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("comment", Text),
+)
+
 household_history = Table(
     "household_history",
     metadata,
@@ -159,6 +175,11 @@ imports = Table(
     Column("households_written", Integer, nullable=False, server_default="0"),
     Column("problems_count", Integer, nullable=False, server_default="0"),
     Column("error", Text),
+    # 0008
+    Column("max_duplicate_share", Float),
+    Column("outcomes", JSON),
+    Column("households_with_duplicates", Integer, nullable=False, server_default="0"),
+    Column("duplicates_count", Integer, nullable=False, server_default="0"),
 )
 
 import_problems = Table(
@@ -232,6 +253,44 @@ admin_boundaries = Table(
     Column("source", Text, nullable=False),
     Column("loaded_by", String(255), nullable=False),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+#: 0008: what the dry run found for each household of a file (create, update, unchanged or refused,
+#: and why), and what the commit did (``result``).
+import_households = Table(
+    "import_households",
+    metadata,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("import_id", String(36), nullable=False),
+    Column("first_row", Integer, nullable=False),
+    Column("rows", JSON, nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("household_id", String(36)),
+    Column("registration_number", String(32)),
+    Column("changed", JSON),
+    Column("pointer", Text),
+    Column("reason", Text),
+    Column("reason_es", Text),
+    Column("result", String(16)),
+    UniqueConstraint("import_id", "first_row", name="uq_import_household_row"),
+)
+
+#: 0008: probable duplicates a dry run found, within the file and against the registry.
+import_duplicates = Table(
+    "import_duplicates",
+    metadata,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("import_id", String(36), nullable=False, index=True),
+    Column("row", Integer, nullable=False),
+    Column("first_row", Integer, nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("other_household", String(36), nullable=False),
+    Column("other_registration_number", String(32)),
+    Column("other_row", Integer),
+    Column("other_reference", String(255)),
+    Column("score", Float, nullable=False),
+    Column("reasons", JSON, nullable=False),
 )
 
 outbox, inbox = messaging_tables(metadata)

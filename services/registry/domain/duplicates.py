@@ -137,6 +137,8 @@ def worth_comparing(person: Person, candidates: list[Person]) -> list[Person]:
 def names_worth_comparing(name: str, names: set[str]) -> set[str]:
     """Those of ``names`` that one of the measures :func:`name_similarity` takes the best of puts
     near the floor against ``name`` (each scored in one ``cdist`` call per measure)."""
+    if not names:
+        return set()
     listed = list(names)
     floor = NAME_FLOOR * 100 - 1
     kept = np.zeros(len(listed), dtype=bool)
@@ -176,3 +178,65 @@ def find_all(people: Iterable[Person]) -> Iterator[Match]:
                 if match:
                     seen.add(pair)
                     yield match
+
+
+@dataclass(frozen=True)
+class Judgements:
+    """What registry officers have judged about pairs of households: never proposed again.
+
+    ``distinct`` holds the pairs judged not to be duplicates at all; ``people`` the pairs where one
+    person found in both was removed from one of them, with that person's remaining record.
+    """
+
+    distinct: frozenset[frozenset[str]] = frozenset()
+    people: frozenset[tuple[frozenset[str], str]] = frozenset()
+
+    def allows(self, match: Match) -> bool:
+        """Whether ``match`` may be proposed to an officer (no judgement covers it)."""
+        pair = (match.a.household_id, match.b.household_id)
+        return not self.cover(pair, (match.a.member_id, match.b.member_id))
+
+    def cover(self, households: tuple[str, str], members: Iterable[str]) -> bool:
+        """Whether a judgement covers ``members`` (one in each household) of these two households."""
+        pair = frozenset(households)
+        return pair in self.distinct or any((pair, member) in self.people for member in members)
+
+
+class Population:
+    """People seen so far (an import file's earlier households), blocked as the registry blocks
+    them: name initial and birth year ±1 in the same first-level area, or the same document."""
+
+    def __init__(self) -> None:
+        #: (area, initial, birth year) → name → people of that name
+        self._blocks: dict[tuple[str, str, int], dict[str, list[Person]]] = defaultdict(dict)
+        self._documents: dict[str, list[Person]] = defaultdict(list)
+
+    def add(self, people: Iterable[Person]) -> None:
+        for person in people:
+            self._blocks[(person.area, person.name[:1], person.birth_year)].setdefault(
+                person.name, []
+            ).append(person)
+            if person.document_hash:
+                self._documents[person.document_hash].append(person)
+
+    def comparable(self, person: Person, limit: int = 2000) -> list[Person]:
+        """Those of other households who share the document with ``person``, or a block and a name
+        :func:`compare` might match (as :func:`worth_comparing` screens them), at most ``limit``."""
+        blocks = [
+            self._blocks[key]
+            for year in (person.birth_year - 1, person.birth_year, person.birth_year + 1)
+            if (key := (person.area, person.name[:1], year)) in self._blocks
+        ]
+        names = {name for block in blocks for name in block}
+        near = names if len(names) < SCREEN_FROM else names_worth_comparing(person.name, names)
+        found = {
+            other.member_id: other
+            for block in blocks
+            for name in near & block.keys()
+            for other in block[name]
+            if other.household_id != person.household_id
+        }
+        for other in self._documents.get(person.document_hash or "", ()):
+            if other.household_id != person.household_id:
+                found.setdefault(other.member_id, other)
+        return list(found.values())[:limit]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from shared.errors import (
+    Bilingual,
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    spanish,
+)
 
 
 class RegistryError(Exception):
@@ -12,12 +21,26 @@ class RegistryError(Exception):
 
 
 class InvalidHousehold(RegistryError, InvalidInput):
-    """A household's data breaks a rule; ``errors`` names each field (``location.lat`` …)."""
+    """A household's data breaks a rule; ``errors`` names each field (``location.lat`` …).
+
+    A ``detail`` or problem given as :class:`~shared.errors.Bilingual` words is also said in Spanish.
+    """
 
     def __init__(self, detail: str, problems: Mapping[str, str]):
-        errors = [FieldProblem("/" + name.replace(".", "/"), text) for name, text in problems.items()]
-        super().__init__(f"{detail}: {', '.join(problems)}", errors=errors)
+        errors = [
+            FieldProblem("/" + name.replace(".", "/"), str(text), spanish(text))
+            for name, text in problems.items()
+        ]
+        fields = ", ".join(problems)
+        es = spanish(detail)
+        said = Bilingual(f"{detail}: {fields}", f"{es}: {fields}") if es else f"{detail}: {fields}"
+        super().__init__(said, errors=errors)
         self.problems = dict(problems)
+
+    def renamed(self, detail: str, names: Mapping[str, str]) -> InvalidHousehold:
+        """The same problems under another ``detail``, the fields in ``names`` renamed (a rule of the
+        household told as the field of the request that broke it)."""
+        return InvalidHousehold(detail, {names.get(k, k): v for k, v in self.problems.items()})
 
 
 class OutsideJurisdiction(RegistryError, Forbidden):
@@ -68,4 +91,8 @@ class InvalidBoundaries(RegistryError, InvalidInput):
 
 
 class AlreadyDecided(RegistryError, Conflict):
-    """A duplicate candidate was already merged or dismissed."""
+    """A duplicate candidate was already decided (merged, dismissed, its members removed, withdrawn)."""
+
+
+class ChangedMeanwhile(RegistryError, Conflict):
+    """A household was changed by someone else while a decision on it was being recorded."""

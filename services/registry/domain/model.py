@@ -22,6 +22,7 @@ from services.registry.domain.enrolments import Enrolment, enrolled_on
 from services.registry.domain.errors import InvalidHousehold, OutsideJurisdiction
 from services.registry.domain.members import Member, Relationship, Sex
 from services.registry.domain.vulnerability import Vulnerability, Weighting, assess, components
+from shared.errors import Bilingual
 
 #: ISO 3166-2 subdivision code, optionally followed by deeper levels: ``HN``, ``HN-CR``, ``HN-CR-0801``.
 ADMIN_CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,6})*$")
@@ -243,14 +244,23 @@ def check_facts(facts: HouseholdFacts, today: date, areas: AreaCheck | None = No
     elif areas is not None:
         problems.update(areas.problems(facts.admin_code, facts.location.lat, facts.location.lon))
     members = facts.members
-    if not 1 <= len(members) <= MAX_HOUSEHOLD_SIZE:
-        problems["members"] = f"a household has 1 to {MAX_HOUSEHOLD_SIZE} members, not {len(members)}"
+    moved_on = facts.status == HouseholdStatus.DISSOLVED  # its people may all have moved elsewhere
+    if not (0 if moved_on else 1) <= len(members) <= MAX_HOUSEHOLD_SIZE:
+        problems["members"] = Bilingual(
+            f"a household has 1 to {MAX_HOUSEHOLD_SIZE} members, not {len(members)}",
+            f"un hogar tiene de 1 a {MAX_HOUSEHOLD_SIZE} miembros, no {len(members)}",
+        )
     heads = [i for i, m in enumerate(members) if m.relationship == Relationship.HEAD]
-    if members and len(heads) != 1:
-        problems["members"] = f"exactly one member must be the head of household, not {len(heads)}"
+    if len(heads) > 1 or (members and not heads and not moved_on):
+        problems["members"] = Bilingual(
+            f"exactly one member must be the head of household, not {len(heads)}",
+            f"exactamente un miembro debe ser jefe o jefa del hogar, no {len(heads)}",
+        )
     ids = [m.id for m in members]
     if len(set(ids)) != len(ids):
-        problems["members"] = "member ids must be unique within the household"
+        problems["members"] = Bilingual(
+            "member ids must be unique within the household", "los ids de los miembros no pueden repetirse"
+        )
     for i, member in enumerate(members):
         if member.pregnant and member.sex != Sex.FEMALE:
             problems[f"members.{i}.pregnant"] = "only a female member can be recorded as pregnant"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 from collections import Counter
 from typing import Any
@@ -34,7 +35,15 @@ from shared.auth import AUDITOR, FIELD_STAFF, PAYMENTS_OFFICER, REGISTRY_OFFICER
 from shared.contracts.household_groups import VULNERABLE_GROUPS
 from shared.errors import FieldProblem, InvalidInput, PreconditionRequired, field_problems
 from shared.spreadsheet import csv_lines
-from shared.web import BEARER, authenticated, current_principal, problem_of, problem_response
+from shared.web import (
+    BEARER,
+    authenticated,
+    current_principal,
+    in_request_language,
+    problem_of,
+    problem_response,
+    request_language,
+)
 
 blp = Blueprint("households", __name__, url_prefix="/v1/households", description="Registered households")
 
@@ -216,14 +225,27 @@ class Sync(MethodView):
     @blp.response(200, SyncReportSchema)
     @authenticated(WRITERS)
     def post(self, body: dict[str, Any]) -> Any:
-        """Sync a device's offline records; each record succeeds or fails on its own"""
+        """Sync a device's offline records; each record succeeds or fails on its own (its detail and
+        errors in the language of Accept-Language)"""
         records = [_sync_record(raw) for raw in body["records"]]
         results = sync.sync_batch(records, body["device"], _actor(), _uow, _deps())
-        return {
+        report = {
             "device": body["device"],
             "counts": dict(Counter(r.status for r in results)),
-            "results": results,
+            "results": [_in_request_language(r) for r in results],
         }
+        return report, 200, {"Content-Language": request_language()}
+
+
+def _in_request_language(result: sync.SyncResult) -> sync.SyncResult:
+    """A record's outcome with its detail and errors in the caller's language (pointers unchanged)."""
+    if not result.detail and not result.errors:
+        return result
+    return dataclasses.replace(
+        result,
+        detail=in_request_language(result.detail) if result.detail else result.detail,
+        errors={pointer: in_request_language(text) for pointer, text in result.errors.items()},
+    )
 
 
 def _sync_record(raw: dict[str, Any]) -> sync.SyncRecord:

@@ -14,6 +14,7 @@ from services.registry.entrypoints.api import blp
 from services.registry.entrypoints.assessments_api import blp as assessments_blp
 from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
 from services.registry.entrypoints.imports_api import blp as imports_blp
+from services.registry.entrypoints.messages_es import CATALOGUE
 from services.registry.entrypoints.places_api import boundaries as boundaries_blp
 from services.registry.entrypoints.places_api import weights as weights_blp
 from services.registry.entrypoints.rosters_api import blp as rosters_blp
@@ -76,6 +77,7 @@ def create_app(runtime: Runtime) -> Flask:
         readiness_checks=runtime.readiness_checks,
         verifier=runtime.verifier,
         audit=AuditLog(runtime.session_factory, audit),
+        spanish=CATALOGUE,
     )
     app.extensions["amparo.runtime"] = runtime
     app.extensions.update(runtime.extensions)

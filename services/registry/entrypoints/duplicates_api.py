@@ -1,4 +1,4 @@
-"""The duplicate review queue over HTTP: list candidates, merge or dismiss them."""
+"""The duplicate review queue over HTTP: list candidates; merge, dismiss or remove members."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.registry.service_layer import duplicates
+from services.registry.domain.members import Relationship
+from services.registry.domain.resolving import MemberChoice
+from services.registry.service_layer import duplicates, resolving
 from services.registry.service_layer.common import Actor
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, REGISTRY_OFFICER
@@ -32,21 +34,65 @@ class CandidateSchema(Schema):
         metadata={"description": "1.0 for the same document; otherwise name, birth and place"}
     )
     reasons = fields.List(fields.String())
-    status = fields.String(metadata={"description": "open, merged or dismissed"})
+    status = fields.String(metadata={"description": "open, merged, dismissed, members_removed or withdrawn"})
     created_at = fields.DateTime(format="iso")
     decided_by = fields.String(allow_none=True)
     decided_at = fields.DateTime(format="iso", allow_none=True)
     comment = fields.String(allow_none=True)
 
 
+STATUSES = ("open", "merged", "dismissed", "members_removed", "withdrawn")
+
+
 class CandidateQuerySchema(Schema):
-    status = fields.String(load_default="open", validate=validate.OneOf(("open", "merged", "dismissed")))
+    status = fields.String(load_default="open", validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
+class MemberChoiceSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "A member of the household not kept"})
+    same_as = fields.String(
+        load_default=None,
+        metadata={"description": "The kept household's record of the same person: the person is kept once"},
+    )
+    survives = fields.String(
+        load_default=None,
+        metadata={"description": "With same_as: which of the two records survives (its member id)"},
+    )
+    relationship = fields.Enum(
+        Relationship,
+        by_value=True,
+        load_default=None,
+        metadata={
+            "description": "Relationship to the kept household's head, if the one they had no longer holds"
+        },
+    )
+
+
 class DecisionSchema(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(("merge", "dismiss")))
+    decision = fields.String(required=True, validate=validate.OneOf(resolving.DECISIONS))
     keep = fields.String(load_default=None, metadata={"description": "For a merge: the household that stays"})
+    members = fields.List(
+        fields.Nested(MemberChoiceSchema),
+        load_default=None,
+        validate=validate.Length(max=60),
+        metadata={
+            "description": "For a merge: each member of the other household kept (moved in, or the same "
+            "person as a member of the kept one); those not named stay with the dissolved household"
+        },
+    )
+    household = fields.String(
+        load_default=None, metadata={"description": "For remove_members: the household the members leave"}
+    )
+    remove = fields.List(
+        fields.String(),
+        load_default=list,
+        validate=validate.Length(max=60),
+        metadata={"description": "For remove_members: the members who leave it (they live in the other)"},
+    )
+    new_head = fields.String(
+        load_default=None, metadata={"description": "For remove_members: who becomes head if the head leaves"}
+    )
     comment = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
@@ -75,13 +121,18 @@ class Decision(MethodView):
     @blp.response(200, CandidateSchema)
     @authenticated([REGISTRY_OFFICER])
     def post(self, body: dict[str, Any], candidate_id: str) -> Any:
-        """Merge a probable duplicate into the household kept, or dismiss it"""
+        """Decide a probable duplicate: merge it, dismiss it, or remove members from one household"""
         principal = current_principal()
-        command = duplicates.DecideDuplicate(
+        members = body["members"]
+        command = resolving.DecideDuplicate(
             candidate_id,
             body["decision"],
             Actor(principal.subject, principal.covers),
-            body["keep"],
-            body["comment"],
+            keep_household_id=body["keep"],
+            comment=body["comment"],
+            members=None if members is None else [MemberChoice(**m) for m in members],
+            household_id=body["household"],
+            remove=body["remove"],
+            new_head=body["new_head"],
         )
-        return duplicates.decide_duplicate(command, _uow(), current_app.extensions["amparo.registry"])
+        return resolving.decide_duplicate(command, _uow(), current_app.extensions["amparo.registry"])

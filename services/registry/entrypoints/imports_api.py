@@ -13,17 +13,24 @@ from typing import Any
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from services.registry.adapters.import_files import FORMATS
+from services.registry.entrypoints.import_schemas import CommitSchema, ImportSchema
 from services.registry.service_layer import imports as service
 from services.registry.service_layer.common import Actor
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, REGISTRY_OFFICER
-from shared.errors import FieldProblem, InvalidInput
+from shared.errors import Bilingual, FieldProblem, InvalidInput
 from shared.inbox import is_transient
 from shared.spreadsheet import csv_lines
-from shared.web import BEARER, accepts_bodies_up_to, authenticated, current_principal
+from shared.web import (
+    BEARER,
+    accepts_bodies_up_to,
+    authenticated,
+    current_principal,
+    in_request_language,
+    request_language,
+)
 
 blp = Blueprint(
     "imports", __name__, url_prefix="/v1/imports", description="Imports of CSV, XLSX and KoboToolbox files"
@@ -31,27 +38,6 @@ blp = Blueprint(
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx", ".json": "kobo"}
-
-
-class ImportSchema(Schema):
-    id = fields.String()
-    file_name = fields.String()
-    format = fields.String()
-    mapping = fields.Dict()
-    status = fields.String(metadata={"description": "validating, validated, failed, committing or committed"})
-    created_by = fields.String()
-    created_at = fields.DateTime(format="iso")
-    updated_at = fields.DateTime(format="iso")
-    rows_read = fields.Integer()
-    households_total = fields.Integer()
-    households_valid = fields.Integer()
-    households_invalid = fields.Integer()
-    households_written = fields.Integer()
-    problems_count = fields.Integer()
-    error = fields.String(allow_none=True)
-    problems = fields.List(
-        fields.Dict(), metadata={"description": "The first 200 problems: row, column, problem"}
-    )
 
 
 def _runtime() -> Any:
@@ -87,7 +73,36 @@ def safe_file_name(name: str) -> str:
 
 
 def _serialised(job: dict[str, Any]) -> dict[str, Any]:
-    return {**job, "problems": [{"row": r, "column": c, "problem": p} for r, c, p in job.get("problems", [])]}
+    """The import as shown, its problems and error in the caller's language."""
+    problems = [
+        {"row": r, "column": c, "problem": in_request_language(p)} for r, c, p in job.get("problems", [])
+    ]
+    error = job.get("error")
+    return {**job, "problems": problems, "error": in_request_language(error) if error else error}
+
+
+def _language() -> dict[str, str]:
+    return {"Content-Language": request_language()}
+
+
+def duplicate_share_limit(value: Any, pointer: str = "/max_duplicate_share") -> float | None:
+    """The share of probable duplicates above which a commit is stopped (0 to 1), as given;
+    ``None`` when not given. :raise InvalidInput: naming ``pointer`` in English and Spanish."""
+    if value is None or value == "":
+        return None
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        share = float("nan")
+    if not 0 <= share <= 1:  # also false for NaN
+        problem = FieldProblem(
+            pointer,
+            f"{value!r} is not a share from 0 to 1 (0.05 stops above 5 %)",
+            f"{value!r} no es una proporción de 0 a 1 (0.05 detiene por encima del 5 %)",
+        )
+        said = Bilingual("the duplicate share is not usable", "la proporción de duplicados no es utilizable")
+        raise InvalidInput(said, errors=[problem])
+    return share
 
 
 #: How long an import keeps trying while the database cannot be reached, before it gives up.
@@ -149,6 +164,13 @@ class Imports(MethodView):
                                 "type": "string",
                                 "description": "JSON object: Amparo field → column header",
                             },
+                            "max_duplicate_share": {
+                                "type": "number",
+                                "minimum": 0,
+                                "maximum": 1,
+                                "description": "Stop the commit above this share of households with a "
+                                "probable duplicate (0.05: above 5 %)",
+                            },
                         },
                     }
                 }
@@ -162,7 +184,7 @@ class Imports(MethodView):
         """Upload a file; it is validated in the background and nothing is written until you commit"""
         repeated = [
             f
-            for f in ("file", "format", "mapping")
+            for f in ("file", "format", "mapping", "max_duplicate_share")
             if len(request.files.getlist(f) + request.form.getlist(f)) > 1
         ]
         if repeated:
@@ -191,10 +213,11 @@ class Imports(MethodView):
                 "mapping must be an object of field → column header",
                 errors=[FieldProblem("/mapping", "not an object of strings")],
             )
+        share = duplicate_share_limit(request.form.get("max_duplicate_share"))
         principal = current_principal()
         actor = Actor(principal.subject, principal.covers)
         import_id = service.create_import(
-            service.NewImport(name, file_format, mapping, actor, principal.jurisdiction), _uow()
+            service.NewImport(name, file_format, mapping, actor, principal.jurisdiction, share), _uow()
         )
         folder = _folder(import_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -202,7 +225,7 @@ class Imports(MethodView):
         upload.save(path)
         deps = current_app.extensions["amparo.registry"]
         _run(service.validate_import, import_id, path, _uow_factory(), deps, actor)
-        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202
+        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202, _language()
 
 
 def _uow_factory() -> Any:
@@ -217,7 +240,11 @@ class Import(MethodView):
     @authenticated([REGISTRY_OFFICER, AUDITOR])
     def get(self, import_id: str) -> Any:
         """Follow an import: status, progress, counts and the first problems"""
-        return _serialised(service.get_import(import_id, _reader(), current_principal().covers))
+        return (
+            _serialised(service.get_import(import_id, _reader(), current_principal().covers)),
+            200,
+            _language(),
+        )
 
 
 @blp.route("/<import_id>/problems.csv")
@@ -230,24 +257,87 @@ class ImportProblems(MethodView):
     def get(self, import_id: str) -> Response:
         """Every problem found in the file: row, column, problem"""
         service.get_import(import_id, _reader(), current_principal().covers)
-        problems = service.problems_of(import_id, _reader())
+        problems = [(r, c, in_request_language(p)) for r, c, p in service.problems_of(import_id, _reader())]
         return Response(
-            stream_with_context(csv_lines(["row", "column", "problem"], problems)), mimetype="text/csv"
+            stream_with_context(csv_lines(["row", "column", "problem"], problems)),
+            mimetype="text/csv",
+            headers=_language(),
         )
+
+
+def _csv_of(rows: list[dict[str, Any]], columns: list[str]) -> Any:
+    def lines() -> Any:
+        for row in rows:
+            yield [
+                ", ".join(map(str, v)) if isinstance(v, list) else v for v in (row.get(c) for c in columns)
+            ]
+
+    return stream_with_context(csv_lines(columns, lines()))
+
+
+CSV = {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}}
+HOUSEHOLD_COLUMNS = [
+    "first_row",
+    "rows",
+    "reference",
+    "outcome",
+    "household_id",
+    "registration_number",
+    "changed",
+    "pointer",
+    "reason",
+    "reason_es",
+    "result",
+]
+DUPLICATE_COLUMNS = [
+    "row",
+    "first_row",
+    "reference",
+    "other_household",
+    "other_registration_number",
+    "other_row",
+    "other_reference",
+    "score",
+    "reasons",
+]
+
+
+@blp.route("/<import_id>/households.csv")
+class ImportHouseholds(MethodView):
+    @blp.doc(security=BEARER, responses=CSV)
+    @authenticated([REGISTRY_OFFICER, AUDITOR])
+    def get(self, import_id: str) -> Response:
+        """Each household of the file: create, update, unchanged or refused (why), then its result"""
+        service.get_import(import_id, _reader(), current_principal().covers)
+        rows = service.households_of_import(import_id, _reader())
+        return Response(_csv_of(rows, HOUSEHOLD_COLUMNS), mimetype="text/csv")
+
+
+@blp.route("/<import_id>/duplicates.csv")
+class ImportDuplicates(MethodView):
+    @blp.doc(security=BEARER, responses=CSV)
+    @authenticated([REGISTRY_OFFICER, AUDITOR])
+    def get(self, import_id: str) -> Response:
+        """Every probable duplicate the dry run found: the row, the household it resembles, why"""
+        service.get_import(import_id, _reader(), current_principal().covers)
+        rows = service.duplicates_of_import(import_id, _reader())
+        return Response(_csv_of(rows, DUPLICATE_COLUMNS), mimetype="text/csv")
 
 
 @blp.route("/<import_id>/commit")
 class ImportCommit(MethodView):
     @blp.doc(security=BEARER)
+    @blp.arguments(CommitSchema, required=False)
     @blp.response(202, ImportSchema)
     @authenticated([REGISTRY_OFFICER])
-    def post(self, import_id: str) -> Any:
-        """Write the valid households of a validated import (in the background)"""
+    def post(self, body: dict[str, Any], import_id: str) -> Any:
+        """Write the households of a validated import in the background (unless too many are duplicates)"""
         principal = current_principal()
         job = service.get_import(import_id, _uow(), principal.covers)
-        service.start_commit(import_id, _uow())
+        share = duplicate_share_limit(body.get("max_duplicate_share"))
+        service.start_commit(import_id, _uow(), share)
         actor = Actor(job["created_by"], principal.covers)
         path = _folder(import_id) / f"upload.{job['format']}"
         deps = current_app.extensions["amparo.registry"]
         _run(service.commit_import, import_id, path, _uow_factory(), deps, actor, resumable=True)
-        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202
+        return _serialised(service.get_import(import_id, _uow(), principal.covers)), 202, _language()

@@ -20,7 +20,14 @@ from services.registry.service_layer.common import Actor, Dependencies
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.auth import AUDITOR, REGISTRY_OFFICER
 from shared.errors import FieldProblem, InvalidInput
-from shared.web import BEARER, accepts_bodies_up_to, authenticated, current_principal
+from shared.web import (
+    BEARER,
+    accepts_bodies_up_to,
+    authenticated,
+    current_principal,
+    in_request_language,
+    request_language,
+)
 
 blp = Blueprint(
     "rosters",
@@ -95,6 +102,15 @@ def _form() -> tuple[str, date, bool, tuple[str, ...]]:
     return request.form.get("programme") or "", roster_date, full == "true", areas
 
 
+def _shown(report: dict[str, Any], status: int = 200) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The roster's report with each row's reason in the caller's language."""
+    rows = [
+        row | {"reason": in_request_language(row["reason"])} if row.get("reason") else row
+        for row in report["rows"]
+    ]
+    return report | {"rows": rows}, status, {"Content-Language": request_language()}
+
+
 @blp.route("")
 class Rosters(MethodView):
     @blp.doc(
@@ -145,7 +161,7 @@ class Rosters(MethodView):
                     areas,
                     Actor(principal.subject, principal.covers),
                 )
-                return enrolments.read_roster(command, _uow(), _deps()), 201
+                return _shown(enrolments.read_roster(command, _uow(), _deps()), 201)
             except ImportFileError as exc:
                 raise InvalidInput(str(exc), errors=[FieldProblem("/file", str(exc))]) from exc
 
@@ -158,7 +174,7 @@ class Roster(MethodView):
     def get(self, roster_id: str) -> Any:
         """A roster read earlier and what each row does"""
         principal = current_principal()
-        return enrolments.roster(roster_id, Actor(principal.subject, principal.covers), _uow())
+        return _shown(enrolments.roster(roster_id, Actor(principal.subject, principal.covers), _uow()))
 
 
 @blp.route("/<roster_id>/commit")
@@ -169,6 +185,6 @@ class RosterCommit(MethodView):
     def post(self, roster_id: str) -> Any:
         """Apply a roster: enrolments begun, changed or ended, each a new version of its household"""
         principal = current_principal()
-        return enrolments.commit_roster(
-            roster_id, Actor(principal.subject, principal.covers), _uow(), _deps()
+        return _shown(
+            enrolments.commit_roster(roster_id, Actor(principal.subject, principal.covers), _uow(), _deps())
         )

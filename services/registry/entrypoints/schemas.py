@@ -293,8 +293,12 @@ class SyncResultSchema(Schema):
     )
     household_id = fields.String(allow_none=True)
     version = fields.Integer(allow_none=True)
-    detail = fields.String(allow_none=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.String())
+    detail = fields.String(allow_none=True, metadata={"description": "In the language of Accept-Language"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "By JSON pointer into the record; in the language of Accept-Language"},
+    )
 
 
 class SyncReportSchema(Schema):

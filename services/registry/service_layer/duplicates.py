@@ -1,21 +1,24 @@
-"""Probable duplicates: queued for an officer when households are registered or changed, listed for
-review, then merged (one household kept, the other dissolved) or dismissed."""
+"""Probable duplicates: queued for an officer when households are registered or changed (never a
+pair an officer has judged), published as under review, and listed for review. The officer's
+decisions are in :mod:`services.registry.service_layer.resolving`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from services.registry.adapters.blocks import Blocks
 from services.registry.domain import model
-from services.registry.domain.duplicates import THRESHOLD, matches_for, names_worth_comparing
-from services.registry.domain.errors import AlreadyDecided, HouseholdNotFound, InvalidHousehold
-from services.registry.domain.history import FieldChange, changes
-from services.registry.service_layer.common import Actor, Dependencies, household_event
+from services.registry.domain.duplicates import (
+    THRESHOLD,
+    Judgements,
+    Match,
+    matches_for,
+    names_worth_comparing,
+)
+from services.registry.domain.errors import HouseholdNotFound
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
-from shared.audit import AuditEntry
 from shared.contracts import households as contract
 from shared.events import CloudEvent
 from shared.kafka import HOUSEHOLDS
@@ -27,13 +30,24 @@ def queue_probable_duplicates(uow: RegistryUnitOfWork, household: model.Househol
     Nothing is merged or dropped here: the household is registered either way; both households of
     a new pair are published as under review (transfers holds them until an officer decides).
     """
-    queued = 0
-    for person in uow.duplicates.people_of(household):
-        for match in matches_for(person, uow.duplicates.comparable(person)):
-            queued += uow.duplicates.queue(match, household.updated_at)
+    found = [
+        match
+        for person in uow.duplicates.people_of(household)
+        for match in matches_for(person, uow.duplicates.comparable(person))
+    ]
+    judged = judgements_on(uow, found)
+    queued = sum(uow.duplicates.queue(match, household.updated_at) for match in found if judged.allows(match))
     if queued:
         publish_reviews(uow, [household.id], household.updated_at)
     return queued
+
+
+def judgements_on(uow: RegistryUnitOfWork, matches: Sequence[Match]) -> Judgements:
+    """The officers' judgements on the pairs of households of ``matches``: a match they cover (a
+    pair judged not duplicates, or a person removed from one of the two) is never proposed again."""
+    if not matches:
+        return Judgements()
+    return uow.resolutions.judged({p.household_id for m in matches for p in (m.a, m.b)})
 
 
 def publish_reviews(uow: RegistryUnitOfWork, household_ids: Sequence[str], at: datetime) -> int:
@@ -98,7 +112,8 @@ def queue_probable_duplicates_of(
         found.extend(
             (match, at[person.household_id]) for match in matches_for(person, comparable[person.member_id])
         )
-    queued = uow.duplicates.queue_all(found)
+    judged = judgements_on(uow, [match for match, _ in found])
+    queued = uow.duplicates.queue_all([(match, when) for match, when in found if judged.allows(match)])
     if queued:
         paired = {p.household_id for match, _ in found for p in (match.a, match.b)}
         publish_reviews(uow, sorted(paired), max(at.values()))
@@ -122,92 +137,3 @@ def list_duplicates(
                 continue
             shown.append({**candidate, "admin_code_a": a.admin_code, "admin_code_b": b.admin_code})
         return shown
-
-
-@dataclass(frozen=True)
-class DecideDuplicate:
-    """An officer's decision on a candidate pair: ``merge`` (keep one household) or ``dismiss``."""
-
-    candidate_id: str
-    decision: str
-    actor: Actor
-    keep_household_id: str | None = None
-    comment: str | None = None
-
-
-def decide_duplicate(command: DecideDuplicate, uow: RegistryUnitOfWork, deps: Dependencies) -> dict[str, Any]:
-    """Merge (the other household is dissolved, with history and event) or dismiss a candidate.
-
-    :raise DuplicateNotFound: unknown, or outside the caller's areas.
-    :raise InvalidHousehold: a merge that does not name one of the pair's households to keep.
-    :raise Conflict: the pair was already decided.
-    """
-    now = deps.now()
-    with uow:
-        candidate = uow.duplicates.get(command.candidate_id)
-        pair = [uow.households.get(candidate[k]) for k in ("household_a", "household_b")] if candidate else []
-        if not candidate or None in pair or not all(command.actor.covers(h.admin_code) for h in pair if h):
-            raise DuplicateNotFound(f"no duplicate candidate {command.candidate_id} in your jurisdiction")
-        if candidate["status"] != "open":
-            raise AlreadyDecided(f"candidate {command.candidate_id} was already {candidate['status']}")
-        pair_ids = [candidate["household_a"], candidate["household_b"]]
-        if command.decision == "dismiss":
-            uow.duplicates.decide(
-                command.candidate_id, "dismissed", command.actor.subject, command.comment, now
-            )
-            _record_decision(uow, command, "dismissed")
-            publish_reviews(uow, pair_ids, now)
-            return {**candidate, "status": "dismissed"}
-        ids = {candidate["household_a"], candidate["household_b"]}
-        if command.keep_household_id not in ids:
-            raise InvalidHousehold(
-                "say which household to keep", {"keep": f"one of {', '.join(sorted(ids))}"}
-            )
-        (dropped_id,) = ids - {command.keep_household_id}
-        dropped = next(h for h in pair if h and h.id == dropped_id)
-        if dropped.status == model.HouseholdStatus.ACTIVE:
-            dissolved = model.change_household(
-                dropped,
-                replace(dropped.facts, status=model.HouseholdStatus.DISSOLVED),
-                changed_by=command.actor.subject,
-                changed_at=now,
-                index=deps.index,
-                jurisdiction_covers=command.actor.covers,
-            )
-            uow.households.replace(dissolved, dropped.version)
-            uow.households.record_changes(
-                dissolved,
-                [
-                    *changes(dropped, dissolved),
-                    FieldChange("merged_into", None, command.keep_household_id),
-                ],
-            )
-            uow.publish(HOUSEHOLDS.name, household_event(dissolved, dropped))
-        uow.duplicates.decide_pair(
-            candidate["household_a"],
-            candidate["household_b"],
-            "merged",
-            command.actor.subject,
-            command.comment,
-            now,
-        )
-        _record_decision(uow, command, "merged", f"kept {command.keep_household_id}, dissolved {dropped_id}")
-        publish_reviews(uow, pair_ids, now)
-        return {**candidate, "status": "merged"}
-
-
-def _record_decision(
-    uow: RegistryUnitOfWork, command: DecideDuplicate, outcome: str, what: str | None = None
-) -> None:
-    comment = "; ".join(c for c in (what, command.comment) if c) or None
-    uow.record(
-        AuditEntry(
-            by=command.actor.subject,
-            action=f"duplicate_{outcome}",
-            subject_type="duplicate_candidate",
-            subject_id=command.candidate_id,
-            from_state="open",
-            to_state=outcome,
-            comment=comment,
-        )
-    )

@@ -1,44 +1,46 @@
 """Imports: validate a whole file first (dry run), write nothing until the user commits.
 
-Both passes stream the file household by household. The validation pass records every problem
-as (row, column, problem) and counts valid and invalid households. The commit pass reads the
-file again and registers each valid household, a few hundred per transaction, under an id
-derived from the import and the household's reference — so a commit that is interrupted and
-started again never registers a household twice.
+Both passes stream the file household by household. The dry run records every problem as (row,
+column, problem), what each household of the file becomes (created, an update of the registered
+household its registration number names, unchanged, or refused with the reason) and the probable
+duplicates among the households it would write. The commit is stopped, with nothing written,
+when more of them than the officer allows have a probable duplicate; otherwise it reads the file
+again and writes each household, a thousand per transaction: a new one under an id derived from
+the import and the household's reference, an update only when something changed — so a commit
+that is interrupted and started again never writes a household twice.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from services.registry.adapters.blocks import Blocks
-from services.registry.adapters.import_files import ImportFileError, open_rows
+from services.registry.adapters.import_files import ImportFileError
 from services.registry.domain import imports as rules
-from services.registry.domain import model
-from services.registry.domain.errors import (
-    HouseholdIdTaken,
-    HouseholdNotFound,
-    InvalidHousehold,
-    OutsideJurisdiction,
+from services.registry.domain.errors import HouseholdIdTaken
+from services.registry.domain.imports.outcomes import (
+    Outcome,
+    duplicate_share,
+    too_many_duplicates,
 )
-from services.registry.domain.members import DocumentType
-from services.registry.service_layer.common import Actor, Dependencies, HouseholdInput
-from services.registry.service_layer.facts import build_facts
-from services.registry.service_layer.registration import (
-    RegisterHousehold,
-    add_registered,
-    new_household,
-    register_in,
-)
+from services.registry.service_layer import import_reports as reports
+from services.registry.service_layer.common import Actor, Dependencies
+from services.registry.service_layer.import_plans import Plan, Planner
+from services.registry.service_layer.import_rows import households_of, open_file
+from services.registry.service_layer.import_screening import FileScreen
+from services.registry.service_layer.registration import add_registered, register_in
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditEntry
 from shared.errors import Conflict, NotFound
 from shared.faults import crash_point
+
+T = TypeVar("T")
 
 UowFactory = Callable[[], RegistryUnitOfWork]
 PROGRESS_EVERY = 500
@@ -68,6 +70,7 @@ class NewImport:
     mapping: Mapping[str, str]
     actor: Actor
     jurisdiction: Sequence[str]
+    max_duplicate_share: float | None = None  # above it, the commit is stopped
 
 
 def create_import(request: NewImport, uow: RegistryUnitOfWork) -> str:
@@ -86,13 +89,14 @@ def create_import(request: NewImport, uow: RegistryUnitOfWork) -> str:
                 "jurisdiction": list(request.jurisdiction),
                 "created_at": now,
                 "updated_at": now,
+                "max_duplicate_share": request.max_duplicate_share,
             }
         )
     return import_id
 
 
 def get_import(import_id: str, uow: RegistryUnitOfWork, covers: Callable[[str], bool]) -> dict[str, Any]:
-    """The import with its counts and first 200 problems.
+    """The import with its counts, and the first 200 problems, households and probable duplicates.
 
     :raise ImportNotFound: unknown, or made for areas the caller's jurisdiction does not cover.
     """
@@ -101,7 +105,15 @@ def get_import(import_id: str, uow: RegistryUnitOfWork, covers: Callable[[str], 
         if job is None or not all(covers(area) for area in job["jurisdiction"]):
             raise ImportNotFound(f"no import {import_id}")
         job["problems"] = uow.imports.problems(import_id, limit=200)
+        job["households"] = uow.imports.households(import_id, limit=200)
+        job["duplicates"] = uow.imports.duplicates(import_id, limit=200)
+    outcomes = job["outcomes"] or {}
+    job["duplicate_share"] = duplicate_share(job["households_with_duplicates"], _to_write(outcomes))
     return job
+
+
+def _to_write(outcomes: Mapping[str, int]) -> int:
+    return sum(outcomes.get(o.value, 0) for o in (Outcome.CREATE, Outcome.UPDATE))
 
 
 def problems_of(import_id: str, uow: RegistryUnitOfWork) -> list[tuple[int, str, str]]:
@@ -109,172 +121,86 @@ def problems_of(import_id: str, uow: RegistryUnitOfWork) -> list[tuple[int, str,
         return uow.imports.problems(import_id)
 
 
-# -- reading households out of a file ---------------------------------------------------------
+def households_of_import(import_id: str, uow: RegistryUnitOfWork) -> list[dict[str, Any]]:
+    """What each household of the file becomes (and, once committed, what became of it)."""
+    with uow:
+        return uow.imports.households(import_id)
 
 
-@dataclass
-class _Reader:
-    columns: dict[str, str]  # header → field
-    headers_of: dict[str, str]  # field → header
-
-    def column(self, field: str) -> str:
-        return self.headers_of.get(field, field)
+def duplicates_of_import(import_id: str, uow: RegistryUnitOfWork) -> list[dict[str, Any]]:
+    """Every probable duplicate the dry run found."""
+    with uow:
+        return uow.imports.duplicates(import_id)
 
 
-def _open(
-    path: Path, file_format: str, mapping: Mapping[str, str]
-) -> tuple[_Reader, Iterator[tuple[int, dict[str, Any]]]]:
-    headers, rows = open_rows(path, file_format)
-    columns = rules.resolve_mapping(headers, mapping)
-    return _Reader(columns, {f: h for h, f in columns.items()}), rows
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
-def _households(
-    reader: _Reader,
-    rows: Iterator[tuple[int, dict[str, Any]]],
-    problems: rules.RowProblems,
-    counter: list[int],
-) -> Iterator[rules.HouseholdRows]:
-    def converted() -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, raw in rows:
-            counter[0] += 1
-            yield number, rules.read_row(number, raw, reader.columns, problems) if raw else {}
-
-    return rules.group_households(converted(), problems)
-
-
-def _where(reader: _Reader, group: rules.HouseholdRows, key: str) -> tuple[int, str]:
-    """The (row, column) a domain problem key such as ``members.1.birth_date`` points at."""
-    parts = key.split(".")
-    if parts[0] == "members" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(group.rows):
-        field = (
-            parts[2] if parts[2] != "disability" else f"disability_{parts[3]}" if len(parts) > 3 else parts[2]
-        )
-        return group.rows[int(parts[1])][0], reader.column(field)
-    field = {
-        "location": "lat",
-        "dwelling": parts[-1],
-        "services": parts[-1],
-        "livelihood": parts[-1],
-        "members": "relationship",
-        "consent": "consent",
-    }.get(parts[0], parts[-1])
-    if parts[0] == "livelihood" and parts[-1] == "main":
-        field = "livelihood"
-    return group.first_row, reader.column(field)
-
-
-def _input(group: rules.HouseholdRows, reader: _Reader) -> HouseholdInput:
-    """The household as input to the handlers; :raise InvalidHousehold: on missing essentials."""
-    document = rules.household_document(group)
-    problems: dict[str, str] = {}
-    if not document.get("admin_code"):
-        problems["admin_code"] = "missing"
-    location = document.get("location")
-    if not location or location.get("lat") is None or location.get("lon") is None:
-        problems["location"] = "latitude and longitude are required"
-    for i, member in enumerate(document["members"]):
-        for field in ("given_names", "family_names", "sex", "relationship"):
-            if not member.get(field):
-                problems[f"members.{i}.{field}"] = "missing"
-        if member.get("document"):
-            try:
-                DocumentType(member["document"]["type"])
-            except ValueError:
-                problems[f"members.{i}.document_type"] = (
-                    f"{member['document']['type']!r} is not a document type"
-                )
-    if problems:
-        raise InvalidHousehold("the household cannot be recorded", problems)
-    return HouseholdInput(
-        admin_code=document["admin_code"],
-        location=model.Location(location["lat"], location["lon"], location.get("accuracy_m")),
-        members=document["members"],
-        address=document.get("address"),
-        dwelling=document["dwelling"],
-        services=document["services"],
-        livelihood=document["livelihood"],
-        payment=document.get("payment"),
-    )
-
-
-def _check(group: rules.HouseholdRows, reader: _Reader, actor: Actor, deps: Dependencies) -> HouseholdInput:
-    """Every rule a registration applies, without touching the database."""
-    data = _input(group, reader)
-    now = deps.now()
-    facts = build_facts(data, deps, None, now.date())
-    model.register_household(
-        facts,
-        registration=model.Registration(actor.subject, now),
-        index=deps.index,
-        jurisdiction_covers=actor.covers,
-        areas=deps.areas,
-    )
-    return data
-
-
-def household_id_for(import_id: str, ref: str) -> str:
-    """The id a household of an import is registered under (the same on every commit attempt)."""
-    return str(uuid.uuid5(uuid.UUID(import_id), ref))
-
-
-# -- the two passes ---------------------------------------------------------------------------
+# -- the dry run ------------------------------------------------------------------------------
 
 
 def validate_import(
     import_id: str, path: Path, uow_factory: UowFactory, deps: Dependencies, actor: Actor
 ) -> None:
-    """Dry run: read the whole file, record every problem and the counts; write no household."""
+    """Dry run: read the whole file; record every problem, what each household would become and
+    the probable duplicates of those the commit would write; write no household."""
     with uow_factory() as uow:
         job = uow.imports.get(import_id)
         assert job is not None
         uow.imports.clear_problems(import_id)
+        uow.imports.clear_plans(import_id)
     problems = rules.RowProblems()
     counter = [0]
-    totals = {"households_total": 0, "households_valid": 0, "households_invalid": 0}
-
-    def flush(status: str | None = None, **extra: Any) -> None:
-        with uow_factory() as uow:
-            uow.imports.add_problems(import_id, problems.items)
-            job_now = uow.imports.get(import_id)
-            assert job_now is not None
-            uow.imports.update(
-                import_id,
-                rows_read=counter[0],
-                problems_count=job_now["problems_count"] + len(problems.items),
-                **totals,
-                **({"status": status} if status else {}),
-                **extra,
-            )
-        problems.items.clear()
-
     try:
-        reader, rows = _open(path, job["format"], job["mapping"])
-    except rules.MappingError as exc:
-        for key, text in exc.problems.items():
-            problems.add(1, key.removeprefix("mapping."), text)
-        flush(FAILED, error="the columns could not be mapped; see the problems")
+        reader, rows = open_file(path, job["format"], job["mapping"])
+    except (rules.MappingError, ImportFileError) as exc:
+        with uow_factory() as uow:
+            if isinstance(exc, rules.MappingError):
+                for key, text in exc.problems.items():
+                    problems.add(1, key.removeprefix("mapping."), text)
+                uow.imports.add_problems(import_id, problems.items)
+            error = "the columns could not be mapped; see the problems" if problems.items else str(exc)
+            uow.imports.update(import_id, status=FAILED, error=error, problems_count=len(problems.items))
         return
-    except ImportFileError as exc:
-        flush(FAILED, error=str(exc))
-        return
-    for group in _households(reader, rows, problems, counter):
-        totals["households_total"] += 1
-        try:
-            _check(group, reader, actor, deps)
-            totals["households_valid"] += 1
-        except (InvalidHousehold, OutsideJurisdiction) as exc:
-            totals["households_invalid"] += 1
-            for key, text in (getattr(exc, "problems", None) or {"admin_code": exc.detail}).items():
-                row, column = _where(reader, group, key)
-                problems.add(row, column, text)
-        if totals["households_total"] % PROGRESS_EVERY == 0:
-            flush()
-    flush(VALIDATED)
+    planner = Planner(import_id, job["format"], reader, actor, deps)
+    screen = FileScreen()
+    for chunk in _chunks(households_of(reader, rows, problems, counter), PROGRESS_EVERY):
+        with uow_factory().reading() as uow:
+            plans = planner.plan(chunk, uow)
+            found = screen.screen(plans, uow)
+        with uow_factory() as uow:
+            reports.record_chunk(uow, import_id, reader, plans, found, problems, counter)
+    with uow_factory() as uow:
+        reports.record_chunk(uow, import_id, reader, [], [], problems, counter)  # rows after the last one
+        reports.refuse_named_twice(uow, import_id, reader)
+        outcomes = {o.value: 0 for o in Outcome} | uow.imports.counts(import_id)
+        uow.imports.update(
+            import_id,
+            status=VALIDATED,
+            outcomes=outcomes,
+            households_valid=sum(outcomes.values()) - outcomes[Outcome.REFUSED],
+            households_invalid=outcomes[Outcome.REFUSED],
+            households_with_duplicates=len(uow.imports.with_duplicates(import_id)),
+        )
 
 
-def start_commit(import_id: str, uow: RegistryUnitOfWork) -> dict[str, Any]:
-    """Move a validated import to ``committing``; :raise ImportNotReady: otherwise."""
+# -- the commit -------------------------------------------------------------------------------
+
+
+def start_commit(
+    import_id: str, uow: RegistryUnitOfWork, max_duplicate_share: float | None = None
+) -> dict[str, Any]:
+    """Move a validated import to ``committing``.
+
+    ``max_duplicate_share`` (else the one given with the upload) stops the commit when more of
+    the households it would write have a probable duplicate.
+
+    :raise ImportNotReady: not validated.
+    :raise TooManyDuplicates: above the share allowed, saying how many and which (nothing changes).
+    """
     with uow:
         job = uow.imports.get(import_id)
         if job is None:
@@ -283,6 +209,11 @@ def start_commit(import_id: str, uow: RegistryUnitOfWork) -> dict[str, Any]:
             raise ImportNotReady(
                 f"import {import_id} is {job['status']}; only a validated import can be committed"
             )
+        limit = max_duplicate_share if max_duplicate_share is not None else job["max_duplicate_share"]
+        to_write = _to_write(job["outcomes"] or {})
+        stop = too_many_duplicates(job["households_with_duplicates"], to_write, limit)
+        if stop is not None:
+            raise reports.stopped(stop, uow.imports.with_duplicates(import_id), to_write, limit)
         uow.imports.update(import_id, status=COMMITTING)
         return job
 
@@ -290,95 +221,74 @@ def start_commit(import_id: str, uow: RegistryUnitOfWork) -> dict[str, Any]:
 def commit_import(
     import_id: str, path: Path, uow_factory: UowFactory, deps: Dependencies, actor: Actor
 ) -> None:
-    """Register every valid household of the file, ``COMMIT_BATCH`` per transaction."""
+    """Write each household of the file as its plan says, ``COMMIT_BATCH`` per transaction."""
     with uow_factory() as uow:
         job = uow.imports.get(import_id)
         assert job is not None
-    reader, rows = _open(path, job["format"], job["mapping"])
+        twice = set(uow.imports.named_twice(import_id))
+    reader, rows = open_file(path, job["format"], job["mapping"])
+    planner = Planner(import_id, job["format"], reader, actor, deps, twice)
     written = 0
-    batch: list[tuple[RegisterHousehold, model.Household]] = []
     blocks = Blocks()  # people to compare with, read once for the whole commit
-    for registration in _registrations(import_id, job["format"], reader, rows, actor, deps):
-        batch.append(registration)
-        if len(batch) >= COMMIT_BATCH:
-            written = _write_batch(import_id, batch, written, uow_factory, deps, blocks)
-            batch.clear()
-    if batch:
-        written = _write_batch(import_id, batch, written, uow_factory, deps, blocks)
-    _finish_commit(import_id, job["format"], written, uow_factory, actor)
-
-
-def _registrations(
-    import_id: str,
-    file_format: str,
-    reader: _Reader,
-    rows: Iterator[tuple[int, dict[str, Any]]],
-    actor: Actor,
-    deps: Dependencies,
-) -> Iterator[tuple[RegisterHousehold, model.Household]]:
-    """Each valid household of the file, as its registration and the household it would create.
-
-    Each household is checked and built once, before it joins a batch, so one bad household can
-    never roll back its neighbours.
-    """
-    ignored = rules.RowProblems()  # already reported by the validation pass
-    source = (
-        model.RegistrationSource.KOBOTOOLBOX if file_format == "kobo" else model.RegistrationSource.IMPORT
-    )
-    for group in _households(reader, rows, ignored, [0]):
-        try:
-            command = RegisterHousehold(
-                _input(group, reader),
-                actor,
-                household_id_for(import_id, group.ref),
-                source,
-                device=f"import:{import_id[:8]}",
-            )
-            household = new_household(command, deps, deps.now())
-        except (InvalidHousehold, OutsideJurisdiction, HouseholdNotFound):
-            continue
-        yield command, household
+    for chunk in _chunks(households_of(reader, rows, rules.RowProblems(), [0]), COMMIT_BATCH):
+        with uow_factory().reading() as uow:  # each household checked and built before its batch is written
+            plans = planner.plan(chunk, uow)
+        written = _write_batch(import_id, planner, plans, written, uow_factory, deps, blocks)
+    _finish_commit(import_id, job["format"], uow_factory, actor)
 
 
 def _write_batch(
     import_id: str,
-    batch: Sequence[tuple[RegisterHousehold, model.Household]],
+    planner: Planner,
+    plans: Sequence[Plan],
     written: int,
     uow_factory: UowFactory,
     deps: Dependencies,
     blocks: Blocks,
 ) -> int:
-    """Register one batch in one transaction with the import's progress; return how many
-    households the import has written so far (``written`` of them before this batch)."""
+    """Write one batch in one transaction with the import's progress; return how many households
+    the import has written so far (``written`` of them before this batch)."""
     with uow_factory() as uow:
+        results: dict[int, str] = {}
         # New households go in together; an id already registered (an earlier attempt's
-        # household, or a reference repeated in the file) goes one by one after them.
-        taken = uow.households.existing([household.id for _, household in batch])
-        fresh, again = [], []
-        for command, household in batch:
-            if household.id in taken:
-                again.append(command)
-            else:
-                fresh.append(household)
-            taken.add(household.id)
-        written += len(add_registered(uow, fresh, blocks))
-        for command in again:
+        # household) goes one by one after them.
+        creates = [plan for plan in plans if plan.outcome == Outcome.CREATE and plan.household]
+        taken = uow.households.existing([plan.household.id for plan in creates if plan.household])
+        fresh = [plan for plan in creates if plan.household and plan.household.id not in taken]
+        again = [plan for plan in creates if plan.household and plan.household.id in taken]
+        written += len(add_registered(uow, [plan.household for plan in fresh if plan.household], blocks))
+        results.update((plan.group.first_row, CREATED) for plan in fresh)
+        for plan in again:
             try:
-                register_in(uow, command, deps)  # unchanged if the facts are the same
+                assert plan.command is not None
+                register_in(uow, plan.command, deps)  # unchanged if the facts are the same
+                results[plan.group.first_row] = CREATED
+                written += 1
             except HouseholdIdTaken:
-                continue
-            written += 1
+                results[plan.group.first_row] = Outcome.REFUSED.value
+        for plan in (plan for plan in plans if plan.outcome != Outcome.CREATE):
+            outcome = planner.apply(plan, uow) if plan.outcome == Outcome.UPDATE else plan.outcome
+            results[plan.group.first_row] = UPDATED if outcome == Outcome.UPDATE else outcome.value
+            if outcome == Outcome.UPDATE:
+                written += 1
+        uow.imports.record_results(import_id, results)
         uow.imports.update(import_id, households_written=written)
     crash_point("import.after_batch")
     return written
 
 
-def _finish_commit(
-    import_id: str, file_format: str, written: int, uow_factory: UowFactory, actor: Actor
-) -> None:
+#: What the commit did with a household of the file.
+CREATED, UPDATED = "created", "updated"
+
+
+def _finish_commit(import_id: str, file_format: str, uow_factory: UowFactory, actor: Actor) -> None:
     """Mark the import committed, with an audit entry saying how many households it wrote."""
     with uow_factory() as uow:
+        results = uow.imports.counts(import_id, "result")
+        updated = results.get(UPDATED, 0)
+        written = results.get(CREATED, 0) + updated
         uow.imports.update(import_id, status=COMMITTED, households_written=written, error=None)
+        comment = f"{written} households written from {file_format} file"
         uow.record(
             AuditEntry(
                 by=actor.subject,
@@ -387,7 +297,7 @@ def _finish_commit(
                 subject_id=import_id,
                 from_state=COMMITTING,
                 to_state=COMMITTED,
-                comment=f"{written} households written from {file_format} file",
+                comment=comment + (f" ({updated} of them updated)" if updated else ""),
             )
         )
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from services.registry.adapters.blocks import Blocks
 from services.registry.domain import model
 from services.registry.domain.errors import HouseholdIdTaken, VersionMismatch
-from services.registry.domain.history import changes
+from services.registry.domain.history import FieldChange, changes
 from services.registry.service_layer.common import (
     Actor,
     Dependencies,
@@ -53,6 +53,26 @@ def _store_new_version(
     uow.publish(HOUSEHOLDS.name, household_event(household, previous))
     if household.status == model.HouseholdStatus.ACTIVE:
         queue_probable_duplicates(uow, household)
+
+
+def store_change(
+    uow: RegistryUnitOfWork,
+    changed: model.Household,
+    current: model.Household,
+    said: Sequence[FieldChange] = (),
+) -> bool:
+    """Store ``changed`` (built by :func:`model.change_household` from ``current``) with its history
+    entry (its field changes, then what ``said`` adds), its event and its probable duplicates.
+
+    :return: ``False`` if someone changed the household since ``current`` (nothing written).
+    """
+    if not uow.households.replace(changed, current.version):
+        return False
+    uow.households.record_changes(changed, [*changes(current, changed), *said])
+    uow.publish(HOUSEHOLDS.name, household_event(changed, current))
+    if changed.status == model.HouseholdStatus.ACTIVE:
+        queue_probable_duplicates(uow, changed)
+    return True
 
 
 def register_household(
@@ -177,9 +197,8 @@ def change_in(uow: RegistryUnitOfWork, command: ChangeHousehold, deps: Dependenc
         jurisdiction_covers=command.actor.covers,
         areas=deps.areas,
     )
-    if not uow.households.replace(changed, current.version):
+    if not store_change(uow, changed, current):
         raise _mismatch(uow, uow.households.get(current.id) or current, command.expected_version)
-    _store_new_version(uow, changed, current)
     if changed.status != current.status:
         uow.record(
             AuditEntry(

@@ -4,9 +4,10 @@ forms, dates typed or from Excel; every unreadable cell is reported by row and c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.registry.domain.imports.columns import PAYMENT_FIELDS, normalise
@@ -198,6 +199,103 @@ CONVERTERS: dict[str, Any] = {
     ),
     **{f"disability_{d}": lambda v: _number(v, int) for d in WG_DOMAINS},
 }
+#: A visit's findings in the words forms use (KoboToolbox writes a multiple choice as its choices
+#: separated by spaces; spreadsheets by commas or semicolons).
+DAMAGE = {
+    "none": "none",
+    "ninguno": "none",
+    "ninguna": "none",
+    "sin_dano": "none",
+    "no": "none",
+    "partial": "partial",
+    "parcial": "partial",
+    "danada": "partial",
+    "dano_parcial": "partial",
+    "destroyed": "destroyed",
+    "destruida": "destroyed",
+    "total": "destroyed",
+    "dano_total": "destroyed",
+}
+DISPLACEMENT = {
+    "at_home": "at_home",
+    "en_casa": "at_home",
+    "en_la_vivienda": "at_home",
+    "en_su_vivienda": "at_home",
+    "host_family": "host_family",
+    "familia_de_acogida": "host_family",
+    "con_familiares": "host_family",
+    "casa_de_familiares": "host_family",
+    "shelter": "shelter",
+    "albergue": "shelter",
+    "refugio": "shelter",
+}
+LOSSES = {
+    "crops": "crops",
+    "cultivos": "crops",
+    "cosecha": "crops",
+    "livestock": "livestock",
+    "ganado": "livestock",
+    "animales": "livestock",
+    "work": "work",
+    "trabajo": "work",
+    "empleo": "work",
+    "tools": "tools",
+    "herramientas": "tools",
+}
+NEEDS = {
+    **{n: n for n in ("water", "food", "shelter", "health", "hygiene", "cash", "clothing", "documents")},
+    **{n: n for n in ("psychosocial", "other")},
+    "agua": "water",
+    "alimentos": "food",
+    "comida": "food",
+    "albergue": "shelter",
+    "techo": "shelter",
+    "salud": "health",
+    "higiene": "hygiene",
+    "efectivo": "cash",
+    "dinero": "cash",
+    "ropa": "clothing",
+    "documentos": "documents",
+    "apoyo_psicosocial": "psychosocial",
+    "psicosocial": "psychosocial",
+    "otro": "other",
+    "otra": "other",
+}
+
+
+def _choices(value: Any, table: Mapping[str, str], what: str) -> list[str]:
+    words = [w for w in re.split(r"[;,\s]+", str(value).strip()) if w]
+    return list(dict.fromkeys(_choice(w, table, what) for w in words))
+
+
+def _moment(value: Any) -> datetime | date:
+    """A visit's time with its zone (ISO 8601), or its day alone (a ``date``: the visit's import
+    places it within the exercise on that day)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = str(value).strip()
+    try:
+        if len(text) <= 10:
+            raise ValueError(text)  # a day alone
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return _date(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone: write 2022-09-20T15:00-04:00 or the day alone")
+    return moment
+
+
+CONVERTERS |= {
+    "dwelling_damage": lambda v: _choice(v, DAMAGE, "dwelling damage (ninguno, parcial, destruida)"),
+    "displacement": lambda v: _choice(
+        v, DISPLACEMENT, "displacement (en casa, familia de acogida, albergue)"
+    ),
+    "livelihood_losses": lambda v: _choices(
+        v, LOSSES, "livelihood loss (cultivos, ganado, trabajo, herramientas)"
+    ),
+    "needs": lambda v: _choices(v, NEEDS, "need (agua, alimentos, albergue, salud, higiene, efectivo, …)"),
+    "assessed_at": _moment,
+}
 CODES = {"admin_code": str.upper}
 
 
@@ -223,8 +321,11 @@ def read_row(
                     "document_number",
                     "phone",
                     "household_ref",
+                    "registration_number",
                     "admin_code",
                     "document_type",
+                    "assessment_event",
+                    "shelter",
                     *PAYMENT_FIELDS,
                 ):
                     values[target] = VALUE_ALIASES.get(normalise(values[target]), normalise(values[target]))

@@ -24,6 +24,7 @@ PAYMENT_FIELDS = (
 PAYMENT_IDENTIFIERS = ("account_number", "iban", "bank_code", "wallet_number", "pickup_point")
 HOUSEHOLD_FIELDS = (
     "household_ref",
+    "registration_number",  # the registered household the rows update (its number or its id)
     "admin_code",
     "lat",
     "lon",
@@ -40,6 +41,17 @@ HOUSEHOLD_FIELDS = (
     "income_source",
     *PAYMENT_FIELDS,
 )
+#: A visit's assessment after a hazard, on the household's first row that has one (see
+#: ``docs/registry.md``): the exercise (its id or its exact name) and what the visit found.
+ASSESSMENT_FIELDS = (
+    "assessment_event",
+    "dwelling_damage",
+    "displacement",
+    "shelter",
+    "livelihood_losses",
+    "needs",
+    "assessed_at",
+)
 MEMBER_FIELDS = (
     *PLAIN_ATTRIBUTES,
     "document_type",
@@ -47,7 +59,7 @@ MEMBER_FIELDS = (
     "phone",
     *(f"disability_{d}" for d in WG_DOMAINS),
 )
-FIELDS = HOUSEHOLD_FIELDS + MEMBER_FIELDS
+FIELDS = HOUSEHOLD_FIELDS + MEMBER_FIELDS + ASSESSMENT_FIELDS
 REQUIRED = ("household_ref", "admin_code", "given_names", "family_names", "sex", "relationship")
 
 #: Headers commonly seen in LAC registry spreadsheets and KoboToolbox forms, normalised.
@@ -58,6 +70,14 @@ ALIASES = {
     "uuid": "household_ref",
     "id": "household_ref",
     "instanceid": "household_ref",
+    "numero_de_registro": "registration_number",
+    "numero_registro": "registration_number",
+    "no_registro": "registration_number",
+    "nro_registro": "registration_number",
+    "registro": "registration_number",
+    "id_registro": "registration_number",
+    "household_id": "registration_number",
+    "registration_no": "registration_number",
     "codigo_admin": "admin_code",
     "codigo_area": "admin_code",
     "departamento": "admin_code",
@@ -114,6 +134,19 @@ ALIASES = {
     "numero_de_billetera": "wallet_number",
     "punto_de_pago": "pickup_point",
     "punto_de_retiro": "pickup_point",
+    "evaluacion": "assessment_event",
+    "ejercicio_de_evaluacion": "assessment_event",
+    "dano_vivienda": "dwelling_damage",
+    "danos_vivienda": "dwelling_damage",
+    "dano_a_la_vivienda": "dwelling_damage",
+    "desplazamiento": "displacement",
+    "albergue": "shelter",
+    "perdidas_medios_de_vida": "livelihood_losses",
+    "perdidas": "livelihood_losses",
+    "necesidades": "needs",
+    "necesidades_inmediatas": "needs",
+    "fecha_evaluacion": "assessed_at",
+    "fecha_de_evaluacion": "assessed_at",
 }
 
 
