@@ -417,3 +417,45 @@ def test_duplicates_are_queued_never_dropped_and_officers_merge_or_dismiss(regis
     assert (
         registry.get("/v1/duplicates?status=merged", headers=officer).get_json()[0]["comment"] == "misma jefa"
     )
+
+
+def test_what_field_staff_see_masked_and_send_back_keeps_what_is_stored(registry, issuer):
+    created = register(registry, issuer)
+    url = f"/v1/households/{created['id']}"
+    shown = registry.get(url, headers=auth(issuer, [FIELD_STAFF])).get_json()
+    body = {k: shown[k] for k in ("admin_code", "location", "dwelling", "services", "livelihood", "consent")}
+    body["address"] = "Barrio El Centro, casa 12"
+    body["payment"] = {"type": shown["payment"]["type"], "provider": shown["payment"]["provider"]}
+    keys = ("id", "given_names", "family_names", "sex", "relationship", "birth_date", "age_estimate")
+    keys += ("disability", "pregnant", "chronic_illness", "attends_school")
+    body["members"] = [
+        {k: m[k] for k in keys}
+        | (
+            {"document": {"type": m["document_type"], "number": m["document_number"]}}
+            if m["document_type"]
+            else {}
+        )
+        | ({"phone": m["phone"]} if m["phone"] else {})
+        for m in shown["members"]
+    ]
+    assert "•" in body["members"][0]["document"]["number"] and "•" in body["members"][0]["phone"]
+    headers = {**auth(issuer, [FIELD_STAFF]), "If-Match": f'"{shown["version"]}"'}
+    changed = registry.put(url, json=body, headers=headers)
+    assert changed.status_code == 200, changed.get_json()
+    officer = registry.get(url, headers=auth(issuer, [REGISTRY_OFFICER])).get_json()
+    assert officer["address"] == "Barrio El Centro, casa 12" and officer["version"] == 2
+    assert officer["members"][0]["document_number"] == "0601-1986-01234"
+    assert officer["members"][0]["phone"] == "+504 9988-7766"
+    assert officer["payment"]["identifiers"] == {"wallet_number": "99887766"}
+    history = registry.get(f"{url}/history", headers=auth(issuer, [REGISTRY_OFFICER])).get_json()
+    assert {c["path"] for c in history[-1]["changes"]} == {"address"}
+
+    # A mask that is not this member's own value (another's, or one typed by hand) is refused.
+    body["address"] = "otra"
+    body["members"][1]["phone"] = body["members"][0]["phone"]
+    body["members"][0]["document"]["number"] = "•••••••••9999"
+    headers["If-Match"] = '"2"'
+    refused = registry.put(url, json=body, headers=headers)
+    assert refused.status_code == 422
+    pointers = {e["pointer"] for e in refused.get_json()["errors"]}
+    assert pointers == {"/members/0/document/number", "/members/1/phone"}

@@ -148,3 +148,19 @@ def member_problems(index: int, raw: dict, today: date) -> dict[str, str]:
 
 def new_member_id() -> str:
     return random_uuid()
+
+
+MASK = "•"
+
+
+def mask(value: str | None) -> str | None:
+    """What a person who may not see a protected value is shown: ``0801199012345`` →
+    ``•••••••••2345``. Sent back unchanged, it keeps the stored value (see ``is_masked``)."""
+    if not value:
+        return value
+    return MASK * max(0, len(value) - 4) + value[-4:]
+
+
+def is_masked(value: str | None) -> bool:
+    """Whether ``value`` is a masked value as :func:`mask` shows it, not a value itself."""
+    return bool(value) and MASK in str(value)

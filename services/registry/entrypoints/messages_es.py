@@ -119,6 +119,16 @@ REGISTRATION = {
 }
 
 #: Assessments of damage and needs (``domain/assessments.py``, ``service_layer/assessments.py``).
+#: Masked values sent back (``service_layer/facts.py``).
+MASKED = {
+    "a masked number keeps only this member's own: type it in full": (
+        "un número enmascarado solo conserva el de este integrante: escríbalo completo"
+    ),
+    "a masked phone keeps only this member's own: type it in full": (
+        "un teléfono enmascarado solo conserva el de este integrante: escríbalo completo"
+    ),
+}
+
 ASSESSMENTS = {
     "the assessment event cannot be opened": "no se puede abrir el ejercicio de evaluación",
     "name the exercise (e.g. Fiona — landfall, east)": (
@@ -370,6 +380,7 @@ REGISTRY = {
     **WITH_FIELDS,
     **HOUSEHOLDS,
     **REGISTRATION,
+    **MASKED,
     **ASSESSMENTS,
     **ROSTERS,
     **FILES,

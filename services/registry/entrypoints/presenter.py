@@ -6,17 +6,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from services.registry.domain.members import Member
+from services.registry.domain.members import Member, mask
 from services.registry.domain.model import Household, PaymentChannel
 from services.registry.domain.ports import PersonalDataProtector
 from shared.auth import REGISTRY_OFFICER, Principal
-
-
-def mask(value: str | None) -> str | None:
-    """``0801199012345`` → ``•••••••••2345``."""
-    if not value:
-        return value
-    return "•" * max(0, len(value) - 4) + value[-4:]
 
 
 def present(household: Household, principal: Principal, protector: PersonalDataProtector) -> dict[str, Any]:

@@ -8,7 +8,11 @@ from services.registry.domain import assessments, model
 from services.registry.domain.members import WG_DOMAINS, DocumentType, Relationship, Sex
 from shared.contracts.household_groups import SEARCH_GROUPS
 
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{5,24}$", error="not a phone number (digits, spaces, + ( ) -)")
+#: A phone number, or the masked one the registry showed (kept as stored when sent back).
+PHONE = validate.Regexp(
+    r"^(\+?[0-9][0-9 ()\-]{5,24}|•{1,24}[0-9 ()\-]{1,4})$",
+    error="not a phone number (digits, spaces, + ( ) -)",
+)
 
 
 def _one_of(values) -> validate.OneOf:  # type: ignore[no-untyped-def]

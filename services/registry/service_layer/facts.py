@@ -17,6 +17,8 @@ from services.registry.domain.members import (
     Member,
     Relationship,
     Sex,
+    is_masked,
+    mask,
     member_problems,
     new_member_id,
 )
@@ -35,8 +37,11 @@ def build_facts(
     """Turn entered data into facts: personal data hashed and encrypted, rules checked per member.
 
     A protected value that did not change keeps its stored ciphertext, so history and equality
-    see no change where there is none. For a retried registration (``retry``), members sent
-    without ids take the ids of the stored members in the same positions.
+    see no change where there is none. A document number or phone sent back *masked*, as the
+    registry showed it to someone who may not see it (``•••••2345``), keeps the stored value; so
+    do payment identifiers left out of a channel of the same type and provider. For a retried
+    registration (``retry``), members sent without ids take the ids of the stored members in the
+    same positions.
 
     :raise InvalidHousehold: naming each faulty field.
     """
@@ -46,7 +51,9 @@ def build_facts(
     for i, raw in enumerate(data.members):
         problems.update(member_problems(i, dict(raw), today))
         member_id = _member_id(raw, i, previous, retry)
-        built.append(_member(raw, member_id, old_members.get(member_id), deps.protector))
+        old = old_members.get(member_id)
+        problems.update(_masked_problems(i, raw, old, deps.protector))
+        built.append(_member(raw, member_id, old, deps.protector))
     if problems:
         raise InvalidHousehold("the household cannot be recorded", problems)
     consent = _consent(data.consent)
@@ -97,9 +104,37 @@ def _member(
     )
 
 
+def _masked_problems(
+    i: int, raw: Mapping[str, Any], old: Member | None, protector: PersonalDataProtector
+) -> dict[str, str]:
+    """A masked value that is not the mask of this member's stored one (another member's, or
+    typed by hand) cannot be kept: the person must type the value itself."""
+    problems = {}
+    document, phone = raw.get("document"), raw.get("phone")
+    if document and is_masked(document["number"]):
+        stored = old.document if old else None
+        if (
+            stored is None
+            or stored.type.value != document["type"]
+            or mask(protector.decrypt(stored.number_encrypted)) != document["number"]
+        ):
+            problems[f"members.{i}.document.number"] = (
+                "a masked number keeps only this member's own: type it in full"
+            )
+    if phone and is_masked(phone) and not _same_mask(old.phone_encrypted if old else None, phone, protector):
+        problems[f"members.{i}.phone"] = "a masked phone keeps only this member's own: type it in full"
+    return problems
+
+
+def _same_mask(ciphertext: str | None, shown: str, protector: PersonalDataProtector) -> bool:
+    return bool(ciphertext) and mask(protector.decrypt(str(ciphertext))) == shown
+
+
 def _document(entered: Mapping[str, Any], old: Member | None, protector: PersonalDataProtector) -> Document:
     kind = DocumentType(entered["type"])
     number = entered["number"]
+    if is_masked(number) and old and old.document:
+        return old.document
     digest = protector.document_hash(kind.value, number)
     if old and old.document and old.document.number_hash == digest:
         return old.document
@@ -107,6 +142,8 @@ def _document(entered: Mapping[str, Any], old: Member | None, protector: Persona
 
 
 def _phone(phone: str, old: Member | None, protector: PersonalDataProtector) -> str:
+    if is_masked(phone) and old and old.phone_encrypted:
+        return old.phone_encrypted
     if old and old.phone_encrypted and protector.decrypt(old.phone_encrypted) == phone:
         return old.phone_encrypted
     return protector.encrypt(phone)
@@ -125,8 +162,19 @@ def _payment(
         return None
     identifiers = entered.get("identifiers") or {}
     encrypted = None
-    if identifiers:
-        old_payment = previous.facts.payment if previous else None
+    old_payment = previous.facts.payment if previous else None
+    if (
+        not identifiers
+        and old_payment
+        and (old_payment.type.value, old_payment.provider)
+        == (
+            entered["type"],
+            entered.get("provider"),
+        )
+    ):
+        # The same channel sent back without the identifiers its sender may not see: kept.
+        encrypted = old_payment.identifiers_encrypted
+    elif identifiers:
         plain = json.dumps(dict(identifiers), sort_keys=True)
         if (
             old_payment

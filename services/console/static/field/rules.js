@@ -86,18 +86,24 @@ function checkAge(problems, at, member) {
   }
 }
 
+// A masked value the registry showed for this member (who has an id) is sent back as it is: the
+// registry keeps what it stores. A new member has nothing stored: their values are typed.
 function checkProtected(problems, at, member) {
   const { document, phone } = member;
+  const known = Boolean(member.id);
   if (document) {
     if (!CHOICES.document_type.includes(document.type)) problems[`${at}/document/type`] = ft('m_document_type');
-    if (isMasked(document.number)) problems[`${at}/document/number`] = ft('m_retype_document', { masked: document.number });
+    if (isMasked(document.number)) {
+      if (!known) problems[`${at}/document/number`] = ft('m_retype_document', { masked: document.number });
+    }
     else if (!document.number || document.number.length < 3 || document.number.length > 40) {
       problems[`${at}/document/number`] = ft('m_document_number');
     }
   }
   if (phone != null) {
-    if (isMasked(phone)) problems[`${at}/phone`] = ft('m_retype', { masked: phone });
-    else if (!PHONE.test(phone)) problems[`${at}/phone`] = ft('m_phone');
+    if (isMasked(phone)) {
+      if (!known) problems[`${at}/phone`] = ft('m_retype', { masked: phone });
+    } else if (!PHONE.test(phone)) problems[`${at}/phone`] = ft('m_phone');
   }
 }
 
@@ -138,8 +144,11 @@ function checkPlace(problems, household, jurisdiction) {
   }
 }
 
-function checkPayment(problems, payment) {
+function checkPayment(problems, payment, isNew) {
   if (!payment) return;
+  // Field staff never see a registered household's identifiers: a change sent without them keeps
+  // the stored ones (same channel and provider).
+  if (!isNew && !Object.keys(payment.identifiers || {}).length) return;
   if (payment.provider && payment.provider.length > 128) problems['/household/payment/provider'] = ft('m_too_long', { n: 128 });
   const identifiers = payment.identifiers || {};
   for (const [name, value] of Object.entries(identifiers)) {
@@ -172,7 +181,7 @@ export function problemsOf(household, { jurisdiction = null, isNew = true } = {}
   if (members.length < 1 || members.length > MAX_HOUSEHOLD_SIZE) problems['/household/members'] = ft('m_members', { n: MAX_HOUSEHOLD_SIZE });
   else if (members.filter((m) => m.relationship === 'head').length !== 1) problems['/household/members'] = ft('m_one_head');
   members.forEach((member, index) => checkMember(problems, index, member, isNew));
-  checkPayment(problems, household.payment);
+  checkPayment(problems, household.payment, isNew);
   checkConsent(problems, household.consent);
   return problems;
 }
