@@ -14,7 +14,7 @@ import numpy as np
 
 from services.demo.client import Client, DemoError, Say, client
 from services.demo.country import COUNTRY, CURRENCY
-from services.demo.fiona import INSTITUTE, PAYER
+from services.demo.fiona import INSTITUTE, PAYER, RESPONSE
 from services.demo.paying import proposed_batches, write_payment_files
 from services.demo.registry_file import FAMILY, GIVEN_F, GIVEN_M, _points_inside, province_shapes
 from services.stack import Stack
@@ -30,13 +30,7 @@ DAMAGED_DWELLINGS = {
     "name": "Fiona — vivienda dañada",
     "institute": INSTITUTE,
     "currency": CURRENCY,
-    "trigger": {
-        "categories": ["Met"],
-        "min_urgency": "Immediate",
-        "min_severity": "Extreme",
-        "min_certainty": "Observed",
-        "mode": "response",
-    },
+    "trigger": RESPONSE["trigger"],  # the landfall, observed
     "eligibility": {"all": [{"field": "dwelling_damage", "op": "in", "value": ["partial", "destroyed"]}]},
     "benefit": {
         "base": 6000,
