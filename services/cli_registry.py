@@ -59,3 +59,15 @@ def refresh_snapshots(day: str | None) -> None:
         f"snapshots of {report.day}: {report.looked_at} households due looked at, "
         f"{report.published} published again; weight sets taking effect: {applied}"
     )
+
+
+@registry.command("damage-form")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def damage_form(path: str) -> None:
+    """Write the damage and needs form (XLSForm, for KoboToolbox or ODK) whose submissions the
+    registry imports as they are exported."""
+    from pathlib import Path
+
+    from services.registry.adapters.damage_form import write_damage_form
+
+    click.echo(f"damage and needs form written to {write_damage_form(Path(path))}")

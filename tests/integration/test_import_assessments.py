@@ -5,6 +5,8 @@ pointed at the cell; the same visit imported again changes nothing."""
 from __future__ import annotations
 
 import io
+import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -73,3 +75,67 @@ def test_an_import_registers_and_assesses_and_refuses_a_visit_by_its_cell(regist
 
     again = upload(registry, rows[1:2])
     assert {h["reference"]: h["outcome"] for h in again["households"]} == {"K1": "unchanged"}
+
+
+def test_a_kobotoolbox_export_of_the_damage_form_is_imported_as_it_is(registry, tmp_path):  # noqa: F811
+    from openpyxl import load_workbook
+
+    from services.registry.adapters.damage_form import write_damage_form
+
+    registry.post(
+        "/v1/assessment-events",
+        json={"name": "Eta — Choluteca", "incidents": ["ETA-2020"], "admin_codes": ["HN-CH"]},
+        headers=auth(registry),
+    )
+    survey = load_workbook(write_damage_form(tmp_path / "form.xlsx"))["survey"]
+    # Each question's export key is its group path, as KoboToolbox writes it.
+    keys, groups = {}, []
+    for kind, name, *_ in survey.iter_rows(min_row=2, values_only=True):
+        if kind in ("begin_group", "begin_repeat"):
+            groups.append(name)
+        elif kind in ("end_group", "end_repeat"):
+            groups.pop()
+        else:
+            keys[name] = "/".join([*groups, name])
+    answers = {
+        "codigo_area": "HN-CH",
+        "evaluacion": "Eta — Choluteca",
+        "dano_vivienda": "destruida",
+        "desplazamiento": "albergue",
+        "albergue": "Escuela Central",
+        "perdidas": "cultivos herramientas",
+        "necesidades": "agua salud",
+        "fecha_evaluacion": datetime.now(UTC).isoformat(timespec="milliseconds"),
+    }
+    person = {
+        "nombres": "Rosa",
+        "apellidos": "Flores Paz",
+        "sexo": "femenino",
+        "parentesco": "jefa",
+        "edad": 40,
+    }
+    submission = {keys[k]: v for k, v in answers.items()} | {
+        "_uuid": "b7c1e2d4-0000-4000-8000-000000000001",
+        "_geolocation": [13.3, -87.19],
+        "hogar/miembros": [{keys[k]: v for k, v in person.items()}],
+    }
+    answer = registry.post(
+        "/v1/imports",
+        data={"file": (io.BytesIO(json.dumps({"results": [submission]}).encode()), "danos.json")},
+        headers=auth(registry),
+        content_type="multipart/form-data",
+    )
+    job = wait(registry, answer.get_json()["id"], {"validated", "failed"})
+    assert job["status"] == "validated" and job["outcomes"]["create"] == 1, job
+    assert commit(registry, job).status_code == 202
+    assert wait(registry, job["id"], {"committed", "failed"})["status"] == "committed"
+    page = registry.get("/v1/households?limit=50", headers=auth(registry, (AUDITOR,))).get_json()["items"]
+    found = registry.get(f"/v1/households/{page[0]['id']}", headers=auth(registry, (AUDITOR,))).get_json()
+    (visit,) = found["assessments"]
+    assert (visit["dwelling_damage"], visit["displacement"], visit["shelter"]) == (
+        "destroyed",
+        "shelter",
+        "Escuela Central",
+    )
+    assert visit["livelihood_losses"] == ["crops", "tools"] and visit["needs"] == ["water", "health"]
+    assert found["registration_source"] == "kobotoolbox"
