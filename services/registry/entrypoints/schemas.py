@@ -105,9 +105,12 @@ class PaymentSchema(Schema):
             validate=validate.OneOf(["account_number", "iban", "bank_code", "wallet_number", "pickup_point"])
         ),
         values=fields.String(validate=validate.Length(min=1, max=64)),
-        load_default=dict,
+        load_default=None,
         load_only=True,
-        metadata={"description": "Account or wallet identifiers; stored encrypted"},
+        metadata={
+            "description": "Account or wallet identifiers; stored encrypted. Left out of a change of the "
+            "same channel and provider, the stored ones are kept; {} removes them"
+        },
     )
 
 

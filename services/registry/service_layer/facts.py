@@ -39,7 +39,7 @@ def build_facts(
     A protected value that did not change keeps its stored ciphertext, so history and equality
     see no change where there is none. A document number or phone sent back *masked*, as the
     registry showed it to someone who may not see it (``•••••2345``), keeps the stored value; so
-    do payment identifiers left out of a channel of the same type and provider. For a retried
+    do payment identifiers left out (not sent empty) of a channel of the same type and provider. For a retried
     registration (``retry``), members sent without ids take the ids of the stored members in the
     same positions.
 
@@ -160,19 +160,16 @@ def _payment(
 ) -> model.PaymentChannel | None:
     if not entered:
         return None
-    identifiers = entered.get("identifiers") or {}
+    identifiers = entered.get("identifiers")
     encrypted = None
     old_payment = previous.facts.payment if previous else None
-    if (
-        not identifiers
-        and old_payment
-        and (old_payment.type.value, old_payment.provider)
-        == (
-            entered["type"],
-            entered.get("provider"),
-        )
-    ):
-        # The same channel sent back without the identifiers its sender may not see: kept.
+    same_channel = old_payment is not None and (old_payment.type.value, old_payment.provider) == (
+        entered["type"],
+        entered.get("provider"),
+    )
+    if identifiers is None and same_channel and old_payment is not None:
+        # The same channel sent back without the identifiers its sender may not see: kept. (An
+        # empty ``identifiers`` removes them.)
         encrypted = old_payment.identifiers_encrypted
     elif identifiers:
         plain = json.dumps(dict(identifiers), sort_keys=True)

@@ -148,7 +148,8 @@ export function readHousehold() {
     dwelling: { wall: choice(f.wall), roof: choice(f.roof), floor: choice(f.floor), tenure: choice(f.tenure), rooms: number(f.rooms) },
     services: { water_source: choice(f.water_source), sanitation: choice(f.sanitation) },
     livelihood: { main: choice(f.livelihood_main), income_source: choice(f.income_source) },
-    payment: type ? { type, provider: f.provider.value.trim() || null, identifiers } : null,
+    // Identifiers the registry did not show and the worker did not type are left out: it keeps them.
+    payment: type ? { type, provider: f.provider.value.trim() || null, ...(Object.keys(identifiers).length || !state.identifiersHidden ? { identifiers } : {}) } : null,
     consent: chosen.length
       ? { given_at: sameConsent ? state.consent.given_at : new Date().toISOString(), given_by: f.given_by.value, purposes: chosen }
       : null,
@@ -173,8 +174,9 @@ function fillHousehold(household) {
   set(f.payment_type, payment?.type);
   set(f.provider, payment?.provider);
   for (const name of Object.values(IDENTIFIERS).flat()) set(f[name], payment?.identifiers?.[name]);
-  // The registry never shows field staff the identifiers on file: they must be typed again.
-  $('#identifiers-hidden').hidden = !(payment && payment.identifiers == null);
+  // The registry never shows field staff the identifiers on file: it keeps them unless new ones are typed.
+  state.identifiersHidden = Boolean(payment && payment.identifiers == null);
+  $('#identifiers-hidden').hidden = !state.identifiersHidden;
   showPaymentFields();
   f.querySelectorAll('input[name=purpose]').forEach((box) => { box.checked = !!household.consent?.purposes.includes(box.value); });
   state.consent = household.consent || null;

@@ -58,7 +58,7 @@ const EN = {
   bank_account: 'bank account', mobile_money: 'mobile money wallet', cash_pickup: 'cash at a pickup point',
   provider: 'Bank or provider', account_number: 'Account number', iban: 'IBAN', bank_code: 'Bank code',
   wallet_number: 'Wallet number', pickup_point: 'Pickup point',
-  identifiers_hidden: 'The registry does not show you the identifiers on file: type them again to keep them.',
+  identifiers_hidden: 'The registry does not show you the identifiers on file: it keeps them unless you type new ones.',
   // consent
   consent_purposes: 'The household agrees to', purpose_registry: 'being recorded in the social registry',
   purpose_emergency_transfers: 'receiving emergency cash transfers',
@@ -163,7 +163,7 @@ const ES = {
   bank_account: 'cuenta bancaria', mobile_money: 'billetera móvil', cash_pickup: 'efectivo en un punto de retiro',
   provider: 'Banco o proveedor', account_number: 'Número de cuenta', iban: 'IBAN', bank_code: 'Código del banco',
   wallet_number: 'Número de billetera', pickup_point: 'Punto de retiro',
-  identifiers_hidden: 'El registro no le muestra los datos de pago guardados: escríbalos de nuevo para conservarlos.',
+  identifiers_hidden: 'El registro no le muestra los datos de pago guardados: los conserva salvo que escriba otros nuevos.',
   consent_purposes: 'El hogar acepta', purpose_registry: 'ser registrado en el registro social',
   purpose_emergency_transfers: 'recibir transferencias de emergencia',
   purpose_data_sharing_civil_protection: 'compartir sus datos con protección civil en emergencias',
