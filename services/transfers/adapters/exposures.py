@@ -346,8 +346,38 @@ class ExposureRepository:
                 | (
                     (d.status == HELD_NO_CONSENT)
                     & func.coalesce(household_attributes.c.consent_emergency, True)
+                ),
+            )
+        )
+        return sorted(set(self.session.scalars(query)) | set(self._assessed_since(latest)))
+
+    def _assessed_since(self, latest: Any) -> list[str]:
+        """Decided, current exposures whose latest evaluation found not eligible a household whose
+        assessments changed since: read from the few households ever assessed (an index), never by
+        going through every decision."""
+        e, d, x, a = evaluations.c, decisions.c, exposures.c, household_attributes.c
+        query = (
+            select(x.exposure_key)
+            .distinct()
+            .select_from(
+                household_attributes.join(decisions, d.household_id == a.household_id)
+                .join(evaluations, e.id == d.evaluation_id)
+                .join(
+                    latest,
+                    (latest.c.exposure_key == e.exposure_key)
+                    & (latest.c.programme_id == e.programme_id)
+                    & (latest.c.at == e.created_at),
                 )
-                | ((d.status == NOT_ELIGIBLE) & (household_attributes.c.assessed_at > e.created_at)),
+                .join(exposures, x.exposure_key == e.exposure_key)
+                .join(incidents, incidents.c.incident_id == x.incident_id)
+            )
+            .where(
+                a.assessed_at.is_not(None),
+                d.status == NOT_ELIGIBLE,
+                a.assessed_at > e.created_at,
+                x.status == DECIDED,
+                incidents.c.state.in_(DECIDABLE_ALERT_STATES),
+                x.version.is_(None) | (x.version == incidents.c.exposed_version),
             )
         )
         return list(self.session.scalars(query))

@@ -60,7 +60,7 @@ household_attributes = Table(
     # and when a change of assessments last reached transfers
     Column("enrolments", String(400)),
     Column("assessments", Text),
-    Column("assessed_at", DateTime(timezone=True)),
+    Column("assessed_at", DateTime(timezone=True), index=True),
     # 0014: the registry's publications of this version (a snapshot refreshed as time passed)
     Column("snapshot_revision", Integer, nullable=False, server_default="0"),
 )

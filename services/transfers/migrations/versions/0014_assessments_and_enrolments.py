@@ -20,6 +20,7 @@ def upgrade() -> None:
         table.add_column(sa.Column("enrolments", sa.String(400)))
         table.add_column(sa.Column("assessments", sa.Text))
         table.add_column(sa.Column("assessed_at", sa.DateTime(timezone=True)))
+    op.create_index("ix_household_attributes_assessed_at", "household_attributes", ["assessed_at"])
     with op.batch_alter_table("decisions") as table:
         table.add_column(sa.Column("enrolled", sa.String(400)))
 
