@@ -10,14 +10,13 @@ from typing import Any
 
 from services.registry.domain import assessments, model
 from services.registry.domain.assessments import Assessment, AssessmentEvent
-from services.registry.domain.errors import InvalidHousehold, OutsideJurisdiction
-from services.registry.domain.history import changes
-from services.registry.service_layer.common import Actor, Dependencies, check_visible, household_event
+from services.registry.domain.errors import InvalidHousehold
+from services.registry.service_layer.common import Actor, Dependencies, check_visible
+from services.registry.service_layer.registration import store_change
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.admin_codes import lies_within
 from shared.audit import AuditEntry
 from shared.auth import EVERYWHERE
-from shared.kafka import HOUSEHOLDS
 
 
 @dataclass(frozen=True)
@@ -121,16 +120,12 @@ def assess_in(
             f"household {command.household_id} cannot be assessed",
             {"assessment.event_id": f"no assessment event {command.event_id!r}"},
         )
-    if not command.actor.covers(current.admin_code):
-        raise OutsideJurisdiction(f"household {current.id} lies outside your jurisdiction")
     assessment = assessments.assess(
         command.values, event, admin_code=current.admin_code, by=command.actor.subject, received_at=now
     )
     changed = current.assessed(assessment, at=now)
-    if not uow.households.replace(changed, current.version):
+    if not store_change(uow, changed, current, screen=False):
         raise InvalidHousehold(
             f"household {current.id} changed while it was being assessed", {"assessment": "send it again"}
         )
-    uow.households.record_changes(changed, changes(current, changed))
-    uow.publish(HOUSEHOLDS.name, household_event(changed, current))
     return assessment, changed

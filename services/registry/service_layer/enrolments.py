@@ -19,12 +19,11 @@ from services.registry.domain.errors import (
     InvalidHousehold,
     OutsideJurisdiction,
 )
-from services.registry.domain.history import changes
-from services.registry.service_layer.common import Actor, Dependencies, household_event
+from services.registry.service_layer.common import Actor, Dependencies
+from services.registry.service_layer.registration import store_change
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.admin_codes import lies_within
 from shared.audit import AuditEntry
-from shared.kafka import HOUSEHOLDS
 
 #: Rows shown in a report (the counts cover them all).
 REPORTED_ROWS = 1000
@@ -239,8 +238,5 @@ def _apply(
         _, after = rules.on_roster(current.enrolments, programme, since, row.get("reference"), stored["id"])
     if after == current.enrolments:
         return 0
-    changed = current.enrolled(after, by=actor.subject, at=now)
-    uow.households.replace(changed, current.version)
-    uow.households.record_changes(changed, changes(current, changed))
-    uow.publish(HOUSEHOLDS.name, household_event(changed, current))
-    return 1
+    # The row is locked since it was read: nobody changes the household in between.
+    return int(store_change(uow, current.enrolled(after, by=actor.subject, at=now), current, screen=False))

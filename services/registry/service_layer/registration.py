@@ -60,9 +60,12 @@ def store_change(
     changed: model.Household,
     current: model.Household,
     said: Sequence[FieldChange] = (),
+    *,
+    screen: bool = True,
 ) -> bool:
     """Store ``changed`` (built by :func:`model.change_household` from ``current``) with its history
-    entry (its field changes, then what ``said`` adds), its event and its probable duplicates.
+    entry (its field changes, then what ``said`` adds), its event and, unless ``screen`` is false (a
+    change that leaves its people as they were: an assessment, an enrolment), its probable duplicates.
 
     :return: ``False`` if someone changed the household since ``current`` (nothing written).
     """
@@ -70,7 +73,7 @@ def store_change(
         return False
     uow.households.record_changes(changed, [*changes(current, changed), *said])
     uow.publish(HOUSEHOLDS.name, household_event(changed, current))
-    if changed.status == model.HouseholdStatus.ACTIVE:
+    if screen and changed.status == model.HouseholdStatus.ACTIVE:
         queue_probable_duplicates(uow, changed)
     return True
 

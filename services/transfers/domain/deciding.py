@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services.transfers.domain.assessments import enrolled_in
+from services.transfers.domain.assessments import enrolled_in, enrolment_key
 from services.transfers.domain.benefits import amounts, apply_budget
 from services.transfers.domain.eligibility import evaluate
 from services.transfers.domain.programme_errors import ProgrammeError
@@ -165,20 +165,18 @@ Exposed = tuple[np.ndarray, Mapping[str, np.ndarray], np.ndarray]
 
 
 def _enrolled_counted(programme: Programme, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
-    """Each household's enrolments among those the benefit tops up (``None``: it tops up none)."""
+    """Each household's enrolments among those the benefit tops up (``",A,"``, ``None`` where it has
+    none; the whole column ``None``: the benefit tops up no enrolment)."""
     codes = list(programme.benefit.per_enrolment)
     if not codes or "enrolments" not in columns:
         return None
-    held = [enrolled_in(columns["enrolments"], [code]) for code in codes]
-    return np.array(
-        [
-            "," + ",".join(c for c, h in zip(codes, row, strict=True) if h) + "," if any(row) else None
-            for row in zip(*held, strict=True)
-        ]
-        if n
-        else [],
-        dtype=object,
+    counted = np.full(n, None, dtype=object)
+    held = np.column_stack([enrolled_in(columns["enrolments"], [code]) for code in codes]).reshape(
+        n, len(codes)
     )
+    for i in np.flatnonzero(held.any(axis=1)):
+        counted[i] = enrolment_key([code for code, has in zip(codes, held[i], strict=True) if has])
+    return counted
 
 
 def of_statements(exposed: Exposed, statements: set[int] | None) -> Exposed:
