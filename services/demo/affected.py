@@ -15,7 +15,7 @@ import numpy as np
 from services.demo.client import Client, DemoError, Say, client
 from services.demo.country import COUNTRY, CURRENCY
 from services.demo.fiona import INSTITUTE, PAYER, RESPONSE
-from services.demo.paying import proposed_batches, write_payment_files
+from services.demo.paying import write_payment_files
 from services.demo.registry_file import FAMILY, GIVEN_F, GIVEN_M, _points_inside, province_shapes
 from services.stack import Stack
 from shared.auth import APPROVER, FIELD_STAFF, PAYMENTS_OFFICER, REGISTRY_OFFICER
@@ -180,20 +180,49 @@ def field_visits(
     say(f"registry   field visits synced: {counts}; {damaged:,} dwellings damaged or destroyed")
     if counts.get("rejected"):
         raise DemoError(f"the registry refused field visits: {counts}")
-    return counts
+    return damaged
 
 
-def register_affected(stack: Stack, say: Say, visits: int = 300, new: int = 40) -> None:
-    """The assessment after landfall, Supérate's roster, and field visits in La Altagracia."""
+def register_affected(stack: Stack, say: Say, visits: int = 300, new: int = 40) -> int:
+    """The assessment after landfall, Supérate's roster, and field visits in La Altagracia; returns
+    how many dwellings the visits found damaged or destroyed."""
     officer = client(stack, "registry", "demo-registry-officer", [REGISTRY_OFFICER], [COUNTRY])
     field = client(stack, "registry", "campo-carla", [FIELD_STAFF], [LANDFALL])
     exercise = open_assessment(officer, say)
     known = households_of(officer, LANDFALL, visits)
     read_regular_roster(officer, known[::2], say)
-    field_visits(field, exercise, known, new, say)
+    return field_visits(field, exercise, known, new, say)
 
 
-def pay_damaged(stack: Stack, incident_id: str, say: Say, timeout: float = 300) -> list[dict[str, Any]]:
+def _damaged_batches(
+    approver: Client, incident_id: str, programme_id: str, damaged: int, timeout: float
+) -> list[dict[str, Any]]:
+    """The programme's proposed batches once they hold every damaged household, or once they have
+    not grown for a minute (a household held as a probable duplicate is not proposed until an officer
+    decides), or at ``timeout``.
+
+    Deciding the alert again for the visits takes a round of transfers' late-households worker and
+    the whole exposure; each family registered in a visit arrives as its own supplement."""
+    deadline = time.monotonic() + timeout
+    mine: list[dict[str, Any]] = []
+    seen, grew_at = 0, time.monotonic()
+    while time.monotonic() < deadline:
+        batches = approver.call("GET", f"/v1/batches?incident_id={incident_id}")["batches"]
+        mine = [b for b in batches if b["programme_id"] == programme_id and b["state"] == "proposed"]
+        proposed = sum(b["households"] for b in mine)
+        if proposed != seen:
+            seen, grew_at = proposed, time.monotonic()
+        if proposed >= damaged or (mine and time.monotonic() - grew_at > 60):
+            break
+        time.sleep(1)
+    if not mine:
+        raise DemoError(f"the programme for damaged dwellings proposed nothing within {timeout}s")
+    return mine
+
+
+def pay_damaged(
+    stack: Stack, incident_id: str, damaged: int, say: Say, timeout: float = 600
+) -> list[dict[str, Any]]:
     """Approve, as a second person, the batches the damaged-dwellings programme proposed (the visits
     to registered families decide the alert again; each family registered in a visit arrives as
     its own supplement of the exposure) and write their payment files."""
@@ -202,14 +231,7 @@ def pay_damaged(stack: Stack, incident_id: str, say: Say, timeout: float = 300) 
     [programme] = [
         p for p in approver.call("GET", "/v1/programmes") if p["name"] == DAMAGED_DWELLINGS["name"]
     ]
-    deadline = time.monotonic() + timeout
-    mine: list[dict[str, Any]] = []
-    while time.monotonic() < deadline and not mine:
-        # The transfers worker takes up late assessments every 15 seconds: settle past one round.
-        batches = proposed_batches(approver, incident_id, timeout, settle=20.0)
-        mine = [b for b in batches if b["programme_id"] == programme["id"] and b["state"] == "proposed"]
-    if not mine:
-        raise DemoError(f"the programme for damaged dwellings proposed nothing within {timeout}s")
+    mine = _damaged_batches(approver, incident_id, programme["id"], damaged, timeout)
     approved, files = [], []
     for batch in mine:
         done = approver.call(
@@ -223,7 +245,8 @@ def pay_damaged(stack: Stack, incident_id: str, say: Say, timeout: float = 300) 
     households = sum(b["households"] for b in approved)
     total = sum(float(b["total"]) for b in approved)
     say(
-        f"transfers  {programme['name']!r}: {households:,} households in {len(approved)} batches "
+        f"transfers  {programme['name']!r}: {households:,} of the {damaged:,} damaged households "
+        f"in {len(approved)} batches "
         f"(the visits, then each family registered in a visit), {total:,.0f} {CURRENCY}, approved by "
         f"{approved[0]['decided_by']}; {len(files)} payment files in {stack.data_dir / 'payment-files'}"
     )

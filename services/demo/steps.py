@@ -156,8 +156,8 @@ def run(stack: Stack, households: int, say: Say) -> dict[str, Any]:
     incident = replay_fiona(stack, say)
     approve_and_export(stack, incident["id"], say)
     second_sender(stack, say)
-    register_affected(stack, say)
-    pay_damaged(stack, incident["id"], say)
+    damaged = register_affected(stack, say)
+    pay_damaged(stack, incident["id"], damaged, say)
     say(f"demo: done in {time.monotonic() - started:.0f}s")
     return {"passwords": passwords, "incident": incident}
 
