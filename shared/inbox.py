@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ from shared.db import bulk_insert
 from shared.errors import InvalidInput
 from shared.events import CloudEvent
 from shared.faults import crash_point
-from shared.kafka import dead_letter_topic
+from shared.kafka import dead_letter_topic, joining_group
 from shared.logs import correlation
 from shared.metrics import Metrics
 from shared.partitions import PartitionAssignment, applying
@@ -320,6 +321,10 @@ class EventConsumer:
         Event type → the handler's batch form, for the types that have one (see :func:`apply_all`).
     assignment
         Kept up to date, after every poll, with the partitions the group assigned this member.
+    rejoin_after
+        Seconds a member may spend joining its group; past them it is closed and a new member
+        joins in its place (a join the broker never answers otherwise stops this consumer for good
+        while the service still looks ready).
     """
 
     def __init__(
@@ -335,8 +340,12 @@ class EventConsumer:
         max_attempts: int = 3,
         batch_handlers: Mapping[str, BatchHandler] | None = None,
         assignment: PartitionAssignment | None = None,
+        rejoin_after: float = 60.0,
     ):
         self.assignment = assignment
+        self.rejoin_after = rejoin_after
+        self._joining_since: float | None = None
+        self._assigned: frozenset[TopicPartition] = frozenset()
         self.max_attempts = max_attempts
         self.batch_handlers = dict(batch_handlers or {})
         self._attempts: dict[tuple[str, int, int], int] = {}
@@ -369,6 +378,8 @@ class EventConsumer:
         batches = consumer.poll(timeout_ms=timeout_ms)
         if self.assignment is not None:
             self._report_assignment(consumer)
+        if not batches:
+            self._watch_membership(consumer)
         handled = 0
         for tp, records in batches.items():
             consumed = [ConsumedRecord(tp.topic, tp.partition, m.offset, m.value or b"") for m in records]
@@ -396,6 +407,28 @@ class EventConsumer:
             crash_point("consumer.before_offset_commit")
             consumer.commit(timeout_ms=10_000)
         return handled
+
+    def _watch_membership(self, consumer: KafkaConsumer) -> None:
+        """Log what the group assigns this member; replace a member that has been joining its group
+        for longer than :attr:`rejoin_after`."""
+        assigned = frozenset(consumer.assignment())
+        if assigned != self._assigned:
+            self._assigned = assigned
+            log.info("consuming %s", ", ".join(sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned)))
+        if not joining_group(consumer):
+            self._joining_since = None
+            return
+        now = time.monotonic()
+        if self._joining_since is None:
+            self._joining_since = now
+        elif now - self._joining_since > self.rejoin_after:
+            log.warning(
+                "still joining the consumer group after %.0fs: a new member takes this one's place",
+                now - self._joining_since,
+            )
+            self._joining_since = None
+            self._assigned = frozenset()
+            self._close_consumer()
 
     def _report_assignment(self, consumer: KafkaConsumer) -> None:
         """Tell :attr:`assignment` what the group gave this member (nothing while it rebalances)."""
@@ -497,16 +530,19 @@ class EventConsumer:
             self._consumer = self.consumer_factory()
         return self._consumer
 
-    def _close(self) -> None:
+    def _close_consumer(self) -> None:
         if self._consumer is not None:
             try:
                 self._consumer.close(autocommit=False)
             except Exception:  # noqa: BLE001
                 log.debug("closing consumer failed", exc_info=True)
+        self._consumer = None
+
+    def _close(self) -> None:
+        self._close_consumer()
         if self._producer is not None:
             try:
                 self._producer.close(timeout=1)
             except Exception:  # noqa: BLE001
                 log.debug("closing producer failed", exc_info=True)
-        self._consumer = None
         self._producer = None

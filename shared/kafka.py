@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.coordinator.base import MemberState
 from kafka.partitioner.default import murmur2
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -156,3 +157,10 @@ def make_consumer(
         max_poll_records=max_poll_records,
         reconnect_backoff_max_ms=2_000,
     )
+
+
+def joining_group(consumer: KafkaConsumer) -> bool:
+    """Whether the consumer is joining (or rejoining) its group rather than a settled member of it
+    (a settled member may hold no partition: the group has more members than partitions)."""
+    state = getattr(getattr(consumer, "_coordinator", None), "state", MemberState.STABLE)
+    return bool(state != MemberState.STABLE)

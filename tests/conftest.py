@@ -27,6 +27,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    """A failed test that ran a stack reports its services' warnings and errors beside the failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    for value in getattr(item, "funcargs", {}).values():
+        logs = _stack_logs(value)
+        if logs is not None:
+            report.sections.append(("stack logs (warnings and errors, newest 20 each)", _log_tails(logs)))
+
+
+def _stack_logs(value: object) -> Path | None:
+    """The logs folder of a running stack, or of the stack a test's object holds."""
+    stack = getattr(value, "stack", value)
+    logs = getattr(stack, "logs", None)
+    return logs if isinstance(logs, Path) and logs.is_dir() else None
+
+
+def _log_tails(folder: Path) -> str:
+    lines = []
+    for log in sorted(folder.glob("*.log")):
+        notable = [
+            line[:400]
+            for line in log.read_text(errors="replace").splitlines()
+            if '"WARNING"' in line or '"ERROR"' in line or "Traceback" in line or "consuming" in line
+        ]
+        lines += [f"-- {log.name}", *notable[-20:]]
+    return "\n".join(lines)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Write the reliability figures of this run and print them after the summary."""
     from tests.reliability.figures import FIGURES

@@ -197,17 +197,23 @@ def register_affected(stack: Stack, say: Say, visits: int = 300, new: int = 40) 
 def _damaged_batches(
     approver: Client, incident_id: str, programme_id: str, damaged: int, timeout: float
 ) -> list[dict[str, Any]]:
-    """The programme's proposed batches once they hold every damaged household, or once they have
-    not grown for a minute (a household held as a probable duplicate is not proposed until an officer
-    decides), or at ``timeout``.
+    """The programme's proposed batches, under every alert of the incident's hazard event, once they
+    hold every damaged household, or once they have not grown for a minute (a household held as a
+    probable duplicate is not proposed until an officer decides), or at ``timeout``.
 
-    Deciding the alert again for the visits takes a round of transfers' late-households worker and
-    the whole exposure; each family registered in a visit arrives as its own supplement."""
+    Deciding the alerts again for the visits takes a round of transfers' late-households worker and
+    the whole exposure; each family registered in a visit arrives as its own supplement. A household
+    is proposed under whichever alert of the hazard event decides it first."""
+    [event] = [
+        e
+        for e in approver.call("GET", "/v1/hazard-events")
+        if incident_id in {a["incident_id"] for a in e["alerts"]}
+    ]
     deadline = time.monotonic() + timeout
     mine: list[dict[str, Any]] = []
     seen, grew_at = 0, time.monotonic()
     while time.monotonic() < deadline:
-        batches = approver.call("GET", f"/v1/batches?incident_id={incident_id}")["batches"]
+        batches = approver.call("GET", f"/v1/batches?hazard_event_id={event['id']}")["batches"]
         mine = [b for b in batches if b["programme_id"] == programme_id and b["state"] == "proposed"]
         proposed = sum(b["households"] for b in mine)
         if proposed != seen:

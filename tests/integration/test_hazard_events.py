@@ -66,6 +66,16 @@ def test_a_second_senders_alert_naming_the_same_cap_incident_pays_no_one_twice(w
     assert set(alerts) == {coe, smn} and alerts[smn]["how"] == "cap_incidents"
     assert "FIONA-2026" in alerts[smn]["note"] and alerts[smn]["sender"] == "smn@cenaos.gob.hn"
 
+    # An approver sees the batches of every alert of the hazard event together.
+    listed = world.client.get(f"/v1/batches?hazard_event_id={event['id']}", headers=world.auth(APPROVER))
+    assert {b["incident_id"] for b in listed.get_json()["batches"]} == {coe, smn}
+    both = f"/v1/batches?hazard_event_id={event['id']}&incident_id={smn}"
+    assert {
+        b["incident_id"] for b in world.client.get(both, headers=world.auth(APPROVER)).get_json()["batches"]
+    } == {smn}
+    unknown = world.client.get("/v1/batches?hazard_event_id=nothing", headers=world.auth(APPROVER))
+    assert unknown.get_json()["batches"] == []
+
     # The household paid under the first alert is told why the second pays it nothing, and by which payment.
     [paid] = [p for p in world.payments(first["id"]) if p["household_id"] == households[1]]
     [under_smn] = [d for d in decisions_of(world, households[1]) if d["incident_id"] == smn]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import namedtuple
+from types import SimpleNamespace
 
 import pytest
 from kafka import TopicPartition
+from kafka.coordinator.base import MemberState
 from sqlalchemy import func, select
 
 from services.alerts.adapters.orm import household_locations
@@ -53,11 +56,19 @@ class FakeKafka:
         self.position = 0
         self.commits = 0
         self.dead: list[bytes] = []
+        self.closed = False
+        self._coordinator = SimpleNamespace(state=MemberState.STABLE)
 
     def poll(self, timeout_ms: int = 0):  # noqa: ARG002 - the real signature
         chunk = self.messages[self.position :]
         self.position = len(self.messages)
         return {TopicPartition(TOPIC, 0): chunk} if chunk else {}
+
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition(TOPIC, 0)}
+
+    def close(self, autocommit: bool = True) -> None:  # noqa: ARG002 - the real signature
+        self.closed = True
 
     def seek(self, _tp: TopicPartition, offset: int) -> None:
         self.position = offset
@@ -204,3 +215,25 @@ def test_a_transient_failure_of_a_batch_records_nothing_and_comes_again(alerts):
     assert stored(alerts) == ({}, {}) and kafka.commits == 0 and kafka.position == 0
     assert consumer.consume_once() == 3
     assert stored(alerts)[0] == {e.subject: 1 for e in events}
+
+
+def test_a_member_stuck_joining_its_group_is_replaced_and_a_settled_idle_one_is_not(alerts):
+    stuck, fresh = FakeKafka([]), FakeKafka([snapshot_event(str(uuid.uuid4()), 1).to_json()])
+    stuck._coordinator.state = MemberState.REBALANCING
+    made = iter([stuck, fresh])
+    consumer = consumer_for(alerts, stuck)
+    consumer.consumer_factory = lambda: next(made)
+    consumer.rejoin_after = 0.05
+
+    consumer.consume_once(timeout_ms=0)  # the join starts being timed
+    time.sleep(0.1)
+    consumer.consume_once(timeout_ms=0)  # joining for too long: closed
+    assert stuck.closed
+    assert consumer.consume_once(timeout_ms=0) == 1  # the new member consumes
+
+    idle = FakeKafka([])  # settled, with nothing to read: kept however long it waits
+    consumer = consumer_for(alerts, idle)
+    consumer.rejoin_after = 0.0
+    for _ in range(3):
+        consumer.consume_once(timeout_ms=0)
+    assert not idle.closed

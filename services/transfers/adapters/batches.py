@@ -70,10 +70,11 @@ class BatchRepository:
         query = select(batches).where(batches.c.incident_id == incident_id).order_by(batches.c.id)
         return [self._seen(_batch(r)) for r in self.session.execute(query.with_for_update()).all()]
 
-    def newest(self, incident_id: str | None, state: str | None, limit: int = 200) -> list[Batch]:
+    def newest(self, incident_ids: Sequence[str] | None, state: str | None, limit: int = 200) -> list[Batch]:
+        """The newest batches, of the incidents (``None``: of any) and in the state (``None``: any)."""
         query = select(batches).order_by(batches.c.proposed_at.desc()).limit(limit)
-        if incident_id:
-            query = query.where(batches.c.incident_id == incident_id)
+        if incident_ids is not None:
+            query = query.where(batches.c.incident_id.in_(list(incident_ids)))
         if state:
             query = query.where(batches.c.state == state)
         return [_batch(r) for r in self.session.execute(query).all()]

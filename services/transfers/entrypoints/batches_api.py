@@ -55,6 +55,9 @@ def _details() -> RegistryPaymentDetails:
 
 class BatchQuerySchema(Schema):
     incident_id = fields.String(load_default=None)
+    hazard_event_id = fields.String(
+        load_default=None, metadata={"description": "every alert joined to this hazard event"}
+    )
     state = fields.String(load_default=None, validate=validate.OneOf(BATCH_STATES))
 
 
@@ -97,8 +100,10 @@ class Batches(MethodView):
     @blp.response(200, BatchListSchema)
     @authenticated(READERS)
     def get(self, query: dict[str, Any]) -> Any:
-        """Batches, newest first (by alert or state)"""
-        found = reading.list_batches(_uow(), current_principal().covers, query["incident_id"], query["state"])
+        """Batches, newest first (by alert, by hazard event, by state)"""
+        found = reading.list_batches(
+            _uow(), current_principal().covers, query["incident_id"], query["state"], query["hazard_event_id"]
+        )
         return {"batches": [presenter.batch_view(r) for r in found]}
 
 

@@ -41,11 +41,22 @@ def get_batch(batch_id: str, covers: Covers, uow: TransfersUnitOfWork) -> BatchR
 
 
 def list_batches(
-    uow: TransfersUnitOfWork, covers: Covers, incident_id: str | None = None, state: str | None = None
+    uow: TransfersUnitOfWork,
+    covers: Covers,
+    incident_id: str | None = None,
+    state: str | None = None,
+    hazard_event_id: str | None = None,
 ) -> list[BatchReport]:
-    """The newest 200 batches (of an alert, in a state), those in the caller's jurisdiction."""
+    """The newest 200 batches (of an alert, of every alert of a hazard event, in a state), those in
+    the caller's jurisdiction."""
     with uow.reading() as reader:
-        return [report(reader, b) for b in reader.batches.newest(incident_id, state) if covers(b.admin_scope)]
+        incidents: list[str] | None = None
+        if hazard_event_id:
+            incidents = reader.hazard_events.incidents_with_event(hazard_event_id)
+        if incident_id:
+            incidents = [incident_id] if incidents is None or incident_id in incidents else []
+        found = reader.batches.newest(incidents, state)
+        return [report(reader, b) for b in found if covers(b.admin_scope)]
 
 
 def list_payments(
