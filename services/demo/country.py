@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from importlib import resources
 
-from shared.auth import APPROVER, CIVIL_PROTECTION, FIELD_STAFF, PAYMENTS_OFFICER, PROGRAMME_OFFICER
+from shared.auth import (
+    APPROVER,
+    AUDITOR,
+    CIVIL_PROTECTION,
+    FIELD_STAFF,
+    PAYMENTS_OFFICER,
+    PROGRAMME_OFFICER,
+    REGISTRY_OFFICER,
+)
 
 DATA = resources.files("services") / "demo_data"
 COUNTRY = "DO"
@@ -19,4 +27,6 @@ PEOPLE = (
     ("ids-jose", "José Almonte", [APPROVER], [COUNTRY]),
     ("ids-rosa", "Rosa Guzmán", [PAYMENTS_OFFICER], [COUNTRY]),
     ("campo-carla", "Carla Féliz", [FIELD_STAFF], ["DO-11"]),
+    ("reg-marta", "Marta Jiménez", [REGISTRY_OFFICER], [COUNTRY]),
+    ("aud-pedro", "Pedro Núñez", [AUDITOR], [COUNTRY]),
 )

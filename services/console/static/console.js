@@ -1,8 +1,10 @@
 // The decision console: alerts on a map, who they expose, the batches they trigger, what-if, why.
-import { ApiError, call, describe, session, signIn } from '/static/api.js';
+import { call, describe, session, signIn } from '/static/api.js';
 import { language, money, number, setLanguage, t, translate, when } from '/static/i18n.js';
-
-const $ = (selector) => document.querySelector(selector);
+import { mapCreated } from '/static/map.js';
+import { screens } from '/static/screens.js';
+import '/static/screens/index.js';
+import { $, attempt, escape, showError, showErrorIn, table, whenSignedOut } from '/static/ui.js';
 const SEVERITY_COLOURS = { Extreme: '#7a0019', Severe: '#d7301f', Moderate: '#fc8d59', Minor: '#fdcc8a' };
 const BAND_COLOURS = ['#fee391', '#fe9929', '#cc4c02', '#662506'];
 const GROUPS = ['children_under_5', 'elderly_65_plus', 'persons_with_disabilities', 'female_headed'];
@@ -13,37 +15,6 @@ let selected = null;
 let drawing = null;
 let drawnArea = null;
 let programmes = [];
-
-const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-// Everything a service returns is text, never markup: in element content and in attributes.
-function escape(text) {
-  return (text == null ? '' : String(text)).replace(/[&<>"']/g, (c) => ENTITIES[c]);
-}
-
-function showError(error) {
-  $('#error').textContent = error ? describe(error) : '';
-}
-
-async function attempt(action) {
-  showError(null);
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      session.clear();
-      start();
-    }
-    showError(error);
-    return undefined;
-  }
-}
-
-function table(headers, rows) {
-  const head = headers.map((h) => `<th class="${h.n ? 'n' : ''}">${escape(h.label)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td class="${headers[i].n ? 'n' : ''}">${c}</td>`).join('')}</tr>`).join('');
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
-}
 
 // -- map ---------------------------------------------------------------------------------
 
@@ -64,6 +35,7 @@ function initMap() {
     layers.drawing = L.polyline(drawing, { color: '#0b4f6c', dashArray: '4' }).addTo(map);
     $('#finish').disabled = drawing.length < 3;
   });
+  mapCreated(map);
 }
 
 function replaceLayer(name, layer) {
@@ -412,9 +384,43 @@ function wireHousehold() {
 
 // -- start -------------------------------------------------------------------------------
 
+const mounted = new Set();
+
 function showTab(name) {
   document.querySelectorAll('nav button').forEach((b) => b.classList.toggle('active', b.dataset.tab === name));
   document.querySelectorAll('[data-pane]').forEach((p) => { p.hidden = p.dataset.pane !== name; });
+  const screen = screens().find((s) => s.id === name);
+  $('main').classList.toggle('wide', !!screen?.wide);
+  const pane = document.querySelector(`[data-pane="${name}"]`);
+  showErrorIn(screen ? pane.querySelector('.error') : $('#error'));
+  if (screen && !mounted.has(name)) {
+    mounted.add(name);
+    screen.mount(pane);
+    translate(pane);
+  } else if (screen?.refresh) {
+    screen.refresh(pane);
+  }
+  if (!screen && map) map.invalidateSize();
+}
+
+// A tab and a pane for each screen the person's roles show.
+function addScreens() {
+  const nav = $('#panel nav');
+  for (const screen of screens()) {
+    if (!session.has(...screen.roles) || nav.querySelector(`[data-tab="${screen.id}"]`)) continue;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.dataset.tab = screen.id;
+    button.dataset.i18n = screen.label;
+    button.textContent = t(screen.label);
+    button.addEventListener('click', () => showTab(screen.id));
+    nav.append(button);
+    const pane = document.createElement('div');
+    pane.dataset.pane = screen.id;
+    pane.hidden = true;
+    pane.innerHTML = '<p class="error" role="alert"></p>';
+    $('#panel').append(pane);
+  }
 }
 
 async function start() {
@@ -425,6 +431,7 @@ async function start() {
   $('#sign-out').hidden = !current;
   $('#who').textContent = current ? `${current.name} (${current.roles.join(', ')})` : '';
   if (!current) return;
+  addScreens();
   initMap();
   map.invalidateSize();
   await loadProgrammes();
@@ -460,6 +467,7 @@ $('#sign-in').addEventListener('submit', async (event) => {
 $('#sign-out').addEventListener('click', () => { session.clear(); window.location.reload(); });
 $('#language').addEventListener('click', () => { setLanguage(language() === 'es' ? 'en' : 'es'); if (session.get()) { loadAlerts(); if (selected) selectAlert(selected); } });
 document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
+whenSignedOut(() => start());
 wireWhatIf();
 wireHousehold();
 start();

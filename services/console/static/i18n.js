@@ -72,6 +72,16 @@ const WORDS = {
   },
 };
 
+// A screen's own words, kept in its own file: addWords({ en: {...}, es: {...} }).
+export function addWords(words) {
+  for (const [lang, entries] of Object.entries(words)) {
+    for (const key of Object.keys(entries)) {
+      if (key in WORDS[lang]) throw new Error(`the word ${key} (${lang}) is defined twice`);
+    }
+    Object.assign(WORDS[lang], entries);
+  }
+}
+
 export function language() {
   return localStorage.getItem('amparo.lang') || (navigator.language.startsWith('es') ? 'es' : 'en');
 }

@@ -1,0 +1,46 @@
+// What every screen of the console shares: escaping, tables, errors shown where the person looks.
+import { ApiError, describe, session } from '/static/api.js';
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+// Everything a service returns is text, never markup: in element content and in attributes.
+export function escape(text) {
+  return (text == null ? '' : String(text)).replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+// headers: [{ label, n }] (n: a number column, right-aligned); rows: cells already escaped.
+export function table(headers, rows) {
+  const head = headers.map((h) => `<th scope="col" class="${h.n ? 'n' : ''}">${escape(h.label)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td class="${headers[i].n ? 'n' : ''}">${c}</td>`).join('')}</tr>`).join('');
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+// The error element of the screen being shown (each screen has one; the console's own otherwise).
+let errorElement = () => $('#error');
+
+export function showErrorIn(element) { errorElement = () => element; }
+
+export function showError(error) {
+  const element = errorElement();
+  if (element) element.textContent = error ? describe(error) : '';
+}
+
+let onSignedOut = () => {};
+export function whenSignedOut(action) { onSignedOut = action; }
+
+// Run an action; a refusal is shown on the screen, an ended session goes back to sign-in.
+export async function attempt(action) {
+  showError(null);
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      session.clear();
+      onSignedOut();
+    }
+    showError(error);
+    return undefined;
+  }
+}
