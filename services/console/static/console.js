@@ -1,5 +1,6 @@
 // The decision console: alerts on a map, who they expose, the batches they trigger, what-if, why.
 import { call, describe, session, signIn } from '/static/api.js';
+import { drawBasemap, drawLand } from '/static/basemap.js';
 import { language, money, number, setLanguage, t, translate, when } from '/static/i18n.js';
 import { mapCreated } from '/static/map.js';
 import { screens } from '/static/screens.js';
@@ -28,6 +29,7 @@ function initMap() {
     return div;
   };
   legend.addTo(map);
+  drawBasemap(map);
   map.on('click', (event) => {
     if (!drawing) return;
     drawing.push(event.latlng);
@@ -47,8 +49,10 @@ function replaceLayer(name, layer) {
 async function loadBoundaries() {
   const boundaries = await call('alerts', '/v1/admin-areas/ISO3166-2').catch(() => null);
   if (!boundaries) return;
+  replaceLayer('land', drawLand(map, boundaries));
+  // Outlines only: the land beneath is filled, so that the basemap's roads and towns show through.
   const layer = L.geoJSON(boundaries, {
-    style: { color: '#52606d', weight: 1, fillColor: '#ffffff', fillOpacity: 0.6 },
+    style: { color: '#52606d', weight: 1, fillColor: '#ffffff', fillOpacity: 0 },
     onEachFeature: (feature, shape) => shape.bindTooltip(escape(feature.properties.code)),
   });
   replaceLayer('boundaries', layer);
