@@ -203,7 +203,7 @@ async function selectAlert(id, { fit = true } = {}) {
 
 function minutesBetween(from, to) {
   if (!from || !to) return '—';
-  return `${((new Date(to) - new Date(from)) / 60000).toFixed(1)} ${t('minutes')}`;
+  return `${number((new Date(to) - new Date(from)) / 60000, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ${t('minutes')}`;
 }
 
 async function showBatches(incident, { onlyIfChanged = false, generation: asked = generation } = {}) {
@@ -231,7 +231,7 @@ async function showBatches(incident, { onlyIfChanged = false, generation: asked 
       ${table([{ label: '' }, { label: '', n: true }], [
         [escape(t('households')), number(batch.households)],
         [escape(t('amount')), money(batch.total, batch.currency)],
-        [escape(t('coverage')), `${Math.round(batch.coverage * 100)} %`],
+        [escape(t('coverage')), number(batch.coverage, { style: 'percent' })],
         [escape(t('cut_off')), batch.cut_off_score == null ? '—' : number(batch.cut_off_score)],
         [escape(t('below_cut_off')), number(batch.below_cut_off)],
         [escape(t('timeline')), `${minutesBetween(incident.messages[0]?.sent, batch.proposed_at)} → ${minutesBetween(batch.proposed_at, batch.decided_at)}`],
@@ -347,7 +347,7 @@ function wireWhatIf() {
       [escape(t('eligible')), number(answer.eligible)],
       [escape(t('people')), number(answer.people_eligible)],
       [escape(t('cost')), money(answer.paid, answer.currency)],
-      [escape(t('coverage')), `${Math.round(answer.coverage * 100)} %`],
+      [escape(t('coverage')), number(answer.coverage, { style: 'percent' })],
       [escape(t('cut_off')), answer.cut_off_score == null ? '—' : number(answer.cut_off_score)],
     ]);
   });
