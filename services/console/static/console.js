@@ -1,5 +1,6 @@
 // The decision console: alerts on a map, who they expose, the batches they trigger, what-if, why.
 import { call, describe, session, signIn } from '/static/api.js';
+import { drawBasemap, drawLand } from '/static/basemap.js';
 import { language, money, number, setLanguage, t, translate, when } from '/static/i18n.js';
 import { mapCreated } from '/static/map.js';
 import { screens } from '/static/screens.js';
@@ -28,6 +29,7 @@ function initMap() {
     return div;
   };
   legend.addTo(map);
+  drawBasemap(map);
   map.on('click', (event) => {
     if (!drawing) return;
     drawing.push(event.latlng);
@@ -47,8 +49,10 @@ function replaceLayer(name, layer) {
 async function loadBoundaries() {
   const boundaries = await call('alerts', '/v1/admin-areas/ISO3166-2').catch(() => null);
   if (!boundaries) return;
+  replaceLayer('land', drawLand(map, boundaries));
+  // Outlines only: the land beneath is filled, so that the basemap's roads and towns show through.
   const layer = L.geoJSON(boundaries, {
-    style: { color: '#52606d', weight: 1, fillColor: '#ffffff', fillOpacity: 0.6 },
+    style: { color: '#52606d', weight: 1, fillColor: '#ffffff', fillOpacity: 0 },
     onEachFeature: (feature, shape) => shape.bindTooltip(escape(feature.properties.code)),
   });
   replaceLayer('boundaries', layer);
@@ -199,7 +203,7 @@ async function selectAlert(id, { fit = true } = {}) {
 
 function minutesBetween(from, to) {
   if (!from || !to) return '—';
-  return `${((new Date(to) - new Date(from)) / 60000).toFixed(1)} ${t('minutes')}`;
+  return `${number((new Date(to) - new Date(from)) / 60000, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ${t('minutes')}`;
 }
 
 async function showBatches(incident, { onlyIfChanged = false, generation: asked = generation } = {}) {
@@ -227,7 +231,7 @@ async function showBatches(incident, { onlyIfChanged = false, generation: asked 
       ${table([{ label: '' }, { label: '', n: true }], [
         [escape(t('households')), number(batch.households)],
         [escape(t('amount')), money(batch.total, batch.currency)],
-        [escape(t('coverage')), `${Math.round(batch.coverage * 100)} %`],
+        [escape(t('coverage')), number(batch.coverage, { style: 'percent' })],
         [escape(t('cut_off')), batch.cut_off_score == null ? '—' : number(batch.cut_off_score)],
         [escape(t('below_cut_off')), number(batch.below_cut_off)],
         [escape(t('timeline')), `${minutesBetween(incident.messages[0]?.sent, batch.proposed_at)} → ${minutesBetween(batch.proposed_at, batch.decided_at)}`],
@@ -343,7 +347,7 @@ function wireWhatIf() {
       [escape(t('eligible')), number(answer.eligible)],
       [escape(t('people')), number(answer.people_eligible)],
       [escape(t('cost')), money(answer.paid, answer.currency)],
-      [escape(t('coverage')), `${Math.round(answer.coverage * 100)} %`],
+      [escape(t('coverage')), number(answer.coverage, { style: 'percent' })],
       [escape(t('cut_off')), answer.cut_off_score == null ? '—' : number(answer.cut_off_score)],
     ]);
   });

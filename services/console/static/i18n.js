@@ -101,16 +101,23 @@ export function translate(root = document) {
   root.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
 }
 
-export function number(value) {
-  return value == null ? '—' : new Intl.NumberFormat(language() === 'es' ? 'es' : 'en').format(value);
+// Dates, numbers and money in the browser's own locale (es-DO writes 4/12/2026 and RD$4,500; en-GB
+// 04/12/2026 and DOP 4,500), whichever language the words are in.
+export function locale() {
+  return navigator.language || 'en';
+}
+
+export function number(value, options = {}) {
+  return value == null ? '—' : new Intl.NumberFormat(locale(), options).format(value);
 }
 
 export function money(value, currency) {
   if (value == null) return '—';
-  const lang = language() === 'es' ? 'es' : 'en';
-  return new Intl.NumberFormat(lang, { style: 'currency', currency, maximumFractionDigits: 0 }).format(Number(value));
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency, maximumFractionDigits: 0 }).format(Number(value));
 }
 
+const WHEN = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit' };
+
 export function when(iso) {
-  return iso ? new Date(iso).toLocaleString(language() === 'es' ? 'es' : 'en') : '—';
+  return iso ? new Intl.DateTimeFormat(locale(), WHEN).format(new Date(iso)) : '—';
 }
