@@ -62,3 +62,9 @@ def test_a_part_not_written_yet_is_not_read_and_is_no_mistake_here():
     assert reading.problems == ()
     assert set(reading.rules) == {"benefit", "budget", "approval", "entitlement"}
     assert reading.rules["benefit"] == "10 DOP"
+
+
+def test_a_large_budget_reads_as_written_not_in_exponent_notation():
+    assert read_draft(DRAFT, "en").rules["budget"] == (
+        "1000000 DOP per incident; policy when short: rank by vulnerability"
+    )

@@ -80,7 +80,9 @@ async function explain(item, householdId) {
   if (!answer) return;
   box.hidden = false;
   box.innerHTML = `<h5>${escape(t('approver_why'))} ${escape(householdId)}</h5>`
-    + answer.decisions.map((d) => `<ul class="why">${d.explanation.map((line) => `<li>${escape(line)}</li>`).join('')}</ul>`).join('');
+    + answer.decisions.map((d) => `<p><strong>${escape(d.programme)}</strong> v${d.programme_version}:
+      ${escape(t(`programme_status_${d.status}`))}</p>
+      <ul class="why">${d.explanation.map((line) => `<li>${escape(line)}</li>`).join('')}</ul>`).join('');
   box.focus();
 }
 
