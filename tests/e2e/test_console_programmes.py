@@ -52,6 +52,15 @@ def read_back(page: Any) -> None:
     page.wait_for_selector(f"{EDITOR}[data-read]")
 
 
+def past_the_edge(page: Any) -> list[str]:
+    """What of the shown screen reaches past the phone's right edge (hidden, to scroll sideways to)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('#panel *')]
+          .filter(e => e.offsetParent && e.getBoundingClientRect().right > window.innerWidth + 1)
+          .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+    )
+
+
 def an_unheard_of_event() -> list[str]:
     # Approved, the programme must not trigger for the alerts other tests issue.
     return [f"Simulacro {uuid.uuid4().hex[:6]}"]
@@ -62,6 +71,8 @@ def test_an_officer_writes_tries_stores_and_compares_and_a_second_person_approve
     page = context.new_page()
     sign_in(page, country, "ids-luis")
     page.click("nav button[data-tab=programmes]")
+    # Approving is not his to do: no tab (and the service refuses it; see the test below).
+    expect(page.locator("nav button[data-tab=approvals]")).to_have_count(0)
     form = page.locator(f"{EDITOR} .pe-form")
     expect(page.locator(f"{EDITOR} [data-rule=eligibility]")).to_have_text("vulnerability score ≥ 50")
     form.locator("[name=name]").fill(name)
@@ -183,6 +194,7 @@ def test_the_author_cannot_approve_their_own_version_in_spanish(browser, country
         refusal = page.locator("[data-pane=approvals] > .error")
         expect(refusal).to_contain_text("cannot also approve")
         assert_accessible(page)
+        assert not past_the_edge(page)
         still = api(country, "transfers", f"/v1/programmes/{own['id']}", [AUDITOR])
         assert (still["state"], still["decided_by"]) == ("draft", None)
         # Her editor reads a draft in Spanish, in the service's words.
@@ -196,6 +208,7 @@ def test_the_author_cannot_approve_their_own_version_in_spanish(browser, country
         page.locator(f"{EDITOR} [name=institute]").fill("IDSS")
         expect(page.locator(f"{EDITOR} .pe-valid")).to_have_text("Sin errores: se puede guardar.")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert not past_the_edge(page)
     finally:
         context.close()
 

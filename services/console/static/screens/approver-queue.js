@@ -165,6 +165,7 @@ registerScreen({
     box.innerHTML = paneHtml();
     pane.append(box);
     translate(box);
+    document.querySelector('#language')?.addEventListener('click', () => { if (!box.closest('[hidden]')) this.refresh(pane); });
     await show(box);
   },
   async refresh(pane) {

@@ -197,7 +197,7 @@ async function loadVersions(pane) {
 async function store(pane) {
   const document = current(pane);
   const path = state.id ? `/v1/programmes/${encodeURIComponent(state.id)}` : '/v1/programmes';
-  const stored = await attempt(() => call('transfers', `${path}?lang=${language()}`, { method: state.id ? 'PUT' : 'POST', json: document }));
+  const stored = await attempt(() => call('transfers', path, { method: state.id ? 'PUT' : 'POST', json: document }));
   if (!stored) {
     await readBack(pane); // the refusal names the mistakes: show each at its place
     return;
@@ -287,6 +287,8 @@ registerScreen({
     wire(box);
     fillForm(box.querySelector('.pe-form'), state.base);
     translate(box);
+    // The service's words in the language the person switches to (the labels follow translate()).
+    document.querySelector('#language')?.addEventListener('click', () => { if (!box.closest('[hidden]')) readBack(box); });
     await Promise.all([loadProgrammes(box), loadAlerts(box)]);
     readBack(box);
   },
