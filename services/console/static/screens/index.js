@@ -1,1 +1,3 @@
 // Every screen of the console; each file registers itself (see /static/screens.js).
+import '/static/screens/programme-editor.js';
+import '/static/screens/approver-queue.js';
