@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from services.console.accounts import new_account, new_password, read_accounts, write_accounts
 from shared.auth import AUDITOR, REGISTRY_OFFICER
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import api, sign_in
@@ -49,14 +47,14 @@ def call(country: dict[str, Any], method: str, path: str, **kwargs: Any) -> requ
     )
 
 
-def imported(country: dict[str, Any], lines: list[str]) -> dict[str, Any]:
+def imported(country: dict[str, Any], lines: list[str], header: str = HEADER) -> dict[str, Any]:
     """Import a file through the API, committed."""
-    content = "\n".join([HEADER, *lines]).encode()
+    content = "\n".join([header, *lines]).encode()
     job = call(country, "POST", "/v1/imports", files={"file": ("e2e.csv", content)}).json()
     for wanted in ("validated", "committed"):
         deadline = time.monotonic() + 60
         while (job := call(country, "GET", f"/v1/imports/{job['id']}").json())["status"] != wanted:
-            assert job["status"] != "failed" and time.monotonic() < deadline, job
+            assert job["status"] != "failed" and time.monotonic() < deadline, (job["error"], job["problems"])
             time.sleep(0.2)
         if wanted == "validated":
             assert call(country, "POST", f"/v1/imports/{job['id']}/commit", json={}).status_code == 202
@@ -171,4 +169,69 @@ def test_an_import_is_checked_then_committed_and_followed(context, country, plac
     assert sorted(len(h["members"]) for h in written) == [1, 2]  # Anacleto's household was refused
     earlier = pane.get_by_role("region", name="Earlier imports")
     assert earlier.get_by_role("button", name=upload.name).is_visible()
+    assert_accessible(page)
+
+
+def compare(pane: Any, candidate: dict[str, Any]) -> Any:
+    pane.locator(f'button.reg-dup-open[data-id="{candidate["id"]}"]').click()
+    pair = pane.locator(".reg-dup-pair")
+    pair.locator(".reg-dup-decide").wait_for()
+    return pair
+
+
+def decided(pane: Any) -> None:
+    pane.get_by_role("button", name="Record the decision").click()
+    pane.locator(".reg-dup-pair .reg-dup-result").wait_for()
+
+
+def test_the_duplicate_queue_merges_dismisses_and_removes_a_person(context, country, pairs):
+    kept, other = having(pairs["merge"], "Clodomiro"), having(pairs["merge"], "Octavio")
+    merge = candidate_between(country, {kept["id"], other["id"]})
+    dismiss = candidate_between(country, {h["id"] for h in pairs["dismiss"]})
+    leaves = having(pairs["remove"], "Leocadia")
+    stays = next(h for h in pairs["remove"] if h["id"] != leaves["id"])
+    remove = candidate_between(country, {leaves["id"], stays["id"]})
+    assert merge and dismiss and remove, "the import queued no pair"
+
+    page = context.new_page()
+    sign_in(page, country, "reg-marta")
+    pane = open_tab(page, "registry-duplicates")
+    pair = compare(pane, merge)
+    shown = pair.locator(".reg-side").inner_text()
+    assert pairs["document"] not in shown and pairs["document"][-4:] in shown  # documents masked
+    assert "same document" in pair.inner_text() and "km" in pair.locator(".reg-dup-km").inner_text()
+    assert pair.locator("tr.reg-match").count() == 2
+    assert_accessible(page)
+    pair.locator("select[name=keep]").select_option(kept["id"])
+    pair.locator(f'select[data-member="{named(other, "Octavio")["id"]}"]').select_option("moves")
+    twin = named(other, "Zenobia")["id"]
+    pair.locator(f'select[data-member="{twin}"]').select_option(named(kept, "Zenobia")["id"])
+    decided(pane)
+    after = call(country, "GET", f"/v1/households/{kept['id']}").json()
+    assert sorted(m["given_names"] for m in after["members"]) == ["Clodomiro", "Octavio", "Zenobia"]
+    assert named(after, "Octavio")["id"] == named(other, "Octavio")["id"]  # moved in, the same record
+    assert call(country, "GET", f"/v1/households/{other['id']}").json()["status"] != "active"
+
+    compare(pane, dismiss).get_by_label("Not a duplicate").check()
+    decided(pane)
+    assert candidate_between(country, {h["id"] for h in pairs["dismiss"]}, "dismissed")["id"] == dismiss["id"]
+    again = [h["registration_number"] for h in pairs["dismiss"]]
+    imported(  # both households again, by their registration numbers: the pair is not proposed again
+        country,
+        [f"D{n};;;;Fulgencio;Castillo {pairs['family']};M;Jefe;02/06/1975;;;;3;{n}" for n in again],
+        header=f"{HEADER};Número de Registro",
+    )
+    assert candidate_between(country, {h["id"] for h in pairs["dismiss"]}) is None
+
+    pair = compare(pane, remove)
+    pair.get_by_label("Remove a person from one household").check()
+    pair.locator("select[name=household]").select_option(leaves["id"])
+    pair.get_by_role("checkbox", name=f"Inocencia Batista {pairs['family']}").check()
+    decided(pane)
+    after = call(country, "GET", f"/v1/households/{leaves['id']}").json()
+    assert [m["given_names"] for m in after["members"]] == ["Leocadia"]
+    assert [
+        m["given_names"] for m in call(country, "GET", f"/v1/households/{stays['id']}").json()["members"]
+    ] == ["Inocencia"]
+    assert pane.locator(f'button.reg-dup-open[data-id="{remove["id"]}"]').count() == 0
     assert_accessible(page)
