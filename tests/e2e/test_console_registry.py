@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from services.console.accounts import new_account, new_password, read_accounts, write_accounts
 from shared.auth import AUDITOR, REGISTRY_OFFICER
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import api, sign_in
@@ -75,10 +76,13 @@ def place(country: dict[str, Any]) -> dict[str, Any]:
 def row(
     place: dict[str, Any], ref: str, given: str, family: str, sex: str, role: str, born: str, doc: str = ""
 ) -> str:
-    return f"{ref};{place['code']};{place['lat']};{place['lon']};{given};{family};{sex};{role};{born};;{doc};Lámina;2"
+    """A household's first row: the person, with the home's place, roof and rooms."""
+    home = f"{place['code']};{place['lat']};{place['lon']}"
+    return f"{ref};{home};{given};{family};{sex};{role};{born};;{doc};Lámina;2"
 
 
 def member(ref: str, given: str, family: str, sex: str, role: str, born: str, doc: str = "") -> str:
+    """Another person's row in the same household."""
     return f"{ref};;;;{given};{family};{sex};{role};{born};;{doc};;"
 
 
@@ -235,3 +239,62 @@ def test_the_duplicate_queue_merges_dismisses_and_removes_a_person(context, coun
     ] == ["Inocencia"]
     assert pane.locator(f'button.reg-dup-open[data-id="{remove["id"]}"]').count() == 0
     assert_accessible(page)
+
+
+@pytest.fixture(scope="module")
+def elsewhere(country: dict[str, Any]) -> str:
+    """A registry officer of the east only (La Altagracia), with a password of their own."""
+    path = country["stack"].accounts_file
+    accounts = read_accounts(path)
+    password = new_password()
+    accounts["reg-este"] = new_account("reg-este", "Elsa Rijo", [REGISTRY_OFFICER], ["DO-11"], password)
+    write_accounts(path, accounts.values())
+    country["passwords"]["reg-este"] = password
+    return "reg-este"
+
+
+def test_a_household_found_and_its_history_read_in_spanish_on_a_phone(browser, country, pairs):
+    kept = having(pairs["merge"], "Clodomiro")
+    context = browser.new_context(locale="es-DO", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        sign_in(page, country, "reg-marta")
+        pane = open_tab(page, "registry-households")
+        pane.get_by_label("Nombre del jefe/a, número de registro o id del hogar").fill(
+            f"zenobia valverde {pairs['family']}"
+        )
+        pane.get_by_role("button", name="Buscar").click()
+        results = pane.get_by_role("region", name="Hogares encontrados")
+        results.get_by_role("button", name=kept["registration_number"]).click()
+        history = pane.get_by_role("region", name="Historial")
+        history.wait_for()
+        text = history.inner_text()
+        assert "merged_from" in text and "members." in text  # the merge, version 2
+        stored = call(country, "GET", f"/v1/households/{kept['id']}/history").json()
+        assert history.locator("tbody tr").count() == len(stored) and len(stored) >= 2
+        members = pane.get_by_role("region", name="Integrantes").inner_text()
+        assert "Octavio" in members and "hijo o hija" in members
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # tables scroll in their own box
+        assert_accessible(page)
+    finally:
+        context.close()
+
+
+def test_an_officer_of_another_area_sees_the_registrys_refusal(context, country, pairs, elsewhere):
+    household = having(pairs["remove"], "Leocadia")
+    page = context.new_page()
+    sign_in(page, country, elsewhere)
+    pane = open_tab(page, "registry-households")
+    pane.get_by_label("Head’s name, registration number or household id").fill(household["id"])
+    pane.get_by_role("button", name="Search").click()
+    refusal = pane.locator("p.error[role=alert]")
+    refusal.filter(has_text=household["admin_code"]).wait_for()
+    assert pane.locator(".reg-hh-detail").inner_text() == ""
+    log = call(country, "GET", "/v1/audit-log", params={"outcome": "denied", "limit": 50}).json()["items"]
+    assert any(e["subject_id"] == f"/v1/households/{household['id']}" and e["by"] == elsewhere for e in log)
+
+    pane.get_by_label("Head’s name, registration number or household id").fill(
+        household["registration_number"]
+    )
+    pane.get_by_role("button", name="Search").click()
+    pane.get_by_text("No household found in your areas.").wait_for()  # the search keeps to DO-11
