@@ -8,6 +8,7 @@ import { number, t } from '/static/i18n.js';
 import { fullName, kilometres, membersTable, reason, say, scrolling } from '/static/screens/registry-people.js';
 import '/static/screens/registry-duplicates-words.js';
 
+let listed = []; // the open pairs shown
 let pair = null; // { candidate, a, b } being compared
 
 async function queue(pane) {
@@ -22,7 +23,7 @@ async function queue(pane) {
   ]);
   const headers = [{ label: t('reg_dup_score'), n: true }, { label: t('reg_dup_reasons') }, { label: t('reg_dup_areas') }, { label: t('reg_dup_pair') }];
   $('.reg-dup-list', pane).innerHTML = scrolling(table(headers, rows), t('reg_dup_queue'));
-  $('.reg-dup-list', pane).candidates = candidates;
+  listed = candidates;
 }
 
 function side(household, heading, marked) {
@@ -42,11 +43,11 @@ function mergeChoices(form) {
   const kept = form.keep.value === pair.a.id ? pair.a : pair.b;
   const other = kept === pair.a ? pair.b : pair.a;
   $('.reg-dup-members', form).innerHTML = other.members.map((m, i) => `
-    <label>${escape(fullName(m))}
-      <select name="member-${i}" data-member="${escape(m.id)}">
-        ${option('', t('reg_dup_stays'))}${option('moves', t('reg_dup_moves'))}
-        ${kept.members.map((k) => option(k.id, say('reg_dup_same', fullName(k)))).join('')}
-      </select></label>`).join('');
+    <label for="reg-dup-member-${i}">${escape(fullName(m))}</label>
+    <select id="reg-dup-member-${i}" data-member="${escape(m.id)}">
+      ${option('', t('reg_dup_stays'))}${option('moves', t('reg_dup_moves'))}
+      ${kept.members.map((k) => option(k.id, say('reg_dup_same', fullName(k)))).join('')}
+    </select>`).join('');
 }
 
 // For removing a person: the people of the household they leave, and who may become head.
@@ -138,7 +139,7 @@ function mount(pane) {
   pane.addEventListener('click', async (event) => {
     const button = event.target.closest('.reg-dup-open');
     if (!button) return;
-    const candidate = $('.reg-dup-list', pane).candidates.find((c) => c.id === button.dataset.id);
+    const candidate = listed.find((c) => c.id === button.dataset.id);
     await compare(pane, candidate);
   });
   queue(pane);

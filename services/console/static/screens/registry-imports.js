@@ -12,7 +12,11 @@ const RUNNING = ['validating', 'committing'];
 const OUTCOMES = ['create', 'update', 'unchanged', 'refused'];
 let following = null; // the timer that reads a running import again
 
-function status(value) { return t(`reg_imp_${value}`) === `reg_imp_${value}` ? value : t(`reg_imp_${value}`); }
+// An import's status in the page's language (an unknown one as the registry said it).
+function status(value) {
+  const key = `reg_imp_${value}`;
+  return t(key) === key ? value : t(key);
+}
 
 function counts(job) {
   const rows = [
@@ -29,8 +33,8 @@ function progress(job) {
   const outcomes = job.outcomes || {};
   const total = (outcomes.create || 0) + (outcomes.update || 0);
   if (!['committing', 'committed'].includes(job.status) || !total) return '';
-  return `<label>${escape(t('reg_imp_progress'))} <progress class="reg-progress" max="${total}" value="${job.households_written}">${number(job.households_written)} / ${number(total)}</progress>
-    <span class="reg-written">${number(job.households_written)} / ${number(total)}</span></label>`;
+  return `<label>${escape(t('reg_imp_progress'))} <progress class="reg-progress" max="${escape(total)}" value="${escape(job.households_written)}">${escape(`${number(job.households_written)} / ${number(total)}`)}</progress>
+    <span class="reg-written">${escape(`${number(job.households_written)} / ${number(total)}`)}</span></label>`;
 }
 
 function problems(job) {

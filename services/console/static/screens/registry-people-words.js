@@ -12,6 +12,8 @@ addWords({
     reg_p_sibling: 'brother or sister', reg_p_other_relative: 'other relative', reg_p_not_related: 'not related',
     reg_p_same_document: 'same document', reg_p_name_alike: 'name {n} alike', reg_p_birth_same: 'same birth date',
     reg_p_birth_close: 'birth date close', reg_p_km_apart: 'homes {n} km apart',
+    reg_p_national_id: 'ID card', reg_p_birth_certificate: 'birth certificate', reg_p_passport: 'passport',
+    reg_p_residence_permit: 'residence permit', reg_p_other: 'other document',
   },
   es: {
     reg_p_name: 'Nombre', reg_p_sex: 'Sexo', reg_p_relationship: 'Parentesco', reg_p_birth: 'Nacimiento o edad',
@@ -23,5 +25,7 @@ addWords({
     reg_p_sibling: 'hermano o hermana', reg_p_other_relative: 'otro pariente', reg_p_not_related: 'no pariente',
     reg_p_same_document: 'mismo documento', reg_p_name_alike: 'nombre {n} parecido', reg_p_birth_same: 'misma fecha de nacimiento',
     reg_p_birth_close: 'nacimiento cercano', reg_p_km_apart: 'viviendas a {n} km',
+    reg_p_national_id: 'cédula', reg_p_birth_certificate: 'acta de nacimiento', reg_p_passport: 'pasaporte',
+    reg_p_residence_permit: 'permiso de residencia', reg_p_other: 'otro documento',
   },
 });

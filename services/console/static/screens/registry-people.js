@@ -31,7 +31,8 @@ export function masked(value) {
 export function documentOf(member, { mask = false } = {}) {
   if (!member.document_number) return '—';
   const shown = mask ? masked(member.document_number) : member.document_number;
-  return `${member.document_type || ''} ${shown}`.trim();
+  const type = member.document_type ? t(`reg_p_${member.document_type}`) : '';
+  return `${type.startsWith('reg_p_') ? member.document_type : type} ${shown}`.trim();
 }
 
 // The people of a household; `marked` (a member id) is the person the pair is about.
