@@ -64,7 +64,12 @@ async function loadBoundaries() {
 // What was last drawn, so that a refresh redraws only what changed.
 const shown = { alerts: null, incident: null, batches: null };
 
+// The roles the alerts service lets read alerts: the console does not ask for the others (a
+// registry officer's screens would otherwise show the refusal every time the list refreshes).
+const ALERT_READERS = ['civil_protection', 'programme_officer', 'approver', 'payments_officer', 'auditor'];
+
 async function loadAlerts({ onlyIfChanged = false } = {}) {
+  if (!session.has(...ALERT_READERS)) return false;
   const alerts = await attempt(() => call('alerts', '/v1/alerts?limit=50'));
   if (!alerts) return false;
   const signature = JSON.stringify(alerts);
@@ -436,6 +441,8 @@ async function start() {
   $('#who').textContent = current ? `${current.name} (${current.roles.join(', ')})` : '';
   if (!current) return;
   addScreens();
+  const first = screens().find((s) => session.has(...s.roles));
+  if (!session.has(...ALERT_READERS) && first) showTab(first.id);
   initMap();
   map.invalidateSize();
   await loadProgrammes();
