@@ -1,1 +1,6 @@
 // Every screen of the console; each file registers itself (see /static/screens.js).
+import '/static/screens/payments-files.js';
+import '/static/screens/payments-results.js';
+import '/static/screens/payments-unknown.js';
+import '/static/screens/audit-log.js';
+import '/static/screens/audit-household.js';
