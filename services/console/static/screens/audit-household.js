@@ -5,6 +5,7 @@ import { language, money, t, when } from '/static/i18n.js';
 import { registerScreen } from '/static/screens.js';
 import { $, attempt, escape, table } from '/static/ui.js';
 import { paymentsTable } from '/static/screens/payments-files.js';
+import { whenLanguageChanges } from '/static/screens/on-language.js';
 import '/static/screens/audit-words.js';
 import '/static/screens/payments-words.js';
 
@@ -48,6 +49,7 @@ registerScreen({
       event.preventDefault();
       explain(pane, event.target.id.value.trim());
     });
+    whenLanguageChanges(() => this.refresh(pane));
   },
   refresh(pane) {
     const id = $('[data-role=decisions]', pane).dataset.household;

@@ -4,6 +4,7 @@ import { call } from '/static/api.js';
 import { number, t, when } from '/static/i18n.js';
 import { registerScreen } from '/static/screens.js';
 import { $, attempt, escape, table } from '/static/ui.js';
+import { whenLanguageChanges } from '/static/screens/on-language.js';
 import '/static/screens/audit-words.js';
 
 const SERVICES = ['transfers', 'registry', 'alerts'];
@@ -96,5 +97,9 @@ registerScreen({
     $('[data-role=older]', pane).addEventListener('click', () => search(pane, { older: true }));
     $('[data-role=verify]', pane).addEventListener('click', () => verify(pane));
     search(pane);
+    whenLanguageChanges(() => {
+      search(pane);
+      if ($('[data-role=verification]', pane).innerHTML) verify(pane);
+    });
   },
 });

@@ -5,6 +5,7 @@ import { call, session } from '/static/api.js';
 import { money, number, t, when } from '/static/i18n.js';
 import { registerScreen } from '/static/screens.js';
 import { $, attempt, escape, table } from '/static/ui.js';
+import { whenLanguageChanges } from '/static/screens/on-language.js';
 import '/static/screens/payments-words.js';
 
 const PAYABLE = ['approved', 'instructed', 'settled', 'partly_failed', 'failed'];
@@ -186,6 +187,7 @@ registerScreen({
       if (id) openBatch(pane, id);
     });
     showList(pane);
+    whenLanguageChanges(() => this.refresh(pane));
   },
   refresh(pane) {
     showList(pane);

@@ -5,6 +5,7 @@ import { t } from '/static/i18n.js';
 import { registerScreen } from '/static/screens.js';
 import { $, attempt, escape, table } from '/static/ui.js';
 import { paymentsTable } from '/static/screens/payments-files.js';
+import { whenLanguageChanges } from '/static/screens/on-language.js';
 import '/static/screens/payments-words.js';
 
 async function show(pane) {
@@ -35,6 +36,7 @@ registerScreen({
       <h3 data-i18n="payments_flagged"></h3>
       <div data-role="flagged" class="scroll" tabindex="0" role="region" aria-label="${escape(t('payments_flagged'))}"></div>`);
     show(pane);
+    whenLanguageChanges(() => show(pane));
   },
   refresh(pane) { show(pane); },
 });
