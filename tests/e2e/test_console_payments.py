@@ -239,6 +239,8 @@ def test_the_auditor_reads_each_log_verifies_the_chains_and_explains_a_decision_
         payments.locator("input[name=id]").fill(batch["id"])
         payments.locator("form[data-role=open] button[type=submit]").click()
         expect(payments.locator("[data-role=payments] tbody tr").first).to_be_visible(timeout=WAIT)
+        # The files the payments officer wrote, as the service lists them.
+        expect(payments.locator("[data-role=files] tbody tr")).to_have_count(2, timeout=WAIT)
         write = payments.locator("form[data-write=cash_pickup]")
         expect(write).to_have_count(1)
         expect(write).to_be_hidden()

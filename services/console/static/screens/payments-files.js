@@ -95,10 +95,9 @@ async function showPayments(pane, batchId, { more = false } = {}) {
 }
 
 function fileRow(file) {
-  const left = Object.keys(file.not_included || {}).length;
   return [`<code>${escape(file.message_id)}</code>`, escape(file.channel_type), escape(file.format),
-    number(file.transactions), escape(file.control_sum), left ? number(left) : '—',
-    `<button type="button" data-download="${escape(file.id)}">${escape(t('payments_download'))}</button>`];
+    number(file.transactions), escape(file.control_sum), escape(file.created_by), when(file.created_at),
+    `<button type="button" data-download="${escape(file.id)}" ${canPay() ? '' : 'hidden'}>${escape(t('payments_download'))}</button>`];
 }
 
 async function openBatch(pane, batchId) {
@@ -106,7 +105,7 @@ async function openBatch(pane, batchId) {
   const article = $('[data-role=batch]', pane);
   if (!batch) { article.innerHTML = ''; return; }
   article.dataset.batch = batch.id;
-  const files = JSON.parse(sessionStorage.getItem(`amparo.files.${batch.id}`) || '[]');
+  const files = (await attempt(() => call('transfers', `/v1/batches/${batch.id}/payment-files`)))?.files || [];
   article.innerHTML = `
     <h3>${escape(t('payments_batch'))} <code>${escape(batch.id)}</code> <span class="state" data-role="state">${escape(batch.state)}</span></h3>
     <p class="muted">${escape(batch.kind)} · ${number(batch.households)} ${escape(t('households'))} · ${money(batch.total, batch.currency)}
@@ -117,7 +116,8 @@ async function openBatch(pane, batchId) {
     <div data-role="files">${files.length ? `<h4>${escape(t('payments_files'))}</h4>${table([
       { label: t('payments_message_id') }, { label: t('payments_channel') }, { label: t('payments_format') },
       { label: t('payments_transactions'), n: true }, { label: t('payments_control_sum'), n: true },
-      { label: t('payments_left_out'), n: true }, { label: '' }], files.map(fileRow))}` : ''}</div>
+      { label: t('payments_written_by') }, { label: t('payments_written_at') }, { label: '' }], files.map(fileRow))}` : ''}</div>
+    <p data-role="left-out" class="warning" hidden></p>
     ${reissueForm(batch)}
     <h4>${escape(t('payments_list'))}</h4>
     <form class="inline" data-role="payment-filter">
@@ -139,9 +139,12 @@ function wireBatch(pane, batch, files) {
       method: 'POST', json: { channel_type: form.dataset.write, format: form.format.value }, idempotent: true,
     }));
     if (!file) return;
-    sessionStorage.setItem(`amparo.files.${batch.id}`, JSON.stringify([...files, file]));
     await download(file);
     await openBatch(pane, batch.id);
+    const left = Object.keys(file.not_included || {}).length;
+    const note = $('[data-role=left-out]', pane);
+    note.hidden = !left;
+    note.textContent = left ? `${t('payments_left_out')}: ${number(left)}` : '';
   }));
   article.querySelectorAll('[data-download]').forEach((button) => button.addEventListener('click', () => {
     download(files.find((f) => f.id === button.dataset.download));

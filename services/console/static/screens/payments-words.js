@@ -25,7 +25,7 @@ addWords({
     payments_unknown_help: 'The provider has not said what happened to these payments: they are never sent again until a result file says.',
     payments_no_unknown: 'No payment with an unknown outcome.', payments_batch: 'Batch',
     payments_flagged: 'Batches waiting for a person\'s review', payments_no_flagged: 'No batch flagged for review.',
-    payments_since: 'In its state since',
+    payments_written_by: 'Written by', payments_written_at: 'Written',
   },
   es: {
     payments_tab: 'Pagos', payments_results_tab: 'Resultados', payments_unknown_tab: 'Resultado desconocido',
@@ -50,6 +50,6 @@ addWords({
     payments_unknown_help: 'El proveedor no ha dicho qué pasó con estos pagos: nunca se envían otra vez hasta que un archivo de resultados lo diga.',
     payments_no_unknown: 'Ningún pago con resultado desconocido.', payments_batch: 'Lote',
     payments_flagged: 'Lotes que esperan la revisión de una persona', payments_no_flagged: 'Ningún lote marcado para revisión.',
-    payments_since: 'En su estado desde',
+    payments_written_by: 'Generado por', payments_written_at: 'Generado',
   },
 });
