@@ -7,6 +7,7 @@ Every service registers this blueprint; :func:`shared.web.build_app` gives it th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -23,6 +24,8 @@ blp = Blueprint(
 )
 
 
+#: The times a filter may name (the log's own are within them; beyond, a time has no UTC).
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
 #: The query's fields that choose entries (:class:`shared.audit.AuditFilter`).
 FILTERS = ("outcome", "action", "by", "subject_type", "subject_id", "since", "until")
 
@@ -49,9 +52,14 @@ class AuditQuerySchema(Schema):
     subject_id = fields.String(load_default=None, validate=validate.Length(1, 1024))
     since = fields.AwareDateTime(
         load_default=None,
+        validate=validate.Range(EARLIEST, LATEST),
         metadata={"description": "Entries at or after this time (ISO 8601 with its offset)"},
     )
-    until = fields.AwareDateTime(load_default=None, metadata={"description": "Entries before this time"})
+    until = fields.AwareDateTime(
+        load_default=None,
+        validate=validate.Range(EARLIEST, LATEST),
+        metadata={"description": "Entries before this time"},
+    )
 
 
 class AuditEntrySchema(Schema):

@@ -60,6 +60,9 @@ def test_the_log_filtered_by_action_person_subject_and_time(registry, issuer):
     # A time without its offset is refused, naming the field.
     naive = client.get("/v1/audit-log?since=2026-12-01T10:00:00", headers=auditor)
     assert naive.status_code == 422 and "/since" in str(naive.get_json()["errors"])
+    # A time with no UTC counterpart is refused, not failed on.
+    ancient = client.get(f"/v1/audit-log?until={quote('0001-01-01T00:00:00+05:00')}", headers=auditor)
+    assert ancient.status_code == 422 and "/until" in str(ancient.get_json()["errors"])
 
 
 def test_an_auditor_verifies_the_chain_and_sees_where_it_breaks(registry, issuer):
