@@ -113,10 +113,11 @@ async function openBatch(pane, batchId) {
     ${batch.review_reason ? `<p class="warning">${escape(batch.review_reason)}</p>` : ''}
     <h4>${escape(t('payments_by_channel'))}</h4>
     ${table([{ label: t('payments_channel') }, { label: t('payments_count'), n: true }, { label: '' }], channelRows(batch))}
-    <div data-role="files">${files.length ? `<h4>${escape(t('payments_files'))}</h4>${table([
+    <div data-role="files">${files.length ? `<h4>${escape(t('payments_files'))}</h4>
+      <div class="scroll" tabindex="0" role="region" aria-label="${escape(t('payments_files'))}">${table([
       { label: t('payments_message_id') }, { label: t('payments_channel') }, { label: t('payments_format') },
       { label: t('payments_transactions'), n: true }, { label: t('payments_control_sum'), n: true },
-      { label: t('payments_written_by') }, { label: t('payments_written_at') }, { label: '' }], files.map(fileRow))}` : ''}</div>
+      { label: t('payments_written_by') }, { label: t('payments_written_at') }, { label: '' }], files.map(fileRow))}</div>` : ''}</div>
     <p data-role="left-out" class="warning" hidden></p>
     ${reissueForm(batch)}
     <h4>${escape(t('payments_list'))}</h4>
