@@ -4,3 +4,8 @@ import '/static/screens/approver-queue.js';
 import '/static/screens/registry-imports.js';
 import '/static/screens/registry-duplicates.js';
 import '/static/screens/registry-households.js';
+import '/static/screens/payments-files.js';
+import '/static/screens/payments-results.js';
+import '/static/screens/payments-unknown.js';
+import '/static/screens/audit-log.js';
+import '/static/screens/audit-household.js';
