@@ -18,7 +18,9 @@ from services.console.oidc import OidcSettings
 from services.stack import Stack
 from shared.broker import free_port
 from tests.e2e.accessibility import assert_accessible
+from tests.e2e.field_pages import controlled_by_service_worker, fill_household, synced
 from tests.e2e.identity_provider import IdentityProvider, ThreadConsole
+from tests.e2e.test_field_app import small_household
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
 
@@ -26,6 +28,7 @@ PASSWORD = "correct horse battery"
 PEOPLE = {
     "olga": {"name": "Olga Peña", "roles": ["civil_protection", "programme_officer"], "jurisdiction": ["DO"]},
     "fabio": {"name": "Fabio Mena", "roles": ["field_staff"], "jurisdiction": ["DO-11"]},
+    "aurora": {"name": "Aurora Auditora", "roles": ["auditor"], "jurisdiction": ["DO"]},
     "nadia": {"name": "Nadia Sin Rol", "roles": ["offline_access"], "jurisdiction": ["DO"]},
     # Short-lived tokens: refreshed after 2 s; the refresh itself refused after 4 s.
     "rita": {"name": "Rita Ruiz", "roles": ["civil_protection"], "jurisdiction": ["DO"], "access_seconds": 4},
@@ -80,9 +83,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         provider.stop()
 
 
-@pytest.fixture
-def page(context: Any) -> Any:
-    """A page that reaches this machine only."""
+def local_page(context: Any) -> Any:
+    """A page of ``context`` that reaches this machine only."""
     context.route(
         "**/*",
         lambda route: (
@@ -90,6 +92,11 @@ def page(context: Any) -> Any:
         ),
     )
     return context.new_page()
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    return local_page(context)
 
 
 def sign_in(page: Any, console: ThreadConsole, username: str, place: str = "/") -> None:
@@ -204,3 +211,51 @@ def test_signing_out_ends_the_session_at_the_provider_too(page, world):
     page.click("#provider-sign-in a")
     page.wait_for_selector("input[name=password]")
     assert page.url.startswith(world["provider"].issuer)
+
+
+def test_the_field_app_signs_in_the_same_way_and_opens_the_device_with_a_passphrase(
+    browser, context, page, world
+):
+    console = world["amparo"]
+    page.goto(f"{console.url}/field/")
+    page.wait_for_selector("#provider-sign-in a:visible")
+    assert not page.is_visible("#sign-in input[name=password]")
+    sign_in(page, console, "fabio", "/field/")
+    page.wait_for_selector("#device-lock:visible")
+    assert page.input_value("#sign-in input[name=username]") == "fabio"
+    assert page.is_visible("#sign-in :text('Device passphrase')")
+    page.fill("#sign-in input[name=password]", "short")
+    page.click("#unlock")
+    page.wait_for_selector("#sign-in-error:has-text('at least 8 characters')")
+    page.fill("#sign-in input[name=password]", "mango tree by the river")
+    page.click("#unlock")
+    page.wait_for_selector("#app:not([hidden])")
+    fill_household(page, small_household("Dulce", "Oidc Santana", "1988-02-14", 18.6150, -68.7070))
+    [household_id] = synced(page, "created")
+
+    # The registry stored the household as registered by the provider's person (read by an
+    # auditor signed in through the provider on another device).
+    elsewhere = browser.new_context(locale="en-GB")
+    try:
+        auditor = local_page(elsewhere)
+        sign_in(auditor, console, "aurora")
+        auditor.wait_for_selector("#who:has-text('Aurora Auditora')")
+        status, history = in_page(auditor, f"/api/registry/v1/households/{household_id}/history")
+    finally:
+        elsewhere.close()
+    assert status == 200, history
+    assert {entry["changed_by"] for entry in history} == {"fabio"}, history
+
+    # With no connection, the passphrase alone opens the records kept on the device.
+    controlled_by_service_worker(page)
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#device-lock:visible")
+    page.fill("#sign-in input[name=username]", "fabio")
+    page.fill("#sign-in input[name=password]", "not the passphrase")
+    page.click("#unlock")
+    page.wait_for_selector("#sign-in-error:has-text('Wrong passphrase')")
+    page.fill("#sign-in input[name=password]", "mango tree by the river")
+    page.click("#unlock")
+    page.wait_for_selector("#app:not([hidden])")
+    context.set_offline(False)
