@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 #: Where the sign-in flow may return to: the console and the field app.
 PLACES = ("/", "/field/")
-DEFAULT_SCOPES = "openid profile offline_access"
+#: No ``offline_access``: the refresh token then ends with the provider's session (sign-out).
+DEFAULT_SCOPES = "openid profile"
 #: A sign-in handshake (state, nonce, PKCE verifier) is kept this long, then forgotten.
 HANDSHAKE_SECONDS = 600
 #: At most this much before an access token expires, the console refreshes it.
@@ -147,11 +148,20 @@ class Provider:
             client_id=settings.client_id,
             client_secret=settings.client_secret,
             server_metadata_url=f"{settings.issuer}/.well-known/openid-configuration",
-            client_kwargs={"scope": settings.scopes, "code_challenge_method": "S256"},
+            client_kwargs={
+                "scope": settings.scopes,
+                "code_challenge_method": "S256",
+                "token_endpoint_auth_method": self.authentication(),
+            },
         )
         self._verifier: TokenVerifier | None = None
         self._sessions: dict[str, SignedIn] = {}
         self._lock = threading.Lock()
+
+    def authentication(self) -> str:
+        """How the console proves itself at the token endpoint: a confidential client sends its
+        secret; a public one (PKCE alone) sends none."""
+        return "client_secret_basic" if self.settings.client_secret else "none"
 
     def metadata(self) -> dict[str, Any]:
         metadata: dict[str, Any] = self.client.load_server_metadata()
@@ -231,7 +241,11 @@ class Provider:
         if not signed_in.refresh_token:
             raise SignInRefused("expired", "the session has expired")
         metadata = self.metadata()
-        client = OAuth2Session(self.settings.client_id, self.settings.client_secret)
+        client = OAuth2Session(
+            self.settings.client_id,
+            self.settings.client_secret,
+            token_endpoint_auth_method=self.authentication(),
+        )
         try:
             with client:
                 token = client.refresh_token(
