@@ -106,6 +106,12 @@ class SignedIn:
     id_token: str | None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def renew(self, renewed: SignedIn) -> None:
+        """Take the refreshed tokens (under this session's lock, kept: one refresh at a time)."""
+        self.principal, self.access_token = renewed.principal, renewed.access_token
+        self.expires_at, self.lifetime = renewed.expires_at, renewed.lifetime
+        self.refresh_token, self.id_token = renewed.refresh_token, renewed.id_token
+
     def who(self) -> dict[str, Any]:
         return {
             "username": self.principal.subject,
@@ -228,14 +234,11 @@ class Provider:
             if time.time() < signed_in.expires_at - margin:
                 return signed_in
             try:
-                renewed = self.refresh(signed_in)
+                signed_in.renew(self.refresh(signed_in))
             except SignInRefused:
                 self.close(sid)
                 raise
-            with self._lock:
-                if sid in self._sessions:
-                    self._sessions[str(sid)] = renewed
-            return renewed
+            return signed_in
 
     def refresh(self, signed_in: SignedIn) -> SignedIn:
         if not signed_in.refresh_token:
@@ -376,7 +379,8 @@ def sign_out() -> Response:
 def _same_origin() -> bool:
     origin = request.headers.get("Origin")
     if origin is not None:
-        return origin.rstrip("/") == request.host_url.rstrip("/")
+        own = urlsplit(_base_url())
+        return origin.rstrip("/") == f"{own.scheme}://{own.netloc}"
     return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
 
 

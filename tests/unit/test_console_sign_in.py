@@ -3,13 +3,15 @@ real provider is tested in tests/e2e/test_console_oidc.py)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from services.console.app import ConsoleSettings, create_app
-from services.console.oidc import HandshakeCache, OidcSettings
+from services.console.oidc import HandshakeCache, OidcSettings, SignedIn, SignInRefused, provider_of
+from shared.auth import Principal
 from shared.broker import free_port
 
 ISSUER = "https://sso.example.gob/realms/amparo"
@@ -110,3 +112,41 @@ def test_handshakes_are_forgotten_when_they_expire() -> None:
     assert (cache.get("a"), cache.get("b")) == ("kept", None)
     cache.delete("a")
     assert cache.get("a") is None
+
+
+def test_two_calls_at_once_refresh_a_session_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    provider = provider_of(_oidc_app(tmp_path))
+    assert provider is not None
+    person = Principal("ana", frozenset({"approver"}), ("DO",), "Ana")
+    sid = provider.open(SignedIn(person, "old", time.time() + 1, 60, "refresh-1", "id"))
+    refreshed: list[str | None] = []
+
+    def refresh(signed_in: SignedIn) -> SignedIn:
+        refreshed.append(signed_in.refresh_token)
+        time.sleep(0.3)
+        return SignedIn(person, "new", time.time() + 60, 60, "refresh-2", "id")
+
+    monkeypatch.setattr(provider, "refresh", refresh)
+    calls = [threading.Thread(target=provider.current, args=(sid,)) for _ in range(2)]
+    for call in calls:
+        call.start()
+    for call in calls:
+        call.join()
+    assert refreshed == ["refresh-1"]
+    found = provider.find(sid)
+    assert found is not None and (found.access_token, found.refresh_token) == ("new", "refresh-2")
+
+
+def test_a_refused_refresh_ends_the_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    provider = provider_of(_oidc_app(tmp_path))
+    assert provider is not None
+    person = Principal("ana", frozenset({"approver"}), ("DO",), "Ana")
+    sid = provider.open(SignedIn(person, "old", time.time() - 1, 60, "refresh-1", "id"))
+
+    def refused(_: SignedIn) -> SignedIn:
+        raise SignInRefused("expired", "the provider ended the session")
+
+    monkeypatch.setattr(provider, "refresh", refused)
+    with pytest.raises(SignInRefused):
+        provider.current(sid)
+    assert provider.find(sid) is None
