@@ -282,6 +282,8 @@ class ForwardRefused(Exception):
 #: where to return (Authlib keeps its handshake keys there too, the values in HandshakeCache).
 SESSION_ID = "amparo.sid"
 RETURN_TO = "amparo.return_to"
+#: Set when the session ended (not signed out): the next ``/auth/session`` says so, once.
+ENDED = "amparo.ended"
 sign_in_flow = Blueprint("oidc", __name__)
 
 
@@ -348,6 +350,7 @@ def callback() -> Response:
         log.warning("the identity provider cannot be reached: %s", exc)
         return _back(place, "unavailable")
     provider.close(session.get(SESSION_ID))
+    session.pop(ENDED, None)
     session[SESSION_ID] = provider.open(signed_in)
     return redirect(place)
 
@@ -357,9 +360,11 @@ def who() -> Response:
     try:
         signed_in = _provider().current(session.get(SESSION_ID))
     except SignInRefused:
-        session.pop(SESSION_ID, None)
-        return jsonify({"mode": "oidc", "signed_in": None, "ended": True})
+        _ended()
+        signed_in = None
     if signed_in is None:
+        if session.pop(ENDED, False):
+            return jsonify({"mode": "oidc", "signed_in": None, "ended": True})
         return jsonify({"mode": "oidc", "signed_in": None})
     return jsonify({"mode": "oidc", "signed_in": signed_in.who()})
 
@@ -374,6 +379,11 @@ def sign_out() -> Response:
     session.clear()
     return_to = f"{_base_url()}{place if place in PLACES else '/'}"
     return jsonify({"location": provider.end_session_url(signed_in, return_to)})
+
+
+def _ended() -> None:
+    session.pop(SESSION_ID, None)
+    session[ENDED] = True
 
 
 def _same_origin() -> bool:
@@ -399,7 +409,7 @@ def access_token(provider: Provider) -> str | None:
     try:
         signed_in = provider.current(sid)
     except SignInRefused as exc:
-        session.pop(SESSION_ID, None)
+        _ended()
         detail = "your session has ended: sign in again"
         raise ForwardRefused(401, "Not signed in", detail, exc.reason) from exc
     return signed_in.access_token if signed_in else None

@@ -31,6 +31,14 @@ function lifetime(key, fallback) {
   };
 }
 
+// A refresh token's life counts from the sign-in (`iiat`), not from its last rotation: the
+// session has a fixed length, as Keycloak's "SSO Session Max".
+function sessionLength(ctx, token) {
+  const seconds = lifetime('refresh_seconds', 3600)(ctx, token);
+  const since = token.iiat ? Math.floor(Date.now() / 1000) - token.iiat : 0;
+  return Math.max(1, seconds - since);
+}
+
 const provider = new Provider(issuer, {
   clients: settings.clients.map((c) => ({
     client_id: c.client_id,
@@ -46,7 +54,7 @@ const provider = new Provider(issuer, {
   claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
   ttl: {
     AccessToken: lifetime('access_seconds', 300),
-    RefreshToken: lifetime('refresh_seconds', 3600),
+    RefreshToken: sessionLength,
     IdToken: 300,
     Interaction: 600,
     Session: 3600,

@@ -30,7 +30,7 @@ PEOPLE = {
     "fabio": {"name": "Fabio Mena", "roles": ["field_staff"], "jurisdiction": ["DO-11"]},
     "aurora": {"name": "Aurora Auditora", "roles": ["auditor"], "jurisdiction": ["DO"]},
     "nadia": {"name": "Nadia Sin Rol", "roles": ["offline_access"], "jurisdiction": ["DO"]},
-    # Short-lived tokens: refreshed after 2 s; the refresh itself refused after 4 s.
+    # Short-lived tokens: refreshed after 2 s; refreshes refused 4 s after the sign-in.
     "rita": {"name": "Rita Ruiz", "roles": ["civil_protection"], "jurisdiction": ["DO"], "access_seconds": 4},
     "bruno": {
         "name": "Bruno Breve",
@@ -161,13 +161,25 @@ def test_a_token_for_another_application_is_refused(page, world):
     assert not console.provider._sessions
 
 
-def test_a_person_with_no_amparo_role_is_refused(page, world):
+def test_a_person_with_no_amparo_role_is_refused(browser, page, world):
     console = world["amparo"]
     sign_in(page, console, "nadia")
     page.wait_for_selector("#sign-in-error:has-text('hold no role in Amparo')")
     assert in_page(page, "/auth/session")[1]["signed_in"] is None
     assert in_page(page, "/api/alerts/v1/alerts")[0] == 401
+    assert not console.provider._sessions or all(
+        s.principal.subject != "nadia" for s in console.provider._sessions.values()
+    )
     assert_accessible(page)
+
+    spanish = browser.new_context(locale="es-DO")
+    try:
+        page = local_page(spanish)
+        sign_in(page, console, "nadia")
+        page.wait_for_selector("#sign-in-error:has-text('no tiene ningún rol en Amparo')")
+        assert page.inner_text("#provider-sign-in a") == "Ingresar con su institución"
+    finally:
+        spanish.close()
 
 
 def test_the_access_token_is_refreshed_before_it_expires(page, world):
@@ -186,9 +198,12 @@ def test_an_ended_session_signs_out_with_a_message(page, world):
     console = world["amparo"]
     sign_in(page, console, "bruno")
     page.wait_for_selector("#who:has-text('Bruno Breve')")
-    time.sleep(5)  # the refresh token has expired too
+    page.wait_for_load_state("networkidle")  # the console's first calls are done
+    time.sleep(6)  # the provider's session (4 s from the sign-in) has ended: no refresh any more
     page.reload()
     page.wait_for_selector("#sign-in-error:has-text('Your session has ended')")
+    # Said once: the next visit is a plain sign-in page.
+    assert in_page(page, "/auth/session")[1] == {"mode": "oidc", "signed_in": None}
     assert not page.is_visible("#console")
     assert not [s for s in console.provider._sessions.values() if s.principal.subject == "bruno"]
 
