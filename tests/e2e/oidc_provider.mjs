@@ -42,7 +42,7 @@ function sessionLength(ctx, token) {
 const provider = new Provider(issuer, {
   clients: settings.clients.map((c) => ({
     client_id: c.client_id,
-    client_secret: c.client_secret,
+    ...(c.client_secret ? { client_secret: c.client_secret } : { token_endpoint_auth_method: 'none' }),
     redirect_uris: c.redirect_uris,
     post_logout_redirect_uris: c.post_logout_redirect_uris,
     grant_types: ['authorization_code', 'refresh_token'],

@@ -47,14 +47,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The provider; a stack whose services trust it; a console for Amparo and one registered as
     a client whose tokens are for another application."""
     folder = tmp_path_factory.mktemp("oidc")
-    ports = {"amparo": free_port(), "other": free_port()}
+    # "public" is registered with no secret (PKCE alone), as the Keycloak realm's client is.
+    ports = {"amparo": free_port(), "other": free_port(), "public": free_port()}
+    secrets = {name: None if name == "public" else f"{name}-secret" for name in ports}
     clients = [
         {
             "client_id": name,
-            "client_secret": f"{name}-secret",
+            "client_secret": secrets[name],
             "redirect_uris": [f"http://127.0.0.1:{port}/auth/oidc/callback"],
             "post_logout_redirect_uris": [f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/field/"],
-            "audience": "amparo" if name == "amparo" else "another-application",
+            "audience": "another-application" if name == "other" else "amparo",
         }
         for name, port in ports.items()
     ]
@@ -71,7 +73,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             settings = OidcSettings(
                 issuer=provider.issuer,
                 client_id=name,
-                client_secret=f"{name}-secret",
+                client_secret=secrets[name],
                 public_url=f"http://127.0.0.1:{port}",
             )
             consoles[name] = ThreadConsole(folder / name, services, settings, port).start()
@@ -192,6 +194,18 @@ def test_the_access_token_is_refreshed_before_it_expires(page, world):
     assert in_page(page, "/api/alerts/v1/alerts")[0] == 200
     assert kept.access_token != first_token
     assert kept.expires_at > first_expiry
+
+
+def test_a_public_client_signs_in_and_refreshes_with_pkce_alone(page, world):
+    console = world["public"]
+    assert console.provider.authentication() == "none"
+    sign_in(page, console, "rita")
+    page.wait_for_selector("#who:has-text('Rita Ruiz')")
+    [kept] = console.provider._sessions.values()
+    first_token = kept.access_token
+    time.sleep(2.5)
+    assert in_page(page, "/api/alerts/v1/alerts")[0] == 200
+    assert kept.access_token != first_token
 
 
 def test_an_ended_session_signs_out_with_a_message(page, world):
