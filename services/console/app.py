@@ -16,7 +16,7 @@ import requests
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
-from services.console import oidc
+from services.console import oidc, oidc_routes
 from services.console.accounts import SignInThrottle, check_nobody, read_accounts
 from shared.auth import DevIssuer
 from shared.config import DEFAULT_PORTS
@@ -138,7 +138,7 @@ def create_app(settings: ConsoleSettings) -> Flask:
     app.register_blueprint(auth)
     app.register_blueprint(forwarding)
     if settings.oidc is not None:
-        oidc.install(app, settings.oidc)
+        oidc_routes.install(app, settings.oidc)
     return app
 
 
@@ -200,15 +200,15 @@ def health() -> Response:
 def who() -> Response:
     """How people sign in here: through the identity provider (who is signed in, never a token),
     or with the local account file (the page keeps the token ``/auth/sign-in`` gives it)."""
-    if oidc.provider_of(current_app) is not None:
-        return oidc.who()
+    if oidc_routes.provider_of(current_app) is not None:
+        return oidc_routes.who()
     return jsonify({"mode": "accounts"})
 
 
 @auth.post("/auth/sign-in")
 def sign_in() -> Response:
     console = _console()
-    if oidc.provider_of(current_app) is not None:
+    if oidc_routes.provider_of(current_app) is not None:
         return _problem(404, "Not found", "this console signs in through the identity provider")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -265,11 +265,11 @@ def forward(service: str, rest: str) -> Response:
     if target is None:
         return _problem(404, "Not found", "only a service's /v1/ API is reached through the console")
     headers = {h: request.headers[h] for h in FORWARDED_REQUEST if h in request.headers}
-    provider = oidc.provider_of(current_app)
+    provider = oidc_routes.provider_of(current_app)
     if provider is not None and "Authorization" not in headers:
         try:
-            token = oidc.access_token(provider)
-        except oidc.ForwardRefused as refused:
+            token = oidc_routes.access_token(provider)
+        except oidc_routes.ForwardRefused as refused:
             return _problem(refused.status, refused.title, refused.detail, reason=refused.reason)
         if token:
             headers["Authorization"] = f"Bearer {token}"

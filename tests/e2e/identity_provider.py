@@ -20,7 +20,8 @@ import requests
 from werkzeug.serving import make_server
 
 from services.console.app import ConsoleSettings, create_app
-from services.console.oidc import OidcSettings, Provider, provider_of
+from services.console.oidc import OidcSettings, Provider
+from services.console.oidc_routes import provider_of
 from shared.broker import free_port
 
 HERE = Path(__file__).resolve().parent

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from services.console.app import ConsoleSettings, create_app
-from services.console.oidc import HandshakeCache, OidcSettings, SignedIn, SignInRefused, provider_of
+from services.console.oidc import HandshakeCache, OidcSettings, SignedIn, SignInRefused
+from services.console.oidc_routes import provider_of
 from shared.auth import Principal
 from shared.broker import free_port
 
