@@ -1,5 +1,7 @@
 // The decision console: alerts on a map, who they expose, the batches they trigger, what-if, why.
-import { call, describe, session, signIn } from '/static/api.js';
+import {
+  call, describe, loadSession, session, sessionEnded, signIn, signInMode, signOut,
+} from '/static/api.js';
 import { drawBasemap, drawLand } from '/static/basemap.js';
 import { language, money, number, setLanguage, t, translate, when } from '/static/i18n.js';
 import { mapCreated } from '/static/map.js';
@@ -432,8 +434,24 @@ function addScreens() {
   }
 }
 
+// Sign-in with the local account file, or through the institution's identity provider; a refused
+// sign-in (?sign_in=<reason>) or an ended session is said on the sign-in page.
+function showSignInWay() {
+  const provider = signInMode() === 'oidc';
+  $('#local-sign-in').hidden = provider;
+  $('#local-sign-in').disabled = provider;
+  $('#provider-sign-in').hidden = !provider;
+  const reason = new URLSearchParams(window.location.search).get('sign_in');
+  const known = ['audience', 'no_role', 'expired', 'failed', 'unavailable'];
+  if (reason) window.history.replaceState(null, '', window.location.pathname);
+  if (reason) $('#sign-in-error').textContent = t(`sign_in_${known.includes(reason) ? reason : 'failed'}`);
+  else if (sessionEnded()) $('#sign-in-error').textContent = t('sign_in_expired');
+}
+
 async function start() {
   translate();
+  await loadSession();
+  showSignInWay();
   const current = session.get();
   $('#sign-in').hidden = !!current;
   $('#console').hidden = !current;
@@ -475,7 +493,7 @@ $('#sign-in').addEventListener('submit', async (event) => {
     $('#sign-in-error').textContent = describe(error);
   }
 });
-$('#sign-out').addEventListener('click', () => { session.clear(); window.location.reload(); });
+$('#sign-out').addEventListener('click', async () => { if (!(await signOut('/'))) window.location.reload(); });
 $('#language').addEventListener('click', () => { setLanguage(language() === 'es' ? 'en' : 'es'); if (session.get()) { loadAlerts(); if (selected) selectAlert(selected); } });
 document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
 whenSignedOut(() => start());
