@@ -39,7 +39,7 @@ def test_towns_are_named_under_the_alerts_with_nothing_from_another_host(context
     page = context.new_page()
     outside, basemap = watch_requests(page, country["url"])
     sign_in(page, country, "coe-ana")
-    # Other tests sharing the stack post alerts of their own: Fiona's is chosen once the newest is shown.
+    # Other tests sharing the stack post alerts of their own: Fiona's is chosen once the newest shows.
     page.wait_for_selector("#alert h2")
     page.click(f"#alert-list li[data-id='{country['incident']['id']}']")
     page.wait_for_selector("#alert h2:has-text('Fiona tocó tierra')")

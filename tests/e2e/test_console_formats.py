@@ -35,8 +35,8 @@ def test_a_dominican_browser_sees_dates_day_first_and_amounts_in_pesos(browser, 
     try:
         page = context.new_page()
         sign_in(page, country, "ids-luis")
-        # Other tests sharing the stack post alerts of their own: Fiona's is chosen once the newest is shown.
-    page.wait_for_selector("#alert h2")
+        # Other tests sharing the stack post alerts of their own: Fiona's is chosen once the newest shows.
+        page.wait_for_selector("#alert h2")
         page.click(f"#alert-list li[data-id='{country['incident']['id']}']")
         page.wait_for_selector("#alert h2:has-text('Fiona tocó tierra')")
         page.wait_for_selector("#batches .batch")
