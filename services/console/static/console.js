@@ -1,7 +1,7 @@
 // The decision console: alerts on a map, who they expose, the batches they trigger, what-if, why.
 import { call, describe, session, signIn } from '/static/api.js';
 import { language, money, number, setLanguage, t, translate, when } from '/static/i18n.js';
-import { mapCreated } from '/static/map.js';
+import { mapBusy, mapCreated } from '/static/map.js';
 import { screens } from '/static/screens.js';
 import '/static/screens/index.js';
 import { $, attempt, escape, showError, showErrorIn, table, whenSignedOut } from '/static/ui.js';
@@ -93,7 +93,7 @@ async function drawActiveAlerts(active) {
     const colour = SEVERITY_COLOURS[alert.severity] || '#666';
     L.geoJSON(areas, { style: { color: colour, weight: 1, dashArray: '3', fillColor: colour, fillOpacity: 0.08 } })
       .bindTooltip(`${escape(alert.event)} · ${escape(alert.severity)}`)
-      .on('click', () => { if (!drawing) selectAlert(alert.id); })
+      .on('click', () => { if (!drawing && !mapBusy()) selectAlert(alert.id); })
       .addTo(group);
   }
   replaceLayer('active', group);
@@ -442,7 +442,7 @@ async function start() {
 // New alerts, proposals and decisions appear without reloading; a form being filled in is left alone.
 const REFRESH_SECONDS = 20;
 setInterval(async () => {
-  if (!session.get() || document.hidden || drawing) return;
+  if (!session.get() || document.hidden || drawing || mapBusy()) return;
   if (document.activeElement && ['TEXTAREA', 'INPUT', 'SELECT'].includes(document.activeElement.tagName)) return;
   if ([...document.querySelectorAll('#batches textarea')].some((box) => box.value)) return;
   if (await loadAlerts({ onlyIfChanged: true })) {
