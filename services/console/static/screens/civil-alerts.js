@@ -308,8 +308,8 @@ function exposureView(exposure, warnings) {
   if (!exposure) return '';
   return `<p><strong data-count="households">${number(exposure.households)}</strong> ${escape(t('households'))} ·
       <strong data-count="people">${number(exposure.people)}</strong> ${escape(t('people'))}</p>
-    ${table([{ label: t('band') }, { label: t('households'), n: true }, { label: t('people'), n: true }],
-      (exposure.by_band || []).map((b) => [escape(b.band), number(b.households), number(b.people)]))}
+    ${exposure.by_band ? table([{ label: t('band') }, { label: t('households'), n: true }, { label: t('people'), n: true }],
+      exposure.by_band.map((b) => [escape(b.band), number(b.households), number(b.people)])) : ''}
     ${table([{ label: t('area') }, { label: t('households'), n: true }, { label: t('people'), n: true }],
       (exposure.by_area || []).map((a) => [escape(areaName(a.admin_code)), number(a.households), number(a.people)]))}
     ${warnings?.length ? `<h4>${escape(t('civil_warnings'))}</h4><ul>${warnings.map((w) => `<li>${escape(w)}</li>`).join('')}</ul>` : ''}`;

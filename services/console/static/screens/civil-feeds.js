@@ -58,7 +58,7 @@ async function loadFeeds() {
     });
     card.querySelector('[name=stop]').addEventListener('click', async () => {
       if (!window.confirm(t('civil_stop_confirm'))) return;
-      if (await attempt(() => call('alerts', `/v1/feeds/${id}`, { method: 'DELETE' })) !== undefined) await loadFeeds();
+      if (await attempt(() => call('alerts', `/v1/feeds/${id}`, { method: 'DELETE', raw: true }))) await loadFeeds();
     });
   });
 }
