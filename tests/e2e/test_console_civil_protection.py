@@ -19,7 +19,7 @@ from services.console.accounts import new_account, new_password, read_accounts, 
 from services.demo.coe_feed import AgencyFeed
 from shared.auth import APPROVER, CIVIL_PROTECTION
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.conftest import api, sign_in
+from tests.e2e.conftest import api
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
 #: Corners clicked on the map, as fractions of its width and height.
@@ -62,6 +62,12 @@ def cap(tag: str, headline: str, codes: list[str], sender: str = "coe.gob.do") -
 <parameter><valueName>rainfall24h</valueName><value>120 mm</value></parameter>
 <area><areaDesc>Santo Domingo</areaDesc>{geocodes}</area></info></alert>"""
     return identifier, sent.isoformat(), xml
+
+
+def square(lon: float, lat: float, side: float) -> dict[str, Any]:
+    """A square polygon from its south-west corner."""
+    ring = [[lon, lat], [lon + side, lat], [lon + side, lat + side], [lon, lat + side], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
 
 
 def post_alert(country: dict[str, Any], xml: str) -> dict[str, Any]:
@@ -242,19 +248,18 @@ def test_an_alert_updated_then_cancelled_keeps_its_references(context, country, 
 def test_a_footprint_uploaded_with_its_bands(context, country, officers, tmp_path):
     tag = uuid.uuid4().hex[:6]
     incident_id = post_alert(country, cap(tag, f"Crecidas {tag}", ["DO-32", "DO-01"])[2])["id"]
-    square = lambda x0, y0, d: [[[x0, y0], [x0 + d, y0], [x0 + d, y0 + d], [x0, y0 + d], [x0, y0]]]  # noqa: E731
     footprint = {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
                 "properties": {"depth_m": 0.6},
-                "geometry": {"type": "Polygon", "coordinates": square(-70.05, 18.40, 0.3)},
+                "geometry": square(-70.05, 18.40, 0.3),
             },
             {
                 "type": "Feature",
                 "properties": {"depth_m": 1.8},
-                "geometry": {"type": "Polygon", "coordinates": square(-69.95, 18.45, 0.1)},
+                "geometry": square(-69.95, 18.45, 0.1),
             },
         ],
     }
