@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from services.console.accounts import new_account, new_password, read_accounts, write_accounts
 from services.demo.coe_feed import AgencyFeed
@@ -37,6 +38,18 @@ def officers(country: dict[str, Any]) -> dict[str, str]:
     )
     write_accounts(stack.accounts_file, accounts.values())
     return {**country["passwords"], "coe-altagracia": password}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def two_senders(country: dict[str, Any]) -> tuple[str, str]:
+    """Two alerts of one tropical wave from two senders, posted as the module starts so that
+    transfers has heard of them by the time they are linked."""
+    tag = uuid.uuid4().hex[:6]
+    first = post_alert(country, cap(tag, f"Onda tropical {tag}", ["DO-32"])[2])["id"]
+    second = post_alert(
+        country, cap(tag, f"Onda tropical (INDRHI) {tag}", ["DO-32"], sender="indrhi.gob.do")[2]
+    )["id"]
+    return first, second
 
 
 def call(country: dict[str, Any], method: str, service: str, path: str, **kwargs: Any) -> requests.Response:
@@ -332,12 +345,8 @@ def heard_by_transfers(country: dict[str, Any], incident_id: str, timeout: float
         time.sleep(0.3)
 
 
-def test_two_alerts_linked_into_one_hazard_event(context, country, officers):
-    tag = uuid.uuid4().hex[:6]
-    first = post_alert(country, cap(tag, f"Onda tropical {tag}", ["DO-32"])[2])["id"]
-    second = post_alert(
-        country, cap(tag, f"Onda tropical (INDRHI) {tag}", ["DO-32"], sender="indrhi.gob.do")[2]
-    )["id"]
+def test_two_alerts_linked_into_one_hazard_event(context, country, officers, two_senders):
+    first, second = two_senders
     heard_by_transfers(country, first)
     heard_by_transfers(country, second)
     page = context.new_page()
@@ -377,6 +386,7 @@ def test_an_officer_is_refused_an_alert_outside_their_province_on_a_phone(browse
         pane.locator("button[name=issue]").click()
         error = pane.locator(".error")
         error.filter(has_text="jurisdiction").wait_for()
+        expect(error).to_be_in_viewport()
         assert "/info/0/area/0" in error.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         assert_accessible(page)

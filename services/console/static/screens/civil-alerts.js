@@ -315,6 +315,9 @@ function exposureView(exposure, warnings) {
     ${warnings?.length ? `<h4>${escape(t('civil_warnings'))}</h4><ul>${warnings.map((w) => `<li>${escape(w)}</li>`).join('')}</ul>` : ''}`;
 }
 
+// The refusal is shown at the top of the screen: bring it to where the person looks.
+function refused() { pane.querySelector('.error').scrollIntoView({ block: 'center' }); }
+
 // Build the message, or show what is missing; the CAP document is shown as it will be sent.
 function built() {
   try {
@@ -323,6 +326,7 @@ function built() {
     return xml;
   } catch (error) {
     showError(error);
+    refused();
     return null;
   }
 }
@@ -331,7 +335,7 @@ async function preview() {
   const xml = built();
   if (!xml) return;
   const answer = await attempt(() => call('alerts', '/v1/alerts/what-if', { method: 'POST', body: xml, contentType: 'application/cap+xml' }));
-  if (!answer) return;
+  if (!answer) { refused(); return; }
   pane.querySelector('.civil-preview').innerHTML = `<h3>${escape(t('civil_preview_title'))}</h3>
     <p class="muted">${escape(t('civil_nothing_stored'))}</p>${exposureView(answer.exposure, answer.warnings)}`;
 }
@@ -340,7 +344,7 @@ async function issue() {
   const xml = built();
   if (!xml) return;
   const incident = await attempt(() => call('alerts', '/v1/alerts', { method: 'POST', body: xml, contentType: 'application/cap+xml' }));
-  if (!incident) return;
+  if (!incident) { refused(); return; }
   localStorage.setItem('amparo.civil.sender', incident.current.sender);
   pane.querySelector('.civil-issued').innerHTML = `<h3>${escape(t('civil_issued'))}</h3>
     <p data-incident="${escape(incident.id)}">${escape(incident.current.headline || incident.current.event || incident.id)} ·
