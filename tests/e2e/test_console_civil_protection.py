@@ -381,8 +381,18 @@ def test_an_officer_is_refused_an_alert_outside_their_province_on_a_phone(browse
         statement = pane.locator(".civil-statement").first
         statement.locator("input[name=event]").fill(f"Deslizamientos {tag}")
         statement.locator("input[name=headline]").fill(f"Deslizamientos en la capital {tag}")
-        statement.locator("input[name=search]").fill("Santo Domingo")
-        statement.locator(".civil-codes input[value=DO-32]").check()
+        # Santiago, picked on the map.
+        page.evaluate(
+            """async () => { const { consoleMap } = await import('/static/map.js');
+               consoleMap().setView([19.4, -70.8], 9, { animate: false }); }"""
+        )
+        statement.locator("button[name=pick]").click()
+        page.locator("#map").scroll_into_view_if_needed()
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(statement.locator(".civil-area-summary")).to_contain_text("Admin areas: DO-25")
+        assert statement.locator(".civil-codes input[value=DO-25]").is_checked()
+        statement.locator("button[name=pick]").click()
         pane.locator("button[name=issue]").click()
         error = pane.locator(".error")
         error.filter(has_text="jurisdiction").wait_for()
