@@ -126,8 +126,14 @@ def draw(page: Any, statement: Any) -> list[tuple[float, float]]:
     return corners
 
 
-def test_an_alert_with_two_statements_and_a_drawn_area_previewed_then_issued(context, country, officers):
+def test_an_alert_with_two_statements_and_a_drawn_area_previewed_then_issued(
+    context, country, officers, tmp_path
+):
     tag = uuid.uuid4().hex[:6]
+    uploaded = tmp_path / "bavaro.geojson"
+    uploaded.write_text(
+        json.dumps({"type": "Feature", "properties": {}, "geometry": square(-68.5, 18.6, 0.1)})
+    )
     page = context.new_page()
     pane = open_screen(page, country, officers, "civil-alerts")
     page.wait_for_selector("[data-pane=civil-alerts] .civil-codes label")
@@ -165,6 +171,8 @@ def test_an_alert_with_two_statements_and_a_drawn_area_previewed_then_issued(con
     second.locator("input[name=parameter_value]").fill("40 kt")
     second.locator("input[name=search]").fill("altagracia")
     second.locator(".civil-codes input[value=DO-11]").check()
+    second.locator("input[name=upload]").set_input_files(str(uploaded))
+    expect(second.locator(".civil-area-summary")).to_have_text("Polygons: 1 · Admin areas: DO-11")
 
     pane.locator("button[name=preview]").click()
     pane.locator(".civil-preview [data-count=households]").wait_for()
@@ -216,6 +224,16 @@ def test_an_alert_with_two_statements_and_a_drawn_area_previewed_then_issued(con
     for clicked_lat, clicked_lon in corners:
         assert any(abs(lat - clicked_lat) < 0.002 and abs(lon - clicked_lon) < 0.002 for lon, lat in ring)
     assert current["geocodes"] == ["ISO3166-2:DO-11"]
+    # The second statement: the uploaded polygon, and La Altagracia by its code, as two areas.
+    theirs = [f for f in current["areas"]["features"] if f["properties"]["statement"] == 1]
+    assert len(theirs) == 2
+
+    def rounded(ring: list[list[float]]) -> list[list[float]]:
+        return [[round(c, 5) for c in point] for point in ring]
+
+    assert rounded(theirs[0]["geometry"]["coordinates"][0]) == rounded(
+        square(-68.5, 18.6, 0.1)["coordinates"][0]
+    )
     assert incident["exposure"]["households"] == expected["households"]
 
 
@@ -380,7 +398,7 @@ def test_an_officer_is_refused_an_alert_outside_their_province_on_a_phone(browse
         pane.locator("select[name=status]").select_option("Exercise")
         statement = pane.locator(".civil-statement").first
         statement.locator("input[name=event]").fill(f"Deslizamientos {tag}")
-        statement.locator("input[name=headline]").fill(f"Deslizamientos en la capital {tag}")
+        statement.locator("input[name=headline]").fill(f"Deslizamientos en Santiago {tag}")
         # Santiago, picked on the map.
         page.evaluate(
             """async () => { const { consoleMap } = await import('/static/map.js');

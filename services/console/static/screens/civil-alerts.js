@@ -222,7 +222,8 @@ function markPicking() {
   for (const fieldset of statements()) {
     const button = fieldset.querySelector('button[name=pick]');
     button.setAttribute('aria-pressed', String(picking === fieldset));
-    button.textContent = t(picking === fieldset ? 'civil_pick_done' : 'civil_pick');
+    button.dataset.i18n = picking === fieldset ? 'civil_pick_done' : 'civil_pick';
+    button.textContent = t(button.dataset.i18n);
   }
 }
 
@@ -368,7 +369,8 @@ function setMode(mode, base) {
   form.querySelector('[name=add-statement]').hidden = mode === 'Cancel';
   form.querySelector('[name=preview]').hidden = mode === 'Cancel';
   form.querySelector('[name=start-new]').hidden = mode === 'Alert';
-  form.issue.textContent = t({ Alert: 'civil_issue', Update: 'civil_issue_update', Cancel: 'civil_issue_cancel' }[mode]);
+  form.issue.dataset.i18n = { Alert: 'civil_issue', Update: 'civil_issue_update', Cancel: 'civil_issue_cancel' }[mode];
+  form.issue.textContent = t(form.issue.dataset.i18n);
 }
 
 function clearStatements(fill = [{}]) {
