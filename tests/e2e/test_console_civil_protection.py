@@ -126,10 +126,97 @@ def draw(page: Any, statement: Any) -> list[tuple[float, float]]:
     return corners
 
 
+def fill_statement(statement: Any, said: dict[str, Any]) -> None:
+    """Type a statement's words and choose its levels; add its parameters."""
+    for name in ("event", "headline", "area_desc"):
+        if name in said:
+            statement.locator(f"input[name={name}]").fill(said[name])
+    for name in ("description", "instruction"):
+        if name in said:
+            statement.locator(f"textarea[name={name}]").fill(said[name])
+    for name in ("urgency", "severity", "certainty"):
+        statement.locator(f"select[name={name}]").select_option(said[name])
+    for name, value in said["parameters"]:
+        statement.locator("button[name=add-parameter]").click()
+        statement.locator("input[name=parameter_name]").last.fill(name)
+        statement.locator("input[name=parameter_value]").last.fill(value)
+
+
+def what_if_of_the_page(country: dict[str, Any], pane: Any) -> dict[str, Any]:
+    """The API's what-if for the CAP document the page shows; its numbers equal the page's."""
+    xml = pane.locator(".civil-cap pre").text_content()
+    kind = {"Content-Type": "application/cap+xml"}
+    answer = call(country, "POST", "alerts", "/v1/alerts/what-if", data=xml.encode(), headers=kind)
+    assert answer.status_code == 200, answer.text
+    expected: dict[str, Any] = answer.json()["exposure"]
+    for count in ("households", "people"):
+        shown = pane.locator(f".civil-preview [data-count={count}]").inner_text()
+        assert int(shown.replace(",", "")) == expected[count]
+    assert expected["households"] > 0
+    for area in expected["by_area"]:
+        assert area["admin_code"] in pane.locator(".civil-preview").inner_text()
+    return expected
+
+
+def rounded(ring: list[list[float]]) -> list[list[float]]:
+    return [[round(c, 5) for c in point] for point in ring]
+
+
+def assert_stored(
+    incident: dict[str, Any], statements: list[dict[str, Any]], corners: list[tuple[float, float]]
+) -> None:
+    """The alerts service stored each statement with its parameters, the polygon drawn where it was
+    clicked, and the second statement's uploaded polygon and admin area as two areas."""
+    current = incident["current"]
+    assert incident["version"] == 1 and current["status"] == "Exercise"
+    assert current["headline"] == statements[0]["headline"]
+    assert [
+        (s["event"], s["urgency"], s["severity"], s["certainty"], s["parameters"])
+        for s in current["statements"]
+    ] == [
+        (said["event"], said["urgency"], said["severity"], said["certainty"],
+         [{"name": n, "value": v} for n, v in said["parameters"]])
+        for said in statements
+    ]  # fmt: skip
+    areas = current["areas"]["features"]
+    [drawn] = [f["geometry"]["coordinates"][0] for f in areas if f["properties"]["statement"] == 0]
+    assert len(drawn) == 5 and drawn[0] == drawn[-1]
+    # Each corner where it was clicked (within a pixel: the browser rounds the mouse's position).
+    for clicked_lat, clicked_lon in corners:
+        assert any(abs(lat - clicked_lat) < 0.002 and abs(lon - clicked_lon) < 0.002 for lon, lat in drawn)
+    # The second statement: the uploaded polygon, and La Altagracia by its code, as two areas.
+    theirs = [f["geometry"] for f in areas if f["properties"]["statement"] == 1]
+    assert len(theirs) == 2 and current["geocodes"] == ["ISO3166-2:DO-11"]
+    assert rounded(theirs[0]["coordinates"][0]) == rounded(square(-68.5, 18.6, 0.1)["coordinates"][0])
+
+
+FLOOD = {
+    "event": "Inundación",
+    "urgency": "Immediate",
+    "severity": "Severe",
+    "certainty": "Observed",
+    "headline": 'Crecida del Ozama <nivel 3> & "subiendo"',
+    "description": "El río Ozama sube <2 m> & sigue subiendo.",
+    "instruction": "Evacúen las zonas bajas.",
+    "area_desc": "Gran Santo Domingo",
+    "parameters": [("riverLevel", "3.2 m"), ("gauge", "Ozama <Hyatt>")],
+}
+WIND = {
+    "event": "Vientos",
+    "urgency": "Expected",
+    "severity": "Moderate",
+    "certainty": "Likely",
+    "headline": "Vientos fuertes en el este",
+    "parameters": [("windSpeed", "40 kt")],
+}
+
+
 def test_an_alert_with_two_statements_and_a_drawn_area_previewed_then_issued(
     context, country, officers, tmp_path
 ):
     tag = uuid.uuid4().hex[:6]
+    flood = {**FLOOD, "event": f"Inundación {tag}", "headline": f"{FLOOD['headline']} {tag}"}
+    wind = {**WIND, "event": f"Vientos {tag}"}
     uploaded = tmp_path / "bavaro.geojson"
     uploaded.write_text(
         json.dumps({"type": "Feature", "properties": {}, "geometry": square(-68.5, 18.6, 0.1)})
@@ -144,96 +231,27 @@ def test_an_alert_with_two_statements_and_a_drawn_area_previewed_then_issued(
     pane.locator("input[name=sender]").fill("coe.gob.do")
     pane.locator("select[name=status]").select_option("Exercise")
     first = pane.locator(".civil-statement").nth(0)
-    headline = f'Crecida del Ozama <nivel 3> & "subiendo" {tag}'
-    first.locator("input[name=event]").fill(f"Inundación {tag}")
-    first.locator("select[name=category]").select_option("Met")
-    first.locator("select[name=urgency]").select_option("Immediate")
-    first.locator("select[name=severity]").select_option("Severe")
-    first.locator("select[name=certainty]").select_option("Observed")
-    first.locator("input[name=headline]").fill(headline)
-    first.locator("textarea[name=description]").fill("El río Ozama sube <2 m> & sigue subiendo.")
-    first.locator("textarea[name=instruction]").fill("Evacúen las zonas bajas.")
-    for name, value in (("riverLevel", "3.2 m"), ("gauge", "Ozama <Hyatt>")):
-        first.locator("button[name=add-parameter]").click()
-        first.locator("input[name=parameter_name]").last.fill(name)
-        first.locator("input[name=parameter_value]").last.fill(value)
-    first.locator("input[name=area_desc]").fill("Gran Santo Domingo")
+    fill_statement(first, flood)
     corners = draw(page, first)
-    assert "Polygons: 1" in first.locator(".civil-area-summary").inner_text()
-
+    expect(first.locator(".civil-area-summary")).to_have_text("Polygons: 1 · Admin areas: —")
     pane.locator("button[name=add-statement]").click()
     second = pane.locator(".civil-statement").nth(1)
-    second.locator("input[name=event]").fill(f"Vientos {tag}")
-    second.locator("select[name=severity]").select_option("Moderate")
-    second.locator("input[name=headline]").fill(f"Vientos fuertes en el este {tag}")
-    second.locator("button[name=add-parameter]").click()
-    second.locator("input[name=parameter_name]").fill("windSpeed")
-    second.locator("input[name=parameter_value]").fill("40 kt")
+    fill_statement(second, wind)
     second.locator("input[name=search]").fill("altagracia")
     second.locator(".civil-codes input[value=DO-11]").check()
     second.locator("input[name=upload]").set_input_files(str(uploaded))
     expect(second.locator(".civil-area-summary")).to_have_text("Polygons: 1 · Admin areas: DO-11")
-
     pane.locator("button[name=preview]").click()
     pane.locator(".civil-preview [data-count=households]").wait_for()
-    xml = pane.locator(".civil-cap pre").text_content()
-    what_if = call(
-        country,
-        "POST",
-        "alerts",
-        "/v1/alerts/what-if",
-        data=xml.encode(),
-        headers={"Content-Type": "application/cap+xml"},
-    )
-    assert what_if.status_code == 200, what_if.text
-    expected = what_if.json()["exposure"]
-    shown = {
-        k: pane.locator(f".civil-preview [data-count={k}]").inner_text() for k in ("households", "people")
-    }
-    assert {k: int(v.replace(",", "")) for k, v in shown.items()} == {
-        "households": expected["households"],
-        "people": expected["people"],
-    }
-    assert expected["households"] > 0
-    for area in expected["by_area"]:
-        assert area["admin_code"] in pane.locator(".civil-preview").inner_text()
+    expected = what_if_of_the_page(country, pane)
     assert_accessible(page)
 
     pane.locator("button[name=issue]").click()
     issued = pane.locator(".civil-issued [data-incident]")
     issued.wait_for()
-    incident = api(
-        country, "alerts", f"/v1/alerts/{issued.get_attribute('data-incident')}", [CIVIL_PROTECTION]
-    )
-    current = incident["current"]
-    assert incident["version"] == 1 and current["status"] == "Exercise" and current["headline"] == headline
-    said = current["statements"]
-    assert [(s["event"], s["urgency"], s["severity"], s["certainty"]) for s in said] == [
-        (f"Inundación {tag}", "Immediate", "Severe", "Observed"),
-        (f"Vientos {tag}", "Expected", "Moderate", "Likely"),
-    ]
-    assert said[0]["parameters"] == [
-        {"name": "riverLevel", "value": "3.2 m"},
-        {"name": "gauge", "value": "Ozama <Hyatt>"},
-    ]
-    assert said[1]["parameters"] == [{"name": "windSpeed", "value": "40 kt"}]
-    [drawn] = [f for f in current["areas"]["features"] if f["properties"]["statement"] == 0]
-    ring = drawn["geometry"]["coordinates"][0]
-    assert len(ring) == 5 and ring[0] == ring[-1]
-    # Each corner where it was clicked (within a pixel: the browser rounds the mouse's position).
-    for clicked_lat, clicked_lon in corners:
-        assert any(abs(lat - clicked_lat) < 0.002 and abs(lon - clicked_lon) < 0.002 for lon, lat in ring)
-    assert current["geocodes"] == ["ISO3166-2:DO-11"]
-    # The second statement: the uploaded polygon, and La Altagracia by its code, as two areas.
-    theirs = [f for f in current["areas"]["features"] if f["properties"]["statement"] == 1]
-    assert len(theirs) == 2
-
-    def rounded(ring: list[list[float]]) -> list[list[float]]:
-        return [[round(c, 5) for c in point] for point in ring]
-
-    assert rounded(theirs[0]["geometry"]["coordinates"][0]) == rounded(
-        square(-68.5, 18.6, 0.1)["coordinates"][0]
-    )
+    incident_id = issued.get_attribute("data-incident")
+    incident = api(country, "alerts", f"/v1/alerts/{incident_id}", [CIVIL_PROTECTION])
+    assert_stored(incident, [flood, wind], corners)
     assert incident["exposure"]["households"] == expected["households"]
 
 
@@ -383,6 +401,15 @@ def test_two_alerts_linked_into_one_hazard_event(context, country, officers, two
     assert first in {a["incident_id"] for a in event["alerts"]}
     [link] = [a for a in event["alerts"] if a["incident_id"] == second]
     assert link["how"] == "person" and "La misma onda tropical" in link["note"]
+
+    split = pane.locator(".civil-split")
+    split.locator("select[name=incident_id]").select_option(second)
+    split.locator("textarea[name=reason]").fill("Otra onda, otro evento")
+    split.locator("button[type=submit]").click()
+    card.locator(f"[data-incident='{first}']").wait_for(state="detached")
+    events = api(country, "transfers", "/v1/hazard-events", [CIVIL_PROTECTION])
+    [alone] = [e for e in events if second in {a["incident_id"] for a in e["alerts"]}]
+    assert [a["incident_id"] for a in alone["alerts"]] == [second]
 
 
 def test_an_officer_is_refused_an_alert_outside_their_province_on_a_phone(browser, country, officers):
