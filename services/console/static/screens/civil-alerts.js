@@ -244,7 +244,13 @@ function showAreas() {
 }
 
 function onMapClick(event) {
-  if (!pane || pane.hidden) return;
+  if (!pane) return;
+  if (pane.hidden) {
+    // Left drawing or picking for another tab: the map is the console's again.
+    if (sketch) stopDrawing();
+    if (picking) stopPicking();
+    return;
+  }
   if (sketch) {
     sketch.points.push(event.latlng);
     sketch.fieldset.querySelector('button[name=finish]').disabled = sketch.points.length < 3;
