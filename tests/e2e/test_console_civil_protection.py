@@ -103,6 +103,8 @@ def open_screen(
     page.fill("#sign-in input[name=username]", who)
     page.fill("#sign-in input[name=password]", officers[who])
     page.click("#sign-in button[type=submit]")
+    # The console has shown its first alert (and fitted the map to it) before the screen opens.
+    page.locator("#alert h2").wait_for(state="attached")
     page.click(f"nav button[data-tab={tab}]")
     return page.locator(f"[data-pane={tab}]")
 
@@ -281,6 +283,7 @@ def test_an_alert_updated_then_cancelled_keeps_its_references(context, country, 
     assert updated["current"]["statements"][0]["parameters"] == [{"name": "rainfall24h", "value": "200 mm"}]
 
     item.locator("button[name=cancel]").click()
+    pane.locator(".civil-mode:has-text('Cancellation of')").wait_for()
     pane.locator("textarea[name=note]").fill("La vaguada se alejó")
     pane.locator("button[name=issue]").click()
     item.locator(".state:has-text('cancelled')").wait_for()

@@ -80,7 +80,9 @@ async function loadAlerts({ onlyIfChanged = false } = {}) {
     list.append(item);
   }
   drawActiveAlerts(alerts.filter((a) => a.state === 'active'));
-  if (!selected && alerts.length) selectAlert(alerts[0].id);
+  // The newest real alert first: exercises and tests do not take the decision-makers' eye.
+  const first = alerts.find((a) => a.status === 'Actual') || alerts[0];
+  if (!selected && first) selectAlert(first.id);
   return true;
 }
 
@@ -153,7 +155,7 @@ async function selectAlert(id, { fit = true } = {}) {
     style: (feature) => ({ color: colourOf(feature), weight: 2, fillColor: colourOf(feature), fillOpacity: 0.15 }),
   });
   replaceLayer('areas', areas);
-  if (fit && areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { maxZoom: 10 });
+  if (fit && !mapBusy() && areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { maxZoom: 10 });
   const grid = await call('alerts', `/v1/alerts/${id}/exposure-grid?cell_deg=0.05`).catch(() => null);
   if (generation !== mine) return;
   if (grid) {
