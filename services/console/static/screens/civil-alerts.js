@@ -418,9 +418,13 @@ async function startFrom(id, mode) {
   form.scrollIntoView();
 }
 
+let listed = 0;
+
+// Only the latest asking draws the list: an earlier answer arriving late is dropped.
 async function loadAlerts() {
+  const mine = ++listed;
   const alerts = await attempt(() => call('alerts', '/v1/alerts?limit=50'));
-  if (!alerts) return;
+  if (!alerts || mine !== listed) return;
   const list = pane.querySelector('.civil-list');
   list.innerHTML = alerts.length ? '' : `<li>${escape(t('no_alerts'))}</li>`;
   for (const alert of alerts) {
