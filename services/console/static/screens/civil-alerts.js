@@ -294,8 +294,11 @@ function readMessage() {
   const form = pane.querySelector('.civil-compose');
   const sender = form.sender.value.trim();
   const base = compose.base?.current;
+  // An update or cancellation must be sent after what it replaces (CAP times count whole seconds):
+  // one sent in the same second would be kept for the record only.
+  const sent = new Date(Math.max(Date.now(), base ? new Date(base.sent).getTime() + 1000 : 0));
   const message = {
-    identifier: newIdentifier(sender), sender, sent: capTime(new Date()), status: form.status.value,
+    identifier: newIdentifier(sender), sender, sent: capTime(sent), status: form.status.value,
     msgType: compose.mode, incidents: form.incidents.value.split(/\s+/).filter(Boolean), note: form.note.value,
     references: base ? [...new Set([...(base.references || []), `${base.sender},${base.identifier},${base.sent}`])] : [],
     statements: compose.mode === 'Cancel' ? [] : statements().map(readStatement),
