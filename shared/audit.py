@@ -251,6 +251,9 @@ class Verification:
 
     entries: int
     broken: ChainBreak | None = None
+    #: The hash of the last entry that holds together (:data:`GENESIS` for none): compare it with
+    #: a copy of the head kept elsewhere.
+    last_hash: str = GENESIS
 
     @property
     def intact(self) -> bool:
@@ -315,7 +318,24 @@ def walk(rows: Iterator[Any], head: Any) -> Verification:
         )
     if head.hash != previous:
         return Verification(last, ChainBreak(last, "the chain head's hash differs from the last entry's"))
-    return Verification(last)
+    return Verification(last, last_hash=previous)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries a reader asks for; ``None`` asks nothing of that column.
+
+    ``action``, ``by``, ``subject_type``, ``subject_id`` and ``outcome`` are matched exactly;
+    ``since`` and ``until`` bound ``at`` (from ``since``, before ``until``).
+    """
+
+    outcome: str | None = None
+    action: str | None = None
+    by: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def page(
@@ -324,14 +344,20 @@ def page(
     *,
     limit: int,
     after: int | None = None,
-    outcome: str | None = None,
+    where: AuditFilter = AuditFilter(),
 ) -> list[dict[str, Any]]:
-    """Entries newest first: ``limit`` of them, older than position ``after`` if given."""
+    """Entries newest first: ``limit`` of those ``where`` asks for, older than position ``after`` if given."""
     query = select(entries).order_by(entries.c.position.desc()).limit(limit)
     if after is not None:
         query = query.where(entries.c.position < after)
-    if outcome is not None:
-        query = query.where(entries.c.outcome == outcome)
+    for name in ("outcome", "action", "by", "subject_type", "subject_id"):
+        value = getattr(where, name)
+        if value is not None:
+            query = query.where(entries.c[name] == value)
+    if where.since is not None:
+        query = query.where(entries.c.at >= as_stored(where.since))
+    if where.until is not None:
+        query = query.where(entries.c.at < as_stored(where.until))
     return [{**row, "at": as_read(row["at"])} for row in session.execute(query).mappings()]
 
 
@@ -351,8 +377,8 @@ class AuditLog:
         return verify(self.sessions, self.tables)
 
     def page(
-        self, *, limit: int, after: int | None = None, outcome: str | None = None
+        self, *, limit: int, after: int | None = None, where: AuditFilter = AuditFilter()
     ) -> list[dict[str, Any]]:
         """:func:`page` through this log, newest first."""
         with reading(self.sessions) as session:
-            return page(session, self.tables.entries, limit=limit, after=after, outcome=outcome)
+            return page(session, self.tables.entries, limit=limit, after=after, where=where)

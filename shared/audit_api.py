@@ -1,10 +1,13 @@
-"""``GET /v1/audit-log``: a service's audit log for auditors, newest first, a page at a time.
+"""``GET /v1/audit-log``: a service's audit log for auditors, newest first, a page at a time,
+filtered by action, person, subject, outcome and time; ``GET /v1/audit-log/verification``: the
+whole chain walked and the first break named.
 
 Every service registers this blueprint; :func:`shared.web.build_app` gives it the service's log.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -12,13 +15,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shared.audit import OUTCOMES, AuditLog
+from shared.audit import OUTCOMES, AuditFilter, AuditLog
 from shared.auth import AUDITOR
 from shared.web import BEARER, authenticated
 
 blp = Blueprint(
     "audit", __name__, url_prefix="/v1/audit-log", description="Who did what, and who was refused"
 )
+
+
+#: The times a filter may name (the log's own are within them; beyond, a time has no UTC).
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
+#: The query's fields that choose entries (:class:`shared.audit.AuditFilter`).
+FILTERS = ("outcome", "action", "by", "subject_type", "subject_id", "since", "until")
 
 
 class AuditQuerySchema(Schema):
@@ -29,6 +38,28 @@ class AuditQuerySchema(Schema):
         metadata={"description": "Only entries older than this position (the last one of the page before)"},
     )
     outcome = fields.String(load_default=None, validate=validate.OneOf(OUTCOMES))
+    action = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 255),
+        metadata={"description": "Exactly this action (`approved`, `POST /v1/batches/<batch_id>/approve` …)"},
+    )
+    by = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 255),
+        metadata={"description": "Who acted (or was refused)"},
+    )
+    subject_type = fields.String(load_default=None, validate=validate.Length(1, 32))
+    subject_id = fields.String(load_default=None, validate=validate.Length(1, 1024))
+    since = fields.AwareDateTime(
+        load_default=None,
+        validate=validate.Range(EARLIEST, LATEST),
+        metadata={"description": "Entries at or after this time (ISO 8601 with its offset)"},
+    )
+    until = fields.AwareDateTime(
+        load_default=None,
+        validate=validate.Range(EARLIEST, LATEST),
+        metadata={"description": "Entries before this time"},
+    )
 
 
 class AuditEntrySchema(Schema):
@@ -61,6 +92,41 @@ class AuditEntries(MethodView):
     def get(self, params: dict[str, Any]) -> Any:
         """Read the audit log, newest first (auditors only)"""
         audit: AuditLog = current_app.extensions["amparo.audit"]
-        items = audit.page(limit=params["limit"], after=params["after"], outcome=params["outcome"])
+        where = AuditFilter(**{name: params[name] for name in FILTERS})
+        items = audit.page(limit=params["limit"], after=params["after"], where=where)
         next_after = items[-1]["position"] if len(items) == params["limit"] else None
         return {"items": items, "next_after": next_after}
+
+
+class ChainBreakSchema(Schema):
+    position = fields.Integer(metadata={"description": "Where the chain first breaks"})
+    reason = fields.String()
+
+
+class VerificationSchema(Schema):
+    intact = fields.Boolean()
+    entries = fields.Integer(metadata={"description": "Entries that hold together from position 1"})
+    last_hash = fields.String(
+        metadata={
+            "description": "Hash of the last of them: compare it with a copy of the head kept elsewhere"
+        }
+    )
+    broken = fields.Nested(ChainBreakSchema, allow_none=True)
+
+
+@blp.route("/verification")
+class AuditVerification(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, VerificationSchema)
+    @authenticated([AUDITOR])
+    def get(self) -> Any:
+        """Walk the whole chain and name the first place it breaks (auditors only)"""
+        audit: AuditLog = current_app.extensions["amparo.audit"]
+        found = audit.verify()
+        broken = found.broken
+        return {
+            "intact": found.intact,
+            "entries": found.entries,
+            "last_hash": found.last_hash,
+            "broken": None if broken is None else {"position": broken.position, "reason": broken.reason},
+        }

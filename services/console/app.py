@@ -16,6 +16,7 @@ import requests
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
+from services.console import oidc, oidc_routes
 from services.console.accounts import SignInThrottle, check_nobody, read_accounts
 from shared.auth import DevIssuer
 from shared.config import DEFAULT_PORTS
@@ -60,6 +61,8 @@ class ConsoleSettings:
     accounts_file: Path
     issuer_dir: Path
     timeout: float = 120.0
+    #: The institution's OpenID provider; ``None``: the local account file (the embedded stack's).
+    oidc: oidc.OidcSettings | None = None
 
     @classmethod
     def from_environ(cls, environ: os._Environ[str] | dict[str, str] = os.environ) -> ConsoleSettings:
@@ -76,6 +79,7 @@ class ConsoleSettings:
                 environ.get("AMPARO_CONSOLE_ACCOUNTS_FILE", data_dir / "console-accounts.json")
             ),
             issuer_dir=Path(environ.get("AMPARO_DEV_ISSUER_DIR", data_dir / "dev-issuer")),
+            oidc=oidc.OidcSettings.from_environ(environ),
         )
 
 
@@ -133,6 +137,8 @@ def create_app(settings: ConsoleSettings) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(auth)
     app.register_blueprint(forwarding)
+    if settings.oidc is not None:
+        oidc_routes.install(app, settings.oidc)
     return app
 
 
@@ -190,9 +196,20 @@ def health() -> Response:
     return jsonify({"status": "ok", "map_library": LEAFLET.is_dir()})
 
 
+@auth.get("/auth/session")
+def who() -> Response:
+    """How people sign in here: through the identity provider (who is signed in, never a token),
+    or with the local account file (the page keeps the token ``/auth/sign-in`` gives it)."""
+    if oidc_routes.provider_of(current_app) is not None:
+        return oidc_routes.who()
+    return jsonify({"mode": "accounts"})
+
+
 @auth.post("/auth/sign-in")
 def sign_in() -> Response:
     console = _console()
+    if oidc_routes.provider_of(current_app) is not None:
+        return _problem(404, "Not found", "this console signs in through the identity provider")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _problem(400, "Invalid input", "send JSON with username and password")
@@ -248,6 +265,14 @@ def forward(service: str, rest: str) -> Response:
     if target is None:
         return _problem(404, "Not found", "only a service's /v1/ API is reached through the console")
     headers = {h: request.headers[h] for h in FORWARDED_REQUEST if h in request.headers}
+    provider = oidc_routes.provider_of(current_app)
+    if provider is not None and "Authorization" not in headers:
+        try:
+            token = oidc_routes.access_token(provider)
+        except oidc_routes.ForwardRefused as refused:
+            return _problem(refused.status, refused.title, refused.detail, reason=refused.reason)
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
     try:
         answer = console.session.request(
             request.method,

@@ -172,3 +172,39 @@ def test_what_if_a_draft_programme_over_an_area_without_storing_anything(
         headers=auth(issuer, PROGRAMME_OFFICER),
     ).get_json()
     assert listed["households"] == 0 and listed["paid"] == 0
+
+
+def test_a_draft_reads_in_words_with_every_mistakes_path_and_nothing_is_stored(transfers, issuer):
+    officer = auth(issuer, PROGRAMME_OFFICER)
+    whole = transfers.post("/v1/programmes/render?lang=es", json={"programme": TORMENTA}, headers=officer)
+    assert whole.status_code == 200, whole.get_json()
+    assert whole.get_json()["valid"] and whole.get_json()["problems"] == []
+    assert whole.get_json()["rules"]["eligibility"] == (
+        "puntaje de vulnerabilidad ≥ 40 y "
+        "(niñas y niños menores de 5 años > 0 o personas de 65 años o más > 0)"
+    )
+    # The same words as the stored version's, in the language Accept-Language asks for.
+    stored = transfers.post("/v1/programmes", json=TORMENTA, headers=officer).get_json()
+    spanish = transfers.get(f"/v1/programmes/{stored['id']}?lang=es", headers=officer).get_json()
+    asked = transfers.post(
+        "/v1/programmes/render", json={"programme": TORMENTA}, headers={**officer, "Accept-Language": "es"}
+    ).get_json()
+    assert asked["rules"] == spanish["rules"] == whole.get_json()["rules"]
+
+    wrong = copy.deepcopy(TORMENTA)
+    wrong["currency"] = "pesos"  # the API's own check
+    wrong["eligibility"]["all"][1]["any"][0]["op"] = "within"  # the domain's
+    wrong["benefit"]["rounding"] = -1
+    answer = transfers.post("/v1/programmes/render", json={"programme": wrong}, headers=officer).get_json()
+    assert not answer["valid"]
+    assert sorted(p["pointer"] for p in answer["problems"]) == [
+        "/benefit/rounding",
+        "/currency",
+        "/eligibility/all/1/any/0/op",
+    ]
+    assert set(answer["rules"]) == {"trigger", "approval", "entitlement"}
+    assert len(transfers.get("/v1/programmes", headers=officer).get_json()) == 1
+    denied = transfers.post(
+        "/v1/programmes/render", json={"programme": TORMENTA}, headers=auth(issuer, CIVIL_PROTECTION)
+    )
+    assert denied.status_code == 403

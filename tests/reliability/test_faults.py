@@ -143,7 +143,7 @@ def commit_import(stack: Stack, households: int) -> tuple[str, threading.Thread]
 @pytest.mark.timeout(1800)  # the --soak run is long
 def test_broker_stopped_for_a_minute_during_a_burst_of_registrations(stack, figures, soak):
     """20 000 households imported and field staff registering more while the broker is away."""
-    households = 100_000 if soak else 20_000
+    households = 100_000 if soak else 10_000
     outage = 60.0
     started = time.monotonic()
     with FieldStaff(stack) as field:

@@ -182,6 +182,9 @@ class FakeFiles:
     def get(self, file_id):
         return self.rows.get(file_id)
 
+    def of_batch(self, batch_id):
+        return sorted((f for f in self.rows.values() if f.batch_id == batch_id), key=lambda f: f.created_at)
+
 
 class FakeProgrammes:
     def __init__(self, *versions):

@@ -1,5 +1,9 @@
 // Calls to the three services through the console's own origin (/api/<service>/...).
-// The token comes from sign-in and lives in this tab's sessionStorage (the console's).
+// Two ways to sign in, as the console server says at /auth/session:
+// - 'accounts' (the embedded stack's local account file): the token comes from /auth/sign-in and
+//   lives in this tab's sessionStorage (the console's);
+// - 'oidc' (the institution's identity provider): the console server keeps the tokens and adds
+//   them to each call itself; the page holds only who is signed in (name, roles, jurisdiction).
 // Every call asks for the language the page is shown in: the services' refusals come back in it.
 import { language } from '/static/i18n.js';
 
@@ -40,6 +44,59 @@ export const session = {
   },
 };
 
+// How this console signs people in; remembered on the device (it names no one) so the field app
+// knows it with no connection.
+const MODE_KEY = 'amparo.sign_in_mode';
+let mode = localStorage.getItem(MODE_KEY) || 'accounts';
+let ended = false;
+
+export function signInMode() { return mode; }
+
+// Whether the server-kept session ended (expired, or refused by the provider) since the page
+// last asked: the sign-in page says so.
+export function sessionEnded() { return ended; }
+
+// The provider's sign-in page; it comes back to `place` ('/' or '/field/').
+export function signInThroughProvider(place = '/') {
+  window.location.assign(`/auth/oidc/sign-in?next=${encodeURIComponent(place)}`);
+}
+
+// Ask the console server how people sign in and, with the identity provider, who is signed in.
+// With no connection the last known mode stands.
+export async function loadSession() {
+  let body;
+  try {
+    const response = await fetch('/auth/session', { headers: { Accept: 'application/json' } });
+    body = await response.json();
+  } catch (_) {
+    return mode;
+  }
+  mode = body.mode === 'oidc' ? 'oidc' : 'accounts';
+  localStorage.setItem(MODE_KEY, mode);
+  if (mode === 'oidc') {
+    ended = !body.signed_in && (ended || !!body.ended);
+    if (body.signed_in) session.set({ ...body.signed_in, server: true, expires_in: 12 * 3600 });
+    else if (session.get() && session.get().server) session.clear();
+  }
+  return mode;
+}
+
+// Sign out: the console server forgets the session, then the provider ends its own.
+// Resolves true when the page is on its way to the provider (nothing more to do here).
+export async function signOut(place = '/') {
+  const wasServer = mode === 'oidc';
+  session.clear();
+  if (!wasServer) return false;
+  const response = await fetch('/auth/sign-out', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ next: place }),
+  });
+  const body = await response.json();
+  window.location.assign(body.location || place);
+  return true;
+}
+
 export async function signIn(username, password) {
   const response = await fetch('/auth/sign-in', {
     method: 'POST',
@@ -63,7 +120,7 @@ export function describe(error) {
 export async function call(service, path, { method = 'GET', json, body, contentType, idempotent, raw } = {}) {
   const s = session.get();
   const headers = { 'Accept-Language': language() };
-  if (s) headers.Authorization = `Bearer ${s.token}`;
+  if (s && s.token) headers.Authorization = `Bearer ${s.token}`;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(json);
@@ -75,6 +132,7 @@ export async function call(service, path, { method = 'GET', json, body, contentT
   if (!response.ok) {
     let problem = { title: response.statusText };
     try { problem = await response.json(); } catch (_) { /* not JSON */ }
+    if (response.status === 401 && s && s.server) ended = true;
     throw new ApiError(response.status, problem);
   }
   if (raw) return response;

@@ -1,5 +1,8 @@
 // The decision console: alerts on a map, who they expose, the batches they trigger, what-if, why.
-import { call, describe, session, signIn } from '/static/api.js';
+import {
+  call, describe, loadSession, session, sessionEnded, signIn, signInMode, signOut,
+} from '/static/api.js';
+import { drawBasemap, drawLand } from '/static/basemap.js';
 import { language, money, number, setLanguage, t, translate, when } from '/static/i18n.js';
 import { mapBusy, mapCreated } from '/static/map.js';
 import { screens } from '/static/screens.js';
@@ -28,6 +31,7 @@ function initMap() {
     return div;
   };
   legend.addTo(map);
+  drawBasemap(map);
   map.on('click', (event) => {
     if (!drawing) return;
     drawing.push(event.latlng);
@@ -47,8 +51,10 @@ function replaceLayer(name, layer) {
 async function loadBoundaries() {
   const boundaries = await call('alerts', '/v1/admin-areas/ISO3166-2').catch(() => null);
   if (!boundaries) return;
+  replaceLayer('land', drawLand(map, boundaries));
+  // Outlines only: the land beneath is filled, so that the basemap's roads and towns show through.
   const layer = L.geoJSON(boundaries, {
-    style: { color: '#52606d', weight: 1, fillColor: '#ffffff', fillOpacity: 0.6 },
+    style: { color: '#52606d', weight: 1, fillColor: '#ffffff', fillOpacity: 0 },
     onEachFeature: (feature, shape) => shape.bindTooltip(escape(feature.properties.code)),
   });
   replaceLayer('boundaries', layer);
@@ -60,7 +66,12 @@ async function loadBoundaries() {
 // What was last drawn, so that a refresh redraws only what changed.
 const shown = { alerts: null, incident: null, batches: null };
 
+// The roles the alerts service lets read alerts: the console does not ask for the others (a
+// registry officer's screens would otherwise show the refusal every time the list refreshes).
+const ALERT_READERS = ['civil_protection', 'programme_officer', 'approver', 'payments_officer', 'auditor'];
+
 async function loadAlerts({ onlyIfChanged = false } = {}) {
+  if (!session.has(...ALERT_READERS)) return false;
   const alerts = await attempt(() => call('alerts', '/v1/alerts?limit=50'));
   if (!alerts) return false;
   const signature = JSON.stringify(alerts);
@@ -201,7 +212,7 @@ async function selectAlert(id, { fit = true } = {}) {
 
 function minutesBetween(from, to) {
   if (!from || !to) return '—';
-  return `${((new Date(to) - new Date(from)) / 60000).toFixed(1)} ${t('minutes')}`;
+  return `${number((new Date(to) - new Date(from)) / 60000, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ${t('minutes')}`;
 }
 
 async function showBatches(incident, { onlyIfChanged = false, generation: asked = generation } = {}) {
@@ -229,7 +240,7 @@ async function showBatches(incident, { onlyIfChanged = false, generation: asked 
       ${table([{ label: '' }, { label: '', n: true }], [
         [escape(t('households')), number(batch.households)],
         [escape(t('amount')), money(batch.total, batch.currency)],
-        [escape(t('coverage')), `${Math.round(batch.coverage * 100)} %`],
+        [escape(t('coverage')), number(batch.coverage, { style: 'percent' })],
         [escape(t('cut_off')), batch.cut_off_score == null ? '—' : number(batch.cut_off_score)],
         [escape(t('below_cut_off')), number(batch.below_cut_off)],
         [escape(t('timeline')), `${minutesBetween(incident.messages[0]?.sent, batch.proposed_at)} → ${minutesBetween(batch.proposed_at, batch.decided_at)}`],
@@ -345,7 +356,7 @@ function wireWhatIf() {
       [escape(t('eligible')), number(answer.eligible)],
       [escape(t('people')), number(answer.people_eligible)],
       [escape(t('cost')), money(answer.paid, answer.currency)],
-      [escape(t('coverage')), `${Math.round(answer.coverage * 100)} %`],
+      [escape(t('coverage')), number(answer.coverage, { style: 'percent' })],
       [escape(t('cut_off')), answer.cut_off_score == null ? '—' : number(answer.cut_off_score)],
     ]);
   });
@@ -425,8 +436,24 @@ function addScreens() {
   }
 }
 
+// Sign-in with the local account file, or through the institution's identity provider; a refused
+// sign-in (?sign_in=<reason>) or an ended session is said on the sign-in page.
+function showSignInWay() {
+  const provider = signInMode() === 'oidc';
+  $('#local-sign-in').hidden = provider;
+  $('#local-sign-in').disabled = provider;
+  $('#provider-sign-in').hidden = !provider;
+  const reason = new URLSearchParams(window.location.search).get('sign_in');
+  const known = ['audience', 'no_role', 'expired', 'failed', 'unavailable'];
+  if (reason) window.history.replaceState(null, '', window.location.pathname);
+  if (reason) $('#sign-in-error').textContent = t(`sign_in_${known.includes(reason) ? reason : 'failed'}`);
+  else if (sessionEnded()) $('#sign-in-error').textContent = t('sign_in_expired');
+}
+
 async function start() {
   translate();
+  await loadSession();
+  showSignInWay();
   const current = session.get();
   $('#sign-in').hidden = !!current;
   $('#console').hidden = !current;
@@ -434,6 +461,8 @@ async function start() {
   $('#who').textContent = current ? `${current.name} (${current.roles.join(', ')})` : '';
   if (!current) return;
   addScreens();
+  const first = screens().find((s) => session.has(...s.roles));
+  if (!session.has(...ALERT_READERS) && first) showTab(first.id);
   initMap();
   map.invalidateSize();
   await loadProgrammes();
@@ -466,7 +495,7 @@ $('#sign-in').addEventListener('submit', async (event) => {
     $('#sign-in-error').textContent = describe(error);
   }
 });
-$('#sign-out').addEventListener('click', () => { session.clear(); window.location.reload(); });
+$('#sign-out').addEventListener('click', async () => { if (!(await signOut('/'))) window.location.reload(); });
 $('#language').addEventListener('click', () => { setLanguage(language() === 'es' ? 'en' : 'es'); if (session.get()) { loadAlerts(); if (selected) selectAlert(selected); } });
 document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
 whenSignedOut(() => start());

@@ -34,6 +34,13 @@ const WORDS = {
     sibling: 'brother or sister', other_relative: 'other relative', not_related: 'not related',
     sign_in_to_sync: 'Your session has ended: you can go on registering; sign in again to sync.',
     not_saved: 'Not saved on this device', still_waiting: 'records are still waiting to sync and will wait for you. Sign out?',
+    // signing in through the institution's identity provider
+    sign_in_provider: 'Sign in through your institution',
+    sign_in_audience: "Your institution's sign-in is not set up for Amparo (the token is for another application). Ask your administrator.",
+    sign_in_no_role: 'You are signed in at your institution but hold no role in Amparo. Ask your administrator for one.',
+    sign_in_expired: 'Your session has ended: sign in again.',
+    sign_in_failed: 'The sign-in did not complete: try again.',
+    sign_in_unavailable: "Your institution's sign-in cannot be reached right now: try again later.",
   },
   es: {
     title: 'Amparo — consola de decisión', sign_in: 'Ingresar', sign_out: 'Salir', username: 'Usuario',
@@ -69,6 +76,12 @@ const WORDS = {
     parent: 'madre o padre', sibling: 'hermano o hermana', other_relative: 'otro pariente', not_related: 'no pariente',
     sign_in_to_sync: 'Su sesión terminó: puede seguir registrando; ingrese de nuevo para sincronizar.',
     not_saved: 'No se guardó en este equipo', still_waiting: 'registros esperan sincronizar y lo esperarán. ¿Salir?',
+    sign_in_provider: 'Ingresar con su institución',
+    sign_in_audience: 'El ingreso de su institución no está configurado para Amparo (el token es para otra aplicación). Consulte a su administrador.',
+    sign_in_no_role: 'Ingresó en su institución pero no tiene ningún rol en Amparo. Pida uno a su administrador.',
+    sign_in_expired: 'Su sesión terminó: ingrese de nuevo.',
+    sign_in_failed: 'El ingreso no se completó: inténtelo de nuevo.',
+    sign_in_unavailable: 'El ingreso de su institución no responde ahora: inténtelo más tarde.',
   },
 };
 
@@ -101,16 +114,23 @@ export function translate(root = document) {
   root.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
 }
 
-export function number(value) {
-  return value == null ? '—' : new Intl.NumberFormat(language() === 'es' ? 'es' : 'en').format(value);
+// Dates, numbers and money in the browser's own locale (es-DO writes 4/12/2026 and RD$4,500; en-GB
+// 04/12/2026 and DOP 4,500), whichever language the words are in.
+export function locale() {
+  return navigator.language || 'en';
+}
+
+export function number(value, options = {}) {
+  return value == null ? '—' : new Intl.NumberFormat(locale(), options).format(value);
 }
 
 export function money(value, currency) {
   if (value == null) return '—';
-  const lang = language() === 'es' ? 'es' : 'en';
-  return new Intl.NumberFormat(lang, { style: 'currency', currency, maximumFractionDigits: 0 }).format(Number(value));
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency, maximumFractionDigits: 0 }).format(Number(value));
 }
 
+const WHEN = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit' };
+
 export function when(iso) {
-  return iso ? new Date(iso).toLocaleString(language() === 'es' ? 'es' : 'en') : '—';
+  return iso ? new Intl.DateTimeFormat(locale(), WHEN).format(new Date(iso)) : '—';
 }

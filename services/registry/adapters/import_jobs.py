@@ -29,6 +29,16 @@ class ImportRepository:
             return None
         return dict(row._mapping, created_at=as_read(row.created_at), updated_at=as_read(row.updated_at))
 
+    def latest(self, limit: int) -> list[dict[str, Any]]:
+        """The ``limit`` most recent imports, newest first."""
+        rows = self.session.execute(
+            select(imports).order_by(imports.c.created_at.desc(), imports.c.id).limit(limit)
+        )
+        return [
+            dict(row._mapping, created_at=as_read(row.created_at), updated_at=as_read(row.updated_at))
+            for row in rows
+        ]
+
     def update(self, import_id: str, **values: Any) -> None:
         self.session.execute(
             update(imports).where(imports.c.id == import_id).values(**values, updated_at=datetime.now(UTC))

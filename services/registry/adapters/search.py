@@ -1,12 +1,12 @@
-"""Finding households by area, status, vulnerability score and vulnerable groups, a page at a
-time, each with its head of household."""
+"""Finding households by area, status, vulnerability score, vulnerable groups and the head's name
+or registration number, a page at a time, each with its head of household."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from services.registry.adapters.orm import households, members
@@ -33,6 +33,21 @@ def _within(areas: Sequence[str]) -> Any:
     )
 
 
+def _named(text: str, head: Any) -> Any:
+    """SQL condition: the household's registration number (spaces and case ignored) or id is
+    ``text``, or each of its words is part of the head's given or family names (case ignored)."""
+    words = text.split()
+    number = "".join(words).upper()
+    names = [
+        or_(
+            head.c.given_names.icontains(w, autoescape=True),
+            head.c.family_names.icontains(w, autoescape=True),
+        )
+        for w in words
+    ]
+    return or_(households.c.registration_number == number, households.c.id == text.strip(), and_(*names))
+
+
 class HouseholdSearch:
     """Filtered, keyset-paginated reads of households with their head of household."""
 
@@ -48,6 +63,7 @@ class HouseholdSearch:
         score_min: float | None = None,
         score_max: float | None = None,
         groups: Sequence[str] = (),
+        text: str | None = None,
         after_id: str | None = None,
         limit: int = 100,
     ) -> list[dict[str, Any]]:
@@ -84,16 +100,14 @@ class HouseholdSearch:
             .order_by(households.c.id)
             .limit(limit)
         )
-        if admin_code:
-            query = query.where(_within([admin_code]))
-        if status:
-            query = query.where(households.c.status == status)
-        if score_min is not None:
-            query = query.where(households.c.vulnerability_score >= score_min)
-        if score_max is not None:
-            query = query.where(households.c.vulnerability_score <= score_max)
-        for group in groups:
-            query = query.where(GROUP_COLUMNS[group])
-        if after_id:
-            query = query.where(households.c.id > after_id)
+        conditions = [
+            _within([admin_code]) if admin_code else None,
+            households.c.status == status if status else None,
+            households.c.vulnerability_score >= score_min if score_min is not None else None,
+            households.c.vulnerability_score <= score_max if score_max is not None else None,
+            *(GROUP_COLUMNS[group] for group in groups),
+            _named(text, head) if text else None,
+            households.c.id > after_id if after_id else None,
+        ]
+        query = query.where(*(c for c in conditions if c is not None))
         return [dict(row._mapping, updated_at=as_read(row.updated_at)) for row in self.session.execute(query)]

@@ -302,6 +302,7 @@ def _query(params: dict[str, Any]) -> reading.HouseholdQuery:
         score_min=params["score_min"],
         score_max=params["score_max"],
         groups=tuple(params["group"]),
+        text=params["text"],
         after_id=decode_cursor(params["cursor"]) if params["cursor"] else None,
         limit=params["limit"],
     )

@@ -3,7 +3,7 @@ duplicates, and what a commit may say."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class ImportProblemSchema(Schema):
@@ -103,6 +103,13 @@ class ImportSchema(Schema):
     )
 
 
+class ImportSummarySchema(ImportSchema):
+    """An import in a list: its counts, without its problems, households or duplicates."""
+
+    class Meta:
+        exclude = ("problems", "households", "duplicates")
+
+
 class CommitSchema(Schema):
     max_duplicate_share = fields.Raw(
         load_default=None,
@@ -112,3 +119,7 @@ class CommitSchema(Schema):
             "duplicate; without it, the share given with the upload",
         },
     )
+
+
+class ImportListQuerySchema(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))

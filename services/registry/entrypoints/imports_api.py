@@ -15,7 +15,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.registry.adapters.import_files import FORMATS
-from services.registry.entrypoints.import_schemas import CommitSchema, ImportSchema
+from services.registry.entrypoints.import_schemas import (
+    CommitSchema,
+    ImportListQuerySchema,
+    ImportSchema,
+    ImportSummarySchema,
+)
 from services.registry.service_layer import imports as service
 from services.registry.service_layer.common import Actor
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
@@ -150,6 +155,15 @@ def _fail(import_id: str, reason: str) -> None:
 
 @blp.route("")
 class Imports(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(ImportListQuerySchema, location="query")
+    @blp.response(200, ImportSummarySchema(many=True))
+    @authenticated([REGISTRY_OFFICER, AUDITOR])
+    def get(self, params: dict[str, Any]) -> Any:
+        """List the latest imports made for areas in your jurisdiction, newest first (counts only)"""
+        jobs = service.list_imports(params["limit"], _reader(), current_principal().covers)
+        return [_serialised(job) for job in jobs], 200, _language()
+
     @blp.doc(
         security=BEARER,
         requestBody={

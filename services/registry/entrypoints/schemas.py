@@ -328,6 +328,14 @@ class HouseholdQuerySchema(Schema):
         load_default=list,
         metadata={"description": "Households with members of every group given"},
     )
+    text = fields.String(
+        load_default=None,
+        validate=validate.Length(min=2, max=100),
+        metadata={
+            "description": "A registration number or household id, or words of the head's names "
+            "(each word part of a given or family name, case ignored; SQLite folds A–Z only)"
+        },
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
     cursor = fields.String(load_default=None, metadata={"description": "next_cursor of the previous page"})
 

@@ -112,6 +112,23 @@ def get_import(import_id: str, uow: RegistryUnitOfWork, covers: Callable[[str], 
     return job
 
 
+#: How many recent imports are looked at when listing them.
+RECENT_IMPORTS = 500
+
+
+def list_imports(limit: int, uow: RegistryUnitOfWork, covers: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """The caller's most recent imports (those made for areas their jurisdiction covers), newest
+    first, with their counts but without their problems, households or duplicates."""
+    with uow:
+        jobs = uow.imports.latest(RECENT_IMPORTS)
+    visible = [job for job in jobs if all(covers(area) for area in job["jurisdiction"])][:limit]
+    for job in visible:
+        job["duplicate_share"] = duplicate_share(
+            job["households_with_duplicates"], _to_write(job["outcomes"] or {})
+        )
+    return visible
+
+
 def _to_write(outcomes: Mapping[str, int]) -> int:
     return sum(outcomes.get(o.value, 0) for o in (Outcome.CREATE, Outcome.UPDATE))
 

@@ -3,6 +3,7 @@ always inside the caller's jurisdiction."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,7 @@ class HouseholdQuery:
     groups: tuple[str, ...] = ()
     after_id: str | None = None
     limit: int = 100
+    text: str | None = None  # the head's name (words of it) or the registration number
 
 
 def find_households(
@@ -65,6 +67,7 @@ def find_households(
             score_min=query.score_min,
             score_max=query.score_max,
             groups=query.groups,
+            text=query.text,
             after_id=query.after_id,
             limit=min(query.limit, MAX_PAGE),
         )
@@ -80,9 +83,7 @@ def all_households(
     after = query.after_id
     while True:
         page = find_households(
-            HouseholdQuery(
-                query.admin_code, query.status, query.score_min, query.score_max, query.groups, after, chunk
-            ),
+            dataclasses.replace(query, after_id=after, limit=chunk),
             uow_factory(),
             jurisdiction,
         )

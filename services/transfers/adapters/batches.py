@@ -406,9 +406,14 @@ class FileRepository:
         self.session.execute(instruction_files.insert().values(**asdict(file)))
 
     def get(self, file_id: str) -> PaymentFile | None:
-        row = self.session.execute(select(instruction_files).where(instruction_files.c.id == file_id)).first()
-        if row is None:
-            return None
-        values = dict(row._mapping)
-        values["created_at"] = as_read(values["created_at"])
-        return PaymentFile(**values)
+        found = self._where(instruction_files.c.id == file_id)
+        return found[0] if found else None
+
+    def of_batch(self, batch_id: str) -> list[PaymentFile]:
+        """A batch's payment files, oldest first."""
+        return self._where(instruction_files.c.batch_id == batch_id)
+
+    def _where(self, condition: Any) -> list[PaymentFile]:
+        query = select(instruction_files).where(condition).order_by(instruction_files.c.created_at)
+        rows = self.session.execute(query).mappings()
+        return [PaymentFile(**{**row, "created_at": as_read(row["created_at"])}) for row in rows]

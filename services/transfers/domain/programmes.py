@@ -157,24 +157,28 @@ class Programme:
         budget = [f"{'si no alcanza' if es else 'policy when short'}: {policy}"]
         if self.budget.per_incident is not None:
             budget.insert(
-                0, f"{self.budget.per_incident:g} {self.currency} {'por incidente' if es else 'per incident'}"
+                0,
+                f"{_amount(self.budget.per_incident)} {self.currency} "
+                + ("por incidente" if es else "per incident"),
             )
         if self.budget.overall is not None:
-            budget.insert(0, f"{self.budget.overall:g} {self.currency} {'en total' if es else 'overall'}")
+            budget.insert(
+                0, f"{_amount(self.budget.overall)} {self.currency} {'en total' if es else 'overall'}"
+            )
         approval = (
             "aprobado por una segunda persona, nunca por quien lo propone"
             if es
             else "approved by a second person, never the proposer"
         )
         if self.second_approval_above is not None:
-            above = f"{self.second_approval_above:g} {self.currency}"
+            above = f"{_amount(self.second_approval_above)} {self.currency}"
             approval += (
                 f"; los lotes de más de {above} necesitan dos aprobadores"
                 if es
                 else f"; batches above {above} need two approvers"
             )
         if self.pre_approved_ceiling:
-            ceiling, share = f"{self.pre_approved_ceiling:g} {self.currency}", self._ceiling_share()
+            ceiling, share = f"{_amount(self.pre_approved_ceiling)} {self.currency}", self._ceiling_share()
             approval += (
                 f"; lotes de hasta {ceiling} preaprobados ({share} del presupuesto)"
                 if es
@@ -203,6 +207,17 @@ class Programme:
             days = self.once_in_days
             words += f"; como mucho uno cada {days} días" if es else f"; at most one in {days} days"
         return words
+
+
+def _amount(value: float) -> str:
+    """An amount in words: as written, never in exponent notation (a budget of 60 000 000).
+
+    >>> _amount(60_000_000), _amount(1500), _amount(2_500_000.5)
+    ('60000000', '1500', '2500000.50')
+    """
+    if abs(value) < 1e6:
+        return f"{value:g}"
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
 
 
 def parse_programme(document: Mapping[str, Any]) -> Programme:

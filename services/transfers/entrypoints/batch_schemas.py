@@ -77,7 +77,9 @@ class PaymentPageSchema(Schema):
     limit = fields.Integer()
 
 
-class PaymentFileSchema(Schema):
+class FileSchema(Schema):
+    """A payment file as written."""
+
     id = fields.String()
     message_id = fields.String()
     batch_id = fields.String()
@@ -87,10 +89,20 @@ class PaymentFileSchema(Schema):
     control_sum = fields.String()
     created_by = fields.String()
     created_at = fields.String()
+
+
+class PaymentFileSchema(FileSchema):
     not_included = fields.Dict(
         keys=fields.String(),
         values=fields.String(),
         metadata={"description": "Payments left approved, by id, and the account they lack"},
+    )
+
+
+class PaymentFileListSchema(Schema):
+    files = fields.List(
+        fields.Nested(FileSchema),
+        metadata={"description": "Oldest first; each downloaded with GET /v1/payment-files/{id}"},
     )
 
 

@@ -21,6 +21,7 @@ from services.transfers.entrypoints.batch_schemas import (
     PAYMENT_FILE_RESPONSE,
     BatchListSchema,
     BatchSchema,
+    PaymentFileListSchema,
     PaymentFileSchema,
     PaymentPageSchema,
     ResultsSchema,
@@ -129,6 +130,17 @@ class BatchPayments(MethodView):
             batch_id, current_principal().covers, _uow(), query["state"], query["offset"], query["limit"]
         )
         return presenter.payment_page_view(page)
+
+
+@blp.route("/batches/<batch_id>/payment-files")
+class BatchPaymentFiles(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, PaymentFileListSchema)
+    @authenticated(READERS)
+    def get(self, batch_id: str) -> Any:
+        """A batch's payment files: channel, format, transactions, control sum, who wrote them and when"""
+        found = reading.list_files(batch_id, current_principal().covers, _uow())
+        return {"files": [presenter.file_view(f) for f in found]}
 
 
 @blp.route("/batches/<batch_id>/approve")

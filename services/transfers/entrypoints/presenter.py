@@ -13,6 +13,7 @@ from typing import Any
 
 from services.transfers.domain.batches import Batch
 from services.transfers.domain.payments import Payment, PaymentFile, money
+from services.transfers.domain.programme_drafts import DraftReading
 from services.transfers.service_layer.explaining import (
     HouseholdDecision,
     HouseholdDecisions,
@@ -23,6 +24,7 @@ from services.transfers.service_layer.programmes import Described
 from services.transfers.service_layer.reading import BatchReport, PaymentPage
 from services.transfers.service_layer.results import ResultsImported
 from shared.db import as_read
+from shared.web import in_request_language
 
 _BATCH_FIELDS = tuple(f.name for f in fields(Batch) if f.name != "changes")
 TRAIL = ("action", "from_state", "to_state", "by", "role", "comment", "at")
@@ -110,6 +112,17 @@ def programme_view(described: Described) -> dict[str, Any]:
         "decided_by": version.decided_by,
         "decided_at": version.decided_at,
         "decision_comment": version.decision_comment,
+    }
+
+
+def draft_reading_view(reading: DraftReading) -> dict[str, Any]:
+    """A draft read in words, and its mistakes (each in the caller's language where it is known)."""
+    return {
+        "rules": dict(reading.rules),
+        "problems": [
+            {"pointer": p.pointer, "detail": in_request_language(p.detail)} for p in reading.problems
+        ],
+        "valid": not reading.problems,
     }
 
 

@@ -8,11 +8,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.transfers.domain.programme_drafts import PARTS
 from services.transfers.entrypoints import presenter
 from services.transfers.entrypoints.wiring import unit_of_work
 from services.transfers.service_layer import programmes as service
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
-from shared.web import BEARER, authenticated, current_principal
+from shared.errors import field_problems
+from shared.web import BEARER, FieldProblemSchema, authenticated, current_principal, request_language
 
 blp = Blueprint(
     "programmes", __name__, url_prefix="/v1/programmes", description="Emergency programmes as data"
@@ -238,6 +240,49 @@ class WhatIf(MethodView):
         if body["incident_id"]:
             return service.what_if_for_alert(body["programme"], body["incident_id"], unit_of_work())
         return service.what_if(body["programme"], body["area"], body["band"], unit_of_work())
+
+
+class DraftSchema(Schema):
+    programme = fields.Dict(required=True, metadata={"description": "The programme as written so far"})
+
+
+class ReadingQuerySchema(Schema):
+    lang = fields.String(
+        load_default=None,
+        validate=validate.OneOf(("en", "es")),
+        metadata={"description": "The words' language (default: Accept-Language)"},
+    )
+
+
+class DraftReadingSchema(Schema):
+    rules = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": f"Each part without a mistake in plain words: {', '.join(PARTS)}"},
+    )
+    problems = fields.List(
+        fields.Nested(FieldProblemSchema), metadata={"description": "Every mistake found, with its path"}
+    )
+    valid = fields.Boolean(metadata={"description": "Whether it would be stored as it is"})
+
+
+@blp.route("/render")
+class Render(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(DraftSchema)
+    @blp.arguments(ReadingQuerySchema, location="query")
+    @blp.response(200, DraftReadingSchema)
+    @authenticated([PROGRAMME_OFFICER, APPROVER])
+    def post(self, body: dict[str, Any], query: dict[str, Any]) -> Any:
+        """A programme being written, in plain words part by part, with the path of every mistake;
+        nothing stored"""
+        try:
+            document, problems = ProgrammeSchema().load(body["programme"]), []
+        except ValidationError as error:
+            document = error.valid_data if isinstance(error.valid_data, dict) else {}
+            problems = field_problems(error.messages if isinstance(error.messages, dict) else {})
+        reading = service.read_draft(document, query["lang"] or request_language(), problems)
+        return presenter.draft_reading_view(reading)
 
 
 @blp.route("/<programme_id>")

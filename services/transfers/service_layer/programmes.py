@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,8 @@ from services.transfers.domain.assessments import with_findings
 from services.transfers.domain.benefits import amounts, apply_budget
 from services.transfers.domain.deciding import of_statements
 from services.transfers.domain.eligibility import LANGUAGES, evaluate
+from services.transfers.domain.programme_drafts import DraftReading
+from services.transfers.domain.programme_drafts import read_draft as read_in_words
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.domain.programmes import Programme, parse_programme
 from services.transfers.domain.triggers import ACTION
@@ -21,7 +23,7 @@ from services.transfers.service_layer.batches import now, role_of
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditEntry
 from shared.auth import APPROVER, Principal
-from shared.errors import NotFound
+from shared.errors import FieldProblem, NotFound
 
 
 class ProgrammeNotFound(NotFound):
@@ -96,6 +98,12 @@ def review_programme(
             )
         )
     return get_programme(programme_id, uow, version)
+
+
+def read_draft(document: Mapping[str, Any], lang: str, problems: Sequence[FieldProblem] = ()) -> DraftReading:
+    """A programme being written, in plain words part by part, and every mistake with its path
+    (``problems``: those the API found in its shape already); nothing is stored."""
+    return read_in_words(document, lang if lang in LANGUAGES else "en", problems)
 
 
 def list_programmes(uow: TransfersUnitOfWork, lang: str = "en") -> list[Described]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.transfers.domain.batches import Batch
-from services.transfers.domain.payments import Payment
+from services.transfers.domain.payments import Payment, PaymentFile
 from services.transfers.service_layer.batches import Covers, find_batch
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 
@@ -57,6 +57,13 @@ def list_batches(
             incidents = [incident_id] if incidents is None or incident_id in incidents else []
         found = reader.batches.newest(incidents, state)
         return [report(reader, b) for b in found if covers(b.admin_scope)]
+
+
+def list_files(batch_id: str, covers: Covers, uow: TransfersUnitOfWork) -> list[PaymentFile]:
+    """A batch's payment files, oldest first. :raise BatchNotFound: not in the caller's jurisdiction."""
+    with uow.reading() as reader:
+        find_batch(reader, batch_id, covers)
+        return reader.files.of_batch(batch_id)
 
 
 def list_payments(

@@ -1,7 +1,9 @@
 // The field app: sign in (which unlocks what this device keeps for the person, also offline),
 // register, find and change households, sync when online.
-import { ApiError, describe, keepSessionInMemory, session, signIn } from '/static/api.js';
-import { language, setLanguage } from '/static/i18n.js';
+import {
+  ApiError, describe, keepSessionInMemory, loadSession, session, sessionEnded, signIn, signInMode, signOut as endSession,
+} from '/static/api.js';
+import { language, setLanguage, t } from '/static/i18n.js';
 import {
   assessmentProblems, loadEvents, readAssessment, setupVisit, showEvents, startVisit,
 } from '/static/field/assess.js';
@@ -63,7 +65,33 @@ async function openVault(username, password, previous, online) {
   return (await vault.changePassword(username, previous, password)) ? null : ft('wrong_password');
 }
 
+// Signed in through the institution's identity provider, the device's records open with a
+// passphrase of the person's own, set on the first sign-in here (the app never sees the
+// provider's password). With no connection the passphrase alone opens them, as a password would.
+async function unlockWithPassphrase(form) {
+  const username = form.username.value.trim();
+  const passphrase = form.password.value;
+  const online = !!session.get();
+  const state = await vault.unlock(username, passphrase);
+  if (state === 'unknown_person') {
+    if (!online) return ft('first_sign_in_online');
+    if (passphrase.length < 8) return ft('passphrase_short');
+    await vault.create(username, passphrase);
+  } else if (state !== 'unlocked') {
+    return ft('wrong_passphrase');
+  }
+  if (online) {
+    await vault.keepSession(session.last());
+  } else {
+    const kept = await vault.session();
+    if (kept) session.set({ ...kept, expires_in: (kept.expires_at - Date.now()) / 1000 });
+  }
+  notice(session.get() ? '' : ft('signed_in_offline'));
+  return null;
+}
+
 async function signInAndUnlock(form) {
+  if (signInMode() === 'oidc') return unlockWithPassphrase(form);
   const username = form.username.value.trim();
   const password = form.password.value;
   const { answer, refused } = await askRegistry(username, password);
@@ -105,6 +133,31 @@ async function enter() {
   }
 }
 
+// With the identity provider: its sign-in first (online, not signed in there), then the device's
+// passphrase. A refused sign-in (?sign_in=<reason>) or an ended session is said here.
+function showSignInWay({ again = false } = {}) {
+  if (signInMode() !== 'oidc') return;
+  const form = $('#sign-in');
+  const current = session.get();
+  const toProvider = navigator.onLine && (!current || again);
+  $('#provider-sign-in').hidden = !toProvider;
+  $('#device-lock').hidden = toProvider;
+  $('#device-lock').disabled = toProvider;
+  $('#secret-label').dataset.i18n = 'device_passphrase';
+  $('#unlock-help').dataset.i18n = 'passphrase_help';
+  $('#unlock').dataset.i18n = 'open_records';
+  if (current && !again) {
+    form.username.value = current.username;
+    form.username.readOnly = true;
+  }
+  translateField();
+  const reason = new URLSearchParams(window.location.search).get('sign_in');
+  const known = ['audience', 'no_role', 'expired', 'failed', 'unavailable'];
+  if (reason) window.history.replaceState(null, '', window.location.pathname);
+  if (reason) $('#sign-in-error').textContent = t(`sign_in_${known.includes(reason) ? reason : 'failed'}`);
+  else if (sessionEnded() && !again) $('#sign-in-error').textContent = t('sign_in_expired');
+}
+
 // The session with the registry ended while the device stays unlocked: sign in again to sync.
 function askToSignInAgain() {
   const last = session.last();
@@ -115,6 +168,7 @@ function askToSignInAgain() {
   form.username.value = vault.owner();
   form.username.readOnly = true;
   $('#sign-in-error').textContent = ft('session_ended');
+  showSignInWay({ again: true });
 }
 
 // The damage and needs section and actions appear while an assessment exercise is open.
@@ -192,9 +246,9 @@ async function signOut() {
   if (waiting && !window.confirm(ft('sign_out_waiting', { n: waiting }))) return;
   await vault.signOut();
   copy.forget();
-  session.clear();
-  // A fresh page: nothing of the person stays in memory or on the screen.
-  window.location.reload();
+  // A fresh page: nothing of the person stays in memory or on the screen (with the identity
+  // provider, the page goes there to end its session too).
+  if (!(await endSession('/field/'))) window.location.reload();
 }
 
 $('#sign-in').addEventListener('submit', async (event) => {
@@ -242,3 +296,4 @@ if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
 translateField();
 showNetwork();
 vault.openDatabase();
+loadSession().then(() => showSignInWay());

@@ -2,6 +2,7 @@
 // and opening it: the full record from the registry when online (kept in the copy), else what the
 // device has. From there the worker changes it.
 import { call, describe, session } from '/static/api.js';
+import { number, when } from '/static/i18n.js';
 import * as copy from '/static/field/copy.js';
 import { startEdit, startFix } from '/static/field/form.js';
 import { queue } from '/static/field/queue.js';
@@ -21,7 +22,7 @@ export function showCopyStatus() {
   if (status) $('#copy-status').dataset.count = status.count;
   else delete $('#copy-status').dataset.count;
   $('#copy-status').textContent = status
-    ? `${ft('copy_status', { n: status.count, when: new Date(status.downloaded_at).toLocaleString() })}${status.partial ? ` ${ft('copy_partial')}` : ''}`
+    ? `${ft('copy_status', { n: number(status.count), when: when(status.downloaded_at) })}${status.partial ? ` ${ft('copy_partial')}` : ''}`
     : ft('copy_none');
 }
 

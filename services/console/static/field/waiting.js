@@ -3,6 +3,7 @@
 // the fields; a conflict shows both versions and the worker keeps the registry's or re-applies
 // their own change on it.
 import { ApiError, call, describe, session } from '/static/api.js';
+import { when } from '/static/i18n.js';
 import { startVisit } from '/static/field/assess.js';
 import * as copy from '/static/field/copy.js';
 import { differences, reapply } from '/static/field/conflict.js';
@@ -42,7 +43,7 @@ export async function showWaiting() {
     item.dataset.status = record.outcome ? record.outcome.status : 'waiting';
     const name = headName(record.household || record.base) || record.label?.name || '';
     const place = (record.household || record.base || record.label || {}).admin_code || '';
-    item.innerHTML = `<strong>${escape(name)}</strong> · ${escape(kindOf(record))} · ${escape(place)} · ${escape(new Date(record.saved_at).toLocaleString())}`;
+    item.innerHTML = `<strong>${escape(name)}</strong> · ${escape(kindOf(record))} · ${escape(place)} · ${escape(when(record.saved_at))}`;
     if (record.outcome && HELD.has(record.outcome.status)) {
       const why = document.createElement('span');
       why.className = record.outcome.status;

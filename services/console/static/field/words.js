@@ -15,6 +15,11 @@ const EN = {
   session_ended: 'Your session with the registry has ended: sign in again to sync.',
   sign_out_waiting: '{n} records are still waiting to sync. They stay locked on this device until you sign in again. Sign out?',
   migrated: '{n} records saved by the earlier version of this app were moved into your locked storage.',
+  // signing in through the institution: the device's records have a passphrase of their own
+  passphrase_help: 'Your records on this device are locked with a passphrase of your own, chosen the first time you sign in here (at least 8 characters). It opens them, also with no connection; your institution never sees it.',
+  device_passphrase: 'Device passphrase',
+  passphrase_short: 'Choose a passphrase of at least 8 characters for this device.',
+  wrong_passphrase: 'Wrong passphrase for this device.',
   // navigation
   nav_register: 'Register', nav_find: 'Find', nav_waiting: 'Waiting',
   step_people: 'People', step_home: 'Home', step_payment: 'Payment', step_consent: 'Consent',
@@ -122,6 +127,10 @@ const ES = {
   open_records: 'Abrir mis registros',
   signed_in_offline: 'Ingresó en este equipo (sin conexión): ingrese de nuevo con conexión para sincronizar.',
   session_ended: 'Su sesión con el registro terminó: ingrese de nuevo para sincronizar.',
+  passphrase_help: 'Sus registros en este equipo están cerrados con una frase de acceso propia, elegida la primera vez que ingresa aquí (al menos 8 caracteres). Los abre, también sin conexión; su institución nunca la ve.',
+  device_passphrase: 'Frase de acceso del equipo',
+  passphrase_short: 'Elija una frase de acceso de al menos 8 caracteres para este equipo.',
+  wrong_passphrase: 'Frase de acceso incorrecta para este equipo.',
   sign_out_waiting: '{n} registros esperan sincronizar. Quedan cerrados en este equipo hasta que usted ingrese de nuevo. ¿Salir?',
   migrated: '{n} registros guardados por la versión anterior de esta aplicación se pasaron a su almacenamiento cerrado.',
   nav_register: 'Registrar', nav_find: 'Buscar', nav_waiting: 'Pendientes',

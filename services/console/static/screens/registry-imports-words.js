@@ -1,0 +1,41 @@
+// Words of the registry officer's imports screen.
+import { addWords } from '/static/i18n.js';
+
+addWords({
+  en: {
+    reg_imp_tab: 'Imports', reg_imp_file: 'File (CSV, XLSX or KoboToolbox JSON)',
+    reg_imp_share: 'Stop the commit above this share of probable duplicates (0 to 1, optional)',
+    reg_imp_upload: 'Upload and check', reg_imp_commit: 'Commit', reg_imp_earlier: 'Earlier imports',
+    reg_imp_none: 'No import yet.', reg_imp_when: 'Uploaded', reg_imp_by: 'By', reg_imp_status: 'Status',
+    reg_imp_written: 'Households written', reg_imp_rows: 'Rows read', reg_imp_households: 'Households in the file',
+    reg_imp_valid: 'valid', reg_imp_invalid: 'with problems', reg_imp_problems: 'Problems found (row, column)',
+    reg_imp_row: 'Row', reg_imp_column: 'Column', reg_imp_problem: 'Problem', reg_imp_no_problems: 'No problem found.',
+    reg_imp_outcomes: 'What the commit would do', reg_imp_create: 'Register anew', reg_imp_update: 'Update',
+    reg_imp_unchanged: 'Unchanged', reg_imp_refused: 'Refused', reg_imp_refusals: 'Households refused',
+    reg_imp_reference: 'Reference', reg_imp_cell: 'Cell', reg_imp_reason: 'Why',
+    reg_imp_duplicates: 'Probable duplicates', reg_imp_resembles: 'Resembles', reg_imp_score: 'Score',
+    reg_imp_reasons: 'Reasons', reg_imp_no_duplicates: 'No probable duplicate.',
+    reg_imp_in_file: 'row {n} of this file', reg_imp_progress: 'Commit progress',
+    reg_imp_first_only: 'The first 200 are shown.', reg_imp_file_name: 'File', reg_imp_share_found: 'Share with a probable duplicate',
+    reg_imp_validating: 'checking', reg_imp_validated: 'checked — nothing written yet', reg_imp_committing: 'writing',
+    reg_imp_committed: 'committed', reg_imp_failed: 'failed',
+  },
+  es: {
+    reg_imp_tab: 'Importaciones', reg_imp_file: 'Archivo (CSV, XLSX o JSON de KoboToolbox)',
+    reg_imp_share: 'Detener la confirmación por encima de esta proporción de posibles duplicados (0 a 1, opcional)',
+    reg_imp_upload: 'Subir y revisar', reg_imp_commit: 'Confirmar', reg_imp_earlier: 'Importaciones anteriores',
+    reg_imp_none: 'Aún no hay importaciones.', reg_imp_when: 'Subida', reg_imp_by: 'Por', reg_imp_status: 'Estado',
+    reg_imp_written: 'Hogares escritos', reg_imp_rows: 'Filas leídas', reg_imp_households: 'Hogares en el archivo',
+    reg_imp_valid: 'válidos', reg_imp_invalid: 'con problemas', reg_imp_problems: 'Problemas encontrados (fila, columna)',
+    reg_imp_row: 'Fila', reg_imp_column: 'Columna', reg_imp_problem: 'Problema', reg_imp_no_problems: 'Sin problemas.',
+    reg_imp_outcomes: 'Lo que haría la confirmación', reg_imp_create: 'Registrar nuevos', reg_imp_update: 'Actualizar',
+    reg_imp_unchanged: 'Sin cambios', reg_imp_refused: 'Rechazados', reg_imp_refusals: 'Hogares rechazados',
+    reg_imp_reference: 'Referencia', reg_imp_cell: 'Celda', reg_imp_reason: 'Motivo',
+    reg_imp_duplicates: 'Posibles duplicados', reg_imp_resembles: 'Se parece a', reg_imp_score: 'Puntaje',
+    reg_imp_reasons: 'Motivos', reg_imp_no_duplicates: 'Sin posibles duplicados.',
+    reg_imp_in_file: 'fila {n} de este archivo', reg_imp_progress: 'Avance de la confirmación',
+    reg_imp_first_only: 'Se muestran los primeros 200.', reg_imp_file_name: 'Archivo', reg_imp_share_found: 'Proporción con posible duplicado',
+    reg_imp_validating: 'revisando', reg_imp_validated: 'revisada — aún no se escribió nada', reg_imp_committing: 'escribiendo',
+    reg_imp_committed: 'confirmada', reg_imp_failed: 'fallida',
+  },
+});
