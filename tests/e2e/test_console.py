@@ -129,6 +129,7 @@ def test_the_console_fits_a_phone_screen(browser, country):
         sign_in(page, country, "coe-ana")
         page.wait_for_selector("#alert h2")
         # As many tabs as a person holding several roles gets: they wrap, none leaves the screen.
+        own = page.locator("#panel nav button").count()
         page.evaluate(
             """names => names.forEach((name) => {
                 const tab = document.createElement('button');
@@ -139,7 +140,7 @@ def test_the_console_fits_a_phone_screen(browser, country):
             ["Importaciones", "Duplicados", "Programas", "Conciliación", "Auditoría", "Evaluaciones"],
         )
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-        assert page.locator("#panel nav button").count() == 9
+        assert page.locator("#panel nav button").count() == own + 6
         controls = ["#sign-out", "#language"] + [f"#panel nav button >> nth={i}" for i in range(9)]
         for control in controls:
             box = page.locator(control).bounding_box()

@@ -4,7 +4,7 @@ import {
 } from '/static/api.js';
 import { drawBasemap, drawLand } from '/static/basemap.js';
 import { language, money, number, setLanguage, t, translate, when } from '/static/i18n.js';
-import { mapCreated } from '/static/map.js';
+import { mapBusy, mapCreated } from '/static/map.js';
 import { screens } from '/static/screens.js';
 import '/static/screens/index.js';
 import { $, attempt, escape, showError, showErrorIn, table, whenSignedOut } from '/static/ui.js';
@@ -91,7 +91,9 @@ async function loadAlerts({ onlyIfChanged = false } = {}) {
     list.append(item);
   }
   drawActiveAlerts(alerts.filter((a) => a.state === 'active'));
-  if (!selected && alerts.length) selectAlert(alerts[0].id);
+  // The newest real alert first: exercises and tests do not take the decision-makers' eye.
+  const first = alerts.find((a) => a.status === 'Actual') || alerts[0];
+  if (!selected && first) selectAlert(first.id);
   return true;
 }
 
@@ -104,7 +106,7 @@ async function drawActiveAlerts(active) {
     const colour = SEVERITY_COLOURS[alert.severity] || '#666';
     L.geoJSON(areas, { style: { color: colour, weight: 1, dashArray: '3', fillColor: colour, fillOpacity: 0.08 } })
       .bindTooltip(`${escape(alert.event)} · ${escape(alert.severity)}`)
-      .on('click', () => { if (!drawing) selectAlert(alert.id); })
+      .on('click', () => { if (!drawing && !mapBusy()) selectAlert(alert.id); })
       .addTo(group);
   }
   replaceLayer('active', group);
@@ -164,7 +166,7 @@ async function selectAlert(id, { fit = true } = {}) {
     style: (feature) => ({ color: colourOf(feature), weight: 2, fillColor: colourOf(feature), fillOpacity: 0.15 }),
   });
   replaceLayer('areas', areas);
-  if (fit && areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { maxZoom: 10 });
+  if (fit && !mapBusy() && areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { maxZoom: 10 });
   const grid = await call('alerts', `/v1/alerts/${id}/exposure-grid?cell_deg=0.05`).catch(() => null);
   if (generation !== mine) return;
   if (grid) {
@@ -471,7 +473,7 @@ async function start() {
 // New alerts, proposals and decisions appear without reloading; a form being filled in is left alone.
 const REFRESH_SECONDS = 20;
 setInterval(async () => {
-  if (!session.get() || document.hidden || drawing) return;
+  if (!session.get() || document.hidden || drawing || mapBusy()) return;
   if (document.activeElement && ['TEXTAREA', 'INPUT', 'SELECT'].includes(document.activeElement.tagName)) return;
   if ([...document.querySelectorAll('#batches textarea')].some((box) => box.value)) return;
   if (await loadAlerts({ onlyIfChanged: true })) {

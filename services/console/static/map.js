@@ -9,6 +9,12 @@ export function onMapReady(action) {
 
 export function consoleMap() { return map; }
 
+// Whether a screen is drawing or picking on the map: the console's own clicks (selecting an
+// alert by its area) wait meanwhile.
+let busy = false;
+export function setMapBusy(value) { busy = !!value; }
+export function mapBusy() { return busy; }
+
 export function mapCreated(created) {
   map = created;
   while (waiting.length) waiting.shift()(map);

@@ -9,3 +9,7 @@ import '/static/screens/payments-results.js';
 import '/static/screens/payments-unknown.js';
 import '/static/screens/audit-log.js';
 import '/static/screens/audit-household.js';
+import '/static/screens/civil-alerts.js';
+import '/static/screens/civil-footprints.js';
+import '/static/screens/civil-feeds.js';
+import '/static/screens/civil-hazards.js';
