@@ -260,3 +260,27 @@ class _Trickle(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+def test_two_reads_of_one_feed_at_once_keep_both_counts(world, issuer):
+    """The reader's round and an officer's *read now* overlapping: the one kept last began before
+    the other was kept, and must not write its older counts over it."""
+    client, runtime, agency = world
+    officer = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['HN'])}"}
+    agency.pages["/cap/1.xml"] = (200, cap("overlap-1", "2026-11-20T10:00:00-06:00"), None)
+    agency.pages["/feed.atom"] = (200, index(agency, "/cap/1.xml"), None)
+    feed_id = client.post(
+        "/v1/feeds", json={"url": f"{agency.url}/feed.atom", "sender": "S"}, headers=officer
+    )
+    feed_id = feed_id.get_json()["id"]
+
+    def units_of_work() -> AlertsUnitOfWork:
+        return AlertsUnitOfWork(runtime.session_factory, runtime.outbox)
+
+    with units_of_work() as uow:
+        began = uow.feeds.get(feed_id)  # as the slower read saw it when it began
+    assert began is not None
+    assert read_feed_once(began, units_of_work, FeedClient(timeout=5), read_feed) == 1
+    assert read_feed_once(began, units_of_work, FeedClient(timeout=5), read_feed) == 0  # already taken
+    state = client.get(f"/v1/feeds/{feed_id}", headers=officer).get_json()
+    assert state["taken"] == 1 and state["last_error"] is None

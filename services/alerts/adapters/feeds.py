@@ -50,8 +50,10 @@ class FeedRepository:
         values.pop("id")
         self.session.execute(update(feeds).where(feeds.c.id == feed.id).values(**values))
 
-    def get(self, feed_id: str) -> Feed | None:
-        row = self.session.execute(select(feeds).where(feeds.c.id == feed_id)).first()
+    def get(self, feed_id: str, lock: bool = False) -> Feed | None:
+        """The feed; with ``lock``, held until the transaction ends (a read kept meanwhile waits)."""
+        query = select(feeds).where(feeds.c.id == feed_id)
+        row = self.session.execute(query.with_for_update() if lock else query).first()
         return None if row is None else _feed(row)
 
     def remove(self, feed_id: str) -> None:

@@ -164,9 +164,10 @@ def read_feed_once(
         entries = reads(fetched.body) if fetched.changed else None
     except Exception as exc:  # noqa: BLE001 - whatever the feed did, it is said, and asked again later
         log.warning("feed %s (%s) could not be read: %s", feed.id, feed.url, exc)
-        return _keep(units_of_work, feed.failed(now, _reason(exc)), 0)
+        reason = _reason(exc)
+        return _keep(units_of_work, feed.id, lambda stored: stored.failed(now, reason), 0)
     if entries is None:
-        return _keep(units_of_work, feed.unchanged(now), 0)
+        return _keep(units_of_work, feed.id, lambda stored: stored.unchanged(now), 0)
     messages, refused, retry = _messages(feed, entries, fetches, now)
     taken, done = 0, []
     for _, entry_id, raw in sorted(messages, key=lambda m: m[0]):
@@ -183,8 +184,12 @@ def read_feed_once(
     # A linked message that could not be fetched this time is asked for again at the next read:
     # the feed is then asked for whole, not "if changed".
     etag, last_modified = (feed.etag, feed.last_modified) if retry else (fetched.etag, fetched.last_modified)
-    read = feed.read(now, etag, last_modified, taken, tuple(done), tuple(refused))
-    return _keep(units_of_work, read, taken)
+    return _keep(
+        units_of_work,
+        feed.id,
+        lambda stored: stored.read(now, etag, last_modified, taken, tuple(done), tuple(refused)),
+        taken,
+    )
 
 
 def _messages(
@@ -236,10 +241,15 @@ def _linked(feed: Feed, entry: FeedEntry, fetches: Fetches) -> bytes:
         raise FetchFailed(str(exc)) from exc
 
 
-def _keep(units_of_work: Callable[[], AlertsUnitOfWork], feed: Feed, taken: int) -> int:
+def _keep(
+    units_of_work: Callable[[], AlertsUnitOfWork], feed_id: str, change: Callable[[Feed], Feed], taken: int
+) -> int:
+    """What a read found, applied to the feed as it is stored now: another read (the reader's, or an
+    officer's *read now*) may have been kept since this one began, and its counts must stay."""
     with units_of_work() as uow:
-        if uow.feeds.get(feed.id) is not None:  # removed meanwhile: nothing to keep
-            uow.feeds.save(feed)
+        stored = uow.feeds.get(feed_id, lock=True)
+        if stored is not None:  # removed meanwhile: nothing to keep
+            uow.feeds.save(change(stored))
     return taken
 
 
