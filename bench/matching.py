@@ -209,13 +209,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="100 000 households, fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="50 000 households, fewer repeats")
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-postgis", action="store_true")
     args = parser.parse_args(argv)
-    sizes = [100_000] if args.quick else [int(s) for s in args.sizes.split(",")]
-    repeat = 3 if args.quick else args.repeat
+    sizes = [50_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    repeat = 2 if args.quick else args.repeat
     header("Polygon matching (goals 1 and 7)")
     polygon(sizes, repeat, not args.no_postgis)
     header("Many areas (goal 2)")

@@ -52,13 +52,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="2 000 px, 100 000 households")
+    parser.add_argument("--quick", action="store_true", help="2 000 px, 50 000 households")
     parser.add_argument("--pixels", type=int, default=10_000)
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    pixels, count = (2_000, 100_000) if args.quick else (args.pixels, args.households)
-    repeat = 3 if args.quick else args.repeat
+    pixels, count = (2_000, 50_000) if args.quick else (args.pixels, args.households)
+    repeat = 2 if args.quick else args.repeat
     header(f"Raster footprints (goal 3): {pixels:,} × {pixels:,} GeoTIFF in {UTM_16N}, {count:,} households")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "footprint.tif"

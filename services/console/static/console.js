@@ -9,6 +9,9 @@ import { screens } from '/static/screens.js';
 import '/static/screens/index.js';
 import { $, attempt, escape, showError, showErrorIn, table, whenSignedOut } from '/static/ui.js';
 const SEVERITY_COLOURS = { Extreme: '#7a0019', Severe: '#d7301f', Moderate: '#fc8d59', Minor: '#fdcc8a' };
+// The alerts, what-if and household tabs show their refusals in their own message, whichever
+// screen is shown when their work (a refresh, a late answer) ends.
+const HERE = { get errorIn() { return $('#error'); } };
 const BAND_COLOURS = ['#fee391', '#fe9929', '#cc4c02', '#662506'];
 const GROUPS = ['children_under_5', 'elderly_65_plus', 'persons_with_disabilities', 'female_headed'];
 
@@ -72,7 +75,7 @@ const ALERT_READERS = ['civil_protection', 'programme_officer', 'approver', 'pay
 
 async function loadAlerts({ onlyIfChanged = false } = {}) {
   if (!session.has(...ALERT_READERS)) return false;
-  const alerts = await attempt(() => call('alerts', '/v1/alerts?limit=50'));
+  const alerts = await attempt(() => call('alerts', '/v1/alerts?limit=50'), HERE);
   if (!alerts) return false;
   const signature = JSON.stringify(alerts);
   if (onlyIfChanged && signature === shown.alerts) return false;
@@ -156,7 +159,7 @@ async function selectAlert(id, { fit = true } = {}) {
   selected = id;
   const mine = ++generation;
   document.querySelectorAll('#alert-list li').forEach((li) => li.classList.toggle('selected', li.dataset.id === id));
-  const incident = await attempt(() => call('alerts', `/v1/alerts/${id}`));
+  const incident = await attempt(() => call('alerts', `/v1/alerts/${id}`), HERE);
   if (!incident || generation !== mine) return;
   const current = incident.current;
   const said = current.statements || [];
@@ -221,7 +224,7 @@ async function showBatches(incident, { onlyIfChanged = false, generation: asked 
     box.innerHTML = '';
     return;
   }
-  const answer = await attempt(() => call('transfers', `/v1/batches?incident_id=${incident.id}`));
+  const answer = await attempt(() => call('transfers', `/v1/batches?incident_id=${incident.id}`), HERE);
   if (!answer || asked !== generation) return;
   const signature = JSON.stringify(answer.batches);
   if (onlyIfChanged && signature === shown.batches) return;
@@ -264,7 +267,7 @@ function reviewForm(batch) {
   const decide = async (verb) => {
     const comment = form.comment.value.trim();
     if (!comment) { showError(new Error(`${t('comment')}: ?`)); return; }
-    const done = await attempt(() => call('transfers', `/v1/batches/${batch.id}/${verb}`, { method: 'POST', json: { comment }, idempotent: true }));
+    const done = await attempt(() => call('transfers', `/v1/batches/${batch.id}/${verb}`, { method: 'POST', json: { comment }, idempotent: true }), HERE);
     if (done) selectAlert(selected);
   };
   form.addEventListener('submit', (event) => { event.preventDefault(); decide('approve'); });
@@ -284,9 +287,9 @@ function fileForm(batch) {
     event.preventDefault();
     const file = await attempt(() => call('transfers', `/v1/batches/${batch.id}/instructions`, {
       method: 'POST', json: { channel_type: form.channel.value, format: form.format.value }, idempotent: true,
-    }));
+    }), HERE);
     if (!file) return;
-    const response = await attempt(() => call('transfers', `/v1/payment-files/${file.id}`, { raw: true }));
+    const response = await attempt(() => call('transfers', `/v1/payment-files/${file.id}`, { raw: true }), HERE);
     if (!response) return;
     const blob = await response.blob();
     const link = document.createElement('a');
@@ -307,7 +310,7 @@ async function areaWhatIf(geojson) {
   replaceLayer('what-if', L.geoJSON(geojson, { style: { color: '#0b4f6c', weight: 2, fillOpacity: 0.1 } }));
   const answer = await attempt(() => call('alerts', '/v1/alerts/what-if', {
     method: 'POST', body: JSON.stringify(geojson), contentType: 'application/geo+json',
-  }));
+  }), HERE);
   if (answer) $('#what-if-area').innerHTML = exposureTables(answer.exposure);
 }
 
@@ -350,7 +353,7 @@ function wireWhatIf() {
     if (form.budget.value) draft.budget.per_incident = Number(form.budget.value);
     const answer = await attempt(() => call('transfers', '/v1/programmes/what-if', {
       method: 'POST', json: { programme: draft, incident_id: selected },
-    }));
+    }), HERE);
     if (!answer) return;
     $('#what-if-programme').innerHTML = table([{ label: '' }, { label: '', n: true }], [
       [escape(t('eligible')), number(answer.eligible)],
@@ -389,7 +392,7 @@ function wireHousehold() {
       $('#household-why').textContent = t('not_allowed');
       return;
     }
-    const answer = await attempt(() => call('transfers', `/v1/households/${encodeURIComponent(id)}/decisions?lang=${language()}`));
+    const answer = await attempt(() => call('transfers', `/v1/households/${encodeURIComponent(id)}/decisions?lang=${language()}`), HERE);
     if (!answer) return;
     $('#household-why').innerHTML = answer.decisions.map((d) => `<ul class="why">${d.explanation.map((line) => `<li>${escape(line)}</li>`).join('')}</ul>`).join('');
   });

@@ -22,17 +22,19 @@ let errorElement = () => $('#error');
 
 export function showErrorIn(element) { errorElement = () => element; }
 
-export function showError(error) {
-  const element = errorElement();
+export function showError(error, element = errorElement()) {
   if (element) element.textContent = error ? describe(error) : '';
 }
 
 let onSignedOut = () => {};
 export function whenSignedOut(action) { onSignedOut = action; }
 
-// Run an action; a refusal is shown on the screen, an ended session goes back to sign-in.
-export async function attempt(action) {
-  showError(null);
+// Run an action; a refusal is shown on the screen being shown (or in ``errorIn``: work of one
+// screen that finishes while another is shown must not clear or fill that one's message), an
+// ended session goes back to sign-in.
+export async function attempt(action, { errorIn } = {}) {
+  const element = errorIn || errorElement();
+  showError(null, element);
   try {
     return await action();
   } catch (error) {
@@ -40,7 +42,7 @@ export async function attempt(action) {
       session.clear();
       onSignedOut();
     }
-    showError(error);
+    showError(error, element);
     return undefined;
   }
 }
