@@ -2,8 +2,9 @@
 import to the payment files: the end must be the clean run's, with nobody paid twice.
 
 Two stacks handle the same country the same way (:func:`tests.reliability.chaos.handle_fiona`):
-one left alone, one whose services are killed 8 times (60 under ``--soak``; every sure crash point among them) — at the crash
-points of :mod:`shared.faults` and at random moments — and restarted by a supervisor. Compared,
+one left alone, one whose services are killed 8 times (60 under ``--soak``), every sure crash
+point among them — at the crash points of :mod:`shared.faults` and at random moments — and
+restarted by a supervisor. Compared,
 by each household's place and each programme's name: the registry, both projections, every
 decision and every payment.
 """
