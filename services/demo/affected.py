@@ -14,7 +14,7 @@ import numpy as np
 
 from services.demo.client import Client, DemoError, Say, client
 from services.demo.country import COUNTRY, CURRENCY
-from services.demo.fiona import INSTITUTE, PAYER, RESPONSE
+from services.demo.fiona import INSTITUTE, PAYER, RESPONSE, hazard_event_of
 from services.demo.paying import write_payment_files
 from services.demo.registry_file import FAMILY, GIVEN_F, GIVEN_M, _points_inside, province_shapes
 from services.stack import Stack
@@ -204,11 +204,7 @@ def _damaged_batches(
     Deciding the alerts again for the visits takes a round of transfers' late-households worker and
     the whole exposure; each family registered in a visit arrives as its own supplement. A household
     is proposed under whichever alert of the hazard event decides it first."""
-    [event] = [
-        e
-        for e in approver.call("GET", "/v1/hazard-events")
-        if incident_id in {a["incident_id"] for a in e["alerts"]}
-    ]
+    event = hazard_event_of(approver, incident_id)
     deadline = time.monotonic() + timeout
     mine: list[dict[str, Any]] = []
     seen, grew_at = 0, time.monotonic()

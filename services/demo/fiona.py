@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.demo.client import DemoError, Say, client
+from services.demo.client import Client, DemoError, Say, client
 from services.demo.coe_feed import AgencyFeed
 from services.demo.country import COUNTRY, CURRENCY, DATA
 from services.stack import Stack
@@ -204,11 +204,7 @@ def second_sender(stack: Stack, say: Say, timeout: float = 300) -> dict[str, Any
         time.sleep(0.5)
     else:
         raise DemoError(f"transfers did not decide the second sender's alert within {timeout}s")
-    [event] = [
-        e
-        for e in approver.call("GET", "/v1/hazard-events")
-        if incident_id in {a["incident_id"] for a in e["alerts"]}
-    ]
+    event = hazard_event_of(approver, incident_id)
     senders = ", ".join(sorted({a["sender"] or "?" for a in event["alerts"]}))
     say(f"transfers  hazard event {event['name']!r}: {len(event['alerts'])} alerts from {senders}")
     for evaluation in found["evaluations"]:
@@ -220,6 +216,16 @@ def second_sender(stack: Stack, say: Say, timeout: float = 300) -> dict[str, Any
             f"{counts['payable']:,} proposed"
         )
     return dict(posted)
+
+
+def hazard_event_of(approver: Client, incident_id: str) -> dict[str, Any]:
+    """The hazard event transfers joined the alert to."""
+    [event] = [
+        e
+        for e in approver.call("GET", "/v1/hazard-events")
+        if incident_id in {a["incident_id"] for a in e["alerts"]}
+    ]
+    return dict(event)
 
 
 def replay_fiona(stack: Stack, say: Say) -> dict[str, Any]:
