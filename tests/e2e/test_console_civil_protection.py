@@ -59,21 +59,32 @@ def call(country: dict[str, Any], method: str, service: str, path: str, **kwargs
     return requests.request(method, f"{stack.url(service)}{path}", headers=headers, timeout=30, **kwargs)
 
 
-def cap(tag: str, headline: str, codes: list[str], sender: str = "coe.gob.do") -> tuple[str, str, str]:
-    """An Exercise alert over admin areas: (identifier, sent, XML)."""
+def cap(
+    tag: str, headline: str, codes: list[str], sender: str = "coe.gob.do", english: str | None = None
+) -> tuple[str, str, str]:
+    """An Exercise alert over admin areas, said in Spanish (and in English when ``english`` gives
+    its headline): (identifier, sent, XML)."""
     sent = datetime.now(UTC).replace(microsecond=0)
     identifier = f"E2E-CIVIL-{tag}-{uuid.uuid4().hex[:6]}"
     geocodes = "".join(
         f"<geocode><valueName>ISO3166-2</valueName><value>{c}</value></geocode>" for c in codes
     )
+
+    def info(language: str, headline: str, description: str, instruction: str) -> str:
+        return f"""<info><language>{language}</language><category>Met</category><event>Lluvias {tag}</event>
+<urgency>Expected</urgency><severity>Severe</severity><certainty>Likely</certainty>
+<expires>{(sent + timedelta(days=2)).isoformat()}</expires><senderName>COE República Dominicana</senderName>
+<headline>{headline}</headline><description>{description}</description><instruction>{instruction}</instruction>
+<parameter><valueName>rainfall24h</valueName><value>120 mm</value></parameter>
+<area><areaDesc>Santo Domingo</areaDesc>{geocodes}</area></info>"""
+
+    infos = info("es-DO", headline, "Vaguada sobre el sur.", "Aléjese de ríos y cañadas.")
+    if english:
+        infos += info("en-US", english, "A trough over the south.", "Keep away from rivers and gullies.")
     xml = f"""<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>{identifier}</identifier>
 <sender>{sender}</sender><sent>{sent.isoformat()}</sent><status>Exercise</status><msgType>Alert</msgType>
-<scope>Public</scope><info><language>es-DO</language><category>Met</category><event>Lluvias {tag}</event>
-<urgency>Expected</urgency><severity>Severe</severity><certainty>Likely</certainty>
-<expires>{(sent + timedelta(days=2)).isoformat()}</expires><headline>{headline}</headline>
-<parameter><valueName>rainfall24h</valueName><value>120 mm</value></parameter>
-<area><areaDesc>Santo Domingo</areaDesc>{geocodes}</area></info></alert>"""
+<scope>Public</scope>{infos}</alert>"""
     return identifier, sent.isoformat(), xml
 
 
@@ -259,16 +270,24 @@ def test_an_alert_with_two_statements_and_a_drawn_area_previewed_then_issued(
 
 def test_an_alert_updated_then_cancelled_keeps_its_references(context, country, officers):
     tag = uuid.uuid4().hex[:6]
-    identifier, sent, xml = cap(tag, f"Lluvias en Santo Domingo {tag}", ["DO-32"])
+    english = f"Rain in Santo Domingo {tag}"
+    identifier, sent, xml = cap(tag, f"Lluvias en Santo Domingo {tag}", ["DO-32"], english=english)
     incident_id = post_alert(country, xml)["id"]
     page = context.new_page()
     pane = open_screen(page, country, officers, "civil-alerts")
     item = pane.locator(f".civil-list li[data-id='{incident_id}']")
     item.locator("button[name=update]").click()
     pane.locator(".civil-mode:has-text('Update of')").wait_for()
+    # The update starts from everything the alert said, in both its languages.
     statement = pane.locator(".civil-statement").first
     assert statement.locator("input[name=event]").input_value() == f"Lluvias {tag}"
     assert statement.locator("input[name=parameter_value]").input_value() == "120 mm"
+    assert statement.locator("textarea[name=instruction]").input_value() == "Aléjese de ríos y cañadas."
+    assert pane.locator("input[name=sender_name]").input_value() == "COE República Dominicana"
+    translation = statement.locator(".civil-translation")
+    assert translation.locator("input[name=t_language]").input_value() == "en-US"
+    assert translation.locator("input[name=t_headline]").input_value() == english
+    translation.locator("input[name=t_headline]").fill(f"Torrential rain {tag}")
     statement.locator("select[name=severity]").select_option("Extreme")
     statement.locator("input[name=headline]").fill(f"Lluvias torrenciales {tag}")
     statement.locator("input[name=parameter_value]").fill("200 mm")
@@ -281,6 +300,12 @@ def test_an_alert_updated_then_cancelled_keeps_its_references(context, country, 
     assert updated["current"]["references"] == [f"coe.gob.do,{identifier},{sent}"]
     assert updated["current"]["severity"] == "Extreme"
     assert updated["current"]["statements"][0]["parameters"] == [{"name": "rainfall24h", "value": "200 mm"}]
+    said = api(country, "alerts", f"/v1/alerts/{incident_id}/texts", [CIVIL_PROTECTION])
+    assert [(w["language"], w["headline"], w["sender_name"]) for w in said[0]["texts"]] == [
+        ("es-DO", f"Lluvias torrenciales {tag}", "COE República Dominicana"),
+        ("en-US", f"Torrential rain {tag}", "COE República Dominicana"),
+    ]
+    assert said[0]["texts"][1]["instruction"] == "Keep away from rivers and gullies."
 
     item.locator("button[name=cancel]").click()
     pane.locator(".civil-mode:has-text('Cancellation of')").wait_for()

@@ -276,6 +276,13 @@ def test_a_household_found_and_its_history_read_in_spanish_on_a_phone(browser, c
         assert "Octavio" in members and "hijo o hija" in members
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # tables scroll in their own box
         assert_accessible(page)
+
+        # In English, what was found and read is drawn again from the same answers.
+        page.locator("#language").click()
+        pane.get_by_role("region", name="History").wait_for()
+        assert pane.get_by_role("region", name="Households found").is_visible()
+        assert pane.get_by_role("region", name="History").locator("tbody tr").count() == len(stored)
+        assert "son or daughter" in pane.get_by_role("region", name="Members").inner_text()
     finally:
         context.close()
 

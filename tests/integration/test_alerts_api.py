@@ -204,6 +204,29 @@ def test_real_messages_bad_input_and_roles(alerts, issuer):
     assert missing.status_code == 404
 
 
+def test_an_alerts_texts_are_read_again_from_the_message_in_each_language(alerts, issuer):
+    # Environment Canada's watch says the same in English and French; the USGS message is Latin-1.
+    canada = post(alerts, issuer, (DATA / "canada.cap").read_bytes(), jurisdiction="*").get_json()
+    reader = {"Authorization": f"Bearer {issuer.mint('cp', [CIVIL_PROTECTION], ['*'])}"}
+    said = alerts.get(f"/v1/alerts/{canada['id']}/texts", headers=reader).get_json()
+    texts = {t["language"]: t for s in said for t in s["texts"]}
+    assert set(texts) == {"en-CA", "fr-CA"}
+    assert texts["en-CA"]["sender_name"] == "Environment Canada"
+    assert texts["en-CA"]["instruction"] == "Monitor local conditions and take appropriate precautions"
+    assert texts["fr-CA"]["headline"] == "veille d'orages violents"
+    assert texts["fr-CA"]["description"].startswith("C'est l'épreuve - ce message de PAC a été créé")
+    summary = alerts.get(f"/v1/alerts/{canada['id']}", headers=reader).get_json()["current"]["statements"]
+    assert [s["statement"] for s in said] == [s["statement"] for s in summary]
+
+    latin = (DATA / "earthquake-iso8859-1.cap").read_bytes()
+    quake = post(alerts, issuer, latin, jurisdiction="*").get_json()
+    (only,) = alerts.get(f"/v1/alerts/{quake['id']}/texts", headers=reader).get_json()
+    original = latin.decode("iso-8859-1")
+    assert only["texts"][0]["sender_name"] == "U.S. Geological Survey"
+    assert only["texts"][0]["description"] and only["texts"][0]["description"][:40] in original
+    assert alerts.get(f"/v1/alerts/{uuid.uuid4()}/texts", headers=reader).status_code == 404
+
+
 def test_what_if_areas_and_grid_for_maps(alerts, issuer):
     planner = {"Authorization": f"Bearer {issuer.mint('po', ['programme_officer'], ['HN'])}"}
     drawn = {
@@ -802,7 +825,7 @@ def test_an_officer_alerts_updates_and_cancels_only_inside_their_jurisdiction(al
     neighbour = {"Authorization": f"Bearer {issuer.mint('cp-HN-VA', [CIVIL_PROTECTION], ['HN-VA'])}"}
     assert alerts.get("/v1/alerts", headers=elsewhere).get_json() == []
     assert [a["id"] for a in alerts.get("/v1/alerts", headers=auditor).get_json()] == [incident_id]
-    for path in ("", "/areas", "/exposure-grid"):
+    for path in ("", "/areas", "/exposure-grid", "/texts"):
         refused = alerts.get(f"/v1/alerts/{incident_id}{path}", headers=elsewhere)
         assert refused.status_code == 403, (path, refused.get_json())
     assert alerts.get(f"/v1/footprints?incident_id={incident_id}", headers=neighbour).status_code == 403

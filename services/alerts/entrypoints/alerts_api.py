@@ -24,6 +24,7 @@ from services.alerts.entrypoints.schemas import (
     LayerSchema,
     ListedAlertSchema,
     ListQuerySchema,
+    StatementTextsSchema,
     WhatIfSchema,
 )
 from services.alerts.entrypoints.wiring import unit_of_work
@@ -34,6 +35,7 @@ from services.alerts.service_layer.footprints import (
     footprint_geometry,
     footprints_of,
 )
+from services.alerts.service_layer.texts import statement_texts
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PAYMENTS_OFFICER, PROGRAMME_OFFICER
 from shared.errors import AmparoError, FieldProblem, InvalidInput
@@ -154,6 +156,17 @@ class AlertAreas(MethodView):
         """The alert's current areas as GeoJSON, for maps"""
         areas = service.get_incident(incident_id, _reader(), _jurisdiction())["current"]["areas"]
         return Response(json.dumps(areas), mimetype=GEOJSON)
+
+
+@blp.route("/<incident_id>/texts")
+class AlertTexts(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, StatementTextsSchema(many=True))
+    @authenticated(READERS)
+    def get(self, incident_id: str) -> Any:
+        """What the alert's current message says in words: each statement's headline, description,
+        instruction and sender's name in each of its languages (an update starts from them)"""
+        return statement_texts(incident_id, _reader(), _jurisdiction())
 
 
 @blp.route("/<incident_id>/exposure-grid")

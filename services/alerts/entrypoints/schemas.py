@@ -47,6 +47,19 @@ class MessageSchema(Schema):
     warnings = fields.List(fields.String())
 
 
+class InfoTextsSchema(Schema):
+    language = fields.String()
+    headline = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    instruction = fields.String(allow_none=True)
+    sender_name = fields.String(allow_none=True, metadata={"description": "CAP's senderName"})
+
+
+class StatementTextsSchema(Schema):
+    statement = fields.Integer(metadata={"description": "The statement's number, as in the alert's summary"})
+    texts = fields.List(fields.Nested(InfoTextsSchema), metadata={"description": "One per language"})
+
+
 class IncidentSchema(Schema):
     id = fields.String()
     state = fields.String(metadata={"description": "active, cancelled or expired"})

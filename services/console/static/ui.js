@@ -1,5 +1,6 @@
 // What every screen of the console shares: escaping, tables, errors shown where the person looks.
 import { ApiError, describe, session } from '/static/api.js';
+import { translate } from '/static/i18n.js';
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -46,3 +47,27 @@ export async function attempt(action, { errorIn } = {}) {
     return undefined;
   }
 }
+
+// What a screen drew from a service's answer, drawn again in the other language when the page's
+// language changes (<html lang>, set by translate()), from the same answer: nothing is asked again.
+// Only for what shows answers, never for a form being filled (its typed values are not markup).
+// A drawing replaced since by other means (a list cleared, a form put in its place) is forgotten.
+const drawings = new Map();
+
+export function draw(element, render) {
+  element.innerHTML = render();
+  translate(element);
+  drawings.set(element, { render, html: element.innerHTML });
+}
+
+let drawnIn = document.documentElement.lang;
+new MutationObserver(() => {
+  if (document.documentElement.lang === drawnIn) return;
+  drawnIn = document.documentElement.lang;
+  for (const [element, drawing] of drawings) {
+    if (!element.isConnected || element.innerHTML !== drawing.html) { drawings.delete(element); continue; }
+    element.innerHTML = drawing.render();
+    translate(element);
+    drawing.html = element.innerHTML;
+  }
+}).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });

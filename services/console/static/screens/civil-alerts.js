@@ -35,6 +35,7 @@ function skeleton() {
       <button type="button" name="start-new" data-i18n="civil_start_new"></button>
       <fieldset class="civil-message"><legend data-i18n="civil_message"></legend>
         <label><span data-i18n="civil_sender"></span> <input name="sender" required maxlength="200" autocomplete="off"></label>
+        <label><span data-i18n="civil_sender_name"></span> <input name="sender_name" maxlength="200" autocomplete="organization"></label>
         <label><span data-i18n="civil_status"></span> <select name="status">${options(STATUSES, 'Actual')}</select></label>
         <label><span data-i18n="civil_incidents"></span> <input name="incidents" maxlength="200" autocomplete="off"></label>
         <label class="civil-note"><span data-i18n="civil_note"></span> <textarea name="note" rows="2" maxlength="1000"></textarea></label>
@@ -48,7 +49,8 @@ function skeleton() {
     </form>
     <section class="civil-preview" aria-live="polite"></section>
     <section class="civil-issued" aria-live="polite"></section>
-    <details class="civil-cap"><summary data-i18n="civil_cap"></summary><pre></pre></details>`;
+    <details class="civil-cap"><summary data-i18n="civil_cap"></summary><pre></pre></details>
+    <datalist id="civil-languages">${LANGUAGES.map((l) => `<option value="${escape(l)}"></option>`).join('')}</datalist>`;
 }
 
 function statementMarkup() {
@@ -65,6 +67,9 @@ function statementMarkup() {
     <label><span data-i18n="civil_headline"></span> <input name="headline" maxlength="300" autocomplete="off"></label>
     <label><span data-i18n="civil_description"></span> <textarea name="description" rows="2"></textarea></label>
     <label><span data-i18n="civil_instruction"></span> <textarea name="instruction" rows="2"></textarea></label>
+    <fieldset class="civil-translations"><legend data-i18n="civil_translations"></legend>
+      <div class="civil-rows"></div>
+      <button type="button" name="add-translation" data-i18n="civil_add_translation"></button></fieldset>
     <fieldset class="civil-parameters"><legend data-i18n="civil_parameters"></legend>
       <div class="civil-rows"></div>
       <button type="button" name="add-parameter" data-i18n="civil_add_parameter"></button></fieldset>
@@ -99,6 +104,21 @@ function parameterRow(rows, name = '', value = '') {
   translate(row);
 }
 
+// The same statement in another language: its words only (everything else is the statement's).
+function translationRow(rows, words = {}) {
+  const row = document.createElement('div');
+  row.className = 'civil-row civil-translation';
+  row.innerHTML = `<label><span data-i18n="civil_language"></span> <input name="t_language" required maxlength="35" autocomplete="off" list="civil-languages"></label>
+    <label><span data-i18n="civil_headline"></span> <input name="t_headline" maxlength="300" autocomplete="off"></label>
+    <label><span data-i18n="civil_description"></span> <textarea name="t_description" rows="2"></textarea></label>
+    <label><span data-i18n="civil_instruction"></span> <textarea name="t_instruction" rows="2"></textarea></label>
+    <button type="button" data-i18n="civil_remove"></button>`;
+  for (const name of ['language', 'headline', 'description', 'instruction']) row.querySelector(`[name=t_${name}]`).value = words[name] || '';
+  row.querySelector('button').addEventListener('click', () => row.remove());
+  rows.append(row);
+  translate(row);
+}
+
 function addStatement(values = {}) {
   const fieldset = document.createElement('fieldset');
   fieldset.className = 'civil-statement';
@@ -106,6 +126,7 @@ function addStatement(values = {}) {
   pane.querySelector('.civil-statements').append(fieldset);
   const field = (name) => fieldset.querySelector(`[name=${name}]`);
   const later = new Date(Date.now() + 2 * 86400000);
+  if (values.language && !LANGUAGES.includes(values.language)) field('language').append(new Option(values.language));
   field('language').value = values.language || LANGUAGES[0];
   for (const name of ['category', 'event', 'urgency', 'severity', 'certainty', 'headline', 'description', 'instruction']) {
     if (values[name]) field(name).value = values[name];
@@ -114,7 +135,8 @@ function addStatement(values = {}) {
   field('expires').value = inputOfCapTime(values.expires || capTime(later));
   field('area_desc').value = values.areaDescription || '';
   areasOf.set(fieldset, { polygons: values.polygons || [], codes: new Set(values.codes || []) });
-  for (const p of values.parameters || []) parameterRow(fieldset.querySelector('.civil-rows'), p.name, p.value);
+  for (const words of values.translations || []) translationRow(fieldset.querySelector('.civil-translations .civil-rows'), words);
+  for (const p of values.parameters || []) parameterRow(fieldset.querySelector('.civil-parameters .civil-rows'), p.name, p.value);
   wireStatement(fieldset);
   renumber();
   translate(fieldset);
@@ -125,7 +147,8 @@ function addStatement(values = {}) {
 
 function wireStatement(fieldset) {
   const button = (name) => fieldset.querySelector(`button[name=${name}]`);
-  button('add-parameter').addEventListener('click', () => parameterRow(fieldset.querySelector('.civil-rows')));
+  button('add-parameter').addEventListener('click', () => parameterRow(fieldset.querySelector('.civil-parameters .civil-rows')));
+  button('add-translation').addEventListener('click', () => translationRow(fieldset.querySelector('.civil-translations .civil-rows')));
   button('remove-statement').addEventListener('click', () => {
     if (statements().length === 1) return;
     stopDrawing();
@@ -283,7 +306,10 @@ function readStatement(fieldset) {
     severity: value('severity'), certainty: value('certainty'), onset: capTimeOfInput(value('onset')),
     expires: capTimeOfInput(value('expires')), headline: value('headline'), description: value('description'),
     instruction: value('instruction'), areas,
-    parameters: [...fieldset.querySelectorAll('.civil-row')].map((row) => ({
+    translations: [...fieldset.querySelectorAll('.civil-translation')].map((row) => Object.fromEntries(
+      ['language', 'headline', 'description', 'instruction'].map((name) => [name, row.querySelector(`[name=t_${name}]`).value.trim()]),
+    )).filter((words) => words.language),
+    parameters: [...fieldset.querySelectorAll('.civil-parameters .civil-row')].map((row) => ({
       name: row.querySelector('[name=parameter_name]').value, value: row.querySelector('[name=parameter_value]').value,
     })),
   };
@@ -298,7 +324,7 @@ function readMessage() {
   // one sent in the same second would be kept for the record only.
   const sent = new Date(Math.max(Date.now(), base ? new Date(base.sent).getTime() + 1000 : 0));
   const message = {
-    identifier: newIdentifier(sender), sender, sent: capTime(sent), status: form.status.value,
+    identifier: newIdentifier(sender), sender, senderName: form.sender_name.value.trim(), sent: capTime(sent), status: form.status.value,
     msgType: compose.mode, incidents: form.incidents.value.split(/\s+/).filter(Boolean), note: form.note.value,
     references: base ? [...new Set([...(base.references || []), `${base.sender},${base.identifier},${base.sent}`])] : [],
     statements: compose.mode === 'Cancel' ? [] : statements().map(readStatement),
@@ -400,20 +426,27 @@ function startNew() {
 // An update starts from what the alert says now: its statements, parameters and areas (areas
 // given by admin codes come back as their outlines).
 async function startFrom(id, mode) {
-  const incident = await attempt(() => call('alerts', `/v1/alerts/${encodeURIComponent(id)}`));
-  if (!incident) return;
+  const [incident, said] = await Promise.all([
+    attempt(() => call('alerts', `/v1/alerts/${encodeURIComponent(id)}`)),
+    attempt(() => call('alerts', `/v1/alerts/${encodeURIComponent(id)}/texts`)),
+  ]);
+  if (!incident || !said) return;
   const current = incident.current;
+  const textsOf = (statement) => said.find((s) => s.statement === statement)?.texts || [];
   const form = pane.querySelector('.civil-compose');
   form.reset();
   form.sender.value = current.sender || '';
+  form.sender_name.value = said.flatMap((s) => s.texts).find((words) => words.sender_name)?.sender_name || '';
   form.status.value = STATUSES.includes(current.status) ? current.status : 'Actual';
   form.incidents.value = (current.incidents || []).join(' ');
   setMode(mode, incident);
   const features = current.areas?.features || [];
   clearStatements((current.statements || [{}]).map((s) => {
     const mine = features.filter((f) => f.properties.statement === s.statement);
+    const [first, ...others] = textsOf(s.statement);
     return {
-      ...s, language: (s.languages || [])[0], category: (s.categories || [])[0],
+      ...s, ...first, language: first?.language || (s.languages || [])[0], category: (s.categories || [])[0],
+      translations: others,
       areaDescription: mine.map((f) => f.properties.description).filter(Boolean).join('; '),
       polygons: mine.flatMap((f) => ringsOfGeojson(f.geometry)),
     };

@@ -85,10 +85,11 @@ export function ringsOfGeojson(document) {
   return rings;
 }
 
-// message: { identifier, sender, sent, status, msgType, references: [..], incidents: [..], note,
-//   statements: [{ language, category, event, urgency, severity, certainty, onset, expires,
-//   headline, description, instruction, senderName, parameters: [{name, value}],
-//   areas: [{ description, polygons: [ring], geocodes: [code] }] }] }
+// message: { identifier, sender, senderName, sent, status, msgType, references: [..], incidents: [..],
+//   note, statements: [{ language, category, event, urgency, severity, certainty, onset, expires,
+//   headline, description, instruction, parameters: [{name, value}],
+//   areas: [{ description, polygons: [ring], geocodes: [code] }],
+//   translations: [{ language, headline, description, instruction }] }] }
 export function capXml(message) {
   const doc = document.implementation.createDocument(CAP_NS, 'alert', null);
   const add = (parent, name, value) => {
@@ -104,7 +105,10 @@ export function capXml(message) {
   maybe(alert, 'note', message.note);
   if (message.references?.length) add(alert, 'references', message.references.join(' '));
   if (message.incidents?.length) add(alert, 'incidents', message.incidents.join(' '));
-  for (const said of message.statements || []) {
+  // A statement said in several languages is one <info> block per language, alike but for its words.
+  const infos = (message.statements || []).flatMap((said) => [said, ...(said.translations || [])]
+    .map((words) => ({ ...said, ...words, senderName: message.senderName })));
+  for (const said of infos) {
     const info = add(alert, 'info');
     add(info, 'language', said.language);
     add(info, 'category', said.category);

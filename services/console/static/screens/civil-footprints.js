@@ -5,7 +5,7 @@ import { number, t, translate, when } from '/static/i18n.js';
 import { registerScreen } from '/static/screens.js';
 import { alertOptions } from '/static/screens/civil-cap.js';
 import '/static/screens/civil-words.js';
-import { attempt, escape, showError, table } from '/static/ui.js';
+import { attempt, draw, escape, showError, table } from '/static/ui.js';
 
 const KINDS = ['flood_depth', 'wind_speed', 'rainfall'];
 const TYPES = { geojson: 'application/geo+json', json: 'application/geo+json', zip: 'application/zip',
@@ -61,8 +61,8 @@ async function showFootprints() {
   if (!incident) { box.innerHTML = ''; return; }
   const found = await attempt(() => call('alerts', `/v1/footprints?incident_id=${encodeURIComponent(incident)}`));
   if (!found) return;
-  box.innerHTML = `<h3>${escape(t('civil_footprints_of'))}</h3>` +
-    (found.length ? found.map(footprintView).join('') : `<p class="muted">${escape(t('civil_no_footprints'))}</p>`);
+  draw(box, () => `<h3>${escape(t('civil_footprints_of'))}</h3>` +
+    (found.length ? found.map(footprintView).join('') : `<p class="muted">${escape(t('civil_no_footprints'))}</p>`));
 }
 
 async function upload(form) {

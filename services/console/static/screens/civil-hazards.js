@@ -6,7 +6,7 @@ import { t, translate, when } from '/static/i18n.js';
 import { registerScreen } from '/static/screens.js';
 import { alertOptions } from '/static/screens/civil-cap.js';
 import '/static/screens/civil-words.js';
-import { attempt, escape, table } from '/static/ui.js';
+import { attempt, draw, escape, table } from '/static/ui.js';
 
 let pane = null;
 
@@ -51,8 +51,8 @@ async function load() {
     pane.querySelectorAll('select').forEach((select) => { select.innerHTML = alertOptions(alerts, select.value, escape, when); });
   }
   if (events) {
-    pane.querySelector('.civil-hazard-list').innerHTML = events.length ? events.map(hazardView).join('')
-      : `<p class="muted">${escape(t('civil_no_hazards'))}</p>`;
+    draw(pane.querySelector('.civil-hazard-list'), () => (events.length ? events.map(hazardView).join('')
+      : `<p class="muted">${escape(t('civil_no_hazards'))}</p>`));
   }
 }
 

@@ -3,7 +3,7 @@
 import { ApiError, call } from '/static/api.js';
 import { number, t } from '/static/i18n.js';
 import { registerScreen } from '/static/screens.js';
-import { $, attempt, escape, table } from '/static/ui.js';
+import { $, attempt, draw, escape, table } from '/static/ui.js';
 import '/static/screens/payments-words.js';
 
 // "line 3" / "transaction 2" as the service names a line, in the page's language.
@@ -18,22 +18,22 @@ function contentType(file) {
 }
 
 function showImported(box, answer) {
-  box.innerHTML = `<h3>${escape(t('payments_imported'))}</h3>${table([{ label: '' }, { label: '', n: true }], [
+  draw(box, () => `<h3>${escape(t('payments_imported'))}</h3>${table([{ label: '' }, { label: '', n: true }], [
     [escape(t('payments_results')), `<span data-count="results">${number(answer.results)}</span>`],
     [escape(t('payments_settled')), `<span data-count="settled">${number(answer.settled)}</span>`],
     [escape(t('payments_failed')), `<span data-count="failed">${number(answer.failed)}</span>`],
     [escape(t('payments_unknown')), `<span data-count="unknown">${number(answer.unknown)}</span>`],
     [escape(t('payments_unchanged')), number(answer.unchanged)],
     [escape(t('payments_settled_after_reissue')), number(answer.settled_after_reissue)],
-  ])}<p>${escape(t('payments_batches_moved'))}: ${answer.batches.map((b) => `<code>${escape(b)}</code>`).join(', ') || '—'}</p>`;
+  ])}<p>${escape(t('payments_batches_moved'))}: ${answer.batches.map((b) => `<code>${escape(b)}</code>`).join(', ') || '—'}</p>`);
 }
 
 function showRefused(box, error) {
   const lines = error.problem.errors || [];
-  box.innerHTML = lines.length ? `<h3>${escape(t('payments_refused_lines'))}</h3>${table(
+  draw(box, () => (lines.length ? `<h3>${escape(t('payments_refused_lines'))}</h3>${table(
     [{ label: t('payments_line') }, { label: t('payments_reason') }],
     lines.map((l) => [`<span data-line="${escape(l.pointer)}">${lineName(l.pointer)}</span>`, escape(l.detail)]),
-  )}` : '';
+  )}` : ''));
 }
 
 registerScreen({

@@ -2,7 +2,7 @@
 // documents masked, the distance between the homes, the registry's reasons) and the decision:
 // merge (choosing whom the staying household keeps), not a duplicate, or remove a person.
 import { registerScreen } from '/static/screens.js';
-import { $, attempt, escape, table } from '/static/ui.js';
+import { $, attempt, draw, escape, table } from '/static/ui.js';
 import { call } from '/static/api.js';
 import { number, t } from '/static/i18n.js';
 import { fullName, kilometres, membersTable, reason, say, scrolling } from '/static/screens/registry-people.js';
@@ -14,15 +14,15 @@ let pair = null; // { candidate, a, b } being compared
 async function queue(pane) {
   const candidates = await attempt(() => call('registry', '/v1/duplicates?status=open&limit=100'));
   if (!candidates) return;
-  if (!candidates.length) { $('.reg-dup-list', pane).innerHTML = `<p>${escape(t('reg_dup_none'))}</p>`; return; }
-  const rows = candidates.map((c) => [
+  if (!candidates.length) { draw($('.reg-dup-list', pane), () => `<p>${escape(t('reg_dup_none'))}</p>`); return; }
+  const rows = () => candidates.map((c) => [
     escape(number(c.score)),
     escape(c.reasons.map(reason).join(', ')),
     escape(c.admin_code_a === c.admin_code_b ? c.admin_code_a : `${c.admin_code_a} / ${c.admin_code_b}`),
     `<button type="button" class="reg-dup-open" data-id="${escape(c.id)}">${escape(t('reg_dup_review'))}</button>`,
   ]);
-  const headers = [{ label: t('reg_dup_score'), n: true }, { label: t('reg_dup_reasons') }, { label: t('reg_dup_areas') }, { label: t('reg_dup_pair') }];
-  $('.reg-dup-list', pane).innerHTML = scrolling(table(headers, rows), t('reg_dup_queue'));
+  const headers = () => [{ label: t('reg_dup_score'), n: true }, { label: t('reg_dup_reasons') }, { label: t('reg_dup_areas') }, { label: t('reg_dup_pair') }];
+  draw($('.reg-dup-list', pane), () => scrolling(table(headers(), rows()), t('reg_dup_queue')));
   listed = candidates;
 }
 

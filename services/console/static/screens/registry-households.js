@@ -2,7 +2,7 @@
 // id, read it (documents and phones as the registry shows them to this role) and its history,
 // version by version: who changed what, when.
 import { registerScreen } from '/static/screens.js';
-import { $, attempt, escape, table } from '/static/ui.js';
+import { $, attempt, draw, escape, table } from '/static/ui.js';
 import { call } from '/static/api.js';
 import { number, t, when } from '/static/i18n.js';
 import { membersTable, scrolling } from '/static/screens/registry-people.js';
@@ -32,17 +32,17 @@ async function open(pane, id) {
   if (!household) return;
   const entries = await attempt(() => call('registry', `/v1/households/${encodeURIComponent(id)}/history`));
   if (!entries) return;
-  const facts = [
+  const facts = () => [
     [t('reg_p_number'), household.registration_number], [t('reg_p_area'), household.admin_code],
     [t('reg_p_status'), household.status], [t('reg_p_size'), number(household.size)],
     [t('reg_p_address'), household.address || '—'], [t('reg_p_version'), household.version],
     [t('reg_hh_registered'), `${when(household.registered_at)} (${household.registration_source})`],
   ];
-  $('.reg-hh-detail', pane).innerHTML = `
+  draw($('.reg-hh-detail', pane), () => `
     <h3>${escape(household.registration_number)}</h3>
-    <dl class="reg-counts">${facts.map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(v)}</dd>`).join('')}</dl>
+    <dl class="reg-counts">${facts().map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(v)}</dd>`).join('')}</dl>
     <h4>${escape(t('reg_p_members'))}</h4>${membersTable(household)}
-    <h4>${escape(t('reg_hh_history'))}</h4>${history(entries)}`;
+    <h4>${escape(t('reg_hh_history'))}</h4>${history(entries)}`);
 }
 
 async function search(pane, form) {
@@ -53,14 +53,14 @@ async function search(pane, form) {
   if (form.area.value.trim()) query.set('admin_code', form.area.value.trim().toUpperCase());
   const page = await attempt(() => call('registry', `/v1/households?${query}`));
   if (!page) return;
-  if (!page.items.length) { $('.reg-hh-results', pane).innerHTML = `<p>${escape(t('reg_hh_none'))}</p>`; return; }
-  const rows = page.items.map((h) => [
+  if (!page.items.length) { draw($('.reg-hh-results', pane), () => `<p>${escape(t('reg_hh_none'))}</p>`); return; }
+  const rows = () => page.items.map((h) => [
     `<button type="button" class="reg-hh-open" data-id="${escape(h.id)}">${escape(h.registration_number)}</button>`,
     escape(h.head_name || '—'), escape(h.admin_code), escape(number(h.size)), escape(h.status), escape(h.version),
   ]);
-  const headers = [{ label: t('reg_p_number') }, { label: t('reg_p_head') }, { label: t('reg_p_area') }, { label: t('reg_p_size'), n: true }, { label: t('reg_p_status') }, { label: t('reg_p_version'), n: true }];
-  const more = page.next_cursor ? `<p class="muted">${escape(t('reg_hh_more'))}</p>` : '';
-  $('.reg-hh-results', pane).innerHTML = scrolling(table(headers, rows), t('reg_hh_found')) + more;
+  const headers = () => [{ label: t('reg_p_number') }, { label: t('reg_p_head') }, { label: t('reg_p_area') }, { label: t('reg_p_size'), n: true }, { label: t('reg_p_status') }, { label: t('reg_p_version'), n: true }];
+  const more = () => (page.next_cursor ? `<p class="muted">${escape(t('reg_hh_more'))}</p>` : '');
+  draw($('.reg-hh-results', pane), () => scrolling(table(headers(), rows()), t('reg_hh_found')) + more());
 }
 
 function mount(pane) {

@@ -2,7 +2,7 @@
 // problems, what the commit would do, the probable duplicates), commit it and follow its progress,
 // and open earlier imports. Nothing is written before the commit; the registry decides everything.
 import { registerScreen } from '/static/screens.js';
-import { $, attempt, escape, table } from '/static/ui.js';
+import { $, attempt, draw, escape, table } from '/static/ui.js';
 import { call } from '/static/api.js';
 import { language, number, t, when } from '/static/i18n.js';
 import { reason, say, scrolling } from '/static/screens/registry-people.js';
@@ -71,14 +71,14 @@ function duplicates(job) {
 }
 
 function show(pane, job) {
-  const commit = job.status === 'validated' ? `<button type="button" class="primary reg-commit" data-id="${escape(job.id)}">${escape(t('reg_imp_commit'))}</button>` : '';
-  $('.reg-import', pane).innerHTML = `
+  const commit = () => (job.status === 'validated' ? `<button type="button" class="primary reg-commit" data-id="${escape(job.id)}">${escape(t('reg_imp_commit'))}</button>` : '');
+  draw($('.reg-import', pane), () => `
     <h3>${escape(job.file_name)} — <span class="state reg-status">${escape(status(job.status))}</span></h3>
     ${job.error ? `<p class="error">${escape(job.error)}</p>` : ''}
-    ${counts(job)}${progress(job)}${commit}
+    ${counts(job)}${progress(job)}${commit()}
     <h4>${escape(t('reg_imp_problems'))}</h4>${problems(job)}
     ${outcomes(job)}
-    <h4>${escape(t('reg_imp_duplicates'))}</h4>${duplicates(job)}`;
+    <h4>${escape(t('reg_imp_duplicates'))}</h4>${duplicates(job)}`);
 }
 
 async function open(pane, id) {
@@ -96,8 +96,8 @@ async function open(pane, id) {
 async function earlier(pane) {
   const jobs = await attempt(() => call('registry', '/v1/imports?limit=20'));
   if (!jobs) return;
-  if (!jobs.length) { $('.reg-earlier', pane).innerHTML = `<p>${escape(t('reg_imp_none'))}</p>`; return; }
-  const rows = jobs.map((j) => [
+  if (!jobs.length) { draw($('.reg-earlier', pane), () => `<p>${escape(t('reg_imp_none'))}</p>`); return; }
+  const rows = () => jobs.map((j) => [
     `<button type="button" class="reg-open" data-id="${escape(j.id)}">${escape(j.file_name)}</button>`,
     escape(when(j.created_at)),
     escape(j.created_by),
@@ -105,8 +105,8 @@ async function earlier(pane) {
     escape(number(j.households_written)),
     escape(number(j.problems_count)),
   ]);
-  const headers = [{ label: t('reg_imp_file_name') }, { label: t('reg_imp_when') }, { label: t('reg_imp_by') }, { label: t('reg_imp_status') }, { label: t('reg_imp_written'), n: true }, { label: t('reg_imp_problems'), n: true }];
-  $('.reg-earlier', pane).innerHTML = scrolling(table(headers, rows), t('reg_imp_earlier'));
+  const headers = () => [{ label: t('reg_imp_file_name') }, { label: t('reg_imp_when') }, { label: t('reg_imp_by') }, { label: t('reg_imp_status') }, { label: t('reg_imp_written'), n: true }, { label: t('reg_imp_problems'), n: true }];
+  draw($('.reg-earlier', pane), () => scrolling(table(headers(), rows()), t('reg_imp_earlier')));
 }
 
 function mount(pane) {
