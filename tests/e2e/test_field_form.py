@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.field_pages import FULL_HOUSEHOLD, fill_household, fill_member, open_field, step
+from tests.e2e.field_pages import FULL_HOUSEHOLD, fill_household, fill_member, open_field, step, unlock
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
 
@@ -98,3 +98,43 @@ def test_the_form_speaks_spanish_labels_every_input_and_checks_the_rules_beside_
     text, lang = page.evaluate("window.spoken")[1]
     assert lang == "en" and "receiving emergency cash transfers" in text and "contacted" not in text
     assert page.inner_text("#form-title") == "Register household"
+
+
+#: The household on the form as the app would send it, but for the moment consent is read.
+ON_FORM = """import('/static/field/form.js').then((m) => {
+  const household = m.readHousehold();
+  return { ...household, consent: household.consent && { ...household.consent, given_at: null } };
+})"""
+
+
+def test_a_half_filled_form_is_kept_sealed_through_a_reload_and_gone_once_saved(phone, country):
+    page = phone.new_page()
+    open_field(page, country)
+    fill_household(page, FULL_HOUSEHOLD, save=False)
+    step(page, "payment")
+    left = page.evaluate(ON_FORM)
+    assert left["members"][0]["given_names"] == FULL_HOUSEHOLD["members"][0]["given_names"]
+    page.wait_for_timeout(800)  # kept a moment after the last change
+    # Nothing of it is readable in the browser's storage.
+    stored = page.evaluate(
+        """() => new Promise((resolve) => { const open = indexedDB.open('amparo-field');
+             open.onsuccess = () => {
+               const all = open.result.transaction('people').objectStore('people').getAll();
+               all.onsuccess = () => resolve(JSON.stringify(all.result)); }; })"""
+    )
+    assert FULL_HOUSEHOLD["members"][0]["family_names"] not in stored and '"draft"' in stored
+
+    # The tab closed by the phone, or a sign-in again through the provider: the form as it was left.
+    page.reload()
+    unlock(page, "campo-carla", country["passwords"]["campo-carla"])
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.evaluate(ON_FORM) == left
+    assert page.get_attribute("#household .steps [data-goto=payment]", "aria-current") == "step"
+    assert page.is_visible("text=El formulario está como lo dejó.")
+
+    page.click("#household button[type=submit]")
+    page.wait_for_selector("text=Guardado en este equipo")
+    page.reload()
+    unlock(page, "campo-carla", country["passwords"]["campo-carla"])
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.evaluate(ON_FORM)["members"][0]["given_names"] == ""

@@ -9,7 +9,9 @@ import {
 } from '/static/field/assess.js';
 import * as copy from '/static/field/copy.js';
 import { addHouseholdAction, refreshCopy, setupFind, showCopyStatus } from '/static/field/find.js';
-import { clearProblems, formState, retranslateForm, setupForm, showProblems, startNew } from '/static/field/form.js';
+import {
+  clearProblems, draftOfForm, formState, resumeDraft, retranslateForm, setupForm, showProblems, startNew,
+} from '/static/field/form.js';
 import { migrateLegacy, newRecord, queue } from '/static/field/queue.js';
 import { problemsOf } from '/static/field/rules.js';
 import { $, button, notice, showView } from '/static/field/ui.js';
@@ -114,9 +116,16 @@ let entered = false;
 
 async function enter() {
   if (!entered) {
-    // A sign-in again (the session had ended) keeps whatever is on the form.
+    // A sign-in again (the session had ended) keeps whatever is on the form; a sign-in again
+    // through the provider (which leaves the page) or a tab the phone closed finds it kept.
     entered = true;
-    startNew(defaultArea());
+    const draft = await vault.draft().catch(() => null);
+    if (draft) {
+      resumeDraft(draft);
+      notice(ft('draft_resumed'));
+    } else {
+      startNew(defaultArea());
+    }
     showView('register');
   }
   await copy.load();
@@ -214,8 +223,24 @@ async function save(household) {
   }
   if (await keep(newRecord({ ...record, household, assessment }), $('#form-error'))) {
     clearProblems();
-    startNew(defaultArea());
+    startOver();
   }
+}
+
+// The form as the worker leaves it is kept on the device (sealed), a moment after each change.
+let drafting = null;
+function keepDraftWhileTyping() {
+  const keepNow = () => { if (vault.owner()) vault.keepDraft(draftOfForm()).catch(() => {}); };
+  for (const kind of ['input', 'change']) {
+    $('#household').addEventListener(kind, () => { clearTimeout(drafting); drafting = setTimeout(keepNow, 400); });
+  }
+}
+
+/** An empty form, and no draft kept. */
+function startOver() {
+  clearTimeout(drafting);
+  startNew(defaultArea());
+  if (vault.owner()) vault.keepDraft(null).catch(() => {});
 }
 
 async function saveVisit(visit) {
@@ -286,7 +311,8 @@ $('#language').addEventListener('click', () => {
 });
 window.addEventListener('online', () => { showNetwork(); sync(); });
 window.addEventListener('offline', showNetwork);
-setupForm({ onSave: save, onCancel: () => { startNew(defaultArea()); showView('find'); } });
+setupForm({ onSave: save, onCancel: () => { startOver(); showView('find'); } });
+keepDraftWhileTyping();
 setupFind();
 setupVisit({ onSave: saveVisit, onCancel: () => showView('find') });
 addHouseholdAction(offerVisit);

@@ -1,7 +1,7 @@
 // The household form, in sections (people, home, payment, damage and needs, consent) so it fits a
 // phone: filled empty for a new household, from the registry's record for a change, or from a
 // refused record to correct it; read back as exactly the body the registry's API takes.
-import { fillAssessment, renderAssessment } from '/static/field/assess.js';
+import { fillAssessment, readAssessment, renderAssessment } from '/static/field/assess.js';
 import { CHOICES, IDENTIFIERS, isMasked, pointerOf } from '/static/field/rules.js';
 import { addMember, fillMembers, readMembers, renumber } from '/static/field/members.js';
 import { ft, speechLanguage, translateField } from '/static/field/words.js';
@@ -214,6 +214,21 @@ export function startEdit(household, record = {}) {
 export function startFix(record) {
   const number = record.base?.registration_number || '';
   begin('fix', record, record.household, number);
+}
+
+/** The form as it stands, to be taken up again by `resumeDraft` (after a sign-in again, a reload). */
+export function draftOfForm() {
+  return {
+    mode: state.mode, record: state.record, number: state.number, consent: state.consent,
+    household: readHousehold(), assessment: readAssessment($('#assessment-part')), step: form().querySelector('.steps [aria-current]')?.dataset.goto || 'people',
+  };
+}
+
+/** The form filled again as `draftOfForm` kept it. */
+export function resumeDraft(draft) {
+  begin(draft.mode, { ...draft.record, assessment: draft.assessment }, draft.household, draft.number);
+  state.consent = draft.consent; // the consent on record before the form was changed, if any
+  if (draft.step) showStep(draft.step);
 }
 
 export function clearProblems(root = form()) {

@@ -1,6 +1,6 @@
 // The field app's service worker: the app's own files come from the cache when there is no
 // connection; calls to the services are never cached (the page keeps its own records, encrypted).
-const CACHE = 'amparo-field-v3';
+const CACHE = 'amparo-field-v4';
 const MODULES = [
   'field.js', 'queue.js', 'vault.js', 'words.js', 'rules.js', 'members.js', 'form.js', 'copy.js', 'conflict.js',
   'find.js', 'waiting.js', 'ui.js', 'assess.js',

@@ -243,7 +243,26 @@ export async function keepSession(value) {
 }
 
 /**
- * Sign-out: the offline copy and the session go; records still waiting stay, locked, for the same
+ * The household form as the person left it (a sign-in again through the provider leaves the page;
+ * a phone may close the tab): sealed like everything else, one per person, or null.
+ */
+export async function draft() {
+  const { username, key } = current();
+  const person = await transaction(['people'], 'readonly', (s) => done(s.people.get(username)));
+  return person && person.draft ? openWith(key, username, 'people', 'draft', person.draft) : null;
+}
+
+export async function keepDraft(value) {
+  const { username, key } = current();
+  const sealed = value ? await sealWith(key, username, 'people', 'draft', value) : undefined;
+  await transaction(['people'], 'readwrite', async (s) => {
+    const person = await done(s.people.get(username));
+    if (person) s.people.put({ ...person, draft: sealed });
+  });
+}
+
+/**
+ * Sign-out: the offline copy, the session and a form left half-filled go; records still waiting stay, locked, for the same
  * person's next sign-in (with none waiting, the person's entry goes too).
  */
 export async function signOut() {
@@ -254,7 +273,7 @@ export async function signOut() {
     copies.forEach((entry) => s.copy.delete([username, entry.id]));
     const person = await done(s.people.get(username));
     if (!waiting.length) s.people.delete(username);
-    else s.people.put({ ...person, session: undefined });
+    else s.people.put({ ...person, session: undefined, draft: undefined });
   });
   lock();
 }

@@ -88,6 +88,7 @@ const EN = {
   device_full: 'This device is full: the household was NOT saved. The form keeps what you entered; sync or free space, then save again.',
   device_almost_full: 'This device is almost full ({free} left): sync soon.',
   saved: 'Saved on this device (locked with your password).',
+  draft_resumed: 'The form is as you left it.',
   // waiting, sync, conflicts
   nothing_waiting: 'Nothing waiting.', open_record: 'Open', discard: 'Discard', discard_confirm: 'Discard this record? What it holds is lost.',
   new_household: 'new household', change_of: 'change', assessment_of: 'damage and needs',
@@ -195,6 +196,7 @@ const ES = {
   device_full: 'Este equipo está lleno: el hogar NO se guardó. El formulario conserva lo que escribió; sincronice o libere espacio y guarde de nuevo.',
   device_almost_full: 'Este equipo está casi lleno (quedan {free}): sincronice pronto.',
   saved: 'Guardado en este equipo (cerrado con su contraseña).',
+  draft_resumed: 'El formulario está como lo dejó.',
   nothing_waiting: 'Nada pendiente.', open_record: 'Abrir', discard: 'Descartar', discard_confirm: '¿Descartar este registro? Se pierde lo que contiene.',
   new_household: 'hogar nuevo', change_of: 'cambio', assessment_of: 'daños y necesidades',
   updated: 'actualizado', unchanged: 'sin cambios', conflict_title: 'Otra persona cambió este hogar',
