@@ -289,15 +289,21 @@ def walk(rows: Iterator[Any], head: Any) -> Verification:
                 expected - 1, ChainBreak(position, "an entry stands before the chain's start")
             )
         if position > expected:
-            missing = (
-                f"entry {expected}" if position == expected + 1 else f"entries {expected}–{position - 1}"
+            missing = ChainBreak(
+                expected,
+                f"entry {expected} missing"
+                if position == expected + 1
+                else f"entries {expected}–{position - 1} missing",
             )
-            return Verification(expected - 1, ChainBreak(expected, f"{missing} missing"))
+            return Verification(expected - 1, missing)
         if row["prev_hash"] != previous:
-            reason = f"does not follow entry {position - 1} (an entry before it was changed or replaced)"
-            if position == 1:
-                reason = "does not start from the chain's origin"
-            return Verification(expected - 1, ChainBreak(position, reason))
+            changed = ChainBreak(
+                position,
+                "does not start from the chain's origin"
+                if position == 1
+                else f"does not follow entry {position - 1} (an entry before it was changed or replaced)",
+            )
+            return Verification(expected - 1, changed)
         if entry_hash(row, previous) != row["hash"]:
             return Verification(
                 expected - 1, ChainBreak(position, "content changed (its hash does not match)")

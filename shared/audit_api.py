@@ -17,7 +17,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.audit import OUTCOMES, AuditFilter, AuditLog
 from shared.auth import AUDITOR
-from shared.web import BEARER, authenticated
+from shared.web import BEARER, authenticated, in_request_language
 
 blp = Blueprint(
     "audit", __name__, url_prefix="/v1/audit-log", description="Who did what, and who was refused"
@@ -100,7 +100,7 @@ class AuditEntries(MethodView):
 
 class ChainBreakSchema(Schema):
     position = fields.Integer(metadata={"description": "Where the chain first breaks"})
-    reason = fields.String()
+    reason = fields.String(metadata={"description": "How it breaks, in the language asked for"})
 
 
 class VerificationSchema(Schema):
@@ -128,5 +128,7 @@ class AuditVerification(MethodView):
             "intact": found.intact,
             "entries": found.entries,
             "last_hash": found.last_hash,
-            "broken": None if broken is None else {"position": broken.position, "reason": broken.reason},
+            "broken": None
+            if broken is None
+            else {"position": broken.position, "reason": in_request_language(broken.reason)},
         }

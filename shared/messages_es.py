@@ -1,5 +1,6 @@
 """Spanish for what every service says when it refuses a request: the kinds of error, HTTP's own
-refusals, marshmallow's and webargs' messages about fields, bearer tokens and roles.
+refusals, marshmallow's and webargs' messages about fields, bearer tokens and roles, and where
+the audit log's chain breaks.
 
 Why a catalogue of English templates, and not messages built from keys
 ----------------------------------------------------------------------
@@ -309,7 +310,29 @@ REQUESTS = {
     "this needs one of the roles {roles}": "esto requiere uno de los roles {roles}",
 }
 
+#: Where the audit log's chain breaks, as its verification tells an auditor (:mod:`shared.audit`).
+AUDIT = {
+    "an entry stands before the chain's start": "hay una entrada antes del inicio de la cadena",
+    "entry {position} missing": "falta la entrada {position}",
+    "entries {first}–{last} missing": "faltan las entradas {first}–{last}",
+    "does not start from the chain's origin": "no parte del origen de la cadena",
+    "does not follow entry {position} (an entry before it was changed or replaced)": (
+        "no sigue a la entrada {position} (una entrada anterior fue cambiada o reemplazada)"
+    ),
+    "content changed (its hash does not match)": "su contenido cambió (su hash no coincide)",
+    "the chain head is missing": "falta la cabecera de la cadena",
+    "entries after the head (the head ends at {position})": (
+        "hay entradas después de la cabecera (la cabecera termina en {position})"
+    ),
+    "entry missing: the head ends at {head}, the entries at {last}": (
+        "falta una entrada: la cabecera termina en {head} y las entradas en {last}"
+    ),
+    "the chain head's hash differs from the last entry's": (
+        "el hash de la cabecera de la cadena difiere del de la última entrada"
+    ),
+}
+
 #: Everything above: what any service's catalogue starts from.
-SHARED = {**TITLES, **HTTP_DESCRIPTIONS, **FIELDS, **JSON, **REQUESTS}
+SHARED = {**TITLES, **HTTP_DESCRIPTIONS, **FIELDS, **JSON, **REQUESTS, **AUDIT}
 #: The catalogue of a service that has no messages of its own.
 SHARED_CATALOGUE = Catalogue(SHARED, parts=PARTS)

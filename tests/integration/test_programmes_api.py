@@ -208,3 +208,31 @@ def test_a_draft_reads_in_words_with_every_mistakes_path_and_nothing_is_stored(t
         "/v1/programmes/render", json={"programme": TORMENTA}, headers=auth(issuer, CIVIL_PROTECTION)
     )
     assert denied.status_code == 403
+
+
+def test_a_drafts_mistakes_and_a_refusal_read_in_spanish_with_their_pointers_unchanged(transfers, issuer):
+    spanish = {**auth(issuer, PROGRAMME_OFFICER), "Accept-Language": "es"}
+    wrong = copy.deepcopy(TORMENTA)
+    wrong["currency"] = "pesos"  # the API's own check
+    wrong["eligibility"]["all"][1]["any"][0]["op"] = "within"  # the domain's
+    wrong["benefit"]["rounding"] = -1
+    answer = transfers.post("/v1/programmes/render", json={"programme": wrong}, headers=spanish).get_json()
+    said = {p["pointer"]: p["detail"] for p in answer["problems"]}
+    assert sorted(said) == ["/benefit/rounding", "/currency", "/eligibility/all/1/any/0/op"]
+    assert said["/currency"] == "un código ISO 4217"
+    assert said["/eligibility/all/1/any/0/op"] == (
+        "'within' no se aplica al campo 'children_under_5', cuyo valor es un número; "
+        "use ==, !=, <, <=, >, >=, in, not in"
+    )
+    assert said["/benefit/rounding"] == "Debe ser mayor que 0."  # marshmallow's
+    # Refused when stored: the problem document's title, detail and field in Spanish too.
+    capped = copy.deepcopy(TORMENTA)
+    capped["benefit"]["cap"] = 100
+    refused = transfers.post("/v1/programmes", json=capped, headers=spanish)
+    assert refused.status_code == 422 and refused.headers["Content-Language"] == "es"
+    problem = refused.get_json()
+    assert problem["title"] == "Programa no válido"
+    assert problem["detail"] == "/benefit/cap: el tope 100 es menor que el monto base 1500"
+    assert problem["errors"] == [
+        {"pointer": "/benefit/cap", "detail": "el tope 100 es menor que el monto base 1500"}
+    ]

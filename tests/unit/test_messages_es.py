@@ -1,5 +1,6 @@
 """Spanish for every refusal: the language negotiated, the catalogue's templates matched with their
-values kept, and every message template the registry's source and marshmallow write found in it."""
+values kept, and every message template the registry's and the transfers service's source and
+marshmallow write found in it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from marshmallow import validate
 from werkzeug.exceptions import default_exceptions
 
 import services.registry.entrypoints.app  # noqa: F401 - every registry error class, imported
+import services.transfers.entrypoints.app  # noqa: F401 - and every transfers one
 from services.registry.entrypoints.messages_es import CATALOGUE, PARTS, REGISTRY
+from services.transfers.entrypoints.messages_es import CATALOGUE as TRANSFERS_CATALOGUE
+from services.transfers.entrypoints.messages_es import PARTS as TRANSFERS_PARTS
+from services.transfers.entrypoints.messages_es import TRANSFERS
 from shared.errors import AmparoError, FieldProblem, Problem
 from shared.languages import Catalogue, Template, negotiate
 from shared.messages_es import PARTS as SHARED_PARTS
@@ -241,8 +246,8 @@ def message_templates(path: Path, refusals: set[str]) -> list[tuple[int, str]]:
                 texts += _samples(node.args[0] if node.args else None)
                 texts += _samples(problems) if isinstance(problems, ast.Dict) else []
                 texts += _samples(keywords.get("detail"))
-            if name == "FieldProblem" and len(node.args) > 1:
-                texts += _samples(node.args[1])
+            if name in ("FieldProblem", "mistake", "ChainBreak") and len(node.args) > 1:
+                texts += _samples(node.args[1])  # mistake(path, detail): a programme's; an audit break
             if name in ("SyncResult", "Problem"):
                 texts += _samples(keywords.get("detail")) + _samples(keywords.get("errors"))
             if name in ("setdefault", "add") and ast.unparse(node.func).startswith("problems."):
@@ -277,6 +282,16 @@ REGISTRY_SOURCES = [
     ROOT / "services/registry/adapters/import_files.py",
     ROOT / "shared/web.py",
     ROOT / "shared/auth.py",
+    ROOT / "shared/audit.py",
+]
+#: Where a request to the transfers service can be refused, or an event or a result file is.
+TRANSFERS_SOURCES = [
+    *sorted((ROOT / "services/transfers/domain").rglob("*.py")),
+    *sorted((ROOT / "services/transfers/service_layer").glob("*.py")),
+    *sorted((ROOT / "services/transfers/entrypoints").glob("*.py")),
+    ROOT / "shared/web.py",
+    ROOT / "shared/auth.py",
+    ROOT / "shared/audit.py",
 ]
 
 
@@ -304,13 +319,44 @@ def test_every_message_the_registry_refuses_with_has_spanish():
     assert missing == [], "write these in services/registry/entrypoints/messages_es.py"
 
 
+def test_every_message_transfers_refuses_with_has_spanish():
+    refusals = refusal_classes()
+    parts = {**SHARED_PARTS, **TRANSFERS_PARTS, "«{value}»": "«{value}»"}
+    catalogue = Catalogue(SHARED, TRANSFERS, parts=parts)
+    missing = [
+        f"{path.relative_to(ROOT)}:{line}: {text!r}"
+        for path in TRANSFERS_SOURCES
+        for line, text in message_templates(path, refusals)
+        if any(c.isalpha() for c in text) and not catalogue.spanish(text)
+    ]
+    assert missing == [], "write these in services/transfers/entrypoints/messages_es.py"
+
+
+def test_a_programmes_mistake_and_an_audit_break_read_in_spanish_with_their_values_kept():
+    mistake = "/eligibility/all/0/op: 'within' does not apply to number field 'size'; use ==, <"
+    assert TRANSFERS_CATALOGUE.spanish(mistake) == (
+        "/eligibility/all/0/op: 'within' no se aplica al campo 'size', cuyo valor es un número; use ==, <"
+    )
+    assert TRANSFERS_CATALOGUE.spanish("u-7 proposed this batch and cannot also reject it") == (
+        "u-7 propuso este lote y no puede también rechazarlo"
+    )
+    assert TRANSFERS_CATALOGUE.spanish("entries 4–6 missing") == "faltan las entradas 4–6"
+
+
 def test_the_catalogues_spanish_holds_no_english():
     def words(template: str) -> list[str]:
         return english_left_in(template.replace("{", "«").replace("}", "»"))  # values are not words
 
     left = {
         english: spanish
-        for english, spanish in {**SHARED, **SHARED_PARTS, **REGISTRY, **PARTS}.items()
+        for english, spanish in {
+            **SHARED,
+            **SHARED_PARTS,
+            **REGISTRY,
+            **PARTS,
+            **TRANSFERS,
+            **TRANSFERS_PARTS,
+        }.items()
         if words(spanish) or (spanish == english and words(english))
     }
     assert left == {}

@@ -17,6 +17,7 @@ from services.transfers.entrypoints.consumer import (
 )
 from services.transfers.entrypoints.decisions_api import blp as decisions_blp
 from services.transfers.entrypoints.hazard_events_api import blp as hazard_events_blp
+from services.transfers.entrypoints.messages_es import CATALOGUE
 from services.transfers.entrypoints.programmes_api import blp as programmes_blp
 from services.transfers.service_layer.deciding import LateHouseholdsWorker
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
@@ -68,6 +69,7 @@ def create_app(runtime: Runtime) -> Flask:
         readiness_checks=runtime.readiness_checks,
         verifier=runtime.verifier,
         audit=AuditLog(runtime.session_factory, audit),
+        spanish=CATALOGUE,
     )
     app.extensions["amparo.runtime"] = runtime
     api.register_blueprint(blp)
