@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
     select,
     update,
@@ -381,6 +382,19 @@ class AuditLog:
     def verify(self) -> Verification:
         """:func:`verify` this log."""
         return verify(self.sessions, self.tables)
+
+    def actions(self) -> list[tuple[str, int]]:
+        """Every action the log holds with how many entries it has, the most frequent first (for
+        choosing one to filter by)."""
+        entries = self.tables.entries
+        counted = func.count().label("entries")
+        query = (
+            select(entries.c.action, counted)
+            .group_by(entries.c.action)
+            .order_by(counted.desc(), entries.c.action)
+        )
+        with reading(self.sessions) as session:
+            return [(action, count) for action, count in session.execute(query)]
 
     def page(
         self, *, limit: int, after: int | None = None, where: AuditFilter = AuditFilter()

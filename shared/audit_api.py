@@ -98,6 +98,22 @@ class AuditEntries(MethodView):
         return {"items": items, "next_after": next_after}
 
 
+class AuditActionSchema(Schema):
+    action = fields.String()
+    entries = fields.Integer(metadata={"description": "How many entries record it"})
+
+
+@blp.route("/actions")
+class AuditActions(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, AuditActionSchema(many=True))
+    @authenticated([AUDITOR])
+    def get(self) -> Any:
+        """Every action this service's log holds, the most frequent first (auditors only)"""
+        audit: AuditLog = current_app.extensions["amparo.audit"]
+        return [{"action": action, "entries": entries} for action, entries in audit.actions()]
+
+
 class ChainBreakSchema(Schema):
     position = fields.Integer(metadata={"description": "Where the chain first breaks"})
     reason = fields.String(metadata={"description": "How it breaks, in the language asked for"})

@@ -189,6 +189,8 @@ def test_the_auditor_reads_each_log_verifies_the_chains_and_explains_a_decision_
         pane = page.locator("[data-pane=audit-log]")
         form = pane.locator("form[data-role=audit-filter]")
         form.locator("select[name=service]").select_option("transfers")
+        # The actions to pick from are those the chosen service's log holds.
+        expect(pane.locator("#audit-actions option[value=approved]")).to_have_count(1, timeout=WAIT)
         form.locator("input[name=action]").fill("approved")
         form.locator("input[name=by]").fill("ids-maria")
         form.locator("button[type=submit]").click()
@@ -207,6 +209,8 @@ def test_the_auditor_reads_each_log_verifies_the_chains_and_explains_a_decision_
         }
         # Each service's log: the registry's import by the demo's registry officer.
         form.locator("select[name=service]").select_option("registry")
+        expect(pane.locator("#audit-actions option[value=import_committed]")).to_have_count(1, timeout=WAIT)
+        expect(pane.locator("#audit-actions option[value=approved]")).to_have_count(0)
         form.locator("input[name=action]").fill("import_committed")
         form.locator("input[name=by]").fill("")
         form.locator("button[type=submit]").click()

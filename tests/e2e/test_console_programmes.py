@@ -192,7 +192,7 @@ def test_the_author_cannot_approve_their_own_version_in_spanish(browser, country
         waiting.locator("textarea[name=comment]").fill("Lo apruebo yo misma")
         waiting.locator("button[name=approve]").click()
         refusal = page.locator("[data-pane=approvals] > .error")
-        expect(refusal).to_contain_text("cannot also approve")
+        expect(refusal).to_contain_text("no puede también aprobarla")  # in the service's Spanish
         assert_accessible(page)
         assert not past_the_edge(page)
         still = api(country, "transfers", f"/v1/programmes/{own['id']}", [AUDITOR])

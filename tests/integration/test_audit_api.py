@@ -57,6 +57,15 @@ def test_the_log_filtered_by_action_person_subject_and_time(registry, issuer):
     assert entries(client, auditor, since=after.isoformat()) == []
     assert entries(client, auditor, until=before.isoformat()) == []
     assert entries(client, auditor, by="nobody") == []
+    # The actions to choose from, counted from the entries themselves, the most frequent first.
+    listed = client.get("/v1/audit-log/actions", headers=auditor).get_json()
+    everything = entries(client, auditor, limit=500)
+    counted = {a: sum(e["action"] == a for e in everything) for a in {e["action"] for e in everything}}
+    assert {a["action"]: a["entries"] for a in listed} == counted
+    assert [a["entries"] for a in listed] == sorted(counted.values(), reverse=True)
+    assert listed[0] == {"action": "GET /v1/audit-log", "entries": 2}
+    field_staff = token(issuer, "carla", [FIELD_STAFF])
+    assert client.get("/v1/audit-log/actions", headers=field_staff).status_code == 403
     # A time without its offset is refused, naming the field.
     naive = client.get("/v1/audit-log?since=2026-12-01T10:00:00", headers=auditor)
     assert naive.status_code == 422 and "/since" in str(naive.get_json()["errors"])

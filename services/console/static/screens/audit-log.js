@@ -53,6 +53,14 @@ async function search(pane, { older = false } = {}) {
   $('[data-role=older]', pane).hidden = page.next_after == null;
 }
 
+// The actions the chosen service's log holds, to pick one from as it is typed.
+async function actions(pane) {
+  const form = $('form[data-role=audit-filter]', pane);
+  const held = await attempt(() => call(form.service.value, '/v1/audit-log/actions'));
+  if (!held) return;
+  $('#audit-actions', pane).innerHTML = held.map((a) => `<option value="${escape(a.action)}">${escape(number(a.entries))}</option>`).join('');
+}
+
 async function verify(pane) {
   const box = $('[data-role=verification]', pane);
   const found = [];
@@ -78,7 +86,8 @@ registerScreen({
     pane.insertAdjacentHTML('beforeend', `
       <form class="filters" data-role="audit-filter">
         <label><span data-i18n="audit_service"></span> <select name="service">${services}</select></label>
-        <label><span data-i18n="audit_action"></span> <input name="action" autocomplete="off"></label>
+        <label><span data-i18n="audit_action"></span> <input name="action" autocomplete="off" list="audit-actions"></label>
+        <datalist id="audit-actions"></datalist>
         <label><span data-i18n="audit_by"></span> <input name="by" autocomplete="off"></label>
         <label><span data-i18n="audit_subject"></span> <input name="subject_id" autocomplete="off"></label>
         <label><span data-i18n="audit_outcome"></span> <select name="outcome"><option value="" data-i18n="audit_any"></option>
@@ -96,7 +105,9 @@ registerScreen({
     $('form[data-role=audit-filter]', pane).addEventListener('submit', (event) => { event.preventDefault(); search(pane); });
     $('[data-role=older]', pane).addEventListener('click', () => search(pane, { older: true }));
     $('[data-role=verify]', pane).addEventListener('click', () => verify(pane));
+    $('select[name=service]', pane).addEventListener('change', () => actions(pane));
     search(pane);
+    actions(pane);
     whenLanguageChanges(() => {
       search(pane);
       if ($('[data-role=verification]', pane).innerHTML) verify(pane);
