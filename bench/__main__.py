@@ -11,6 +11,7 @@ import sys
 
 ALL = (
     "matching",
+    "cities",
     "rasters",
     "eligibility",
     "end_to_end",
@@ -19,7 +20,7 @@ ALL = (
     "outbox_relay",
     "dedup_quality",
 )
-QUICK_ONLY = ("matching", "rasters", "eligibility", "end_to_end", "registration", "feeds")
+QUICK_ONLY = ("matching", "cities", "rasters", "eligibility", "end_to_end", "registration", "feeds")
 
 
 def main() -> None:

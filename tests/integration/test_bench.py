@@ -20,6 +20,9 @@ def test_every_benchmark_runs_in_quick_mode_and_agrees_with_its_baseline():
     # Amparo and each baseline found the same households and the same raster values.
     assert "identical results: {'contains_xy': True, 'sjoin': True" in out
     assert "identical results: True" in out  # 50 admin areas
+    # A dense city beside contains_xy and DuckDB; a 2 500 km circle beside Geod.inv on every point.
+    assert "identical results: {'contains_xy': True, 'DuckDB': True}" in out
+    assert out.count("identical results: True") >= 2
     assert "identical values on the subset: True" in out
     assert "store 100,000 decisions" in out
     assert "batch proposed for 10,000 households" in out

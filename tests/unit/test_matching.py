@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from services.alerts.adapters.cap_xml import parse_cap_xml
+from services.alerts.domain import matching
 from services.alerts.domain.cap import Circle
 from services.alerts.domain.geometry import circle_shape, geodesic_circle, message_shapes
 from services.alerts.domain.matching import LocationIndex
@@ -44,10 +45,13 @@ def population(shape, count=200_000, seed=5):
     return lon, lat
 
 
+@pytest.mark.parametrize("leaf", [1, matching.LEAF_HOUSEHOLDS])
 @pytest.mark.parametrize("shape", list(real_shapes()))
-def test_matches_equal_a_plain_covers_test_on_every_point(shape):
+def test_matches_equal_a_plain_covers_test_on_every_point(shape, leaf, monkeypatch):
+    # With leaves of one household, nodes on the edge are split down to the deepest level.
+    monkeypatch.setattr(matching, "LEAF_HOUSEHOLDS", leaf)
     lon, lat = population(shape)
-    index = LocationIndex(lon, lat, cell_deg=max(0.01, (shape.bounds[2] - shape.bounds[0]) / 64))
+    index = LocationIndex(lon, lat)
     found = np.sort(index.match(shape).positions)
     located = np.isfinite(lon)
     oracle = np.flatnonzero(located & shapely.covers(shape, shapely.points(np.nan_to_num(lon), lat)))
@@ -60,7 +64,7 @@ def test_edge_flags_use_each_locations_accuracy():
     lon = np.array([-87.25, -87.0001, -87.0001, -86.9])
     lat = np.array([13.25, 13.25, 13.25, 13.25])
     accuracy = np.array([5.0, 50.0, 1.0, 50.0])
-    exposure = LocationIndex(lon, lat, accuracy, cell_deg=0.1).match(area)
+    exposure = LocationIndex(lon, lat, accuracy).match(area)
     flagged = dict(zip(exposure.positions.tolist(), exposure.near_edge.tolist(), strict=True))
     assert flagged == {0: False, 1: True, 2: False}
 

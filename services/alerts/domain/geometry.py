@@ -54,9 +54,14 @@ class GeodesicCircle:
         _, _, metres = GEOD.inv(np.full(len(lon), self.lon), np.full(len(lat), self.lat), lon, lat)
         return np.asarray(metres, dtype=np.float64)
 
+    @property
+    def reach_m(self) -> float:
+        """The radius with the rim included (a distance computed back may round past it)."""
+        return self.radius_m + RIM_TOLERANCE_M
+
     def covers(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Which points lie inside or on the rim."""
-        return self.distances(lon, lat) <= self.radius_m + RIM_TOLERANCE_M
+        return self.distances(lon, lat) <= self.reach_m
 
 
 @dataclass(frozen=True)
@@ -66,11 +71,11 @@ class AreaShape:
     info: int
     area: int
     description: str
-    #: Everything the area may cover: matching pre-selects with it, then :meth:`covers` decides.
+    #: Everything the area may cover (with circles, a polygon drawn past their rims).
     geometry: BaseGeometry
     #: Admin codes the area was given by (geocodes); households without coordinates match by them.
     codes: tuple[str, ...] = ()
-    #: The area's circles, measured exactly; with them, ``geometry`` is only a pre-selection.
+    #: The area's circles, measured exactly on the ellipsoid when matching.
     circles: tuple[GeodesicCircle, ...] = ()
     #: The area's polygons alone (``None``: it has none).
     polygons: BaseGeometry | None = None
@@ -85,30 +90,6 @@ class AreaShape:
     def drawn(self) -> BaseGeometry:
         """The area for a map."""
         return self.geometry if self.outline is None else self.outline
-
-    def covers(
-        self, lon: np.ndarray, lat: np.ndarray, accuracy_m: np.ndarray, near: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Of points ``geometry`` pre-selected (with ``near``: within their accuracy of its edge),
-        which the area covers, and which of those lie within their accuracy of its true edge.
-
-        Without circles, ``geometry`` is the area: every point is kept as it came.
-        """
-        if not self.circles:
-            return np.ones(len(lon), dtype=bool), near
-        in_polygon = (
-            shapely.intersects_xy(self.polygons, lon, lat)
-            if self.polygons is not None
-            else np.zeros(len(lon), dtype=bool)
-        )
-        in_circle = np.zeros(len(lon), dtype=bool)
-        near_rim = np.zeros(len(lon), dtype=bool)
-        accuracy = np.where(np.isfinite(accuracy_m) & (accuracy_m > 0), accuracy_m, 0.0)
-        for circle in self.circles:
-            metres = circle.distances(lon, lat)
-            in_circle |= metres <= circle.radius_m + RIM_TOLERANCE_M
-            near_rim |= (accuracy > 0) & (np.abs(metres - circle.radius_m) <= accuracy)
-        return in_polygon | in_circle, np.where(in_polygon, near, near_rim)
 
 
 def _refuse(where: str, detail: str) -> CapError:

@@ -42,7 +42,7 @@ def compute_exposure(
     """
     if index is None:
         index = LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
-    results = [_exactly(shape, index.match(shape.geometry), columns) for shape in shapes]
+    results = [_exactly(shape, _matched(index, shape), columns) for shape in shapes]
     coded_positions, coded_shapes = _by_admin_code(columns, shapes)
     all_positions = np.concatenate([np.empty(0, np.int64), *(r.positions for r in results), coded_positions])
     all_near = np.concatenate(
@@ -76,26 +76,24 @@ def compute_exposure(
     }
 
 
-def _exactly(shape: AreaShape, found: Exposure, columns: dict[str, np.ndarray]) -> Exposure:
-    """Of the households ``shape``'s geometry pre-selected, those the area covers (a circle's
-    measured to its centre), each flagged when within its location's accuracy of the true edge.
+def _matched(index: LocationIndex, shape: AreaShape) -> Exposure:
+    """The households the area covers: its polygons, and its circles measured on the ellipsoid."""
+    if not shape.circles:
+        return index.match(shape.geometry)
+    return index.match(shape.polygons, shape.circles, within=shape.geometry)
 
-    An area given by geocodes covers households of the geocodes' countries only: reference layers
-    may overlap at borders, and a department's alert never reaches the next country's families.
-    """
+
+def _exactly(shape: AreaShape, found: Exposure, columns: dict[str, np.ndarray]) -> Exposure:
+    """Of the households the area covers, those it may reach: an area given by geocodes covers
+    households of the geocodes' countries only (reference layers may overlap at borders, and a
+    department's alert never reaches the next country's families)."""
     if shape.codes:
         registered = columns["admin_code"][found.positions].astype(str)
         mine = np.zeros(len(registered), dtype=bool)
         for country in {code.split("-", 1)[0] for code in shape.codes}:
             mine |= within_mask(registered, country)
         found = Exposure(found.positions[mine], found.near_edge[mine])
-    if not shape.circles:
-        return found
-    at = found.positions
-    kept, near = shape.covers(
-        columns["lon"][at], columns["lat"][at], columns["accuracy_m"][at], found.near_edge
-    )
-    return Exposure(at[kept], near[kept])
+    return found
 
 
 def summarise(
