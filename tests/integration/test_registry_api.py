@@ -218,6 +218,68 @@ def test_offline_sync_reports_each_record_and_is_idempotent(registry, issuer):
     assert [(r["status"], r["version"]) for r in changes] == [("updated", 2), ("conflict", 2)]
 
 
+def test_a_sync_batch_keeps_each_good_record_and_rolls_back_each_refused_one(registry, issuer):
+    """One transaction for the batch, a savepoint for each record: a conflict or a broken rule in
+    the middle leaves nothing of that record (no row, no event), and the others are kept, their
+    people screened for duplicates against the registry and each other."""
+    registered = register(registry, issuer)  # María Ordóñez, already in the registry
+    headers = auth(issuer, [FIELD_STAFF], ["HN-CH"])
+    fresh_id, again_id, visited_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    fresh = household_body(address="Casa nueva")
+    fresh["members"] = [
+        {**m, "given_names": f"Lucía {n}", "family_names": "Zúniga Paz", "document": None, "phone": None}
+        for n, m in enumerate(fresh["members"])
+    ]
+    broken = household_body()
+    broken["members"] = [{**broken["members"][0], "relationship": "head", "age_estimate": 130}]
+    visit = {"event_id": str(uuid.uuid4()), "dwelling_damage": "partial", "displacement": "at_home"}
+
+    def record(household_id, household, **more):
+        return {"client_id": str(uuid.uuid4()), "household_id": household_id, "household": household, **more}
+
+    records = [
+        record(fresh_id, fresh),
+        record(registered["id"], _edit(registered, address="Aldea Vieja"), base_version=7),
+        record(str(uuid.uuid4()), broken),
+        record(again_id, household_body(address="La misma")),
+        # Registered, then its visit refused (no such exercise): neither is kept.
+        record(visited_id, household_body(address="Visitada"),
+               assessment={**visit, "assessed_at": "2026-12-01T10:00:00+00:00"}),
+        record(fresh_id, {**fresh, "address": "Casa nueva, junto al río"}, base_version=1),
+    ]  # fmt: skip
+    results = registry.post(
+        "/v1/households/sync", json={"device": "tablet-9", "records": records}, headers=headers
+    ).get_json()["results"]
+    assert [(r["status"], r["version"]) for r in results] == [
+        ("created", 1), ("conflict", registered["version"]), ("rejected", None), ("created", 1),
+        ("rejected", None), ("updated", 2),
+    ]  # fmt: skip
+    assert "/household/members/0/age_estimate" in results[2]["errors"]
+
+    stored = registry.get(f"/v1/households/{fresh_id}", headers=headers).get_json()
+    assert stored["version"] == 2 and stored["address"] == "Casa nueva, junto al río"
+    unchanged = registry.get(f"/v1/households/{registered['id']}", headers=headers).get_json()
+    assert unchanged["version"] == registered["version"] and unchanged["address"] == registered["address"]
+    with registry.runtime.session_factory() as session:
+        keys = [key for (key,) in session.execute(select(outbox.c.key))]
+    assert keys.count(fresh_id) == 2 and keys.count(again_id) >= 1
+    assert keys.count(registered["id"]) == 1  # its registration; nothing of the stale change
+    assert results[2]["household_id"] not in keys and visited_id not in keys
+    assert registry.get(f"/v1/households/{visited_id}", headers=headers).status_code == 404
+    # The household registered twice (the same head and document) is queued beside the first.
+    queue = registry.get("/v1/duplicates", headers=auth(issuer, [REGISTRY_OFFICER])).get_json()
+    assert any({c["household_a"], c["household_b"]} == {registered["id"], again_id} for c in queue)
+    assert not any(fresh_id in (c["household_a"], c["household_b"]) for c in queue)
+
+    # Sent again (the answer lost on the way): nothing changes.
+    again = registry.post(
+        "/v1/households/sync", json={"device": "tablet-9", "records": records}, headers=headers
+    ).get_json()["results"]
+    assert [r["status"] for r in again] == [
+        "already_synced", "conflict", "rejected", "already_synced", "rejected", "already_synced",
+    ]  # fmt: skip
+
+
 def test_sync_batch_limits_and_shape_are_checked(registry, issuer):
     headers = auth(issuer, [FIELD_STAFF])
     empty = registry.post("/v1/households/sync", json={"device": "t", "records": []}, headers=headers)

@@ -363,13 +363,36 @@ class HouseholdRepository:
         row = self.session.execute(select(sync_records).where(sync_records.c.client_id == client_id)).first()
         return (row.household_id, row.version) if row else None
 
-    def record_sync(self, client_id: str, household: Household, device: str) -> None:
-        self.session.execute(
-            insert(sync_records).values(
-                client_id=client_id,
-                household_id=household.id,
-                device=device,
-                version=household.version,
-                synced_at=datetime.now(UTC),
+    def synced_all(self, client_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """:meth:`synced` for many device records (one query per 500 ids)."""
+        ids = list(client_ids)
+        found: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(ids), 500):
+            rows = self.session.execute(
+                select(sync_records.c.client_id, sync_records.c.household_id, sync_records.c.version).where(
+                    sync_records.c.client_id.in_(ids[start : start + 500])
+                )
             )
-        )
+            found.update((row.client_id, (row.household_id, row.version)) for row in rows)
+        return found
+
+    def record_sync(self, client_id: str, household: Household, device: str) -> None:
+        self.record_syncs([(client_id, household)], device)
+
+    def record_syncs(self, applied: Sequence[tuple[str, Household]], device: str) -> None:
+        """Remember which household version each device record (by client id) was applied as."""
+        if applied:
+            now = datetime.now(UTC)
+            self.session.execute(
+                insert(sync_records),
+                [
+                    {
+                        "client_id": client_id,
+                        "household_id": household.id,
+                        "device": device,
+                        "version": household.version,
+                        "synced_at": now,
+                    }
+                    for client_id, household in applied
+                ],
+            )

@@ -47,11 +47,11 @@ class ChangeHousehold:
 
 
 def _store_new_version(
-    uow: RegistryUnitOfWork, household: model.Household, previous: model.Household | None
+    uow: RegistryUnitOfWork, household: model.Household, previous: model.Household | None, screen: bool = True
 ) -> None:
     uow.households.record_changes(household, changes(previous, household))
     uow.publish(HOUSEHOLDS.name, household_event(household, previous))
-    if household.status == model.HouseholdStatus.ACTIVE:
+    if screen and household.status == model.HouseholdStatus.ACTIVE:
         queue_probable_duplicates(uow, household)
 
 
@@ -93,9 +93,10 @@ def register_household(
 
 
 def register_in(
-    uow: RegistryUnitOfWork, command: RegisterHousehold, deps: Dependencies
+    uow: RegistryUnitOfWork, command: RegisterHousehold, deps: Dependencies, *, screen: bool = True
 ) -> tuple[model.Household, bool]:
-    """:func:`register_household` inside a unit of work the caller has open (for batches)."""
+    """:func:`register_household` inside a unit of work the caller has open (for batches; one that
+    screens the batch's households for duplicates together gives ``screen=False``)."""
     now = deps.now()
     existing = uow.households.get(command.household_id) if command.household_id else None
     household = new_household(command, deps, now, existing)
@@ -106,7 +107,7 @@ def register_in(
             return existing, False
         raise HouseholdIdTaken(f"household {existing.id} is already registered with other data")
     uow.households.add(household)
-    _store_new_version(uow, household, None)
+    _store_new_version(uow, household, None, screen)
     return household, True
 
 
@@ -146,10 +147,15 @@ def register_all_in(
 
 
 def add_registered(
-    uow: RegistryUnitOfWork, registered: Sequence[model.Household], blocks: Blocks | None = None
+    uow: RegistryUnitOfWork,
+    registered: Sequence[model.Household],
+    blocks: Blocks | None = None,
+    *,
+    screen: bool = True,
 ) -> list[model.Household]:
     """Store households built by :func:`new_household` (for an import, which builds each one as it
-    checks it) as :func:`register_all_in` does.
+    checks it) as :func:`register_all_in` does (without their duplicate screening when ``screen``
+    is false: the caller screens them with others).
 
     :raise HouseholdIdTaken: if an id is already registered or repeated.
     """
@@ -162,7 +168,8 @@ def add_registered(
     uow.publish_all(HOUSEHOLDS.name, events)
     if blocks is not None:  # the next batch's catch-up takes these from memory, not the database
         blocks.wrote([(event.id, household) for event, household in zip(events, registered, strict=True)])
-    queue_probable_duplicates_of(uow, registered, blocks)
+    if screen:
+        queue_probable_duplicates_of(uow, registered, blocks)
     return list(registered)
 
 
@@ -180,8 +187,11 @@ def change_household(
         return change_in(uow, command, deps)
 
 
-def change_in(uow: RegistryUnitOfWork, command: ChangeHousehold, deps: Dependencies) -> model.Household:
-    """:func:`change_household` inside a unit of work the caller has open."""
+def change_in(
+    uow: RegistryUnitOfWork, command: ChangeHousehold, deps: Dependencies, *, screen: bool = True
+) -> model.Household:
+    """:func:`change_household` inside a unit of work the caller has open (``screen``: as for
+    :func:`register_in`)."""
     now = deps.now()
     current = check_visible(
         uow.households.get(command.household_id, for_update=True), command.household_id, command.actor.covers
@@ -200,7 +210,7 @@ def change_in(uow: RegistryUnitOfWork, command: ChangeHousehold, deps: Dependenc
         jurisdiction_covers=command.actor.covers,
         areas=deps.areas,
     )
-    if not store_change(uow, changed, current):
+    if not store_change(uow, changed, current, screen=screen):
         raise _mismatch(uow, uow.households.get(current.id) or current, command.expected_version)
     if changed.status != current.status:
         uow.record(

@@ -1,5 +1,6 @@
-"""Offline sync: the records a field device collected without a connection, applied one by one,
-each answered with what it became (created, updated, unchanged, conflict or rejected).
+"""Offline sync: the records a field device collected without a connection, applied in one
+transaction, each answered with what it became (created, updated, unchanged, conflict or
+rejected).
 
 A record may carry a visit's assessment of damage and needs beside the household (a household
 registered in the same visit), or alone (a registered household assessed): household and
@@ -21,10 +22,13 @@ from services.registry.domain.errors import (
 )
 from services.registry.service_layer.assessments import AssessHousehold, assess_in
 from services.registry.service_layer.common import Actor, Dependencies, HouseholdInput
+from services.registry.service_layer.duplicates import queue_probable_duplicates_of
 from services.registry.service_layer.registration import (
     ChangeHousehold,
     RegisterHousehold,
+    add_registered,
     change_in,
+    new_household,
     register_in,
 )
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
@@ -62,7 +66,9 @@ def sync_batch(
     uow_factory: Callable[[], RegistryUnitOfWork],
     deps: Dependencies,
 ) -> list[SyncResult]:
-    """Apply a device's batch record by record; each record commits (or fails) on its own.
+    """Apply a device's batch in one transaction, each record on its own: a record refused (a
+    conflict, a rule broken) is rolled back to where it began and answered with why, the others
+    are kept. The batch's households are screened for probable duplicates together, at the end.
 
     Sending the same batch again changes nothing: each client id is remembered with what it
     became, and answered ``already_synced``.
@@ -71,43 +77,114 @@ def sync_batch(
         raise InvalidHousehold(
             "the batch is too large", {"records": f"at most {MAX_SYNC_RECORDS} records per batch"}
         )
+    answered: dict[int, SyncResult] = {}
+    applying: list[tuple[int, SyncRecord]] = []
     seen: set[str] = set()
-    results = []
-    for record in records:
+    for n, record in enumerate(records):
         if record.client_id in seen:
-            results.append(
-                SyncResult(record.client_id, "rejected", detail="duplicate client id in this batch")
+            answered[n] = SyncResult(record.client_id, "rejected", detail="duplicate client id in this batch")
+        elif record.problems or (record.household is None and record.assessment is None):
+            answered[n] = SyncResult(
+                record.client_id,
+                "rejected",
+                record.household_id,
+                detail="invalid record",
+                errors=pointers(record.problems) or {"/household": "send a household, an assessment or both"},
             )
-            continue
+        else:
+            applying.append((n, record))
         seen.add(record.client_id)
-        results.append(_sync_one(record, device, actor, uow_factory, deps))
+    if applying:
+        with uow_factory() as uow:
+            answered.update(_apply_all(uow, applying, device, actor, deps))
+    return [answered[n] for n in range(len(records))]
+
+
+def _apply_all(
+    uow: RegistryUnitOfWork,
+    applying: Sequence[tuple[int, SyncRecord]],
+    device: str,
+    actor: Actor,
+    deps: Dependencies,
+) -> dict[int, SyncResult]:
+    """New households whose ids are free are registered together; every other record is applied
+    alone in its own savepoint, in the device's order after them."""
+    done = uow.households.synced_all([record.client_id for _, record in applying])
+    registering = {r.household_id for _, r in applying if r.base_version is None and r.household is not None}
+    taken = uow.households.existing(sorted(registering))
+    results: dict[int, SyncResult] = {}
+    fresh: list[tuple[int, SyncRecord]] = []
+    rest: list[tuple[int, SyncRecord]] = []
+    for n, record in applying:
+        if record.client_id in done:
+            household_id, version = done[record.client_id]
+            results[n] = SyncResult(record.client_id, "already_synced", household_id, version)
+        elif (
+            record.household_id in registering
+            and record.household_id not in taken
+            and record.assessment is None
+        ):
+            fresh.append((n, record))
+            taken.add(record.household_id)  # a second record of the same id goes the long way
+        else:
+            rest.append((n, record))
+    touched: dict[str, model.Household] = {}
+    results.update(_register_fresh(uow, fresh, device, actor, deps, touched))
+    for n, record in rest:
+        results[n] = _apply_one(uow, record, device, actor, deps, touched)
+    queue_probable_duplicates_of(
+        uow, [h for h in touched.values() if h.status == model.HouseholdStatus.ACTIVE]
+    )
     return results
 
 
-def _sync_one(
+def _register_fresh(
+    uow: RegistryUnitOfWork,
+    fresh: Sequence[tuple[int, SyncRecord]],
+    device: str,
+    actor: Actor,
+    deps: Dependencies,
+    touched: dict[str, model.Household],
+) -> dict[int, SyncResult]:
+    """Register new households under free ids with a few statements: each checked by the rules on
+    its own (a refused one is answered, the others stored), then stored together."""
+    now = deps.now()
+    results: dict[int, SyncResult] = {}
+    built: list[tuple[int, SyncRecord, model.Household]] = []
+    for n, record in fresh:
+        assert record.household is not None
+        command = RegisterHousehold(
+            record.household, actor, record.household_id, model.RegistrationSource.FIELD, device
+        )
+        try:
+            built.append((n, record, new_household(command, deps, now)))
+        except InvalidHousehold as exc:
+            results[n] = _refused(record, exc.detail, pointers(exc.problems))
+        except OutsideJurisdiction as exc:
+            results[n] = _refused(record, exc.detail)
+    add_registered(uow, [household for _, _, household in built], screen=False)
+    uow.households.record_syncs([(record.client_id, household) for _, record, household in built], device)
+    for n, record, household in built:
+        results[n] = SyncResult(record.client_id, "created", household.id, household.version)
+        touched[household.id] = household
+    return results
+
+
+def _apply_one(
+    uow: RegistryUnitOfWork,
     record: SyncRecord,
     device: str,
     actor: Actor,
-    uow_factory: Callable[[], RegistryUnitOfWork],
     deps: Dependencies,
+    touched: dict[str, model.Household],
 ) -> SyncResult:
-    if record.problems or (record.household is None and record.assessment is None):
-        return SyncResult(
-            record.client_id,
-            "rejected",
-            record.household_id,
-            detail="invalid record",
-            errors=pointers(record.problems) or {"/household": "send a household, an assessment or both"},
-        )
-    uow = uow_factory()
-    with uow:
-        done = uow.households.synced(record.client_id)
-    if done is not None:
-        return SyncResult(record.client_id, "already_synced", done[0], done[1])
+    """One record in a savepoint of the batch's transaction: kept, or rolled back and answered."""
+    savepoint = uow.session.begin_nested()
     try:
-        with _RecordingUow(uow_factory(), record.client_id, device, record.household_id) as recording:
-            household, status = _apply(recording, record, device, actor, deps)
+        household, status = _apply(uow, record, device, actor, deps)
+        uow.households.record_sync(record.client_id, household, device)
     except VersionMismatch as exc:
+        savepoint.rollback()
         return SyncResult(
             record.client_id,
             "conflict",
@@ -116,16 +193,21 @@ def _sync_one(
             detail=exc.detail,
         )
     except InvalidHousehold as exc:
-        return SyncResult(
-            record.client_id,
-            "rejected",
-            record.household_id,
-            detail=exc.detail,
-            errors=pointers(exc.problems),
-        )
+        savepoint.rollback()
+        return _refused(record, exc.detail, pointers(exc.problems))
     except (OutsideJurisdiction, HouseholdNotFound, HouseholdIdTaken) as exc:
-        return SyncResult(record.client_id, "rejected", record.household_id, detail=exc.detail)
+        savepoint.rollback()
+        return _refused(record, exc.detail)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    touched[household.id] = household
     return SyncResult(record.client_id, status, household.id, household.version)
+
+
+def _refused(record: SyncRecord, detail: str | None, errors: Mapping[str, str] | None = None) -> SyncResult:
+    return SyncResult(record.client_id, "rejected", record.household_id, detail=detail, errors=errors or {})
 
 
 def pointers(problems: Mapping[str, str]) -> dict[str, str]:
@@ -148,13 +230,13 @@ def _apply(
         command = RegisterHousehold(
             record.household, actor, record.household_id, model.RegistrationSource.FIELD, device
         )
-        household, created = register_in(uow, command, deps)
+        household, created = register_in(uow, command, deps, screen=False)
         status = "created" if created else "unchanged"
     elif record.household is not None:
         before = record.base_version
         assert before is not None
         household = change_in(
-            uow, ChangeHousehold(record.household_id, record.household, before, actor), deps
+            uow, ChangeHousehold(record.household_id, record.household, before, actor), deps, screen=False
         )
         status = "updated" if household.version > before else "unchanged"
     if record.assessment is not None:
@@ -164,20 +246,3 @@ def _apply(
         status = "created" if status == "created" else "updated"
     assert household is not None
     return household, status
-
-
-class _RecordingUow(RegistryUnitOfWork):
-    """A unit of work that also remembers which device record it applied, in the same commit."""
-
-    def __init__(self, inner: RegistryUnitOfWork, client_id: str, device: str, household_id: str):
-        super().__init__(inner.session_factory, inner.outbox)
-        self.client_id = client_id
-        self.device = device
-        self.household_id = household_id
-
-    def __exit__(self, exc_type, exc, tb):  # type: ignore[no-untyped-def]
-        if exc_type is None:
-            stored = self.households.get(self.household_id)
-            if stored is not None:
-                self.households.record_sync(self.client_id, stored, self.device)
-        return super().__exit__(exc_type, exc, tb)
