@@ -65,7 +65,7 @@ def alerts(database_url):
 def test_every_service_migrates_from_an_empty_database(new_database):
     from sqlalchemy import inspect
 
-    heads = {REGISTRY_MIGRATIONS: "0009", ALERTS_MIGRATIONS: "0009", TRANSFERS_MIGRATIONS: "0015"}
+    heads = {REGISTRY_MIGRATIONS: "0010", ALERTS_MIGRATIONS: "0009", TRANSFERS_MIGRATIONS: "0015"}
     expected = {
         REGISTRY_MIGRATIONS: "households",
         ALERTS_MIGRATIONS: "household_locations",
@@ -104,6 +104,35 @@ def test_registry_migrates_forward_keeping_households_of_the_first_schema(databa
         old = HouseholdRepository(session).get("h1")
     assert old is not None and old.admin_code == "HN-CH" and old.version == 1
     assert old.registration.source == "field" and old.facts.dwelling == {}
+    engine.dispose()
+
+
+@pytest.mark.parametrize("code, area", [("HN-CH-0601", "HN-CH"), ("HN-CH", "HN-CH"), ("HN", "HN")])
+def test_members_of_the_blocks_schema_get_their_households_first_level_area(database_url, code, area):
+    from sqlalchemy import text
+
+    engine = db.make_engine(database_url)
+    db.upgrade(REGISTRY_MIGRATIONS, engine, "0009")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO households (id, admin_code, size, lat, lon, location_source, status, version, "
+                "registered_at, registered_by, dwelling, services, livelihood, vulnerability_components, "
+                "assessments, enrolments, snapshot_revision) VALUES ('h1', :code, 1, 13.3, -87.2, 'gps', "
+                "'active', 1, :at, 'ana', '{}', '{}', '{}', '{}', '[]', '[]', 0)"
+            ),
+            {"at": datetime.now(UTC), "code": code},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO members (id, household_id, position, given_names, family_names, sex, "
+                "relationship, disability, pregnant, chronic_illness, birth_year, block_initial) VALUES "
+                "('m1', 'h1', 0, 'Ana', 'Cruz', 'female', 'head', '{}', false, false, 1980, 'a')"
+            )
+        )
+    db.upgrade(REGISTRY_MIGRATIONS, engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT block_area FROM members")).scalar() == area
     engine.dispose()
 
 

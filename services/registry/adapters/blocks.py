@@ -9,6 +9,9 @@ from services.registry.domain.duplicates import Person, name_key
 from services.registry.domain.model import Household, HouseholdStatus
 from shared.admin_codes import first_level
 
+#: A block loaded for every area (for a household placed only by its country).
+ANY_AREA = "*"
+
 
 class Blocks:
     """People of active households by block (name initial, birth year), as last read, kept
@@ -18,19 +21,24 @@ class Blocks:
         #: block → first-level area → name → member id → (admin code, person, when added); the
         #: first-level areas and the people of each keep the order they were added in
         self.people: dict[tuple[str, int], dict[str, dict[str, dict[str, tuple[str, Person, int]]]]] = {}
-        self.loaded: set[tuple[str, int]] = set()
+        #: (initial, birth year, first-level area or ANY_AREA) of the blocks read
+        self.loaded: set[tuple[str, int, str]] = set()
         self.position: int | None = None  # the outbox position read up to
         self._places: dict[str, list[tuple[tuple[str, int], str, str, str]]] = {}  # household → places
         self._added = 0
         #: event id → (household id, its rows) of what this job wrote itself since ``position``
         self._written: dict[str, tuple[str, list[tuple[str, str, Person]]]] = {}
 
-    def add(self, rows: Sequence[tuple[str, str, Person]], keys: Sequence[tuple[str, int]] = ()) -> None:
+    def holds(self, initial: str, year: int, area: str) -> bool:
+        """Whether the block of this initial, birth year and area (or of every area) was read."""
+        return (initial, year, area) in self.loaded or (initial, year, ANY_AREA) in self.loaded
+
+    def add(self, rows: Sequence[tuple[str, str, Person]], keys: Sequence[tuple[str, int, str]] = ()) -> None:
         """Keep ``rows`` of loaded blocks (all of them when ``keys`` loads new blocks)."""
         self.loaded.update(keys)
         for admin_code, initial, person in rows:
             key = (initial, person.birth_year)
-            if key in self.loaded:
+            if self.holds(initial, person.birth_year, person.area):
                 named = (
                     self.people.setdefault(key, {}).setdefault(person.area, {}).setdefault(person.name, {})
                 )

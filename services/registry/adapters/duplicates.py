@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from services.registry.adapters.blocks import Blocks, people_of
+from services.registry.adapters.blocks import ANY_AREA, Blocks, people_of
 from services.registry.adapters.orm import duplicate_candidates, households, members, outbox
 from services.registry.domain.duplicates import Match, Person
 from services.registry.domain.model import Household
@@ -109,6 +109,16 @@ def _in_blocks(person: Person, places: Places, wanted: set[str] | None) -> list[
     return [other for _, other in listed[:COMPARABLE_LIMIT]]
 
 
+#: What separates a country from its first-level area in a code (``HN-CH``).
+COUNTRY_LEVEL = "-"
+
+
+def _block_area(person: Person) -> str:
+    """The area part of a person's block: its first-level area, or every area of its country
+    (:data:`ANY_AREA`) for a household placed only by its country."""
+    return person.area if COUNTRY_LEVEL in person.area else ANY_AREA
+
+
 def _with_same_document(near: list[Person], same_document: Sequence[Person]) -> list[Person]:
     """``near`` followed by the people of ``same_document`` not in it already."""
     same = {p.member_id: p for p in near}
@@ -131,11 +141,13 @@ class DuplicateRepository:
 
         Two indexed queries rather than one with an ``OR``, which databases answer with a scan.
         """
-        block = (
-            (members.c.block_initial == person.name[:1])
-            & members.c.birth_year.between(person.birth_year - 1, person.birth_year + 1)
-            & households.c.admin_code.startswith(person.area, autoescape=True)
+        block = (members.c.block_initial == person.name[:1]) & members.c.birth_year.between(
+            person.birth_year - 1, person.birth_year + 1
         )
+        if COUNTRY_LEVEL in person.area:  # a household of a first-level area: its own area's block
+            block &= members.c.block_area == person.area
+        else:  # a household placed only by its country: every area of it, as before blocks had areas
+            block &= households.c.admin_code.startswith(person.area, autoescape=True)
         found = {p.member_id: p for p in self._people(block, person.household_id)}
         if person.document_hash:
             for other in self._people(members.c.document_hash == person.document_hash, person.household_id):
@@ -175,10 +187,18 @@ class DuplicateRepository:
     def _load_blocks(self, blocks: Blocks, people: Sequence[Person]) -> None:
         """Read into ``blocks`` the blocks of ``people`` (and those a birth year either side) that
         it does not hold yet, 300 blocks a query."""
-        keys = sorted({(p.name[:1], p.birth_year + d) for p in people for d in (-1, 0, 1)} - blocks.loaded)
-        for start in range(0, len(keys), 300):
-            page = keys[start : start + 300]
-            blocks.add(self._rows(tuple_(members.c.block_initial, members.c.birth_year).in_(page)), page)
+        wanted = {(p.name[:1], p.birth_year + d, _block_area(p)) for p in people for d in (-1, 0, 1)}
+        keys = sorted(key for key in wanted if not blocks.holds(*key))
+        whole = [key for key in keys if key[2] == ANY_AREA]
+        for start in range(0, len(whole), 300):
+            page = whole[start : start + 300]
+            pairs = [(initial, year) for initial, year, _ in page]
+            blocks.add(self._rows(tuple_(members.c.block_initial, members.c.birth_year).in_(pairs)), page)
+        areas = [key for key in keys if key[2] != ANY_AREA]
+        for start in range(0, len(areas), 300):
+            page = areas[start : start + 300]
+            column = tuple_(members.c.block_initial, members.c.birth_year, members.c.block_area)
+            blocks.add(self._rows(column.in_(page)), page)
 
     def _same_documents(self, people: Sequence[Person]) -> dict[str, list[Person]]:
         """Members of active households holding a document of one of ``people``, by document hash

@@ -31,6 +31,7 @@ from services.registry.domain.model import (
 )
 from services.registry.domain.snapshots import SnapshotState
 from services.registry.domain.vulnerability import Vulnerability
+from shared.admin_codes import first_level
 from shared.db import as_read
 
 
@@ -106,6 +107,7 @@ def _member_rows(household: Household) -> list[dict[str, Any]]:
                 "name_key": key,
                 "birth_year": member.birth_year_on(day),
                 "block_initial": key[:1],
+                "block_area": first_level(household.admin_code),
             }
         )
     return rows

@@ -96,8 +96,10 @@ members = Table(
     Column("name_key", String(420)),
     Column("birth_year", Integer),
     Column("block_initial", String(1)),
+    # 0010: and the household's first-level area
+    Column("block_area", String(64)),
 )
-Index("ix_members_block", members.c.block_initial, members.c.birth_year)
+Index("ix_members_block", members.c.block_initial, members.c.birth_year, members.c.block_area)
 
 duplicate_candidates = Table(
     "duplicate_candidates",
