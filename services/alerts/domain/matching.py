@@ -160,7 +160,8 @@ class LocationIndex:
         """The ranges of the sorted arrays lying wholly inside ``region``, and those to test point
         by point: each as (starts, ends)."""
         minx, miny, maxx, maxy = bounds
-        level = _start_level(maxx - minx, maxy - miny)
+        # Two levels below the one whose nodes hold the whole box: at most 36 nodes to begin with.
+        level = min(_start_level(maxx - minx, maxy - miny) + 2, LEVELS)
         finest = self._finest_level(max(abs(miny), abs(maxy)))
         width, height = 360.0 / (1 << level), 180.0 / (1 << level)
         cols = np.arange(int((minx + 180.0) // width), int((maxx + 180.0) // width) + 1)
@@ -183,6 +184,7 @@ class LocationIndex:
             leaf = crossing & ((ends - starts <= LEAF_HOUSEHOLDS) | (level >= finest))
             tested.append((starts[leaf], ends[leaf]))
             split = crossing & ~leaf
+            region.follow(cols[split], rows[split], level)
             # The four children in Z-order split the parent's range: three searches each.
             level += 1
             shift = 2 * (LEVELS - level)
@@ -214,6 +216,7 @@ class _Region:
 
     def __init__(self, polygons: BaseGeometry | None, circles: tuple[Circle, ...], margin_m: float):
         self.polygons, self.circles, self.margin_m = polygons, circles, margin_m
+        self._edge = _Edge(polygons) if polygons is not None else None
         if polygons is not None:
             shapely.prepare(polygons)
 
@@ -224,8 +227,8 @@ class _Region:
         lon, lat = (cols + 0.5) * width - 180.0, (rows + 0.5) * height - 90.0
         inside = np.zeros(len(cols), dtype=bool)
         crossing = np.zeros(len(cols), dtype=bool)
-        if self.polygons is not None:
-            crossing = np.isin(rows * (1 << level) + cols, _boundary_cells(self.polygons, level))
+        if self.polygons is not None and self._edge is not None:
+            crossing = _among(rows * (1 << level) + cols, self._edge.cells(level))
             inside = ~crossing & shapely.intersects_xy(self.polygons, lon, lat)
         if self.circles:
             # No point of a node lies further from its centre than half its height along the
@@ -237,6 +240,11 @@ class _Region:
                 inside |= metres + extent + self.margin_m <= circle.radius_m
                 crossing |= metres - extent <= circle.reach_m
         return inside, crossing & ~inside
+
+    def follow(self, cols: np.ndarray, rows: np.ndarray, level: int) -> None:
+        """Only the nodes at ``level`` given here are split further: the edge is followed there."""
+        if self._edge is not None:
+            self._edge.keep_near(cols, rows, level)
 
     def test(self, lon: np.ndarray, lat: np.ndarray, accuracy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which points the area covers, and which of those lie within their accuracy of its edge
@@ -276,33 +284,66 @@ def _start_level(width: float, height: float) -> int:
     return level
 
 
-def _boundary_cells(shape: BaseGeometry, level: int) -> np.ndarray:
-    """The ids (row × 2^level + column) of the cells at ``level`` the boundary passes through, and
-    their neighbours (a superset, never less): the boundary is walked in steps of a quarter of a
-    cell's height, so every cell it enters lies next to the cell of a step."""
-    cells = 1 << level
-    step = 180.0 / cells / 4
-    x, y = _walked(shape, step)
-    col = np.clip(np.floor((x + 180.0) / 360.0 * cells).astype(np.int64), 0, cells - 1)
-    row = np.clip(np.floor((y + 90.0) / 180.0 * cells).astype(np.int64), 0, cells - 1)
-    ids = np.unique(row * cells + col)
-    around = (np.array([-1, 0, 1])[:, None] * cells + np.array([-1, 0, 1])[None, :]).ravel()
-    return np.unique((ids[:, None] + around[None, :]).ravel())
+class _Edge:
+    """An area's edge as short straight pieces, followed level by level only where nodes are
+    still being split: at each level the pieces are cut to a quarter of a cell's height, so every
+    cell the edge enters lies next to the cell of a piece's end."""
 
+    def __init__(self, shape: BaseGeometry):
+        starts, ends = [], []
+        for ring in _rings(shape):
+            coords = shapely.get_coordinates(ring)
+            starts.append(coords[:-1])
+            ends.append(coords[1:])
+        start, end = np.concatenate(starts or [np.empty((0, 2))]), np.concatenate(ends or [np.empty((0, 2))])
+        self._start, self._end = start, end
+        self._ids = np.empty((0, 2), dtype=np.int64)  # the cells of each piece's ends, at the last level
 
-def _walked(shape: BaseGeometry, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Points along every ring of ``shape``, no two consecutive ones further apart than ``step``."""
-    xs, ys = [], []
-    for ring in _rings(shape):
-        coords = shapely.get_coordinates(ring)
-        start, end = coords[:-1], coords[1:]
-        lengths = np.hypot(*(end - start).T)
+    def cells(self, level: int) -> np.ndarray:
+        """The ids (row × 2^level + column) of the cells at ``level`` the edge passes through, and
+        their neighbours (a superset, never less)."""
+        cells = 1 << level
+        self._cut(180.0 / cells / 4)
+        ends = np.stack([self._start, self._end])  # (2, pieces, 2)
+        col = np.clip(np.floor((ends[..., 0] + 180.0) / 360.0 * cells).astype(np.int64), 0, cells - 1)
+        row = np.clip(np.floor((ends[..., 1] + 90.0) / 180.0 * cells).astype(np.int64), 0, cells - 1)
+        self._ids = (row * cells + col).T
+        return _around(np.unique(self._ids), cells)
+
+    def keep_near(self, cols: np.ndarray, rows: np.ndarray, level: int) -> None:
+        """Keep only the pieces near the nodes given (those being split): the children of a node
+        can be reached only by pieces ending in it or next to it."""
+        cells = 1 << level
+        near = _around(rows * cells + cols, cells)
+        kept = _among(self._ids, near).any(axis=1)
+        self._start, self._end, self._ids = self._start[kept], self._end[kept], self._ids[kept]
+
+    def _cut(self, step: float) -> None:
+        lengths = np.hypot(*(self._end - self._start).T)
         steps = np.maximum(1, np.ceil(lengths / step).astype(np.int64))
-        segment = np.repeat(np.arange(len(steps)), steps)
-        fraction = (np.arange(steps.sum()) - np.repeat(np.cumsum(steps) - steps, steps)) / steps[segment]
-        xs += [start[segment, 0] + (end[segment, 0] - start[segment, 0]) * fraction, coords[-1:, 0]]
-        ys += [start[segment, 1] + (end[segment, 1] - start[segment, 1]) * fraction, coords[-1:, 1]]
-    return np.concatenate(xs), np.concatenate(ys)
+        if (steps == 1).all():
+            return
+        piece = np.repeat(np.arange(len(steps)), steps)
+        at = np.arange(steps.sum()) - np.repeat(np.cumsum(steps) - steps, steps)
+        span = (self._end - self._start)[piece]
+        self._start, self._end = (
+            self._start[piece] + span * (at / steps[piece])[:, None],
+            self._start[piece] + span * ((at + 1) / steps[piece])[:, None],
+        )
+
+
+def _around(ids: np.ndarray, cells: int) -> np.ndarray:
+    """The cells of ``ids`` and their eight neighbours, sorted (with repeats)."""
+    around = (np.array([-1, 0, 1])[:, None] * cells + np.array([-1, 0, 1])[None, :]).ravel()
+    return np.sort((np.asarray(ids)[:, None] + around[None, :]).ravel())
+
+
+def _among(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_ids`` (sorted, repeats allowed): a binary search each."""
+    if len(sorted_ids) == 0:
+        return np.zeros(np.shape(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
+    return sorted_ids[at] == values
 
 
 def _rings(shape: BaseGeometry) -> list[BaseGeometry]:
