@@ -36,6 +36,8 @@ LEVELS = 24
 LEAF_HOUSEHOLDS = 48
 #: ... and while it is larger than about 80 by 150 m (households of one building share a point).
 DEEPEST_LEVEL = 18
+#: Matching starts this many levels below the level whose nodes hold the area's whole box.
+START_BELOW_BOX = 5
 #: Households within their location's accuracy of an area's edge are flagged up to this distance:
 #: nodes are not split finer than the band it needs (a location known only to 20 km is rare).
 NEAR_EDGE_MOST_M = 5_000.0
@@ -160,8 +162,9 @@ class LocationIndex:
         """The ranges of the sorted arrays lying wholly inside ``region``, and those to test point
         by point: each as (starts, ends)."""
         minx, miny, maxx, maxy = bounds
-        # Two levels below the one whose nodes hold the whole box: at most 36 nodes to begin with.
-        level = min(_start_level(maxx - minx, maxy - miny) + 2, LEVELS)
+        # Five levels below the one whose nodes hold the whole box (at most 33 × 33 nodes, most of
+        # them empty and dropped at once): fewer rounds of splitting for a small or sparse area.
+        level = min(_start_level(maxx - minx, maxy - miny) + START_BELOW_BOX, LEVELS)
         finest = self._finest_level(max(abs(miny), abs(maxy)))
         width, height = 360.0 / (1 << level), 180.0 / (1 << level)
         cols = np.arange(int((minx + 180.0) // width), int((maxx + 180.0) // width) + 1)
