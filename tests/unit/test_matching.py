@@ -85,3 +85,22 @@ def test_a_geodesic_circle_matches_by_distance():
 def test_an_empty_index_or_shape_matches_nothing():
     assert len(LocationIndex(np.array([]), np.array([])).match(shapely.box(0, 0, 1, 1)).positions) == 0
     assert len(LocationIndex(np.array([0.5]), np.array([0.5])).match(shapely.Polygon()).positions) == 0
+
+
+def test_a_polygons_match_is_kept_with_the_index_and_the_least_used_dropped(monkeypatch):
+    rng = np.random.default_rng(4)
+    lon, lat = rng.uniform(-88, -86, 20_000), rng.uniform(13, 15, 20_000)
+    index = LocationIndex(lon, lat)
+    west, east = shapely.box(-88, 13, -87, 15), shapely.box(-87, 13, -86, 15)
+    first = index.match(west)
+    again = index.match(shapely.from_wkb(west.wkb))  # the same polygon, another object
+    assert again is first and not first.positions.flags.writeable
+    assert np.array_equal(np.sort(first.positions), np.flatnonzero(lon <= -87))
+    # Room for one match only: the other polygon's pushes the first out; it is matched again.
+    monkeypatch.setattr(matching, "KEPT_HOUSEHOLDS", len(first.positions) + 100)
+    other = index.match(east)
+    assert index.match(east) is other
+    anew = index.match(west)
+    assert anew is not first and np.array_equal(anew.positions, first.positions)
+    # Another index keeps its own.
+    assert LocationIndex(lon[:100], lat[:100]).match(west) is not first

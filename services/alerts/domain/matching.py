@@ -20,6 +20,9 @@ inside. There is no Python loop over households, and the answer is exactly the h
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -41,6 +44,9 @@ START_BELOW_BOX = 5
 #: Households within their location's accuracy of an area's edge are flagged up to this distance:
 #: nodes are not split finer than the band it needs (a location known only to 20 km is rare).
 NEAR_EDGE_MOST_M = 5_000.0
+#: Polygon matches kept with the index, at most this many households in all (the same admin
+#: areas are named alert after alert; the least recently used are dropped first).
+KEPT_HOUSEHOLDS = 4_000_000
 #: The key of a household without coordinates: after every node's range.
 UNLOCATED = np.iinfo(np.int64).max
 #: Metres per degree along a meridian or a parallel (at its latitude's cosine), never less: an
@@ -130,6 +136,9 @@ class LocationIndex:
         self._located = int(located.sum())
         known = accuracy[np.isfinite(accuracy) & (accuracy > 0)]
         self._margin_m = float(min(known.max(), NEAR_EDGE_MOST_M)) if len(known) else 0.0
+        self._kept: OrderedDict[bytes, Exposure] = OrderedDict()
+        self._kept_households = 0
+        self._keeping = threading.Lock()
 
     @property
     def nbytes(self) -> int:
@@ -142,10 +151,38 @@ class LocationIndex:
     ) -> Exposure:
         """The households ``shape`` or one of ``circles`` covers (boundary included), with a flag
         for those within their location's accuracy of the edge. ``within`` holds everything they
-        may cover (by default ``shape``): matching starts from its bounds."""
+        may cover (by default ``shape``): matching starts from its bounds.
+
+        A polygon's match is kept with the index (read-only arrays) and given again for the same
+        polygon, until :data:`KEPT_HOUSEHOLDS` pushes it out.
+        """
         area = within if within is not None else shape
         if area is None or area.is_empty or self._located == 0:
             return Exposure(np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
+        if circles or within is not None or shape is None:
+            return self._matched(shape, circles, area)
+        key = hashlib.blake2b(shapely.to_wkb(shape), digest_size=16).digest()
+        with self._keeping:
+            if (kept := self._kept.get(key)) is not None:
+                self._kept.move_to_end(key)
+                return kept
+        found = self._matched(shape, circles, area)
+        found.positions.setflags(write=False)
+        found.near_edge.setflags(write=False)
+        self._keep(key, found)
+        return found
+
+    def _keep(self, key: bytes, found: Exposure) -> None:
+        with self._keeping:
+            if key in self._kept or len(found.positions) > KEPT_HOUSEHOLDS:
+                return
+            self._kept[key] = found
+            self._kept_households += len(found.positions)
+            while self._kept_households > KEPT_HOUSEHOLDS:
+                _, dropped = self._kept.popitem(last=False)
+                self._kept_households -= len(dropped.positions)
+
+    def _matched(self, shape: BaseGeometry | None, circles: Sequence[Circle], area: BaseGeometry) -> Exposure:
         region = _Region(None if shape is None or shape.is_empty else shape, tuple(circles), self._margin_m)
         whole, tested = self._walk(region, area.bounds)
         candidates = _ranges(tested[0], tested[1] - tested[0])
