@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 
 from bench.common import goal, header
+from bench.population import FAMILY, GIVEN
 from services.stack import Stack
 from shared.auth import FIELD_STAFF
 from tests.samples import distinct_household
@@ -43,21 +44,6 @@ DEPARTMENTS = [
     "VA",
     "YO",
 ]
-GIVEN = (
-    "Ana",
-    "Luis",
-    "Rosa",
-    "Jorge",
-    "Marta",
-    "Pedro",
-    "Sofía",
-    "Elena",
-    "Miguel",
-    "Carmen",
-    "José",
-    "Iris",
-)
-FAMILY = ("López", "Cruz", "Mejía", "Reyes", "Zelaya", "Flores", "Paz", "Amaya", "Pineda", "Rivas", "Soto")
 
 
 def seed(stack: Stack, url: str, count: int, headers: dict[str, str]) -> float:

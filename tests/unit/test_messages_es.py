@@ -306,30 +306,25 @@ def test_the_source_is_read_for_its_messages():
     assert len(found) > 10
 
 
-def test_every_message_the_registry_refuses_with_has_spanish():
+@pytest.mark.parametrize(
+    "sources, table, parts, where",
+    [
+        (REGISTRY_SOURCES, REGISTRY, PARTS, "services/registry/entrypoints/messages_es.py"),
+        (TRANSFERS_SOURCES, TRANSFERS, TRANSFERS_PARTS, "services/transfers/entrypoints/messages_es.py"),
+    ],
+    ids=["registry", "transfers"],
+)
+def test_every_message_a_service_refuses_with_has_spanish(sources, table, parts, where):
     refusals = refusal_classes()
     # A value the source puts in a message may be a message itself («1» cannot be used).
-    catalogue = Catalogue(SHARED, REGISTRY, parts={**SHARED_PARTS, **PARTS, "«{value}»": "«{value}»"})
+    catalogue = Catalogue(SHARED, table, parts={**SHARED_PARTS, **parts, "«{value}»": "«{value}»"})
     missing = [
         f"{path.relative_to(ROOT)}:{line}: {text!r}"
-        for path in REGISTRY_SOURCES
+        for path in sources
         for line, text in message_templates(path, refusals)
         if any(c.isalpha() for c in text) and not catalogue.spanish(text)
     ]
-    assert missing == [], "write these in services/registry/entrypoints/messages_es.py"
-
-
-def test_every_message_transfers_refuses_with_has_spanish():
-    refusals = refusal_classes()
-    parts = {**SHARED_PARTS, **TRANSFERS_PARTS, "«{value}»": "«{value}»"}
-    catalogue = Catalogue(SHARED, TRANSFERS, parts=parts)
-    missing = [
-        f"{path.relative_to(ROOT)}:{line}: {text!r}"
-        for path in TRANSFERS_SOURCES
-        for line, text in message_templates(path, refusals)
-        if any(c.isalpha() for c in text) and not catalogue.spanish(text)
-    ]
-    assert missing == [], "write these in services/transfers/entrypoints/messages_es.py"
+    assert missing == [], f"write these in {where}"
 
 
 def test_a_programmes_mistake_and_an_audit_break_read_in_spanish_with_their_values_kept():
