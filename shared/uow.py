@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.audit import AuditEntry, AuditTables, append
@@ -65,3 +66,10 @@ class UnitOfWork:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot publish events")
         add_events(self.session, self.outbox, topic, events)
+
+
+def clashed(error: BaseException) -> bool:
+    """Whether a transaction failed in the database rather than in the rules: a deadlock with
+    another writer, a row another request wrote meanwhile, the database busy (the work may succeed
+    when tried again, alone)."""
+    return isinstance(error, DBAPIError)

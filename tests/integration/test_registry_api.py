@@ -14,6 +14,7 @@ from services.registry.entrypoints import app as registry_app
 from shared.auth import AUDITOR, CIVIL_PROTECTION, FIELD_STAFF, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from shared.events import CloudEvent
 from tests.integration.test_api import make_client
+from tests.samples import distinct_household as distinct
 from tests.samples import household_body
 
 pytestmark = pytest.mark.integration
@@ -278,6 +279,63 @@ def test_a_sync_batch_keeps_each_good_record_and_rolls_back_each_refused_one(reg
     assert [r["status"] for r in again] == [
         "already_synced", "conflict", "rejected", "already_synced", "rejected", "already_synced",
     ]  # fmt: skip
+
+
+def test_a_sync_batch_keeps_the_devices_order_for_one_household(registry, issuer):
+    headers = auth(issuer, [FIELD_STAFF], ["HN-CH"])
+    early, twice = str(uuid.uuid4()), str(uuid.uuid4())
+    body = household_body(address="Primera")
+    records = [
+        # A change before the household exists, then its registration: refused, then created.
+        {"client_id": str(uuid.uuid4()), "household_id": early, "base_version": 1, "household": body},
+        {"client_id": str(uuid.uuid4()), "household_id": early, "household": body},
+        # The same id registered twice with other facts: the first is kept, the second refused.
+        {"client_id": str(uuid.uuid4()), "household_id": twice, "household": body},
+        {"client_id": str(uuid.uuid4()), "household_id": twice, "household": household_body(address="Otra")},
+    ]
+    results = registry.post(
+        "/v1/households/sync", json={"device": "tablet-3", "records": records}, headers=headers
+    ).get_json()["results"]
+    assert [(r["status"], r["version"]) for r in results] == [
+        ("rejected", None), ("created", 1), ("created", 1), ("rejected", None),
+    ]  # fmt: skip
+    assert registry.get(f"/v1/households/{twice}", headers=headers).get_json()["address"] == "Primera"
+
+
+def test_a_sync_chunk_that_clashes_with_another_writer_is_applied_record_by_record(
+    registry, issuer, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from services.registry.service_layer import sync
+
+    applied = sync._apply_all
+    clashes = []
+
+    def clashing(uow, chunk, *args):
+        if len(chunk) > 1 and not clashes:
+            applied(uow, chunk, *args)  # everything written, then the database gives up
+            clashes.append(len(chunk))
+            raise OperationalError("COMMIT", {}, Exception("deadlock detected"))
+        return applied(uow, chunk, *args)
+
+    monkeypatch.setattr(sync, "_apply_all", clashing)
+    headers = auth(issuer, [FIELD_STAFF], ["HN-CH"])
+    records = [
+        {
+            "client_id": str(uuid.uuid4()),
+            "household_id": (hid := str(uuid.uuid4())),
+            "household": distinct(hid),
+        }
+        for _ in range(3)
+    ]
+    results = registry.post(
+        "/v1/households/sync", json={"device": "tablet-4", "records": records}, headers=headers
+    ).get_json()["results"]
+    assert clashes == [3] and [r["status"] for r in results] == ["created"] * 3
+    with registry.runtime.session_factory() as session:
+        keys = [key for (key,) in session.execute(select(outbox.c.key))]
+    assert all(keys.count(r["household_id"]) == 1 for r in records)  # written once, not twice
 
 
 def test_sync_batch_limits_and_shape_are_checked(registry, issuer):

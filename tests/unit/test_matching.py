@@ -104,3 +104,18 @@ def test_a_polygons_match_is_kept_with_the_index_and_the_least_used_dropped(monk
     assert anew is not first and np.array_equal(anew.positions, first.positions)
     # Another index keeps its own.
     assert LocationIndex(lon[:100], lat[:100]).match(west) is not first
+
+
+def test_a_small_area_still_flags_a_household_within_its_accuracy_of_the_edge():
+    # 540 m from the edge of a 1 km box, located to within 1 km: near the edge.
+    exposure = LocationIndex(np.array([-87.195]), np.array([14.005]), np.array([1000.0])).match(
+        shapely.box(-87.2, 14.0, -87.19, 14.01)
+    )
+    assert exposure.positions.tolist() == [0] and exposure.near_edge.tolist() == [True]
+
+
+def test_an_area_reaching_the_antimeridian_or_a_pole_counts_each_household_once():
+    lon, lat = np.array([179.9, 179.5, 179.9]), np.array([-17.0, -17.2, 89.9])
+    index = LocationIndex(lon, lat)
+    assert sorted(index.match(shapely.box(170, -20, 180, -10)).positions.tolist()) == [0, 1]
+    assert sorted(index.match(shapely.box(-180, -90, 180, 90)).positions.tolist()) == [0, 1, 2]

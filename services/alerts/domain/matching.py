@@ -47,6 +47,8 @@ NEAR_EDGE_MOST_M = 5_000.0
 #: Polygon matches kept with the index, at most this many households in all (the same admin
 #: areas are named alert after alert; the least recently used are dropped first).
 KEPT_HOUSEHOLDS = 4_000_000
+#: ... and at most this many matches (areas matching few households would pile up otherwise).
+KEPT_MATCHES = 512
 #: The key of a household without coordinates: after every node's range.
 UNLOCATED = np.iinfo(np.int64).max
 #: Metres per degree along a meridian or a parallel (at its latitude's cosine), never less: an
@@ -178,7 +180,7 @@ class LocationIndex:
                 return
             self._kept[key] = found
             self._kept_households += len(found.positions)
-            while self._kept_households > KEPT_HOUSEHOLDS:
+            while self._kept_households > KEPT_HOUSEHOLDS or len(self._kept) > KEPT_MATCHES:
                 _, dropped = self._kept.popitem(last=False)
                 self._kept_households -= len(dropped.positions)
 
@@ -201,15 +203,19 @@ class LocationIndex:
         minx, miny, maxx, maxy = bounds
         # Five levels below the one whose nodes hold the whole box (at most 33 × 33 nodes, most of
         # them empty and dropped at once): fewer rounds of splitting for a small or sparse area.
-        level = min(_start_level(maxx - minx, maxy - miny) + START_BELOW_BOX, LEVELS)
         finest = self._finest_level(max(abs(miny), abs(maxy)))
+        # Never finer than the finest level: a node of it lies far enough from the edge to be whole.
+        level = min(_start_level(maxx - minx, maxy - miny) + START_BELOW_BOX, finest)
         width, height = 360.0 / (1 << level), 180.0 / (1 << level)
-        cols = np.arange(int((minx + 180.0) // width), int((maxx + 180.0) // width) + 1)
-        rows = np.arange(int((miny + 90.0) // height), int((maxy + 90.0) // height) + 1)
-        cols, rows = (
-            a.ravel()
-            for a in np.meshgrid(np.clip(cols, 0, (1 << level) - 1), np.clip(rows, 0, (1 << level) - 1))
+        last = (1 << level) - 1
+        # A box reaching 180° or 90° ends in the last column or row, not one past it (once each).
+        cols = np.unique(
+            np.clip(np.arange(int((minx + 180.0) // width), int((maxx + 180.0) // width) + 1), 0, last)
         )
+        rows = np.unique(
+            np.clip(np.arange(int((miny + 90.0) // height), int((maxy + 90.0) // height) + 1), 0, last)
+        )
+        cols, rows = (a.ravel() for a in np.meshgrid(cols, rows))
         whole: list[tuple[np.ndarray, np.ndarray]] = []
         tested: list[tuple[np.ndarray, np.ndarray]] = []
         code = morton(cols, rows)
@@ -289,7 +295,10 @@ class _Region:
     def test(self, lon: np.ndarray, lat: np.ndarray, accuracy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which points the area covers, and which of those lie within their accuracy of its edge
         (of the polygons' edge for a point in a polygon, of a circle's rim otherwise)."""
+        # An accuracy beyond the margin counts as the margin: whether a household is tested one by
+        # one or taken with its node, it is flagged the same.
         accuracy = np.where(np.isfinite(accuracy) & (accuracy > 0), accuracy, 0.0).astype(np.float64)
+        accuracy = np.minimum(accuracy, self.margin_m)
         in_polygon = np.zeros(len(lon), dtype=bool)
         near_polygon = np.zeros(len(lon), dtype=bool)
         if self.polygons is not None and len(lon):

@@ -32,8 +32,11 @@ from services.registry.service_layer.registration import (
     register_in,
 )
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
+from shared.uow import clashed
 
 MAX_SYNC_RECORDS = 5000
+#: Records applied in one transaction: a few hundred keep a writer waiting a second at most.
+CHUNK_RECORDS = 200
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,10 @@ def sync_batch(
     uow_factory: Callable[[], RegistryUnitOfWork],
     deps: Dependencies,
 ) -> list[SyncResult]:
-    """Apply a device's batch in one transaction, each record on its own: a record refused (a
-    conflict, a rule broken) is rolled back to where it began and answered with why, the others
-    are kept. The batch's households are screened for probable duplicates together, at the end.
+    """Apply a device's batch in transactions of :data:`CHUNK_RECORDS` records, each record on its
+    own: a record refused (a conflict, a rule broken) is rolled back to where it began and answered
+    with why, the others are kept. The households a chunk registers or changes are screened for
+    probable duplicates together, at its end.
 
     Sending the same batch again changes nothing: each client id is remembered with what it
     became, and answered ``already_synced``.
@@ -94,9 +98,20 @@ def sync_batch(
         else:
             applying.append((n, record))
         seen.add(record.client_id)
-    if applying:
-        with uow_factory() as uow:
-            answered.update(_apply_all(uow, applying, device, actor, deps))
+    for start in range(0, len(applying), CHUNK_RECORDS):
+        chunk = applying[start : start + CHUNK_RECORDS]
+        try:
+            with uow_factory() as uow:
+                answered.update(_apply_all(uow, chunk, device, actor, deps))
+        except Exception as error:
+            if not clashed(error):
+                raise
+            # A conflict with another writer (a deadlock, the same id registered meanwhile): the
+            # chunk is rolled back and its records are applied again one transaction each, so one
+            # record that still fails cannot hold back the others forever.
+            for one in chunk:
+                with uow_factory() as uow:
+                    answered.update(_apply_all(uow, [one], device, actor, deps))
     return [answered[n] for n in range(len(records))]
 
 
@@ -115,19 +130,22 @@ def _apply_all(
     results: dict[int, SyncResult] = {}
     fresh: list[tuple[int, SyncRecord]] = []
     rest: list[tuple[int, SyncRecord]] = []
+    named: set[str] = set()  # ids an earlier record of the batch names: the device's order holds
     for n, record in applying:
         if record.client_id in done:
             household_id, version = done[record.client_id]
             results[n] = SyncResult(record.client_id, "already_synced", household_id, version)
         elif (
-            record.household_id in registering
+            record.base_version is None
+            and record.household is not None
             and record.household_id not in taken
+            and record.household_id not in named
             and record.assessment is None
         ):
             fresh.append((n, record))
-            taken.add(record.household_id)  # a second record of the same id goes the long way
         else:
             rest.append((n, record))
+        named.add(record.household_id)
     touched: dict[str, model.Household] = {}
     results.update(_register_fresh(uow, fresh, device, actor, deps, touched))
     for n, record in rest:
@@ -202,7 +220,8 @@ def _apply_one(
         savepoint.rollback()
         raise
     savepoint.commit()
-    touched[household.id] = household
+    if record.household is not None and status != "unchanged":  # its people were written
+        touched[household.id] = household
     return SyncResult(record.client_id, status, household.id, household.version)
 
 
