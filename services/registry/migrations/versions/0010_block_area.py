@@ -44,7 +44,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_members_block", table_name="members")
-    op.create_index("ix_members_block", "members", ["block_initial", "birth_year"])
-    with op.batch_alter_table("members") as table:
-        table.drop_column("block_area")
+    raise NotImplementedError("Amparo migrates forwards only")
