@@ -226,39 +226,42 @@ export async function replace(store, pairs) {
   });
 }
 
-/** The person's sealed session (token, name, roles, areas), or null. */
-export async function session() {
+// A value kept sealed on the person's own entry (``field``: 'session' or 'draft'), or null.
+async function readSealed(field) {
   const { username, key } = current();
   const person = await transaction(['people'], 'readonly', (s) => done(s.people.get(username)));
-  return person && person.session ? openWith(key, username, 'people', 'session', person.session) : null;
+  return person && person[field] ? openWith(key, username, 'people', field, person[field]) : null;
 }
 
-export async function keepSession(value) {
+// Seal ``value`` (null: forget it) onto the person's entry; ``known``: only if the entry exists.
+async function keepSealed(field, value, { known = false } = {}) {
   const { username, key } = current();
-  const sealed = await sealWith(key, username, 'people', 'session', value);
+  const sealed = value ? await sealWith(key, username, 'people', field, value) : undefined;
   await transaction(['people'], 'readwrite', async (s) => {
     const person = await done(s.people.get(username));
-    s.people.put({ ...person, session: sealed });
+    if (person || !known) s.people.put({ ...person, [field]: sealed });
   });
+}
+
+/** The person's sealed session (token, name, roles, areas), or null. */
+export function session() {
+  return readSealed('session');
+}
+
+export function keepSession(value) {
+  return keepSealed('session', value);
 }
 
 /**
  * The household form as the person left it (a sign-in again through the provider leaves the page;
  * a phone may close the tab): sealed like everything else, one per person, or null.
  */
-export async function draft() {
-  const { username, key } = current();
-  const person = await transaction(['people'], 'readonly', (s) => done(s.people.get(username)));
-  return person && person.draft ? openWith(key, username, 'people', 'draft', person.draft) : null;
+export function draft() {
+  return readSealed('draft');
 }
 
-export async function keepDraft(value) {
-  const { username, key } = current();
-  const sealed = value ? await sealWith(key, username, 'people', 'draft', value) : undefined;
-  await transaction(['people'], 'readwrite', async (s) => {
-    const person = await done(s.people.get(username));
-    if (person) s.people.put({ ...person, draft: sealed });
-  });
+export function keepDraft(value) {
+  return keepSealed('draft', value, { known: true });
 }
 
 /**
