@@ -240,14 +240,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="100 000 households")
+    parser.add_argument("--quick", action="store_true", help="30 000 households")
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--decide", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.decide:
         print(json.dumps(decide(args.decide)))
         return
-    count = 100_000 if args.quick else args.households
+    count = 30_000 if args.quick else args.households
     header(f"Eligibility (goal 4): one programme over {count:,} exposed households, on SQLite")
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'transfers.db'}"

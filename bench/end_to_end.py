@@ -198,13 +198,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="100 000 registry, 10 000 exposed, 5 000 events")
+    parser.add_argument("--quick", action="store_true", help="30 000 registry, 3 000 exposed, 2 000 events")
     parser.add_argument("--registry", type=int, default=1_000_000)
     parser.add_argument("--exposed", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=50_000)
     args = parser.parse_args(argv)
     registry, exposed, events = (
-        (100_000, 10_000, 5_000) if args.quick else (args.registry, args.exposed, args.events)
+        (30_000, 3_000, 2_000) if args.quick else (args.registry, args.exposed, args.events)
     )
     header(f"End to end (goal 5): {exposed:,} exposed out of {registry:,}; {events:,} household events")
     folder = Path(tempfile.mkdtemp(prefix="amparo-bench-e2e-"))

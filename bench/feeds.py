@@ -73,11 +73,11 @@ def serve(feeds: int, latency: float) -> tuple[ThreadingHTTPServer, str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="40 feeds")
+    parser.add_argument("--quick", action="store_true", help="20 feeds")
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args(argv)
-    count = 40 if args.quick else args.feeds
+    count = 20 if args.quick else args.feeds
     import requests
 
     from services.alerts.adapters.feed_files import read_feed

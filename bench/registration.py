@@ -170,12 +170,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="2 000 households, SQLite only")
+    parser.add_argument("--quick", action="store_true", help="600 households, SQLite only")
     parser.add_argument("--households", type=int, default=5_000)
     parser.add_argument("--registry", type=int, default=200_000, help="households registered first")
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args(argv)
-    count = 2_000 if args.quick else args.households
+    count = 600 if args.quick else args.households
     databases = ["sqlite"] if args.quick else args.databases.split(",")
     registry = 0 if args.quick else args.registry
     header(

@@ -108,6 +108,15 @@ def _drain(server: Any, timeout: float = 10.0) -> None:
         if not any(c.total_outbufs_len for c in channels):
             break
         time.sleep(0.05)
+    server.trigger.pull_trigger(lambda: _close_every_channel(server))
+
+
+def _close_every_channel(server: Any) -> None:
+    """Close the listener and every connection, from the server's own loop, which then ends at
+    once (kept-alive connections would otherwise keep it polling)."""
+    for channel in list(server._map.values()):
+        if channel is not server and channel is not server.trigger:
+            channel.close()
     server.close()
 
 

@@ -24,7 +24,7 @@ def test_every_benchmark_runs_in_quick_mode_and_agrees_with_its_baseline():
     assert "identical results: {'contains_xy': True, 'DuckDB': True}" in out
     assert out.count("identical results: True") >= 2
     assert "identical values on the subset: True" in out
-    assert "store 100,000 decisions" in out
-    assert "batch proposed for 10,000 households" in out
+    assert "store 30,000 decisions" in out
+    assert "batch proposed for 3,000 households" in out
     assert "sync batches of 500:" in out and "one POST per household:" in out
     assert "same feeds read: True; messages taken again: 0" in out

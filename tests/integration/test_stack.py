@@ -179,7 +179,7 @@ def test_transfers_killed_mid_stream_catches_up_without_loss_or_doubling(running
     transfers = running.stack.services["transfers"]
     resets_before = running.metric("registry", "amparo_outbox_broker_resets_total")
     applied_before = running.metric("transfers", "amparo_inbox_events_total", outcome="applied")
-    total = 2000
+    total = 600
     registered: list[str] = []
     registering = threading.Thread(target=lambda: registered.extend(running.register_many(total)))
     registering.start()

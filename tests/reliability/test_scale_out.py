@@ -39,7 +39,9 @@ HOUSEHOLDS_GENERATED = 1_500
 FINAL = ("decided", "superseded", "not_decided")
 
 
-def issue_fiona(alerts: list[demo.Client], between: dict[str, Callable[[], None]] | None = None) -> str:
+def issue_fiona(
+    stack: Stack, alerts: list[demo.Client], between: dict[str, Callable[[], None]] | None = None
+) -> str:
     """The alert to the first instance, the update to the second, the swath to the first;
     ``between`` says what happens as the update comes and as the swath comes."""
     between = between or {}
@@ -47,7 +49,7 @@ def issue_fiona(alerts: list[demo.Client], between: dict[str, Callable[[], None]
     first, update = demo.FIONA_MESSAGES[0], demo.FIONA_MESSAGES[-1]  # the alert, and its landfall update
     headers = {"Content-Type": "application/cap+xml"}
     incident = alerts[0].call("POST", "/v1/alerts", data=demo.fiona_message(first, now), headers=headers)
-    time.sleep(1.0)  # as in the demo: the alert is decided before its update comes
+    settled(stack, 1)  # as in the demo: the alert is decided before its update comes
     between.get("update", lambda: None)()
     alerts[1 % len(alerts)].call("POST", "/v1/alerts", data=demo.fiona_message(update, now), headers=headers)
     between.get("footprint", lambda: None)()
@@ -98,7 +100,7 @@ def test_three_alerts_and_two_transfers_instances_decide_as_one_of_each(tmp_path
         chaos.wait_for_projections(single, chaos.engines_of(single))
         chaos.define_programmes(single)
         coe = demo.client(single, "alerts", "coe-ana", [CIVIL_PROTECTION], [demo.COUNTRY])
-        issue_fiona([coe])
+        issue_fiona(single, [coe])
         expected_statuses = settled(single, 3)
     finally:
         single.stop()
@@ -170,7 +172,7 @@ def test_three_alerts_and_two_transfers_instances_decide_as_one_of_each(tmp_path
             alerts_processes[2].wait_ready(timeout=90)
             fourth.start()
 
-        incident_id = issue_fiona(alerts, {"update": killed_and_restarted, "footprint": scaled_up})
+        incident_id = issue_fiona(scaled, alerts, {"update": killed_and_restarted, "footprint": scaled_up})
         found_statuses = settled(scaled, 3)
         fourth.wait_ready(timeout=90)
         alerts.append(demo.Client(fourth.url, token))
