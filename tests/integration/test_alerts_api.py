@@ -425,7 +425,7 @@ def _geotiff(crs: str | None, values, transform) -> bytes:
 
 
 def _locations(alerts):
-    from services.alerts.adapters.locations import load_locations
+    from services.alerts.adapters.location_cache import load_locations
 
     with alerts.runtime.session_factory() as session:
         return load_locations(session)

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
 
-import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.alerts.adapters.location_cache import LOCATIONS, Columns, load_locations
 from services.alerts.adapters.orm import household_locations
 from services.alerts.domain.locations import HouseholdLocation
 from services.alerts.domain.matching import LocationIndex
-from shared.columns import columns_from_rows
 from shared.contracts.household_groups import EXPOSURE_GROUPS
-from shared.kafka import HOUSEHOLDS, partition_of
 from shared.projection import apply_all_if_newer, apply_if_newer, versioned_changes
-
-#: The columns the matching index reads of each active household, and their kinds.
-LOCATION_COLUMNS = {
-    "household_id": object,
-    "lon": float,
-    "lat": float,
-    "accuracy_m": float,
-    "admin_code": object,
-    "size": int,
-    **{group: int for group in EXPOSURE_GROUPS},
-    "partition": object,
-}
-
-Columns = dict[str, np.ndarray]
 
 
 class LocationRepository:
@@ -102,80 +84,3 @@ class LocationRepository:
             select(c.partition).where(c.status == "active", c.partition >= partition_count).distinct()
         )
         return sorted(rows)
-
-
-def load_locations(session: Session, partitions: frozenset[int] | None = None) -> Columns:
-    """Every active household (of ``partitions`` only, if given), as columns (the matching index's
-    input)."""
-    query = select(*(household_locations.c[name] for name in LOCATION_COLUMNS)).where(
-        household_locations.c.status == "active"
-    )
-    if partitions is not None:
-        query = query.where(_in_partitions(partitions))
-    arrays = columns_from_rows(session.execute(query).all(), LOCATION_COLUMNS)
-    # A row written without its partition (before the column existed, or by hand) is where the
-    # registry's producer puts its key.
-    arrays["partition"] = np.array(
-        [
-            partition_of(household_id, HOUSEHOLDS.partitions) if p is None else p
-            for household_id, p in zip(
-                arrays["household_id"].tolist(), arrays["partition"].tolist(), strict=True
-            )
-        ],
-        dtype=np.int64,
-    )
-    if partitions is not None:
-        mine = np.isin(arrays["partition"], sorted(partitions))
-        if not mine.all():
-            arrays = {name: values[mine] for name, values in arrays.items()}
-    return arrays
-
-
-def _in_partitions(partitions: frozenset[int]) -> Any:
-    """Rows of ``partitions``, and rows whose partition is not stored (sorted out after reading)."""
-    c = household_locations.c
-    return or_(c.partition.in_(sorted(partitions)), c.partition.is_(None))
-
-
-class LocationCache:
-    """The located households and their matching index, kept between alerts.
-
-    Reading a national projection and building its index takes seconds; an alert should only pay
-    for matching. The cache is used again only while the projection is exactly as it was: same
-    database, same number of active households, same sum of their versions (every change raises a
-    version) and of their snapshot revisions (a refresh of a version raises its revision), and same
-    latest change time. Otherwise it is read again.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple[Any, ...] | None = None
-        self._value: tuple[Columns, LocationIndex] | None = None
-
-    def get(
-        self, session: Session, partitions: frozenset[int] | None = None
-    ) -> tuple[Columns, LocationIndex]:
-        c = household_locations.c
-        query = select(
-            func.count(),
-            func.coalesce(func.sum(c.version), 0),
-            func.coalesce(func.sum(c.snapshot_revision), 0),
-            func.max(c.updated_at),
-        ).where(c.status == "active")
-        if partitions is not None:
-            query = query.where(_in_partitions(partitions))
-        state = session.execute(query).one()
-        bind = session.get_bind()
-        key = (id(bind), str(bind.url), partitions, *state)
-        with self._lock:
-            if key == self._key and self._value is not None:
-                return self._value
-        columns = load_locations(session, partitions)
-        value = (columns, LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"]))
-        with self._lock:
-            self._key, self._value = key, value
-        return value
-
-
-#: One per process: every request and worker of the alerts service shares it.
-LOCATIONS = LocationCache()

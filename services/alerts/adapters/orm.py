@@ -33,7 +33,7 @@ household_locations = Table(
     Column("lat", Float),
     Column("lon", Float),
     Column("accuracy_m", Float),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, index=True),  # 0010: the index
     # 0002: what exposure summaries count
     Column("size", Integer, nullable=False, server_default="0"),
     Column("children_under_5", Integer, nullable=False, server_default="0"),
