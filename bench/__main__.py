@@ -17,10 +17,20 @@ ALL = (
     "end_to_end",
     "registration",
     "feeds",
+    "partitions",
     "outbox_relay",
     "dedup_quality",
 )
-QUICK_ONLY = ("matching", "cities", "rasters", "eligibility", "end_to_end", "registration", "feeds")
+QUICK_ONLY = (
+    "matching",
+    "cities",
+    "rasters",
+    "eligibility",
+    "end_to_end",
+    "registration",
+    "feeds",
+    "partitions",
+)
 
 
 def main() -> None:

@@ -136,7 +136,8 @@ def pages(session: Session, query: Any, size: int = 50_000) -> Iterator[Sequence
     if connection.dialect.name != "sqlite":
         yield from session.execute(query.execution_options(yield_per=size)).partitions()
         return
-    compiled = query.compile(dialect=connection.dialect)
+    # IN lists rendered as one parameter per value
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(compiled.string, [compiled.params[name] for name in compiled.positiontup or ()])

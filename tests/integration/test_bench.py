@@ -32,3 +32,5 @@ def test_every_benchmark_runs_in_quick_mode_and_agrees_with_its_baseline():
     assert "the same households: True" in out
     assert "sync batches of 500:" in out and "one POST per household:" in out
     assert "same feeds read: True; messages taken again: 0" in out
+    # One partition's instance holds exactly what the whole one holds of that partition.
+    assert "identical results: True (" in out and "of partition 0 in the area)" in out

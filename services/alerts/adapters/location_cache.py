@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from services.alerts.adapters.orm import household_locations
 from services.alerts.domain.matching import LocationIndex
-from shared.columns import columns_from_rows
+from shared.columns import columns_from_pages, columns_from_rows
 from shared.contracts.household_groups import EXPOSURE_GROUPS
+from shared.db import pages
 from shared.kafka import HOUSEHOLDS, partition_of
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,10 @@ def load_locations(
         query = select(*(c[name] for name in kinds)).where(c.updated_at >= changed_since)
     if partitions is not None:
         query = query.where(_in_partitions(partitions))
-    arrays = columns_from_rows(session.execute(query).all(), kinds)
+    if changed_since is None:  # a whole projection, read a page at a time from the driver
+        arrays = columns_from_pages(pages(session, query), kinds)
+    else:
+        arrays = columns_from_rows(session.execute(query).all(), kinds)
     # A row written without its partition (before the column existed, or by hand) is where the
     # registry's producer puts its key.
     arrays["partition"] = np.array(
