@@ -111,17 +111,31 @@ def bulk_insert_columns(session: Session, table: Any, columns: Mapping[str, Sequ
     if not names or len(columns[names[0]]) == 0:
         return
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy_columns(connection, table, columns)
+        return
     compiled = table.insert().compile(dialect=connection.dialect, column_keys=names)
-    order = compiled.positiontup
-    # sqlite3 takes tuples in statement order, values as SQLite stores them; psycopg adapts
-    # Python values itself, from mappings.
-    values = [_sqlite_column(columns[n]) for n in order] if order is not None else [columns[n] for n in names]
-    rows = zip(*values, strict=True)
+    order = compiled.positiontup or names
+    # sqlite3 takes tuples in statement order, values as SQLite stores them.
+    rows = zip(*(_sqlite_column(columns[n]) for n in order), strict=True)
     while chunk := list(itertools.islice(rows, 50_000)):
-        if order is None:
-            connection.exec_driver_sql(compiled.string, [dict(zip(names, r, strict=True)) for r in chunk])
-        else:
-            connection.exec_driver_sql(compiled.string, chunk)
+        connection.exec_driver_sql(compiled.string, chunk)
+
+
+def _copy_columns(connection: Any, table: Any, columns: Mapping[str, Sequence[Any]]) -> None:
+    """PostgreSQL's ``COPY … FROM STDIN`` in the session's transaction: psycopg adapts each
+    Python value as it would a parameter, and the server parses rows without planning a statement
+    each (several times faster than a prepared insert run for every row)."""
+    quote = connection.dialect.identifier_preparer
+    names = ", ".join(quote.quote(name) for name in columns)
+    statement = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(statement) as copy:
+            for row in zip(*columns.values(), strict=True):
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def pages(session: Session, query: Any, size: int = 50_000) -> Iterator[Sequence[tuple[Any, ...]]]:
