@@ -134,6 +134,12 @@ def test_a_half_filled_form_is_kept_sealed_through_a_reload_and_gone_once_saved(
 
     page.click("#household button[type=submit]")
     page.wait_for_selector("text=Guardado en este equipo")
+    page.wait_for_function(
+        """() => new Promise((resolve) => { const open = indexedDB.open('amparo-field');
+             open.onsuccess = () => {
+               const all = open.result.transaction('people').objectStore('people').getAll();
+               all.onsuccess = () => resolve(all.result.every((person) => !person.draft)); }; })"""
+    )
     page.reload()
     unlock(page, "campo-carla", country["passwords"]["campo-carla"])
     page.wait_for_selector("#app:not([hidden])")

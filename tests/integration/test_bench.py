@@ -24,7 +24,9 @@ def test_every_benchmark_runs_in_quick_mode_and_agrees_with_its_baseline():
     assert "identical results: {'contains_xy': True, 'DuckDB': True}" in out
     assert out.count("identical results: True") >= 2
     assert "identical values on the subset: True" in out
-    assert "store 30,000 decisions" in out
+    assert (
+        "store 30,000 decisions" in out and "the same decisions and payments on every database: True" in out
+    )
     # Alert to batch: every household inside the alert's box, before and after the registry
     # changed, and the kept households caught up hold the same as a fresh reading.
     assert "batch for 3,000 households (the box holds 3,000)" in out

@@ -223,24 +223,34 @@ async function save(household) {
   }
   if (await keep(newRecord({ ...record, household, assessment }), $('#form-error'))) {
     clearProblems();
-    startOver();
+    await startOver();
   }
 }
 
 // The form as the worker leaves it is kept on the device (sealed), a moment after each change.
+// Writes of the draft go one after another, so a draft sealed while the form was being saved
+// never lands after the saved form's draft was forgotten.
 let drafting = null;
+let draftWrites = Promise.resolve();
+function keepDraftNow(value) {
+  draftWrites = draftWrites.then(() => (vault.owner() ? vault.keepDraft(value) : null)).catch(() => {});
+  return draftWrites;
+}
+
 function keepDraftWhileTyping() {
-  const keepNow = () => { if (vault.owner()) vault.keepDraft(draftOfForm()).catch(() => {}); };
   for (const kind of ['input', 'change']) {
-    $('#household').addEventListener(kind, () => { clearTimeout(drafting); drafting = setTimeout(keepNow, 400); });
+    $('#household').addEventListener(kind, () => {
+      clearTimeout(drafting);
+      drafting = setTimeout(() => keepDraftNow(draftOfForm()), 400);
+    });
   }
 }
 
-/** An empty form, and no draft kept. */
+/** An empty form, and no draft kept (resolves once it is forgotten). */
 function startOver() {
   clearTimeout(drafting);
   startNew(defaultArea());
-  if (vault.owner()) vault.keepDraft(null).catch(() => {});
+  return keepDraftNow(null);
 }
 
 async function saveVisit(visit) {
