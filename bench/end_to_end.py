@@ -349,6 +349,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--exposed", type=int, default=100_000)
     parser.add_argument("--changes", type=int, default=3_000, help="registry changes before the second alert")
     parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the stack's folder (its logs) and say where"
+    )
     args = parser.parse_args(argv)
     registry, exposed, changes, events = (
         (30_000, 3_000, 900, 2_000)
@@ -414,7 +417,10 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("the batches disagree with the households inside the box")
     finally:
         stack.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.keep:
+            print(f"   the stack's folder, logs included: {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
