@@ -189,6 +189,9 @@ class OutboxRelay:
         no longer knows.
     history_reader
         Builds a group-less consumer used only to read back published events (broker continuity checks).
+    send_timeout
+        Seconds a round waits for the broker to acknowledge what it sent before the round fails
+        (and is tried again after a backoff).
     """
 
     def __init__(
@@ -204,8 +207,10 @@ class OutboxRelay:
         continuity_interval: float = 3.0,
         max_backoff: float = 10.0,
         lease: RelayLease | None = None,
+        send_timeout: float = 15.0,
     ):
         self.lease = lease
+        self.send_timeout = send_timeout
         self.session_factory = session_factory
         self.outbox = outbox
         self.producer_factory = producer_factory
@@ -281,7 +286,7 @@ class OutboxRelay:
             )
             for row in rows
         ]
-        producer.flush(timeout=15)
+        producer.flush(timeout=self.send_timeout)
         acknowledged: list[tuple[_Pending, int, int]] = []
         failure: Exception | None = None
         for row, future in zip(rows, futures, strict=True):

@@ -63,7 +63,9 @@ def write_events(sessions, topic: str, events: list[CloudEvent]) -> None:
             add_event(session, outbox, topic, event)
 
 
-def make_relay(sessions, broker: EmbeddedBroker, metrics: Metrics | None = None) -> OutboxRelay:
+def make_relay(
+    sessions, broker: EmbeddedBroker, metrics: Metrics | None = None, send_timeout: float = 15.0
+) -> OutboxRelay:
     servers = [broker.bootstrap_server]
     return OutboxRelay(
         sessions,
@@ -74,6 +76,7 @@ def make_relay(sessions, broker: EmbeddedBroker, metrics: Metrics | None = None)
         ),
         metrics=metrics or Metrics("test"),
         batch_size=50,
+        send_timeout=send_timeout,
     )
 
 
@@ -143,7 +146,7 @@ def test_relay_keeps_events_while_the_broker_is_down_and_sends_them_after(regist
     broker = EmbeddedBroker().start()
     broker.create_topics({topic: 2})
     metrics = Metrics("test")
-    relay = make_relay(registry_db, broker, metrics)
+    relay = make_relay(registry_db, broker, metrics, send_timeout=3.0)  # the broker's absence noticed sooner
     try:
         household_id = str(uuid.uuid4())
         write_events(registry_db, topic, [household_event(household_id, v) for v in (1, 2)])

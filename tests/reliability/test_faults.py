@@ -144,7 +144,7 @@ def commit_import(stack: Stack, households: int) -> tuple[str, threading.Thread]
 def test_broker_stopped_during_a_burst_of_registrations(stack, figures, soak):
     """6 000 households imported and field staff registering more while the broker is away."""
     households = 100_000 if soak else 6_000
-    outage = 60.0 if soak else 30.0
+    outage = 60.0 if soak else 15.0
     started = time.monotonic()
     with FieldStaff(stack) as field:
         _, importing = commit_import(stack, households)
