@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import requests
@@ -29,6 +30,7 @@ from services.alerts.adapters.orm import household_locations
 from services.stack import Stack
 from services.transfers.adapters.orm import household_attributes
 from shared.auth import APPROVER, CIVIL_PROTECTION, PROGRAMME_OFFICER
+from shared.contracts.households import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED
 from shared.db import bulk_insert_columns, make_session_factory
 from shared.events import CloudEvent
 from shared.kafka import HOUSEHOLDS, make_producer, partition_of
@@ -160,9 +162,7 @@ def alert_to_batch(stack: Stack, timeout: float) -> tuple[float, dict]:
 
 def household_event(household_id: str, version: int, lat: float, lon: float, size: int) -> CloudEvent:
     return CloudEvent(
-        type="amparo.registry.household.registered.v1"
-        if version == 1
-        else "amparo.registry.household.updated.v1",
+        type=HOUSEHOLD_REGISTERED if version == 1 else HOUSEHOLD_UPDATED,
         source="/amparo/registry",
         subject=household_id,
         data={
@@ -282,18 +282,8 @@ def inside_the_box(stack: Stack) -> int:
     counted by the database itself."""
     west, south, east, north = BOX
     c = household_locations.c
-    engine = create_engine(f"sqlite:///{stack.data_dir / 'alerts.db'}")
-    try:
-        with engine.connect() as connection:
-            return int(
-                connection.execute(
-                    select(func.count()).where(
-                        c.status == "active", c.lon.between(west, east), c.lat.between(south, north)
-                    )
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
+    inside = (c.status == "active", c.lon.between(west, east), c.lat.between(south, north))
+    return _scalar(stack, "alerts", select(func.count()).where(*inside))
 
 
 def throughput(stack: Stack, events: int, timeout: float) -> dict[str, float]:
@@ -318,22 +308,24 @@ def throughput(stack: Stack, events: int, timeout: float) -> dict[str, float]:
 _initial: dict[str, int] = {}
 
 
+def _projection(service: str) -> Any:
+    return household_locations if service == "alerts" else household_attributes
+
+
 def _versions(stack: Stack, service: str) -> int:
-    table = household_locations if service == "alerts" else household_attributes
-    engine = create_engine(f"sqlite:///{stack.data_dir / (service + '.db')}")
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(select(func.coalesce(func.sum(table.c.version), 0))).scalar_one())
-    finally:
-        engine.dispose()
+    return _scalar(stack, service, select(func.coalesce(func.sum(_projection(service).c.version), 0)))
 
 
 def _count(stack: Stack, service: str) -> int:
-    table = household_locations if service == "alerts" else household_attributes
+    return _scalar(stack, service, select(func.count()).select_from(_projection(service)))
+
+
+def _scalar(stack: Stack, service: str, query: Any) -> int:
+    """One number read from ``service``'s database."""
     engine = create_engine(f"sqlite:///{stack.data_dir / (service + '.db')}")
     try:
         with engine.connect() as connection:
-            return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+            return int(connection.execute(query).scalar_one())
     finally:
         engine.dispose()
 

@@ -63,14 +63,12 @@ def load_locations(
     """Every active household (of ``partitions`` only, if given) as columns, the matching index's
     input; with ``changed_since``, every household changed since then, active or not, with its
     ``status``."""
-    kinds: dict[str, Any] = dict(LOCATION_COLUMNS)
     c = household_locations.c
+    kinds: dict[str, Any] = (
+        dict(LOCATION_COLUMNS) if changed_since is None else {**LOCATION_COLUMNS, "status": object}
+    )
     query = select(*(c[name] for name in kinds))
-    if changed_since is None:
-        query = query.where(c.status == "active")
-    else:
-        kinds["status"] = object
-        query = select(*(c[name] for name in kinds)).where(c.updated_at >= changed_since)
+    query = query.where(c.status == "active" if changed_since is None else c.updated_at >= changed_since)
     if partitions is not None:
         query = query.where(_in_partitions(partitions))
     if changed_since is None:  # a whole projection, read a page at a time from the driver
@@ -142,11 +140,12 @@ class LocationCache:
             with self._lock:
                 before = self._kept if self._kept is not None and self._kept.where == where else None
             kept = None
-            for attempt in range(CATCH_UP_ATTEMPTS if before is not None else 0):
-                if attempt:  # a write landed between the totals and the changes: once more
-                    state = _state(session, partitions)
-                if (kept := self._caught_up(session, before, partitions, state)) is not None:  # type: ignore[arg-type]
-                    break
+            if before is not None:
+                for attempt in range(CATCH_UP_ATTEMPTS):
+                    if attempt:  # a write landed between the totals and the changes: once more
+                        state = _state(session, partitions)
+                    if (kept := self._caught_up(session, before, partitions, state)) is not None:
+                        break
             if kept is None:
                 kept = self._read_whole(session, where, state, partitions)
             with self._lock:
@@ -167,7 +166,7 @@ class LocationCache:
     ) -> _Kept:
         columns = load_locations(session, partitions)
         self.reads["whole"] += 1
-        return _Kept(where, state, columns, _index_of(columns))
+        return _Kept(where, state, columns, index_of(columns))
 
     def _caught_up(
         self, session: Session, kept: _Kept, partitions: frozenset[int] | None, state: tuple[Any, ...]
@@ -193,13 +192,13 @@ class LocationCache:
             )
             return None
         self.reads["caught_up"] += 1
-        return _Kept(kept.where, state, columns, _index_of(columns), at)
+        return _Kept(kept.where, state, columns, index_of(columns), at)
 
 
 def _merged(kept: _Kept, changed: Columns) -> tuple[Columns, dict[str, int]]:
     """The kept columns with ``changed`` applied: changed households replaced where they are, those
     no longer active removed, new active ones added at the end."""
-    at = dict(kept.positions())  # the kept one stays whole if this merge is refused
+    at = kept.positions()  # never changed in place: the kept one stays whole if this merge is refused
     ids = changed["household_id"].tolist()
     where = np.fromiter((at.get(h, -1) for h in ids), dtype=np.int64, count=len(ids))
     active = changed["status"] == "active"
@@ -218,11 +217,14 @@ def _merged(kept: _Kept, changed: Columns) -> tuple[Columns, dict[str, int]]:
     if new.size:
         start = len(columns["household_id"])
         columns = {name: np.concatenate([values, changed[name][new]]) for name, values in columns.items()}
+        if not gone.size:
+            at = dict(at)  # still the kept positions: copied, not changed
         at.update((ids[n], start + k) for k, n in enumerate(new.tolist()))
     return columns, at
 
 
-def _index_of(columns: Columns) -> LocationIndex:
+def index_of(columns: Columns) -> LocationIndex:
+    """The matching index over households held as columns."""
     return LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.alerts.adapters.location_cache import LOCATIONS, Columns, load_locations
+from services.alerts.adapters.location_cache import LOCATIONS, Columns, index_of, load_locations
 from services.alerts.adapters.orm import household_locations
 from services.alerts.domain.locations import HouseholdLocation
 from services.alerts.domain.matching import LocationIndex
@@ -75,7 +75,7 @@ class LocationRepository:
     def read_every(self) -> tuple[Columns, LocationIndex]:
         """Every active household and its index, read now (not kept)."""
         columns = load_locations(self.session)
-        return columns, LocationIndex(columns["lon"], columns["lat"], columns["accuracy_m"])
+        return columns, index_of(columns)
 
     def households_beyond(self, partition_count: int) -> list[int]:
         """Partitions at or beyond ``partition_count`` that active households are stored on."""
