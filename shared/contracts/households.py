@@ -70,6 +70,18 @@ class HouseholdSnapshotSchema(Schema):
     members_by_sex = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
     members_by_age_band = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
     persons_with_disabilities = fields.Integer(load_default=0)
+    #: Members by sex and reporting band (0_5, 6_11, 12_17, 18_59, 60_plus), each cell
+    #: ``[people, with a disability]``: the cross-table monitoring reports.
+    people = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=16)),
+        values=fields.Dict(
+            keys=fields.String(validate=validate.Length(max=16)),
+            values=fields.List(
+                fields.Integer(validate=validate.Range(min=0, max=1000)), validate=validate.Length(equal=2)
+            ),
+        ),
+        load_default=dict,
+    )
     pregnant_members = fields.Integer(load_default=0)
     female_headed = fields.Boolean(load_default=False)
     vulnerability = fields.Nested(VulnerabilitySchema, load_default=None, allow_none=True)

@@ -257,6 +257,13 @@ def test_the_public_snapshot_carries_no_personal_data():
     assert snapshot["members_by_sex"] == {"female": 2, "male": 1}
     assert snapshot["members_by_age_band"] == {"0_4": 1, "5_17": 0, "18_64": 1, "65_plus": 1}
     assert snapshot["persons_with_disabilities"] == 1 and snapshot["female_headed"] is True
+    cells = [(sex, band, cell) for sex, bands in snapshot["people"].items() for band, cell in bands.items()]
+    assert len(cells) == 10 and sum(c[0] for *_, c in cells) == 3 and sum(c[1] for *_, c in cells) == 1
+    by_band = {
+        band: sum(snapshot["people"][sex][band][0] for sex in ("female", "male"))
+        for band in ("0_5", "6_11", "12_17", "18_59", "60_plus")
+    }
+    assert by_band["0_5"] == 1 and by_band["18_59"] + by_band["60_plus"] == 2
     assert snapshot["payment_channel_type"] == "mobile_money"
     from shared.contracts.households import load_snapshot
 

@@ -95,7 +95,8 @@ def test_the_next_change_is_the_first_birthday_crossing_a_band_or_a_scored_age()
     people = [member(date(2023, 8, 2)), member(date(2012, 3, 1)), member(date(1990, 1, 1), Relationship.HEAD)]
     assert next_change(people, date(2026, 1, 1)) == date(2027, 3, 1)  # turns 15 (working age)
     assert next_change(people, date(2027, 3, 1)) == date(2028, 8, 2)  # turns 5
-    assert next_change(people, date(2028, 8, 2)) == date(2030, 3, 1)  # turns 18
+    assert next_change(people, date(2028, 8, 2)) == date(2029, 8, 2)  # turns 6 (a reporting band)
+    assert next_change(people, date(2029, 8, 2)) == date(2030, 3, 1)  # turns 18
     assert next_change([member(None, estimate=4)], date(2026, 1, 1)) is None
 
 
@@ -138,7 +139,11 @@ def test_a_refresh_publishes_under_the_same_version_and_the_next_revision_only_w
     assert outcome.published["snapshot_on"] == "2028-08-02"
     assert outcome.published["members_by_age_band"]["0_4"] == 0
     assert outcome.published["vulnerability"]["components"]["children_under_5"] == 0.0
-    assert outcome.state == SnapshotState(date(2028, 8, 2), 1, date(2038, 8, 2))  # then turns 15
+    assert outcome.state == SnapshotState(date(2028, 8, 2), 1, date(2029, 8, 2))  # then turns 6
+    assert outcome.published["people"]["female"]["0_5"] == [1, 0]
+    later = refresh(outcome.household, outcome.state, date(2029, 8, 2), INDEX)
+    assert later.published is not None and later.published["people"]["female"]["6_11"] == [1, 0]
+    assert later.published["members_by_age_band"] == outcome.published["members_by_age_band"]
     again = refresh(outcome.household, outcome.state, date(2028, 8, 2), INDEX)
     assert again.published is None and again.state == outcome.state
     gone = refresh(

@@ -8,6 +8,7 @@ the registry is counts: by sex, age band, disability.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum, StrEnum
@@ -164,3 +165,20 @@ def mask(value: str | None) -> str | None:
 def is_masked(value: str | None) -> bool:
     """Whether ``value`` is a masked value as :func:`mask` shows it, not a value itself."""
     return bool(value) and MASK in str(value)
+
+
+#: The age bands humanitarian reports count people in (0–5, 6–11, 12–17, 18–59, 60+), by sex and
+#: with disability per band: the snapshot's ``people`` cross-table.
+REPORTING_BANDS = (("0_5", 0, 5), ("6_11", 6, 11), ("12_17", 12, 17), ("18_59", 18, 59), ("60_plus", 60, 200))
+
+
+def people_table(ages: Sequence[tuple[Member, int]]) -> dict[str, dict[str, list[int]]]:
+    """Members counted by sex and reporting band: ``{sex: {band: [people, with a disability]}}``,
+    every cell present (zeros included) so consumers add tables without asking what is missing."""
+    table = {s.value: {band: [0, 0] for band, _, _ in REPORTING_BANDS} for s in Sex}
+    for member, age in ages:
+        band = next(b for b, low, high in REPORTING_BANDS if low <= age <= high)
+        cell = table[member.sex.value][band]
+        cell[0] += 1
+        cell[1] += 1 if member.has_disability else 0
+    return table

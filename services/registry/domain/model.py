@@ -20,7 +20,7 @@ from services.registry.domain.assessments import (
 )
 from services.registry.domain.enrolments import Enrolment, enrolled_on
 from services.registry.domain.errors import InvalidHousehold, OutsideJurisdiction
-from services.registry.domain.members import Member, Relationship, Sex
+from services.registry.domain.members import Member, Relationship, Sex, people_table
 from services.registry.domain.vulnerability import Vulnerability, Weighting, assess, components
 from shared.errors import Bilingual
 
@@ -393,6 +393,7 @@ def public_snapshot(household: Household, on: date | None = None, revision: int 
             band: sum(1 for _, age in ages if low <= age <= high) for band, low, high in AGE_BANDS
         },
         "persons_with_disabilities": sum(1 for m in members if m.has_disability),
+        "people": people_table(ages),
         "pregnant_members": sum(1 for m in members if m.pregnant),
         "female_headed": bool(head and head.sex == Sex.FEMALE),
         "dwelling": {

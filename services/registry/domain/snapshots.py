@@ -16,13 +16,21 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from services.registry.domain.members import Member
-from services.registry.domain.model import AGE_BANDS, Household, HouseholdStatus, public_snapshot, score
+from services.registry.domain.members import REPORTING_BANDS, Member
+from services.registry.domain.model import (
+    AGE_BANDS,
+    Household,
+    HouseholdStatus,
+    public_snapshot,
+    score,
+)
 from services.registry.domain.vulnerability import AGE_CUTOFFS, VulnerabilityIndex
 
-#: Every age at which a member starts to count differently in the snapshot: the bands' lower
-#: bounds and the index's cut-offs.
-AGE_THRESHOLDS = tuple(sorted({low for _, low, _ in AGE_BANDS if low > 0} | set(AGE_CUTOFFS)))
+#: Every age at which a member starts to count differently in the snapshot: both sets of bands'
+#: lower bounds and the index's cut-offs.
+AGE_THRESHOLDS = tuple(
+    sorted({low for _, low, _ in (*AGE_BANDS, *REPORTING_BANDS) if low > 0} | set(AGE_CUTOFFS))
+)
 #: What says when and how often a snapshot was published, not what it says of the household.
 ABOUT_THE_SNAPSHOT = ("snapshot_on", "snapshot_revision")
 

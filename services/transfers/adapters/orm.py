@@ -63,6 +63,8 @@ household_attributes = Table(
     Column("assessed_at", DateTime(timezone=True), index=True),
     # 0014: the registry's publications of this version (a snapshot refreshed as time passed)
     Column("snapshot_revision", Integer, nullable=False, server_default="0"),
+    # 0016: members by sex and reporting band, with disability (shared.contracts.household_groups)
+    Column("people", String(160)),
 )
 
 #: 0011: households the registry holds under review (a probable duplicate awaiting an officer).

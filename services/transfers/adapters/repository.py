@@ -103,6 +103,7 @@ class AttributeRepository:
             admin_code=row.admin_code,
             size=row.size,
             snapshot_revision=row.snapshot_revision,
+            people=row.people,
         )
 
     def columns_in(self, area: str) -> dict[str, np.ndarray]:

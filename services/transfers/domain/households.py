@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.transfers.domain.assessments import assessment_text, enrolment_key
-from shared.contracts.household_groups import vulnerable_groups
+from shared.contracts.household_groups import people_cells, vulnerable_groups
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class HouseholdAttributes:
     assessments: str | None = None
     #: The registry's publications of this version so far (a refresh as time changed its score).
     snapshot_revision: int = 0
+    #: Its members by sex and reporting band, with disability per band, as
+    #: :func:`shared.contracts.household_groups.people_cells` keeps them (``None``: not counted).
+    people: str | None = None
 
     @property
     def may_receive_transfers(self) -> bool:
@@ -56,6 +59,7 @@ def attributes_from_snapshot(snapshot: dict[str, Any]) -> HouseholdAttributes:
         enrolments=enrolment_key(snapshot.get("enrolments") or []),
         assessments=assessment_text(snapshot.get("assessments") or []),
         snapshot_revision=snapshot.get("snapshot_revision") or 0,
+        people=people_cells(snapshot),
     )
 
 

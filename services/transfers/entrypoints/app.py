@@ -18,6 +18,7 @@ from services.transfers.entrypoints.consumer import (
 from services.transfers.entrypoints.decisions_api import blp as decisions_blp
 from services.transfers.entrypoints.hazard_events_api import blp as hazard_events_blp
 from services.transfers.entrypoints.messages_es import CATALOGUE
+from services.transfers.entrypoints.monitoring_api import blp as monitoring_blp
 from services.transfers.entrypoints.programmes_api import blp as programmes_blp
 from services.transfers.service_layer.deciding import LateHouseholdsWorker
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
@@ -77,5 +78,6 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(programmes_blp)
     api.register_blueprint(batches_blp)
     api.register_blueprint(decisions_blp)
+    api.register_blueprint(monitoring_blp)
     api.register_blueprint(hazard_events_blp)
     return app

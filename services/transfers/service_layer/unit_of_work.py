@@ -16,6 +16,7 @@ from services.transfers.adapters.batches import BatchRepository, FileRepository,
 from services.transfers.adapters.decisions import EvaluationRepository
 from services.transfers.adapters.exposures import ExposureRepository, IncidentRepository
 from services.transfers.adapters.hazard_events import HazardEventRepository
+from services.transfers.adapters.monitoring import MonitoringRepository
 from services.transfers.adapters.orm import Session, Sessions, Table, audit, outbox
 from services.transfers.adapters.programmes import ProgrammeRepository
 from services.transfers.adapters.repository import AttributeRepository
@@ -75,6 +76,7 @@ class TransfersUnitOfWork(UnitOfWork):
         self.batches = BatchRepository(session)
         self.payments = PaymentRepository(session)
         self.files = FileRepository(session)
+        self.monitoring = MonitoringRepository(session)
         return self
 
     def __exit__(

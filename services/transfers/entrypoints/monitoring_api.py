@@ -1,0 +1,86 @@
+"""Monitoring over HTTP: a hazard event's, an alert's or a programme's figures as JSON or as a CSV
+of one figure per line, for auditors and programme officers, inside their jurisdiction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.transfers.domain.monitoring import table_rows
+from services.transfers.entrypoints.wiring import unit_of_work
+from services.transfers.service_layer.monitoring import LEVELS, ReportRequest, monitoring_report
+from shared.auth import AUDITOR, PROGRAMME_OFFICER
+from shared.spreadsheet import csv_lines
+from shared.web import BEARER, authenticated, current_principal
+
+blp = Blueprint(
+    "monitoring", __name__, url_prefix="/v1/monitoring", description="People reached, how fast, at what cost"
+)
+READERS = [AUDITOR, PROGRAMME_OFFICER]
+#: The path of each scope, and the scope it names.
+SCOPE_PATHS = {"hazard-events": "hazard_event", "alerts": "incident", "programmes": "programme"}
+CSV = {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}}
+CSV_HEADER = ["section", "stage", "group", "measure", "value"]
+
+
+class ReportQuerySchema(Schema):
+    programme = fields.String(
+        load_default=None, metadata={"description": "Only this programme's decisions and payments"}
+    )
+    level = fields.Integer(
+        load_default=1,
+        validate=validate.OneOf(LEVELS),
+        metadata={"description": "The admin level areas are counted at (1: HN-CR, 2: HN-CR-0801)"},
+    )
+
+
+class MonitoringReportSchema(Schema):
+    scope = fields.Dict(metadata={"description": "What the report counts: kind, id, programme, alerts"})
+    stages = fields.Dict(metadata={"description": "Households and people at each stage"})
+    people = fields.Dict(metadata={"description": "Each stage's people by sex and age band, with disability"})
+    by_area = fields.List(fields.Dict(), metadata={"description": "Households per stage in each area"})
+    by_band = fields.List(fields.Dict(), metadata={"description": "Households per stage in each band"})
+    coverage = fields.Dict(metadata={"description": "Paid of eligible and of exposed"})
+    cost = fields.List(fields.Dict(), metadata={"description": "Money approved and paid, per currency"})
+    waits = fields.Dict(metadata={"description": "Minutes between steps: median and 90th percentile"})
+    paid_before_onset = fields.Dict(metadata={"description": "Households paid before the hazard's onset"})
+    level = fields.Integer()
+    fewer_than = fields.Integer(metadata={"description": "Counts below this (and above 0) are not shown"})
+
+
+def _report(scope_path: str, scope_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    request = ReportRequest(
+        SCOPE_PATHS.get(scope_path, scope_path), scope_id, query["programme"], query["level"]
+    )
+    return monitoring_report(request, current_principal().covers, unit_of_work())
+
+
+@blp.route("/<any('hazard-events', alerts, programmes):scope>/<scope_id>")
+class Report(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(ReportQuerySchema, location="query")
+    @blp.response(200, MonitoringReportSchema)
+    @authenticated(READERS)
+    def get(self, query: dict[str, Any], scope: str, scope_id: str) -> Any:
+        """A hazard event's, an alert's or a programme's figures (small counts not shown)"""
+        return _report(scope, scope_id, query)
+
+
+@blp.route("/<any('hazard-events', alerts, programmes):scope>/<scope_id>/figures.csv")
+class ReportTable(MethodView):
+    @blp.doc(security=BEARER, responses=CSV)
+    @blp.arguments(ReportQuerySchema, location="query")
+    @authenticated(READERS)
+    def get(self, query: dict[str, Any], scope: str, scope_id: str) -> Response:
+        """The same figures as CSV: one per line (section, stage, group, measure, value)"""
+        found = _report(scope, scope_id, query)
+        name = f"monitoring-{scope}-{scope_id}.csv".replace('"', "")
+        return Response(
+            "".join(csv_lines(CSV_HEADER, table_rows(found))),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
