@@ -250,3 +250,26 @@ def test_monitoring_is_for_auditors_and_programme_officers_inside_their_jurisdic
     assert unknown.status_code == 404
     bad = world.client.get(f"{path}?level=7", headers=world.auth(AUDITOR))
     assert bad.status_code == 422 and "level" in str(bad.get_json())
+
+
+def test_the_pipeline_waits_are_prometheus_histograms_of_the_steps_that_committed(world, paid_alert):
+    text = world.client.get("/metrics").get_data(as_text=True)
+    counts = {
+        line.split('step="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("amparo_pipeline_wait_seconds_count")
+    }
+    # One batch proposed from the alert (the re-issue is a person's step, not the pipeline's),
+    # approved once, filed once; nine payments settled.
+    assert counts == {
+        "proposal": 1.0,
+        "approval": 1.0,
+        "instruction": 1.0,
+        "settlement": 9.0,
+        "alert_to_settlement": 9.0,
+    }
+    refused = world.approve(world.batches(paid_alert[0])[0]["id"])  # approved already: rolled back
+    assert refused.status_code == 409
+    assert "amparo_pipeline_wait_seconds_bucket" in text and 'le="604800.0"' in text
+    again = world.client.get("/metrics").get_data(as_text=True)
+    assert 'amparo_pipeline_wait_seconds_count{step="approval"} 1.0' in again

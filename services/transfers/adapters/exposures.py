@@ -43,7 +43,7 @@ from services.transfers.domain.exposures import (
 )
 from shared.columns import columns_from_pages
 from shared.contracts.household_groups import COUNTED_GROUPS
-from shared.db import bulk_insert, pages
+from shared.db import as_read, bulk_insert, pages
 
 _INCIDENT_FIELDS = ("incident_id", "version", "state", "summary", "exposed_version", "updated_at")
 _EXPOSURE_FIELDS = (
@@ -118,6 +118,11 @@ class ExposureRepository:
                 select(exposures.c.exposure_key).where(exposures.c.incident_id == incident_id)
             )
         )
+
+    def first_received(self, incident_id: str) -> datetime | None:
+        """When transfers first heard of the incident's exposure: when its alert reached it."""
+        query = select(func.min(exposures.c.received_at)).where(exposures.c.incident_id == incident_id)
+        return as_read(self.session.scalar(query))
 
     def of_incident(self, incident_id: str) -> list[Any]:
         """The incident's exposures as stored, oldest first (for reading back)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from services.transfers.adapters.orm import audit, inbox, outbox
+from services.transfers.adapters.pipeline_metrics import observe_committed_waits
 from services.transfers.entrypoints.api import blp
 from services.transfers.entrypoints.batches_api import blp as batches_blp
 from services.transfers.entrypoints.consumer import (
@@ -47,6 +48,7 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     that decides on alerts and exposures."""
     runtime = build_runtime(settings, MIGRATIONS, outbox, inbox)
     runtime.add_relay()
+    observe_committed_waits(runtime.session_factory, runtime.metrics)
     runtime.add_consumer(
         CONSUMER_GROUP,
         [HOUSEHOLDS.name],

@@ -28,6 +28,8 @@ def review_batch(command: ReviewBatch, uow: TransfersUnitOfWork) -> BatchReport:
         )
         if state != PROPOSED:  # a first of two approvals moves no payment
             publish_payments(uow, batch.id, uow.payments.move(batch.id, PROPOSED, state, None, now()))
+        if state == APPROVED:
+            uow.waited("approval", batch.proposed_at, batch.decided_at)
         save(uow, batch)
         return report(uow, batch)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from services.transfers.domain.batches import SYSTEM, Batch, Proposal
+from services.transfers.domain.batches import REISSUE, SYSTEM, Batch, Proposal
 from services.transfers.domain.payments import PROPOSED, WITHDRAWN, Payment, ProposedPayments, money
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditEntry
@@ -56,6 +56,10 @@ def propose_batch(uow: TransfersUnitOfWork, proposal: Proposal) -> Batch:
     incidents = uow.hazard_events.incidents_with(proposal.incident_id)
     so_far = uow.payments.pre_approved_so_far(proposal.programme_id, incidents)
     batch, payments = Batch.propose(proposal, earlier, so_far, now())
+    if batch.kind != REISSUE:  # a re-issue is proposed after a failure, not after the alert
+        uow.waited("proposal", uow.exposures.first_received(proposal.incident_id), batch.proposed_at)
+    if batch.decided_at is not None:  # approved on the spot, within the pre-approved ceiling
+        uow.waited("approval", batch.proposed_at, batch.decided_at)
     uow.batches.add(batch)
     uow.payments.add_proposed(payments)
     write_steps(uow, batch)

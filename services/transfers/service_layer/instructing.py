@@ -152,6 +152,7 @@ def _take_into_file(
             )
         file = PaymentFile.new(batch.id, command.channel_type, chosen, taken, person.subject, now())
         uow.files.add(file)
+        uow.waited("instruction", batch.decided_at, file.created_at)
         uow.payments.put_in_file(taken, file.id, now())
         uow.payments.note_reasons(lacking)
         publish_payments(uow, batch.id, taken)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.transfers.domain import instructions as files
 from services.transfers.domain.payments import (
@@ -71,12 +72,28 @@ def import_results(command: ImportResults, uow: TransfersUnitOfWork) -> ResultsI
             payment.state, payment.reason, payment.updated_at = target, reason, now()
             moved.setdefault(payment.batch_id, []).append(payment)
         uow.payments.save_all([p for changed in moved.values() for p in changed])
+        _note_settlement_waits(uow, [p for changed in moved.values() for p in changed if p.state == SETTLED])
         digest = hashlib.sha256(command.raw).hexdigest()[:16]
         for batch_id, changed in moved.items():
             publish_payments(uow, batch_id, changed)
             settle_batch(uow, batch_id, person, f"results file sha256 {digest}: {len(changed)} payments")
         imported.batches = sorted(moved)
         return imported
+
+
+def _note_settlement_waits(uow: TransfersUnitOfWork, settled: list[Payment]) -> None:
+    """For the pipeline's metrics: each payment settled, after its file and after its alert."""
+    filed: dict[str, datetime | None] = {}
+    alerted: dict[str, datetime | None] = {}
+    for payment in settled:
+        if payment.instruction_file_id and payment.instruction_file_id not in filed:
+            file = uow.files.get(payment.instruction_file_id)
+            filed[payment.instruction_file_id] = file.created_at if file else None
+        if payment.incident_id not in alerted:
+            alerted[payment.incident_id] = uow.exposures.first_received(payment.incident_id)
+        at = payment.updated_at or now()
+        uow.waited("settlement", filed.get(payment.instruction_file_id or ""), at)
+        uow.waited("alert_to_settlement", alerted[payment.incident_id], at)
 
 
 def _targets(results: list[files.Result], known: dict[str, Payment]) -> dict[str, str]:

@@ -10,6 +10,7 @@ session, which the inbox commits.
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
 from services.transfers.adapters.batches import BatchRepository, FileRepository, PaymentRepository
@@ -18,6 +19,7 @@ from services.transfers.adapters.exposures import ExposureRepository, IncidentRe
 from services.transfers.adapters.hazard_events import HazardEventRepository
 from services.transfers.adapters.monitoring import MonitoringRepository
 from services.transfers.adapters.orm import Session, Sessions, Table, audit, outbox
+from services.transfers.adapters.pipeline_metrics import keep_wait
 from services.transfers.adapters.programmes import ProgrammeRepository
 from services.transfers.adapters.repository import AttributeRepository
 from services.transfers.adapters.stages import StageRepository
@@ -84,6 +86,12 @@ class TransfersUnitOfWork(UnitOfWork):
     ) -> None:
         if self._joined is None:
             super().__exit__(exc_type, exc, tb)
+
+    def waited(self, step: str, since: datetime | None, at: datetime) -> None:
+        """Note for the pipeline's metrics that ``step`` was taken at ``at``, ``since`` the step
+        before it (counted only if this transaction commits; nothing when ``since`` is unknown)."""
+        if since is not None:
+            keep_wait(self.session, step, (at - since).total_seconds())
 
     def lock(self, name: str) -> None:
         """Wait for, then hold until this transaction ends, the lock called ``name`` (see
