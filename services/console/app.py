@@ -25,6 +25,8 @@ HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 #: Leaflet, installed from the npm registry by ``make install`` (see ``package.json``).
 LEAFLET = HERE / "node_modules" / "leaflet" / "dist"
+#: The charting library monitoring draws with (Chart.js, from the npm registry, served here).
+CHARTS = HERE / "node_modules" / "chart.js" / "dist"
 CONSOLE_PORT = 8100
 TOKEN_SECONDS = 8 * 3600
 #: Request headers passed on to a service, and response headers passed back.
@@ -190,10 +192,17 @@ def leaflet(name: str) -> Response:
     return send_from_directory(LEAFLET, name, max_age=86400)
 
 
+@pages.get("/vendor/chart.js/<path:name>")
+def charts(name: str) -> Response:
+    if not CHARTS.is_dir():
+        return _problem(503, "Chart library missing", "run `make install` to install Chart.js from npm")
+    return send_from_directory(CHARTS, name, max_age=86400)
+
+
 @pages.get("/healthz")
 @pages.get("/readyz")
 def health() -> Response:
-    return jsonify({"status": "ok", "map_library": LEAFLET.is_dir()})
+    return jsonify({"status": "ok", "map_library": LEAFLET.is_dir(), "chart_library": CHARTS.is_dir()})
 
 
 @auth.get("/auth/session")

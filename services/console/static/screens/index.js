@@ -13,3 +13,4 @@ import '/static/screens/civil-alerts.js';
 import '/static/screens/civil-footprints.js';
 import '/static/screens/civil-feeds.js';
 import '/static/screens/civil-hazards.js';
+import '/static/screens/monitoring.js';
