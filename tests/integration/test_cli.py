@@ -132,6 +132,10 @@ def test_amparo_up_demo_loads_a_country_pays_a_batch_and_stops_cleanly(tmp_path)
         "households enrolled in SUPERATE (vertical expansion)",
         "registry   field visits synced: {'created': 40,",
         "transfers  'Fiona — vivienda dañada':",
+        "transfers  providers' results:",
+        "monitoring 'Huracán Fiona",
+        "women and girls",
+        "monitoring alert → approval: median",
         "Open the console: http://127.0.0.1:",
         "stopped",
     ):
