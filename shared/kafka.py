@@ -67,7 +67,9 @@ HOUSEHOLDS = Topic("registry.households", key="household id", partitions=6, comp
 ALERTS = Topic("alerts.alerts", key="alert (incident) id", partitions=3, retention_days=365)
 EXPOSURES = Topic("alerts.exposures", key="alert id", partitions=6, retention_days=30)
 BATCHES = Topic("transfers.batches", key="batch id", partitions=3, retention_days=365)
-TOPICS: tuple[Topic, ...] = (HOUSEHOLDS, ALERTS, EXPOSURES, BATCHES)
+#: Transfers asks the registry to tell households what became of their payments (it holds the phones).
+MESSAGES = Topic("transfers.messages", key="batch id", partitions=3, retention_days=30)
+TOPICS: tuple[Topic, ...] = (HOUSEHOLDS, ALERTS, EXPOSURES, BATCHES, MESSAGES)
 
 
 def dead_letter_topic(topic: str) -> str:

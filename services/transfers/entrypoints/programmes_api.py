@@ -13,6 +13,7 @@ from services.transfers.entrypoints import presenter
 from services.transfers.entrypoints.wiring import unit_of_work
 from services.transfers.service_layer import programmes as service
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
+from shared.contracts.messages import DEFAULT_TEMPLATES, template_problems
 from shared.errors import field_problems
 from shared.web import BEARER, FieldProblemSchema, authenticated, current_principal, request_language
 
@@ -108,6 +109,36 @@ class PayerSchema(Schema):
     )
 
 
+def _template(text: str) -> None:
+    problems = template_problems(text)
+    if problems:
+        raise ValidationError("; ".join(problems))
+
+
+class MessageWordingSchema(Schema):
+    es = fields.String(validate=[validate.Length(min=1, max=480), _template])
+    en = fields.String(validate=[validate.Length(min=1, max=480), _template])
+
+
+class MessagesSchema(Schema):
+    templates = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(tuple(DEFAULT_TEMPLATES))),
+        values=fields.Nested(MessageWordingSchema),
+        load_default=dict,
+        metadata={
+            "description": "The programme's own wording per kind (entitled, approved, sent, "
+            "sent_cash_pickup, settled, failed), in Spanish and English, with {programme}, {amount}, "
+            "{currency}, {place}, {code}"
+        },
+    )
+    pickup_place = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Where households collect cash pickup payments (said in the message)"},
+    )
+
+
 class ProgrammeSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     institute = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -126,6 +157,13 @@ class ProgrammeSchema(Schema):
         PayerSchema,
         load_default=dict,
         metadata={"description": "The institute's account debited by bank transfers (pain.001)"},
+    )
+    messages = fields.Nested(
+        MessagesSchema,
+        load_default=dict,
+        metadata={
+            "description": "What households are told as their payment moves (else the default wording)"
+        },
     )
 
 

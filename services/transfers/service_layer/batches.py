@@ -11,14 +11,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from services.transfers.domain.batches import REISSUE, SYSTEM, Batch, Proposal
+from services.transfers.domain.messages import message_requests
 from services.transfers.domain.payments import PROPOSED, WITHDRAWN, Payment, ProposedPayments, money
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditEntry
 from shared.auth import Principal
+from shared.contracts import messages as messages_contract
 from shared.contracts import transfers as contract
 from shared.errors import NotFound
 from shared.events import CloudEvent
-from shared.kafka import BATCHES
+from shared.kafka import BATCHES, MESSAGES
 
 Covers = Callable[[str], bool]
 
@@ -139,6 +141,29 @@ def publish_changes(uow: TransfersUnitOfWork, batch_id: str, changes: Sequence[d
     ]
     if events:
         uow.publish_all(BATCHES.name, events)
+    request_messages(uow, batch_id, changes)
+
+
+def request_messages(uow: TransfersUnitOfWork, batch_id: str, changes: Sequence[dict[str, object]]) -> None:
+    """Ask the registry to tell each household whose payment moved to a state it hears of."""
+    batch = uow.batches.get(batch_id)
+    version = uow.programmes.get(batch.programme_id, batch.programme_version) if batch else None
+    if batch is None or version is None:
+        return
+    requests = message_requests(changes, batch.programme_id, version.document, batch.proposed_at)
+    size = messages_contract.MESSAGE_CHUNK
+    uow.publish_all(
+        MESSAGES.name,
+        [
+            CloudEvent(
+                type=messages_contract.MESSAGES_REQUESTED,
+                source=messages_contract.SOURCE,
+                subject=batch_id,
+                data={"batch_id": batch_id, "requests": requests[start : start + size]},
+            )
+            for start in range(0, len(requests), size)
+        ],
+    )
 
 
 def proposed_events(proposed: ProposedPayments) -> list[dict[str, object]]:

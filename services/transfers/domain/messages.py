@@ -1,0 +1,65 @@
+"""What transfers asks the registry to tell a household when its payment moves: one request per
+payment and state that a household hears of, with the programme's own wording when it has some.
+
+A household is told when it is entitled (its payment proposed), approved, sent (in a payment file),
+paid (settled) or not paid (failed). A payment collected in cash carries a collection code: the
+last eight characters of its end-to-end id, which the payer's agent finds in the payment file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from shared.contracts.messages import KINDS, message_id
+
+CASH_PICKUP = "cash_pickup"
+
+
+def collection_code(end_to_end_id: str) -> str:
+    """The code a household gives to collect cash: the end-to-end id's last eight characters.
+
+    Examples
+    --------
+    >>> collection_code("AMP0123456789abcdef0123456789abcdef")
+    '89ABCDEF'
+    """
+    return end_to_end_id[-8:].upper()
+
+
+def message_requests(
+    changes: Sequence[Mapping[str, Any]],
+    programme_id: str,
+    programme: Mapping[str, Any],
+    decided_at: datetime,
+) -> list[dict[str, Any]]:
+    """The requests for payments whose new state a household hears of (the rest are left out)."""
+    wording = programme.get("messages") or {}
+    requests = []
+    for change in changes:
+        kind = KINDS.get(str(change["state"]))
+        if kind is None:
+            continue
+        cash = change["channel_type"] == CASH_PICKUP
+        template = (wording.get("templates") or {}).get(
+            f"{kind}_{CASH_PICKUP}" if cash and kind == "sent" else kind
+        )
+        requests.append(
+            {
+                "message_id": message_id(str(change["payment_id"]), kind),
+                "household_id": change["household_id"],
+                "kind": kind,
+                "payment_id": change["payment_id"],
+                "programme_id": programme_id,
+                "programme": programme["name"],
+                "amount": change["amount"],
+                "currency": change["currency"],
+                "channel_type": change["channel_type"],
+                "decided_at": decided_at.isoformat(),
+                "place": wording.get("pickup_place") if cash else None,
+                "code": collection_code(str(change["end_to_end_id"])) if cash else None,
+                "templates": dict(template or {}),
+            }
+        )
+    return requests

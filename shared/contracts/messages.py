@@ -1,0 +1,131 @@
+"""``transfers.messages``: transfers asks the registry to tell households what became of their
+payment (key: batch id). The registry holds the phone numbers and sends; transfers never sees one.
+
+Each request names the household, the moment the payment was decided (a number changed since is
+never written to without saying so), what happened, the money, and the programme's own wording
+when it has one. Its ``message_id`` is the same however often the request is made again (the
+payment and its state), so a message is sent once.
+"""
+
+from __future__ import annotations
+
+import string
+import uuid
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from shared.errors import InvalidInput, field_problems
+
+SOURCE = "/amparo/transfers"
+MESSAGES_REQUESTED = "amparo.transfers.messages.requested.v1"
+#: Requests per event: a batch of 100 000 households is 200 events, not 100 000.
+MESSAGE_CHUNK = 500
+#: What a household is told, and the payment state each follows.
+KINDS = {
+    "proposed": "entitled",
+    "approved": "approved",
+    "instructed": "sent",
+    "settled": "settled",
+    "failed": "failed",
+}
+LANGUAGES = ("es", "en")
+#: What a template may say: anything else in braces is refused when the programme is saved.
+PLACEHOLDERS = ("programme", "amount", "currency", "place", "code")
+#: The wording used when a programme has none of its own.
+DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
+    "entitled": {
+        "es": "{programme}: su hogar califica para un apoyo de {amount} {currency}. "
+        "Le avisaremos cuando se apruebe.",
+        "en": "{programme}: your household qualifies for support of {amount} {currency}. "
+        "We will tell you when it is approved.",
+    },
+    "approved": {
+        "es": "{programme}: su apoyo de {amount} {currency} fue aprobado.",
+        "en": "{programme}: your support of {amount} {currency} was approved.",
+    },
+    "sent": {
+        "es": "{programme}: su apoyo de {amount} {currency} fue enviado.",
+        "en": "{programme}: your support of {amount} {currency} was sent.",
+    },
+    "sent_cash_pickup": {
+        "es": "{programme}: retire {amount} {currency} en {place} con su documento y el código {code}.",
+        "en": "{programme}: collect {amount} {currency} at {place} with your ID and the code {code}.",
+    },
+    "settled": {
+        "es": "{programme}: su apoyo de {amount} {currency} fue pagado.",
+        "en": "{programme}: your support of {amount} {currency} was paid.",
+    },
+    "failed": {
+        "es": "{programme}: no pudimos pagar su apoyo de {amount} {currency}. Lo intentaremos de nuevo.",
+        "en": "{programme}: we could not pay your support of {amount} {currency}. We will try again.",
+    },
+}
+#: Said at the end of every message: how to stop them.
+OPT_OUT = {
+    "es": " Responda BAJA para no recibir más mensajes.",
+    "en": " Reply STOP to receive no more messages.",
+}
+_NAMESPACE = uuid.UUID("6f1d3c1e-0b7a-4c57-9a55-2f2f8e0c5a11")
+
+
+def message_id(payment_id: str, kind: str) -> str:
+    """The request's id: the same for one payment and one kind, whoever asks and how often."""
+    return str(uuid.uuid5(_NAMESPACE, f"{payment_id}:{kind}"))
+
+
+def template_problems(text: str) -> list[str]:
+    """What is wrong with a template: unknown placeholders, unbalanced braces."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:
+        return [f"unbalanced braces: {exc}"]
+    return [
+        f"{{{name}}} is not one of {', '.join(PLACEHOLDERS)}" for name in names if name not in PLACEHOLDERS
+    ]
+
+
+class MessageRequestSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    message_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(tuple(set(KINDS.values()))))
+    payment_id = fields.String(required=True, validate=validate.Length(max=36))
+    programme_id = fields.String(required=True, validate=validate.Length(max=36))
+    programme = fields.String(required=True, validate=validate.Length(max=200))
+    amount = fields.Decimal(required=True, as_string=True)
+    currency = fields.String(required=True, validate=validate.Length(equal=3))
+    channel_type = fields.String(required=True, validate=validate.Length(max=16))
+    decided_at = fields.AwareDateTime(required=True)
+    place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    templates = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LANGUAGES)),
+        values=fields.String(validate=validate.Length(max=480)),
+        load_default=dict,
+    )
+
+
+_REQUEST = MessageRequestSchema()
+
+
+def load_requests(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The requests of one event, checked.
+
+    :raise InvalidInput: naming each faulty field (the consumer then dead-letters the event).
+    """
+    try:
+        requests: list[dict[str, Any]] = _REQUEST.load(data.get("requests") or [], many=True)
+    except ValidationError as exc:
+        problems = field_problems(exc.normalized_messages())
+        raise InvalidInput(
+            "message request invalid: " + ", ".join(p.pointer for p in problems), errors=problems
+        ) from exc
+    for request in requests:
+        request["message_id"], request["household_id"] = (
+            str(request["message_id"]),
+            str(request["household_id"]),
+        )
+    return requests
