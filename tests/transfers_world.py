@@ -13,11 +13,14 @@ from werkzeug.serving import make_server
 
 from services.alerts.service_layer.exposures import exposure_events
 from services.registry.entrypoints import app as registry_app
+from services.registry.entrypoints.consumer import message_requests_handler
 from services.transfers.entrypoints import app as transfers_app
 from shared.auth import APPROVER, PAYMENTS_OFFICER, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from shared.contracts import alerts as alert_contract
 from shared.events import CloudEvent
+from shared.contracts.messages import MESSAGES_REQUESTED
 from shared.inbox import ConsumedRecord, apply_once
+from shared.kafka import MESSAGES
 from tests.integration.test_api import make_client
 from tests.samples import distinct_household
 
@@ -56,7 +59,7 @@ BANK = {
 
 
 class World:
-    def __init__(self, tmp_path, broker, issuer, database_url):
+    def __init__(self, tmp_path, broker, issuer, database_url, registry_env: dict[str, str] | None = None):
         self.issuer = issuer
         for part in ("registry", "transfers"):
             (tmp_path / part).mkdir(exist_ok=True)
@@ -66,6 +69,7 @@ class World:
             tmp_path / "registry",
             broker.bootstrap_server,
             AMPARO_JWKS_URL=issuer.jwks_url,
+            **(registry_env or {}),
         )
         self.registry_runtime = registry_runtime
         self.server = make_server("127.0.0.1", 0, self.registry.application, threaded=True)
@@ -80,6 +84,7 @@ class World:
             AMPARO_JWKS_URL=issuer.jwks_url,
         )
         self.fed_registry_position = 0
+        self.fed_messages_position = 0
         self.dead_letters: list[str] = []
 
     def close(self) -> None:
@@ -117,6 +122,31 @@ class World:
         for row in rows:
             self.apply(row.payload, handlers)
             self.fed_registry_position = row.position
+
+    def sync_messages(self) -> int:
+        """Transfers' requests to write to households, applied by the registry's consumer (as
+        Kafka would deliver them); returns how many events were applied."""
+        outbox = self.runtime.outbox
+        with self.runtime.session_factory() as session:
+            rows = session.execute(
+                select(outbox)
+                .where(outbox.c.position > self.fed_messages_position, outbox.c.topic == MESSAGES.name)
+                .order_by(outbox.c.position)
+            ).all()
+        handlers = {
+            MESSAGES_REQUESTED: message_requests_handler(self.registry_runtime.extensions["amparo.registry"])
+        }
+        for row in rows:
+            record = ConsumedRecord(MESSAGES.name, 0, row.position, row.payload)
+            apply_once(
+                self.registry_runtime.session_factory,
+                self.registry_runtime.inbox,
+                handlers,
+                record,
+                lambda _r, reason: self.dead_letters.append(reason),
+            )
+            self.fed_messages_position = row.position
+        return len(rows)
 
     # -- the alerts service's side -------------------------------------------------------------
 

@@ -18,7 +18,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.orm import Session  # noqa: F401 - what a unit of work joins
 
+from services.registry.adapters.message_schema import message_tables_v1
 from shared.audit import audit_tables_v1
 from shared.messaging_schema import Position, messaging_tables
 
@@ -43,6 +45,8 @@ households = Table(
     Column("registration_source", String(16), nullable=False, server_default="field"),
     Column("registration_device", String(128)),
     Column("address", Text),
+    # 0011: the language messages to the household are written in
+    Column("language", String(8)),
     Column("dwelling", JSON, nullable=False, server_default="{}"),
     Column("services", JSON, nullable=False, server_default="{}"),
     Column("livelihood", JSON, nullable=False, server_default="{}"),
@@ -297,3 +301,5 @@ import_duplicates = Table(
 
 outbox, inbox = messaging_tables(metadata)
 audit = audit_tables_v1(metadata)
+#: 0011: messages to households, and the households that asked for no more.
+household_messages, message_opt_outs = message_tables_v1(metadata)

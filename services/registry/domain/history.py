@@ -41,6 +41,7 @@ def flatten(household: Household | None) -> dict[str, Any]:
         "status": facts.status.value,
         "admin_code": facts.admin_code,
         "address": facts.address,
+        "language": facts.language,
         "location.lat": facts.location.lat,
         "location.lon": facts.location.lon,
         "location.accuracy_m": facts.location.accuracy_m,

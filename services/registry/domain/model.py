@@ -151,6 +151,8 @@ class HouseholdFacts:
     members: tuple[Member, ...]
     status: HouseholdStatus = HouseholdStatus.ACTIVE
     address: str | None = None
+    #: The language messages to the household are written in (``None``: its country's).
+    language: str | None = None
     dwelling: Mapping[str, Any] = field(default_factory=dict)
     services: Mapping[str, Any] = field(default_factory=dict)
     livelihood: Mapping[str, Any] = field(default_factory=dict)

@@ -79,6 +79,7 @@ def household_input(body: dict[str, Any]) -> HouseholdInput:
         members=members,
         status=body["status"],
         address=body["address"],
+        language=body.get("language"),
         dwelling=body["dwelling"],
         services=body["services"],
         livelihood=body["livelihood"],

@@ -10,10 +10,13 @@ from services.registry.adapters.config_files import load_admin_reference, load_i
 from services.registry.adapters.orm import audit, inbox, outbox
 from services.registry.adapters.protection import AesGcmProtector, ProtectionError, decode_key
 from services.registry.adapters.reference import StoredReference
+from services.registry.adapters.sms import InfobipSms
 from services.registry.entrypoints.api import blp
 from services.registry.entrypoints.assessments_api import blp as assessments_blp
+from services.registry.entrypoints.consumer import message_requests_handler
 from services.registry.entrypoints.duplicates_api import blp as duplicates_blp
 from services.registry.entrypoints.imports_api import blp as imports_blp
+from services.registry.entrypoints.messages_api import blp as messages_blp
 from services.registry.entrypoints.messages_es import CATALOGUE
 from services.registry.entrypoints.places_api import boundaries as boundaries_blp
 from services.registry.entrypoints.places_api import weights as weights_blp
@@ -21,17 +24,21 @@ from services.registry.entrypoints.rosters_api import blp as rosters_blp
 from services.registry.entrypoints.settings import ENCRYPTION_KEY, HASHING_KEY, snapshot_time
 from services.registry.service_layer.common import Dependencies
 from services.registry.service_layer.imports import recover_interrupted
+from services.registry.service_layer.messages import MessageSender
 from services.registry.service_layer.snapshots import DailyTime, SnapshotWorker
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ConfigError, ServiceSettings
+from shared.contracts.messages import MESSAGES_REQUESTED
+from shared.kafka import MESSAGES
 from shared.outbox import RelayLease
 from shared.runner import Worker
 from shared.service import Runtime, build_runtime
 from shared.web import build_app
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MESSAGES_GROUP = "registry.messages"
 
 
 def bootstrap(settings: ServiceSettings) -> Runtime:
@@ -63,7 +70,27 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     daily = DailyTime.parse(snapshot_time(settings))
     passes = SnapshotWorker(new_uow, deps, daily, RelayLease(runtime.engine, "registry-snapshots"))
     runtime.workers.append(Worker("snapshot-pass", passes.run))
+    runtime.add_consumer(
+        MESSAGES_GROUP, [MESSAGES.name], {MESSAGES_REQUESTED: message_requests_handler(deps)}
+    )
+    provider = sms_provider(settings)
+    if provider is not None:
+        sender = MessageSender(new_uow, provider, deps, RelayLease(runtime.engine, "registry-messages"))
+        runtime.workers.append(Worker("message-sender", sender.run))
     return runtime
+
+
+def sms_provider(settings: ServiceSettings) -> InfobipSms | None:
+    """The SMS provider the settings name (``None``: none; messages wait, queued)."""
+    own = settings.own
+    if not own.get("sms_url"):
+        return None
+    public = str(own.get("public_url") or "").rstrip("/")
+    token = str(own.get("sms_webhook_token") or "")
+    reports = f"{public}/v1/messages/delivery-reports?token={token}" if public and token else None
+    return InfobipSms(
+        str(own["sms_url"]), str(own.get("sms_api_key") or ""), str(own.get("sms_sender")), reports
+    )
 
 
 def create_app(runtime: Runtime) -> Flask:
@@ -89,4 +116,5 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(rosters_blp)
     api.register_blueprint(weights_blp)
     api.register_blueprint(boundaries_blp)
+    api.register_blueprint(messages_blp)
     return app

@@ -36,6 +36,7 @@ def present(household: Household, principal: Principal, protector: PersonalDataP
         "size": household.size,
         "location": facts.location,
         "address": facts.address,
+        "language": facts.language,
         "dwelling": dict(facts.dwelling),
         "services": dict(facts.services),
         "livelihood": dict(facts.livelihood),

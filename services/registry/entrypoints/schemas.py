@@ -128,6 +128,12 @@ class HouseholdInputSchema(Schema):
     )
     status = fields.String(load_default="active", validate=_one_of(model.HouseholdStatus))
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    language = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(("es", "en")),
+        metadata={"description": "The language messages are written in (default: the country's)"},
+    )
     dwelling = fields.Nested(DwellingSchema, load_default=dict)
     services = fields.Nested(ServicesSchema, load_default=dict)
     livelihood = fields.Nested(LivelihoodSchema, load_default=dict)
@@ -185,6 +191,7 @@ class HouseholdSchema(Schema):
     size = fields.Integer()
     location = fields.Nested(LocationSchema)
     address = fields.String(allow_none=True)
+    language = fields.String(allow_none=True)
     dwelling = fields.Dict()
     services = fields.Dict()
     livelihood = fields.Dict()

@@ -11,6 +11,13 @@ SNAPSHOT_TIME = "AMPARO_REGISTRY_SNAPSHOT_TIME"
 DEFAULT_SNAPSHOT_TIME = "00:30"
 
 
+class Secret(str):
+    """A secret read from a variable: itself as text, never shown."""
+
+    def __repr__(self) -> str:
+        return "'***'" if self else "''"
+
+
 def _daily_time(text: str) -> str:
     from services.registry.service_layer.snapshots import DailyTime
 
@@ -27,6 +34,37 @@ OWN = OwnSettings(
             "households whose ages, age bands or score changed with time (birthdays, new weights).",
             key="snapshot_time",
             read=_daily_time,
+        ),
+        OwnVariable(
+            "AMPARO_SMS_URL",
+            "",
+            "Base URL of the SMS provider's API (Infobip's SMS API v3: POST /sms/3/messages); empty: "
+            "messages to households are kept queued until one is set.",
+            key="sms_url",
+        ),
+        OwnVariable(
+            "AMPARO_SMS_API_KEY",
+            "",
+            "The SMS provider's API key (never shown).",
+            key="sms_api_key",
+            read=Secret,
+        ),
+        OwnVariable(
+            "AMPARO_SMS_SENDER", "Amparo", "The sender name or number households see.", key="sms_sender"
+        ),
+        OwnVariable(
+            "AMPARO_SMS_WEBHOOK_TOKEN",
+            "",
+            "The token the provider's delivery reports and replies carry (?token=…); empty: refused.",
+            key="sms_webhook_token",
+            read=Secret,
+        ),
+        OwnVariable(
+            "AMPARO_REGISTRY_PUBLIC_URL",
+            "",
+            "Where the provider reaches this registry (delivery reports are sent to "
+            "<url>/v1/messages/delivery-reports); empty: none are asked for.",
+            key="public_url",
         ),
     ),
     secrets={

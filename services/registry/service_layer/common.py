@@ -40,6 +40,8 @@ class HouseholdInput:
     members: Sequence[Mapping[str, Any]]
     status: str = "active"
     address: str | None = None
+    #: The language the household is written to in (``es``, ``en``; ``None``: its country's).
+    language: str | None = None
     dwelling: Mapping[str, Any] = field(default_factory=dict)
     services: Mapping[str, Any] = field(default_factory=dict)
     livelihood: Mapping[str, Any] = field(default_factory=dict)

@@ -64,6 +64,7 @@ def build_facts(
         members=tuple(built),
         status=model.HouseholdStatus(data.status),
         address=data.address,
+        language=data.language,
         dwelling=dict(data.dwelling),
         services=dict(data.services),
         livelihood=dict(data.livelihood),

@@ -1,0 +1,43 @@
+"""The tables of messages to households, as migration 0011 created them (shared by the ORM and the
+migration, like the outbox's)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text
+
+
+def message_tables_v1(metadata: MetaData) -> tuple[Table, Table]:
+    """Each message with where it stands, and the households that asked for no more."""
+    messages = Table(
+        "household_messages",
+        metadata,
+        Column("id", String(36), primary_key=True),
+        Column("household_id", String(36), nullable=False, index=True),
+        Column("payment_id", String(36), nullable=False),
+        Column("programme_id", String(36), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("language", String(8), nullable=False),
+        Column("text", Text, nullable=False),
+        #: The number's last four digits, and its keyed hash (to find whose reply a reply is).
+        Column("to_masked", String(16)),
+        Column("to_hash", String(64), index=True),
+        Column("status", String(16), nullable=False),
+        Column("reason", Text),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("next_attempt_at", DateTime(timezone=True)),
+        Column("provider_id", String(64)),
+        Column("requested_at", DateTime(timezone=True), nullable=False),
+        Column("decided_at", DateTime(timezone=True), nullable=False),
+        Column("sent_at", DateTime(timezone=True)),
+        Column("delivered_at", DateTime(timezone=True)),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
+    Index("ix_household_messages_due", messages.c.status, messages.c.next_attempt_at)
+    opt_outs = Table(
+        "message_opt_outs",
+        metadata,
+        Column("household_id", String(36), primary_key=True),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("reply", String(160), nullable=False),
+    )
+    return messages, opt_outs

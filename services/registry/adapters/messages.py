@@ -1,0 +1,96 @@
+"""Messages to households and opt-outs, in the registry's database."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from services.registry.adapters.orm import household_history, household_messages, message_opt_outs
+from services.registry.domain.messages import QUEUED, Message
+from shared.db import as_read
+
+_FIELDS = tuple(f.name for f in fields(Message))
+_MOMENTS = ("requested_at", "decided_at", "next_attempt_at", "sent_at", "delivered_at", "updated_at")
+
+
+def _message(row: Any) -> Message:
+    values = {name: row._mapping[name] for name in _FIELDS}
+    return Message(**{**values, **{name: as_read(values[name]) for name in _MOMENTS}})
+
+
+class MessageRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def known(self, message_ids: list[str]) -> set[str]:
+        """Which of these messages were already requested (a request made again changes nothing)."""
+        m = household_messages.c
+        return set(self.session.scalars(select(m.id).where(m.id.in_(message_ids))))
+
+    def add(self, message: Message) -> None:
+        self.session.execute(insert(household_messages).values(**asdict(message)))
+
+    def get(self, message_id: str, lock: bool = False) -> Message | None:
+        query = select(household_messages).where(household_messages.c.id == message_id)
+        row = self.session.execute(query.with_for_update() if lock else query).first()
+        return _message(row) if row else None
+
+    def save(self, message: Message) -> None:
+        values = asdict(message)
+        values.pop("id")
+        self.session.execute(
+            update(household_messages).where(household_messages.c.id == message.id).values(**values)
+        )
+
+    def due(self, now: datetime, limit: int) -> list[Message]:
+        """Queued messages whose time has come, oldest first."""
+        m = household_messages.c
+        query = (
+            select(household_messages)
+            .where(m.status == QUEUED, or_(m.next_attempt_at.is_(None), m.next_attempt_at <= now))
+            .order_by(m.requested_at, m.id)
+            .limit(limit)
+        )
+        return [_message(r) for r in self.session.execute(query).all()]
+
+    def of_household(self, household_id: str) -> list[Message]:
+        m = household_messages.c
+        query = select(household_messages).where(m.household_id == household_id)
+        return [_message(r) for r in self.session.execute(query.order_by(m.requested_at, m.id)).all()]
+
+    def households_written_at(self, to_hash: str) -> list[str]:
+        """The households messages went to this number for (whose reply a reply is)."""
+        m = household_messages.c
+        return sorted(set(self.session.scalars(select(m.household_id).where(m.to_hash == to_hash))))
+
+    # -- opting out -----------------------------------------------------------------------------
+
+    def opted_out(self, household_id: str) -> bool:
+        o = message_opt_outs.c
+        return self.session.scalar(select(o.household_id).where(o.household_id == household_id)) is not None
+
+    def opt_out(self, household_id: str, reply: str, at: datetime) -> None:
+        if not self.opted_out(household_id):
+            self.session.execute(
+                insert(message_opt_outs).values(household_id=household_id, reply=reply[:160], at=at)
+            )
+
+    def phone_changed_at(self, household_id: str) -> datetime | None:
+        """When a phone was last changed or added after the household was registered."""
+        h = household_history.c
+        rows = self.session.execute(
+            select(h.changed_at, h.changes)
+            .where(h.household_id == household_id, h.version > 1)
+            .order_by(h.version)
+        ).all()
+        changed = None
+        for row in rows:
+            for change in row.changes or []:
+                path = str(change.get("path", ""))
+                if path.startswith("members.") and path.endswith(".phone"):
+                    changed = as_read(row.changed_at)
+        return changed
