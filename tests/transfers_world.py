@@ -17,8 +17,8 @@ from services.registry.entrypoints.consumer import message_requests_handler
 from services.transfers.entrypoints import app as transfers_app
 from shared.auth import APPROVER, PAYMENTS_OFFICER, PROGRAMME_OFFICER, REGISTRY_OFFICER
 from shared.contracts import alerts as alert_contract
-from shared.events import CloudEvent
 from shared.contracts.messages import MESSAGES_REQUESTED
+from shared.events import CloudEvent
 from shared.inbox import ConsumedRecord, apply_once
 from shared.kafka import MESSAGES
 from tests.integration.test_api import make_client
