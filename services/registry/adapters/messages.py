@@ -6,12 +6,12 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.registry.adapters.orm import household_history, household_messages, message_opt_outs
+from services.registry.adapters.orm import household_history, household_messages, households, message_opt_outs
 from services.registry.domain.messages import QUEUED, Message
-from shared.db import as_read
+from shared.db import as_read, bulk_insert
 
 _FIELDS = tuple(f.name for f in fields(Message))
 _MOMENTS = ("requested_at", "decided_at", "next_attempt_at", "sent_at", "delivered_at", "updated_at")
@@ -31,8 +31,17 @@ class MessageRepository:
         m = household_messages.c
         return set(self.session.scalars(select(m.id).where(m.id.in_(message_ids))))
 
-    def add(self, message: Message) -> None:
-        self.session.execute(insert(household_messages).values(**asdict(message)))
+    def add_all(self, many: list[Message]) -> None:
+        if many:
+            bulk_insert(self.session, household_messages, [asdict(m) for m in many])
+
+    def get_many(self, message_ids: list[str], lock: bool = False) -> list[Message]:
+        query = select(household_messages).where(household_messages.c.id.in_(message_ids))
+        return [_message(r) for r in self.session.execute(query.with_for_update() if lock else query).all()]
+
+    def save_all(self, many: list[Message]) -> None:
+        for message in many:
+            self.save(message)
 
     def get(self, message_id: str, lock: bool = False) -> Message | None:
         query = select(household_messages).where(household_messages.c.id == message_id)
@@ -70,8 +79,11 @@ class MessageRepository:
     # -- opting out -----------------------------------------------------------------------------
 
     def opted_out(self, household_id: str) -> bool:
+        return household_id in self.opted_out_among([household_id])
+
+    def opted_out_among(self, household_ids: list[str]) -> set[str]:
         o = message_opt_outs.c
-        return self.session.scalar(select(o.household_id).where(o.household_id == household_id)) is not None
+        return set(self.session.scalars(select(o.household_id).where(o.household_id.in_(household_ids))))
 
     def opt_out(self, household_id: str, reply: str, at: datetime) -> None:
         if not self.opted_out(household_id):
@@ -80,17 +92,31 @@ class MessageRepository:
             )
 
     def phone_changed_at(self, household_id: str) -> datetime | None:
-        """When a phone was last changed or added after the household was registered."""
+        return self.phones_changed_at([household_id]).get(household_id)
+
+    def phones_changed_at(self, household_ids: list[str]) -> dict[str, datetime]:
+        """When a phone was last changed or added after each household was registered (households
+        whose phones never changed are left out)."""
         h = household_history.c
         rows = self.session.execute(
-            select(h.changed_at, h.changes)
-            .where(h.household_id == household_id, h.version > 1)
-            .order_by(h.version)
+            select(h.household_id, h.changed_at, h.changes)
+            .where(h.household_id.in_(household_ids), h.version > 1)
+            .order_by(h.household_id, h.version)
         ).all()
-        changed = None
+        changed: dict[str, datetime] = {}
         for row in rows:
             for change in row.changes or []:
                 path = str(change.get("path", ""))
                 if path.startswith("members.") and path.endswith(".phone"):
-                    changed = as_read(row.changed_at)
+                    changed[row.household_id] = as_read(row.changed_at)  # type: ignore[assignment]
         return changed
+
+    def counts(self) -> list[tuple[str, str, str, int]]:
+        """Messages by the household's area, kind and status."""
+        m = household_messages.c
+        query = (
+            select(households.c.admin_code, m.kind, m.status, func.count())
+            .join(households, households.c.id == m.household_id)
+            .group_by(households.c.admin_code, m.kind, m.status)
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in self.session.execute(query).all()]

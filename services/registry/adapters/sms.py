@@ -45,12 +45,33 @@ class InfobipSms:
         self.report_url = report_url
         self.timeout = timeout
 
-    def send(self, message_id: str, to: str, text: str) -> Sent:
-        """Send one message.
+    def send_many(self, messages: list[tuple[str, str, str]]) -> dict[str, Sent]:
+        """Send messages ``(our id, number, text)`` in one request; what the provider said of each.
 
-        :raise ProviderUnreachable: no answer, a 429 or a 5xx (it may have left: ask
-            :meth:`known` before sending it again).
+        :raise ProviderUnreachable: no answer, a 429 or a 5xx (some may have left: ask
+            :meth:`known` before sending any again).
         """
+        body = {"messages": [self._message(*m) for m in messages]}
+        try:
+            response = requests.post(
+                f"{self.base_url}/sms/3/messages", json=body, headers=self.headers, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise ProviderUnreachable(f"no answer from the SMS provider: {type(exc).__name__}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise ProviderUnreachable(f"the SMS provider answered {response.status_code}")
+        if response.status_code >= 400:
+            why = f"the SMS provider refused the messages ({response.status_code}): {response.text[:200]}"
+            return {message_id: Sent(False, why) for message_id, _, _ in messages}
+        found = {}
+        for answer in response.json().get("messages") or []:
+            status = answer.get("status") or {}
+            message_id = str(answer.get("messageId"))
+            refused = status.get("groupName") in NOT_DELIVERED
+            found[message_id] = Sent(not refused, _why(status) if refused else None, message_id)
+        return found
+
+    def _message(self, message_id: str, to: str, text: str) -> dict[str, Any]:
         message: dict[str, Any] = {
             "sender": self.sender,
             "destinations": [{"to": to, "messageId": message_id}],
@@ -58,26 +79,7 @@ class InfobipSms:
         }
         if self.report_url:
             message["webhooks"] = {"delivery": {"url": self.report_url}}
-        try:
-            response = requests.post(
-                f"{self.base_url}/sms/3/messages",
-                json={"messages": [message]},
-                headers=self.headers,
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            raise ProviderUnreachable(f"no answer from the SMS provider: {type(exc).__name__}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise ProviderUnreachable(f"the SMS provider answered {response.status_code}")
-        if response.status_code >= 400:
-            return Sent(
-                False, f"the SMS provider refused the message ({response.status_code}): {response.text[:200]}"
-            )
-        [answer] = response.json().get("messages") or [{}]
-        status = answer.get("status") or {}
-        if status.get("groupName") in NOT_DELIVERED:
-            return Sent(False, _why(status), answer.get("messageId"))
-        return Sent(True, None, answer.get("messageId") or message_id)
+        return message
 
     def known(self, message_id: str) -> Sent | None:
         """What the provider's logs say of a message (``None``: it never received it).

@@ -67,6 +67,24 @@ class HouseholdMessages(MethodView):
         }
 
 
+class MessageCountsSchema(Schema):
+    by_kind = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        metadata={"description": "kind → status → messages, inside your jurisdiction"},
+    )
+
+
+@blp.route("/messages/counts")
+class MessageCounts(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, MessageCountsSchema)
+    @authenticated([REGISTRY_OFFICER, AUDITOR])
+    def get(self) -> Any:
+        """Messages to households inside your jurisdiction, by kind and status"""
+        return {"by_kind": service.message_counts(current_principal().covers, _uow())}
+
+
 def _check_token() -> None:
     """:raise NotAuthenticated: the webhook's token is missing or not the one configured."""
     expected = str(current_app.extensions["amparo.runtime"].settings.own.get("sms_webhook_token") or "")

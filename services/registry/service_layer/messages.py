@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, Protocol
 
 from services.registry.domain import messages as rules
@@ -21,12 +22,12 @@ from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditEntry
 
 log = logging.getLogger(__name__)
-#: Messages sent per round of the worker.
-ROUND = 50
+#: Messages sent per round of the worker (one request to the provider, one transaction).
+ROUND = 200
 
 
 class Provider(Protocol):
-    def send(self, message_id: str, to: str, text: str) -> Any: ...
+    def send_many(self, messages: list[tuple[str, str, str]]) -> dict[str, Any]: ...
 
     def known(self, message_id: str) -> Any: ...
 
@@ -40,31 +41,39 @@ def head_phone(household: Household, deps: Dependencies) -> str | None:
     return None
 
 
-def recipient(household: Household, uow: RegistryUnitOfWork, deps: Dependencies) -> rules.Recipient:
-    facts = household.facts
-    return rules.Recipient(
-        household_id=household.id,
-        admin_code=facts.admin_code,
-        language=facts.language,
-        purposes=tuple(facts.consent.purposes) if facts.consent else (),
-        phone=head_phone(household, deps),
-        phone_changed_at=uow.messages.phone_changed_at(household.id),
-        opted_out=uow.messages.opted_out(household.id),
-    )
+def recipients(
+    household_ids: Sequence[str], uow: RegistryUnitOfWork, deps: Dependencies
+) -> dict[str, rules.Recipient]:
+    """What the registry knows of each household that exists, read in a few queries for all."""
+    ids = sorted(set(household_ids))
+    found: dict[str, rules.Recipient] = {}
+    for start in range(0, len(ids), 500):
+        page = ids[start : start + 500]
+        opted_out = uow.messages.opted_out_among(page)
+        changed = uow.messages.phones_changed_at(page)
+        for household, _ in uow.households.get_many(page):
+            facts = household.facts
+            found[household.id] = rules.Recipient(
+                household_id=household.id,
+                admin_code=facts.admin_code,
+                language=facts.language,
+                purposes=tuple(facts.consent.purposes) if facts.consent else (),
+                phone=head_phone(household, deps),
+                phone_changed_at=changed.get(household.id),
+                opted_out=household.id in opted_out,
+            )
+    return found
 
 
 def keep_requests(requests: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork, deps: Dependencies) -> int:
     """Keep each new request as a message, queued or ``not_sent`` with why (in the caller's
     transaction); a request made again changes nothing. Returns how many were new."""
     known = uow.messages.known([str(r["message_id"]) for r in requests])
+    fresh = {str(r["message_id"]): r for r in requests if str(r["message_id"]) not in known}
+    to = recipients([r["household_id"] for r in fresh.values()], uow, deps)
     now = deps.now()
-    added = 0
-    for request in requests:
-        if request["message_id"] in known:
-            continue
-        known.add(request["message_id"])
-        household = uow.households.get(request["household_id"])
-        decided_at = request["decided_at"]
+    kept = []
+    for request in fresh.values():
         base = {
             "id": request["message_id"],
             "household_id": request["household_id"],
@@ -72,33 +81,29 @@ def keep_requests(requests: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork
             "programme_id": str(request["programme_id"]),
             "kind": request["kind"],
             "requested_at": now,
-            "decided_at": decided_at,
+            "decided_at": request["decided_at"],
             "updated_at": now,
         }
-        if household is None:
-            message = rules.Message(
-                **base,
-                language="es",
-                text="",
-                status=rules.NOT_SENT,
-                reason="no such household in the registry",
-            )
-        else:
-            to = recipient(household, uow, deps)
-            language = rules.language_of(to)
-            why = rules.refusal(to, decided_at)
-            message = rules.Message(
+        whom = to.get(request["household_id"])
+        if whom is None:
+            why = "no such household in the registry"
+            kept.append(rules.Message(**base, language="es", text="", status=rules.NOT_SENT, reason=why))
+            continue
+        language = rules.language_of(whom)
+        why = rules.refusal(whom, request["decided_at"])
+        kept.append(
+            rules.Message(
                 **base,
                 language=language,
                 text=rules.wording(request, language),
                 status=rules.NOT_SENT if why else rules.QUEUED,
                 reason=why,
-                to_masked=rules.masked(to.phone) if to.phone else None,
-                to_hash=_phone_hash(to.phone, deps),
+                to_masked=rules.masked(whom.phone) if whom.phone else None,
+                to_hash=_phone_hash(whom.phone, deps),
             )
-        uow.messages.add(message)
-        added += 1
-    return added
+        )
+    uow.messages.add_all(kept)
+    return len(kept)
 
 
 def _phone_hash(phone: str | None, deps: Dependencies) -> str | None:
@@ -106,39 +111,62 @@ def _phone_hash(phone: str | None, deps: Dependencies) -> str | None:
 
 
 def send_due(new_uow: Callable[[], RegistryUnitOfWork], provider: Provider, deps: Dependencies) -> int:
-    """Send the messages whose time has come, each in its own transaction; returns how many were
-    tried. A message tried before is first looked up at the provider: if it arrived, it is not
-    sent again. One whose household may no longer be written to is not sent, with why."""
-    with new_uow().reading() as reader:
-        due = reader.messages.due(deps.now(), ROUND)
-    for message in due:
-        with new_uow() as uow:
-            current = uow.messages.get(message.id, lock=True)
-            if current is None or current.status != rules.QUEUED:
-                continue
-            uow.messages.save(_attempt(current, uow, provider, deps))
+    """Send a round of the messages whose time has come (one request to the provider, one
+    transaction); returns how many were looked at. A message tried before is first looked up at
+    the provider: if it arrived, it is not sent again. One whose household may no longer be
+    written to is not sent, with why."""
+    with new_uow() as uow:
+        due = uow.messages.get_many([m.id for m in uow.messages.due(deps.now(), ROUND)], lock=True)
+        due = [m for m in due if m.status == rules.QUEUED]
+        if not due:
+            return 0
+        whom = recipients([m.household_id for m in due], uow, deps)
+        now = deps.now()
+        outcome: dict[str, rules.Message] = {}
+        sending: list[tuple[rules.Message, str]] = []
+        for message in due:
+            to = whom.get(message.household_id)
+            why = rules.refusal(to, message.decided_at) if to else "no such household in the registry"
+            if why or to is None or not to.phone:
+                outcome[message.id] = replace(message, status=rules.NOT_SENT, reason=why, updated_at=now)
+            else:
+                sending.append((message, to.phone))
+        outcome |= _send(sending, provider, now)
+        uow.messages.save_all(list(outcome.values()))
     return len(due)
 
 
-def _attempt(
-    message: rules.Message, uow: RegistryUnitOfWork, provider: Provider, deps: Dependencies
-) -> rules.Message:
-    now = deps.now()
-    household = uow.households.get(message.household_id)
-    to = recipient(household, uow, deps) if household else None
-    why = rules.refusal(to, message.decided_at) if to else "no such household in the registry"
-    if why or to is None or not to.phone:
-        return replace(message, status=rules.NOT_SENT, reason=why, updated_at=now)
+def _send(
+    sending: list[tuple[rules.Message, str]], provider: Provider, now: datetime
+) -> dict[str, rules.Message]:
+    """Send what may be sent, after asking the provider of each message tried before (so none is
+    sent twice); a provider that does not answer leaves them all for another attempt."""
+    outcome: dict[str, rules.Message] = {}
+    fresh: list[tuple[rules.Message, str]] = []
     try:
-        if message.attempts:
-            earlier = provider.known(message.id)
-            if earlier is not None:
-                return message.attempted(now, earlier.accepted, earlier.reason, final=True)
-        sent = provider.send(message.id, rules.normalized_phone(to.phone), message.text)
+        for message, phone in sending:
+            earlier = provider.known(message.id) if message.attempts else None
+            if earlier is None:
+                fresh.append((message, phone))
+                continue
+            kept = message.attempted(now, earlier.accepted, earlier.reason, final=True)
+            outcome[message.id] = replace(kept, to_masked=rules.masked(phone))
+        batch = [(m.id, rules.normalized_phone(phone), m.text) for m, phone in fresh]
+        answers = provider.send_many(batch) if batch else {}
     except rules.ProviderUnreachable as exc:
-        return message.attempted(now, False, str(exc), final=False)
-    kept = message.attempted(now, sent.accepted, sent.reason, final=not sent.accepted)
-    return replace(kept, provider_id=sent.provider_id, to_masked=rules.masked(to.phone))
+        for message, _ in sending:
+            outcome.setdefault(message.id, message.attempted(now, False, str(exc), final=False))
+        return outcome
+    for message, phone in fresh:
+        sent = answers.get(message.id)
+        if sent is None:
+            outcome[message.id] = message.attempted(
+                now, False, "the provider said nothing of it", final=False
+            )
+            continue
+        kept = message.attempted(now, sent.accepted, sent.reason, final=not sent.accepted)
+        outcome[message.id] = replace(kept, provider_id=sent.provider_id, to_masked=rules.masked(phone))
+    return outcome
 
 
 def apply_reports(
@@ -196,6 +224,17 @@ def household_messages(
         return reader.messages.of_household(household_id), reader.messages.opted_out(household_id)
 
 
+def message_counts(covers: Callable[[str], bool], uow: RegistryUnitOfWork) -> dict[str, dict[str, int]]:
+    """Messages inside the caller's jurisdiction by kind and status."""
+    counts: dict[str, dict[str, int]] = {}
+    with uow.reading() as reader:
+        for admin_code, kind, status, count in reader.messages.counts():
+            if covers(admin_code):
+                by_status = counts.setdefault(kind, {})
+                by_status[status] = by_status.get(status, 0) + count
+    return counts
+
+
 class MessageSender:
     """Sends due messages every ``tick`` seconds while this instance holds the sender's lease (one
     sender for the whole registry: two would race to send one message)."""
@@ -219,7 +258,8 @@ class MessageSender:
     def run(self, stop: threading.Event) -> None:
         try:
             while not stop.wait(self.tick):
-                self.run_once()
+                while self.run_once() == ROUND and not stop.is_set():
+                    pass  # more are due: no wait between full rounds
         finally:
             self.lease.release()
 
