@@ -59,28 +59,39 @@ def _report(scope_path: str, scope_id: str, query: dict[str, Any]) -> dict[str, 
     return monitoring_report(request, current_principal().covers, unit_of_work())
 
 
-@blp.route("/<any('hazard-events', alerts, programmes):scope>/<scope_id>")
-class Report(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.arguments(ReportQuerySchema, location="query")
-    @blp.response(200, MonitoringReportSchema)
-    @authenticated(READERS)
-    def get(self, query: dict[str, Any], scope: str, scope_id: str) -> Any:
-        """A hazard event's, an alert's or a programme's figures (small counts not shown)"""
-        return _report(scope, scope_id, query)
+def _routes(path: str, scope: str) -> None:
+    """The report and its CSV for one kind of scope (a path of its own, so a caller without a
+    token is refused before anything else is said)."""
+
+    class Report(MethodView):
+        @blp.doc(security=BEARER)
+        @blp.arguments(ReportQuerySchema, location="query")
+        @blp.response(200, MonitoringReportSchema)
+        @authenticated(READERS)
+        def get(self, query: dict[str, Any], scope_id: str) -> Any:
+            return _report(path, scope_id, query)
+
+    class ReportTable(MethodView):
+        @blp.doc(security=BEARER, responses=CSV)
+        @blp.arguments(ReportQuerySchema, location="query")
+        @authenticated(READERS)
+        def get(self, query: dict[str, Any], scope_id: str) -> Response:
+            found = _report(path, scope_id, query)
+            name = f"monitoring-{path}-{scope_id}.csv".replace('"', "")
+            return Response(
+                "".join(csv_lines(CSV_HEADER, table_rows(found))),
+                mimetype="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            )
+
+    Report.get.__doc__ = f"A {scope}'s figures (small counts not shown)"
+    ReportTable.get.__doc__ = (
+        f"A {scope}'s figures as CSV: one per line (section, stage, group, measure, value)"
+    )
+    Report.__name__, ReportTable.__name__ = f"Report_{scope}", f"ReportTable_{scope}"
+    blp.route(f"/{path}/<scope_id>", endpoint=f"report_{scope}")(Report)
+    blp.route(f"/{path}/<scope_id>/figures.csv", endpoint=f"table_{scope}")(ReportTable)
 
 
-@blp.route("/<any('hazard-events', alerts, programmes):scope>/<scope_id>/figures.csv")
-class ReportTable(MethodView):
-    @blp.doc(security=BEARER, responses=CSV)
-    @blp.arguments(ReportQuerySchema, location="query")
-    @authenticated(READERS)
-    def get(self, query: dict[str, Any], scope: str, scope_id: str) -> Response:
-        """The same figures as CSV: one per line (section, stage, group, measure, value)"""
-        found = _report(scope, scope_id, query)
-        name = f"monitoring-{scope}-{scope_id}.csv".replace('"', "")
-        return Response(
-            "".join(csv_lines(CSV_HEADER, table_rows(found))),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+for _path, _scope in (("hazard-events", "hazard event"), ("alerts", "alert"), ("programmes", "programme")):
+    _routes(_path, _scope)
