@@ -77,8 +77,16 @@ def up(
         stopping = True
 
     signal.signal(signal.SIGTERM, on_signal)
+    gateway = None
+    if demo:
+        from services.demo import sms_gateway
+
+        gateway = sms_gateway.attach_to(stack)
     try:
         stack.start(progress=say)
+        if gateway is not None:
+            sms_gateway.connect(gateway, stack.url("registry"))
+            say(f"sms        a provider speaking Infobip's SMS API on {gateway.url} (households' phones)")
         say("stack ready")
         for name in SERVICES:
             click.echo(f"  {name:<10} {stack.url(name)}   (API docs: {stack.url(name)}/docs)")

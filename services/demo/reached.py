@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,26 @@ def say_reached(stack: Stack, incident_id: str, say: Say) -> dict[str, Any]:
     if console is not None:
         say(f"monitoring the charts: {console.url}/ → Monitoring (sign in as aud-pedro)")
     return report
+
+
+def say_messages(stack: Stack, say: Say, timeout: float = 180) -> dict[str, dict[str, int]]:
+    """The messages households were sent, once the registry has none left queued (or at
+    ``timeout``: the rest go on while the stack runs)."""
+    auditor = client(stack, "registry", "demo-auditor", [AUDITOR], [COUNTRY])
+    deadline = time.monotonic() + timeout
+    while True:
+        counts: dict[str, dict[str, int]] = auditor.call("GET", "/v1/messages/counts")["by_kind"]
+        queued = sum(by_status.get("queued", 0) for by_status in counts.values())
+        if (counts and not queued) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    total: dict[str, int] = {}
+    for by_status in counts.values():
+        for status, n in by_status.items():
+            total[status] = total.get(status, 0) + n
+    kinds = ", ".join(f"{kind} {sum(s.values()):,}" for kind, s in sorted(counts.items()))
+    say(
+        f"messages   {sum(total.values()):,} to households ({kinds}): "
+        + ", ".join(f"{n:,} {status.replace('_', ' ')}" for status, n in sorted(total.items()))
+    )
+    return counts

@@ -73,7 +73,12 @@ HEADER = [
     "Billetera",
     "Punto de retiro",
     "Dificultad para caminar",
+    "Teléfono",
+    "Consentimiento",
+    "Fecha de consentimiento",
 ]
+#: Every tenth household consented to the registry and to transfers, not to being contacted.
+WITHOUT_CONTACT = 10
 CHILDREN = ("Hijo", "Hija")
 
 
@@ -148,7 +153,18 @@ def _head(
         int(rng.integers(1, 5)),
         *_payment(rng, code),
         _walking(rng, age),
+        *_contact(ref),
     ]
+
+
+def _contact(ref: str) -> list[str]:
+    """The head's phone and the household's consent, from its reference alone (the rest of the
+    file is drawn as before: the same seed gives the same households)."""
+    number = int(ref.split("-")[1])
+    purposes = (
+        "registro, transferencias" if number % WITHOUT_CONTACT == 0 else "registro, transferencias, contacto"
+    )
+    return [f"+1 809 {number:07d}", purposes, "2022-06-01"]
 
 
 def _member(
@@ -169,7 +185,22 @@ def _member(
     given = names[rng.integers(len(names))]
     surnames = family if relationship in CHILDREN else _surnames(rng)
     sex = "F" if female else "M"
-    row = [ref, "", "", "", given, surnames, sex, relationship, age, *[""] * 7, _walking(rng, age)]
+    row = [
+        ref,
+        "",
+        "",
+        "",
+        given,
+        surnames,
+        sex,
+        relationship,
+        age,
+        *[""] * 7,
+        _walking(rng, age),
+        "",
+        "",
+        "",
+    ]
     return relationship, row
 
 

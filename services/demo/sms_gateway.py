@@ -62,11 +62,15 @@ class SmsGateway:
         self.statuses: dict[str, dict[str, Any]] = {}
         self.unreachable: set[str] = set()
         self.report_url: str | None = None
+        #: The token the registry's webhooks expect (set by :func:`attach_to`).
+        self.token = ""
         self.inbound_url: str | None = None
         #: The next answers to give instead of accepting: ``"503"`` (a message accepted, then a
         #: "try later" answer, as a busy provider may), ``"500"`` (refused, nothing kept).
         self.troubles: list[str] = []
         self._lock = threading.Lock()
+        self._reports: list[tuple[dict[str, Any], str | None]] = []
+        self._stopped = threading.Event()
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -106,10 +110,16 @@ class SmsGateway:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, name="sms-gateway", daemon=True).start()
+        threading.Thread(target=self._report_loop, name="sms-gateway-reports", daemon=True).start()
 
     def close(self) -> None:
+        self._stopped.set()
         self.server.shutdown()
         self.server.server_close()
+
+    def stop(self) -> None:
+        """Stop with the stack it stands beside."""
+        self.close()
 
     def _authorised(self, header: str | None) -> bool:
         return header == f"App {self.api_key}"
@@ -134,7 +144,8 @@ class SmsGateway:
                     self.received.append(kept)
                     self.statuses[str(kept["messageId"])] = kept
                 url = ((message.get("webhooks") or {}).get("delivery") or {}).get("url") or self.report_url
-                threading.Thread(target=self._report, args=(kept, url), daemon=True).start()
+                with self._lock:
+                    self._reports.append((kept, url))
                 answers.append(
                     {"messageId": kept["messageId"], "status": ACCEPTED, "destination": kept["to"]}
                 )
@@ -142,22 +153,32 @@ class SmsGateway:
             return 503, {"requestError": {"serviceException": {"text": "Service temporarily unavailable"}}}
         return 200, {"bulkId": f"bulk-{len(self.received)}", "messages": answers}
 
-    def _report(self, kept: dict[str, Any], url: str | None) -> None:
-        time.sleep(self.report_delay)
+    def _report_loop(self) -> None:
+        """Every ``report_delay`` seconds, the outcomes of what was accepted since, posted to each
+        URL in buckets of up to 100 reports (as Infobip sends them by default)."""
+        while not self._stopped.wait(self.report_delay):
+            with self._lock:
+                due, self._reports = self._reports, []
+            by_url: dict[str | None, list[dict[str, Any]]] = {}
+            for kept, url in due:
+                by_url.setdefault(url, []).append(self._outcome(kept))
+            for url, results in by_url.items():
+                for start in range(0, len(results), 100) if url else ():
+                    # A provider tries again later; the logs keep the outcome meanwhile.
+                    with contextlib.suppress(requests.RequestException):
+                        requests.post(url, json={"results": results[start : start + 100]}, timeout=10)
+
+    def _outcome(self, kept: dict[str, Any]) -> dict[str, Any]:
         status = UNDELIVERABLE if kept["to"] in self.unreachable else DELIVERED
         with self._lock:
             kept["status"], kept["doneAt"] = status, _now()
-        if url:
-            result = {
-                "messageId": kept["messageId"],
-                "to": kept["to"],
-                "sentAt": kept["sentAt"],
-                "doneAt": kept["doneAt"],
-                "status": status,
-            }
-            # A provider tries again later; the logs keep the outcome meanwhile.
-            with contextlib.suppress(requests.RequestException):
-                requests.post(url, json={"results": [result]}, timeout=10)
+        return {
+            "messageId": kept["messageId"],
+            "to": kept["to"],
+            "sentAt": kept["sentAt"],
+            "doneAt": kept["doneAt"],
+            "status": status,
+        }
 
     def reply(self, sender: str, text: str) -> requests.Response:
         """A household's reply, forwarded to the account's inbound URL as Infobip forwards them."""
@@ -183,3 +204,27 @@ class SmsGateway:
         with self._lock:
             counts = Counter(str(m["messageId"]) for m in self.received)
         return {k: n for k, n in counts.items() if n > 1}
+
+
+def attach_to(stack: Any) -> SmsGateway:
+    """An SMS provider beside a stack not yet started: the registry is told to send through it
+    (with a key and a webhook token made for this run) and it stops with the stack."""
+    import secrets
+
+    key, token = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    gateway = SmsGateway(key)
+    gateway.token = token
+    stack.extra_env = {
+        **stack.extra_env,
+        "AMPARO_SMS_URL": gateway.url,
+        "AMPARO_SMS_API_KEY": key,
+        "AMPARO_SMS_WEBHOOK_TOKEN": token,
+    }
+    stack.companions.append(gateway)
+    return gateway
+
+
+def connect(gateway: SmsGateway, registry_url: str) -> None:
+    """Once the registry runs: its delivery reports and households' replies go to it."""
+    gateway.report_url = f"{registry_url}/v1/messages/delivery-reports?token={gateway.token}"
+    gateway.inbound_url = f"{registry_url}/v1/messages/replies?token={gateway.token}"

@@ -15,7 +15,7 @@ from services.demo.client import Client, DemoError, Say, client
 from services.demo.country import COUNTRY, PEOPLE
 from services.demo.fiona import ANTICIPATORY, RESPONSE, define_programmes, replay_fiona, second_sender
 from services.demo.paying import proposed_batches, write_payment_files
-from services.demo.reached import provider_results, say_reached
+from services.demo.reached import provider_results, say_messages, say_reached
 from services.demo.registry_file import registry_csv
 from services.registry.service_layer.import_plans import household_id_for
 from services.stack import Stack
@@ -161,6 +161,7 @@ def run(stack: Stack, households: int, say: Say) -> dict[str, Any]:
     pay_damaged(stack, incident["id"], damaged, say)
     provider_results(stack, say)
     say_reached(stack, incident["id"], say)
+    say_messages(stack, say)
     say(f"demo: done in {time.monotonic() - started:.0f}s")
     return {"passwords": passwords, "incident": incident}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -128,9 +129,18 @@ def input_of(document: Mapping[str, Any]) -> HouseholdInput:
         dwelling=document["dwelling"],
         services=document["services"],
         livelihood=document["livelihood"],
-        consent=document.get("consent"),
+        consent=_consent(document.get("consent")),
         payment=document.get("payment"),
     )
+
+
+def _consent(consent: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """A file's consent, given when the file was read if the file does not say when."""
+    if not consent:
+        return None
+    given = consent.get("given_at")
+    when = datetime.fromisoformat(given) if isinstance(given, str) else given
+    return {**consent, "given_at": when or datetime.now(UTC)}
 
 
 def stored_document(household: model.Household, protector: PersonalDataProtector) -> dict[str, Any]:

@@ -111,29 +111,41 @@ def _phone_hash(phone: str | None, deps: Dependencies) -> str | None:
 
 
 def send_due(new_uow: Callable[[], RegistryUnitOfWork], provider: Provider, deps: Dependencies) -> int:
-    """Send a round of the messages whose time has come (one request to the provider, one
-    transaction); returns how many were looked at. A message tried before is first looked up at
-    the provider: if it arrived, it is not sent again. One whose household may no longer be
-    written to is not sent, with why."""
+    """Send a round of the messages whose time has come; returns how many were looked at.
+
+    Read in one transaction, sent in one request to the provider outside any transaction (the
+    registry is never held while the provider answers), kept in another. A message tried before
+    is first looked up at the provider: if it arrived, it is not sent again. One whose household
+    may no longer be written to is not sent, with why. A delivery report that came while the
+    round was sending is kept (one sender runs at a time: see :class:`MessageSender`).
+    """
+    with new_uow().reading() as reader:
+        due = reader.messages.due(deps.now(), ROUND)
+        whom = recipients([m.household_id for m in due], reader, deps) if due else {}
+    if not due:
+        return 0
+    now = deps.now()
+    outcome: dict[str, rules.Message] = {}
+    sending: list[tuple[rules.Message, str]] = []
+    for message in due:
+        to = whom.get(message.household_id)
+        why = rules.refusal(to, message.decided_at) if to else "no such household in the registry"
+        if why or to is None or not to.phone:
+            outcome[message.id] = replace(message, status=rules.NOT_SENT, reason=why, updated_at=now)
+        else:
+            sending.append((message, to.phone))
+    outcome |= _send(sending, provider, now)
     with new_uow() as uow:
-        due = uow.messages.get_many([m.id for m in uow.messages.due(deps.now(), ROUND)], lock=True)
-        due = [m for m in due if m.status == rules.QUEUED]
-        if not due:
-            return 0
-        whom = recipients([m.household_id for m in due], uow, deps)
-        now = deps.now()
-        outcome: dict[str, rules.Message] = {}
-        sending: list[tuple[rules.Message, str]] = []
-        for message in due:
-            to = whom.get(message.household_id)
-            why = rules.refusal(to, message.decided_at) if to else "no such household in the registry"
-            if why or to is None or not to.phone:
-                outcome[message.id] = replace(message, status=rules.NOT_SENT, reason=why, updated_at=now)
-            else:
-                sending.append((message, to.phone))
-        outcome |= _send(sending, provider, now)
-        uow.messages.save_all(list(outcome.values()))
+        current = {m.id: m for m in uow.messages.get_many(list(outcome), lock=True)}
+        uow.messages.save_all([_after_reports(m, current.get(m.id)) for m in outcome.values()])
     return len(due)
+
+
+def _after_reports(sent: rules.Message, current: rules.Message | None) -> rules.Message:
+    """What a round kept, with a delivery report that arrived meanwhile left as it said."""
+    if current is not None and current.status in (rules.DELIVERED, rules.UNDELIVERED):
+        return replace(sent, status=current.status, delivered_at=current.delivered_at, reason=current.reason)
+    return sent
 
 
 def _send(

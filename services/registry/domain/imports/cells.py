@@ -285,7 +285,25 @@ def _moment(value: Any) -> datetime | date:
     return moment
 
 
+#: Consent purposes in the words registries use.
+PURPOSES = {
+    "registry": "registry",
+    "registro": "registry",
+    "emergency_transfers": "emergency_transfers",
+    "transferencias": "emergency_transfers",
+    "transferencias_de_emergencia": "emergency_transfers",
+    "data_sharing_civil_protection": "data_sharing_civil_protection",
+    "proteccion_civil": "data_sharing_civil_protection",
+    "contact": "contact",
+    "contacto": "contact",
+    "mensajes": "contact",
+}
+
 CONVERTERS |= {
+    "consent": lambda v: _choices(
+        v, PURPOSES, "consent purpose (registro, transferencias, proteccion_civil, contacto)"
+    ),
+    "consent_date": _date,
     "dwelling_damage": lambda v: _choice(v, DAMAGE, "dwelling damage (ninguno, parcial, destruida)"),
     "displacement": lambda v: _choice(
         v, DISPLACEMENT, "displacement (en casa, familia de acogida, albergue)"

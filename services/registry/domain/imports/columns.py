@@ -40,6 +40,9 @@ HOUSEHOLD_FIELDS = (
     "livelihood",
     "income_source",
     *PAYMENT_FIELDS,
+    #: The household's consent, on its first row: the purposes, and the day it was given.
+    "consent",
+    "consent_date",
 )
 #: A visit's assessment after a hazard, on the household's first row that has one (see
 #: ``docs/registry.md``): the exercise (its id or its exact name) and what the visit found.
@@ -101,6 +104,9 @@ ALIASES = {
     "dni": "document_number",
     "identidad": "document_number",
     "telefono": "phone",
+    "consentimiento": "consent",
+    "fecha_consentimiento": "consent_date",
+    "fecha_de_consentimiento": "consent_date",
     "celular": "phone",
     "paredes": "wall",
     "techo": "roof",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from typing import Any
 
 from services.registry.domain.imports.cells import RowProblems
@@ -87,6 +88,14 @@ def household_document(group: HouseholdRows) -> dict[str, Any]:
     body["services"] = {k: first[k] for k in ("water_source", "sanitation") if k in first}
     livelihood = {"main": first.get("livelihood"), "income_source": first.get("income_source")}
     body["livelihood"] = {k: v for k, v in livelihood.items() if v is not None}
+    if first.get("consent"):
+        head = next((m for m in members if m.get("relationship") == "head"), members[0])
+        given = first.get("consent_date")
+        body["consent"] = {
+            "given_at": datetime.combine(given, time(), UTC).isoformat() if given else None,
+            "given_by": " ".join(str(head.get(k) or "") for k in ("given_names", "family_names")).strip(),
+            "purposes": first["consent"],
+        }
     if first.get("payment_type"):
         body["payment"] = {
             "type": first["payment_type"],
