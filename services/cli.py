@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +61,7 @@ def up(
 ) -> None:
     """Start the embedded broker, the three services and the console; Ctrl-C stops them all."""
     from services.demo import DemoError
+    from services.demo.sms_gateway import demo_sms_provider
     from services.stack import Stack, StackError
 
     stack = Stack(data_dir=data_dir, broker_port=broker_port)
@@ -70,23 +72,12 @@ def up(
     def say(message: str) -> None:
         click.echo(f"[{time.monotonic() - started:5.1f}s] {message}")
 
-    stopping = False
-
-    def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    gateway = None
-    if demo:
-        from services.demo import sms_gateway
-
-        gateway = sms_gateway.attach_to(stack)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
+    connect_provider = demo_sms_provider(stack, say) if demo else (lambda: None)
     try:
         stack.start(progress=say)
-        if gateway is not None:
-            sms_gateway.connect(gateway, stack.url("registry"))
-            say(f"sms        a provider speaking Infobip's SMS API on {gateway.url} (households' phones)")
+        connect_provider()
         say("stack ready")
         for name in SERVICES:
             click.echo(f"  {name:<10} {stack.url(name)}   (API docs: {stack.url(name)}/docs)")
@@ -98,12 +89,11 @@ def up(
             from services import demo
 
             say(f"demo: the Dominican Republic, {households:,} households, Hurricane Fiona")
-            result = demo.run(stack, households, say)
-            demo.print_console(stack, result["passwords"], click.echo)
+            demo.print_console(stack, demo.run(stack, households, say)["passwords"], click.echo)
         if exit_after_demo:
             return
         click.echo("Press Ctrl-C to stop.")
-        while not stopping:
+        while not stopping.is_set():
             dead = [name for name, alive in stack.alive().items() if not alive]
             if dead:
                 raise StackError(f"stopped unexpectedly: {', '.join(dead)}; see {stack.logs}")

@@ -18,6 +18,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -228,3 +229,15 @@ def connect(gateway: SmsGateway, registry_url: str) -> None:
     """Once the registry runs: its delivery reports and households' replies go to it."""
     gateway.report_url = f"{registry_url}/v1/messages/delivery-reports?token={gateway.token}"
     gateway.inbound_url = f"{registry_url}/v1/messages/replies?token={gateway.token}"
+
+
+def demo_sms_provider(stack: Any, say: Callable[[str], None]) -> Callable[[], None]:
+    """A local provider for the demo's messages, beside a stack not yet started; returns what
+    connects it to the registry once the stack runs."""
+    gateway = attach_to(stack)
+
+    def connect_once_running() -> None:
+        connect(gateway, stack.url("registry"))
+        say(f"sms        a provider speaking Infobip's SMS API on {gateway.url} (households' phones)")
+
+    return connect_once_running

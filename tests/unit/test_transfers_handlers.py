@@ -36,6 +36,7 @@ from services.transfers.service_layer.commands import (
 )
 from shared.auth import Principal
 from shared.contracts import transfers as contract
+from shared.contracts.messages import MESSAGES_REQUESTED
 from tests.transfers_world import BANK, TORMENTA
 from tests.unit.transfers_fakes import PROGRAMME, FakeUnitOfWork
 
@@ -131,8 +132,17 @@ def test_the_proposer_never_approves_and_nothing_is_written_when_refused():
     assert {p.state for p in uow.payments.rows.values()} == {"approved"}
     assert [a["action"] for a in uow.batches.audit] == ["proposed", "approved"]
     assert uow.batches.audit[-1]["role"] == "approver" and uow.batches.audit[-1]["comment"] == "checked"
-    # The payments move first, then the batch: the order consumers of transfers.batches see.
-    assert kinds(uow)[-2:] == [contract.PAYMENTS_CHANGED, contract.BATCH_EVENT_TYPES["approved"]]
+    # The payments move first, then the batch: the order consumers of transfers.batches see (the
+    # households are asked to be told on transfers.messages).
+    on_batches = [k for k in kinds(uow) if k != MESSAGES_REQUESTED]
+    assert on_batches[-2:] == [contract.PAYMENTS_CHANGED, contract.BATCH_EVENT_TYPES["approved"]]
+    [told] = [
+        e for e in uow.events if e.type == MESSAGES_REQUESTED and e.data["requests"][0]["kind"] == "approved"
+    ]
+    assert {r["household_id"] for r in told.data["requests"]} == {
+        p.household_id for p in uow.payments.rows.values()
+    }
+    assert uow.waits[-1][0] == "approval"
 
 
 def test_a_batch_is_reviewed_once():

@@ -236,6 +236,7 @@ class FakeExposures:
         self.chunks = {}
         self.staged = {}
         self.exposed = {}
+        self.received = {}
 
     def get(self, key):
         return self.rows.get(key)
@@ -243,6 +244,7 @@ class FakeExposures:
     def add(self, exposure, at):
         assert exposure.exposure_key not in self.rows
         self.rows[exposure.exposure_key] = exposure
+        self.received[exposure.exposure_key] = at
         self.parts_by_key[exposure.exposure_key] = {}
         self.exposed[exposure.exposure_key] = {}
 
@@ -251,6 +253,9 @@ class FakeExposures:
 
     def keys_of(self, incident_id):
         return [k for k, e in self.rows.items() if e.incident_id == incident_id]
+
+    def first_received(self, incident_id):
+        return min((self.received[k] for k in self.keys_of(incident_id)), default=None)
 
     def decided_footprints(self, incident_id):
         return sorted(
@@ -460,6 +465,8 @@ class FakeUnitOfWork:
         self.hazard_events = FakeHazardEvents()
         self.stages = FakeStages()
         self.events = []
+        #: The pipeline's waits noted, as ``(step, seconds)`` (kept whether or not it commits).
+        self.waits = []
         self.committed = 0
         self._saved = None
 
@@ -499,6 +506,10 @@ class FakeUnitOfWork:
 
     def lock(self, name):
         pass
+
+    def waited(self, step, since, at):
+        if since is not None:
+            self.waits.append((step, (at - since).total_seconds()))
 
     def record(self, entry):
         self.batches.audit.append({**entry.__dict__, "at": datetime.now(UTC)})

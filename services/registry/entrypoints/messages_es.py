@@ -373,6 +373,16 @@ PARTS = {
     "payment channel (cuenta bancaria, billetera móvil, efectivo)": (
         "canal de pago conocido (cuenta bancaria, billetera móvil, efectivo)"
     ),
+    "consent purpose (registro, transferencias, proteccion_civil, contacto)": (
+        "propósito de consentimiento conocido (registro, transferencias, proteccion_civil, contacto)"
+    ),
+}
+
+MESSAGES = {
+    "the provider's webhook token is missing or wrong": (
+        "falta el token del webhook del proveedor o no es el correcto"
+    ),
+    "results must be a list of objects": "results debe ser una lista de objetos",
 }
 
 #: The registry's own messages.
@@ -386,6 +396,7 @@ REGISTRY = {
     **FILES,
     **PLACES,
     **REPORTS,
+    **MESSAGES,
 }
 #: What :func:`shared.web.build_app` is given: the registry's messages and every service's.
 CATALOGUE = Catalogue(SHARED, REGISTRY, parts={**SHARED_PARTS, **PARTS})

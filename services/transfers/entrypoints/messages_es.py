@@ -300,6 +300,14 @@ IDEMPOTENCY = {
     "reused with a different method, path or body": "reutilizada con otro método, otra ruta u otro cuerpo",
 }
 
+MONITORING = {
+    "scope must be one of {scopes}": "el ámbito debe ser uno de {scopes}",
+    "level must be one of {levels}": "el nivel debe ser uno de {levels}",
+    "transfers has no exposure or decision under {scope} {scope_id}": (
+        "transferencias no tiene exposición ni decisión en {scope} {scope_id}"
+    ),
+}
+
 #: Parts of the messages above, never whole ones: what a person cannot also do, which budget, the
 #: kind of value a field holds, why a batch is flagged for review.
 PARTS = {
@@ -330,6 +338,15 @@ PARTS = {
 }
 
 #: The transfers service's own messages.
-TRANSFERS = {**TITLES, **WITH_PATHS, **PROGRAMMES, **BATCHES, **FILES, **ALERTS, **IDEMPOTENCY}
+TRANSFERS = {
+    **TITLES,
+    **WITH_PATHS,
+    **PROGRAMMES,
+    **BATCHES,
+    **FILES,
+    **ALERTS,
+    **IDEMPOTENCY,
+    **MONITORING,
+}
 #: What :func:`shared.web.build_app` is given: the transfers service's messages and every service's.
 CATALOGUE = Catalogue(SHARED, TRANSFERS, parts={**SHARED_PARTS, **PARTS})

@@ -40,11 +40,11 @@ def monitoring_report(request: ReportRequest, covers: Covers, uow: TransfersUnit
     :raise InvalidInput: the scope or level is not one there is.
     """
     if request.scope not in SCOPES:
-        said = f"must be one of {', '.join(SCOPES)}"
-        raise InvalidInput(f"scope {said}", errors=[FieldProblem("/scope", said)])
+        scopes = ", ".join(SCOPES)
+        raise InvalidInput(f"scope must be one of {scopes}", errors=[FieldProblem("/scope", scopes)])
     if request.level not in LEVELS:
-        said = f"must be one of {', '.join(map(str, LEVELS))}"
-        raise InvalidInput(f"level {said}", errors=[FieldProblem("/level", said)])
+        levels = ", ".join(map(str, LEVELS))
+        raise InvalidInput(f"level must be one of {levels}", errors=[FieldProblem("/level", levels)])
     programme_id = request.scope_id if request.scope == "programme" else request.programme_id
     with uow.reading() as reader:
         if request.scope == "hazard_event":
