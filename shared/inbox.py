@@ -382,7 +382,11 @@ class EventConsumer:
             self._watch_membership(consumer)
         handled = 0
         for tp, records in batches.items():
-            consumed = [ConsumedRecord(tp.topic, tp.partition, m.offset, m.value or b"") for m in records]
+            consumed = [ConsumedRecord(tp.topic, tp.partition, m.offset, m.value) for m in records if m.value]
+            if len(consumed) < len(records):  # tombstones: nothing to apply, only compaction's
+                self.metrics.inbox_events.labels(tp.topic, "tombstone").inc(len(records) - len(consumed))
+            if not consumed:
+                continue
             together = self._apply_together(consumer, batches, tp, consumed)
             if together is not None:
                 for result in together:

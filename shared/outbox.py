@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import CloudEvent
 from shared.faults import crash_point
+from shared.ids import random_uuid
 from shared.logs import current_correlation_id
 from shared.metrics import Metrics
 
@@ -50,6 +51,10 @@ def add_event(session: Session, outbox: Table, topic: str, event: CloudEvent) ->
     is stamped on the envelope if it has none.
     """
     add_events(session, outbox, topic, [event])
+
+
+#: The outbox's event type for a tombstone (its payload is empty: the record has no value).
+TOMBSTONE = "tombstone"
 
 
 def add_events(session: Session, outbox: Table, topic: str, events: Sequence[CloudEvent]) -> None:
@@ -80,6 +85,22 @@ def add_events(session: Session, outbox: Table, topic: str, events: Sequence[Clo
         )
     if rows:
         session.execute(insert(outbox), rows)
+
+
+def add_tombstone(session: Session, outbox: Table, topic: str, key: str) -> None:
+    """A Kafka tombstone (a record without a value) for ``key`` on a compacted ``topic``: once
+    compacted, the topic keeps nothing of that key. Consumers skip it."""
+    session.execute(
+        insert(outbox).values(
+            event_id=random_uuid(),
+            event_type=TOMBSTONE,
+            topic=topic,
+            key=key,
+            payload=b"",
+            correlation_id=current_correlation_id(),
+            created_at=datetime.now(UTC),
+        )
+    )
 
 
 def replay(
@@ -281,7 +302,7 @@ class OutboxRelay:
             producer.send(
                 row.topic,
                 key=row.key.encode(),
-                value=bytes(row.payload),
+                value=bytes(row.payload) or None,  # an empty payload is a tombstone
                 headers=_headers(row),
             )
             for row in rows

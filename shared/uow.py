@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.audit import AuditEntry, AuditTables, append
 from shared.db import READ_ONLY
 from shared.events import CloudEvent
-from shared.outbox import add_events
+from shared.outbox import add_events, add_tombstone
 
 
 class UnitOfWork:
@@ -60,6 +60,12 @@ class UnitOfWork:
     def publish(self, topic: str, event: CloudEvent) -> None:
         """Queue ``event`` on ``topic`` in this transaction's outbox."""
         self.publish_all(topic, [event])
+
+    def publish_tombstone(self, topic: str, key: str) -> None:
+        """Queue a tombstone for ``key`` on a compacted ``topic`` in this transaction's outbox."""
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot publish events")
+        add_tombstone(self.session, self.outbox, topic, key)
 
     def publish_all(self, topic: str, events: Sequence[CloudEvent]) -> None:
         """:meth:`publish` for many events, in order, written with one statement."""

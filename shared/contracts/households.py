@@ -12,7 +12,11 @@ SOURCE = "/amparo/registry"
 HOUSEHOLD_REGISTERED = "amparo.registry.household.registered.v1"
 HOUSEHOLD_UPDATED = "amparo.registry.household.updated.v1"
 HOUSEHOLD_DEACTIVATED = "amparo.registry.household.deactivated.v1"
-HOUSEHOLD_EVENT_TYPES = (HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOUSEHOLD_DEACTIVATED)
+#: A household's personal data was erased on request: its snapshot says only that it is inactive,
+#: where (its admin area) and how many; projections keep no location or attribute of it. A Kafka
+#: tombstone (no value) follows under the same key, so compaction drops its earlier snapshots.
+HOUSEHOLD_ERASED = "amparo.registry.household.erased.v1"
+HOUSEHOLD_EVENT_TYPES = (HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOUSEHOLD_DEACTIVATED, HOUSEHOLD_ERASED)
 #: A household's review state changed: held while a probable duplicate of it awaits an officer's
 #: decision (``under_review``), released once decided. Not a new version of the household.
 HOUSEHOLD_REVIEW = "amparo.registry.household.review.v1"
@@ -99,6 +103,18 @@ class HouseholdSnapshotSchema(Schema):
     snapshot_revision = fields.Integer(
         load_default=0, strict=True, validate=validate.Range(min=0, max=2**31 - 1)
     )
+
+
+def erased_snapshot(household_id: str, version: int, admin_code: str, size: int) -> dict[str, Any]:
+    """What an erased household's event says of it: nothing but that it is there no more."""
+    return {
+        "household_id": household_id,
+        "version": version,
+        "status": "inactive",
+        "admin_code": admin_code,
+        "size": size,
+        "location": None,
+    }
 
 
 #: Built once: a schema is stateless between loads, and building one per event costs more than loading.

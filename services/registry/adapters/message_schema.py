@@ -41,3 +41,16 @@ def message_tables_v1(metadata: MetaData) -> tuple[Table, Table]:
         Column("reply", String(160), nullable=False),
     )
     return messages, opt_outs
+
+
+def erasure_table_v1(metadata: MetaData) -> Table:
+    """Migration 0012: each erasure on request (when, by whom, on which request; never what)."""
+    return Table(
+        "erasures",
+        metadata,
+        Column("household_id", String(36), primary_key=True),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("by", String(255), nullable=False),
+        Column("reference", String(255), nullable=False),
+        Column("location_erased", Integer, nullable=False),
+    )

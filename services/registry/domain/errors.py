@@ -55,6 +55,13 @@ class HouseholdIdTaken(RegistryError, Conflict):
     """A different household was already registered under that id."""
 
 
+class AlreadyErased(RegistryError, Conflict):
+    """The household's personal data was erased already."""
+
+    slug = "already-erased"
+    title = "Already erased"
+
+
 class VersionMismatch(RegistryError, PreconditionFailed):
     """The change was made against an older version than the one stored (``If-Match`` failed)."""
 

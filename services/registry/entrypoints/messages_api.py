@@ -1,6 +1,6 @@
-"""Messages over HTTP: a household's messages for the officers who may read it, and the SMS
-provider's delivery reports and replies (Infobip's webhook shapes), which carry the webhook token
-instead of a person's bearer token."""
+"""A household's personal data over HTTP: its messages for the officers who may read them, the SMS
+provider's delivery reports and replies (Infobip's webhook shapes, which carry the webhook token
+instead of a person's bearer token), and erasure on request."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from services.registry.adapters.sms import report_outcome
 from services.registry.entrypoints.api import _deps, _uow
 from services.registry.service_layer import messages as service
+from services.registry.service_layer.common import Actor
+from services.registry.service_layer.erasure import EraseHousehold, erase_household
 from shared.auth import AUDITOR, REGISTRY_OFFICER
 from shared.errors import InvalidInput, NotAuthenticated
 from shared.web import BEARER, authenticated, current_principal
@@ -83,6 +85,39 @@ class MessageCounts(MethodView):
     def get(self) -> Any:
         """Messages to households inside your jurisdiction, by kind and status"""
         return {"by_kind": service.message_counts(current_principal().covers, _uow())}
+
+
+class ErasureRequestSchema(Schema):
+    reference = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=255),
+        metadata={"description": "The household's request it answers (a letter's or a case's reference)"},
+    )
+    location = fields.Boolean(load_default=False, metadata={"description": "Erase the exact location too"})
+
+
+class ErasureSchema(Schema):
+    household_id = fields.String()
+    at = fields.DateTime()
+    by = fields.String()
+    reference = fields.String()
+    location_erased = fields.Boolean()
+
+
+@blp.route("/households/<household_id>/erasure")
+class HouseholdErasure(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(ErasureRequestSchema)
+    @blp.response(200, ErasureSchema)
+    @authenticated([REGISTRY_OFFICER])
+    def post(self, body: dict[str, Any], household_id: str) -> Any:
+        """Erase a household's personal data on its request (names, documents, phones, accounts,
+        address; its exact location if asked); ids, decisions and payments stay"""
+        principal = current_principal()
+        command = EraseHousehold(
+            household_id, body["reference"], body["location"], Actor(principal.subject, principal.covers)
+        )
+        return erase_household(command, _uow(), _deps()).__dict__
 
 
 def _check_token() -> None:

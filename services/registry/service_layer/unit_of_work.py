@@ -8,6 +8,7 @@ from typing import Any
 from services.registry.adapters.assessments import AssessmentEventRepository, RosterRepository
 from services.registry.adapters.boundaries import BoundaryRepository
 from services.registry.adapters.duplicates import DuplicateRepository
+from services.registry.adapters.erasures import ErasureRepository
 from services.registry.adapters.households import HouseholdRepository
 from services.registry.adapters.import_jobs import ImportRepository
 from services.registry.adapters.messages import MessageRepository
@@ -32,6 +33,7 @@ class RegistryUnitOfWork(UnitOfWork):
     boundaries: BoundaryRepository
     resolutions: ResolutionRepository
     messages: MessageRepository
+    erasures: ErasureRepository
     audit = audit
 
     def __init__(
@@ -66,6 +68,7 @@ class RegistryUnitOfWork(UnitOfWork):
         self.boundaries = BoundaryRepository(self.session)
         self.resolutions = ResolutionRepository(self.session)
         self.messages = MessageRepository(self.session)
+        self.erasures = ErasureRepository(self.session)
         return self
 
     def __exit__(

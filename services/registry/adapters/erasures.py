@@ -1,0 +1,62 @@
+"""Erasures on request, and the personal data kept beside a household scrubbed with it."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from services.registry.adapters.orm import (
+    erasures,
+    household_history,
+    household_messages,
+    import_households,
+    message_opt_outs,
+)
+from services.registry.domain.erasure import ERASED, Erasure
+from shared.db import as_read
+
+
+class ErasureRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, erasure: Erasure) -> None:
+        self.session.execute(
+            insert(erasures).values(
+                household_id=erasure.household_id,
+                at=erasure.at,
+                by=erasure.by,
+                reference=erasure.reference,
+                location_erased=int(erasure.location_erased),
+            )
+        )
+
+    def get(self, household_id: str) -> Erasure | None:
+        row = self.session.execute(select(erasures).where(erasures.c.household_id == household_id)).first()
+        if row is None:
+            return None
+        return Erasure(row.household_id, as_read(row.at), row.by, row.reference, bool(row.location_erased))  # type: ignore[arg-type]
+
+    def scrub_beside(self, household_id: str) -> None:
+        """What else holds the household's personal data: its history keeps which fields changed
+        and when, not their values; its messages keep their kind and status, not their text or
+        number; the rows of import files it came in are emptied."""
+        h = household_history.c
+        for row in self.session.execute(select(h.id, h.changes).where(h.household_id == household_id)).all():
+            paths = [{"path": c.get("path"), "old": None, "new": None} for c in row.changes or []]
+            self.session.execute(update(household_history).where(h.id == row.id).values(changes=paths))
+        self.session.execute(
+            update(household_messages)
+            .where(household_messages.c.household_id == household_id)
+            .values(text=ERASED, to_masked=None, to_hash=None)
+        )
+        self.session.execute(
+            update(message_opt_outs)
+            .where(message_opt_outs.c.household_id == household_id)
+            .values(reply=ERASED)
+        )
+        self.session.execute(
+            update(import_households)
+            .where(import_households.c.household_id == household_id)
+            .values(rows=[], changed=None)
+        )
