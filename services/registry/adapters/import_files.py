@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,3 +157,8 @@ def _kobo(path: Path) -> tuple[list[str], Rows]:
             headers.update(dict.fromkeys(row))
             rows.append((number, row))
     return list(headers), iter(rows)
+
+
+def remove_import_folder(data_dir: Path, import_id: str) -> None:
+    """Delete an import's stored file (past its retention period): nothing if it is gone already."""
+    shutil.rmtree(Path(data_dir) / "imports" / import_id, ignore_errors=True)

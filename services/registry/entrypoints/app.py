@@ -7,10 +7,12 @@ from pathlib import Path
 from flask import Flask
 
 from services.registry.adapters.config_files import load_admin_reference, load_index
+from services.registry.adapters.import_files import remove_import_folder
 from services.registry.adapters.orm import audit, inbox, outbox
 from services.registry.adapters.protection import AesGcmProtector, ProtectionError, decode_key
 from services.registry.adapters.reference import StoredReference
 from services.registry.adapters.sms import InfobipSms
+from services.registry.domain.retention import RetentionPeriods
 from services.registry.entrypoints.api import blp
 from services.registry.entrypoints.assessments_api import blp as assessments_blp
 from services.registry.entrypoints.consumer import message_requests_handler
@@ -25,6 +27,7 @@ from services.registry.entrypoints.settings import ENCRYPTION_KEY, HASHING_KEY, 
 from services.registry.service_layer.common import Dependencies
 from services.registry.service_layer.imports import recover_interrupted
 from services.registry.service_layer.messages import MessageSender
+from services.registry.service_layer.retention import RetentionWorker
 from services.registry.service_layer.snapshots import DailyTime, SnapshotWorker
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditLog
@@ -70,6 +73,16 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     daily = DailyTime.parse(snapshot_time(settings))
     passes = SnapshotWorker(new_uow, deps, daily, RelayLease(runtime.engine, "registry-snapshots"))
     runtime.workers.append(Worker("snapshot-pass", passes.run))
+    periods = settings.own.get("retention") or RetentionPeriods()
+    retention = RetentionWorker(
+        new_uow,
+        deps,
+        periods,  # type: ignore[arg-type]
+        lambda import_id: remove_import_folder(settings.data_dir, import_id),
+        daily,
+        RelayLease(runtime.engine, "registry-retention"),
+    )
+    runtime.workers.append(Worker("retention-pass", retention.run))
     runtime.add_consumer(
         MESSAGES_GROUP, [MESSAGES.name], {MESSAGES_REQUESTED: message_requests_handler(deps)}
     )

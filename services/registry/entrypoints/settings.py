@@ -25,6 +25,12 @@ def _daily_time(text: str) -> str:
     return text.strip()
 
 
+def _retention(text: str) -> object:
+    from services.registry.domain.retention import RetentionPeriods
+
+    return RetentionPeriods.parse(text)
+
+
 OWN = OwnSettings(
     variables=(
         OwnVariable(
@@ -34,6 +40,14 @@ OWN = OwnSettings(
             "households whose ages, age bands or score changed with time (birthdays, new weights).",
             key="snapshot_time",
             read=_daily_time,
+        ),
+        OwnVariable(
+            "AMPARO_REGISTRY_RETENTION_DAYS",
+            "",
+            "Days each kind of record with personal data is kept, e.g. "
+            "messages=180,imports=90,sync=90,inactive=1825 (any of them; the rest keep these defaults).",
+            key="retention",
+            read=_retention,
         ),
         OwnVariable(
             "AMPARO_SMS_URL",

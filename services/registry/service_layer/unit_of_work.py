@@ -14,6 +14,7 @@ from services.registry.adapters.import_jobs import ImportRepository
 from services.registry.adapters.messages import MessageRepository
 from services.registry.adapters.orm import Session, audit, outbox
 from services.registry.adapters.resolutions import ResolutionRepository
+from services.registry.adapters.retention import RetentionRepository
 from services.registry.adapters.search import HouseholdSearch
 from services.registry.adapters.snapshots import SnapshotRepository
 from services.registry.adapters.weights import WeightSetRepository
@@ -34,6 +35,7 @@ class RegistryUnitOfWork(UnitOfWork):
     resolutions: ResolutionRepository
     messages: MessageRepository
     erasures: ErasureRepository
+    retention: RetentionRepository
     audit = audit
 
     def __init__(
@@ -69,6 +71,7 @@ class RegistryUnitOfWork(UnitOfWork):
         self.resolutions = ResolutionRepository(self.session)
         self.messages = MessageRepository(self.session)
         self.erasures = ErasureRepository(self.session)
+        self.retention = RetentionRepository(self.session)
         return self
 
     def __exit__(
