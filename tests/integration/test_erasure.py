@@ -8,9 +8,10 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.alerts.domain.locations import location_from_snapshot
 from services.registry.adapters.orm import audit, household_history, household_messages
@@ -62,6 +63,9 @@ def personal_values(body: dict) -> list[str]:
 
 def test_erasure_removes_personal_data_everywhere_and_keeps_the_tombstone(world, paid_household):
     household, body = paid_household
+    outbox = world.registry_runtime.outbox
+    with world.registry_runtime.session_factory() as session, session.begin():  # as the relay would
+        session.execute(update(outbox).values(published_at=datetime.now(UTC)))
     officer = world.auth(REGISTRY_OFFICER, "officer-erase")
     path = f"/v1/households/{household['id']}/erasure"
     done = world.registry.post(path, json={"reference": "SOL-2026-0042", "location": True}, headers=officer)
@@ -87,11 +91,13 @@ def test_erasure_removes_personal_data_everywhere_and_keeps_the_tombstone(world,
         assert value not in everything, value
     assert "SOL-2026-0042" in kept and '"erased"' in kept  # the audit log says that it happened
 
-    # The projections are told, and a tombstone follows for compaction.
-    outbox = world.registry_runtime.outbox
+    # The projections are told, and a tombstone follows for compaction; the snapshots published
+    # before (with the exact location) left the outbox.
     with world.registry_runtime.session_factory() as session:
-        last = session.execute(select(outbox).order_by(outbox.c.position.desc()).limit(2)).all()
-    tombstone, erased_event = last
+        left = session.execute(
+            select(outbox).where(outbox.c.key == household["id"]).order_by(outbox.c.position.desc())
+        ).all()
+    tombstone, erased_event = left
     assert tombstone.payload == b"" and tombstone.key == household["id"]
     assert json.loads(erased_event.payload)["type"] == HOUSEHOLD_ERASED
     world.sync_registry()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.registry.adapters.orm import (
@@ -11,9 +11,11 @@ from services.registry.adapters.orm import (
     household_messages,
     import_households,
     message_opt_outs,
+    outbox,
 )
 from services.registry.domain.erasure import ERASED, Erasure
 from shared.db import as_read
+from shared.kafka import HOUSEHOLDS
 
 
 class ErasureRepository:
@@ -40,7 +42,8 @@ class ErasureRepository:
     def scrub_beside(self, household_id: str) -> None:
         """What else holds the household's personal data: its history keeps which fields changed
         and when, not their values; its messages keep their kind and status, not their text or
-        number; the rows of import files it came in are emptied."""
+        number; the rows of import files it came in are emptied; its snapshots already published
+        leave the outbox (they would be published again if the broker lost its topics)."""
         h = household_history.c
         for row in self.session.execute(select(h.id, h.changes).where(h.household_id == household_id)).all():
             paths = [{"path": c.get("path"), "old": None, "new": None} for c in row.changes or []]
@@ -54,6 +57,13 @@ class ErasureRepository:
             update(message_opt_outs)
             .where(message_opt_outs.c.household_id == household_id)
             .values(reply=ERASED)
+        )
+        self.session.execute(
+            delete(outbox).where(
+                outbox.c.topic == HOUSEHOLDS.name,
+                outbox.c.key == household_id,
+                outbox.c.published_at.is_not(None),
+            )
         )
         self.session.execute(
             update(import_households)

@@ -45,7 +45,6 @@ def erase_household(command: EraseHousehold, uow: RegistryUnitOfWork, deps: Depe
         gone = erased(current, at, command.actor.subject, command.location)
         uow.households.replace(gone, current.version)
         uow.households.record_changes(gone, [FieldChange(c.path, None, None) for c in changes(current, gone)])
-        uow.erasures.scrub_beside(current.id)
         record = Erasure(current.id, at, command.actor.subject, command.reference, command.location)
         uow.erasures.add(record)
         uow.record(
@@ -65,4 +64,6 @@ def erase_household(command: EraseHousehold, uow: RegistryUnitOfWork, deps: Depe
         )
         uow.publish(HOUSEHOLDS.name, event)
         uow.publish_tombstone(HOUSEHOLDS.name, current.id)
+        # After the new events, so the outbox's positions only ever grow.
+        uow.erasures.scrub_beside(current.id)
     return record
