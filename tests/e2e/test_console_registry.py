@@ -305,3 +305,29 @@ def test_an_officer_of_another_area_sees_the_registrys_refusal(context, country,
     )
     pane.get_by_role("button", name="Search").click()
     pane.get_by_text("No household found in your areas.").wait_for()  # the search keeps to DO-11
+
+
+def test_the_officer_reads_a_households_messages_and_erases_its_personal_data_on_request(
+    context, country, place
+):
+    family = tag()
+    imported(country, [row(place, "E1", "Eulalia", f"Brito {family}", "F", "Jefa", "03/03/1970", document())])
+    [household] = households(country, f"Eulalia Brito {family}")
+    page = context.new_page()
+    sign_in(page, country, "reg-marta")
+    pane = open_tab(page, "registry-households")
+    pane.get_by_label("Head’s name, registration number or household id").fill(household["id"])
+    pane.get_by_role("button", name="Search").click()
+    detail = pane.locator(".reg-hh-detail")
+    detail.get_by_text("No message to this household.").wait_for()
+    form = detail.locator("form.reg-hh-erase")
+    form.get_by_label("Request reference").fill("SOL-E2E-7")
+    form.get_by_label("Erase the exact location too").check()
+    form.get_by_label("I understand this cannot be undone").check()
+    assert_accessible(page)
+    form.get_by_role("button", name="Erase").click()
+    detail.locator("[data-role=erased]").wait_for()
+    assert "Eulalia" not in detail.inner_text() and "(erased)" in detail.inner_text()
+    stored = call(country, "GET", f"/v1/households/{household['id']}").json()
+    assert stored["status"] == "inactive" and stored["location"]["source"] == "admin_centroid"
+    assert {m["given_names"] for m in stored["members"]} == {"(erased)"}

@@ -27,11 +27,45 @@ function history(entries) {
   return scrolling(table(headers, rows), t('reg_hh_history'));
 }
 
+function messages(log) {
+  if (!log.messages.length) return `<p class="muted">${escape(t('reg_hh_no_messages'))}</p>`;
+  const rows = [...log.messages].reverse().map((m) => [
+    escape(when(m.requested_at)), escape(t(`reg_hh_kind_${m.kind}`)), `<span class="state">${escape(m.status)}</span>`,
+    escape(m.to || '—'), escape(m.reason || ''), escape(m.text),
+  ]);
+  const headers = [{ label: t('reg_hh_when') }, { label: t('reg_hh_kind') }, { label: t('reg_hh_status') },
+    { label: t('reg_hh_to') }, { label: t('reg_hh_why') }, { label: t('reg_hh_text_sent') }];
+  return (log.opted_out ? `<p data-role="opted-out">${escape(t('reg_hh_opted_out'))}</p>` : '')
+    + scrolling(table(headers, rows), t('reg_hh_messages'));
+}
+
+function erasureForm(household) {
+  if (household.status === 'inactive' && household.members.every((m) => m.given_names === '(erased)')) {
+    return `<p class="muted" data-role="erased">${escape(t('reg_hh_erased'))}</p>`;
+  }
+  return `<form class="reg-hh-erase" data-id="${escape(household.id)}">
+      <h4>${escape(t('reg_hh_erase_title'))}</h4>
+      <p class="muted">${escape(t('reg_hh_erase_help'))}</p>
+      <label><span>${escape(t('reg_hh_erase_reference'))}</span> <input name="reference" required minlength="3" maxlength="255"></label>
+      <label><input type="checkbox" name="location"> <span>${escape(t('reg_hh_erase_location'))}</span></label>
+      <label><input type="checkbox" name="sure" required> <span>${escape(t('reg_hh_erase_sure'))}</span></label>
+      <button type="submit">${escape(t('reg_hh_erase_button'))}</button>
+    </form>`;
+}
+
+async function erase(pane, form) {
+  const body = { reference: form.reference.value.trim(), location: form.location.checked };
+  const done = await attempt(() => call('registry', `/v1/households/${encodeURIComponent(form.dataset.id)}/erasure`, { method: 'POST', json: body }));
+  if (done) await open(pane, form.dataset.id);
+}
+
 async function open(pane, id) {
   const household = await attempt(() => call('registry', `/v1/households/${encodeURIComponent(id)}`));
   if (!household) return;
   const entries = await attempt(() => call('registry', `/v1/households/${encodeURIComponent(id)}/history`));
   if (!entries) return;
+  const log = await attempt(() => call('registry', `/v1/households/${encodeURIComponent(id)}/messages`));
+  if (!log) return;
   const facts = () => [
     [t('reg_p_number'), household.registration_number], [t('reg_p_area'), household.admin_code],
     [t('reg_p_status'), household.status], [t('reg_p_size'), number(household.size)],
@@ -42,7 +76,9 @@ async function open(pane, id) {
     <h3>${escape(household.registration_number)}</h3>
     <dl class="reg-counts">${facts().map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(v)}</dd>`).join('')}</dl>
     <h4>${escape(t('reg_p_members'))}</h4>${membersTable(household)}
-    <h4>${escape(t('reg_hh_history'))}</h4>${history(entries)}`);
+    <h4>${escape(t('reg_hh_history'))}</h4>${history(entries)}
+    <h4>${escape(t('reg_hh_messages'))}</h4>${messages(log)}
+    ${erasureForm(household)}`);
 }
 
 async function search(pane, form) {
@@ -73,6 +109,11 @@ function mount(pane) {
     <div class="reg-hh-results"></div>
     <section class="reg-hh-detail" aria-live="polite"></section>`);
   $('.reg-hh-search', pane).addEventListener('submit', (event) => { event.preventDefault(); search(pane, event.target); });
+  pane.addEventListener('submit', (event) => {
+    if (!event.target.matches('.reg-hh-erase')) return;
+    event.preventDefault();
+    erase(pane, event.target);
+  });
   pane.addEventListener('click', (event) => {
     const button = event.target.closest('.reg-hh-open');
     if (button) open(pane, button.dataset.id);
