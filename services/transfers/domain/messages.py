@@ -33,13 +33,16 @@ def message_requests(
     programme_id: str,
     programme: Mapping[str, Any],
     decided_at: datetime,
+    reissue: bool = False,
 ) -> list[dict[str, Any]]:
-    """The requests for payments whose new state a household hears of (the rest are left out)."""
+    """The requests for payments whose new state a household hears of (the rest are left out; a
+    payment re-issued after a failure is not announced as a new entitlement: the household was told
+    it failed and will hear when it is approved)."""
     wording = programme.get("messages") or {}
     requests = []
     for change in changes:
         kind = KINDS.get(str(change["state"]))
-        if kind is None:
+        if kind is None or (reissue and kind == "entitled"):
             continue
         cash = change["channel_type"] == CASH_PICKUP
         template = (wording.get("templates") or {}).get(

@@ -150,7 +150,9 @@ def request_messages(uow: TransfersUnitOfWork, batch_id: str, changes: Sequence[
     version = uow.programmes.get(batch.programme_id, batch.programme_version) if batch else None
     if batch is None or version is None:
         return
-    requests = message_requests(changes, batch.programme_id, version.document, batch.proposed_at)
+    requests = message_requests(
+        changes, batch.programme_id, version.document, batch.proposed_at, reissue=batch.kind == REISSUE
+    )
     size = messages_contract.MESSAGE_CHUNK
     uow.publish_all(
         MESSAGES.name,
