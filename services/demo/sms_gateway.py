@@ -67,7 +67,8 @@ class SmsGateway:
         self.token = ""
         self.inbound_url: str | None = None
         #: The next answers to give instead of accepting: ``"503"`` (a message accepted, then a
-        #: "try later" answer, as a busy provider may), ``"500"`` (refused, nothing kept).
+        #: "try later" answer, as a busy provider may), ``"500"`` (refused, nothing kept), ``"400"``
+        #: (a request of several messages refused as a whole).
         self.troubles: list[str] = []
         self._lock = threading.Lock()
         self._reports: list[tuple[dict[str, Any], str | None]] = []
@@ -130,6 +131,10 @@ class SmsGateway:
             trouble = self.troubles.pop(0) if self.troubles else None
         if trouble == "500":
             return 500, {"requestError": {"serviceException": {"text": "Internal error"}}}
+        if trouble == "400" and len(body.get("messages") or []) > 1:
+            return 400, {
+                "requestError": {"serviceException": {"text": "Bad request: one message is malformed"}}
+            }
         answers = []
         for message in body.get("messages") or []:
             for destination in message.get("destinations") or []:

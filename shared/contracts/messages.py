@@ -75,14 +75,15 @@ def message_id(payment_id: str, kind: str) -> str:
 
 
 def template_problems(text: str) -> list[str]:
-    """What is wrong with a template: unknown placeholders, unbalanced braces."""
+    """What is wrong with a template: unknown placeholders, formatted ones, unbalanced braces."""
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        places = [(n, spec, conv) for _, n, spec, conv in string.Formatter().parse(text) if n is not None]
     except ValueError as exc:
         return [f"unbalanced braces: {exc}"]
-    return [
-        f"{{{name}}} is not one of {', '.join(PLACEHOLDERS)}" for name in names if name not in PLACEHOLDERS
-    ]
+    known = ", ".join(PLACEHOLDERS)
+    problems = [f"{{{n}}} is not one of {known}" for n, _, _ in places if n not in PLACEHOLDERS]
+    problems += [f"{{{n}}} may not be formatted: write it alone" for n, spec, conv in places if spec or conv]
+    return problems
 
 
 class MessageRequestSchema(Schema):

@@ -61,6 +61,13 @@ def test_templates_name_only_what_a_message_can_say():
         "{name} is not one of programme, amount, currency, place, code"
     ]
     assert template_problems("{amount") and template_problems("{0}")
+    assert template_problems("{amount:.2f}") == ["{amount} may not be formatted: write it alone"]
+    # Whatever a stored template says, writing it never runs it.
+    request = {
+        **message_requests([change("approved")], "prog", PROGRAMME, AT)[0],
+        "templates": {"es": "{amount:>99} {x}"},
+    }
+    assert rules.wording(request, "es").startswith("{amount:>99} {x}")
 
 
 def whom(**overrides) -> rules.Recipient:

@@ -36,7 +36,11 @@ class MessageRepository:
             bulk_insert(self.session, household_messages, [asdict(m) for m in many])
 
     def get_many(self, message_ids: list[str], lock: bool = False) -> list[Message]:
-        query = select(household_messages).where(household_messages.c.id.in_(message_ids))
+        query = (
+            select(household_messages)
+            .where(household_messages.c.id.in_(message_ids))
+            .order_by(household_messages.c.id)  # every writer locks in this order: no deadlock
+        )
         return [_message(r) for r in self.session.execute(query.with_for_update() if lock else query).all()]
 
     def save_all(self, many: list[Message]) -> None:
@@ -107,7 +111,8 @@ class MessageRepository:
         for row in rows:
             for change in row.changes or []:
                 path = str(change.get("path", ""))
-                if path.startswith("members.") and path.endswith(".phone"):
+                # A number changed, added, or another member made head (whose number is used).
+                if path.startswith("members.") and path.endswith((".phone", ".relationship")):
                     changed[row.household_id] = as_read(row.changed_at)  # type: ignore[assignment]
         return changed
 

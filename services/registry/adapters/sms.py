@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from services.registry.domain.messages import ProviderUnreachable
+from services.registry.domain.messages import ProviderUnreachable, RequestRefused
 
 PENDING, DELIVERED = "PENDING", "DELIVERED"
 NOT_DELIVERED = ("UNDELIVERABLE", "EXPIRED", "REJECTED")
@@ -58,11 +58,13 @@ class InfobipSms:
             )
         except requests.RequestException as exc:
             raise ProviderUnreachable(f"no answer from the SMS provider: {type(exc).__name__}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
+        if response.status_code in (401, 403, 429) or response.status_code >= 500:
+            # Our credentials or the provider's load: nothing is wrong with the messages.
             raise ProviderUnreachable(f"the SMS provider answered {response.status_code}")
         if response.status_code >= 400:
-            why = f"the SMS provider refused the messages ({response.status_code}): {response.text[:200]}"
-            return {message_id: Sent(False, why) for message_id, _, _ in messages}
+            raise RequestRefused(
+                f"the SMS provider refused the request ({response.status_code}): {response.text[:200]}"
+            )
         found = {}
         for answer in response.json().get("messages") or []:
             status = answer.get("status") or {}

@@ -46,6 +46,19 @@ class ProviderUnreachable(Exception):
     """The provider gave no answer, or said to try later: the message may or may not have left."""
 
 
+class RequestRefused(Exception):
+    """The provider refused a request as a whole (its shape, not a message's number)."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A message the provider refused for good, and why."""
+
+    reason: str
+    accepted: bool = False
+    provider_id: str | None = None
+
+
 @dataclass(frozen=True)
 class Recipient:
     """What the registry knows of the household a request names."""
@@ -102,6 +115,16 @@ class Message:
         )
 
 
+def claimed(message: Message, at: datetime) -> Message:
+    """The message with its coming attempt counted (and due again if nothing is heard of it)."""
+    return replace(
+        message,
+        attempts=message.attempts + 1,
+        next_attempt_at=at + FIRST_RETRY * (2**message.attempts),
+        updated_at=at,
+    )
+
+
 def language_of(recipient: Recipient) -> str:
     """The household's language, else its country's.
 
@@ -142,14 +165,16 @@ def wording(request: Mapping[str, Any], language: str) -> str:
     cash = request.get("channel_type") == "cash_pickup" and kind == "sent"
     template = own.get(language) or DEFAULT_TEMPLATES["sent_cash_pickup" if cash else kind][language]
     amount = Decimal(str(request["amount"]))
-    values = {
+    values: dict[str, str] = {
         "programme": request["programme"],
         "amount": f"{amount:,.2f}",
         "currency": request["currency"],
         "place": request.get("place") or ("el punto de pago" if language == "es" else "the pay point"),
         "code": request.get("code") or "",
     }
-    return template.format(**values) + OPT_OUT[language]
+    # Only plain {name} places are filled (no format specs): a template is text, never code.
+    filled = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+    return filled + OPT_OUT[language]
 
 
 def normalized_phone(text: str) -> str:
@@ -161,6 +186,31 @@ def normalized_phone(text: str) -> str:
     '50499887766'
     """
     return re.sub(r"\D", "", text)
+
+
+#: Each served country's calling code and the length of its national numbers.
+NATIONAL = {"HN": ("504", 8), "GT": ("502", 8), "SV": ("503", 8), "BZ": ("501", 7), "DO": ("1", 10)}
+
+
+def international(phone: str, admin_code: str) -> str:
+    """The number as a provider needs it, with its country code: written with ``+`` or ``00`` it
+    is taken as it is; a national number (``9988-7766`` in Honduras) gets its country's code.
+
+    Examples
+    --------
+    >>> international("9988-7766", "HN-CR"), international("+504 9988 7766", "GT")
+    ('50499887766', '50499887766')
+    >>> international("809 555 0101", "DO-01"), international("0050499887766", "DO-01")
+    ('18095550101', '50499887766')
+    """
+    text = phone.strip()
+    digits = normalized_phone(text)
+    if text.startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return digits[2:]
+    code, length = NATIONAL.get(admin_code[:2], ("", 0))
+    return code + digits if len(digits) == length else digits
 
 
 def masked(phone: str) -> str:
@@ -179,8 +229,10 @@ def asks_to_stop(text: str) -> bool:
 
     Examples
     --------
-    >>> asks_to_stop(" Baja "), asks_to_stop("NO MÁS"), asks_to_stop("gracias")
-    (True, True, False)
+    >>> asks_to_stop(" Baja. "), asks_to_stop("NO MÁS!"), asks_to_stop("BAJA por favor")
+    (True, True, True)
+    >>> asks_to_stop("gracias"), asks_to_stop("stopper")
+    (False, False)
     """
-    plain = text.strip().casefold().replace("á", "a")
+    plain = " ".join(re.sub(r"[^\w\s]", " ", text.casefold().replace("á", "a")).split())
     return any(plain == word or plain.startswith(word + " ") for word in STOP_WORDS)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from services.registry.domain import messages as rules
+from services.registry.domain.erasure import ERASED
 from services.registry.domain.members import Relationship
 from services.registry.domain.model import Household
 from services.registry.service_layer.common import Dependencies, check_visible
@@ -58,7 +59,7 @@ def recipients(
                 admin_code=facts.admin_code,
                 language=facts.language,
                 purposes=tuple(facts.consent.purposes) if facts.consent else (),
-                phone=head_phone(household, deps),
+                phone=_international(head_phone(household, deps), facts.admin_code),
                 phone_changed_at=changed.get(household.id),
                 opted_out=household.id in opted_out,
             )
@@ -99,11 +100,14 @@ def keep_requests(requests: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork
                 status=rules.NOT_SENT if why else rules.QUEUED,
                 reason=why,
                 to_masked=rules.masked(whom.phone) if whom.phone else None,
-                to_hash=_phone_hash(whom.phone, deps),
             )
         )
     uow.messages.add_all(kept)
     return len(kept)
+
+
+def _international(phone: str | None, admin_code: str) -> str | None:
+    return rules.international(phone, admin_code) if phone else None
 
 
 def _phone_hash(phone: str | None, deps: Dependencies) -> str | None:
@@ -113,11 +117,12 @@ def _phone_hash(phone: str | None, deps: Dependencies) -> str | None:
 def send_due(new_uow: Callable[[], RegistryUnitOfWork], provider: Provider, deps: Dependencies) -> int:
     """Send a round of the messages whose time has come; returns how many were looked at.
 
-    Read in one transaction, sent in one request to the provider outside any transaction (the
-    registry is never held while the provider answers), kept in another. A message tried before
-    is first looked up at the provider: if it arrived, it is not sent again. One whose household
-    may no longer be written to is not sent, with why. A delivery report that came while the
-    round was sending is kept (one sender runs at a time: see :class:`MessageSender`).
+    Read in one transaction; each message to send is first *claimed* (its attempt counted) and
+    committed, then sent in one request to the provider outside any transaction (the registry is
+    never held while the provider answers), then kept. A message with an attempt counted is looked
+    up at the provider before it is sent again, so one sent but not kept (a crash, a failed write)
+    is never sent twice. One whose household may no longer be written to is not sent, with why.
+    What a delivery report or an erasure wrote meanwhile is kept (one sender runs at a time).
     """
     with new_uow().reading() as reader:
         due = reader.messages.due(deps.now(), ROUND)
@@ -134,22 +139,45 @@ def send_due(new_uow: Callable[[], RegistryUnitOfWork], provider: Provider, deps
             outcome[message.id] = replace(message, status=rules.NOT_SENT, reason=why, updated_at=now)
         else:
             sending.append((message, to.phone))
-    outcome |= _send(sending, provider, now)
+    sending = _claim(new_uow, sending, now)
+    outcome |= _send(sending, provider, now, lambda phone: _phone_hash(phone, deps))
     with new_uow() as uow:
-        current = {m.id: m for m in uow.messages.get_many(list(outcome), lock=True)}
-        uow.messages.save_all([_after_reports(m, current.get(m.id)) for m in outcome.values()])
+        current = {m.id: m for m in uow.messages.get_many(sorted(outcome), lock=True)}
+        uow.messages.save_all([_kept(m, current.get(m.id)) for m in outcome.values()])
     return len(due)
 
 
-def _after_reports(sent: rules.Message, current: rules.Message | None) -> rules.Message:
-    """What a round kept, with a delivery report that arrived meanwhile left as it said."""
-    if current is not None and current.status in (rules.DELIVERED, rules.UNDELIVERED):
+def _claim(
+    new_uow: Callable[[], RegistryUnitOfWork], sending: list[tuple[rules.Message, str]], now: datetime
+) -> list[tuple[rules.Message, str]]:
+    """Count each attempt before it is made (only messages still queued are sent)."""
+    if not sending:
+        return []
+    with new_uow() as uow:
+        current = {m.id: m for m in uow.messages.get_many(sorted(m.id for m, _ in sending), lock=True)}
+        claimed = [
+            (m, phone) for m, phone in sending if (c := current.get(m.id)) and c.status == rules.QUEUED
+        ]
+        uow.messages.save_all([rules.claimed(m, now) for m, _ in claimed])
+    return claimed
+
+
+def _kept(sent: rules.Message, current: rules.Message | None) -> rules.Message:
+    """What a round keeps, with what a delivery report or an erasure wrote meanwhile left as it said."""
+    if current is None:
+        return sent
+    if current.text == ERASED:  # erased (or past its period) while the round was sending
+        sent = replace(sent, text=ERASED, to_masked=None, to_hash=None)
+    if current.status in (rules.DELIVERED, rules.UNDELIVERED):
         return replace(sent, status=current.status, delivered_at=current.delivered_at, reason=current.reason)
     return sent
 
 
 def _send(
-    sending: list[tuple[rules.Message, str]], provider: Provider, now: datetime
+    sending: list[tuple[rules.Message, str]],
+    provider: Provider,
+    now: datetime,
+    hashed: Callable[[str], str | None],
 ) -> dict[str, rules.Message]:
     """Send what may be sent, after asking the provider of each message tried before (so none is
     sent twice); a provider that does not answer leaves them all for another attempt."""
@@ -162,9 +190,8 @@ def _send(
                 fresh.append((message, phone))
                 continue
             kept = message.attempted(now, earlier.accepted, earlier.reason, final=True)
-            outcome[message.id] = replace(kept, to_masked=rules.masked(phone))
-        batch = [(m.id, rules.normalized_phone(phone), m.text) for m, phone in fresh]
-        answers = provider.send_many(batch) if batch else {}
+            outcome[message.id] = replace(kept, to_masked=rules.masked(phone), to_hash=hashed(phone))
+        answers = _answers(provider, [(m.id, phone, m.text) for m, phone in fresh])
     except rules.ProviderUnreachable as exc:
         for message, _ in sending:
             outcome.setdefault(message.id, message.attempted(now, False, str(exc), final=False))
@@ -177,8 +204,29 @@ def _send(
             )
             continue
         kept = message.attempted(now, sent.accepted, sent.reason, final=not sent.accepted)
-        outcome[message.id] = replace(kept, provider_id=sent.provider_id, to_masked=rules.masked(phone))
+        outcome[message.id] = replace(
+            kept, provider_id=sent.provider_id, to_masked=rules.masked(phone), to_hash=hashed(phone)
+        )
     return outcome
+
+
+def _answers(provider: Provider, batch: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """The provider's answer for each message: a request it refused as a whole is sent again one
+    message at a time, so one bad message refuses only itself."""
+    if not batch:
+        return {}
+    try:
+        return dict(provider.send_many(batch))
+    except rules.RequestRefused:
+        if len(batch) == 1:
+            raise
+    answers: dict[str, Any] = {}
+    for one in batch:
+        try:
+            answers |= provider.send_many([one])
+        except rules.RequestRefused as exc:
+            answers[one[0]] = rules.Refused(str(exc))
+    return answers
 
 
 def apply_reports(
@@ -186,15 +234,13 @@ def apply_reports(
 ) -> int:
     """The provider's delivery reports, each ``(message id, delivered, why not)`` (``None``: still
     on its way); returns how many named a message of ours."""
-    applied = 0
+    outcomes = {
+        message_id: (delivered, why) for message_id, delivered, why in reports if delivered is not None
+    }
     with uow:
-        for message_id, delivered, why in reports:
-            message = uow.messages.get(message_id, lock=True)
-            if message is None or delivered is None:
-                continue
-            uow.messages.save(message.reported(delivered, deps.now(), why))
-            applied += 1
-    return applied
+        found = uow.messages.get_many(sorted(outcomes), lock=True)  # in id order, as the sender locks
+        uow.messages.save_all([m.reported(outcomes[m.id][0], deps.now(), outcomes[m.id][1]) for m in found])
+    return len(found)
 
 
 def apply_replies(results: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork, deps: Dependencies) -> int:
@@ -203,7 +249,7 @@ def apply_replies(results: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork,
     stopped = 0
     with uow:
         for result in results:
-            text = str(result.get("cleanText") or result.get("text") or "")
+            text = str(result.get("text") or result.get("cleanText") or "")
             sender = str(result.get("from") or "")
             if not sender or not rules.asks_to_stop(text):
                 continue
@@ -217,7 +263,7 @@ def apply_replies(results: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork,
                         action="messages_opted_out",
                         subject_type="household",
                         subject_id=household_id,
-                        comment=f"replied {text[:40]!r}",
+                        comment="replied asking for no more messages",
                     )
                 )
                 stopped += 1
