@@ -112,6 +112,15 @@ def test_erasure_removes_personal_data_everywhere_and_keeps_the_tombstone(world,
     assert attributes.consent_emergency is None and attributes.vulnerability_score is None
     assert len(kept_payments) == 1  # what the law requires stays: the payment and its amount
 
+    # What was erased is never recorded again (a change, a re-import, a device's sync).
+    back = {k: v for k, v in body.items() if k != "id"}
+    put = world.registry.put(
+        f"/v1/households/{household['id']}",
+        json=back,
+        headers={**officer, "If-Match": f'"{shown["version"]}"'},
+    )
+    assert put.status_code == 409 and "never recorded again" in put.get_json()["detail"]
+
     # Once only, by a registry officer of the household's area.
     again = world.registry.post(path, json={"reference": "SOL-2026-0043"}, headers=officer)
     assert again.status_code == 409

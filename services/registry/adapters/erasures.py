@@ -14,8 +14,10 @@ from services.registry.adapters.orm import (
     outbox,
 )
 from services.registry.domain.erasure import ERASED, Erasure
+from shared.contracts.households import HOUSEHOLD_ERASED
 from shared.db import as_read
 from shared.kafka import HOUSEHOLDS
+from shared.outbox import TOMBSTONE
 
 
 class ErasureRepository:
@@ -42,8 +44,9 @@ class ErasureRepository:
     def scrub_beside(self, household_id: str) -> None:
         """What else holds the household's personal data: its history keeps which fields changed
         and when, not their values; its messages keep their kind and status, not their text or
-        number; the rows of import files it came in are emptied; its snapshots already published
-        leave the outbox (they would be published again if the broker lost its topics)."""
+        number; the rows of import files it came in are emptied; its earlier snapshots leave the
+        outbox, published or not (published, they would be published again if the broker lost its
+        topics; unpublished, they would follow the erasure)."""
         h = household_history.c
         for row in self.session.execute(select(h.id, h.changes).where(h.household_id == household_id)).all():
             paths = [{"path": c.get("path"), "old": None, "new": None} for c in row.changes or []]
@@ -62,7 +65,7 @@ class ErasureRepository:
             delete(outbox).where(
                 outbox.c.topic == HOUSEHOLDS.name,
                 outbox.c.key == household_id,
-                outbox.c.published_at.is_not(None),
+                outbox.c.event_type.not_in((HOUSEHOLD_ERASED, TOMBSTONE)),
             )
         )
         self.session.execute(

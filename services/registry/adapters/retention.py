@@ -18,6 +18,7 @@ from services.registry.adapters.orm import (
     sync_records,
 )
 from services.registry.domain.erasure import ERASED
+from services.registry.domain.messages import FAILED, QUEUED
 
 #: An import whose file and rows are gone.
 EXPIRED = "expired"
@@ -28,8 +29,15 @@ class RetentionRepository:
         self.session = session
 
     def blank_messages_before(self, cutoff: datetime) -> int:
+        """Messages past their period lose their text and number; one still waiting to be sent
+        that long is given up first (a household must never receive a blanked message)."""
         m = household_messages.c
         moment = func.coalesce(m.sent_at, m.requested_at)
+        self.session.execute(
+            update(household_messages)
+            .where(moment < cutoff, m.status == QUEUED)
+            .values(status=FAILED, reason="not sent within its retention period")
+        )
         return int(
             self.session.execute(
                 update(household_messages)

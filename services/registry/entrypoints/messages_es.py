@@ -383,6 +383,12 @@ MESSAGES = {
         "falta el token del webhook del proveedor o no es el correcto"
     ),
     "results must be a list of objects": "results debe ser una lista de objetos",
+    "household {household} was erased on request: its personal data is never recorded again (register "
+    "the family anew, with its consent, if it asks)": (
+        "los datos personales del hogar {household} se borraron a su pedido: nunca se vuelven a registrar "
+        "(registre de nuevo a la familia, con su consentimiento, si lo pide)"
+    ),
+    "household {household} was erased already": "los datos del hogar {household} ya se borraron",
 }
 
 #: The registry's own messages.

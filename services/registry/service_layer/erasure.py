@@ -24,6 +24,8 @@ class EraseHousehold:
     reference: str
     location: bool
     actor: Actor
+    #: The role the audit log names (``None`` for the retention pass, which is no person).
+    role: str | None = "registry_officer"
 
 
 def erase_household(command: EraseHousehold, uow: RegistryUnitOfWork, deps: Dependencies) -> Erasure:
@@ -53,7 +55,7 @@ def erase_household(command: EraseHousehold, uow: RegistryUnitOfWork, deps: Depe
                 action="erased",
                 subject_type="household",
                 subject_id=current.id,
-                role="registry_officer",
+                role=command.role,
                 comment=f"on request {command.reference}; exact location "
                 + ("erased" if command.location else "kept"),
             )

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from services.registry.adapters.blocks import Blocks
 from services.registry.domain import model
-from services.registry.domain.errors import HouseholdIdTaken, VersionMismatch
+from services.registry.domain.errors import AlreadyErased, HouseholdIdTaken, VersionMismatch
 from services.registry.domain.history import FieldChange, changes
 from services.registry.service_layer.common import (
     Actor,
@@ -67,8 +67,11 @@ def store_change(
     entry (its field changes, then what ``said`` adds), its event and, unless ``screen`` is false (a
     change that leaves its people as they were: an assessment, an enrolment), its probable duplicates.
 
-    :return: ``False`` if someone changed the household since ``current`` (nothing written).
+    :return: ``False`` if someone changed the household since ``current``, or its personal data
+        was erased on request (it is never recorded again): nothing written.
     """
+    if uow.erasures.get(current.id) is not None:
+        return False
     if not uow.households.replace(changed, current.version):
         return False
     uow.households.record_changes(changed, [*changes(current, changed), *said])
@@ -196,6 +199,11 @@ def change_in(
     current = check_visible(
         uow.households.get(command.household_id, for_update=True), command.household_id, command.actor.covers
     )
+    if uow.erasures.get(current.id) is not None:
+        raise AlreadyErased(
+            f"household {current.id} was erased on request: its personal data is never recorded again "
+            "(register the family anew, with its consent, if it asks)"
+        )
     if current.version != command.expected_version:
         raise _mismatch(uow, current, command.expected_version)
     facts = build_facts(command.household, deps, current, now.date())

@@ -78,15 +78,18 @@ def _erase_inactive(
     new_uow: Callable[[], RegistryUnitOfWork], deps: Dependencies, periods: RetentionPeriods, now: datetime
 ) -> list[str]:
     """Households inactive for longer than their period, erased as on request, location too."""
-    with new_uow().reading() as reader:
-        due = reader.retention.inactive_before(periods.cutoff("inactive", now))
     everywhere = Actor(PASS, lambda _code: True)
-    erased = []
+    erased: list[str] = []
+    with new_uow().reading() as reader:
+        due = reader.retention.inactive_before(periods.cutoff("inactive", now), limit=100_000)
     for household_id in due:
         reference = f"retention: inactive for more than {periods.inactive} days"
         try:
-            erase_household(EraseHousehold(household_id, reference, True, everywhere), new_uow(), deps)
+            erase_household(EraseHousehold(household_id, reference, True, everywhere, None), new_uow(), deps)
         except AlreadyErased:
+            continue
+        except Exception:  # noqa: BLE001 - one household failing must not keep the others
+            log.warning("erasing household %s past its retention failed", household_id, exc_info=True)
             continue
         erased.append(household_id)
     return erased

@@ -150,8 +150,16 @@ def request_messages(uow: TransfersUnitOfWork, batch_id: str, changes: Sequence[
     version = uow.programmes.get(batch.programme_id, batch.programme_version) if batch else None
     if batch is None or version is None:
         return
+    decided_at = batch.proposed_at
+    if batch.kind == REISSUE:  # decided when the first payment was, not when it failed and went again
+        first = [
+            b.proposed_at
+            for b in uow.batches.of_incident(batch.incident_id)
+            if b.programme_id == batch.programme_id
+        ]
+        decided_at = min(first, default=batch.proposed_at)
     requests = message_requests(
-        changes, batch.programme_id, version.document, batch.proposed_at, reissue=batch.kind == REISSUE
+        changes, batch.programme_id, version.document, decided_at, reissue=batch.kind == REISSUE
     )
     size = messages_contract.MESSAGE_CHUNK
     uow.publish_all(
