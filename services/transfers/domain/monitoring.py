@@ -127,6 +127,25 @@ def shown(count: int) -> int | None:
     return None if 0 < count < SMALLEST_SHOWN else count
 
 
+def suppressed(values: Sequence[int]) -> list[int | None]:
+    """Counts that add up to a total shown elsewhere, as a report may show them: each of 1 or 2
+    hidden, and then, while what is hidden adds up to 1 or 2 (the total minus the rest would tell
+    it), the smallest shown one too.
+
+    Examples
+    --------
+    >>> suppressed([40, 2, 0]), suppressed([40, 5, 1, 1]), suppressed([4, 5])
+    ([None, None, 0], [40, None, None, None], [4, 5])
+    """
+    kept: list[int | None] = [shown(v) for v in values]
+    while 0 < sum(v for v, k in zip(values, kept, strict=True) if k is None) < SMALLEST_SHOWN:
+        rest = [(v, i) for i, (v, k) in enumerate(zip(values, kept, strict=True)) if k and v > 0]
+        if not rest:
+            break
+        kept[min(rest)[1]] = None
+    return kept
+
+
 def nearest_rank(values: Sequence[float], share: float) -> float | None:
     """The nearest-rank percentile: the smallest value with at least ``share`` of them at or below it.
 
@@ -197,15 +216,21 @@ def people_table(households: Iterable[Household]) -> dict[str, Any]:
             continue
         totals = [a + b for a, b in zip(totals, cells, strict=True)]
     table: dict[str, Any] = {}
-    for (sex, band, what), total in zip(PEOPLE_CELLS, totals, strict=True):
-        table.setdefault(sex, {}).setdefault(band, {})[what] = shown(total)
+    people = suppressed(totals[0::2])  # the cells add up to the stage's people: hide what subtraction tells
+    disabled = suppressed(totals[1::2])
+    for index, (sex, band, what) in enumerate(PEOPLE_CELLS):
+        table.setdefault(sex, {}).setdefault(band, {})[what] = (people if what == "people" else disabled)[
+            index // 2
+        ]
     return {"by_sex_and_age": table, "households_not_counted": shown(not_counted)}
 
 
 def _counts(households: Mapping[str, Household]) -> dict[str, int | None]:
+    """Households and people (the people of 1 or 2 households are not shown either: a family's size)."""
+    counted = shown(len(households))
     return {
-        "households": shown(len(households)),
-        "people": shown(sum(h.size or 0 for h in households.values())),
+        "households": counted,
+        "people": shown(sum(h.size or 0 for h in households.values())) if counted else counted,
     }
 
 
@@ -232,19 +257,28 @@ def coverage(stages: Mapping[str, Mapping[str, Household]]) -> dict[str, Any]:
 
 
 def cost(payments: Sequence[Paid], paid_households: int) -> list[dict[str, Any]]:
-    """Money approved and paid, per currency, and paid per household paid."""
+    """Money approved and paid, per currency, and paid per household paid (an amount paid to 1 or 2
+    households is not shown: with a flat benefit it would count them)."""
     by_currency: dict[str, dict[str, Decimal]] = {}
+    counted: dict[str, dict[str, set[str]]] = {}
     for payment in payments:
         money = by_currency.setdefault(payment.currency, {"approved": Decimal(0), "paid": Decimal(0)})
+        whom = counted.setdefault(payment.currency, {"approved": set(), "paid": set()})
         if payment.state in AMOUNT_APPROVED:
             money["approved"] += payment.amount
+            whom["approved"].add(payment.household.household_id)
         if payment.state == SETTLED:
             money["paid"] += payment.amount
+            whom["paid"].add(payment.household.household_id)
+
+    def amount(currency: str, which: str) -> str | None:
+        return str(by_currency[currency][which]) if shown(len(counted[currency][which])) is not None else None
+
     return [
         {
             "currency": currency,
-            "approved": str(money["approved"]),
-            "paid": str(money["paid"]),
+            "approved": amount(currency, "approved"),
+            "paid": amount(currency, "paid"),
             "paid_per_household": (
                 str((money["paid"] / paid_households).quantize(Decimal("0.01")))
                 if len(by_currency) == 1 and shown(paid_households)
@@ -323,9 +357,11 @@ def breakdown(
         for household_id, household in households.items():
             group = groups.setdefault(key(household_id, household), dict.fromkeys(STAGES, 0))
             group[stage] += 1
+    ordered = sorted(groups.items())
+    columns = {stage: suppressed([counts[stage] for _, counts in ordered]) for stage in STAGES}
     return [
-        {name: group, **{stage: shown(count) for stage, count in counts.items()}}
-        for group, counts in sorted(groups.items())
+        {name: group, **{stage: columns[stage][row] for stage in STAGES}}
+        for row, (group, _) in enumerate(ordered)
     ]
 
 
