@@ -4,17 +4,16 @@ erased (see :mod:`services.registry.domain.retention`), each step audited with i
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.registry.domain.errors import AlreadyErased
 from services.registry.domain.retention import PASS, RetentionPeriods
 from services.registry.service_layer.common import Actor, Dependencies
 from services.registry.service_layer.erasure import EraseHousehold, erase_household
-from services.registry.service_layer.snapshots import DailyTime
+from services.registry.service_layer.snapshots import DailyPass, DailyTime
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditEntry
 
@@ -95,8 +94,10 @@ def _erase_inactive(
     return erased
 
 
-class RetentionWorker:
-    """Runs the pass once a day at its time while this instance holds the pass's lease."""
+class RetentionWorker(DailyPass):
+    """The daily retention pass (see :func:`apply_retention`)."""
+
+    what = "applying retention"
 
     def __init__(
         self,
@@ -108,34 +109,16 @@ class RetentionWorker:
         lease: Any,
         tick: float = 60.0,
     ):
+        super().__init__(deps.now, at, lease, tick)
         self.units_of_work, self.deps, self.periods = units_of_work, deps, periods
-        self.remove_import_files, self.at, self.lease, self.tick = remove_import_files, at, lease, tick
-        self.last_day = None
+        self.remove_import_files = remove_import_files
 
-    def run(self, stop: threading.Event) -> None:
-        try:
-            while not stop.wait(self.tick):
-                self.run_once()
-        finally:
-            self.lease.release()
+    def work(self, day: date) -> RetentionReport:
+        return apply_retention(self.units_of_work, self.deps, self.periods, self.remove_import_files)
 
-    def run_once(self) -> RetentionReport | None:
-        try:
-            day = self.at.due(self.deps.now(), self.last_day)
-            if day is None or not self.lease.held():
-                return None
-            report = apply_retention(self.units_of_work, self.deps, self.periods, self.remove_import_files)
-            self.last_day = day
-            log.info(
-                "retention applied for %s: %d messages blanked, %d imports emptied, %d device batch "
-                "records deleted, %d inactive households erased",
-                day,
-                report.messages_blanked,
-                len(report.imports_emptied),
-                report.syncs_deleted,
-                len(report.households_erased),
-            )
-            return report
-        except Exception:  # noqa: BLE001 - a database down, say: the next round tries again
-            log.warning("applying retention failed; trying again", exc_info=True)
-            return None
+    def said(self, day: date, report: RetentionReport) -> str:
+        return (
+            f"retention applied for {day}: {report.messages_blanked} messages blanked, "
+            f"{len(report.imports_emptied)} imports emptied, {report.syncs_deleted} device batch records "
+            f"deleted, {len(report.households_erased)} inactive households erased"
+        )

@@ -131,9 +131,49 @@ class DailyTime:
         return day if last_day is None or day > last_day else None
 
 
-class SnapshotWorker:
-    """Runs the pass once a day at its time (and, after a start, for the day whose time has passed),
-    while this instance holds the pass's lease; checks every ``tick`` seconds."""
+class DailyPass:
+    """Runs a pass once a day at its time (and, after a start, for the day whose time has passed),
+    while this instance holds the pass's lease; checks every ``tick`` seconds. Subclasses say what
+    the pass does (:meth:`work`) and what it did (:meth:`said`)."""
+
+    what = "the daily pass"
+
+    def __init__(self, clock: Callable[[], datetime], at: DailyTime, lease: Any, tick: float = 30.0):
+        self.clock, self.at, self.lease, self.tick = clock, at, lease, tick
+        self.last_day: date | None = None
+
+    def work(self, day: date) -> Any:
+        raise NotImplementedError
+
+    def said(self, day: date, report: Any) -> str:
+        return f"{self.what} ran for {day}"
+
+    def run(self, stop: threading.Event) -> None:
+        try:
+            while not stop.wait(self.tick):
+                self.run_once()
+        finally:
+            self.lease.release()
+
+    def run_once(self) -> Any:
+        """Run the pass if its time has come and this instance holds the lease."""
+        try:
+            day = self.at.due(self.clock(), self.last_day)
+            if day is None or not self.lease.held():
+                return None
+            report = self.work(day)
+            self.last_day = day
+            log.info("%s", self.said(day, report))
+            return report
+        except Exception:  # noqa: BLE001 - a database down, say: the next round tries again
+            log.warning("%s failed; trying again", self.what, exc_info=True)
+            return None
+
+
+class SnapshotWorker(DailyPass):
+    """The daily snapshot pass (see :func:`refresh_snapshots`)."""
+
+    what = "refreshing snapshots"
 
     def __init__(
         self,
@@ -143,32 +183,14 @@ class SnapshotWorker:
         lease: Any,
         tick: float = 30.0,
     ):
-        self.units_of_work, self.deps, self.at, self.lease, self.tick = units_of_work, deps, at, lease, tick
-        self.last_day: date | None = None
+        super().__init__(deps.now, at, lease, tick)
+        self.units_of_work, self.deps = units_of_work, deps
 
-    def run(self, stop: threading.Event) -> None:
-        try:
-            while not stop.wait(self.tick):
-                self.run_once()
-        finally:
-            self.lease.release()
+    def work(self, day: date) -> PassReport:
+        return refresh_snapshots(day, self.units_of_work, self.deps.index, self.deps.now)
 
-    def run_once(self) -> PassReport | None:
-        """Run the pass if its time has come and this instance holds the lease."""
-        try:
-            day = self.at.due(self.deps.now(), self.last_day)
-            if day is None or not self.lease.held():
-                return None
-            report = refresh_snapshots(day, self.units_of_work, self.deps.index, self.deps.now)
-            self.last_day = day
-            log.info(
-                "snapshots of %s refreshed: %d households looked at, %d published, weight sets %s",
-                day,
-                report.looked_at,
-                report.published,
-                report.weight_sets_applied or "none",
-            )
-            return report
-        except Exception:  # noqa: BLE001 - a database down, say: the next round tries again
-            log.warning("refreshing snapshots failed; trying again", exc_info=True)
-            return None
+    def said(self, day: date, report: PassReport) -> str:
+        return (
+            f"snapshots of {day} refreshed: {report.looked_at} households looked at, {report.published} "
+            f"published, weight sets {report.weight_sets_applied or 'none'}"
+        )

@@ -398,27 +398,3 @@ def within(rows: Rows, covers: Callable[[str], bool]) -> Rows:
         paid=[p for p in rows.paid if inside(p.household)],
         alerts=rows.alerts,
     )
-
-
-def table_rows(found: Mapping[str, Any]) -> list[tuple[str, str, str, str, Any]]:
-    """A report as long rows ``(section, stage, group, measure, value)``: one figure each, for a
-    spreadsheet."""
-    lines: list[tuple[str, str, str, str, Any]] = []
-    for stage, counts in found["stages"].items():
-        lines += [("stages", stage, "", measure, value) for measure, value in counts.items()]
-    for stage, people in found["people"].items():
-        for sex, bands in people["by_sex_and_age"].items():
-            for band, cell in bands.items():
-                lines += [("people", stage, f"{sex} {band}", what, value) for what, value in cell.items()]
-        lines.append(("people", stage, "", "households_not_counted", people["households_not_counted"]))
-    for section, name in (("by_area", "area"), ("by_band", "band")):
-        for group in found[section]:
-            lines += [(section, s, group[name], "households", group[s]) for s in STAGES]
-    for ratio, values in found["coverage"].items():
-        lines += [("coverage", "", ratio, measure, value) for measure, value in values.items()]
-    for money in found["cost"]:
-        lines += [("cost", "", money["currency"], k, v) for k, v in money.items() if k != "currency"]
-    for wait, values in found["waits"].items():
-        lines += [("waits", "", wait, measure, value) for measure, value in values.items()]
-    lines += [("paid_before_onset", "", "", k, v) for k, v in found["paid_before_onset"].items()]
-    return lines

@@ -3,6 +3,7 @@ of one figure per line, for auditors and programme officers, inside their jurisd
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response
@@ -10,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.transfers.domain.monitoring import table_rows
+from services.transfers.domain.monitoring import STAGES
 from services.transfers.entrypoints.wiring import unit_of_work
 from services.transfers.service_layer.monitoring import LEVELS, ReportRequest, monitoring_report
 from shared.auth import AUDITOR, PROGRAMME_OFFICER
@@ -50,6 +51,30 @@ class MonitoringReportSchema(Schema):
     paid_before_onset = fields.Dict(metadata={"description": "Households paid before the hazard's onset"})
     level = fields.Integer()
     fewer_than = fields.Integer(metadata={"description": "Counts below this (and above 0) are not shown"})
+
+
+def table_rows(found: Mapping[str, Any]) -> list[tuple[str, str, str, str, Any]]:
+    """A report as long rows ``(section, stage, group, measure, value)``: one figure each, for a
+    spreadsheet."""
+    lines: list[tuple[str, str, str, str, Any]] = []
+    for stage, counts in found["stages"].items():
+        lines += [("stages", stage, "", measure, value) for measure, value in counts.items()]
+    for stage, people in found["people"].items():
+        for sex, bands in people["by_sex_and_age"].items():
+            for band, cell in bands.items():
+                lines += [("people", stage, f"{sex} {band}", what, value) for what, value in cell.items()]
+        lines.append(("people", stage, "", "households_not_counted", people["households_not_counted"]))
+    for section, name in (("by_area", "area"), ("by_band", "band")):
+        for group in found[section]:
+            lines += [(section, s, group[name], "households", group[s]) for s in STAGES]
+    for ratio, values in found["coverage"].items():
+        lines += [("coverage", "", ratio, measure, value) for measure, value in values.items()]
+    for money in found["cost"]:
+        lines += [("cost", "", money["currency"], k, v) for k, v in money.items() if k != "currency"]
+    for wait, values in found["waits"].items():
+        lines += [("waits", "", wait, measure, value) for measure, value in values.items()]
+    lines += [("paid_before_onset", "", "", k, v) for k, v in found["paid_before_onset"].items()]
+    return lines
 
 
 def _report(scope_path: str, scope_id: str, query: dict[str, Any]) -> dict[str, Any]:
