@@ -35,7 +35,7 @@ from tests.reliability import chaos
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 FREE = {"registry": 0, "alerts": 0, "transfers": 0}
-HOUSEHOLDS_GENERATED = 1_500
+HOUSEHOLDS_GENERATED = 1_000
 FINAL = ("decided", "superseded", "not_decided")
 
 
