@@ -46,6 +46,8 @@ def test_the_transfers_asyncapi_document_names_every_event_it_publishes():
 
     document = yaml.safe_load((ROOT / "services/transfers/asyncapi.yaml").read_text())
     names = {m["name"] for m in document["components"]["messages"].values()}
-    assert names == {*transfers.BATCH_EVENT_TYPES.values(), transfers.PAYMENTS_CHANGED}
+    from shared.contracts.messages import MESSAGES_REQUESTED
+
+    assert names == {*transfers.BATCH_EVENT_TYPES.values(), transfers.PAYMENTS_CHANGED, MESSAGES_REQUESTED}
     batch = document["components"]["schemas"]["batch"]["properties"]
     assert set(batch["state"]["enum"]) == set(transfers.BATCH_EVENT_TYPES) - {"flagged"}
