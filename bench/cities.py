@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-postgis", action="store_true")
     args = parser.parse_args(argv)
-    size = 50_000 if args.quick else args.size
+    size = 25_000 if args.quick else args.size
     repeat = 2 if args.quick else args.repeat
     header("A dense city (goal: 1 M households in ≤ 10 ms)")
     dense_city(size, repeat, not args.no_postgis and not args.quick)

@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.decide:
         print(json.dumps(decide(args.decide)))
         return
-    count = 30_000 if args.quick else args.households
+    count = 15_000 if args.quick else args.households
     databases = ["sqlite"] if args.quick else args.databases.split(",")
     header(
         f"Eligibility (goal 4): one programme over {count:,} exposed households, on {', '.join(databases)}"

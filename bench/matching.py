@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-postgis", action="store_true")
     args = parser.parse_args(argv)
-    sizes = [50_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    sizes = [25_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     repeat = 2 if args.quick else args.repeat
     header("Polygon matching (goals 1 and 7)")
     polygon(sizes, repeat, not args.no_postgis)

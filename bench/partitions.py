@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="60 000 households")
     parser.add_argument("--households", type=int, default=10_000_000)
     args = parser.parse_args(argv)
-    count = 60_000 if args.quick else args.households
+    count = 30_000 if args.quick else args.households
     header(
         f"Partitions (goal 10): one alerts instance holding 1 of {HOUSEHOLDS.partitions} partitions "
         f"of {count:,} households, beside one holding all"

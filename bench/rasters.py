@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    pixels, count = (2_000, 50_000) if args.quick else (args.pixels, args.households)
+    pixels, count = (2_000, 25_000) if args.quick else (args.pixels, args.households)
     repeat = 2 if args.quick else args.repeat
     header(f"Raster footprints (goal 3): {pixels:,} × {pixels:,} GeoTIFF in {UTM_16N}, {count:,} households")
     with tempfile.TemporaryDirectory() as folder:

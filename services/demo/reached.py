@@ -101,10 +101,16 @@ def say_messages(stack: Stack, say: Say, timeout: float = 180) -> dict[str, dict
     ``timeout``: the rest go on while the stack runs)."""
     auditor = client(stack, "registry", "demo-auditor", [AUDITOR], [COUNTRY])
     deadline = time.monotonic() + timeout
+    seen: list[int] = []
     while True:
         counts: dict[str, dict[str, int]] = auditor.call("GET", "/v1/messages/counts")["by_kind"]
         queued = sum(by_status.get("queued", 0) for by_status in counts.values())
-        if (counts and not queued) or time.monotonic() > deadline:
+        seen.append(sum(n for by_status in counts.values() for n in by_status.values()))
+        # Settled: none queued, and no new request for three seconds (the last results' requests
+        # may still be on their way from transfers).
+        if (
+            counts and not queued and len(seen) > 3 and len(set(seen[-4:])) == 1
+        ) or time.monotonic() > deadline:
             break
         time.sleep(1)
     total: dict[str, int] = {}

@@ -25,7 +25,7 @@ def test_every_benchmark_runs_in_quick_mode_and_agrees_with_its_baseline():
     assert out.count("identical results: True") >= 2
     assert "identical values on the subset: True" in out
     assert (
-        "store 30,000 decisions" in out and "the same decisions and payments on every database: True" in out
+        "store 15,000 decisions" in out and "the same decisions and payments on every database: True" in out
     )
     # Alert to batch: every household inside the alert's box, before and after the registry
     # changed, and the kept households caught up hold the same as a fresh reading.

@@ -1,6 +1,6 @@
 """Faults on the real broker and real service processes: nothing lost, nothing paid twice.
 
-- the broker stopped (15 s, a minute under ``--soak``) during a burst of 4 500 registrations;
+- the broker stopped (15 s, a minute under ``--soak``) during a burst of 3 500 registrations;
 - the alert's events delivered twice and out of order (the update before the alert, the last
   exposure chunk before the first);
 - both projections wiped and rebuilt from a whole day of the registry's outbox;
@@ -142,8 +142,8 @@ def commit_import(stack: Stack, households: int) -> tuple[str, threading.Thread]
 
 @pytest.mark.timeout(1800)  # the --soak run is long
 def test_broker_stopped_during_a_burst_of_registrations(stack, figures, soak):
-    """4 500 households imported and field staff registering more while the broker is away."""
-    households = 100_000 if soak else 4_500
+    """3 500 households imported and field staff registering more while the broker is away."""
+    households = 100_000 if soak else 3_500
     outage = 60.0 if soak else 15.0
     started = time.monotonic()
     with FieldStaff(stack) as field:

@@ -62,7 +62,7 @@ CHECKS = [
     negative_data_rejection,
 ]
 #: Examples per operation and generation mode (schema-valid, schema-breaking), by caller: (default, soak).
-EXAMPLES = {"authorised": (15, 60), "field worker": (5, 20), "anonymous": (3, 10)}
+EXAMPLES = {"authorised": (8, 60), "field worker": (3, 20), "anonymous": (2, 10)}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

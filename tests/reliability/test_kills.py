@@ -33,7 +33,7 @@ def started(folder) -> Stack:
 
 @pytest.mark.timeout(1800)  # the --soak run is long
 def test_services_killed_at_random_points_end_as_a_clean_run(tmp_path_factory, figures, soak):
-    households = 12_000 if soak else 1_500
+    households = 12_000 if soak else 1_000
     kills = 60 if soak else 8
     said: list[str] = []
 
