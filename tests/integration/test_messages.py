@@ -211,6 +211,7 @@ def test_a_number_changed_after_the_decision_is_not_written_to_and_the_log_says_
     assert gateway.sent_to("50439999999") == [] and gateway.sent_to("50432220001") == []
 
 
+@pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)  # roles and tokens only
 def test_who_may_read_a_log_and_what_the_webhooks_refuse(world, gateway):
     world.define(PROGRAMME)
     household = register(world, "+504 3333-0001", payment=copy.deepcopy(BANK))

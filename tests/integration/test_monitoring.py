@@ -258,6 +258,10 @@ def test_an_alerts_figures_equal_a_plain_recount_of_what_was_stored(world, paid_
     assert by_event.get_json()["stages"] == found["stages"]
 
 
+SQLITE_ONLY = pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY  # reads no SQL of its own: the figures' SQL is checked on both by the test above
 def test_monitoring_is_for_auditors_and_programme_officers_inside_their_jurisdiction(world, paid_alert):
     incident = paid_alert[0]
     path = f"/v1/monitoring/alerts/{incident}"
@@ -275,6 +279,7 @@ def test_monitoring_is_for_auditors_and_programme_officers_inside_their_jurisdic
     assert bad.status_code == 422 and "level" in str(bad.get_json())
 
 
+@SQLITE_ONLY  # a process's histograms, whatever the database
 def test_the_pipeline_waits_are_prometheus_histograms_of_the_steps_that_committed(world, paid_alert):
     text = world.client.get("/metrics").get_data(as_text=True)
     counts = {

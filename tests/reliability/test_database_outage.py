@@ -435,7 +435,7 @@ class Registering:
 
 
 def test_postgresql_unreachable_while_households_keep_coming(tmp_path, own_cluster, figures, soak):
-    outage_seconds = 60.0 if soak else 20.0
+    outage_seconds = 60.0 if soak else 12.0
     urls = {name: own_cluster.new_database() for name in SERVICES}
     outage = start(tmp_path, urls)
     try:
