@@ -47,11 +47,6 @@ class MessageRepository:
         for message in many:
             self.save(message)
 
-    def get(self, message_id: str, lock: bool = False) -> Message | None:
-        query = select(household_messages).where(household_messages.c.id == message_id)
-        row = self.session.execute(query.with_for_update() if lock else query).first()
-        return _message(row) if row else None
-
     def save(self, message: Message) -> None:
         values = asdict(message)
         values.pop("id")
@@ -94,9 +89,6 @@ class MessageRepository:
             self.session.execute(
                 insert(message_opt_outs).values(household_id=household_id, reply=reply[:160], at=at)
             )
-
-    def phone_changed_at(self, household_id: str) -> datetime | None:
-        return self.phones_changed_at([household_id]).get(household_id)
 
     def phones_changed_at(self, household_ids: list[str]) -> dict[str, datetime]:
         """When a phone was last changed or added after each household was registered (households

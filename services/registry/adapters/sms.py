@@ -11,24 +11,14 @@ Statuses come in groups: ``PENDING`` (accepted, on its way), ``DELIVERED``, ``UN
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from services.registry.domain.messages import ProviderUnreachable, RequestRefused
+from services.registry.domain.messages import ProviderUnreachable, RequestRefused, Sent
 
 PENDING, DELIVERED = "PENDING", "DELIVERED"
 NOT_DELIVERED = ("UNDELIVERABLE", "EXPIRED", "REJECTED")
-
-
-@dataclass(frozen=True)
-class Sent:
-    """The provider's answer to one message: accepted (on its way), or refused for good with why."""
-
-    accepted: bool
-    reason: str | None = None
-    provider_id: str | None = None
 
 
 def _why(status: dict[str, Any]) -> str:

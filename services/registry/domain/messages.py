@@ -51,11 +51,11 @@ class RequestRefused(Exception):
 
 
 @dataclass(frozen=True)
-class Refused:
-    """A message the provider refused for good, and why."""
+class Sent:
+    """The provider's answer to one message: accepted (on its way), or refused for good with why."""
 
-    reason: str
-    accepted: bool = False
+    accepted: bool
+    reason: str | None = None
     provider_id: str | None = None
 
 

@@ -225,7 +225,7 @@ def _answers(provider: Provider, batch: list[tuple[str, str, str]]) -> dict[str,
         try:
             answers |= provider.send_many([one])
         except rules.RequestRefused as exc:
-            answers[one[0]] = rules.Refused(str(exc))
+            answers[one[0]] = rules.Sent(False, str(exc))
     return answers
 
 
