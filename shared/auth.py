@@ -46,6 +46,8 @@ PROGRAMME_OFFICER = "programme_officer"
 APPROVER = "approver"
 PAYMENTS_OFFICER = "payments_officer"
 AUDITOR = "auditor"
+#: Takes a household's complaint by phone and files it as a grievance.
+HOTLINE_OPERATOR = "hotline_operator"
 ROLES = (
     FIELD_STAFF,
     REGISTRY_OFFICER,
@@ -54,6 +56,7 @@ ROLES = (
     APPROVER,
     PAYMENTS_OFFICER,
     AUDITOR,
+    HOTLINE_OPERATOR,
 )
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384")
