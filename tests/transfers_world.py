@@ -59,7 +59,15 @@ BANK = {
 
 
 class World:
-    def __init__(self, tmp_path, broker, issuer, database_url, registry_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        tmp_path,
+        broker,
+        issuer,
+        database_url,
+        registry_env: dict[str, str] | None = None,
+        transfers_env: dict[str, str] | None = None,
+    ):
         self.issuer = issuer
         for part in ("registry", "transfers"):
             (tmp_path / part).mkdir(exist_ok=True)
@@ -82,6 +90,7 @@ class World:
             database_url,
             AMPARO_REGISTRY_URL=f"http://127.0.0.1:{self.server.server_port}",
             AMPARO_JWKS_URL=issuer.jwks_url,
+            **(transfers_env or {}),
         )
         self.fed_registry_position = 0
         self.fed_messages_position = 0

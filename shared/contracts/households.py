@@ -20,6 +20,10 @@ HOUSEHOLD_EVENT_TYPES = (HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOUSEHOLD_DEAC
 #: A household's review state changed: held while a probable duplicate of it awaits an officer's
 #: decision (``under_review``), released once decided. Not a new version of the household.
 HOUSEHOLD_REVIEW = "amparo.registry.household.review.v1"
+#: A household replied to a message asking for help (a grievance): its household id, the reply's
+#: id, what it seems to be about and the alert and programme of the message it answered. The
+#: reply's words and the phone number stay in the registry. Not a new version of the household.
+HOUSEHOLD_COMPLAINT = "amparo.registry.household.complaint.v1"
 STATUSES = ("active", "inactive", "moved", "dissolved")
 
 

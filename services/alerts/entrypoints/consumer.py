@@ -23,8 +23,8 @@ def apply_household_event(session: Session, event: CloudEvent) -> bool:
 
 
 def ignore_review(session: Session, event: CloudEvent) -> bool:
-    """A household's review state (a probable duplicate awaiting an officer) changes nothing of
-    where it lives: transfers holds its payments; the location index keeps it."""
+    """A household's review state (a probable duplicate awaiting an officer), or its complaint,
+    changes nothing of where it lives: transfers holds its payments; the location index keeps it."""
     return True
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.transfers.adapters.grievance_schema import grievance_tables_v1
 from services.transfers.adapters.hazard_event_schema import (
     hazard_event_tables_v1,
     household_reviews_v1,
@@ -143,3 +144,6 @@ metadata.remove(_payment_tables["audit_log"])
 audit = audit_tables_v1(metadata)
 audit_log = audit.entries
 idempotency_keys = _payment_tables["idempotency_keys"]
+_grievance_tables = grievance_tables_v1(metadata)
+grievances = _grievance_tables["grievances"]
+grievance_steps = _grievance_tables["grievance_steps"]

@@ -12,11 +12,13 @@ from services.transfers.entrypoints.api import blp
 from services.transfers.entrypoints.batches_api import blp as batches_blp
 from services.transfers.entrypoints.consumer import (
     ALERT_HANDLERS,
+    apply_complaint_event,
     apply_household_event,
     apply_household_events,
     apply_review_event,
 )
 from services.transfers.entrypoints.decisions_api import blp as decisions_blp
+from services.transfers.entrypoints.grievances_api import blp as grievances_blp
 from services.transfers.entrypoints.hazard_events_api import blp as hazard_events_blp
 from services.transfers.entrypoints.messages_es import CATALOGUE
 from services.transfers.entrypoints.monitoring_api import blp as monitoring_blp
@@ -26,7 +28,7 @@ from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
-from shared.contracts.households import HOUSEHOLD_EVENT_TYPES, HOUSEHOLD_REVIEW
+from shared.contracts.households import HOUSEHOLD_COMPLAINT, HOUSEHOLD_EVENT_TYPES, HOUSEHOLD_REVIEW
 from shared.kafka import ALERTS, EXPOSURES, HOUSEHOLDS
 from shared.runner import Worker
 from shared.service import Runtime, build_runtime
@@ -39,7 +41,8 @@ DECISIONS_GROUP = "transfers.decisions"
 
 #: What the household consumer does with each event type of ``registry.households``.
 HOUSEHOLD_HANDLERS = {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES} | {
-    HOUSEHOLD_REVIEW: apply_review_event
+    HOUSEHOLD_REVIEW: apply_review_event,
+    HOUSEHOLD_COMPLAINT: apply_complaint_event,
 }
 
 
@@ -82,4 +85,5 @@ def create_app(runtime: Runtime) -> Flask:
     api.register_blueprint(decisions_blp)
     api.register_blueprint(monitoring_blp)
     api.register_blueprint(hazard_events_blp)
+    api.register_blueprint(grievances_blp)
     return app

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.orm import Session
 
 from services.transfers.adapters.repository import AttributeRepository
-from services.transfers.service_layer import collecting, deciding
+from services.transfers.service_layer import collecting, deciding, grievances
 from services.transfers.service_layer.handlers import keep_all_attributes, keep_attributes, keep_review
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.contracts import alerts as alert_contract
@@ -53,6 +53,8 @@ def joining(handler: Handler) -> Callable[[Session, CloudEvent], bool]:
 apply_alert_event = joining(deciding.apply_alert_event)
 apply_exposure_chunk = joining(collecting.apply_exposure_chunk)
 apply_exposure_completed = joining(collecting.apply_exposure_completed)
+#: A household's reply asking for help, filed as a grievance.
+apply_complaint_event = joining(grievances.file_from_reply)
 
 #: What the decisions consumer does with each event type of ``alerts.alerts`` and ``alerts.exposures``.
 ALERT_HANDLERS = {

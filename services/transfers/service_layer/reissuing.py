@@ -49,49 +49,54 @@ def reissue(command: ReissuePayments, uow: TransfersUnitOfWork) -> BatchReport:
     """
     if command.channel_type is not None:
         check_channel(command.channel_type)
-    person = command.by
     with uow:
-        batch = find_batch(uow, command.batch_id, person.covers, lock=True)
-        incident = uow.incidents.get(batch.incident_id)
-        batch.check_reissuable(incident.state if incident is not None else None)
-        failed = _failed(uow, batch.id, command.payment_ids)
-        if not failed:
-            raise PaymentStateError(f"batch {batch.id} has no failed payments to re-issue")
-        for p in failed:
-            p.reissue()
-            p.updated_at = now()
-        uow.payments.save_all(failed)
-        publish_payments(uow, batch.id, failed)
-        programme = uow.programmes.get(batch.programme_id, batch.programme_version)
-        if programme is None:
-            raise NotFound(f"no programme {batch.programme_id} at version {batch.programme_version}")
-        successor = propose_batch(
-            uow,
-            Proposal(
-                admin_scope=batch.admin_scope,
-                programme=programme.programme,
-                programme_id=batch.programme_id,
-                programme_version=batch.programme_version,
-                incident_id=batch.incident_id,
-                evaluation_id=batch.evaluation_id,
-                proposer=person.subject,
-                households=[p.household_id for p in failed],
-                amounts=[float(p.amount) for p in failed],
-                channels=[command.channel_type or p.channel_type for p in failed],
-                budget=None,
-                requested=float(sum(money(p.amount) for p in failed)),
-                coverage=1.0,
-                cut_off_score=None,
-                below_cut_off=0,
-                kind=REISSUE,
-                replaces=[p.id for p in failed],
-                parts=[p.entitlement_part for p in failed],
-            ),
-        )
-        comment = f"{len(failed)} failed payments re-issued in batch {successor.id}" + (
-            f": {command.comment}" if command.comment else ""
-        )
-        batch.note("reissued", person.subject, role_of(person, "payments_officer"), comment)
-        write_steps(uow, batch)
-        settle_batch(uow, batch.id, person, "failed payments re-issued")
-        return report(uow, find_batch(uow, successor.id, person.covers))
+        return reissue_within(uow, command)
+
+
+def reissue_within(uow: TransfersUnitOfWork, command: ReissuePayments) -> BatchReport:
+    """:func:`reissue` inside a transaction the caller holds (a grievance resolved by re-issuing)."""
+    person = command.by
+    batch = find_batch(uow, command.batch_id, person.covers, lock=True)
+    incident = uow.incidents.get(batch.incident_id)
+    batch.check_reissuable(incident.state if incident is not None else None)
+    failed = _failed(uow, batch.id, command.payment_ids)
+    if not failed:
+        raise PaymentStateError(f"batch {batch.id} has no failed payments to re-issue")
+    for p in failed:
+        p.reissue()
+        p.updated_at = now()
+    uow.payments.save_all(failed)
+    publish_payments(uow, batch.id, failed)
+    programme = uow.programmes.get(batch.programme_id, batch.programme_version)
+    if programme is None:
+        raise NotFound(f"no programme {batch.programme_id} at version {batch.programme_version}")
+    successor = propose_batch(
+        uow,
+        Proposal(
+            admin_scope=batch.admin_scope,
+            programme=programme.programme,
+            programme_id=batch.programme_id,
+            programme_version=batch.programme_version,
+            incident_id=batch.incident_id,
+            evaluation_id=batch.evaluation_id,
+            proposer=person.subject,
+            households=[p.household_id for p in failed],
+            amounts=[float(p.amount) for p in failed],
+            channels=[command.channel_type or p.channel_type for p in failed],
+            budget=None,
+            requested=float(sum(money(p.amount) for p in failed)),
+            coverage=1.0,
+            cut_off_score=None,
+            below_cut_off=0,
+            kind=REISSUE,
+            replaces=[p.id for p in failed],
+            parts=[p.entitlement_part for p in failed],
+        ),
+    )
+    comment = f"{len(failed)} failed payments re-issued in batch {successor.id}" + (
+        f": {command.comment}" if command.comment else ""
+    )
+    batch.note("reissued", person.subject, role_of(person, "payments_officer"), comment)
+    write_steps(uow, batch)
+    settle_batch(uow, batch.id, person, "failed payments re-issued")
+    return report(uow, find_batch(uow, successor.id, person.covers))

@@ -16,6 +16,7 @@ from types import TracebackType
 from services.transfers.adapters.batches import BatchRepository, FileRepository, PaymentRepository
 from services.transfers.adapters.decisions import EvaluationRepository
 from services.transfers.adapters.exposures import ExposureRepository, IncidentRepository
+from services.transfers.adapters.grievances import GrievanceRepository
 from services.transfers.adapters.hazard_events import HazardEventRepository
 from services.transfers.adapters.monitoring import MonitoringRepository
 from services.transfers.adapters.orm import Session, Sessions, Table, audit, outbox
@@ -38,6 +39,7 @@ class TransfersUnitOfWork(UnitOfWork):
     batches: BatchRepository
     payments: PaymentRepository
     files: FileRepository
+    grievances: GrievanceRepository
     audit = audit
 
     def __init__(
@@ -79,6 +81,7 @@ class TransfersUnitOfWork(UnitOfWork):
         self.payments = PaymentRepository(session)
         self.files = FileRepository(session)
         self.monitoring = MonitoringRepository(session)
+        self.grievances = GrievanceRepository(session)
         return self
 
     def __exit__(

@@ -1,0 +1,214 @@
+"""Grievances: a household says it was left out, paid wrongly or not at all, or that its data is
+wrong. A case is filed with the household's explanation attached, routed to the role that can act
+on it with a deadline, and resolved with an outcome that acts — never by the person who filed it.
+
+These are the rules; what each outcome does to decisions and payments is the service layer's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.auth import (
+    FIELD_STAFF,
+    HOTLINE_OPERATOR,
+    PAYMENTS_OFFICER,
+    PROGRAMME_OFFICER,
+    REGISTRY_OFFICER,
+    Principal,
+)
+from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput
+
+NOT_EXPOSED = "not_exposed"
+NOT_ELIGIBLE = "not_eligible"
+WRONG_AMOUNT = "wrong_amount"
+NOT_RECEIVED = "not_received"
+NOT_A_DUPLICATE = "not_a_duplicate"
+DATA_WRONG = "data_wrong"
+#: What a household may complain of, and who answers it within how many days.
+ROUTES: dict[str, tuple[str, int]] = {
+    NOT_EXPOSED: (PROGRAMME_OFFICER, 5),
+    NOT_ELIGIBLE: (PROGRAMME_OFFICER, 5),
+    WRONG_AMOUNT: (PROGRAMME_OFFICER, 5),
+    NOT_RECEIVED: (PAYMENTS_OFFICER, 3),
+    NOT_A_DUPLICATE: (REGISTRY_OFFICER, 3),
+    DATA_WRONG: (REGISTRY_OFFICER, 5),
+}
+KINDS = tuple(ROUTES)
+#: Kinds that are about one alert's decision: they name the alert.
+ABOUT_AN_ALERT = (NOT_EXPOSED, NOT_ELIGIBLE, WRONG_AMOUNT, NOT_RECEIVED)
+
+#: Who files: field staff and hotline operators in person, the household by replying to a message.
+FILERS = (FIELD_STAFF, HOTLINE_OPERATOR)
+IN_PERSON, BY_PHONE, BY_REPLY = "field", "hotline", "reply"
+CHANNELS = (IN_PERSON, BY_PHONE, BY_REPLY)
+
+DECIDE_AGAIN = "decide_again"
+REISSUE = "reissue"
+CORRECT_RECORD = "correct_record"
+RELEASE_HOLD = "release_hold"
+DECISION_STANDS = "decision_stands"
+#: Each outcome: the role that may take it, and the kinds it answers.
+OUTCOMES: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    DECIDE_AGAIN: (PROGRAMME_OFFICER, (NOT_EXPOSED, NOT_ELIGIBLE, WRONG_AMOUNT)),
+    REISSUE: (PAYMENTS_OFFICER, (NOT_RECEIVED,)),
+    CORRECT_RECORD: (REGISTRY_OFFICER, (DATA_WRONG, NOT_ELIGIBLE, WRONG_AMOUNT)),
+    RELEASE_HOLD: (REGISTRY_OFFICER, (NOT_A_DUPLICATE, NOT_ELIGIBLE)),
+    #: The decision was right: taken by the role the case is assigned to, with the reason.
+    DECISION_STANDS: (None, KINDS),
+}
+
+OPEN, RESOLVED = "open", "resolved"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing that happened to a case, as its history and the audit log tell it."""
+
+    at: datetime
+    by: str
+    role: str | None
+    action: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Grievance:
+    id: str
+    household_id: str
+    admin_code: str
+    kind: str
+    channel: str
+    filed_by: str
+    filed_at: datetime
+    assigned_role: str
+    due_at: datetime
+    #: The household's version transfers knew when the case was filed (a correction is a newer one).
+    household_version: int | None
+    incident_id: str | None = None
+    programme_id: str | None = None
+    note: str | None = None
+    #: What transfers and alerts could say of the household when the case was filed.
+    explanation: dict[str, Any] = field(default_factory=dict)
+    state: str = OPEN
+    outcome: str | None = None
+    outcome_note: str | None = None
+    #: What the outcome did (the household's decision after deciding again, the new batch, …).
+    outcome_detail: dict[str, Any] | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    #: What the case answers to outside transfers (a reply's id), so it is filed once.
+    source_id: str | None = None
+    steps: tuple[Step, ...] = ()
+
+    def overdue(self, at: datetime) -> bool:
+        return self.state == OPEN and at > self.due_at
+
+    def resolving(self, outcome: str, by: Principal, note: str | None, at: datetime) -> Grievance:
+        """The case resolved with ``outcome`` by ``by``.
+
+        :raise Conflict: already resolved, or the outcome does not answer this kind of case;
+            :raise Forbidden: ``by`` filed it, or lacks the outcome's role.
+        """
+        if self.state != OPEN:
+            raise Conflict(f"grievance {self.id} is already resolved ({self.outcome})")
+        role, answers = OUTCOMES[outcome]
+        if self.kind not in answers:
+            raise Conflict(
+                f"the outcome {outcome} does not answer a grievance of kind {self.kind}; "
+                f"it answers {', '.join(answers)}"
+            )
+        if by.subject == self.filed_by:
+            raise Forbidden(f"grievance {self.id} was filed by you; another person resolves it")
+        needed = role or self.assigned_role
+        if needed not in by.roles:
+            raise Forbidden(f"the outcome {outcome} needs the role {needed}")
+        if outcome == DECISION_STANDS and not (note or "").strip():
+            raise refused_field("/note", "say why the decision stands: the household is told")
+        return replace(
+            self,
+            state=RESOLVED,
+            outcome=outcome,
+            outcome_note=note,
+            resolved_by=by.subject,
+            resolved_at=at,
+            steps=(*self.steps, Step(at, by.subject, needed, f"resolved:{outcome}", note)),
+        )
+
+    def reassigned(self, role: str, by: Principal, note: str, at: datetime) -> Grievance:
+        """Handed to another role (a wrong amount that is really wrong data), deadline kept.
+
+        :raise Conflict: resolved; :raise Forbidden: ``by`` holds neither the assigned role nor
+            programme officer.
+        """
+        if self.state != OPEN:
+            raise Conflict(f"grievance {self.id} is already resolved ({self.outcome})")
+        if role not in {r for r, _ in ROUTES.values()}:
+            raise refused_field("/role", f"a grievance goes to one of {', '.join(_roles())}")
+        if not by.has_any_role([self.assigned_role, PROGRAMME_OFFICER]):
+            raise Forbidden(f"grievance {self.id} is assigned to {self.assigned_role}; only they reassign it")
+        return replace(
+            self,
+            assigned_role=role,
+            steps=(*self.steps, Step(at, by.subject, self.assigned_role, f"assigned:{role}", note)),
+        )
+
+
+def refused_field(pointer: str, message: str) -> InvalidInput:
+    return InvalidInput(message, errors=[FieldProblem(pointer, message)])
+
+
+def _roles() -> list[str]:
+    return sorted({role for role, _ in ROUTES.values()})
+
+
+def filed(
+    *,
+    id: str,
+    household_id: str,
+    admin_code: str,
+    kind: str,
+    channel: str,
+    by: str,
+    role: str | None,
+    at: datetime,
+    household_version: int | None,
+    incident_id: str | None,
+    programme_id: str | None,
+    note: str | None,
+    source_id: str | None = None,
+) -> Grievance:
+    """A new case, routed by its kind.
+
+    :raise InvalidInput: unknown kind or channel, or a kind about an alert that names none.
+    """
+    if kind not in ROUTES:
+        raise refused_field("/kind", f"kind must be one of {', '.join(KINDS)}")
+    if channel not in CHANNELS:
+        raise refused_field("/channel", f"channel must be one of {', '.join(CHANNELS)}")
+    if kind in ABOUT_AN_ALERT and not incident_id:
+        raise refused_field("/incident_id", f"a grievance of kind {kind} names the alert it is about")
+    assigned, days = ROUTES[kind]
+    return Grievance(
+        id=id,
+        household_id=household_id,
+        admin_code=admin_code,
+        kind=kind,
+        channel=channel,
+        filed_by=by,
+        filed_at=at,
+        assigned_role=assigned,
+        due_at=at + timedelta(days=days),
+        household_version=household_version,
+        incident_id=incident_id,
+        programme_id=programme_id,
+        note=note,
+        source_id=source_id,
+        steps=(Step(at, by, role, "filed", note), Step(at, by, role, f"assigned:{assigned}", None)),
+    )
+
+
+def days_between(start: datetime, end: datetime) -> float:
+    return round((end - start).total_seconds() / 86400, 2)

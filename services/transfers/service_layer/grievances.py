@@ -1,0 +1,327 @@
+"""Grievances: filing a household's case with its explanation attached, reading cases, and filing
+one from a household's reply to a message (an event from the registry).
+
+What each outcome does is in :mod:`.grievance_outcomes`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from services.transfers.adapters.grievances import Filter
+from services.transfers.domain import grievances as rules
+from services.transfers.domain.households import HouseholdAttributes
+from services.transfers.service_layer.batches import now
+from services.transfers.service_layer.explaining import household_decisions
+from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
+from shared.audit import AuditEntry
+from shared.auth import Principal
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.events import CloudEvent
+
+#: The name cases filed by a household's own reply are filed by.
+HOUSEHOLD = "household (reply)"
+
+
+class Distances(Protocol):
+    def of(self, incident_id: str, household_id: str) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class FileGrievance:
+    household_id: str
+    kind: str
+    channel: str
+    by: Principal
+    incident_id: str | None = None
+    programme_id: str | None = None
+    note: str | None = None
+
+
+def _everywhere(_: str) -> bool:
+    return True
+
+
+def file_grievance(command: FileGrievance, uow: TransfersUnitOfWork, distances: Distances) -> rules.Grievance:
+    """A new case for a household in the caller's jurisdiction, explained and routed by its kind.
+
+    :raise Forbidden: the caller files in a channel that is not theirs; :raise NotFound: the
+        household (in the caller's jurisdiction), the alert or the programme is not known;
+        :raise Conflict: the same case is already open.
+    """
+    by = command.by
+    if not by.has_any_role(rules.FILERS):
+        raise Forbidden(f"grievances are filed by {', '.join(rules.FILERS)}")
+    if command.channel == rules.BY_REPLY:
+        raise InvalidInput("a reply is filed by the household itself, through the registry")
+    with uow.reading() as reader:
+        attributes = _household(reader, command.household_id, by.covers)
+        _known(reader, command.incident_id, command.programme_id)
+    case = rules.filed(
+        id=str(uuid.uuid4()),
+        household_id=command.household_id,
+        admin_code=attributes.admin_code,
+        kind=command.kind,
+        channel=command.channel,
+        by=by.subject,
+        role=_filer_role(by),
+        at=now(),
+        household_version=attributes.version,
+        incident_id=command.incident_id,
+        programme_id=command.programme_id,
+        note=command.note,
+    )
+    case = replace(case, explanation=explanation_of(uow, attributes, case.incident_id, distances))
+    with uow:
+        same = uow.grievances.open_like(case.household_id, case.kind, case.incident_id)
+        if same is not None:
+            raise Conflict(f"grievance {same} of this household and kind is already open", grievance_id=same)
+        uow.grievances.add(case)
+        audit_step(
+            uow, case, by.subject, _filer_role(by), "grievance_filed", f"{case.kind} via {case.channel}"
+        )
+    return case
+
+
+def _filer_role(by: Principal) -> str | None:
+    return next((role for role in rules.FILERS if role in by.roles), None)
+
+
+def _household(
+    reader: TransfersUnitOfWork, household_id: str, covers: Callable[[str], bool]
+) -> HouseholdAttributes:
+    attributes = reader.attributes.get(household_id)
+    if attributes is None or not covers(attributes.admin_code):
+        raise NotFound(f"household {household_id} is not known to transfers (in your jurisdiction)")
+    return attributes
+
+
+def _known(reader: TransfersUnitOfWork, incident_id: str | None, programme_id: str | None) -> None:
+    if incident_id is not None and reader.incidents.get(incident_id) is None:
+        raise NotFound(f"transfers has heard nothing of alert {incident_id}")
+    if programme_id is not None and reader.programmes.get(programme_id) is None:
+        raise NotFound(f"no programme {programme_id}")
+
+
+def explanation_of(
+    uow: TransfersUnitOfWork,
+    attributes: HouseholdAttributes,
+    incident_id: str | None,
+    distances: Distances | None,
+) -> dict[str, Any]:
+    """What transfers (and the alerts service, asked how far the household lies when no exposure of
+    the alert names it) can say of the household: exposure, holds, decisions, payments, in words."""
+    household_id = attributes.household_id
+    with uow.reading() as reader:
+        exposed = reader.grievances.exposed_in(incident_id, household_id) if incident_id else []
+        review = reader.grievances.review_of(household_id)
+    decided = {lang: household_decisions(household_id, lang, _everywhere, uow) for lang in ("en", "es")}
+    distance = None
+    if incident_id and not exposed:
+        distance = distances.of(incident_id, household_id) if distances else {"unavailable": "not asked"}
+    holds = ([f"probable duplicate under review: {review}"] if review else []) + (
+        ["recorded consent does not cover emergency transfers"]
+        if attributes.consent_emergency is False
+        else []
+    )
+    decisions = [
+        {
+            "incident_id": d.incident_id,
+            "programme_id": d.programme_id,
+            "programme_version": d.programme_version,
+            "programme": d.programme,
+            "decided_at": d.decided_at.isoformat(),
+            "status": d.status,
+            "band": d.band,
+            "amount": str(d.amount),
+            "explanation": {"en": d.explanation, "es": decided["es"].decisions[i].explanation},
+        }
+        for i, d in enumerate(decided["en"].decisions)
+        if incident_id is None or d.incident_id == incident_id
+    ]
+    payments = [
+        {k: str(getattr(p, k)) if getattr(p, k) is not None else None for k in _PAYMENT_FIELDS}
+        for p in decided["en"].payments
+        if incident_id is None or p.incident_id == incident_id
+    ]
+    found = {
+        "household_version": attributes.version,
+        "status": attributes.status,
+        "holds": holds,
+        "exposed": exposed,
+        "distance": distance,
+        "decisions": decisions,
+        "payments": payments,
+    }
+    return {**found, "summary": summary(found, incident_id)}
+
+
+_PAYMENT_FIELDS = ("end_to_end_id", "batch_id", "incident_id", "state", "amount", "currency", "reason")
+
+
+def summary(found: dict[str, Any], incident_id: str | None) -> dict[str, list[str]]:
+    """The explanation in a few sentences, in English and Spanish."""
+    en: list[str] = []
+    es: list[str] = []
+    if found["status"] != "active":
+        en.append(f"the registry lists the household as {found['status']}")
+        es.append(f"el registro tiene el hogar como {found['status']}")
+    for place in found["exposed"]:
+        en.append(f"exposed by alert {incident_id} in band {place['band']}")
+        es.append(f"expuesto por la alerta {incident_id} en la banda {place['band']}")
+    _distance_words(found.get("distance"), incident_id, en, es)
+    for hold in found["holds"]:
+        en.append(f"held: {hold}")
+        es.append(f"retenido: {_HOLDS_ES.get(hold, hold)}")
+    if incident_id and not found["decisions"]:
+        en.append(f"no programme decided on the household under alert {incident_id}")
+        es.append(f"ningún programa decidió sobre el hogar bajo la alerta {incident_id}")
+    for d in found["decisions"]:
+        en.append(f"{d['programme']}: {d['status']}, {d['amount']}")
+        es.append(f"{d['programme']}: {d['status']}, {d['amount']}")
+    for p in found["payments"]:
+        en.append(f"payment {p['end_to_end_id']}: {p['state']}, {p['amount']} {p['currency']}")
+        es.append(f"pago {p['end_to_end_id']}: {p['state']}, {p['amount']} {p['currency']}")
+    return {"en": en, "es": es}
+
+
+_HOLDS_ES = {
+    "recorded consent does not cover emergency transfers": (
+        "el consentimiento registrado no cubre transferencias de emergencia"
+    )
+}
+
+
+def _distance_words(
+    distance: dict[str, Any] | None, incident_id: str | None, en: list[str], es: list[str]
+) -> None:
+    if not distance:
+        return
+    if "unavailable" in distance:
+        en.append(f"how far it lies from alert {incident_id} is not known: {distance['unavailable']}")
+        es.append(f"no se sabe a qué distancia está de la alerta {incident_id}: {distance['unavailable']}")
+    elif not distance.get("located", True):
+        en.append("the household has no coordinates: it is matched by its admin area")
+        es.append("el hogar no tiene coordenadas: se compara por su área administrativa")
+    elif distance.get("inside"):
+        en.append(
+            f"inside alert {incident_id}'s areas now, but in no exposure transfers received (its location "
+            "may have changed since): deciding again would consider it"
+        )
+        es.append(
+            f"dentro de las áreas de la alerta {incident_id} ahora, pero en ninguna exposición recibida "
+            "(su ubicación pudo cambiar desde entonces): decidir de nuevo lo consideraría"
+        )
+    elif distance.get("nearest"):
+        near = distance["nearest"]
+        en.append(
+            f"outside every area of alert {incident_id}: the nearest, {near['area']}, "
+            f"is {near['distance_km']} km away"
+        )
+        es.append(
+            f"fuera de todas las áreas de la alerta {incident_id}: la más cercana, {near['area']}, "
+            f"está a {str(near['distance_km']).replace('.', ',')} km"
+        )
+
+
+def refresh_explanation(
+    grievance_id: str, by: Principal, uow: TransfersUnitOfWork, distances: Distances
+) -> rules.Grievance:
+    """The case's explanation asked again (a reply's case, or after the alert changed); audited.
+
+    :raise NotFound: unknown case, or outside the caller's jurisdiction.
+    """
+    case = get_grievance(grievance_id, by.covers, uow)
+    with uow.reading() as reader:
+        attributes = _household(reader, case.household_id, _everywhere)
+    explained = explanation_of(uow, attributes, case.incident_id, distances)
+    with uow:
+        case = locked_case(uow, grievance_id, by.covers)
+        case = replace(
+            case,
+            explanation=explained,
+            steps=(*case.steps, rules.Step(now(), by.subject, None, "explained", None)),
+        )
+        uow.grievances.save(case)
+        audit_step(uow, case, by.subject, None, "grievance_explained", None)
+    return case
+
+
+def get_grievance(
+    grievance_id: str, covers: Callable[[str], bool], uow: TransfersUnitOfWork
+) -> rules.Grievance:
+    """:raise NotFound: unknown, or outside the caller's jurisdiction."""
+    with uow.reading() as reader:
+        case = reader.grievances.get(grievance_id)
+    if case is None or not covers(case.admin_code):
+        raise NotFound(f"no grievance {grievance_id} (in your jurisdiction)")
+    return case
+
+
+def locked_case(
+    uow: TransfersUnitOfWork, grievance_id: str, covers: Callable[[str], bool]
+) -> rules.Grievance:
+    case = uow.grievances.get(grievance_id, lock=True)
+    if case is None or not covers(case.admin_code):
+        raise NotFound(f"no grievance {grievance_id} (in your jurisdiction)")
+    return case
+
+
+def list_grievances(
+    which: Filter, covers: Callable[[str], bool], uow: TransfersUnitOfWork
+) -> list[rules.Grievance]:
+    with uow.reading() as reader:
+        return reader.grievances.listed(which, covers)
+
+
+def file_from_reply(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
+    """A household replied to a message asking for help: a case, filed once per reply (inside the
+    inbox's transaction). Its explanation has no distance: whoever takes it asks again.
+
+    :raise InvalidInput: the event names no household or reply, or a household transfers does not know.
+    """
+    data = event.data or {}
+    household_id, reply_id = data.get("household_id"), data.get("reply_id")
+    if not isinstance(household_id, str) or not isinstance(reply_id, str) or not household_id or not reply_id:
+        raise InvalidInput(f"complaint event {event.id} names no household_id or reply_id")
+    if uow.grievances.with_source(reply_id) is not None:
+        return False
+    attributes = uow.attributes.get(household_id)
+    if attributes is None:
+        raise InvalidInput(f"complaint event {event.id}: household {household_id} is not known to transfers")
+    incident_id = data.get("incident_id") if isinstance(data.get("incident_id"), str) else None
+    kind = str(data["kind"]) if data.get("kind") in rules.KINDS else rules.NOT_RECEIVED
+    if kind in rules.ABOUT_AN_ALERT and not incident_id:
+        kind = rules.DATA_WRONG
+    case = rules.filed(
+        id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"amparo:grievance:{reply_id}")),
+        household_id=household_id,
+        admin_code=attributes.admin_code,
+        kind=kind,
+        channel=rules.BY_REPLY,
+        by=HOUSEHOLD,
+        role=None,
+        at=now(),
+        household_version=attributes.version,
+        incident_id=incident_id,
+        programme_id=data.get("programme_id") if isinstance(data.get("programme_id"), str) else None,
+        note="the household replied to a message; its words are kept in the registry",
+        source_id=reply_id,
+    )
+    case = replace(case, explanation=explanation_of(uow, attributes, incident_id, None))
+    uow.grievances.add(case)
+    audit_step(uow, case, HOUSEHOLD, None, "grievance_filed", f"{case.kind} via reply")
+    return True
+
+
+def audit_step(
+    uow: TransfersUnitOfWork, case: rules.Grievance, by: str, role: str | None, action: str, note: str | None
+) -> None:
+    uow.record(
+        AuditEntry(
+            by=by, action=action, subject_type="grievance", subject_id=case.id, role=role, comment=note
+        )
+    )

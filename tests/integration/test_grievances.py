@@ -1,0 +1,294 @@
+"""Grievances: a household's case filed by the hotline or field staff with its explanation
+attached, routed to the role that can act with a deadline, and resolved with an outcome that acts
+(a hold the registry released, a failed payment re-issued) — never by who filed it, never outside
+the caller's jurisdiction, every step audited."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from shared.auth import (
+    APPROVER,
+    AUDITOR,
+    FIELD_STAFF,
+    HOTLINE_OPERATOR,
+    PAYMENTS_OFFICER,
+    PROGRAMME_OFFICER,
+    REGISTRY_OFFICER,
+)
+from tests.samples import distinct_household
+from tests.transfers_world import BANK, World
+
+pytestmark = pytest.mark.integration
+
+
+def closed_port() -> int:
+    """A local port nobody listens on: the alerts service is down."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def world(tmp_path, broker, issuer, database_url):
+    w = World(
+        tmp_path,
+        broker,
+        issuer,
+        database_url,
+        transfers_env={"AMPARO_ALERTS_URL": f"http://127.0.0.1:{closed_port()}"},
+    )
+    yield w
+    w.close()
+
+
+def register(world, consent=("registry", "emergency_transfers"), admin_code=None, location=None) -> dict:
+    body = distinct_household(str(uuid.uuid4()))
+    body["consent"]["purposes"] = list(consent)
+    body["payment"] = dict(BANK)
+    if admin_code:
+        body["admin_code"] = admin_code
+    if location:
+        body["location"] = {"lat": location[0], "lon": location[1], "accuracy_m": 8}
+    answer = world.registry.post("/v1/households", json=body, headers=world.auth(REGISTRY_OFFICER))
+    assert answer.status_code == 201, answer.get_json()
+    world.sync_registry()
+    return {**answer.get_json(), "body": body}
+
+
+def file(world, role, who=None, jurisdiction=("*",), **body):
+    return world.client.post("/v1/grievances", json=body, headers=world.auth(role, who, jurisdiction))
+
+
+def resolve(world, case_id, role, who=None, roles=None, **body):
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    if roles:
+        headers["Authorization"] = f"Bearer {world.issuer.mint(who, list(roles), ['*'])}"
+    else:
+        headers.update(world.auth(role, who))
+    return world.client.post(f"/v1/grievances/{case_id}/resolution", json=body, headers=headers)
+
+
+def in_batches(world, incident) -> set[str]:
+    return {p["household_id"] for b in world.batches(incident) for p in world.payments(b["id"])}
+
+
+def test_a_held_household_complains_and_is_proposed_once_the_registry_releases_it(world):
+    world.define()
+    refused = register(world, consent=("registry",))
+    other = register(world)
+    incident = world.new_incident()
+    world.issue(incident, 1, [refused["id"], other["id"]])
+    assert in_batches(world, incident) == {other["id"]}
+
+    filed = file(
+        world,
+        HOTLINE_OPERATOR,
+        "operadora-rosa",
+        household_id=refused["id"],
+        kind="not_eligible",
+        incident_id=incident,
+        note="dice que no recibió nada",
+    )
+    assert filed.status_code == 201, filed.get_json()
+    case = filed.get_json()
+    assert (case["assigned_role"], case["channel"], case["state"]) == ("programme_officer", "hotline", "open")
+    due = datetime.fromisoformat(case["due_at"]) - datetime.fromisoformat(case["filed_at"])
+    assert due == timedelta(days=5) and not case["overdue"]
+    explained = case["explanation"]
+    assert explained["holds"] == ["recorded consent does not cover emergency transfers"]
+    assert [d["status"] for d in explained["decisions"]] == ["held_no_consent"]
+    assert explained["exposed"] and explained["distance"] is None  # exposed: no distance asked
+    assert any("retenido" in line for line in explained["summary"]["es"])
+    again = file(world, FIELD_STAFF, household_id=refused["id"], kind="not_eligible", incident_id=incident)
+    assert again.status_code == 409 and again.get_json()["grievance_id"] == case["id"]
+
+    # The registry officer cannot release a hold the registry still has; nor can the filer resolve,
+    # whatever roles they hold; nor a role the outcome is not for.
+    held = resolve(world, case["id"], REGISTRY_OFFICER, "oficial-juan", outcome="release_hold")
+    assert held.status_code == 409 and "consent" in held.get_json()["detail"]
+    own = resolve(
+        world,
+        case["id"],
+        None,
+        "operadora-rosa",
+        [HOTLINE_OPERATOR, REGISTRY_OFFICER],
+        outcome="release_hold",
+    )
+    assert own.status_code == 403
+    assert resolve(world, case["id"], PAYMENTS_OFFICER, outcome="release_hold").status_code == 403
+    wrong = resolve(world, case["id"], REGISTRY_OFFICER, outcome="reissue")
+    assert wrong.status_code == 409 and "not_received" in wrong.get_json()["detail"]
+
+    # The family gives consent in the registry; the release is taken and the household decided again.
+    changed = {
+        **refused["body"],
+        "consent": {**refused["body"]["consent"], "purposes": ["registry", "emergency_transfers"]},
+    }
+    changed.pop("id")
+    answer = world.registry.put(
+        f"/v1/households/{refused['id']}",
+        json=changed,
+        headers={**world.auth(REGISTRY_OFFICER), "If-Match": f'"{refused["version"]}"'},
+    )
+    assert answer.status_code == 200, answer.get_json()
+    world.sync_registry()
+    done = resolve(
+        world,
+        case["id"],
+        REGISTRY_OFFICER,
+        "oficial-juan",
+        outcome="release_hold",
+        note="consentimiento dado",
+    )
+    assert done.status_code == 200, done.get_json()
+    resolved = done.get_json()
+    assert (resolved["state"], resolved["outcome"], resolved["resolved_by"]) == (
+        "resolved",
+        "release_hold",
+        "oficial-juan",
+    )
+    assert [h["status"] for h in resolved["outcome_detail"]["household"]] == ["payable"]
+    assert in_batches(world, incident) == {refused["id"], other["id"]}
+    assert [s["action"] for s in resolved["steps"]] == [
+        "filed",
+        "assigned:programme_officer",
+        "resolved:release_hold",
+    ]
+    assert (
+        resolve(world, case["id"], REGISTRY_OFFICER, outcome="decision_stands", note="x").status_code == 409
+    )
+
+    audit = world.client.get(
+        f"/v1/audit-log?subject_type=grievance&subject_id={case['id']}", headers=world.auth(AUDITOR)
+    ).get_json()
+    actions = [e["action"] for e in audit["items"]]
+    assert actions.count("grievance_filed") == 1 and actions.count("grievance_resolved") == 1
+
+
+@pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
+def test_a_payment_not_received_is_reissued_through_its_case_and_approved_again(world):
+    world.define()
+    households = [register(world)["id"] for _ in range(3)]
+    incident = world.new_incident()
+    world.issue(incident, 1, households)
+    [batch] = world.batches(incident)
+    assert world.approve(batch["id"]).status_code == 200
+    assert world.instruct(batch["id"], "bank_account").status_code == 200
+    listed = world.payments(batch["id"])
+    failed = listed[0]
+    text = "end_to_end_id,status,reason\n" + "".join(
+        f"{p['end_to_end_id']},{'rejected' if p is failed else 'paid'},{'AC04' if p is failed else ''}\n"
+        for p in listed
+    )
+    assert world.results(text).status_code == 200
+
+    case = file(
+        world,
+        FIELD_STAFF,
+        "promotora-eva",
+        household_id=failed["household_id"],
+        kind="not_received",
+        incident_id=incident,
+    ).get_json()
+    assert case["assigned_role"] == "payments_officer"
+    assert [p["state"] for p in case["explanation"]["payments"]] == ["failed"]
+    stands = resolve(world, case["id"], PAYMENTS_OFFICER, outcome="decision_stands")
+    assert stands.status_code == 422 and stands.get_json()["errors"][0]["pointer"] == "/note"
+
+    done = resolve(
+        world, case["id"], PAYMENTS_OFFICER, "tesorero-leo", outcome="reissue", channel_type="cash_pickup"
+    )
+    assert done.status_code == 200, done.get_json()
+    detail = done.get_json()["outcome_detail"]
+    assert detail["reissued"] == [failed["end_to_end_id"]]
+    [successor] = [b for b in world.batches(incident) if b["id"] in detail["batches"]]
+    # Money moves only once a second person approves the new batch.
+    assert successor["state"] == "proposed"
+    [paid_again] = world.payments(successor["id"])
+    assert (paid_again["household_id"], paid_again["channel_type"]) == (failed["household_id"], "cash_pickup")
+    assert {p["id"]: p["state"] for p in world.payments(batch["id"])}[failed["id"]] == "reissued"
+    again = resolve(world, case["id"], PAYMENTS_OFFICER, "tesorero-leo", outcome="reissue")
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
+def test_who_may_file_read_and_hand_on_a_case_and_where(world):
+    world.define()
+    choluteca = register(world, admin_code="HN-CH")
+    elsewhere = register(world, admin_code="HN-CR", location=(15.50, -88.02))
+    incident = world.new_incident()
+    world.issue(incident, 1, [elsewhere["id"]])
+
+    # Field staff of Choluteca do not see a household of Cortés: the same answer as an unknown one.
+    outside = file(
+        world, FIELD_STAFF, jurisdiction=("HN-CH",), household_id=elsewhere["id"], kind="data_wrong"
+    )
+    unknown = file(
+        world, FIELD_STAFF, jurisdiction=("HN-CH",), household_id=str(uuid.uuid4()), kind="data_wrong"
+    )
+    assert outside.status_code == unknown.status_code == 404
+    assert file(world, PROGRAMME_OFFICER, household_id=choluteca["id"], kind="data_wrong").status_code == 403
+    assert file(world, APPROVER, household_id=choluteca["id"], kind="data_wrong").status_code == 403
+    nameless = file(world, FIELD_STAFF, household_id=choluteca["id"], kind="not_exposed")
+    assert nameless.status_code == 422 and "incident_id" in str(nameless.get_json())
+    unknown_alert = file(
+        world, FIELD_STAFF, household_id=choluteca["id"], kind="not_exposed", incident_id=str(uuid.uuid4())
+    )
+    assert unknown_alert.status_code == 404
+
+    # Not in the alert's exposure, and the alerts service is down: filed all the same, saying so.
+    case = file(
+        world,
+        FIELD_STAFF,
+        "promotora-eva",
+        jurisdiction=("HN-CH",),
+        household_id=choluteca["id"],
+        kind="not_exposed",
+        incident_id=incident,
+    ).get_json()
+    assert case["explanation"]["exposed"] == [] and "unavailable" in case["explanation"]["distance"]
+    assert any("not known" in line for line in case["explanation"]["summary"]["en"])
+    data = file(world, HOTLINE_OPERATOR, household_id=elsewhere["id"], kind="data_wrong").get_json()
+
+    listed = world.client.get(
+        "/v1/grievances?state=open", headers=world.auth(PROGRAMME_OFFICER, jurisdiction=("HN-CH",))
+    )
+    assert [c["id"] for c in listed.get_json()] == [case["id"]]
+    everything = world.client.get("/v1/grievances", headers=world.auth(AUDITOR)).get_json()
+    assert {c["id"] for c in everything} == {case["id"], data["id"]}
+    hidden = world.client.get(
+        f"/v1/grievances/{data['id']}", headers=world.auth(AUDITOR, jurisdiction=("HN-CH",))
+    )
+    assert hidden.status_code == 404
+
+    # Handed on only by the role it is assigned to (or a programme officer).
+    hand = {"role": "programme_officer", "note": "es un monto, no un dato"}
+    refused = world.client.post(
+        f"/v1/grievances/{data['id']}/assignment", json=hand, headers=world.auth(PAYMENTS_OFFICER)
+    )
+    assert refused.status_code == 403
+    moved = world.client.post(
+        f"/v1/grievances/{data['id']}/assignment", json=hand, headers=world.auth(REGISTRY_OFFICER)
+    )
+    assert moved.status_code == 200 and moved.get_json()["assigned_role"] == "programme_officer"
+
+    # A correction is taken only once the registry made one.
+    early = resolve(world, data["id"], REGISTRY_OFFICER, outcome="correct_record")
+    assert early.status_code == 409 and "registry first" in early.get_json()["detail"]
+    changed = {**elsewhere["body"], "address": "Barrio Guamilito, San Pedro Sula"}
+    changed.pop("id")
+    answer = world.registry.put(
+        f"/v1/households/{elsewhere['id']}",
+        json=changed,
+        headers={**world.auth(REGISTRY_OFFICER), "If-Match": f'"{elsewhere["version"]}"'},
+    )
+    assert answer.status_code == 200, answer.get_json()
+    world.sync_registry()
+    taken = resolve(world, data["id"], REGISTRY_OFFICER, outcome="correct_record", note="apellido corregido")
+    assert taken.status_code == 200, taken.get_json()
+    assert taken.get_json()["outcome_detail"]["household_version"] == elsewhere["version"] + 1
