@@ -21,3 +21,8 @@ class FootprintNotFound(NotFound):
 class PartAlreadyMatched(Conflict):
     """Another instance claimed a partition of this exposure first (while its consumer group
     rebalanced, two instances both held it for a moment)."""
+
+
+class HouseholdNotFound(NotFound):
+    """No household by that id in the location index, or none the caller may see (told alike, so
+    that a household outside one's jurisdiction is not known to exist)."""

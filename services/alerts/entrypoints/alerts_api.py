@@ -19,6 +19,7 @@ from services.alerts.entrypoints.schemas import (
     FootprintQuerySchema,
     FootprintSchema,
     GridQuerySchema,
+    HouseholdDistanceSchema,
     IncidentSchema,
     LayerQuerySchema,
     LayerSchema,
@@ -29,6 +30,7 @@ from services.alerts.entrypoints.schemas import (
 )
 from services.alerts.entrypoints.wiring import unit_of_work
 from services.alerts.service_layer import alerts as service
+from services.alerts.service_layer.distances import HouseholdDistance, household_distance
 from services.alerts.service_layer.footprints import (
     NewFootprint,
     apply_footprint,
@@ -37,7 +39,16 @@ from services.alerts.service_layer.footprints import (
 )
 from services.alerts.service_layer.texts import statement_texts
 from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
-from shared.auth import APPROVER, AUDITOR, CIVIL_PROTECTION, PAYMENTS_OFFICER, PROGRAMME_OFFICER
+from shared.auth import (
+    APPROVER,
+    AUDITOR,
+    CIVIL_PROTECTION,
+    FIELD_STAFF,
+    HOTLINE_OPERATOR,
+    PAYMENTS_OFFICER,
+    PROGRAMME_OFFICER,
+    REGISTRY_OFFICER,
+)
 from shared.errors import AmparoError, FieldProblem, InvalidInput
 from shared.web import BEARER, accepts_bodies_up_to, authenticated, current_principal, error_response
 
@@ -45,6 +56,18 @@ blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="CAP al
 #: Who may read alerts, their areas and aggregated exposure (never a household): those who
 #: issue them, and those who decide and pay the transfers they trigger.
 READERS = [CIVIL_PROTECTION, PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR]
+#: Who may ask where one household lies against an alert's areas: those who decide, pay and audit
+#: transfers, and those who register families and hear their complaints. Not civil protection,
+#: who sees aggregates only.
+HOUSEHOLD_READERS = [
+    PROGRAMME_OFFICER,
+    APPROVER,
+    PAYMENTS_OFFICER,
+    AUDITOR,
+    REGISTRY_OFFICER,
+    FIELD_STAFF,
+    HOTLINE_OPERATOR,
+]
 #: The media type of the maps' answers.
 GEOJSON = "application/geo+json"
 XML_TYPES = ("application/cap+xml", "application/xml", "text/xml")
@@ -179,6 +202,18 @@ class ExposureGrid(MethodView):
         """Exposed households and people on a grid, for maps (cells of very few households without counts)"""
         grid = service.exposure_grid(incident_id, params["cell_deg"], _reader(), _jurisdiction())
         return Response(json.dumps(grid), mimetype=GEOJSON)
+
+
+@blp.route("/<incident_id>/households/<household_id>/distance")
+class HouseholdDistanceFromAreas(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, HouseholdDistanceSchema)
+    @authenticated(HOUSEHOLD_READERS)
+    def get(self, incident_id: str, household_id: str) -> Any:
+        """Whether a household lies inside the alert's current areas; if not, the nearest and how far"""
+        principal = current_principal()
+        query = HouseholdDistance(incident_id, household_id, tuple(principal.jurisdiction), principal.covers)
+        return presenter.distance_view(household_distance(query, _reader()))
 
 
 @blp.route("/<incident_id>")

@@ -17,6 +17,7 @@ from services.alerts.entrypoints.api import blp
 from services.alerts.entrypoints.consumer import apply_household_event, apply_household_events, ignore_review
 from services.alerts.entrypoints.feeds_api import blp as feeds_blp
 from services.alerts.entrypoints.feeds_api import senders_blp
+from services.alerts.entrypoints.messages_es import CATALOGUE
 from services.alerts.entrypoints.settings import indexes_every_household
 from services.alerts.service_layer.alerts import ExpiryWorker, load_layer
 from services.alerts.service_layer.feeds import FeedReader
@@ -97,6 +98,7 @@ def create_app(runtime: Runtime) -> Flask:
         readiness_checks=runtime.readiness_checks,
         verifier=runtime.verifier,
         audit=AuditLog(runtime.session_factory, audit),
+        spanish=CATALOGUE,
     )
     app.extensions["amparo.runtime"] = runtime
     api.register_blueprint(blp)

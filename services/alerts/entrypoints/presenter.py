@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.alerts.service_layer.alerts import LayerLoaded, WhatIf
+from services.alerts.service_layer.distances import Distance
 from services.alerts.service_layer.handlers import IndexHeld
 from shared.db import as_read
 
@@ -95,4 +96,27 @@ def index_view(held: IndexHeld) -> dict[str, Any]:
         "partition_count": held.partition_count,
         "households": held.households,
         "households_by_partition": {str(p): int(n) for p, n in held.households_by_partition.items()},
+    }
+
+
+def distance_view(distance: Distance) -> dict[str, Any]:
+    """Where a household lies against an alert's areas: inside or not, the nearest area and how
+    far (kilometres to the metre, a bearing to the tenth of a degree); never its coordinates."""
+    nearest = distance.nearest
+    return {
+        "incident_id": distance.incident_id,
+        "alert_version": distance.alert_version,
+        "household_id": distance.household_id,
+        "located": distance.located,
+        "active": distance.active,
+        "inside": distance.inside,
+        "nearest": None
+        if nearest is None
+        else {
+            "statement": nearest.statement,
+            "area": nearest.area,
+            "distance_km": round(nearest.distance_m / 1000.0, 3),
+            "bearing_deg": None if nearest.bearing_deg is None else round(nearest.bearing_deg, 1),
+        },
+        "areas_considered": distance.areas_considered,
     }

@@ -188,3 +188,36 @@ class EnvelopeResultSchema(Schema):
 
 class EnvelopeResultsSchema(Schema):
     results = fields.List(fields.Nested(EnvelopeResultSchema))
+
+
+class NearestAreaSchema(Schema):
+    statement = fields.Integer(
+        allow_none=True, metadata={"description": "The area's statement, numbered as in the alert's summary"}
+    )
+    area = fields.String(metadata={"description": "The area's CAP areaDesc"})
+    distance_km = fields.Float(
+        metadata={"description": "Geodesic distance (WGS 84) to the area's nearest point, 3 decimals"}
+    )
+    bearing_deg = fields.Float(
+        allow_none=True, metadata={"description": "Towards that point, degrees clockwise from north"}
+    )
+
+
+class HouseholdDistanceSchema(Schema):
+    incident_id = fields.String()
+    alert_version = fields.Integer(metadata={"description": "The alert's current version"})
+    household_id = fields.String()
+    located = fields.Boolean(metadata={"description": "Whether the household has coordinates"})
+    active = fields.Boolean(metadata={"description": "Whether it is active (only active ones are exposed)"})
+    inside = fields.Boolean(
+        metadata={
+            "description": "Whether the alert's matching takes it into a current area (without "
+            "coordinates: by its admin code, in an area given by geocodes)"
+        }
+    )
+    nearest = fields.Nested(
+        NearestAreaSchema,
+        allow_none=True,
+        metadata={"description": "The nearest area (null when inside, not located or no area)"},
+    )
+    areas_considered = fields.Integer(metadata={"description": "How many of the current areas may cover it"})
