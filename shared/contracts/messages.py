@@ -61,10 +61,10 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "en": "{programme}: we could not pay your support of {amount} {currency}. We will try again.",
     },
 }
-#: Said at the end of every message: how to stop them.
+#: Said at the end of every message: how to complain (a grievance) and how to stop them.
 OPT_OUT = {
-    "es": " Responda BAJA para no recibir más mensajes.",
-    "en": " Reply STOP to receive no more messages.",
+    "es": " Responda RECLAMO si algo está mal, o BAJA para no recibir más mensajes.",
+    "en": " Reply COMPLAINT if something is wrong, or STOP to receive no more messages.",
 }
 _NAMESPACE = uuid.UUID("6f1d3c1e-0b7a-4c57-9a55-2f2f8e0c5a11")
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from services.demo.sms_gateway import SmsGateway
 from shared.auth import (
     APPROVER,
     AUDITOR,
@@ -292,3 +293,49 @@ def test_who_may_file_read_and_hand_on_a_case_and_where(world):
     taken = resolve(world, data["id"], REGISTRY_OFFICER, outcome="correct_record", note="apellido corregido")
     assert taken.status_code == 200, taken.get_json()
     assert taken.get_json()["outcome_detail"]["household_version"] == elsewhere["version"] + 1
+
+
+@pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
+def test_a_household_replying_reclamo_to_a_message_files_a_case_once(tmp_path, broker, issuer, database_url):
+    """The reply goes to the registry (through a local server speaking Infobip's API); transfers
+    hears only the reply's id and what it is about, and files the case under the paid alert."""
+    token = "webhook-secret-2"
+    sms = SmsGateway("key-9", report_delay=0.05)
+    env = {"AMPARO_SMS_URL": sms.url, "AMPARO_SMS_API_KEY": "key-9", "AMPARO_SMS_WEBHOOK_TOKEN": token}
+    world = World(tmp_path, broker, issuer, database_url, registry_env=env)
+    try:
+        sms.inbound_url = f"http://127.0.0.1:{world.server.server_port}/v1/messages/replies?token={token}"
+        world.define()
+        body = distinct_household(str(uuid.uuid4()))
+        body["members"][0]["phone"] = "+504 3555-0001"
+        body["consent"]["purposes"] = ["registry", "emergency_transfers", "contact"]
+        body["payment"] = dict(BANK)
+        answer = world.registry.post("/v1/households", json=body, headers=world.auth(REGISTRY_OFFICER))
+        household = answer.get_json()["id"]
+        world.sync_registry()
+        incident = world.new_incident()
+        world.issue(incident, 1, [household])
+        world.sync_messages()
+        [sender] = [w for w in world.registry_runtime.workers if w.name == "message-sender"]
+        sender.run.__self__.run_once()
+        [told] = sms.sent_to("50435550001")
+        assert "RECLAMO" in told["text"]
+
+        assert sms.reply("50435550001", "Reclamo: no recibí nada").json() == {"applied": 1}
+        assert sms.reply("50435550001", "gracias").json() == {"applied": 0}
+        world.sync_registry()
+        world.sync_registry()  # applied once, whatever is delivered again
+        [case] = world.client.get(
+            f"/v1/grievances?household_id={household}", headers=world.auth(PAYMENTS_OFFICER)
+        ).get_json()
+        assert (case["channel"], case["kind"], case["incident_id"]) == ("reply", "not_received", incident)
+        assert case["filed_by"] == "household (reply)" and case["assigned_role"] == "payments_officer"
+        assert [p["state"] for p in case["explanation"]["payments"]] == ["proposed"]
+        with world.registry_runtime.session_factory() as session:
+            payloads = b"".join(
+                r.payload or b"" for r in session.execute(world.registry_runtime.outbox.select())
+            )
+        assert b"recib" not in payloads and b"3555" not in payloads  # no words, no number
+    finally:
+        world.close()
+        sms.close()

@@ -27,7 +27,7 @@ from services.alerts.service_layer.unit_of_work import AlertsUnitOfWork
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
-from shared.contracts.households import HOUSEHOLD_EVENT_TYPES, HOUSEHOLD_REVIEW
+from shared.contracts.households import HOUSEHOLD_COMPLAINT, HOUSEHOLD_EVENT_TYPES, HOUSEHOLD_REVIEW
 from shared.kafka import HOUSEHOLDS
 from shared.outbox import RelayLease
 from shared.partitions import PartitionAssignment
@@ -66,7 +66,8 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
     runtime.add_consumer(
         CONSUMER_GROUP,
         [HOUSEHOLDS.name],
-        {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES} | {HOUSEHOLD_REVIEW: ignore_review},
+        {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
+        | {HOUSEHOLD_REVIEW: ignore_review, HOUSEHOLD_COMPLAINT: ignore_review},
         {t: apply_household_events for t in HOUSEHOLD_EVENT_TYPES},
         assignment=assignment,
     )

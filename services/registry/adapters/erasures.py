@@ -9,6 +9,7 @@ from services.registry.adapters.orm import (
     erasures,
     household_history,
     household_messages,
+    household_replies,
     import_households,
     message_opt_outs,
     outbox,
@@ -44,9 +45,10 @@ class ErasureRepository:
     def scrub_beside(self, household_id: str) -> None:
         """What else holds the household's personal data: its history keeps which fields changed
         and when, not their values; its messages keep their kind and status, not their text or
-        number; the rows of import files it came in are emptied; its earlier snapshots leave the
-        outbox, published or not (published, they would be published again if the broker lost its
-        topics; unpublished, they would follow the erasure)."""
+        number; its replies asking for help keep when and what about, not their words; the rows of
+        import files it came in are emptied; its earlier snapshots leave the outbox, published or
+        not (published, they would be published again if the broker lost its topics; unpublished,
+        they would follow the erasure)."""
         h = household_history.c
         for row in self.session.execute(select(h.id, h.changes).where(h.household_id == household_id)).all():
             paths = [{"path": c.get("path"), "old": None, "new": None} for c in row.changes or []]
@@ -55,6 +57,11 @@ class ErasureRepository:
             update(household_messages)
             .where(household_messages.c.household_id == household_id)
             .values(text=ERASED, to_masked=None, to_hash=None)
+        )
+        self.session.execute(
+            update(household_replies)
+            .where(household_replies.c.household_id == household_id)
+            .values(text=ERASED)
         )
         self.session.execute(
             update(message_opt_outs)

@@ -54,3 +54,20 @@ def erasure_table_v1(metadata: MetaData) -> Table:
         Column("reference", String(255), nullable=False),
         Column("location_erased", Integer, nullable=False),
     )
+
+
+def reply_table_v1(metadata: MetaData) -> Table:
+    """Migration 0013: households' replies asking for help, each filed as a grievance in transfers
+    (the words stay here; transfers hears the reply's id and what it seems to be about)."""
+    return Table(
+        "household_replies",
+        metadata,
+        Column("id", String(36), primary_key=True),
+        Column("household_id", String(36), nullable=False, index=True),
+        Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("text", String(480), nullable=False),
+        Column("kind", String(24)),
+        #: The payment the last message written to the household was about, if any.
+        Column("payment_id", String(36)),
+        Column("programme_id", String(36)),
+    )

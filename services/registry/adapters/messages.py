@@ -9,8 +9,15 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.registry.adapters.orm import household_history, household_messages, households, message_opt_outs
+from services.registry.adapters.orm import (
+    household_history,
+    household_messages,
+    household_replies,
+    households,
+    message_opt_outs,
+)
 from services.registry.domain.messages import QUEUED, Message
+from services.registry.domain.replies import Reply
 from shared.db import as_read, bulk_insert
 
 _FIELDS = tuple(f.name for f in fields(Message))
@@ -74,6 +81,35 @@ class MessageRepository:
         """The households messages went to this number for (whose reply a reply is)."""
         m = household_messages.c
         return sorted(set(self.session.scalars(select(m.household_id).where(m.to_hash == to_hash))))
+
+    def last_written(self, household_id: str) -> Message | None:
+        """The newest message written to the household (what a reply most likely answers)."""
+        m = household_messages.c
+        row = self.session.execute(
+            select(household_messages)
+            .where(m.household_id == household_id, m.sent_at.is_not(None))
+            .order_by(m.sent_at.desc(), m.id)
+            .limit(1)
+        ).first()
+        return None if row is None else _message(row)
+
+    # -- replies asking for help -------------------------------------------------------------
+
+    def reply_known(self, reply_id: str) -> bool:
+        return (
+            self.session.scalar(select(household_replies.c.id).where(household_replies.c.id == reply_id))
+            is not None
+        )
+
+    def add_reply(self, reply: Reply) -> None:
+        self.session.execute(insert(household_replies).values(**asdict(reply)))
+
+    def replies_of(self, household_id: str) -> list[Reply]:
+        r = household_replies.c
+        rows = self.session.execute(
+            select(household_replies).where(r.household_id == household_id).order_by(r.received_at, r.id)
+        )
+        return [Reply(**{**row._mapping, "received_at": as_read(row.received_at)}) for row in rows]
 
     # -- opting out -----------------------------------------------------------------------------
 

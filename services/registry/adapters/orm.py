@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session  # noqa: F401 - what a unit of work joins
 
-from services.registry.adapters.message_schema import erasure_table_v1, message_tables_v1
+from services.registry.adapters.message_schema import erasure_table_v1, message_tables_v1, reply_table_v1
 from shared.audit import audit_tables_v1
 from shared.messaging_schema import Position, messaging_tables
 
@@ -305,3 +305,5 @@ audit = audit_tables_v1(metadata)
 household_messages, message_opt_outs = message_tables_v1(metadata)
 #: 0012: erasures on request.
 erasures = erasure_table_v1(metadata)
+#: 0013: households' replies asking for help.
+household_replies = reply_table_v1(metadata)

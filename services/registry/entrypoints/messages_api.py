@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from services.registry.adapters.sms import report_outcome
 from services.registry.entrypoints.api import _deps, _uow
 from services.registry.service_layer import messages as service
+from services.registry.service_layer import replies
 from services.registry.service_layer.common import Actor
 from services.registry.service_layer.erasure import EraseHousehold, erase_household
 from shared.auth import AUDITOR, REGISTRY_OFFICER
@@ -151,6 +152,7 @@ class Replies(MethodView):
     @blp.arguments(WebhookSchema)
     @blp.response(200, WebhookAnswerSchema)
     def post(self, body: dict[str, Any]) -> Any:
-        """Households' replies forwarded by the SMS provider: STOP or BAJA opts out (?token=)"""
+        """Households' replies forwarded by the SMS provider: STOP or BAJA opts out; RECLAMO or QUEJA
+        files a grievance in transfers (?token=)"""
         _check_token()
-        return {"applied": service.apply_replies(_results(body), _uow(), _deps())}
+        return {"applied": replies.apply_replies(_results(body), _uow(), _deps())}

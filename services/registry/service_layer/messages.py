@@ -20,7 +20,6 @@ from services.registry.domain.members import Relationship
 from services.registry.domain.model import Household
 from services.registry.service_layer.common import Dependencies, check_visible
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
-from shared.audit import AuditEntry
 
 log = logging.getLogger(__name__)
 #: Messages sent per round of the worker (one request to the provider, one transaction).
@@ -110,7 +109,8 @@ def _international(phone: str | None, admin_code: str) -> str | None:
     return rules.international(phone, admin_code) if phone else None
 
 
-def _phone_hash(phone: str | None, deps: Dependencies) -> str | None:
+def phone_hash(phone: str | None, deps: Dependencies) -> str | None:
+    """The number's keyed hash (how a reply finds the households written to at it)."""
     return deps.protector.document_hash("phone", rules.normalized_phone(phone)) if phone else None
 
 
@@ -140,7 +140,7 @@ def send_due(new_uow: Callable[[], RegistryUnitOfWork], provider: Provider, deps
         else:
             sending.append((message, to.phone))
     sending = _claim(new_uow, sending, now)
-    outcome |= _send(sending, provider, now, lambda phone: _phone_hash(phone, deps))
+    outcome |= _send(sending, provider, now, lambda phone: phone_hash(phone, deps))
     with new_uow() as uow:
         current = {m.id: m for m in uow.messages.get_many(sorted(outcome), lock=True)}
         uow.messages.save_all([_kept(m, current.get(m.id)) for m in outcome.values()])
@@ -241,33 +241,6 @@ def apply_reports(
         found = uow.messages.get_many(sorted(outcomes), lock=True)  # in id order, as the sender locks
         uow.messages.save_all([m.reported(outcomes[m.id][0], deps.now(), outcomes[m.id][1]) for m in found])
     return len(found)
-
-
-def apply_replies(results: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork, deps: Dependencies) -> int:
-    """Households' replies: one asking to stop opts out every household written to at that number
-    (audited, without the number). Returns how many households opted out."""
-    stopped = 0
-    with uow:
-        for result in results:
-            text = str(result.get("text") or result.get("cleanText") or "")
-            sender = str(result.get("from") or "")
-            if not sender or not rules.asks_to_stop(text):
-                continue
-            for household_id in uow.messages.households_written_at(_phone_hash(sender, deps) or ""):
-                if uow.messages.opted_out(household_id):
-                    continue
-                uow.messages.opt_out(household_id, text, deps.now())
-                uow.record(
-                    AuditEntry(
-                        by="household (reply)",
-                        action="messages_opted_out",
-                        subject_type="household",
-                        subject_id=household_id,
-                        comment="replied asking for no more messages",
-                    )
-                )
-                stopped += 1
-    return stopped
 
 
 def household_messages(

@@ -279,10 +279,16 @@ def list_grievances(
 
 def file_from_reply(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
     """A household replied to a message asking for help: a case, filed once per reply (inside the
-    inbox's transaction). Its explanation has no distance: whoever takes it asks again.
+    inbox's transaction), about the alert of the payment the message it answered was about. Its
+    explanation has no distance: whoever takes it asks again.
 
     :raise InvalidInput: the event names no household or reply, or a household transfers does not know.
     """
+    with uow:
+        return _file_reply(event, uow)
+
+
+def _file_reply(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
     data = event.data or {}
     household_id, reply_id = data.get("household_id"), data.get("reply_id")
     if not isinstance(household_id, str) or not isinstance(reply_id, str) or not household_id or not reply_id:
@@ -292,7 +298,10 @@ def file_from_reply(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
     attributes = uow.attributes.get(household_id)
     if attributes is None:
         raise InvalidInput(f"complaint event {event.id}: household {household_id} is not known to transfers")
-    incident_id = data.get("incident_id") if isinstance(data.get("incident_id"), str) else None
+    answered = next(
+        (p for p in uow.payments.of_household(household_id) if p.id == data.get("payment_id")), None
+    )
+    incident_id = answered.incident_id if answered else None
     kind = str(data["kind"]) if data.get("kind") in rules.KINDS else rules.NOT_RECEIVED
     if kind in rules.ABOUT_AN_ALERT and not incident_id:
         kind = rules.DATA_WRONG
@@ -307,7 +316,7 @@ def file_from_reply(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
         at=now(),
         household_version=attributes.version,
         incident_id=incident_id,
-        programme_id=data.get("programme_id") if isinstance(data.get("programme_id"), str) else None,
+        programme_id=answered.programme_id if answered else None,
         note="the household replied to a message; its words are kept in the registry",
         source_id=reply_id,
     )
