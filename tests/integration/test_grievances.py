@@ -6,21 +6,32 @@ the caller's jurisdiction, every step audited."""
 from __future__ import annotations
 
 import socket
+import threading
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from pyproj import Geod
+from werkzeug.serving import make_server
 
+from services.alerts.entrypoints import app as alerts_app
+from services.alerts.entrypoints import consumer as alerts_consumer
 from services.demo.sms_gateway import SmsGateway
+from services.transfers.adapters.alert_distances import AlertDistances
+from services.transfers.entrypoints import app as transfers_app
 from shared.auth import (
     APPROVER,
     AUDITOR,
+    CIVIL_PROTECTION,
     FIELD_STAFF,
     HOTLINE_OPERATOR,
     PAYMENTS_OFFICER,
     PROGRAMME_OFFICER,
     REGISTRY_OFFICER,
 )
+from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
+from shared.inbox import ConsumedRecord, apply_once
+from tests.integration.test_api import make_client
 from tests.samples import distinct_household
 from tests.transfers_world import BANK, World
 
@@ -339,3 +350,84 @@ def test_a_household_replying_reclamo_to_a_message_files_a_case_once(tmp_path, b
     finally:
         world.close()
         sms.close()
+
+
+@pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
+def test_a_household_outside_the_alert_is_told_which_area_was_nearest_and_how_far(
+    tmp_path, broker, issuer, database_url
+):
+    """Three services: the registry's households reach the alerts service as its consumer applies
+    them; a CAP alert posted there reaches transfers as its events; the hotline's case asks the
+    alerts service (over HTTP, with the operator's own token) how far the household lies."""
+    (tmp_path / "alerts").mkdir()
+    alerts, alerts_runtime = make_client(
+        alerts_app, "alerts", tmp_path / "alerts", broker.bootstrap_server, AMPARO_JWKS_URL=issuer.jwks_url
+    )
+    server = make_server("127.0.0.1", 0, alerts.application, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    world = World(
+        tmp_path,
+        broker,
+        issuer,
+        database_url,
+        transfers_env={"AMPARO_ALERTS_URL": f"http://127.0.0.1:{server.server_port}"},
+    )
+    try:
+        world.define()
+        inside = register(world, location=(13.30, -87.19))["id"]
+        outside = register(world, location=(13.10, -87.19))["id"]
+        feed(world.registry_runtime, alerts_runtime, HOUSEHOLD_TO_ALERTS)
+        cap = COAST_ALERT.format(identifier=f"g-{uuid.uuid4()}").encode()
+        posted = alerts.post(
+            "/v1/alerts", data=cap, content_type="application/cap+xml", headers=world.auth(CIVIL_PROTECTION)
+        )
+        assert posted.status_code == 201, posted.get_json()
+        incident = posted.get_json()["id"]
+        feed(alerts_runtime, world.runtime, transfers_app.ALERT_HANDLERS)
+        assert in_batches(world, incident) == {inside}
+
+        case = file(
+            world, HOTLINE_OPERATOR, household_id=outside, kind="not_exposed", incident_id=incident
+        ).get_json()
+        distance = case["explanation"]["distance"]
+        assert (distance["inside"], distance["nearest"]["area"]) == (False, "Costa de Choluteca")
+        # Due south of the box's southern edge (lat 13.20), at the same longitude: the meridian arc.
+        _, _, metres = Geod(ellps="WGS84").inv(-87.19, 13.10, -87.19, 13.20)
+        assert distance["nearest"]["distance_km"] == pytest.approx(metres / 1000, abs=0.02)
+        assert any(
+            "Costa de Choluteca" in line and "km" in line for line in case["explanation"]["summary"]["es"]
+        )
+        # Civil protection sees aggregates, never one household: the alerts service refuses them.
+        refused = AlertDistances(
+            f"http://127.0.0.1:{server.server_port}", issuer.mint("cp", [CIVIL_PROTECTION], ["*"])
+        )
+        assert "403" in refused.of(incident, outside)["unavailable"]
+    finally:
+        world.close()
+        server.shutdown()
+
+
+COAST_ALERT = """<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>{identifier}</identifier><sender>copeco.gob.hn</sender>
+  <sent>2026-11-20T10:00:00-06:00</sent><status>Actual</status><msgType>Alert</msgType>
+  <scope>Public</scope>
+  <info><language>es-HN</language><category>Met</category><event>Tormenta tropical</event>
+    <urgency>Expected</urgency><severity>Severe</severity><certainty>Likely</certainty>
+    <expires>2099-01-01T00:00:00-06:00</expires>
+    <area><areaDesc>Costa de Choluteca</areaDesc>
+      <polygon>13.20,-87.30 13.20,-87.10 13.40,-87.10 13.40,-87.30 13.20,-87.30</polygon></area>
+  </info>
+</alert>"""
+HOUSEHOLD_TO_ALERTS = {t: alerts_consumer.apply_household_event for t in HOUSEHOLD_EVENT_TYPES}
+
+
+def feed(source, target, handlers) -> None:
+    """Everything ``source`` wrote to its outbox that ``target`` handles, applied through its inbox
+    as its consumer would."""
+    with source.session_factory() as session:
+        rows = session.execute(source.outbox.select().order_by(source.outbox.c.position)).all()
+    for row in rows:
+        if row.payload and row.event_type in handlers:
+            record = ConsumedRecord(row.topic, 0, row.position, row.payload)
+            apply_once(target.session_factory, target.inbox, handlers, record, lambda _r, reason: None)
