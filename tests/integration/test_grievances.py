@@ -8,16 +8,18 @@ from __future__ import annotations
 import socket
 import threading
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pyproj import Geod
+from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
 from services.alerts.entrypoints import app as alerts_app
 from services.alerts.entrypoints import consumer as alerts_consumer
 from services.demo.sms_gateway import SmsGateway
 from services.transfers.adapters.alert_distances import AlertDistances
+from services.transfers.adapters.orm import grievances
 from services.transfers.entrypoints import app as transfers_app
 from shared.auth import (
     APPROVER,
@@ -32,6 +34,7 @@ from shared.auth import (
 from shared.contracts.households import HOUSEHOLD_EVENT_TYPES
 from shared.inbox import ConsumedRecord, apply_once
 from tests.integration.test_api import make_client
+from tests.integration.test_monitoring import hidden_with_their_complement
 from tests.samples import distinct_household
 from tests.transfers_world import BANK, World
 
@@ -431,3 +434,63 @@ def feed(source, target, handlers) -> None:
         if row.payload and row.event_type in handlers:
             record = ConsumedRecord(row.topic, 0, row.position, row.payload)
             apply_once(target.session_factory, target.inbox, handlers, record, lambda _r, reason: None)
+
+
+@pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
+def test_monitoring_counts_cases_as_a_plain_recount_of_the_stored_ones(world):
+    world.define()
+    households = [register(world)["id"] for _ in range(7)]
+    incident = world.new_incident()
+    world.issue(incident, 1, households)
+    for household in households[:4]:
+        made = file(
+            world, HOTLINE_OPERATOR, household_id=household, kind="not_received", incident_id=incident
+        )
+        assert made.status_code == 201
+    for household in households[4:]:
+        file(world, FIELD_STAFF, household_id=household, kind="wrong_amount", incident_id=incident)
+    cases = world.client.get(f"/v1/grievances?incident_id={incident}", headers=world.auth(AUDITOR)).get_json()
+    for case in [c for c in cases if c["kind"] == "not_received"][:3]:
+        note = "pago en camino"
+        assert (
+            resolve(world, case["id"], PAYMENTS_OFFICER, outcome="decision_stands", note=note).status_code
+            == 200
+        )
+    # One case waited past its deadline.
+    late = next(c for c in cases if c["kind"] == "wrong_amount")
+    with world.runtime.session_factory() as session, session.begin():
+        session.execute(
+            update(grievances)
+            .where(grievances.c.id == late["id"])
+            .values(due_at=datetime.now(UTC) - timedelta(days=1))
+        )
+
+    report = world.client.get(f"/v1/monitoring/alerts/{incident}", headers=world.auth(AUDITOR)).get_json()
+    with world.runtime.session_factory() as session:
+        stored = session.execute(select(grievances).where(grievances.c.incident_id == incident)).all()
+    now = datetime.now(UTC)
+    kinds = ["not_exposed", "not_eligible", "wrong_amount", "not_received", "not_a_duplicate", "data_wrong"]
+    plain = {
+        "filed": [sum(r.kind == k for r in stored) for k in kinds],
+        "open": [sum(r.kind == k and r.state == "open" for r in stored) for k in kinds],
+        "overdue": [
+            sum(r.kind == k and r.state == "open" and utc(r.due_at) < now for r in stored) for k in kinds
+        ],
+        "resolved": [sum(r.kind == k and r.state == "resolved" for r in stored) for k in kinds],
+    }
+    found = report["grievances"]
+    assert found["filed"] == 7
+    for measure, values in plain.items():
+        expected = hidden_with_their_complement(values)
+        assert [found["by_kind"][k][measure] for k in kinds] == expected, measure
+    assert (
+        found["by_kind"]["not_received"]["resolved"] == 3
+        and found["by_kind"]["wrong_amount"]["overdue"] is None
+    )
+    assert found["by_outcome"]["decision_stands"] == 3 and found["days_to_resolve"]["cases"] == 3
+    table = world.client.get(f"/v1/monitoring/alerts/{incident}/figures.csv", headers=world.auth(AUDITOR))
+    assert "grievances,,not_received,resolved,3" in table.get_data(as_text=True)
+
+
+def utc(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

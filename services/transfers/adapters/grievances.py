@@ -38,7 +38,8 @@ class Filter:
     kind: str | None = None
     household_id: str | None = None
     incident_ids: Sequence[str] | None = None
-    limit: int = 200
+    #: At most this many (``None``: every one, for counting).
+    limit: int | None = 200
 
 
 class GrievanceRepository:
@@ -110,7 +111,7 @@ class GrievanceRepository:
         rows = [
             r for r in self.session.execute(query.order_by(g.state, g.due_at, g.id)) if covers(r.admin_code)
         ]
-        rows = rows[: which.limit]
+        rows = rows if which.limit is None else rows[: which.limit]
         steps = self._steps([r.id for r in rows])
         return [self._case(r, steps.get(r.id, ())) for r in rows]
 

@@ -7,10 +7,12 @@ These are the rules; what each outcome does to decisions and payments is the ser
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.transfers.domain.monitoring import SMALLEST_SHOWN, nearest_rank, shown, suppressed
 from shared.auth import (
     FIELD_STAFF,
     HOTLINE_OPERATOR,
@@ -208,6 +210,50 @@ def filed(
         source_id=source_id,
         steps=(Step(at, by, role, "filed", note), Step(at, by, role, f"assigned:{assigned}", None)),
     )
+
+
+def figures(cases: Sequence[Grievance], at: datetime) -> dict[str, Any]:
+    """What monitoring reports of grievances: cases filed, open, overdue, resolved and resolved late
+    by kind; resolved by outcome; filed by channel; and the days to resolve (median, 90th
+    percentile). Counts of 1 or 2 are hidden, with what a total would tell of them.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> open_ = filed(id="g", household_id="h", admin_code="HN", kind=NOT_RECEIVED, channel=BY_PHONE, by="o",
+    ...     role=None, at=t, household_version=1, incident_id="i", programme_id=None, note=None)
+    >>> figures([open_] * 3, t + timedelta(days=4))["by_kind"][NOT_RECEIVED]
+    {'filed': 3, 'open': 3, 'overdue': 3, 'resolved': 0, 'resolved_late': 0}
+    """
+    measures = ("filed", "open", "overdue", "resolved", "resolved_late")
+    counts = {kind: dict.fromkeys(measures, 0) for kind in KINDS}
+    for case in cases:
+        row = counts[case.kind]
+        row["filed"] += 1
+        row["open"] += case.state == OPEN
+        row["overdue"] += case.overdue(at)
+        row["resolved"] += case.state == RESOLVED
+        row["resolved_late"] += case.resolved_at is not None and case.resolved_at > case.due_at
+    by_kind: dict[str, dict[str, int | None]] = {kind: {} for kind in KINDS}
+    for measure in measures:
+        for kind, value in zip(KINDS, suppressed([counts[k][measure] for k in KINDS]), strict=True):
+            by_kind[kind][measure] = value
+    outcomes = [sum(c.outcome == o for c in cases) for o in OUTCOMES]
+    channels = [sum(c.channel == ch for c in cases) for ch in CHANNELS]
+    days = [days_between(c.filed_at, c.resolved_at) for c in cases if c.resolved_at is not None]
+    shown_days = len(days) >= SMALLEST_SHOWN
+    return {
+        "filed": shown(len(cases)),
+        "by_kind": by_kind,
+        "by_outcome": dict(zip(OUTCOMES, suppressed(outcomes), strict=True)),
+        "by_channel": dict(zip(CHANNELS, suppressed(channels), strict=True)),
+        "days_to_resolve": {
+            "cases": shown(len(days)),
+            "median_days": nearest_rank(days, 0.5) if shown_days else None,
+            "p90_days": nearest_rank(days, 0.9) if shown_days else None,
+        },
+    }
 
 
 def days_between(start: datetime, end: datetime) -> float:

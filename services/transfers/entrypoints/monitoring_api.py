@@ -49,6 +49,11 @@ class MonitoringReportSchema(Schema):
     cost = fields.List(fields.Dict(), metadata={"description": "Money approved and paid, per currency"})
     waits = fields.Dict(metadata={"description": "Minutes between steps: median and 90th percentile"})
     paid_before_onset = fields.Dict(metadata={"description": "Households paid before the hazard's onset"})
+    grievances = fields.Dict(
+        metadata={
+            "description": "Cases by kind (filed, open, overdue, resolved, late), outcome, channel; days"
+        }
+    )
     level = fields.Integer()
     fewer_than = fields.Integer(metadata={"description": "Counts below this (and above 0) are not shown"})
 
@@ -74,6 +79,13 @@ def table_rows(found: Mapping[str, Any]) -> list[tuple[str, str, str, str, Any]]
     for wait, values in found["waits"].items():
         lines += [("waits", "", wait, measure, value) for measure, value in values.items()]
     lines += [("paid_before_onset", "", "", k, v) for k, v in found["paid_before_onset"].items()]
+    cases = found["grievances"]
+    lines.append(("grievances", "", "", "filed", cases["filed"]))
+    for kind, counts in cases["by_kind"].items():
+        lines += [("grievances", "", kind, measure, value) for measure, value in counts.items()]
+    for section in ("by_outcome", "by_channel"):
+        lines += [("grievances", "", f"{section[3:]} {k}", "cases", v) for k, v in cases[section].items()]
+    lines += [("grievances", "", "days_to_resolve", k, v) for k, v in cases["days_to_resolve"].items()]
     return lines
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from services.transfers.domain import monitoring
+from services.transfers.adapters.grievances import Filter
+from services.transfers.domain import grievances, monitoring
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.errors import FieldProblem, InvalidInput, NotFound
 
@@ -58,6 +60,10 @@ def monitoring_report(request: ReportRequest, covers: Covers, uow: TransfersUnit
                 f"transfers has no exposure or decision under {request.scope} {request.scope_id}"
             )
         rows = reader.monitoring.rows(alerts, programme_id)
+        cases = reader.grievances.listed(Filter(incident_ids=alerts, limit=None), covers)
     found = monitoring.report(monitoring.within(rows, covers), request.level)
+    if programme_id is not None:
+        cases = [c for c in cases if c.programme_id in (None, programme_id)]
+    found["grievances"] = grievances.figures(cases, datetime.now(UTC))
     scope = {"kind": request.scope, "id": request.scope_id, "programme_id": programme_id, "alerts": alerts}
     return {"scope": scope, **found}
