@@ -308,6 +308,15 @@ def test_who_may_file_read_and_hand_on_a_case_and_where(world):
     assert taken.status_code == 200, taken.get_json()
     assert taken.get_json()["outcome_detail"]["household_version"] == elsewhere["version"] + 1
 
+    # The household asks for its data to be erased: the words its case was filed with go too.
+    path = f"/v1/households/{elsewhere['id']}/erasure"
+    erased = world.registry.post(path, json={"reference": "SOL-7"}, headers=world.auth(REGISTRY_OFFICER))
+    assert erased.status_code == 200, erased.get_json()
+    world.sync_registry()
+    after = world.client.get(f"/v1/grievances/{data['id']}", headers=world.auth(AUDITOR)).get_json()
+    assert after["note"] == "(erased)" and after["outcome_note"] is None
+    assert all(step["note"] is None for step in after["steps"]) and after["outcome"] == "correct_record"
+
 
 @pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
 def test_a_household_replying_reclamo_to_a_message_files_a_case_once(tmp_path, broker, issuer, database_url):

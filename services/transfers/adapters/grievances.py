@@ -20,6 +20,8 @@ from services.transfers.adapters.orm import (
 from services.transfers.domain.grievances import Grievance, Step
 from shared.db import as_read
 
+#: What an erased household's notes say instead.
+ERASED = "(erased)"
 _TIMES = ("filed_at", "due_at", "resolved_at")
 
 
@@ -114,6 +116,16 @@ class GrievanceRepository:
         rows = rows if which.limit is None else rows[: which.limit]
         steps = self._steps([r.id for r in rows])
         return [self._case(r, steps.get(r.id, ())) for r in rows]
+
+    def blank_notes(self, household_id: str) -> None:
+        """The words the household's cases were filed and resolved with, blanked (an erasure)."""
+        g, s = grievances.c, grievance_steps.c
+        ids = list(self.session.scalars(select(g.id).where(g.household_id == household_id)))
+        if ids:
+            self.session.execute(
+                update(grievances).where(g.id.in_(ids)).values(note=ERASED, outcome_note=None)
+            )
+            self.session.execute(update(grievance_steps).where(s.grievance_id.in_(ids)).values(note=None))
 
     # -- what a case says of its household ---------------------------------------------------
 

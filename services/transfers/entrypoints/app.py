@@ -13,6 +13,7 @@ from services.transfers.entrypoints.batches_api import blp as batches_blp
 from services.transfers.entrypoints.consumer import (
     ALERT_HANDLERS,
     apply_complaint_event,
+    apply_erased_event,
     apply_household_event,
     apply_household_events,
     apply_review_event,
@@ -28,7 +29,12 @@ from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditLog
 from shared.audit_api import blp as audit_blp
 from shared.config import ServiceSettings
-from shared.contracts.households import HOUSEHOLD_COMPLAINT, HOUSEHOLD_EVENT_TYPES, HOUSEHOLD_REVIEW
+from shared.contracts.households import (
+    HOUSEHOLD_COMPLAINT,
+    HOUSEHOLD_ERASED,
+    HOUSEHOLD_EVENT_TYPES,
+    HOUSEHOLD_REVIEW,
+)
 from shared.kafka import ALERTS, EXPOSURES, HOUSEHOLDS
 from shared.runner import Worker
 from shared.service import Runtime, build_runtime
@@ -43,7 +49,10 @@ DECISIONS_GROUP = "transfers.decisions"
 HOUSEHOLD_HANDLERS = {t: apply_household_event for t in HOUSEHOLD_EVENT_TYPES} | {
     HOUSEHOLD_REVIEW: apply_review_event,
     HOUSEHOLD_COMPLAINT: apply_complaint_event,
+    HOUSEHOLD_ERASED: apply_erased_event,
 }
+#: Runs of these are applied together (an erasure, rare, alone: it reaches the grievances too).
+HOUSEHOLD_RUNS = {t: apply_household_events for t in HOUSEHOLD_EVENT_TYPES if t != HOUSEHOLD_ERASED}
 
 
 def bootstrap(settings: ServiceSettings) -> Runtime:
@@ -56,7 +65,7 @@ def bootstrap(settings: ServiceSettings) -> Runtime:
         CONSUMER_GROUP,
         [HOUSEHOLDS.name],
         HOUSEHOLD_HANDLERS,
-        {t: apply_household_events for t in HOUSEHOLD_EVENT_TYPES},
+        HOUSEHOLD_RUNS,
     )
     runtime.add_consumer(DECISIONS_GROUP, [ALERTS.name, EXPOSURES.name], ALERT_HANDLERS)
     late = LateHouseholdsWorker(lambda: TransfersUnitOfWork(runtime.session_factory, runtime.outbox))

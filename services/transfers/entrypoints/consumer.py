@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
+from services.transfers.adapters.grievances import GrievanceRepository
 from services.transfers.adapters.repository import AttributeRepository
 from services.transfers.service_layer import collecting, deciding, grievances
 from services.transfers.service_layer.handlers import keep_all_attributes, keep_attributes, keep_review
@@ -24,6 +25,16 @@ def apply_household_event(session: Session, event: CloudEvent) -> bool:
     :raise InvalidInput: if the snapshot is malformed (the consumer dead-letters it).
     """
     return keep_attributes(event, AttributeRepository(session))
+
+
+def apply_erased_event(session: Session, event: CloudEvent) -> bool:
+    """A household's personal data was erased: its attributes kept as the erased snapshot says, and
+    the words its grievances were filed with blanked (in the inbox's transaction)."""
+    kept = keep_attributes(event, AttributeRepository(session))
+    household_id = (event.data or {}).get("household_id")
+    if kept and isinstance(household_id, str):
+        GrievanceRepository(session).blank_notes(household_id)
+    return kept
 
 
 def apply_review_event(session: Session, event: CloudEvent) -> bool:
