@@ -33,7 +33,15 @@ LANGUAGES = ("es", "en")
 #: What a template may say: anything else in braces is refused when the programme is saved.
 PLACEHOLDERS = ("programme", "amount", "currency", "place", "code")
 #: The wording used when a programme has none of its own.
+#: A programme's readiness stage reached: households likely to be entitled are told to prepare.
+READINESS = "readiness"
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
+    READINESS: {
+        "es": "{programme}: hay un aviso para su zona. Si se confirma, su hogar podría recibir {amount} "
+        "{currency}. Prepárese y siga las indicaciones de protección civil.",
+        "en": "{programme}: there is a warning for your area. If it is confirmed, your household may "
+        "receive {amount} {currency}. Get ready and follow civil protection's advice.",
+    },
     "entitled": {
         "es": "{programme}: su hogar califica para un apoyo de {amount} {currency}. "
         "Le avisaremos cuando se apruebe.",
@@ -74,6 +82,12 @@ def message_id(payment_id: str, kind: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{payment_id}:{kind}"))
 
 
+def notice_id(programme_id: str, incident_id: str, household_id: str) -> str:
+    """A readiness notice's id, in place of a payment's (none exists yet): one per household,
+    programme and alert, however often the alert's exposure is decided."""
+    return str(uuid.uuid5(_NAMESPACE, f"readiness:{programme_id}:{incident_id}:{household_id}"))
+
+
 def template_problems(text: str) -> list[str]:
     """What is wrong with a template: unknown placeholders, formatted ones, unbalanced braces."""
     try:
@@ -92,7 +106,7 @@ class MessageRequestSchema(Schema):
 
     message_id = fields.UUID(required=True)
     household_id = fields.UUID(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(tuple(set(KINDS.values()))))
+    kind = fields.String(required=True, validate=validate.OneOf((READINESS, *sorted(set(KINDS.values())))))
     payment_id = fields.String(required=True, validate=validate.Length(max=36))
     programme_id = fields.String(required=True, validate=validate.Length(max=36))
     programme = fields.String(required=True, validate=validate.Length(max=200))

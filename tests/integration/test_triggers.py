@@ -116,12 +116,24 @@ def test_cuba_readiness_five_days_out_then_action_three_days_out(world):
     assert ready["stage"] == "readiness" and ready["statements"] == [0]
     assert any("windSpeed 130 kt" in r and "lead time 110 h" in r for r in ready["reasons"])
     assert "readiness reached" in found["exposures"][0]["note"]
+    # Those the programme would pay now are told to get ready (through the registry), once.
+    assert "2 households to be told to get ready" in found["exposures"][0]["note"]
+    assert world.sync_messages() == 1
+    for household in households:
+        log = world.registry.get(f"/v1/households/{household}/messages", headers=world.auth(AUDITOR))
+        [told] = log.get_json()["messages"]
+        assert (
+            told["kind"] == "readiness" and "Prepárese" in told["text"] and "2,250.00 HNL" in told["text"]
+        )  # 1 500 + 3 × 250
 
     # The forecast advances: 2½ days out, 240 km/h (≈ 130 kt) — action.
     issue(world, incident, 2, [statement(0, 60, windSpeed="240 km/h")], dict.fromkeys(households, 0))
     assert paid(world, incident) == sorted(households)
     stages = {s["stage"]: s for s in decisions(world, incident)["stages"] if s["exposure_key"].endswith(":2")}
     assert set(stages) == {"readiness", "action"}
+    world.sync_messages()
+    log = world.registry.get(f"/v1/households/{households[0]}/messages", headers=world.auth(AUDITOR))
+    assert [m["kind"] for m in log.get_json()["messages"]] == ["readiness", "entitled"]
     # The household is told which statement and stage paid it, and what was seen.
     for lang, words in (("en", "action stage reached: statement 0"), ("es", "etapa de acción alcanzada")):
         answer = world.client.get(

@@ -5,7 +5,8 @@ import {
 import { drawBasemap, drawLand } from '/static/basemap.js';
 import { language, money, number, setLanguage, t, translate, when } from '/static/i18n.js';
 import { mapBusy, mapCreated } from '/static/map.js';
-import { screens } from '/static/screens.js';
+import { screens, whenScreenOpens } from '/static/screens.js';
+import { grievanceLinks } from '/static/screens/grievance-common.js';
 import '/static/screens/index.js';
 import { $, attempt, escape, showError, showErrorIn, table, whenSignedOut } from '/static/ui.js';
 const SEVERITY_COLOURS = { Extreme: '#7a0019', Severe: '#d7301f', Moderate: '#fc8d59', Minor: '#fdcc8a' };
@@ -388,6 +389,11 @@ function wireHousehold() {
   $('#household-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const id = event.target.id.value.trim();
+    // The household's grievances, and filing one, for whoever may (hotline operators and field
+    // staff included: they see no decisions here).
+    const links = $('#household-grievances');
+    links.innerHTML = grievanceLinks(id);
+    translate(links);
     if (!session.has('programme_officer', 'approver', 'payments_officer', 'auditor')) {
       $('#household-why').textContent = t('not_allowed');
       return;
@@ -401,6 +407,15 @@ function wireHousehold() {
 // -- start -------------------------------------------------------------------------------
 
 const mounted = new Set();
+
+// Another screen asked for this one (openScreen): its tab, then what it should show.
+whenScreenOpens((name, what) => {
+  const screen = screens().find((s) => s.id === name);
+  if (!screen || !session.has(...screen.roles)) return false;
+  showTab(name);
+  if (screen.open) screen.open(document.querySelector(`[data-pane="${name}"]`), what);
+  return true;
+});
 
 function showTab(name) {
   document.querySelectorAll('nav button').forEach((b) => b.classList.toggle('active', b.dataset.tab === name));

@@ -8,6 +8,7 @@
 //     wide: true,                         // hides the map while shown
 //     mount(pane) { ... },                // builds the screen inside its pane (an element)
 //     refresh() { ... },                  // optional: called again each time the tab is opened
+//     open(pane, what) { ... },           // optional: shows what another screen asked for (openScreen)
 //   });
 const SCREENS = [];
 
@@ -17,3 +18,12 @@ export function registerScreen(screen) {
 }
 
 export function screens() { return [...SCREENS]; }
+
+// One screen sends the person to another with what to show there (a household's grievances from
+// the household's page): the console shows that screen's tab, if the person's roles show it, and
+// hands ``what`` to its open().
+let opener = () => false;
+
+export function openScreen(id, what) { return opener(id, what); }
+
+export function whenScreenOpens(action) { opener = action; }

@@ -126,7 +126,7 @@ class MessagesSchema(Schema):
         values=fields.Nested(MessageWordingSchema),
         load_default=dict,
         metadata={
-            "description": "The programme's own wording per kind (entitled, approved, sent, "
+            "description": "The programme's own wording per kind (readiness, entitled, approved, sent, "
             "sent_cash_pickup, settled, failed), in Spanish and English, with {programme}, {amount}, "
             "{currency}, {place}, {code}"
         },

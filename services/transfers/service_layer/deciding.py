@@ -34,6 +34,7 @@ from services.transfers.domain.triggers import ACTION, READINESS, StageReached
 from services.transfers.service_layer.batches import now, propose_batch, withdraw_for_cancellation
 from services.transfers.service_layer.hazard_events import hold_lock as hold_hazard_events_lock
 from services.transfers.service_layer.hazard_events import place_incident
+from services.transfers.service_layer.readiness import tell_ready
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.contracts import alerts as alert_contract
 from shared.events import CloudEvent
@@ -127,11 +128,15 @@ def decide_exposure(
     """
     notes = []
     for version in uow.programmes.in_force():
+        was_ready = uow.stages.reached(key, version.id, READINESS)
         reached = stages_reached(uow, key, incident, version)
         readiness, action = reached.get(READINESS), reached[ACTION]
         ready = ""
         if readiness and readiness.statements:
             ready = f"; readiness reached (statements {_listed(readiness.statements)})"
+            if not was_ready and not action.statements:
+                told = tell_ready(uow, key, incident, version, set(readiness.statements))
+                ready += f", {told} households to be told to get ready"
         if not action.statements:
             notes.append(
                 f"{version.name} v{version.version}: not triggered ({'; '.join(action.reasons)}){ready}"

@@ -4,6 +4,7 @@ import { call } from '/static/api.js';
 import { language, money, t, when } from '/static/i18n.js';
 import { registerScreen } from '/static/screens.js';
 import { $, attempt, escape, table } from '/static/ui.js';
+import { grievanceLinks } from '/static/screens/grievance-common.js';
 import { paymentsTable } from '/static/screens/payments-files.js';
 import { whenLanguageChanges } from '/static/screens/on-language.js';
 import '/static/screens/audit-words.js';
@@ -32,6 +33,7 @@ async function explain(pane, id) {
     ? answer.decisions.map((d) => decision(d, currency)).join('')
       + (answer.payments.length ? `<h4>${escape(t('audit_payments'))}</h4><div class="scroll" tabindex="0" role="region" aria-label="${escape(t('audit_payments'))}">${paymentsTable(answer.payments, { withBatch: true })}</div>` : '')
     : `<p class="muted">${escape(t('audit_no_decisions'))}</p>`;
+  box.insertAdjacentHTML('beforeend', grievanceLinks(id));
 }
 
 registerScreen({

@@ -14,3 +14,5 @@ import '/static/screens/civil-footprints.js';
 import '/static/screens/civil-feeds.js';
 import '/static/screens/civil-hazards.js';
 import '/static/screens/monitoring.js';
+import '/static/screens/grievance-file.js';
+import '/static/screens/grievances.js';

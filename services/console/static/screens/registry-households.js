@@ -5,6 +5,7 @@ import { registerScreen } from '/static/screens.js';
 import { $, attempt, draw, escape, table } from '/static/ui.js';
 import { call } from '/static/api.js';
 import { number, t, when } from '/static/i18n.js';
+import { grievanceLinks } from '/static/screens/grievance-common.js';
 import { membersTable, scrolling } from '/static/screens/registry-people.js';
 import '/static/screens/registry-households-words.js';
 
@@ -75,6 +76,7 @@ async function open(pane, id) {
   draw($('.reg-hh-detail', pane), () => `
     <h3>${escape(household.registration_number)}</h3>
     <dl class="reg-counts">${facts().map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(v)}</dd>`).join('')}</dl>
+    ${grievanceLinks(household.id)}
     <h4>${escape(t('reg_p_members'))}</h4>${membersTable(household)}
     <h4>${escape(t('reg_hh_history'))}</h4>${history(entries)}
     <h4>${escape(t('reg_hh_messages'))}</h4>${messages(log)}

@@ -1,0 +1,78 @@
+"""Telling households to get ready: when a programme's readiness stage is first reached over an
+exposure (and its action stage is not), the households it would entitle now are told — through the
+registry, which holds their phones and checks their consent — what they may receive and to prepare.
+
+Nothing is decided or paid here: the programme is evaluated as it would be, and only the message
+requests are published. A household is told once per programme and alert (the request's id says so).
+"""
+
+from __future__ import annotations
+
+from services.transfers.domain.assessments import with_findings
+from services.transfers.domain.batches import DEFAULT_CHANNEL
+from services.transfers.domain.deciding import Evaluation, of_statements
+from services.transfers.domain.exposures import Incident
+from services.transfers.domain.payments import LIVE_PAYMENT_STATES
+from services.transfers.domain.programme_versions import ProgrammeVersion
+from services.transfers.service_layer.batches import now
+from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
+from shared.contracts import messages as contract
+from shared.events import CloudEvent
+from shared.kafka import MESSAGES
+
+
+def tell_ready(
+    uow: TransfersUnitOfWork, key: str, incident: Incident, version: ProgrammeVersion, statements: set[int]
+) -> int:
+    """Ask the registry to tell each household the programme would pay now to get ready.
+
+    :return: how many households are asked to be told.
+    """
+    programme = version.programme
+    incidents = uow.hazard_events.incidents_with(incident.incident_id)
+    hazard = uow.hazard_events.known_as(incident.incident_id)
+    exposed = of_statements(with_findings(uow.exposures.columns(key), hazard), statements)
+    holding = uow.payments.households_holding(version.id, incidents, LIVE_PAYMENT_STATES, None)
+    evaluation = Evaluation.of(
+        key, incident.incident_id, version.id, version.version, programme, exposed, holding, None
+    )
+    payable = evaluation.decision.payable
+    wording = (version.document.get("messages") or {}).get("templates") or {}
+    at = now().isoformat()
+    requests = []
+    for household, amount, channel in zip(
+        evaluation.household_ids[payable].tolist(),
+        evaluation.decision.requested[payable].tolist(),
+        evaluation.columns["payment_channel_type"][payable].tolist(),
+        strict=True,
+    ):
+        notice = contract.notice_id(version.id, incident.incident_id, household)
+        requests.append(
+            {
+                "message_id": notice,
+                "household_id": household,
+                "kind": contract.READINESS,
+                "payment_id": notice,
+                "programme_id": version.id,
+                "programme": programme.name,
+                "amount": f"{amount:.2f}",
+                "currency": programme.currency,
+                "channel_type": channel or DEFAULT_CHANNEL,
+                "decided_at": at,
+                "templates": dict(wording.get(contract.READINESS) or {}),
+            }
+        )
+    size = contract.MESSAGE_CHUNK
+    uow.publish_all(
+        MESSAGES.name,
+        [
+            CloudEvent(
+                type=contract.MESSAGES_REQUESTED,
+                source=contract.SOURCE,
+                subject=f"readiness:{incident.incident_id}",
+                data={"incident_id": incident.incident_id, "requests": requests[start : start + size]},
+            )
+            for start in range(0, len(requests), size)
+        ],
+    )
+    return len(requests)
