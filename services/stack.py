@@ -227,6 +227,8 @@ class Stack:
         )
         if "registry" in self.services:
             env["AMPARO_REGISTRY_URL"] = self.services["registry"].url
+        if "alerts" in self.services:
+            env["AMPARO_ALERTS_URL"] = self.services["alerts"].url
         if name == "registry":
             env.update({f"{variable}_FILE": str(path) for variable, path in self.key_files.items()})
         if name in self.database_urls:

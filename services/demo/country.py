@@ -10,6 +10,7 @@ from shared.auth import (
     AUDITOR,
     CIVIL_PROTECTION,
     FIELD_STAFF,
+    HOTLINE_OPERATOR,
     PAYMENTS_OFFICER,
     PROGRAMME_OFFICER,
     REGISTRY_OFFICER,
@@ -29,4 +30,5 @@ PEOPLE = (
     ("campo-carla", "Carla Féliz", [FIELD_STAFF], ["DO-11"]),
     ("reg-marta", "Marta Jiménez", [REGISTRY_OFFICER], [COUNTRY]),
     ("aud-pedro", "Pedro Núñez", [AUDITOR], [COUNTRY]),
+    ("linea-lucia", "Lucía Batista", [HOTLINE_OPERATOR], [COUNTRY]),
 )

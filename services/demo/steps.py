@@ -14,6 +14,7 @@ from services.demo.affected import DAMAGED_DWELLINGS, pay_damaged, register_affe
 from services.demo.client import Client, DemoError, Say, client
 from services.demo.country import COUNTRY, PEOPLE
 from services.demo.fiona import ANTICIPATORY, RESPONSE, define_programmes, replay_fiona, second_sender
+from services.demo.grievances import left_out, replied
 from services.demo.paying import proposed_batches, write_payment_files
 from services.demo.reached import provider_results, say_messages, say_reached
 from services.demo.registry_file import registry_csv
@@ -162,6 +163,8 @@ def run(stack: Stack, households: int, say: Say) -> dict[str, Any]:
     provider_results(stack, say)
     say_reached(stack, incident["id"], say)
     say_messages(stack, say)
+    left_out(stack, incident["id"], say)
+    replied(stack, say)
     say(f"demo: done in {time.monotonic() - started:.0f}s")
     return {"passwords": passwords, "incident": incident}
 

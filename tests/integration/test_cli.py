@@ -136,6 +136,8 @@ def test_amparo_up_demo_loads_a_country_pays_a_batch_and_stops_cleanly(tmp_path)
         "monitoring 'Huracán Fiona",
         "women and girls",
         "monitoring alert → approval: median",
+        "grievances the hotline filed a case for a family in DO-32",
+        'grievances a family replied "RECLAMO',
         "Open the console: http://127.0.0.1:",
         "stopped",
     ):

@@ -217,13 +217,11 @@ def _distance_words(
         )
     elif distance.get("nearest"):
         near = distance["nearest"]
-        en.append(
-            f"outside every area of alert {incident_id}: the nearest, {near['area']}, "
-            f"is {near['distance_km']} km away"
-        )
+        km = f"{float(near['distance_km']):.1f}"
+        en.append(f"outside every area of alert {incident_id}: the nearest, {near['area']}, is {km} km away")
         es.append(
             f"fuera de todas las áreas de la alerta {incident_id}: la más cercana, {near['area']}, "
-            f"está a {str(near['distance_km']).replace('.', ',')} km"
+            f"está a {km.replace('.', ',')} km"
         )
 
 
