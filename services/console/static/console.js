@@ -8,7 +8,9 @@ import { mapBusy, mapCreated } from '/static/map.js';
 import { screens, whenScreenOpens } from '/static/screens.js';
 import { grievanceLinks } from '/static/screens/grievance-common.js';
 import '/static/screens/index.js';
-import { $, attempt, escape, showError, showErrorIn, table, whenSignedOut } from '/static/ui.js';
+import {
+  $, attempt, draw, escape, showError, showErrorIn, table, whenSignedOut,
+} from '/static/ui.js';
 const SEVERITY_COLOURS = { Extreme: '#7a0019', Severe: '#d7301f', Moderate: '#fc8d59', Minor: '#fdcc8a' };
 // The alerts, what-if and household tabs show their refusals in their own message, whichever
 // screen is shown when their work (a refresh, a late answer) ends.
@@ -391,9 +393,7 @@ function wireHousehold() {
     const id = event.target.id.value.trim();
     // The household's grievances, and filing one, for whoever may (hotline operators and field
     // staff included: they see no decisions here).
-    const links = $('#household-grievances');
-    links.innerHTML = grievanceLinks(id);
-    translate(links);
+    draw($('#household-grievances'), () => grievanceLinks(id));
     if (!session.has('programme_officer', 'approver', 'payments_officer', 'auditor')) {
       $('#household-why').textContent = t('not_allowed');
       return;

@@ -40,16 +40,18 @@ export function word(prefix, code) {
   return said === key ? String(code) : said;
 }
 
-// Buttons to a household's grievances and to filing one, for whoever may (empty otherwise).
+// Buttons to a household's grievances and to filing one, for whoever may (empty otherwise). Their
+// words are written in, not marked data-i18n: screens draw them with ui.js draw(), which draws again
+// in the other language only what no one has changed since (translate() relabelling them would).
 export function grievanceLinks(householdId) {
   if (!householdId) return '';
   const id = escape(householdId);
   const links = [];
   if (session.has(...READERS)) {
-    links.push(`<button type="button" data-grievances-of="${id}" data-i18n="grv_of_household">${escape(t('grv_of_household'))}</button>`);
+    links.push(`<button type="button" data-grievances-of="${id}">${escape(t('grv_of_household'))}</button>`);
   }
   if (session.has(...FILERS)) {
-    links.push(`<button type="button" data-grievance-for="${id}" data-i18n="grv_file_for">${escape(t('grv_file_for'))}</button>`);
+    links.push(`<button type="button" data-grievance-for="${id}">${escape(t('grv_file_for'))}</button>`);
   }
   return links.length ? `<p class="grv-links">${links.join(' ')}</p>` : '';
 }
