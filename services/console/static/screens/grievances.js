@@ -8,7 +8,7 @@ import { call, session } from '/static/api.js';
 import { language, money, number, t, translate, when } from '/static/i18n.js';
 import { registerScreen } from '/static/screens.js';
 import {
-  KINDS, READERS, RESOLVERS, outcomesFor, word,
+  FILERS, KINDS, READERS, RESOLVERS, outcomesFor, word,
 } from '/static/screens/grievance-common.js';
 import '/static/screens/grievance-words.js';
 import '/static/screens/programme-words.js';
@@ -229,8 +229,10 @@ function handOnForm(found) {
 function actionsHtml(found) {
   const open = found.state === 'open';
   const resolving = open && session.has(...RESOLVERS);
-  return `${resolving ? resolveForm(found) + handOnForm(found) : ''}
-    <p><button type="button" data-role="explain" data-i18n="grv_explain_again"></button></p>`;
+  // Asked again by those who file and resolve cases (approvers and auditors read them as they are).
+  const explaining = session.has(...FILERS, ...RESOLVERS)
+    ? '<p><button type="button" data-role="explain" data-i18n="grv_explain_again"></button></p>' : '';
+  return `${resolving ? resolveForm(found) + handOnForm(found) : ''}${explaining}`;
 }
 
 function showCase(pane, found) {
@@ -294,7 +296,7 @@ function wireActions(pane, found) {
     event.preventDefault();
     changed('assignment', { json: { role: handOn.role.value, note: handOn.note.value.trim() } });
   });
-  $('[data-role=explain]', section).addEventListener('click', () => changed('explanation', {}));
+  $('[data-role=explain]', section)?.addEventListener('click', () => changed('explanation', {}));
 }
 
 // -- the screen --------------------------------------------------------------------------------
