@@ -108,6 +108,8 @@ class MessageRequestSchema(Schema):
     household_id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf((READINESS, *sorted(set(KINDS.values())))))
     payment_id = fields.String(required=True, validate=validate.Length(max=36))
+    #: The alert the payment (or the readiness notice) answers: a reply to the message is filed under it.
+    incident_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     programme_id = fields.String(required=True, validate=validate.Length(max=36))
     programme = fields.String(required=True, validate=validate.Length(max=200))
     amount = fields.Decimal(required=True, as_string=True)

@@ -5,6 +5,7 @@ the caller's jurisdiction, every step audited."""
 
 from __future__ import annotations
 
+import copy
 import socket
 import threading
 import uuid
@@ -36,7 +37,7 @@ from shared.inbox import ConsumedRecord, apply_once
 from tests.integration.test_api import make_client
 from tests.integration.test_monitoring import hidden_with_their_complement
 from tests.samples import distinct_household
-from tests.transfers_world import BANK, World
+from tests.transfers_world import BANK, TORMENTA, World
 
 pytestmark = pytest.mark.integration
 
@@ -182,6 +183,9 @@ def test_a_held_household_complains_and_is_proposed_once_the_registry_releases_i
         f"/v1/audit-log?subject_type=grievance&subject_id={case['id']}", headers=world.auth(AUDITOR)
     ).get_json()
     actions = [e["action"] for e in audit["items"]]
+    assert "consentimiento dado" not in str(
+        audit
+    )  # the notes' words stay in the case, which an erasure blanks
     assert actions.count("grievance_filed") == 1 and actions.count("grievance_resolved") == 1
 
 
@@ -288,9 +292,16 @@ def test_who_may_file_read_and_hand_on_a_case_and_where(world):
     )
     assert refused.status_code == 403
     moved = world.client.post(
-        f"/v1/grievances/{data['id']}/assignment", json=hand, headers=world.auth(REGISTRY_OFFICER)
+        f"/v1/grievances/{data['id']}/assignment",
+        json=hand,
+        headers=world.auth(REGISTRY_OFFICER, "oficial-ines"),
     )
     assert moved.status_code == 200 and moved.get_json()["assigned_role"] == "programme_officer"
+    # Who handed it on does not also close it: one person alone never both routes and answers.
+    closing = resolve(
+        world, data["id"], REGISTRY_OFFICER, "oficial-ines", outcome="decision_stands", note="x"
+    )
+    assert closing.status_code == 403 and "handed" in closing.get_json()["detail"]
 
     # A correction is taken only once the registry made one.
     early = resolve(world, data["id"], REGISTRY_OFFICER, outcome="correct_record")
@@ -346,6 +357,8 @@ def test_a_household_replying_reclamo_to_a_message_files_a_case_once(tmp_path, b
 
         assert sms.reply("50435550001", "Reclamo: no recibí nada").json() == {"applied": 1}
         assert sms.reply("50435550001", "gracias").json() == {"applied": 0}
+        # Written again, angrier, with a stop word: the same case, and never an opt-out.
+        assert sms.reply("50435550001", "No más! no recibí el pago").json() == {"applied": 1}
         world.sync_registry()
         world.sync_registry()  # applied once, whatever is delivered again
         [case] = world.client.get(
@@ -353,6 +366,9 @@ def test_a_household_replying_reclamo_to_a_message_files_a_case_once(tmp_path, b
         ).get_json()
         assert (case["channel"], case["kind"], case["incident_id"]) == ("reply", "not_received", incident)
         assert case["filed_by"] == "household (reply)" and case["assigned_role"] == "payments_officer"
+        assert [s["action"] for s in case["steps"]][-1] == "replied_again"
+        log = world.registry.get(f"/v1/households/{household}/messages", headers=world.auth(AUDITOR))
+        assert log.get_json()["opted_out"] is False
         assert [p["state"] for p in case["explanation"]["payments"]] == ["proposed"]
         with world.registry_runtime.session_factory() as session:
             payloads = b"".join(
@@ -405,7 +421,8 @@ def test_a_household_outside_the_alert_is_told_which_area_was_nearest_and_how_fa
         assert (distance["inside"], distance["nearest"]["area"]) == (False, "Costa de Choluteca")
         # Due south of the box's southern edge (lat 13.20), at the same longitude: the meridian arc.
         _, _, metres = Geod(ellps="WGS84").inv(-87.19, 13.10, -87.19, 13.20)
-        assert distance["nearest"]["distance_km"] == pytest.approx(metres / 1000, abs=0.02)
+        assert distance["nearest"]["distance_km"] == round(metres / 1000, 1)  # a tenth of a km, no bearing
+        assert set(distance["nearest"]) == {"area", "distance_km"}
         assert any(
             "Costa de Choluteca" in line and "km" in line for line in case["explanation"]["summary"]["es"]
         )
@@ -503,3 +520,68 @@ def test_monitoring_counts_cases_as_a_plain_recount_of_the_stored_ones(world):
 
 def utc(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
+def test_an_outcome_decides_its_household_alone_and_never_within_the_pre_approved_ceiling(world):
+    """Released by the registry, the held household is decided alone: the households an approver
+    refused are not proposed again, and the batch goes to a second person even under a ceiling."""
+    programme = copy.deepcopy(TORMENTA)
+    programme["trigger"]["mode"] = "anticipatory"
+    programme["approval"] = {"four_eyes": True, "pre_approved_ceiling": 100_000}
+    world.define(programme)
+    held = register(world, consent=("registry",))
+    others = [register(world)["id"] for _ in range(2)]
+    incident = world.new_incident()
+    world.issue(incident, 1, [held["id"], *others])
+    [first] = world.batches(incident)
+    assert first["state"] == "approved"  # the alert itself decided, under the ceiling
+    case = file(
+        world, FIELD_STAFF, household_id=held["id"], kind="not_eligible", incident_id=incident
+    ).get_json()
+    # Nothing held: "release" cannot be taken on a household that was never held.
+    other = file(
+        world, FIELD_STAFF, household_id=others[0], kind="not_eligible", incident_id=incident
+    ).get_json()
+    nothing = resolve(world, other["id"], REGISTRY_OFFICER, outcome="release_hold")
+    assert nothing.status_code == 409 and "no hold" in nothing.get_json()["detail"]
+
+    changed = {
+        **held["body"],
+        "consent": {**held["body"]["consent"], "purposes": ["registry", "emergency_transfers"]},
+    }
+    changed.pop("id")
+    headers = {**world.auth(REGISTRY_OFFICER), "If-Match": f'"{held["version"]}"'}
+    assert (
+        world.registry.put(f"/v1/households/{held['id']}", json=changed, headers=headers).status_code == 200
+    )
+    world.sync_registry()
+    done = resolve(world, case["id"], REGISTRY_OFFICER, outcome="release_hold")
+    assert done.status_code == 200, done.get_json()
+    [second] = [b for b in world.batches(incident) if b["id"] != first["id"]]
+    assert second["state"] == "proposed" and second["households"] == 1
+    assert [p["household_id"] for p in world.payments(second["id"])] == [held["id"]]
+
+
+@pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
+def test_a_reissue_names_a_channel_amparo_pays_on(world):
+    world.define()
+    households = [register(world)["id"] for _ in range(3)]
+    incident = world.new_incident()
+    world.issue(incident, 1, households)
+    [batch] = world.batches(incident)
+    world.approve(batch["id"])
+    world.instruct(batch["id"], "bank_account")
+    [failed, *rest] = world.payments(batch["id"])
+    text = "end_to_end_id,status,reason\n" + f"{failed['end_to_end_id']},rejected,AC04\n"
+    assert world.results(text).status_code == 200
+    case = file(
+        world, FIELD_STAFF, household_id=failed["household_id"], kind="not_received", incident_id=incident
+    )
+    refused = resolve(
+        world, case.get_json()["id"], PAYMENTS_OFFICER, outcome="reissue", channel_type="carrier_pigeon"
+    )
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["pointer"] == "/channel_type"
+    assert {p["id"]: p["state"] for p in world.payments(batch["id"])}[
+        failed["id"]
+    ] == "failed"  # nothing moved

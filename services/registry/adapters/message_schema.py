@@ -56,6 +56,11 @@ def erasure_table_v1(metadata: MetaData) -> Table:
     )
 
 
+def message_incident_v1() -> Column[str]:
+    """Migration 0014: the alert each message's payment (or readiness notice) answers."""
+    return Column("incident_id", String(36))
+
+
 def reply_table_v1(metadata: MetaData) -> Table:
     """Migration 0013: households' replies asking for help, each filed as a grievance in transfers
     (the words stay here; transfers hears the reply's id and what it seems to be about)."""

@@ -20,7 +20,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session  # noqa: F401 - what a unit of work joins
 
-from services.registry.adapters.message_schema import erasure_table_v1, message_tables_v1, reply_table_v1
+from services.registry.adapters.message_schema import (
+    erasure_table_v1,
+    message_incident_v1,
+    message_tables_v1,
+    reply_table_v1,
+)
 from shared.audit import audit_tables_v1
 from shared.messaging_schema import Position, messaging_tables
 
@@ -307,3 +312,5 @@ household_messages, message_opt_outs = message_tables_v1(metadata)
 erasures = erasure_table_v1(metadata)
 #: 0013: households' replies asking for help.
 household_replies = reply_table_v1(metadata)
+#: 0014: the alert each message answers.
+household_messages.append_column(message_incident_v1())

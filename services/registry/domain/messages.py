@@ -93,6 +93,8 @@ class Message:
     sent_at: datetime | None = None
     delivered_at: datetime | None = None
     updated_at: datetime | None = None
+    #: The alert the payment or the readiness notice answers (a reply is filed under it).
+    incident_id: str | None = None
 
     def attempted(self, at: datetime, accepted: bool, reason: str | None, final: bool) -> Message:
         """After a send: sent when accepted; failed when refused for good or out of attempts;
@@ -225,14 +227,16 @@ def masked(phone: str) -> str:
 
 
 def asks_to_stop(text: str) -> bool:
-    """Whether a reply asks for no more messages.
+    """Whether a reply asks for no more messages: a stop word alone, or with a word or two ("BAJA
+    por favor"); a longer reply says something else, and is not taken as a stop.
 
     Examples
     --------
     >>> asks_to_stop(" Baja. "), asks_to_stop("NO MÁS!"), asks_to_stop("BAJA por favor")
     (True, True, True)
-    >>> asks_to_stop("gracias"), asks_to_stop("stopper")
-    (False, False)
+    >>> asks_to_stop("gracias"), asks_to_stop("stopper"), asks_to_stop("No más, no recibí el pago")
+    (False, False, False)
     """
     plain = " ".join(re.sub(r"[^\w\s]", " ", text.casefold().replace("á", "a")).split())
-    return any(plain == word or plain.startswith(word + " ") for word in STOP_WORDS)
+    stop = next((word for word in STOP_WORDS if plain == word or plain.startswith(word + " ")), None)
+    return stop is not None and len(plain.split()) <= len(stop.split()) + 2

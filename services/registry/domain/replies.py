@@ -9,14 +9,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-#: A reply that starts with one of these asks for help (the messages say so in both languages).
-HELP_WORDS = ("reclamo", "queja", "complaint", "no recibi", "not received")
-#: What a reply says it is about, by a word in it (the rest: what the last message was about).
+#: A reply with one of these words asks for help (every message says so in both languages), and
+#: one with one of these phrases too (a complaint in a reply that also says stop is a complaint).
+HELP_WORDS = ("reclamo", "queja", "complaint")
+HELP_OPENINGS = ("no recibi", "not received", "no me llego", "did not receive")
+#: What a reply says it is about, by a word in it; otherwise it does not say (transfers reads the
+#: message it answers).
 ABOUT = (
-    (("no recibi", "not received", "no me llego", "no llego"), "not_received"),
-    (("monto", "amount", "cantidad", "menos"), "wrong_amount"),
-    (("datos", "data", "nombre", "name", "direccion", "address"), "data_wrong"),
-    (("no soy duplicado", "not a duplicate", "duplicado", "duplicate"), "not_a_duplicate"),
+    (("no recibi", "not received", "no me llego", "no llego", "pago", "payment"), "not_received"),
+    (("monto", "amount"), "wrong_amount"),
+    (("datos", "data"), "data_wrong"),
+    (("duplicado", "duplicate"), "not_a_duplicate"),
 )
 
 
@@ -37,14 +40,19 @@ def complaint_about(text: str) -> str | None:
     ('', 'not_received')
     >>> complaint_about("queja, el monto es menor"), complaint_about("gracias")
     ('wrong_amount', None)
-    >>> complaint_about("Complaint - my name is wrong")
-    'data_wrong'
+    >>> complaint_about("Hola, RECLAMO por favor"), complaint_about("No más, no recibí el pago")
+    ('', 'not_received')
+    >>> complaint_about("no recibí nada"), complaint_about("Complaint - my name is Ana")
+    ('not_received', '')
     """
     plain = _plain(text)
-    if not any(plain == word or plain.startswith(word + " ") for word in HELP_WORDS):
+    said = plain.split()
+    if not any(word in said for word in HELP_WORDS) and not any(
+        f" {o} " in f" {plain} " for o in HELP_OPENINGS
+    ):
         return None
-    for words, kind in ABOUT:
-        if any(f" {word} " in f" {plain} " for word in words):
+    for phrases, kind in ABOUT:
+        if any(f" {phrase} " in f" {plain} " for phrase in phrases):
             return kind
     return ""
 

@@ -78,6 +78,7 @@ def keep_requests(requests: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork
             "id": request["message_id"],
             "household_id": request["household_id"],
             "payment_id": str(request["payment_id"]),
+            "incident_id": request.get("incident_id"),
             "programme_id": str(request["programme_id"]),
             "kind": request["kind"],
             "requested_at": now,

@@ -33,11 +33,10 @@ def apply_replies(results: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork,
             if not sender:
                 continue
             written = uow.messages.households_written_at(phone_hash(sender, deps) or "")
-            if rules.asks_to_stop(text):
-                applied += sum(_opt_out(uow, household_id, text, deps) for household_id in written)
-                continue
-            about = complaint_about(text)
+            about = complaint_about(text)  # asking for help first: a complaint is never an opt-out
             if about is None:
+                if rules.asks_to_stop(text):
+                    applied += sum(_opt_out(uow, household_id, text, deps) for household_id in written)
                 continue
             for household_id in written:
                 said = reply_id(
@@ -106,6 +105,8 @@ def _complain(
                 "kind": kind,
                 "payment_id": reply.payment_id,
                 "programme_id": reply.programme_id,
+                "incident_id": last.incident_id if last else None,
+                "message_kind": last.kind if last else None,
                 "received_at": reply.received_at.isoformat(),
             },
             time=reply.received_at,

@@ -7,10 +7,13 @@ is missing.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
 import requests
+
+log = logging.getLogger(__name__)
 
 
 class AlertDistances:

@@ -32,6 +32,9 @@ def grievance_tables_v1(metadata: MetaData) -> dict[str, Table]:
         Column("resolved_by", String(255)),
         Column("resolved_at", DateTime(timezone=True)),
         Column("source_id", String(80), unique=True),
+        #: ``household:kind:alert`` while the case is open, so two filings at once cannot both open
+        #: one (``NULL`` once resolved).
+        Column("open_key", String(120), unique=True),
     )
     grievance_steps = Table(
         "grievance_steps",

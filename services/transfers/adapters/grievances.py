@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.transfers.adapters.orm import (
@@ -17,12 +18,14 @@ from services.transfers.adapters.orm import (
     grievances,
     household_reviews,
 )
-from services.transfers.domain.grievances import Grievance, Step
+from services.transfers.domain.grievances import OPEN, Grievance, OpenAlready, Step
 from shared.db import as_read
 
-#: What an erased household's notes say instead.
-ERASED = "(erased)"
 _TIMES = ("filed_at", "due_at", "resolved_at")
+
+
+def _open_key(case: Grievance) -> str | None:
+    return f"{case.household_id}:{case.kind}:{case.incident_id or ''}" if case.state == OPEN else None
 
 
 def _at(moment: datetime) -> datetime:
@@ -49,16 +52,23 @@ class GrievanceRepository:
         self.session = session
 
     def add(self, case: Grievance) -> None:
+        """:raise OpenAlready: the same household, kind and alert has an open case (filed meanwhile)."""
         values = asdict(case)
         steps = values.pop("steps")
-        self.session.execute(insert(grievances).values(**values))
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(grievances).values(**values, open_key=_open_key(case)))
+        except IntegrityError as exc:
+            raise OpenAlready(f"grievance of this household and kind is already open ({case.kind})") from exc
         self._add_steps(case.id, 0, [Step(**s) for s in steps])
 
     def save(self, case: Grievance) -> None:
         """Store what changed; steps are only ever appended."""
         values = asdict(case)
         values.pop("steps")
-        self.session.execute(update(grievances).where(grievances.c.id == case.id).values(**values))
+        self.session.execute(
+            update(grievances).where(grievances.c.id == case.id).values(**values, open_key=_open_key(case))
+        )
         known = self.session.scalar(
             select(func.count()).select_from(grievance_steps).where(grievance_steps.c.grievance_id == case.id)
         )
@@ -117,15 +127,12 @@ class GrievanceRepository:
         steps = self._steps([r.id for r in rows])
         return [self._case(r, steps.get(r.id, ())) for r in rows]
 
-    def blank_notes(self, household_id: str) -> None:
-        """The words the household's cases were filed and resolved with, blanked (an erasure)."""
-        g, s = grievances.c, grievance_steps.c
-        ids = list(self.session.scalars(select(g.id).where(g.household_id == household_id)))
-        if ids:
-            self.session.execute(
-                update(grievances).where(g.id.in_(ids)).values(note=ERASED, outcome_note=None)
-            )
-            self.session.execute(update(grievance_steps).where(s.grievance_id.in_(ids)).values(note=None))
+    def blank_step_notes(self, household_id: str) -> None:
+        """The words of every step of the household's cases, blanked (an erasure)."""
+        ids = select(grievances.c.id).where(grievances.c.household_id == household_id)
+        self.session.execute(
+            update(grievance_steps).where(grievance_steps.c.grievance_id.in_(ids)).values(note=None)
+        )
 
     # -- what a case says of its household ---------------------------------------------------
 
@@ -163,7 +170,7 @@ class GrievanceRepository:
 
     @staticmethod
     def _case(row: Any, steps: Sequence[Step]) -> Grievance:
-        values = {k: v for k, v in row._mapping.items()}
+        values = {k: v for k, v in row._mapping.items() if k != "open_key"}
         for name in _TIMES:
             values[name] = as_read(values[name]) if values[name] is not None else None
         return Grievance(**values, steps=tuple(steps))

@@ -98,6 +98,8 @@ class Proposal:
     replaces: Sequence[str] | None = None
     #: Each payment's part of its household's entitlement (``None``: all first payments).
     parts: Sequence[int] | None = None
+    #: A person asked for it (deciding again, a grievance): never within the pre-approved ceiling.
+    by_person: bool = False
 
     @classmethod
     def of_evaluation(cls, evaluation: Evaluation, programme: Programme, proposer: str) -> Proposal | None:
@@ -134,10 +136,12 @@ class Proposal:
     def pre_approved(self, so_far: Decimal) -> bool:
         """Whether it fits within the programme's pre-approved ceiling, given what the ceiling
         already let through for this incident: only an evaluation's batch of an anticipatory
-        programme with a ceiling does (a re-issue always goes to a person)."""
+        programme with a ceiling does, when the alert itself decided (a re-issue, or a batch a
+        person's request proposed, always goes to a second person)."""
         programme = self.programme
         return (
             self.kind is None
+            and not self.by_person
             and programme.trigger.mode == "anticipatory"
             and programme.pre_approved_ceiling > 0
             and so_far + self.total <= money(programme.pre_approved_ceiling)

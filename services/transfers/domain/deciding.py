@@ -179,6 +179,15 @@ def _enrolled_counted(programme: Programme, columns: Mapping[str, np.ndarray], n
     return counted
 
 
+def of_households(exposed: Exposed, household_id: str | None) -> Exposed:
+    """The exposed households narrowed to one (all of them when ``household_id`` is ``None``)."""
+    if household_id is None:
+        return exposed
+    ids, columns, known = exposed
+    keep = ids == household_id
+    return ids[keep], {name: column[keep] for name, column in columns.items()}, known[keep]
+
+
 def of_statements(exposed: Exposed, statements: set[int] | None) -> Exposed:
     """The exposed households (ids, columns, which are known) of the statements named, and those
     no statement names (a footprint's); all of them when ``statements`` is ``None``."""

@@ -65,6 +65,10 @@ OUTCOMES: dict[str, tuple[str | None, tuple[str, ...]]] = {
 OPEN, RESOLVED = "open", "resolved"
 
 
+class OpenAlready(Conflict):
+    """The household has an open case of that kind about that alert."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One thing that happened to a case, as its history and the audit log tell it."""
@@ -124,6 +128,11 @@ class Grievance:
             )
         if by.subject == self.filed_by:
             raise Forbidden(f"grievance {self.id} was filed by you; another person resolves it")
+        if any(
+            s.action.startswith("assigned:") and s.by == by.subject and s.by != self.filed_by
+            for s in self.steps
+        ):
+            raise Forbidden(f"you handed grievance {self.id} on; another person resolves it")
         needed = role or self.assigned_role
         if needed not in by.roles:
             raise Forbidden(f"the outcome {outcome} needs the role {needed}")
@@ -156,6 +165,32 @@ class Grievance:
             assigned_role=role,
             steps=(*self.steps, Step(at, by.subject, self.assigned_role, f"assigned:{role}", note)),
         )
+
+
+#: What a reply that does not say what it is about most likely means, by the message it answers.
+REPLY_KINDS = {
+    "readiness": NOT_ELIGIBLE,
+    "entitled": NOT_RECEIVED,
+    "approved": NOT_RECEIVED,
+    "sent": NOT_RECEIVED,
+    "failed": NOT_RECEIVED,
+    "settled": WRONG_AMOUNT,
+}
+
+
+def kind_of_reply(said: object, message_kind: object, about_an_alert: bool) -> str:
+    """A reply's kind: what it said, else what the message it answers suggests; wrong data when
+    there is no alert to file a case about one under.
+
+    Examples
+    --------
+    >>> kind_of_reply("wrong_amount", "sent", True), kind_of_reply(None, "readiness", True)
+    ('wrong_amount', 'not_eligible')
+    >>> kind_of_reply(None, "settled", True), kind_of_reply("not_received", None, False)
+    ('wrong_amount', 'data_wrong')
+    """
+    kind = str(said) if said in KINDS else REPLY_KINDS.get(str(message_kind), NOT_RECEIVED)
+    return DATA_WRONG if kind in ABOUT_AN_ALERT and not about_an_alert else kind
 
 
 def refused_field(pointer: str, message: str) -> InvalidInput:

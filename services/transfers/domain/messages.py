@@ -34,6 +34,7 @@ def message_requests(
     programme: Mapping[str, Any],
     decided_at: datetime,
     reissue: bool = False,
+    incident_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """The requests for payments whose new state a household hears of (the rest are left out; a
     payment re-issued after a failure is not announced as a new entitlement: the household was told
@@ -54,6 +55,7 @@ def message_requests(
                 "household_id": change["household_id"],
                 "kind": kind,
                 "payment_id": change["payment_id"],
+                "incident_id": incident_id,
                 "programme_id": programme_id,
                 "programme": programme["name"],
                 "amount": change["amount"],

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from services.transfers.adapters.grievances import GrievanceRepository
 from services.transfers.adapters.repository import AttributeRepository
 from services.transfers.service_layer import collecting, deciding, grievances
 from services.transfers.service_layer.handlers import keep_all_attributes, keep_attributes, keep_review
@@ -32,8 +31,8 @@ def apply_erased_event(session: Session, event: CloudEvent) -> bool:
     the words its grievances were filed with blanked (in the inbox's transaction)."""
     kept = keep_attributes(event, AttributeRepository(session))
     household_id = (event.data or {}).get("household_id")
-    if kept and isinstance(household_id, str):
-        GrievanceRepository(session).blank_notes(household_id)
+    if isinstance(household_id, str):  # again on a redelivery: an erasure is never undone
+        grievances.forget_household(household_id, TransfersUnitOfWork.joining(session))
     return kept
 
 

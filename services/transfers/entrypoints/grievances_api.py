@@ -20,6 +20,7 @@ from services.transfers.entrypoints.wiring import unit_of_work
 from services.transfers.service_layer import grievance_outcomes as outcomes
 from services.transfers.service_layer import grievances as service
 from services.transfers.service_layer.batches import now
+from services.transfers.service_layer.instructing import FORMATS
 from shared.auth import (
     APPROVER,
     AUDITOR,
@@ -64,7 +65,11 @@ class NewGrievanceSchema(Schema):
 class ResolutionSchema(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(tuple(rules.OUTCOMES)))
     note = fields.String(load_default=None, validate=validate.Length(max=4000))
-    channel_type = fields.String(load_default=None, metadata={"description": "re-issue on this channel"})
+    channel_type = fields.String(
+        load_default=None,
+        validate=validate.OneOf(FORMATS),
+        metadata={"description": "re-issue on this channel"},
+    )
 
 
 class AssignmentSchema(Schema):
@@ -76,7 +81,9 @@ class AssignmentSchema(Schema):
 
 class GrievanceQuerySchema(Schema):
     state = fields.String(load_default=None, validate=validate.OneOf((rules.OPEN, rules.RESOLVED)))
-    assigned_role = fields.String(load_default=None)
+    assigned_role = fields.String(
+        load_default=None, validate=validate.OneOf(sorted({r for r, _ in rules.ROUTES.values()}))
+    )
     kind = fields.String(load_default=None, validate=validate.OneOf(rules.KINDS))
     household_id = fields.String(load_default=None)
     incident_id = fields.String(load_default=None)
@@ -205,7 +212,7 @@ class Assignment(MethodView):
 class Explanation(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, GrievanceSchema)
-    @authenticated(READERS)
+    @authenticated([*FILERS, *RESOLVERS])
     def post(self, grievance_id: str) -> Any:
         """Ask the case's explanation again (a reply's case has no distance until someone asks)"""
         found = service.refresh_explanation(grievance_id, current_principal(), unit_of_work(), _distances())

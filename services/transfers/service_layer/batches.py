@@ -159,7 +159,12 @@ def request_messages(uow: TransfersUnitOfWork, batch_id: str, changes: Sequence[
         ]
         decided_at = min(first, default=batch.proposed_at)
     requests = message_requests(
-        changes, batch.programme_id, version.document, decided_at, reissue=batch.kind == REISSUE
+        changes,
+        batch.programme_id,
+        version.document,
+        decided_at,
+        reissue=batch.kind == REISSUE,
+        incident_id=batch.incident_id,
     )
     size = messages_contract.MESSAGE_CHUNK
     uow.publish_all(

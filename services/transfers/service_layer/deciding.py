@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from services.transfers.domain.assessments import with_findings
 from services.transfers.domain.batches import Proposal
-from services.transfers.domain.deciding import NOT_ELIGIBLE, Evaluation, of_statements
+from services.transfers.domain.deciding import NOT_ELIGIBLE, Evaluation, Holding, of_households, of_statements
 from services.transfers.domain.exposures import (
     DECIDABLE_ALERT_STATES,
     DECIDED,
@@ -135,7 +136,8 @@ def decide_exposure(
         if readiness and readiness.statements:
             ready = f"; readiness reached (statements {_listed(readiness.statements)})"
             if not was_ready and not action.statements:
-                told = tell_ready(uow, key, incident, version, set(readiness.statements))
+                standing = standing_of(uow, incident.incident_id, version, explicit=False)
+                told = tell_ready(uow, key, incident, version, set(readiness.statements), standing)
                 ready += f", {told} households to be told to get ready"
         if not action.statements:
             notes.append(
@@ -181,11 +183,15 @@ def decide_programme(
     proposer: str,
     explicit: bool = False,
     statements: set[int] | None = None,
+    only: str | None = None,
 ) -> str:
     """Evaluate, store every household's decision, and propose a batch for the payable ones.
 
+    :param explicit: a person asked to decide the alert again: households an approver refused may
+        be proposed anew. A batch a person's request proposes is never pre-approved.
     :param statements: the alert's statements that reached the action stage: only the households
         they expose are decided (those of a footprint, which no statement names, always are).
+    :param only: decide this household alone (a grievance), as the alert itself would.
     """
     # Which incidents share the hazard event is read, then nobody changes it until commit; one
     # decider per programme at a time: what is left of its budgets is read, then spent.
@@ -193,16 +199,11 @@ def decide_programme(
     uow.programmes.lock(version.id)
     programme = version.programme
     link = uow.hazard_events.link_of(incident_id)
-    incidents = uow.hazard_events.incidents_with(incident_id)
     hazard = uow.hazard_events.known_as(incident_id)
-    exposed = of_statements(with_findings(uow.exposures.columns(key), hazard), statements)
-    # Households already holding a payment for the hazard event (or within the programme's
-    # "once in N days"); when the exposure itself decides, also those an approver refused (only
-    # a person deciding again proposes them anew).
-    held = LIVE_PAYMENT_STATES if explicit else (*LIVE_PAYMENT_STATES, REJECTED, WITHDRAWN)
-    since = now() - timedelta(days=programme.once_in_days) if programme.once_in_days else None
-    holding = uow.payments.households_holding(version.id, incidents, held, since)
-    budget = budget_left(uow, version.id, incidents, programme)
+    exposed = of_households(
+        of_statements(with_findings(uow.exposures.columns(key), hazard), statements), only
+    )
+    holding, budget = standing_of(uow, incident_id, version, explicit)
     evaluation = Evaluation.of(
         key,
         incident_id,
@@ -216,12 +217,28 @@ def decide_programme(
     )
     uow.evaluations.add(evaluation, now())
     proposal = Proposal.of_evaluation(evaluation, programme, proposer)
+    if proposal is not None and (explicit or only is not None):
+        proposal = replace(proposal, by_person=True)
     if proposal is None:
         not_eligible = evaluation.counts[NOT_ELIGIBLE]
         return f"triggered; {not_eligible} not eligible, nobody new to pay, no batch"
     batch = propose_batch(uow, proposal)
     uow.evaluations.attach_batch(evaluation.id, batch.id)
     return f"triggered; batch {batch.id} {batch.state} for {batch.households} households"
+
+
+def standing_of(
+    uow: TransfersUnitOfWork, incident_id: str, version: ProgrammeVersion, explicit: bool
+) -> tuple[dict[str, Holding], float | None]:
+    """The households already holding a payment for the hazard event (or within the programme's
+    "once in N days"); when the exposure itself decides, also those an approver refused (only a
+    person deciding again proposes them anew). And what is left of the budget."""
+    programme = version.programme
+    incidents = uow.hazard_events.incidents_with(incident_id)
+    held = LIVE_PAYMENT_STATES if explicit else (*LIVE_PAYMENT_STATES, REJECTED, WITHDRAWN)
+    since = now() - timedelta(days=programme.once_in_days) if programme.once_in_days else None
+    holding = uow.payments.households_holding(version.id, incidents, held, since)
+    return holding, budget_left(uow, version.id, incidents, programme)
 
 
 def budget_left(

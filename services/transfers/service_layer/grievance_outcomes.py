@@ -12,9 +12,10 @@ from typing import Any
 
 from services.transfers.domain import grievances as rules
 from services.transfers.domain.payments import FAILED
+from services.transfers.domain.triggers import ACTION
 from services.transfers.service_layer.batches import now
 from services.transfers.service_layer.commands import ReissuePayments
-from services.transfers.service_layer.deciding import decide_exposure, hold_deciding_lock
+from services.transfers.service_layer.deciding import decide_programme, hold_deciding_lock, stages_reached
 from services.transfers.service_layer.grievances import audit_step, locked_case
 from services.transfers.service_layer.reissuing import reissue_within
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
@@ -54,7 +55,9 @@ def resolve(command: ResolveGrievance, uow: TransfersUnitOfWork) -> rules.Grieva
 
 
 def _said(case: rules.Grievance) -> str:
-    return f"{case.outcome}" + (f": {case.outcome_note}" if case.outcome_note else "")
+    """What the audit log keeps of a resolution: the outcome, never the note's words (they are the
+    household's, and an erasure blanks them in the case; the audit log cannot forget)."""
+    return f"{case.outcome}" + (" (with a note)" if case.outcome_note else "")
 
 
 def reassign(
@@ -67,24 +70,44 @@ def reassign(
     with uow:
         case = locked_case(uow, grievance_id, by.covers).reassigned(role, by, note, now())
         uow.grievances.save(case)
-        audit_step(uow, case, by.subject, case.steps[-1].role, "grievance_reassigned", f"to {role}: {note}")
+        audit_step(
+            uow, case, by.subject, case.steps[-1].role, "grievance_reassigned", f"to {role} (with a note)"
+        )
     return case
 
 
 def _decide_again(
     uow: TransfersUnitOfWork, case: rules.Grievance, command: ResolveGrievance
 ) -> dict[str, Any]:
-    """Decide the case's alert again, then say what became of the household under it."""
+    """Decide the household alone again, under each exposure of the case's alert that names it and
+    each programme that acts on it — as the alert itself would: a household an approver refused is
+    not proposed again, and what is proposed goes to a second person (never pre-approved)."""
     incident_id = case.incident_id
     if incident_id is None:
-        return {"decided": None, "household": [], "note": "the case names no alert: nothing to decide again"}
+        return {"decided": [], "household": [], "note": "the case names no alert: nothing to decide again"}
     hold_deciding_lock(uow, incident_id)
     incident = uow.incidents.get(incident_id, lock=True)
     if incident is None or incident.state != "active":
         state = "unknown" if incident is None else incident.state
         raise Conflict(f"alert {incident_id} is {state}; only an active alert is decided again")
-    keys = uow.exposures.decided_keys(incident_id, incident.version)
-    decided = {key: decide_exposure(uow, key, incident, by=command.by.subject) for key in keys}
+    current = set(uow.exposures.decided_keys(incident_id, incident.version))
+    keys = [e["exposure_key"] for e in uow.grievances.exposed_in(incident_id, case.household_id)]
+    decided = []
+    for key in [k for k in keys if k in current]:
+        for version in uow.programmes.in_force():
+            action = stages_reached(uow, key, incident, version)[ACTION]
+            if not action.statements:
+                continue
+            said = decide_programme(
+                uow,
+                key,
+                incident_id,
+                version,
+                command.by.subject,
+                statements=set(action.statements),
+                only=case.household_id,
+            )
+            decided.append(f"{version.name} v{version.version} over {key}: {said}")
     latest: dict[str, dict[str, Any]] = {}
     for row in uow.evaluations.of_household(case.household_id):
         if row.incident_id == incident_id:
@@ -136,7 +159,15 @@ def _correct_record(
 def _release_hold(
     uow: TransfersUnitOfWork, case: rules.Grievance, command: ResolveGrievance
 ) -> dict[str, Any]:
-    """Take the registry's release: no hold may remain on the household."""
+    """Take the registry's release: the household was held when the case was filed, and no hold
+    remains on it."""
+    filed = case.explanation
+    if not filed.get("holds") and not any(
+        str(d.get("status", "")).startswith("held") for d in filed.get("decisions", [])
+    ):
+        raise Conflict(
+            f"household {case.household_id} was not held when the case was filed: there is no hold to release"
+        )
     attributes = uow.attributes.get(case.household_id)
     review = uow.grievances.review_of(case.household_id)
     if review is not None:

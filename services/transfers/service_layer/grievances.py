@@ -18,12 +18,14 @@ from services.transfers.service_layer.batches import now
 from services.transfers.service_layer.explaining import household_decisions
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditEntry
-from shared.auth import Principal
+from shared.auth import FIELD_STAFF, HOTLINE_OPERATOR, Principal
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import CloudEvent
 
 #: The name cases filed by a household's own reply are filed by.
 HOUSEHOLD = "household (reply)"
+#: What an erased household's notes say instead.
+ERASED = "(erased)"
 
 
 class Distances(Protocol):
@@ -57,6 +59,9 @@ def file_grievance(command: FileGrievance, uow: TransfersUnitOfWork, distances: 
         raise Forbidden(f"grievances are filed by {', '.join(rules.FILERS)}")
     if command.channel == rules.BY_REPLY:
         raise InvalidInput("a reply is filed by the household itself, through the registry")
+    own = {rules.IN_PERSON: FIELD_STAFF, rules.BY_PHONE: HOTLINE_OPERATOR}.get(command.channel)
+    if own is not None and own not in by.roles:
+        raise Forbidden(f"the channel {command.channel} is for {own}")
     with uow.reading() as reader:
         attributes = _household(reader, command.household_id, by.covers)
         _known(reader, command.incident_id, command.programme_id)
@@ -121,7 +126,9 @@ def explanation_of(
     decided = {lang: household_decisions(household_id, lang, _everywhere, uow) for lang in ("en", "es")}
     distance = None
     if incident_id and not exposed:
-        distance = distances.of(incident_id, household_id) if distances else {"unavailable": "not asked"}
+        distance = kept_distance(
+            distances.of(incident_id, household_id) if distances else {"unavailable": "not asked"}
+        )
     holds = ([f"probable duplicate under review: {review}"] if review else []) + (
         ["recorded consent does not cover emergency transfers"]
         if attributes.consent_emergency is False
@@ -157,6 +164,37 @@ def explanation_of(
         "payments": payments,
     }
     return {**found, "summary": summary(found, incident_id)}
+
+
+def kept_distance(answer: dict[str, Any]) -> dict[str, Any]:
+    """What a case keeps of the alerts service's answer: inside or not, the nearest area and how
+    far to a tenth of a kilometre — never a bearing, which with the distance and the area would
+    place the household."""
+    if "unavailable" in answer:
+        return {"unavailable": str(answer["unavailable"])[:500]}
+    near = answer.get("nearest")
+    return {
+        "inside": bool(answer.get("inside")),
+        "located": bool(answer.get("located", True)),
+        "nearest": None
+        if not near
+        else {"area": near.get("area"), "distance_km": round(float(near.get("distance_km") or 0), 1)},
+    }
+
+
+def forget_household(household_id: str, uow: TransfersUnitOfWork) -> int:
+    """An erasure reaches the household's cases: the words they were filed, handed on and resolved
+    with are blanked, and the distance from the alert's areas dropped (inside the inbox's
+    transaction). :return: how many cases."""
+    with uow:
+        cases = uow.grievances.listed(Filter(household_id=household_id, limit=None), _everywhere)
+        for case in cases:
+            explained = {k: v for k, v in case.explanation.items() if k != "distance"}
+            if "decisions" in explained:
+                explained["summary"] = summary({**explained, "distance": None}, case.incident_id)
+            uow.grievances.save(replace(case, note=ERASED, outcome_note=None, explanation=explained))
+        uow.grievances.blank_step_notes(household_id)
+        return len(cases)
 
 
 _PAYMENT_FIELDS = ("end_to_end_id", "batch_id", "incident_id", "state", "amount", "currency", "reason")
@@ -208,12 +246,13 @@ def _distance_words(
         es.append("el hogar no tiene coordenadas: se compara por su área administrativa")
     elif distance.get("inside"):
         en.append(
-            f"inside alert {incident_id}'s areas now, but in no exposure transfers received (its location "
-            "may have changed since): deciding again would consider it"
+            f"inside alert {incident_id}'s areas now, but in no exposure transfers received: its location "
+            "changed after the alert was matched; the alert's next update will consider it"
         )
         es.append(
             f"dentro de las áreas de la alerta {incident_id} ahora, pero en ninguna exposición recibida "
-            "(su ubicación pudo cambiar desde entonces): decidir de nuevo lo consideraría"
+            "(su ubicación cambió después de la comparación): la próxima actualización de la alerta "
+            "lo considerará"
         )
     elif distance.get("nearest"):
         near = distance["nearest"]
@@ -233,11 +272,19 @@ def refresh_explanation(
     :raise NotFound: unknown case, or outside the caller's jurisdiction.
     """
     case = get_grievance(grievance_id, by.covers, uow)
+    if case.state != rules.OPEN:
+        raise Conflict(
+            f"grievance {case.id} is already resolved ({case.outcome}): its explanation stays as it was"
+        )
     with uow.reading() as reader:
         attributes = _household(reader, case.household_id, _everywhere)
     explained = explanation_of(uow, attributes, case.incident_id, distances)
     with uow:
         case = locked_case(uow, grievance_id, by.covers)
+        if case.state != rules.OPEN:
+            raise Conflict(
+                f"grievance {case.id} is already resolved ({case.outcome}): its explanation stays as it was"
+            )
         case = replace(
             case,
             explanation=explained,
@@ -299,10 +346,18 @@ def _file_reply(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
     answered = next(
         (p for p in uow.payments.of_household(household_id) if p.id == data.get("payment_id")), None
     )
-    incident_id = answered.incident_id if answered else None
-    kind = str(data["kind"]) if data.get("kind") in rules.KINDS else rules.NOT_RECEIVED
-    if kind in rules.ABOUT_AN_ALERT and not incident_id:
-        kind = rules.DATA_WRONG
+    said_incident = data.get("incident_id") if isinstance(data.get("incident_id"), str) else None
+    incident_id = answered.incident_id if answered else said_incident
+    if incident_id is not None and uow.incidents.get(incident_id) is None:
+        incident_id = None
+    kind = rules.kind_of_reply(data.get("kind"), data.get("message_kind"), incident_id is not None)
+    same = uow.grievances.open_like(household_id, kind, incident_id)
+    if same is not None:  # the household wrote again: one case, its history says so
+        case = uow.grievances.get(same, lock=True)
+        assert case is not None
+        again = rules.Step(now(), HOUSEHOLD, None, "replied_again", None)
+        uow.grievances.save(replace(case, steps=(*case.steps, again)))
+        return True
     case = rules.filed(
         id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"amparo:grievance:{reply_id}")),
         household_id=household_id,
@@ -314,7 +369,7 @@ def _file_reply(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
         at=now(),
         household_version=attributes.version,
         incident_id=incident_id,
-        programme_id=answered.programme_id if answered else None,
+        programme_id=answered.programme_id if answered else data.get("programme_id") or None,
         note="the household replied to a message; its words are kept in the registry",
         source_id=reply_id,
     )

@@ -8,11 +8,13 @@ requests are published. A household is told once per programme and alert (the re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from services.transfers.domain.assessments import with_findings
 from services.transfers.domain.batches import DEFAULT_CHANNEL
-from services.transfers.domain.deciding import Evaluation, of_statements
+from services.transfers.domain.deciding import Evaluation, Holding, of_statements
 from services.transfers.domain.exposures import Incident
-from services.transfers.domain.payments import LIVE_PAYMENT_STATES
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.service_layer.batches import now
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
@@ -21,23 +23,11 @@ from shared.events import CloudEvent
 from shared.kafka import MESSAGES
 
 
-def tell_ready(
-    uow: TransfersUnitOfWork, key: str, incident: Incident, version: ProgrammeVersion, statements: set[int]
-) -> int:
-    """Ask the registry to tell each household the programme would pay now to get ready.
-
-    :return: how many households are asked to be told.
-    """
-    programme = version.programme
-    incidents = uow.hazard_events.incidents_with(incident.incident_id)
-    hazard = uow.hazard_events.known_as(incident.incident_id)
-    exposed = of_statements(with_findings(uow.exposures.columns(key), hazard), statements)
-    holding = uow.payments.households_holding(version.id, incidents, LIVE_PAYMENT_STATES, None)
-    evaluation = Evaluation.of(
-        key, incident.incident_id, version.id, version.version, programme, exposed, holding, None
-    )
+def notices(
+    evaluation: Evaluation, version: ProgrammeVersion, incident_id: str, templates: dict[str, str]
+) -> list[dict[str, Any]]:
+    """One request per household the evaluation would pay."""
     payable = evaluation.decision.payable
-    wording = (version.document.get("messages") or {}).get("templates") or {}
     at = now().isoformat()
     requests = []
     for household, amount, channel in zip(
@@ -46,22 +36,50 @@ def tell_ready(
         evaluation.columns["payment_channel_type"][payable].tolist(),
         strict=True,
     ):
-        notice = contract.notice_id(version.id, incident.incident_id, household)
+        notice = contract.notice_id(version.id, incident_id, household)
         requests.append(
             {
                 "message_id": notice,
                 "household_id": household,
                 "kind": contract.READINESS,
                 "payment_id": notice,
+                "incident_id": incident_id,
                 "programme_id": version.id,
-                "programme": programme.name,
+                "programme": version.programme.name,
                 "amount": f"{amount:.2f}",
-                "currency": programme.currency,
+                "currency": version.programme.currency,
                 "channel_type": channel or DEFAULT_CHANNEL,
                 "decided_at": at,
-                "templates": dict(wording.get(contract.READINESS) or {}),
+                "templates": templates,
             }
         )
+    return requests
+
+
+def tell_ready(
+    uow: TransfersUnitOfWork,
+    key: str,
+    incident: Incident,
+    version: ProgrammeVersion,
+    statements: set[int],
+    standing: tuple[Mapping[str, Holding], float | None],
+) -> int:
+    """Ask the registry to tell each household the programme would pay now to get ready: decided
+    as the alert itself would decide, given ``standing`` (the payments already holding households'
+    entitlements, or refused by an approver, or within "once in N days"; what is left of the
+    budget), so nobody beyond the budget or already paid is told.
+
+    :return: how many households are asked to be told.
+    """
+    programme = version.programme
+    hazard = uow.hazard_events.known_as(incident.incident_id)
+    exposed = of_statements(with_findings(uow.exposures.columns(key), hazard), statements)
+    holding, budget = standing
+    evaluation = Evaluation.of(
+        key, incident.incident_id, version.id, version.version, programme, exposed, holding, budget
+    )
+    wording = (version.document.get("messages") or {}).get("templates") or {}
+    requests = notices(evaluation, version, incident.incident_id, dict(wording.get(contract.READINESS) or {}))
     size = contract.MESSAGE_CHUNK
     uow.publish_all(
         MESSAGES.name,

@@ -47,14 +47,14 @@ def reissue(command: ReissuePayments, uow: TransfersUnitOfWork) -> BatchReport:
     :raise BatchStateError: the batch's alert was cancelled; :raise PaymentStateError: a named
         payment is not failed (an unknown one must be resolved first), or none has failed.
     """
-    if command.channel_type is not None:
-        check_channel(command.channel_type)
     with uow:
         return reissue_within(uow, command)
 
 
 def reissue_within(uow: TransfersUnitOfWork, command: ReissuePayments) -> BatchReport:
     """:func:`reissue` inside a transaction the caller holds (a grievance resolved by re-issuing)."""
+    if command.channel_type is not None:
+        check_channel(command.channel_type)
     person = command.by
     batch = find_batch(uow, command.batch_id, person.covers, lock=True)
     incident = uow.incidents.get(batch.incident_id)
