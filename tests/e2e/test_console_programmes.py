@@ -104,6 +104,13 @@ def test_an_officer_writes_tries_stores_and_compares_and_a_second_person_approve
     form.locator("[name=cap]").fill("9000")
     form.locator(".pf-condition").first.locator("[name=value]").fill("50")
     expect(page.locator(f"{EDITOR} .pf-problem")).to_have_count(0)
+    # The programme's own wording for households: a placeholder it does not know is refused beside
+    # its field; what it may say is kept.
+    form.locator("[name=msg_settled_es]").fill("{programme}: le pagamos {monto}")
+    expect(form.locator("label:has([name=msg_settled_es]) + .pf-problem")).to_contain_text("{monto}")
+    form.locator("[name=msg_settled_es]").fill("{programme}: le pagamos {amount} {currency}. ¡Cuídese!")
+    form.locator("[name=pickup_place]").fill("Oficina del IDSS, Higüey")
+    expect(page.locator(f"{EDITOR} .pf-problem")).to_have_count(0)
     read_back(page)
 
     # What-if over Fiona's alert, before storing it: the service's own counts.
@@ -133,6 +140,10 @@ def test_an_officer_writes_tries_stores_and_compares_and_a_second_person_approve
     assert (stored["version"], stored["state"], stored["created_by"]) == (1, "draft", "ids-luis")
     assert stored["rules"] == shown
     assert stored["programme"]["benefit"]["cap"] == 9000
+    assert stored["programme"]["messages"] == {
+        "templates": {"settled": {"es": "{programme}: le pagamos {amount} {currency}. ¡Cuídese!"}},
+        "pickup_place": "Oficina del IDSS, Higüey",
+    }
 
     # A second version, compared with the first part by part.
     form.locator("[name=base]").fill("3000")

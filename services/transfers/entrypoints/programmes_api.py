@@ -120,10 +120,15 @@ class MessageWordingSchema(Schema):
     en = fields.String(validate=[validate.Length(min=1, max=480), _template])
 
 
+#: Each kind's wording (a field each, so a mistake is named by its path: /messages/templates/settled/es).
+MessageTemplatesSchema = Schema.from_dict(
+    {kind: fields.Nested(MessageWordingSchema) for kind in DEFAULT_TEMPLATES}, name="MessageTemplatesSchema"
+)
+
+
 class MessagesSchema(Schema):
-    templates = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(tuple(DEFAULT_TEMPLATES))),
-        values=fields.Nested(MessageWordingSchema),
+    templates = fields.Nested(
+        MessageTemplatesSchema,
         load_default=dict,
         metadata={
             "description": "The programme's own wording per kind (readiness, entitled, approved, sent, "

@@ -24,6 +24,9 @@ const LEVELS = {
   min_certainty: ['Unknown', 'Unlikely', 'Possible', 'Likely', 'Observed'],
 };
 export const PARTS = ['trigger', 'eligibility', 'benefit', 'budget', 'approval', 'entitlement'];
+// What households are told, in the programme's own words (the service's shared/contracts/messages.py).
+const MESSAGE_KINDS = ['readiness', 'entitled', 'approved', 'sent', 'sent_cash_pickup', 'settled', 'failed'];
+const MESSAGE_LANGUAGES = ['es', 'en'];
 
 const options = (values, chosen, label = (v) => v) => values
   .map((v) => `<option value="${escape(v)}"${v === chosen ? ' selected' : ''}>${escape(label(v))}</option>`).join('');
@@ -76,6 +79,12 @@ export function formHtml() {
   </fieldset>
   <fieldset class="pf-part" data-pointer="/entitlement"><legend data-i18n="programme_entitlement">${escape(t('programme_entitlement'))}</legend>
     ${number('programme_once_in_days', 'once_in_days', '/entitlement/once_in_days', '1')}
+  </fieldset>
+  <fieldset class="pf-part" data-pointer="/messages"><legend data-i18n="programme_messages">${escape(t('programme_messages'))}</legend>
+    <p class="muted" data-i18n="programme_messages_help">${escape(t('programme_messages_help'))}</p>
+    ${text('programme_pickup_place', 'pickup_place', '/messages/pickup_place')}
+    ${MESSAGE_KINDS.map((kind) => MESSAGE_LANGUAGES.map((lang) => field(`programme_msg_${kind}_${lang}`, `msg_${kind}_${lang}`,
+    `/messages/templates/${kind}/${lang}`, '<textarea rows="2"></textarea>')).join('')).join('')}
   </fieldset>
   <fieldset class="pf-part" data-pointer="/payer"><legend data-i18n="programme_payer">${escape(t('programme_payer'))}</legend>
     ${text('programme_payer_name', 'payer_name', '/payer/name')}
@@ -225,7 +234,21 @@ export function readForm(form, base = {}) {
     },
     entitlement: { once_in_days: amount(form, 'once_in_days') },
     payer: payer(form),
+    messages: messages(form),
   };
+}
+
+// The programme's own wording, or nothing when none is written (households get the default).
+function messages(form) {
+  const templates = {};
+  for (const kind of MESSAGE_KINDS) {
+    for (const lang of MESSAGE_LANGUAGES) {
+      const value = f(form, `msg_${kind}_${lang}`).value.trim();
+      if (value) templates[kind] = { ...(templates[kind] || {}), [lang]: value };
+    }
+  }
+  const place = f(form, 'pickup_place').value.trim();
+  return Object.keys(templates).length || place ? { templates, pickup_place: place || undefined } : undefined;
 }
 
 // The institute's account, or nothing when no part of it is written.
@@ -256,6 +279,10 @@ export function fillForm(form, document) {
   set('once_in_days', d.entitlement?.once_in_days);
   set('payer_name', d.payer?.name);
   for (const name of ['account_number', 'iban', 'bic']) set(name, d.payer?.[name]);
+  set('pickup_place', d.messages?.pickup_place);
+  for (const kind of MESSAGE_KINDS) {
+    for (const lang of MESSAGE_LANGUAGES) set(`msg_${kind}_${lang}`, d.messages?.templates?.[kind]?.[lang]);
+  }
   const tree = d.eligibility && ('all' in d.eligibility || 'any' in d.eligibility) ? d.eligibility
     : { all: d.eligibility ? [d.eligibility] : [] };
   form.querySelector('.pf-eligibility').replaceChildren(groupElement(tree, true));
