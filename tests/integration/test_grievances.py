@@ -76,6 +76,19 @@ def register(world, consent=("registry", "emergency_transfers"), admin_code=None
     return {**answer.get_json(), "body": body}
 
 
+def correct(world, registered: dict, **fields) -> None:
+    """The registry officer corrects the household in the registry; transfers hears of it."""
+    body = {k: v for k, v in {**registered["body"], **fields}.items() if k != "id"}
+    headers = {**world.auth(REGISTRY_OFFICER), "If-Match": f'"{registered["version"]}"'}
+    answer = world.registry.put(f"/v1/households/{registered['id']}", json=body, headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    world.sync_registry()
+
+
+def consenting(registered: dict) -> dict:
+    return {**registered["body"]["consent"], "purposes": ["registry", "emergency_transfers"]}
+
+
 def file(world, role, who=None, jurisdiction=("*",), **body):
     return world.client.post("/v1/grievances", json=body, headers=world.auth(role, who, jurisdiction))
 
@@ -141,18 +154,7 @@ def test_a_held_household_complains_and_is_proposed_once_the_registry_releases_i
     assert wrong.status_code == 409 and "not_received" in wrong.get_json()["detail"]
 
     # The family gives consent in the registry; the release is taken and the household decided again.
-    changed = {
-        **refused["body"],
-        "consent": {**refused["body"]["consent"], "purposes": ["registry", "emergency_transfers"]},
-    }
-    changed.pop("id")
-    answer = world.registry.put(
-        f"/v1/households/{refused['id']}",
-        json=changed,
-        headers={**world.auth(REGISTRY_OFFICER), "If-Match": f'"{refused["version"]}"'},
-    )
-    assert answer.status_code == 200, answer.get_json()
-    world.sync_registry()
+    correct(world, refused, consent=consenting(refused))
     done = resolve(
         world,
         case["id"],
@@ -306,15 +308,7 @@ def test_who_may_file_read_and_hand_on_a_case_and_where(world):
     # A correction is taken only once the registry made one.
     early = resolve(world, data["id"], REGISTRY_OFFICER, outcome="correct_record")
     assert early.status_code == 409 and "registry first" in early.get_json()["detail"]
-    changed = {**elsewhere["body"], "address": "Barrio Guamilito, San Pedro Sula"}
-    changed.pop("id")
-    answer = world.registry.put(
-        f"/v1/households/{elsewhere['id']}",
-        json=changed,
-        headers={**world.auth(REGISTRY_OFFICER), "If-Match": f'"{elsewhere["version"]}"'},
-    )
-    assert answer.status_code == 200, answer.get_json()
-    world.sync_registry()
+    correct(world, elsewhere, address="Barrio Guamilito, San Pedro Sula")
     taken = resolve(world, data["id"], REGISTRY_OFFICER, outcome="correct_record", note="apellido corregido")
     assert taken.status_code == 200, taken.get_json()
     assert taken.get_json()["outcome_detail"]["household_version"] == elsewhere["version"] + 1
@@ -546,16 +540,7 @@ def test_an_outcome_decides_its_household_alone_and_never_within_the_pre_approve
     nothing = resolve(world, other["id"], REGISTRY_OFFICER, outcome="release_hold")
     assert nothing.status_code == 409 and "no hold" in nothing.get_json()["detail"]
 
-    changed = {
-        **held["body"],
-        "consent": {**held["body"]["consent"], "purposes": ["registry", "emergency_transfers"]},
-    }
-    changed.pop("id")
-    headers = {**world.auth(REGISTRY_OFFICER), "If-Match": f'"{held["version"]}"'}
-    assert (
-        world.registry.put(f"/v1/households/{held['id']}", json=changed, headers=headers).status_code == 200
-    )
-    world.sync_registry()
+    correct(world, held, consent=consenting(held))
     done = resolve(world, case["id"], REGISTRY_OFFICER, outcome="release_hold")
     assert done.status_code == 200, done.get_json()
     [second] = [b for b in world.batches(incident) if b["id"] != first["id"]]
