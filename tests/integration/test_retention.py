@@ -8,14 +8,15 @@ from __future__ import annotations
 import io
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from services.registry.adapters.import_files import remove_import_folder
-from services.registry.adapters.orm import audit, erasures, household_messages
+from services.registry.adapters.orm import audit, erasures, household_messages, household_replies
+from services.registry.domain.replies import Reply
 from services.registry.domain.retention import RetentionPeriods
 from services.registry.service_layer.retention import apply_retention
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
@@ -79,6 +80,11 @@ def test_records_past_their_period_are_blanked_emptied_or_erased_and_the_rest_un
     world.sync_registry()
     world.issue(world.new_incident(), 1, [staying["id"]])
     world.sync_messages()
+    with world.registry_runtime.session_factory() as session, session.begin():  # its reply asking for help
+        reply = Reply(
+            str(uuid.uuid4()), staying["id"], datetime.now(UTC), "RECLAMO no recibí", "not_received"
+        )
+        session.execute(insert(household_replies).values(**asdict(reply)))
 
     deps = world.registry_runtime.extensions["amparo.registry"]
 
@@ -97,7 +103,7 @@ def test_records_past_their_period_are_blanked_emptied_or_erased_and_the_rest_un
     report = apply_retention(
         new_uow, later, RetentionPeriods(), lambda i: remove_import_folder(folder.parent.parent, i)
     )
-    assert report.messages_blanked == 1 and report.imports_emptied == [import_id]
+    assert report.messages_blanked == 2 and report.imports_emptied == [import_id]  # the message, the reply
     assert report.households_erased == [moving["id"]]
     assert not folder.exists()
     with world.registry_runtime.session_factory() as session:
@@ -105,6 +111,7 @@ def test_records_past_their_period_are_blanked_emptied_or_erased_and_the_rest_un
         assert (
             message.text == "(erased)" and message.to_hash is None and message.status == "failed"
         )  # never sent blank
+        assert [r.text for r in session.execute(select(household_replies))] == ["(erased)"]
         [erasure] = session.execute(select(erasures)).all()
         assert erasure.household_id == moving["id"] and erasure.by == "amparo (retention)"
         actions = [

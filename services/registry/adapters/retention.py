@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.registry.adapters.orm import (
     erasures,
     household_messages,
+    household_replies,
     households,
     import_duplicates,
     import_households,
@@ -30,7 +31,8 @@ class RetentionRepository:
 
     def blank_messages_before(self, cutoff: datetime) -> int:
         """Messages past their period lose their text and number; one still waiting to be sent
-        that long is given up first (a household must never receive a blanked message)."""
+        that long is given up first (a household must never receive a blanked message). Replies
+        asking for help lose their words after the same period (their case is filed by then)."""
         m = household_messages.c
         moment = func.coalesce(m.sent_at, m.requested_at)
         self.session.execute(
@@ -38,13 +40,16 @@ class RetentionRepository:
             .where(moment < cutoff, m.status == QUEUED)
             .values(status=FAILED, reason="not sent within its retention period")
         )
-        return int(
-            self.session.execute(
-                update(household_messages)
-                .where(moment < cutoff, or_(m.text != ERASED, m.to_hash.is_not(None)))
-                .values(text=ERASED, to_masked=None, to_hash=None)
-            ).rowcount
-        )
+        blanked = self.session.execute(
+            update(household_messages)
+            .where(moment < cutoff, or_(m.text != ERASED, m.to_hash.is_not(None)))
+            .values(text=ERASED, to_masked=None, to_hash=None)
+        ).rowcount
+        r = household_replies.c
+        blanked += self.session.execute(
+            update(household_replies).where(r.received_at < cutoff, r.text != ERASED).values(text=ERASED)
+        ).rowcount
+        return int(blanked)
 
     def imports_before(self, cutoff: datetime) -> list[str]:
         i = imports.c
