@@ -93,8 +93,8 @@ def file(world, role, who=None, jurisdiction=("*",), **body):
     return world.client.post("/v1/grievances", json=body, headers=world.auth(role, who, jurisdiction))
 
 
-def resolve(world, case_id, role, who=None, roles=None, **body):
-    headers = {"Idempotency-Key": str(uuid.uuid4())}
+def resolve(world, case_id, role, who=None, roles=None, key=None, **body):
+    headers = {"Idempotency-Key": key or str(uuid.uuid4())}
     if roles:
         headers["Authorization"] = f"Bearer {world.issuer.mint(who, list(roles), ['*'])}"
     else:
@@ -155,15 +155,12 @@ def test_a_held_household_complains_and_is_proposed_once_the_registry_releases_i
 
     # The family gives consent in the registry; the release is taken and the household decided again.
     correct(world, refused, consent=consenting(refused))
-    done = resolve(
-        world,
-        case["id"],
-        REGISTRY_OFFICER,
-        "oficial-juan",
-        outcome="release_hold",
-        note="consentimiento dado",
-    )
+    body = {"outcome": "release_hold", "note": "consentimiento dado"}
+    done = resolve(world, case["id"], REGISTRY_OFFICER, "oficial-juan", key="release-rosa-1", **body)
     assert done.status_code == 200, done.get_json()
+    # Sent again (a lost answer): the same answer, word for word, and nothing done twice.
+    again = resolve(world, case["id"], REGISTRY_OFFICER, "oficial-juan", key="release-rosa-1", **body)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == done.get_json()
     resolved = done.get_json()
     assert (resolved["state"], resolved["outcome"], resolved["resolved_by"]) == (
         "resolved",

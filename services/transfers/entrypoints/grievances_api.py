@@ -90,8 +90,16 @@ class GrievanceQuerySchema(Schema):
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
+class Moment(fields.DateTime):
+    """An ISO 8601 time; one already written as text passes as it is (a view is dumped once, so an
+    idempotent retry replays exactly the first answer)."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
 class StepSchema(Schema):
-    at = fields.DateTime(format="iso")
+    at = Moment(format="iso")
     by = fields.String()
     role = fields.String(allow_none=True)
     action = fields.String()
@@ -105,9 +113,9 @@ class GrievanceSchema(Schema):
     kind = fields.String()
     channel = fields.String()
     filed_by = fields.String()
-    filed_at = fields.DateTime(format="iso")
+    filed_at = Moment(format="iso")
     assigned_role = fields.String()
-    due_at = fields.DateTime(format="iso")
+    due_at = Moment(format="iso")
     overdue = fields.Boolean()
     household_version = fields.Integer(allow_none=True)
     incident_id = fields.String(allow_none=True)
@@ -121,12 +129,14 @@ class GrievanceSchema(Schema):
     outcome_note = fields.String(allow_none=True)
     outcome_detail = fields.Dict(allow_none=True)
     resolved_by = fields.String(allow_none=True)
-    resolved_at = fields.DateTime(format="iso", allow_none=True)
+    resolved_at = Moment(format="iso", allow_none=True)
     steps = fields.List(fields.Nested(StepSchema))
 
 
 def _view(case: rules.Grievance) -> dict[str, Any]:
-    return {**asdict(case), "overdue": case.overdue(now())}
+    """The case as the API says it (the same bytes when an idempotent request is replayed)."""
+    shown: dict[str, Any] = GrievanceSchema().dump({**asdict(case), "overdue": case.overdue(now())})
+    return shown
 
 
 @blp.route("")
