@@ -360,6 +360,11 @@ def test_a_household_replying_reclamo_to_a_message_files_a_case_once(tmp_path, b
         assert [s["action"] for s in case["steps"]][-1] == "replied_again"
         log = world.registry.get(f"/v1/households/{household}/messages", headers=world.auth(AUDITOR))
         assert log.get_json()["opted_out"] is False
+        # The family changes its number; the old one, now someone else's, speaks for nobody here.
+        body["members"][0]["phone"] = "+504 3555-0002"
+        correct(world, {**answer.get_json(), "body": body})
+        assert sms.reply("50435550001", "RECLAMO datos").json() == {"applied": 0}
+        assert sms.reply("50435550001", "BAJA").json() == {"applied": 0}
         assert [p["state"] for p in case["explanation"]["payments"]] == ["proposed"]
         with world.registry_runtime.session_factory() as session:
             payloads = b"".join(

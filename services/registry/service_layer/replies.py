@@ -11,7 +11,7 @@ from typing import Any
 from services.registry.domain import messages as rules
 from services.registry.domain.replies import Reply, complaint_about, reply_id
 from services.registry.service_layer.common import Dependencies
-from services.registry.service_layer.messages import phone_hash
+from services.registry.service_layer.messages import phone_hash, recipients
 from services.registry.service_layer.unit_of_work import RegistryUnitOfWork
 from shared.audit import AuditEntry
 from shared.contracts import households as contract
@@ -32,7 +32,9 @@ def apply_replies(results: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork,
             sender = str(result.get("from") or "")
             if not sender:
                 continue
-            written = uow.messages.households_written_at(phone_hash(sender, deps) or "")
+            written = still_at(
+                uow.messages.households_written_at(phone_hash(sender, deps) or ""), sender, uow, deps
+            )
             about = complaint_about(text)  # asking for help first: a complaint is never an opt-out
             if about is None:
                 if rules.asks_to_stop(text):
@@ -48,6 +50,19 @@ def apply_replies(results: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork,
                 )
                 applied += _complain(uow, household_id, said, text, about or None, deps)
     return applied
+
+
+def still_at(
+    household_ids: Sequence[str], sender: str, uow: RegistryUnitOfWork, deps: Dependencies
+) -> list[str]:
+    """The households written to at the sender's number whose phone is that number still (a number
+    that changed hands speaks for its new holder, not for the household it once was)."""
+    said = phone_hash(sender, deps)
+    return [
+        h
+        for h, r in sorted(recipients(household_ids, uow, deps).items())
+        if phone_hash(r.phone, deps) == said
+    ]
 
 
 def _opt_out(uow: RegistryUnitOfWork, household_id: str, text: str, deps: Dependencies) -> bool:
