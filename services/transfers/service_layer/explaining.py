@@ -3,7 +3,7 @@ and deciding an alert again on request."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -100,6 +100,16 @@ def household_decisions(
 
     :raise NotFound: unknown household, or outside the caller's jurisdiction.
     """
+    return household_decisions_in((lang,), household_id, covers, uow)[lang]
+
+
+def household_decisions_in(
+    languages: Sequence[str], household_id: str, covers: Callable[[str], bool], uow: TransfersUnitOfWork
+) -> dict[str, HouseholdDecisions]:
+    """:func:`household_decisions` in each of ``languages``, read once.
+
+    :raise NotFound: unknown household, or outside the caller's jurisdiction.
+    """
     with uow.reading() as reader:
         attributes = reader.attributes.get(household_id)
         if attributes is None or not covers(attributes.admin_code):
@@ -108,10 +118,17 @@ def household_decisions(
         paid = reader.payments.of_household(household_id)
         stages = reader.stages.of_exposures(sorted({row.exposure_key for row in rows}))
     by_id = {p.id: p for p in paid}
-    explained = [
-        _explained(row, lang, by_id, stages.get((row.exposure_key, row.programme_id), {})) for row in rows
-    ]
-    return HouseholdDecisions(household_id, explained, paid)
+    return {
+        lang: HouseholdDecisions(
+            household_id,
+            [
+                _explained(row, lang, by_id, stages.get((row.exposure_key, row.programme_id), {}))
+                for row in rows
+            ],
+            paid,
+        )
+        for lang in languages
+    }
 
 
 def _triggered(stages: Mapping[str, Any], lang: str) -> list[str]:

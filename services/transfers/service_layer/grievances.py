@@ -15,7 +15,7 @@ from services.transfers.adapters.grievances import Filter
 from services.transfers.domain import grievances as rules
 from services.transfers.domain.households import HouseholdAttributes
 from services.transfers.service_layer.batches import now
-from services.transfers.service_layer.explaining import household_decisions
+from services.transfers.service_layer.explaining import household_decisions_in
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.audit import AuditEntry
 from shared.auth import FIELD_STAFF, HOTLINE_OPERATOR, Principal
@@ -123,7 +123,7 @@ def explanation_of(
     with uow.reading() as reader:
         exposed = reader.grievances.exposed_in(incident_id, household_id) if incident_id else []
         review = reader.grievances.review_of(household_id)
-    decided = {lang: household_decisions(household_id, lang, _everywhere, uow) for lang in ("en", "es")}
+    decided = household_decisions_in(("en", "es"), household_id, _everywhere, uow)
     distance = None
     if incident_id and not exposed:
         distance = kept_distance(
