@@ -16,6 +16,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from shared.errors import InvalidInput, field_problems
+from shared.events import CloudEvent
 
 SOURCE = "/amparo/transfers"
 MESSAGES_REQUESTED = "amparo.transfers.messages.requested.v1"
@@ -86,6 +87,20 @@ def notice_id(programme_id: str, incident_id: str, household_id: str) -> str:
     """A readiness notice's id, in place of a payment's (none exists yet): one per household,
     programme and alert, however often the alert's exposure is decided."""
     return str(uuid.uuid5(_NAMESPACE, f"readiness:{programme_id}:{incident_id}:{household_id}"))
+
+
+def requested_events(subject: str, scope: dict[str, Any], requests: list[dict[str, Any]]) -> list[CloudEvent]:
+    """The events asking for ``requests``, :data:`MESSAGE_CHUNK` to an event, each naming ``scope``
+    (the batch whose payments moved, or the alert whose readiness stage was reached)."""
+    return [
+        CloudEvent(
+            type=MESSAGES_REQUESTED,
+            source=SOURCE,
+            subject=subject,
+            data={**scope, "requests": requests[start : start + MESSAGE_CHUNK]},
+        )
+        for start in range(0, len(requests), MESSAGE_CHUNK)
+    ]
 
 
 def template_problems(text: str) -> list[str]:

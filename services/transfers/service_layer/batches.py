@@ -166,18 +166,8 @@ def request_messages(uow: TransfersUnitOfWork, batch_id: str, changes: Sequence[
         reissue=batch.kind == REISSUE,
         incident_id=batch.incident_id,
     )
-    size = messages_contract.MESSAGE_CHUNK
     uow.publish_all(
-        MESSAGES.name,
-        [
-            CloudEvent(
-                type=messages_contract.MESSAGES_REQUESTED,
-                source=messages_contract.SOURCE,
-                subject=batch_id,
-                data={"batch_id": batch_id, "requests": requests[start : start + size]},
-            )
-            for start in range(0, len(requests), size)
-        ],
+        MESSAGES.name, messages_contract.requested_events(batch_id, {"batch_id": batch_id}, requests)
     )
 
 

@@ -19,7 +19,6 @@ from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.service_layer.batches import now
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.contracts import messages as contract
-from shared.events import CloudEvent
 from shared.kafka import MESSAGES
 
 
@@ -80,17 +79,8 @@ def tell_ready(
     )
     wording = (version.document.get("messages") or {}).get("templates") or {}
     requests = notices(evaluation, version, incident.incident_id, dict(wording.get(contract.READINESS) or {}))
-    size = contract.MESSAGE_CHUNK
+    scope = {"incident_id": incident.incident_id}
     uow.publish_all(
-        MESSAGES.name,
-        [
-            CloudEvent(
-                type=contract.MESSAGES_REQUESTED,
-                source=contract.SOURCE,
-                subject=f"readiness:{incident.incident_id}",
-                data={"incident_id": incident.incident_id, "requests": requests[start : start + size]},
-            )
-            for start in range(0, len(requests), size)
-        ],
+        MESSAGES.name, contract.requested_events(f"readiness:{incident.incident_id}", scope, requests)
     )
     return len(requests)
