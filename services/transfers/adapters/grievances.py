@@ -24,8 +24,13 @@ from shared.db import as_read
 _TIMES = ("filed_at", "due_at", "resolved_at")
 
 
+def _key(household_id: str, kind: str, incident_id: str | None) -> str:
+    """What makes two cases the same (one of them may be open at a time)."""
+    return f"{household_id}:{kind}:{incident_id or ''}"
+
+
 def _open_key(case: Grievance) -> str | None:
-    return f"{case.household_id}:{case.kind}:{case.incident_id or ''}" if case.state == OPEN else None
+    return _key(case.household_id, case.kind, case.incident_id) if case.state == OPEN else None
 
 
 def _at(moment: datetime) -> datetime:
@@ -95,15 +100,8 @@ class GrievanceRepository:
 
     def open_like(self, household_id: str, kind: str, incident_id: str | None) -> str | None:
         """The id of an open case of the same household, kind and alert, if there is one."""
-        g = grievances.c
-        return self.session.scalar(
-            select(g.id).where(
-                g.household_id == household_id,
-                g.kind == kind,
-                g.state == "open",
-                g.incident_id.is_(None) if incident_id is None else g.incident_id == incident_id,
-            )
-        )
+        key = _key(household_id, kind, incident_id)
+        return self.session.scalar(select(grievances.c.id).where(grievances.c.open_key == key))
 
     def listed(self, which: Filter, covers: Callable[[str], bool]) -> list[Grievance]:
         """Cases, most urgent first (open before resolved, earliest deadline first), in the caller's

@@ -112,14 +112,30 @@ class Grievance:
     def overdue(self, at: datetime) -> bool:
         return self.state == OPEN and at > self.due_at
 
+    def check_open(self) -> None:
+        """:raise Conflict: resolved: nothing changes a resolved case."""
+        if self.state != OPEN:
+            raise Conflict(f"grievance {self.id} is already resolved ({self.outcome})")
+
+    def explained(self, explanation: dict[str, Any], by: str, at: datetime) -> Grievance:
+        """Its explanation asked again.
+
+        :raise Conflict: resolved (the explanation it was resolved on stays).
+        """
+        self.check_open()
+        return replace(self, explanation=explanation, steps=(*self.steps, Step(at, by, None, "explained")))
+
+    def written_again(self, by: str, at: datetime) -> Grievance:
+        """The household wrote again about it: one case, its history says so."""
+        return replace(self, steps=(*self.steps, Step(at, by, None, "replied_again")))
+
     def resolving(self, outcome: str, by: Principal, note: str | None, at: datetime) -> Grievance:
         """The case resolved with ``outcome`` by ``by``.
 
         :raise Conflict: already resolved, or the outcome does not answer this kind of case;
             :raise Forbidden: ``by`` filed it, or lacks the outcome's role.
         """
-        if self.state != OPEN:
-            raise Conflict(f"grievance {self.id} is already resolved ({self.outcome})")
+        self.check_open()
         role, answers = OUTCOMES[outcome]
         if self.kind not in answers:
             raise Conflict(
@@ -154,8 +170,7 @@ class Grievance:
         :raise Conflict: resolved; :raise Forbidden: ``by`` holds neither the assigned role nor
             programme officer.
         """
-        if self.state != OPEN:
-            raise Conflict(f"grievance {self.id} is already resolved ({self.outcome})")
+        self.check_open()
         if role not in {r for r, _ in ROUTES.values()}:
             raise refused_field("/role", f"a grievance goes to one of {', '.join(_roles())}")
         if not by.has_any_role([self.assigned_role, PROGRAMME_OFFICER]):

@@ -61,9 +61,6 @@ GRIEVANCES = {
         "el hogar {household} no estaba retenido cuando se presentó el reclamo: no hay retención que liberar"
     ),
     "the channel {channel} is for {role}": "el canal {channel} es para {role}",
-    "grievance {case} is already resolved ({outcome}): its explanation stays as it was": (
-        "el reclamo {case} ya está resuelto ({outcome}): su explicación queda como estaba"
-    ),
     "grievance of this household and kind is already open ({kind})": (
         "ya hay un reclamo abierto de este hogar y tipo ({kind})"
     ),

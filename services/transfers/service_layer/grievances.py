@@ -65,6 +65,7 @@ def file_grievance(command: FileGrievance, uow: TransfersUnitOfWork, distances: 
     with uow.reading() as reader:
         attributes = _household(reader, command.household_id, by.covers)
         _known(reader, command.incident_id, command.programme_id)
+    role = _filer_role(by)
     case = rules.filed(
         id=str(uuid.uuid4()),
         household_id=command.household_id,
@@ -72,7 +73,7 @@ def file_grievance(command: FileGrievance, uow: TransfersUnitOfWork, distances: 
         kind=command.kind,
         channel=command.channel,
         by=by.subject,
-        role=_filer_role(by),
+        role=role,
         at=now(),
         household_version=attributes.version,
         incident_id=command.incident_id,
@@ -85,9 +86,7 @@ def file_grievance(command: FileGrievance, uow: TransfersUnitOfWork, distances: 
         if same is not None:
             raise Conflict(f"grievance {same} of this household and kind is already open", grievance_id=same)
         uow.grievances.add(case)
-        audit_step(
-            uow, case, by.subject, _filer_role(by), "grievance_filed", f"{case.kind} via {case.channel}"
-        )
+        audit_step(uow, case, by.subject, role, "grievance_filed", f"{case.kind} via {case.channel}")
     return case
 
 
@@ -272,24 +271,12 @@ def refresh_explanation(
     :raise NotFound: unknown case, or outside the caller's jurisdiction.
     """
     case = get_grievance(grievance_id, by.covers, uow)
-    if case.state != rules.OPEN:
-        raise Conflict(
-            f"grievance {case.id} is already resolved ({case.outcome}): its explanation stays as it was"
-        )
+    case.check_open()  # before the alerts service is asked
     with uow.reading() as reader:
         attributes = _household(reader, case.household_id, _everywhere)
     explained = explanation_of(uow, attributes, case.incident_id, distances)
     with uow:
-        case = locked_case(uow, grievance_id, by.covers)
-        if case.state != rules.OPEN:
-            raise Conflict(
-                f"grievance {case.id} is already resolved ({case.outcome}): its explanation stays as it was"
-            )
-        case = replace(
-            case,
-            explanation=explained,
-            steps=(*case.steps, rules.Step(now(), by.subject, None, "explained", None)),
-        )
+        case = locked_case(uow, grievance_id, by.covers).explained(explained, by.subject, now())
         uow.grievances.save(case)
         audit_step(uow, case, by.subject, None, "grievance_explained", None)
     return case
@@ -300,16 +287,17 @@ def get_grievance(
 ) -> rules.Grievance:
     """:raise NotFound: unknown, or outside the caller's jurisdiction."""
     with uow.reading() as reader:
-        case = reader.grievances.get(grievance_id)
-    if case is None or not covers(case.admin_code):
-        raise NotFound(f"no grievance {grievance_id} (in your jurisdiction)")
-    return case
+        return _seen(reader.grievances.get(grievance_id), grievance_id, covers)
 
 
 def locked_case(
     uow: TransfersUnitOfWork, grievance_id: str, covers: Callable[[str], bool]
 ) -> rules.Grievance:
-    case = uow.grievances.get(grievance_id, lock=True)
+    """The case held until commit. :raise NotFound: unknown, or outside the caller's jurisdiction."""
+    return _seen(uow.grievances.get(grievance_id, lock=True), grievance_id, covers)
+
+
+def _seen(case: rules.Grievance | None, grievance_id: str, covers: Callable[[str], bool]) -> rules.Grievance:
     if case is None or not covers(case.admin_code):
         raise NotFound(f"no grievance {grievance_id} (in your jurisdiction)")
     return case
@@ -355,8 +343,7 @@ def _file_reply(event: CloudEvent, uow: TransfersUnitOfWork) -> bool:
     if same is not None:  # the household wrote again: one case, its history says so
         case = uow.grievances.get(same, lock=True)
         assert case is not None
-        again = rules.Step(now(), HOUSEHOLD, None, "replied_again", None)
-        uow.grievances.save(replace(case, steps=(*case.steps, again)))
+        uow.grievances.save(case.written_again(HOUSEHOLD, now()))
         return True
     case = rules.filed(
         id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"amparo:grievance:{reply_id}")),
