@@ -129,6 +129,17 @@ class ExposureRepository:
         query = select(exposures).where(exposures.c.incident_id == incident_id)
         return list(self.session.execute(query.order_by(exposures.c.received_at)).all())
 
+    def naming(self, incident_id: str, household_id: str) -> list[dict[str, Any]]:
+        """Each exposure of the incident (version or footprint) that names the household, with its band."""
+        x, e = exposed_households.c, exposures.c
+        rows = self.session.execute(
+            select(e.exposure_key, e.version, e.footprint_id, x.band, x.area)
+            .select_from(exposed_households.join(exposures, e.exposure_key == x.exposure_key))
+            .where(e.incident_id == incident_id, x.household_id == household_id)
+            .order_by(e.received_at)
+        )
+        return [dict(r._mapping) for r in rows]
+
     def decided_footprints(self, incident_id: str) -> list[str]:
         """The incident's footprints that were decided."""
         e = exposures.c

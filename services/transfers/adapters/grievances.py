@@ -11,13 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.transfers.adapters.orm import (
-    exposed_households,
-    exposures,
-    grievance_steps,
-    grievances,
-    household_reviews,
-)
+from services.transfers.adapters.orm import grievance_steps, grievances
 from services.transfers.domain.grievances import OPEN, Grievance, OpenAlready, Step
 from shared.db import as_read
 
@@ -131,26 +125,6 @@ class GrievanceRepository:
         self.session.execute(
             update(grievance_steps).where(grievance_steps.c.grievance_id.in_(ids)).values(note=None)
         )
-
-    # -- what a case says of its household ---------------------------------------------------
-
-    def exposed_in(self, incident_id: str, household_id: str) -> list[dict[str, Any]]:
-        """Each exposure of the incident (version or footprint) that names the household, with its band."""
-        x, e = exposed_households.c, exposures.c
-        rows = self.session.execute(
-            select(e.exposure_key, e.version, e.footprint_id, x.band, x.area)
-            .select_from(exposed_households.join(exposures, e.exposure_key == x.exposure_key))
-            .where(e.incident_id == incident_id, x.household_id == household_id)
-            .order_by(e.received_at)
-        )
-        return [dict(r._mapping) for r in rows]
-
-    def review_of(self, household_id: str) -> str | None:
-        """Why the registry holds the household under review, or ``None`` when it does not."""
-        row = self.session.execute(
-            select(household_reviews).where(household_reviews.c.household_id == household_id)
-        ).first()
-        return (row.reason or "under review") if row is not None and row.under_review else None
 
     def _steps(self, ids: Sequence[str]) -> dict[str, tuple[Step, ...]]:
         s = grievance_steps.c

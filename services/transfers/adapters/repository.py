@@ -69,6 +69,13 @@ class AttributeRepository:
                 stored[household.household_id] = (household.assessments, found[-1])
         return found
 
+    def review_of(self, household_id: str) -> str | None:
+        """Why the registry holds the household under review, or ``None`` when it does not."""
+        row = self.session.execute(
+            select(household_reviews).where(household_reviews.c.household_id == household_id)
+        ).first()
+        return (row.reason or "under review") if row is not None and row.under_review else None
+
     def note_review(self, household_id: str, under_review: bool, reason: str | None) -> bool:
         """Hold or release a household (whether or not its attributes have arrived yet)."""
         values = {"under_review": under_review, "reason": reason if under_review else None}

@@ -91,7 +91,7 @@ def _decide_again(
         state = "unknown" if incident is None else incident.state
         raise Conflict(f"alert {incident_id} is {state}; only an active alert is decided again")
     current = set(uow.exposures.decided_keys(incident_id, incident.version))
-    keys = [e["exposure_key"] for e in uow.grievances.exposed_in(incident_id, case.household_id)]
+    keys = [e["exposure_key"] for e in uow.exposures.naming(incident_id, case.household_id)]
     decided = []
     for key in [k for k in keys if k in current]:
         for version in uow.programmes.in_force():
@@ -169,7 +169,7 @@ def _release_hold(
             f"household {case.household_id} was not held when the case was filed: there is no hold to release"
         )
     attributes = uow.attributes.get(case.household_id)
-    review = uow.grievances.review_of(case.household_id)
+    review = uow.attributes.review_of(case.household_id)
     if review is not None:
         raise Conflict(
             f"the registry still holds household {case.household_id} as a probable duplicate ({review}); "

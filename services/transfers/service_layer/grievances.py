@@ -120,8 +120,8 @@ def explanation_of(
     the alert names it) can say of the household: exposure, holds, decisions, payments, in words."""
     household_id = attributes.household_id
     with uow.reading() as reader:
-        exposed = reader.grievances.exposed_in(incident_id, household_id) if incident_id else []
-        review = reader.grievances.review_of(household_id)
+        exposed = reader.exposures.naming(incident_id, household_id) if incident_id else []
+        review = reader.attributes.review_of(household_id)
     decided = household_decisions_in(("en", "es"), household_id, _everywhere, uow)
     distance = None
     if incident_id and not exposed:
