@@ -120,11 +120,13 @@ def decide_when_ready(uow: TransfersUnitOfWork, key: str) -> None:
 
 
 def decide_exposure(
-    uow: TransfersUnitOfWork, key: str, incident: Incident, by: str | None = None
+    uow: TransfersUnitOfWork, key: str, incident: Incident, by: str | None = None, only: str | None = None
 ) -> list[str]:
     """Every programme (latest approved version) the incident triggers, over the exposure's households.
 
     :param by: who asked (a person deciding again), or ``None`` when the exposure itself decided.
+    :param only: decide this household alone (a grievance), as the exposure itself would: a
+        household an approver refused is not proposed again; no one is told to get ready.
     :return: one line per programme: triggered and what was proposed, or why not.
     """
     notes = []
@@ -135,7 +137,7 @@ def decide_exposure(
         ready = ""
         if readiness and readiness.statements:
             ready = f"; readiness reached (statements {_listed(readiness.statements)})"
-            if not was_ready and not action.statements:
+            if not was_ready and not action.statements and only is None:
                 standing = standing_of(uow, incident.incident_id, version, explicit=False)
                 told = tell_ready(uow, key, incident, version, set(readiness.statements), standing)
                 ready += f", {told} households to be told to get ready"
@@ -150,8 +152,9 @@ def decide_exposure(
             incident.incident_id,
             version,
             by or version.created_by,
-            explicit=by is not None,
+            explicit=by is not None and only is None,
             statements=set(action.statements),
+            only=only,
         )
         notes.append(
             f"{version.name} v{version.version}: action (statements {_listed(action.statements)}); {outcome}"

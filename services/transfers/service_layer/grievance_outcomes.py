@@ -12,10 +12,9 @@ from typing import Any
 
 from services.transfers.domain import grievances as rules
 from services.transfers.domain.payments import FAILED
-from services.transfers.domain.triggers import ACTION
 from services.transfers.service_layer.batches import now
 from services.transfers.service_layer.commands import ReissuePayments
-from services.transfers.service_layer.deciding import decide_programme, hold_deciding_lock, stages_reached
+from services.transfers.service_layer.deciding import decide_exposure, hold_deciding_lock
 from services.transfers.service_layer.grievances import audit_step, locked_case
 from services.transfers.service_layer.reissuing import reissue_within
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
@@ -92,22 +91,12 @@ def _decide_again(
         raise Conflict(f"alert {incident_id} is {state}; only an active alert is decided again")
     current = set(uow.exposures.decided_keys(incident_id, incident.version))
     keys = [e["exposure_key"] for e in uow.exposures.naming(incident_id, case.household_id)]
-    decided = []
-    for key in [k for k in keys if k in current]:
-        for version in uow.programmes.in_force():
-            action = stages_reached(uow, key, incident, version)[ACTION]
-            if not action.statements:
-                continue
-            said = decide_programme(
-                uow,
-                key,
-                incident_id,
-                version,
-                command.by.subject,
-                statements=set(action.statements),
-                only=case.household_id,
-            )
-            decided.append(f"{version.name} v{version.version} over {key}: {said}")
+    decided = [
+        f"{key}: {said}"
+        for key in keys
+        if key in current
+        for said in decide_exposure(uow, key, incident, by=command.by.subject, only=case.household_id)
+    ]
     latest: dict[str, dict[str, Any]] = {}
     for row in uow.evaluations.of_household(case.household_id):
         if row.incident_id == incident_id:
