@@ -102,6 +102,26 @@ def resolve(world, case_id, role, who=None, roles=None, key=None, **body):
     return world.client.post(f"/v1/grievances/{case_id}/resolution", json=body, headers=headers)
 
 
+def one_payment_failed(world) -> tuple[str, dict, dict]:
+    """An alert over three households, its batch approved and filed, the bank paying two and
+    rejecting the first (a closed account): the alert, the batch and the failed payment."""
+    world.define()
+    households = [register(world)["id"] for _ in range(3)]
+    incident = world.new_incident()
+    world.issue(incident, 1, households)
+    [batch] = world.batches(incident)
+    assert world.approve(batch["id"]).status_code == 200
+    assert world.instruct(batch["id"], "bank_account").status_code == 200
+    listed = world.payments(batch["id"])
+    failed = listed[0]
+    text = "end_to_end_id,status,reason\n" + "".join(
+        f"{p['end_to_end_id']},{'rejected' if p is failed else 'paid'},{'AC04' if p is failed else ''}\n"
+        for p in listed
+    )
+    assert world.results(text).status_code == 200
+    return incident, batch, failed
+
+
 def in_batches(world, incident) -> set[str]:
     return {p["household_id"] for b in world.batches(incident) for p in world.payments(b["id"])}
 
@@ -190,21 +210,7 @@ def test_a_held_household_complains_and_is_proposed_once_the_registry_releases_i
 
 @pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
 def test_a_payment_not_received_is_reissued_through_its_case_and_approved_again(world):
-    world.define()
-    households = [register(world)["id"] for _ in range(3)]
-    incident = world.new_incident()
-    world.issue(incident, 1, households)
-    [batch] = world.batches(incident)
-    assert world.approve(batch["id"]).status_code == 200
-    assert world.instruct(batch["id"], "bank_account").status_code == 200
-    listed = world.payments(batch["id"])
-    failed = listed[0]
-    text = "end_to_end_id,status,reason\n" + "".join(
-        f"{p['end_to_end_id']},{'rejected' if p is failed else 'paid'},{'AC04' if p is failed else ''}\n"
-        for p in listed
-    )
-    assert world.results(text).status_code == 200
-
+    incident, batch, failed = one_payment_failed(world)
     case = file(
         world,
         FIELD_STAFF,
@@ -552,16 +558,7 @@ def test_an_outcome_decides_its_household_alone_and_never_within_the_pre_approve
 
 @pytest.mark.parametrize("new_database", ["sqlite"], indirect=True)
 def test_a_reissue_names_a_channel_amparo_pays_on(world):
-    world.define()
-    households = [register(world)["id"] for _ in range(3)]
-    incident = world.new_incident()
-    world.issue(incident, 1, households)
-    [batch] = world.batches(incident)
-    world.approve(batch["id"])
-    world.instruct(batch["id"], "bank_account")
-    [failed, *rest] = world.payments(batch["id"])
-    text = "end_to_end_id,status,reason\n" + f"{failed['end_to_end_id']},rejected,AC04\n"
-    assert world.results(text).status_code == 200
+    incident, batch, failed = one_payment_failed(world)
     case = file(
         world, FIELD_STAFF, household_id=failed["household_id"], kind="not_received", incident_id=incident
     )
