@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.contracts.messages import KINDS, message_id
+from shared.contracts.messages import KINDS, READINESS, message_id, notice_id
 
 CASH_PICKUP = "cash_pickup"
 
@@ -50,21 +50,67 @@ def message_requests(
             f"{kind}_{CASH_PICKUP}" if cash and kind == "sent" else kind
         )
         requests.append(
-            {
-                "message_id": message_id(str(change["payment_id"]), kind),
-                "household_id": change["household_id"],
-                "kind": kind,
-                "payment_id": change["payment_id"],
-                "incident_id": incident_id,
-                "programme_id": programme_id,
-                "programme": programme["name"],
-                "amount": change["amount"],
-                "currency": change["currency"],
-                "channel_type": change["channel_type"],
-                "decided_at": decided_at.isoformat(),
-                "place": wording.get("pickup_place") if cash else None,
-                "code": collection_code(str(change["end_to_end_id"])) if cash else None,
-                "templates": dict(template or {}),
-            }
+            _request(
+                message_id(str(change["payment_id"]), kind),
+                str(change["payment_id"]),
+                change,
+                kind,
+                (programme_id, programme["name"], incident_id),
+                decided_at,
+                dict(template or {}),
+                place=wording.get("pickup_place") if cash else None,
+                code=collection_code(str(change["end_to_end_id"])) if cash else None,
+            )
         )
     return requests
+
+
+def readiness_requests(
+    ready: Sequence[Mapping[str, Any]],
+    programme_id: str,
+    programme: Mapping[str, Any],
+    incident_id: str,
+    decided_at: datetime,
+) -> list[dict[str, Any]]:
+    """The requests telling households the programme would pay now (``household_id``, ``amount``,
+    ``currency``, ``channel_type`` each) to get ready: no payment exists yet, so each notice's id,
+    one per household, programme and alert, stands in its place."""
+    templates = dict(((programme.get("messages") or {}).get("templates") or {}).get(READINESS) or {})
+    notices = []
+    for household in ready:
+        notice = notice_id(programme_id, incident_id, str(household["household_id"]))
+        scope = (programme_id, programme["name"], incident_id)
+        notices.append(_request(notice, notice, household, READINESS, scope, decided_at, templates))
+    return notices
+
+
+def _request(
+    said_id: str,
+    payment_id: str,
+    about: Mapping[str, Any],
+    kind: str,
+    scope: tuple[str, str, str | None],
+    decided_at: datetime,
+    templates: dict[str, str],
+    place: str | None = None,
+    code: str | None = None,
+) -> dict[str, Any]:
+    """One request as ``transfers.messages`` carries it: the household, its money and channel
+    (``about``), the programme and alert (``scope``), when it was decided, the wording."""
+    programme_id, programme, incident_id = scope
+    return {
+        "message_id": said_id,
+        "household_id": about["household_id"],
+        "kind": kind,
+        "payment_id": payment_id,
+        "incident_id": incident_id,
+        "programme_id": programme_id,
+        "programme": programme,
+        "amount": about["amount"],
+        "currency": about["currency"],
+        "channel_type": about["channel_type"],
+        "decided_at": decided_at.isoformat(),
+        "place": place,
+        "code": code,
+        "templates": templates,
+    }

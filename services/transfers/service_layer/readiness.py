@@ -9,50 +9,17 @@ requests are published. A household is told once per programme and alert (the re
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from services.transfers.domain.assessments import with_findings
 from services.transfers.domain.batches import DEFAULT_CHANNEL
 from services.transfers.domain.deciding import Evaluation, Holding, of_statements
 from services.transfers.domain.exposures import Incident
+from services.transfers.domain.messages import readiness_requests
 from services.transfers.domain.programme_versions import ProgrammeVersion
 from services.transfers.service_layer.batches import now
 from services.transfers.service_layer.unit_of_work import TransfersUnitOfWork
 from shared.contracts import messages as contract
 from shared.kafka import MESSAGES
-
-
-def notices(
-    evaluation: Evaluation, version: ProgrammeVersion, incident_id: str, templates: dict[str, str]
-) -> list[dict[str, Any]]:
-    """One request per household the evaluation would pay."""
-    payable = evaluation.decision.payable
-    at = now().isoformat()
-    requests = []
-    for household, amount, channel in zip(
-        evaluation.household_ids[payable].tolist(),
-        evaluation.decision.requested[payable].tolist(),
-        evaluation.columns["payment_channel_type"][payable].tolist(),
-        strict=True,
-    ):
-        notice = contract.notice_id(version.id, incident_id, household)
-        requests.append(
-            {
-                "message_id": notice,
-                "household_id": household,
-                "kind": contract.READINESS,
-                "payment_id": notice,
-                "incident_id": incident_id,
-                "programme_id": version.id,
-                "programme": version.programme.name,
-                "amount": f"{amount:.2f}",
-                "currency": version.programme.currency,
-                "channel_type": channel or DEFAULT_CHANNEL,
-                "decided_at": at,
-                "templates": templates,
-            }
-        )
-    return requests
 
 
 def tell_ready(
@@ -77,8 +44,22 @@ def tell_ready(
     evaluation = Evaluation.of(
         key, incident.incident_id, version.id, version.version, programme, exposed, holding, budget
     )
-    wording = (version.document.get("messages") or {}).get("templates") or {}
-    requests = notices(evaluation, version, incident.incident_id, dict(wording.get(contract.READINESS) or {}))
+    payable = evaluation.decision.payable
+    ready = [
+        {
+            "household_id": h,
+            "amount": f"{a:.2f}",
+            "currency": programme.currency,
+            "channel_type": c or DEFAULT_CHANNEL,
+        }
+        for h, a, c in zip(
+            evaluation.household_ids[payable].tolist(),
+            evaluation.decision.requested[payable].tolist(),
+            evaluation.columns["payment_channel_type"][payable].tolist(),
+            strict=True,
+        )
+    ]
+    requests = readiness_requests(ready, version.id, version.document, incident.incident_id, now())
     scope = {"incident_id": incident.incident_id}
     uow.publish_all(
         MESSAGES.name, contract.requested_events(f"readiness:{incident.incident_id}", scope, requests)
