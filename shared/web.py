@@ -469,6 +469,12 @@ def authenticated(roles: Sequence[str]) -> Callable[[Callable[..., Any]], Callab
     return decorator
 
 
+def caller_token() -> str:
+    """The caller's bearer token as received (verified by :func:`authenticated`), to ask another
+    service with the caller's own rights."""
+    return request.headers.get("Authorization", "").partition(" ")[2].strip()
+
+
 def _authenticate(roles: Sequence[str]) -> None:
     from flask import current_app
 

@@ -39,7 +39,7 @@ from services.transfers.service_layer.commands import (
     WritePaymentFile,
 )
 from shared.auth import APPROVER, AUDITOR, PAYMENTS_OFFICER, PROGRAMME_OFFICER
-from shared.web import BEARER, authenticated, current_principal
+from shared.web import BEARER, authenticated, caller_token, current_principal
 
 blp = Blueprint("batches", __name__, url_prefix="/v1", description="Batches, payments and decisions")
 READERS = [PROGRAMME_OFFICER, APPROVER, PAYMENTS_OFFICER, AUDITOR]
@@ -50,8 +50,9 @@ _uow = unit_of_work
 
 def _details() -> RegistryPaymentDetails:
     """The registry, asked with the caller's own token."""
-    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    return RegistryPaymentDetails(registry_url(current_app.extensions["amparo.runtime"].settings), token)
+    return RegistryPaymentDetails(
+        registry_url(current_app.extensions["amparo.runtime"].settings), caller_token()
+    )
 
 
 class BatchQuerySchema(Schema):

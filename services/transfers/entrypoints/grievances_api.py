@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -30,7 +30,7 @@ from shared.auth import (
     PROGRAMME_OFFICER,
     REGISTRY_OFFICER,
 )
-from shared.web import BEARER, authenticated, current_principal
+from shared.web import BEARER, authenticated, caller_token, current_principal
 
 blp = Blueprint(
     "grievances",
@@ -45,8 +45,8 @@ READERS = [*FILERS, *RESOLVERS, APPROVER, AUDITOR]
 
 def _distances() -> AlertDistances:
     """The alerts service, asked with the caller's own token."""
-    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    return AlertDistances(alerts_url(current_app.extensions["amparo.runtime"].settings), token)
+    settings = current_app.extensions["amparo.runtime"].settings
+    return AlertDistances(alerts_url(settings), caller_token())
 
 
 class NewGrievanceSchema(Schema):
