@@ -30,15 +30,13 @@ def apply_replies(results: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork,
         for result in results:
             text = str(result.get("text") or result.get("cleanText") or "")
             sender = str(result.get("from") or "")
-            if not sender:
-                continue
-            written = still_at(
-                uow.messages.households_written_at(phone_hash(sender, deps) or ""), sender, uow, deps
-            )
             about = complaint_about(text)  # asking for help first: a complaint is never an opt-out
-            if about is None:
-                if rules.asks_to_stop(text):
-                    applied += sum(_opt_out(uow, household_id, text, deps) for household_id in written)
+            stop = about is None and rules.asks_to_stop(text)
+            if not sender or not (stop or about is not None):
+                continue
+            written = still_at(phone_hash(sender, deps) or "", uow, deps)
+            if stop:
+                applied += sum(_opt_out(uow, household_id, text, deps) for household_id in written)
                 continue
             for household_id in written:
                 said = reply_id(
@@ -52,17 +50,12 @@ def apply_replies(results: Sequence[Mapping[str, Any]], uow: RegistryUnitOfWork,
     return applied
 
 
-def still_at(
-    household_ids: Sequence[str], sender: str, uow: RegistryUnitOfWork, deps: Dependencies
-) -> list[str]:
-    """The households written to at the sender's number whose phone is that number still (a number
-    that changed hands speaks for its new holder, not for the household it once was)."""
-    said = phone_hash(sender, deps)
-    return [
-        h
-        for h, r in sorted(recipients(household_ids, uow, deps).items())
-        if phone_hash(r.phone, deps) == said
-    ]
+def still_at(said: str, uow: RegistryUnitOfWork, deps: Dependencies) -> list[str]:
+    """The households written to at the number whose keyed hash is ``said``, and whose phone is that
+    number still (a number that changed hands speaks for its new holder, not for the household it
+    once was)."""
+    written = uow.messages.households_written_at(said)
+    return [h for h, r in sorted(recipients(written, uow, deps).items()) if phone_hash(r.phone, deps) == said]
 
 
 def _opt_out(uow: RegistryUnitOfWork, household_id: str, text: str, deps: Dependencies) -> bool:
